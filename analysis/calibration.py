@@ -1,0 +1,109 @@
+"""Mount-agnostic segment calibration from the movement itself.
+
+The strap can sit at any angle, even upside down, and recordings often start mid-movement, so
+nothing here waits for a still period:
+- the flexion axis f is the dominant rotation axis of the recent movement (principal eigenvector of
+  the angular-velocity scatter; with no gyro, of u × du/dt, the rotation gravity's direction shows);
+- the rest posture is the end of the swept arc where the segment dwells (people pause at the top
+  of squats and stand between sets), or for bridges the end the set started from (bridges are held
+  at the TOP, so dwell would point the wrong way);
+- f is then signed so that leaving rest is a positive rotation.
+Sagasser et al. (Sensors 2024) show why: abd/add error fell from 20.4° to 0.9° RMSE after aligning
+the sensor to the segment frame, so the frame must come from the data, not the strap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sensortrack.analysis.orientation import cross_rows
+from sensortrack.model import FloatArray
+
+# Rotation below this rate is posture noise, not movement worth fitting an axis to.
+_MOVING_DPS = 10.0
+# The best axis must explain clearly more rotation than the next one, or there is no single plane.
+_DOMINANCE = 2.5
+# "Near an end" of the swept arc, as a share of the arc.
+_END_SHARE = 0.2
+_STILL_DPS = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    flexion_axis_s: FloatArray  # unit, sensor frame, leaving rest = positive rotation
+    rest_up_s: FloatArray  # gravity 'up' in the sensor frame at the rest posture
+    swept_deg: float  # arc covered while calibrating
+
+
+def flexion_axis(rate_dps: FloatArray) -> FloatArray | None:
+    """Dominant rotation axis (unsigned), or None when the movement has no dominant axis."""
+    speed = np.linalg.norm(rate_dps, axis=1)
+    moving = rate_dps[speed > _MOVING_DPS]
+    if moving.shape[0] < 10:
+        return None
+    scatter = moving.T @ moving
+    eigval, eigvec = np.linalg.eigh(scatter)  # ascending
+    if eigval[2] < _DOMINANCE * max(eigval[1], 1e-9):
+        return None
+    return np.asarray(eigvec[:, 2])
+
+
+def angle_about(u: FloatArray, axis: FloatArray, ref: FloatArray) -> FloatArray:
+    """Signed body rotation (deg) about `axis` that takes gravity from `ref` to each row of u.
+
+    Gravity seen from the sensor turns the opposite way to the body, hence the minus sign.
+    """
+    ref_perp = ref - np.dot(ref, axis) * axis
+    ref_perp = ref_perp / max(float(np.linalg.norm(ref_perp)), 1e-12)
+    ortho = cross_rows(axis, ref_perp)
+    return -np.degrees(np.arctan2(u @ ortho, u @ ref_perp))
+
+
+def calibrate(
+    u: FloatArray,
+    rate_dps: FloatArray,
+    sample_rate_hz: float,
+    *,
+    rest_is_start: bool,
+) -> Calibration | None:
+    """Find f, the rest posture and the sign of f from a stretch of movement.
+
+    `u`: gravity direction per sample (sensor frame); `rate_dps`: angular rate per sample (gyro,
+    or u × du/dt without one). `rest_is_start`: decide rest by where the stretch started (bridges)
+    instead of by dwell.
+    """
+    axis = flexion_axis(rate_dps)
+    if axis is None:
+        return None
+    base = u.mean(axis=0)
+    if np.linalg.norm(base - np.dot(base, axis) * axis) < 1e-3:
+        return None
+    phi = angle_about(u, axis, base)
+    lo, hi = np.percentile(phi, [2.0, 98.0])
+    swept = float(hi - lo)
+    if swept <= 0:
+        return None
+    near_lo = phi <= lo + _END_SHARE * swept
+    near_hi = phi >= hi - _END_SHARE * swept
+    still = np.abs(rate_dps @ axis) < _STILL_DPS
+    dwell_lo = float(np.count_nonzero(near_lo & still))
+    dwell_hi = float(np.count_nonzero(near_hi & still))
+    started_lo, started_hi = bool(near_lo[0]), bool(near_hi[0])
+    if rest_is_start and started_lo != started_hi:
+        rest_low = started_lo
+    elif rest_is_start:
+        rest_low = dwell_lo <= dwell_hi  # a held bridge dwells at the top: rest is the other end
+    else:
+        # Where it started counts as half a second of dwell: sets begin from rest.
+        bonus = 0.5 * sample_rate_hz
+        rest_low = dwell_lo + (bonus if started_lo else 0.0) >= dwell_hi + (bonus if started_hi else 0.0)
+    at_rest = phi <= lo + 0.05 * swept if rest_low else phi >= hi - 0.05 * swept
+    rest_up = u[at_rest].mean(axis=0)
+    rest_up /= np.linalg.norm(rest_up)
+    # Sign f so that the far end is a positive rotation from rest.
+    far = ~at_rest & (near_hi if rest_low else near_lo)
+    if np.any(far) and float(np.mean(angle_about(u[far], axis, rest_up))) < 0:
+        axis = -axis
+    return Calibration(flexion_axis_s=axis, rest_up_s=rest_up, swept_deg=swept)

@@ -1,0 +1,68 @@
+"""Which way each exercise moves the segment, and therefore which way is medial.
+
+Conventions (person frame: x forward, y left, z up; segment 'long axis' l points up the segment
+when standing: thigh knee→hip, shank ankle→knee). A rep rotates the segment about a medio-lateral
+axis (sagittal exercises) or a forward axis (band walk); the calibrated flexion axis f is signed so
+that leaving rest is a POSITIVE rotation about f. Working the sign rules through by hand:
+- hip flexion (thigh in squat / lunge / step-up) turns the thigh about the person's RIGHT;
+- the shank tipping forward over the foot (squat, lunge, step-up, bridge) turns about the LEFT;
+- hip extension lifting a bridge turns the thigh about the LEFT;
+- abduction (band walk) turns the left leg about FORWARD and the right leg about BACKWARD.
+Medial (toward the midline) is the person's right for a left leg and left for a right leg.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sensortrack.model import FloatArray
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseGeometry:
+    plane: str  # "sagittal" (rotation about a medio-lateral axis) or "frontal" (about forward)
+    axis_points_right: bool  # sagittal only: f is the person's right (else left)
+    rest_to_long_axis_deg: float  # rotate the rest 'up' vector about f by this to get l
+    drift_defined: bool
+
+
+_SAGITTAL_THIGH = ExerciseGeometry("sagittal", True, 0.0, True)
+_SAGITTAL_SHANK = ExerciseGeometry("sagittal", False, 0.0, True)
+
+GEOMETRY: dict[tuple[str, str], ExerciseGeometry] = {
+    ("squat", "thigh"): _SAGITTAL_THIGH,
+    ("squat", "shank"): _SAGITTAL_SHANK,
+    ("lunge", "thigh"): _SAGITTAL_THIGH,
+    ("lunge", "shank"): _SAGITTAL_SHANK,
+    ("step_up", "thigh"): _SAGITTAL_THIGH,
+    ("step_up", "shank"): _SAGITTAL_SHANK,
+    # Supine with knees bent the thigh rests ~45° above horizontal, knee up: its long axis (knee→hip)
+    # is the rest 'up' vector turned 135° back about f (f = left, the direction of hip extension).
+    ("bridge", "thigh"): ExerciseGeometry("sagittal", False, -135.0, True),
+    ("bridge", "shank"): _SAGITTAL_SHANK,
+    ("band_walk", "thigh"): ExerciseGeometry("frontal", False, 0.0, True),
+    ("band_walk", "shank"): ExerciseGeometry("frontal", False, 0.0, True),
+    # Clamshell: side-lying, the top thigh turns mostly about its own long axis; the segment does not
+    # sweep a plane the knee could drift out of, so drift is not reported.
+    ("clamshell", "thigh"): ExerciseGeometry("sagittal", False, 0.0, False),
+    ("clamshell", "shank"): ExerciseGeometry("sagittal", False, 0.0, False),
+}
+
+
+def rotate_about(v: FloatArray, axis: FloatArray, angle_deg: float) -> FloatArray:
+    """Rodrigues rotation of vector v about unit `axis`."""
+    a = np.deg2rad(angle_deg)
+    return v * np.cos(a) + np.cross(axis, v) * np.sin(a) + axis * np.dot(axis, v) * (1 - np.cos(a))
+
+
+def knee_vector_s(
+    geometry: ExerciseGeometry, placement: str, rest_up_s: FloatArray, flexion_axis_s: FloatArray
+) -> FloatArray:
+    """Unit vector along the segment toward the knee, in the sensor frame."""
+    up_perp = rest_up_s - np.dot(rest_up_s, flexion_axis_s) * flexion_axis_s
+    up_perp /= np.linalg.norm(up_perp)
+    long_axis = rotate_about(up_perp, flexion_axis_s, geometry.rest_to_long_axis_deg)
+    # Thigh: the knee is at the lower end (−l); shank: the knee is at the upper end (+l).
+    return -long_axis if placement == "thigh" else long_axis

@@ -1,0 +1,165 @@
+"""What the analysis produces: reps, sets, warnings, and the events the streaming form emits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from sensortrack.analysis.context import AnalysisContext
+
+WarningKind = Literal["knee_drift"]
+Phase = Literal["rest", "down", "up"]
+
+
+@dataclass(frozen=True, slots=True)
+class RepWarning:
+    kind: WarningKind
+    t_s: float  # stream time the threshold was crossed
+    value_deg: float
+    threshold_deg: float
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "t_s": round(self.t_s, 3),
+            "value_deg": round(self.value_deg, 2),
+            "threshold_deg": round(self.threshold_deg, 2),
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Rep:
+    index: int  # 1-based within its set
+    start_s: float
+    peak_s: float
+    end_s: float
+    range_deg: float
+    down_s: float  # start → peak ("down" = away from rest: descent of a squat, lift of a bridge)
+    up_s: float  # peak → end
+    knee_drift_deg: float | None  # None where it is not defined (clamshell)
+    warnings: tuple[RepWarning, ...] = ()
+    shallow: bool = False
+    step: Literal["lead", "trail"] | None = None  # band_walk only
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "start_s": round(self.start_s, 3),
+            "peak_s": round(self.peak_s, 3),
+            "end_s": round(self.end_s, 3),
+            "range_deg": round(self.range_deg, 1),
+            "down_s": round(self.down_s, 2),
+            "up_s": round(self.up_s, 2),
+            "knee_drift_deg": None if self.knee_drift_deg is None else round(self.knee_drift_deg, 1),
+            "warnings": [w.kind for w in self.warnings],
+            "warning_details": [w.to_dict() for w in self.warnings],
+            "notes": ["shallow"] if self.shallow else [],
+            "step": self.step,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseSet:
+    index: int  # 1-based within the session
+    exercise: str
+    start_s: float
+    end_s: float
+    reps: tuple[Rep, ...]
+
+    @property
+    def best_range_deg(self) -> float:
+        return max((r.range_deg for r in self.reps), default=0.0)
+
+    @property
+    def drift_reps(self) -> int:
+        return sum(1 for r in self.reps if any(w.kind == "knee_drift" for w in r.warnings))
+
+    def to_dict(self) -> dict[str, Any]:
+        ranges = [r.range_deg for r in self.reps]
+        return {
+            "index": self.index,
+            "exercise": self.exercise,
+            "start_s": round(self.start_s, 3),
+            "end_s": round(self.end_s, 3),
+            "rep_count": len(self.reps),
+            "mean_range_deg": round(float(np.mean(ranges)), 1) if ranges else None,
+            "best_range_deg": round(self.best_range_deg, 1),
+            "mean_tempo_s": round(float(np.mean([r.end_s - r.start_s for r in self.reps])), 2)
+            if self.reps
+            else None,
+            "knee_drift_reps": self.drift_reps,
+            "reps": [r.to_dict() for r in self.reps],
+        }
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Trace:
+    """Segment angle and drift over time, decimated for plots (not part of the JSON report)."""
+
+    t_s: np.ndarray
+    angle_deg: np.ndarray  # excursion from the rest posture in the movement plane
+    drift_deg: np.ndarray  # out-of-plane toward the midline, NaN where undefined
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AnalysisResult:
+    context: AnalysisContext
+    sets: tuple[ExerciseSet, ...]
+    calibration: dict[str, Any] = field(default_factory=dict)
+    trace: Trace | None = None
+
+    @property
+    def reps(self) -> list[Rep]:
+        return [r for s in self.sets for r in s.reps]
+
+    def to_dict(self) -> dict[str, Any]:
+        reps = self.reps
+        return {
+            "exercise": self.context.exercise,
+            "placement": self.context.placement,
+            "side": self.context.side,
+            "rate_hz": round(self.context.rate_hz, 3),
+            "gyro": self.context.has_gyro,
+            "set_count": len(self.sets),
+            "rep_count": len(reps),
+            "knee_drift_reps": sum(s.drift_reps for s in self.sets),
+            "sets": [s.to_dict() for s in self.sets],
+            "calibration": self.calibration,
+        }
+
+
+# ---- streaming events -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SetStarted:
+    set_index: int
+    t_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class RepCounted:
+    set_index: int
+    rep: Rep
+    t_s: float  # stream time at which the rep was decided
+
+
+@dataclass(frozen=True, slots=True)
+class DriftWarning:
+    set_index: int
+    rep_index: int  # the rep in progress
+    warning: RepWarning
+
+
+@dataclass(frozen=True, slots=True)
+class SetEnded:
+    exercise_set: ExerciseSet
+    t_s: float
+    kept: bool = True  # False: fewer reps than a set (fidgeting); its live reps are withdrawn
+
+
+Event = SetStarted | RepCounted | DriftWarning | SetEnded

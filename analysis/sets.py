@@ -1,0 +1,155 @@
+"""Rep acceptance, sets, shallow reps and the knee-drift warning threshold.
+
+Decisions are sequential (each rep is judged against the reps before it), so the streaming and the
+batch form, which run this same code over the same samples, agree exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from sensortrack.analysis.results import Event, ExerciseSet, Rep, RepCounted, SetEnded, SetStarted
+from sensortrack.analysis.settings import AnalysisSettings
+
+
+@dataclass(slots=True)
+class RepCandidate:
+    start_s: float
+    peak_s: float
+    end_s: float
+    range_deg: float
+    knee_drift_deg: float | None
+    warnings: tuple = ()
+    step: str | None = None
+
+
+@dataclass(slots=True)
+class _OpenSet:
+    index: int
+    start_s: float
+    reps: list[Rep] = field(default_factory=list)
+
+
+class SetTracker:
+    def __init__(self, exercise: str, placement: str, settings: AnalysisSettings) -> None:
+        self.exercise = exercise
+        self.placement = placement
+        self.settings = settings
+        self._open: _OpenSet | None = None
+        self._closed: list[ExerciseSet] = []
+        self._next_index = 1
+        self._clean_drifts: list[float] = []
+        self.last_end_s: float | None = None
+
+    # --- warnings ---------------------------------------------------------------------------
+    def drift_threshold_deg(self) -> float:
+        """Warn above the absolute floor AND above the user's own clean reps plus a margin."""
+        s = self.settings
+        if not self._clean_drifts:
+            return s.drift_threshold_deg
+        return max(s.drift_threshold_deg, float(np.median(self._clean_drifts)) + s.drift_margin_over_clean_deg)
+
+    # --- reps -------------------------------------------------------------------------------
+    def rejects(self, rep: RepCandidate) -> bool:
+        s = self.settings
+        duration_s = rep.end_s - rep.start_s
+        if rep.range_deg < s.min_range_deg(self.exercise, self.placement):
+            return True
+        if not s.min_duration_s(self.exercise) <= duration_s <= s.max_rep_duration_s:
+            return True
+        current = self._current_set_reps(rep.start_s)
+        if len(current) >= 2:
+            median = float(np.median([r.range_deg for r in current]))
+            if rep.range_deg < s.min_range_share_of_set * median:
+                return True
+        return False
+
+    def _current_set_reps(self, start_s: float) -> list[Rep]:
+        if self._open is None or self.last_end_s is None:
+            return []
+        if start_s - self.last_end_s > self.settings.set_break_s:
+            return []
+        return self._open.reps
+
+    def position_for(self, start_s: float) -> tuple[int, int]:
+        """(set index, rep index) a rep starting at `start_s` will get if it is accepted."""
+        if self._open is not None and self.last_end_s is not None and start_s - self.last_end_s <= self.settings.set_break_s:
+            return self._open.index, len(self._open.reps) + 1
+        return (self._open.index + 1 if self._open is not None else self._next_index), 1
+
+    def accept(self, rep: RepCandidate, now_s: float) -> list[Event]:
+        events: list[Event] = []
+        if self._open is not None and self.last_end_s is not None:
+            if rep.start_s - self.last_end_s > self.settings.set_break_s:
+                events += self.close(now_s)
+        if self._open is None:
+            self._open = _OpenSet(index=self._next_index, start_s=rep.start_s)
+            self._next_index += 1
+            events.append(SetStarted(set_index=self._open.index, t_s=rep.start_s))
+        best = max([r.range_deg for r in self._open.reps] + [rep.range_deg])
+        final = Rep(
+            index=len(self._open.reps) + 1,
+            start_s=rep.start_s,
+            peak_s=rep.peak_s,
+            end_s=rep.end_s,
+            range_deg=rep.range_deg,
+            down_s=rep.peak_s - rep.start_s,
+            up_s=rep.end_s - rep.peak_s,
+            knee_drift_deg=rep.knee_drift_deg,
+            warnings=tuple(rep.warnings),
+            shallow=rep.range_deg < self.settings.shallow_share_of_best * best,
+            step=rep.step,  # type: ignore[arg-type]
+        )
+        self._open.reps.append(final)
+        if not final.warnings and final.knee_drift_deg is not None:
+            self._clean_drifts.append(final.knee_drift_deg)
+        self.last_end_s = rep.end_s
+        events.append(RepCounted(set_index=self._open.index, rep=final, t_s=now_s))
+        return events
+
+    # --- sets -------------------------------------------------------------------------------
+    def break_due_s(self) -> float | None:
+        """Stream time at which the open set ends if no rep starts before then."""
+        if self._open is None or self.last_end_s is None:
+            return None
+        return self.last_end_s + self.settings.set_break_s
+
+    def close(self, now_s: float) -> list[Event]:
+        """End the open set: kept with its reps re-judged as shallow against the set's best."""
+        if self._open is None:
+            return []
+        opened, self._open = self._open, None
+        if len(opened.reps) < self.settings.min_reps_per_set:
+            # Fewer reps than a set: fidgeting or re-strapping. Its index is reused.
+            self._next_index = opened.index
+            return [SetEnded(exercise_set=self._as_set(opened), t_s=now_s, kept=False)]
+        done = self._as_set(opened)
+        self._closed.append(done)
+        return [SetEnded(exercise_set=done, t_s=now_s, kept=True)]
+
+    def _as_set(self, opened: _OpenSet) -> ExerciseSet:
+        best = max(r.range_deg for r in opened.reps) if opened.reps else 0.0
+        reps = tuple(
+            replace(r, shallow=r.range_deg < self.settings.shallow_share_of_best * best) for r in opened.reps
+        )
+        return ExerciseSet(
+            index=opened.index,
+            exercise=self.exercise,
+            start_s=reps[0].start_s if reps else opened.start_s,
+            end_s=reps[-1].end_s if reps else opened.start_s,
+            reps=reps,
+        )
+
+    @property
+    def sets(self) -> tuple[ExerciseSet, ...]:
+        return tuple(self._closed)
+
+    @property
+    def open_set_index(self) -> int | None:
+        return None if self._open is None else self._open.index
+
+    @property
+    def open_rep_count(self) -> int:
+        return 0 if self._open is None else len(self._open.reps)

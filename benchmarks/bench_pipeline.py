@@ -1,0 +1,70 @@
+"""Offline pipeline throughput: one hour of 100 Hz thigh data through `analyze` (reading excluded).
+
+Prints input samples/s for the whole pipeline (decimation, VQF, filters, calibration, reps, drift)
+next to a plain per-sample loop of the `ahrs` Madgwick filter measured in the same run. Goal
+(issue 2): ≥ 2 million samples/s on the 2-core machine.
+
+    .venv/bin/python benchmarks/bench_pipeline.py
+"""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from importlib.resources import files
+
+import numpy as np
+
+from sensortrack.loading import load_session
+from sensortrack.session_analysis import analyze_session, resolve_context
+from sensortrack.analysis.pipeline import analyze
+
+
+def one_hour_at_100_hz() -> tuple[np.ndarray, np.ndarray, np.ndarray, object]:
+    demo = load_session(str(files("sensortrack") / "data" / "demo_squats.csv"))
+    s = demo.samples
+    span_s = float(s.t_s[-1] - s.t_s[0]) + 0.01
+    reps = int(np.ceil(3600.0 / span_s))
+    t = np.concatenate([s.t_s + k * span_s for k in range(reps)])
+    acc = np.tile(s.acc_g, (reps, 1))
+    gyro = np.tile(s.gyro_dps, (reps, 1))  # type: ignore[arg-type]
+    keep = t < t[0] + 3600.0
+    return t[keep], acc[keep], gyro[keep], resolve_context(demo)
+
+
+def madgwick_per_sample(acc_g: np.ndarray, gyro_dps: np.ndarray, rate_hz: float) -> float:
+    from ahrs.filters import Madgwick
+
+    m = Madgwick(frequency=rate_hz)
+    q = np.array([1.0, 0.0, 0.0, 0.0])
+    gyr = np.deg2rad(gyro_dps)
+    start = time.perf_counter()
+    for i in range(acc_g.shape[0]):
+        q = m.updateIMU(q, gyr=gyr[i], acc=acc_g[i] * 9.80665)
+    return acc_g.shape[0] / (time.perf_counter() - start)
+
+
+def main() -> None:
+    t, acc, gyro, ctx = one_hour_at_100_hz()
+    n = t.shape[0]
+    analyze(t[:5000], acc[:5000], gyro[:5000], ctx)  # warm-up (imports, first calls)
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        result = analyze(t, acc, gyro, ctx)
+        best = min(best, time.perf_counter() - start)
+    tracemalloc.start()
+    analyze(t, acc, gyro, ctx)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    ref_n = 20_000
+    ref_rate = madgwick_per_sample(acc[:ref_n], gyro[:ref_n], ctx.rate_hz)
+    print(f"input: {n:,} samples = 1 h at {ctx.rate_hz:.0f} Hz, {len(result.sets)} sets, {len(result.reps)} reps")
+    print(f"sensortrack pipeline: {n / best / 1e6:6.2f} M samples/s ({best:.3f} s for the hour; goal >= 2 M/s)")
+    print(f"ahrs Madgwick loop  : {ref_rate / 1e6:6.3f} M samples/s (per-sample Python loop, {ref_n:,} samples)")
+    print(f"speed-up            : {n / best / ref_rate:6.0f}x")
+    print(f"peak traced memory  : {peak / 1e6:6.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""BLE sensor drivers (the only code that imports bleak), replay and virtual sources."""

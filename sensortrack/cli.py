@@ -1,0 +1,67 @@
+"""The `sensortrack` command line. Each subcommand lives in sensortrack/commands/<name>.py.
+
+Every error the user can cause is a SensortrackError: it is printed as one line on stderr and the
+exit code is 2. Ctrl-C exits 130 without a traceback. Anything else is a bug: one line too, and
+`--debug` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from sensortrack import __version__
+from sensortrack.errors import SensortrackError
+
+# (subcommand, module under sensortrack.commands). Modules keep heavy imports inside run().
+COMMANDS: list[tuple[str, str]] = [
+    ("analyze", "analyze"),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sensortrack",
+        description="Reps and knee drift from a thigh or shank IMU: live, replayed, or from a file.",
+    )
+    parser.add_argument("--version", action="version", version=f"sensortrack {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show a traceback on unexpected errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in COMMANDS:
+        module = importlib.import_module(f"sensortrack.commands.{module_name}")
+        cmd = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(cmd)
+        cmd.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except SensortrackError as exc:
+        print(f"sensortrack: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("sensortrack: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `sensortrack analyze f | head`
+        return 0
+    except Exception as exc:  # a bug, not the user's fault: still one line unless asked
+        if args.debug:
+            raise
+        print(
+            f"sensortrack: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""User settings: defaults in code, overridden by config.toml, overridden by `--set KEY=VALUE`.
+
+config.toml lives in the user's config directory (`~/.config/sensortrack/config.toml` on Linux;
+`SENSORTRACK_CONFIG` names another file). Its `[analysis]` table holds AnalysisSettings fields:
+
+    [analysis]
+    drift_threshold_deg = 7.0
+    lowpass_hz = 5.0
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from sensortrack.analysis.settings import AnalysisSettings
+from sensortrack.errors import ConfigError
+
+APP_NAME = "sensortrack"
+CONFIG_ENV = "SENSORTRACK_CONFIG"
+
+
+def config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def config_path() -> Path:
+    override = os.environ.get(CONFIG_ENV)
+    return Path(override) if override else config_dir() / "config.toml"
+
+
+def read_config(path: Path | None = None) -> dict[str, Any]:
+    """The parsed config file, {} when there is none; a broken file is a ConfigError."""
+    path = path or config_path()
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def parse_set_options(items: list[str]) -> dict[str, str]:
+    """`--set analysis.drift_threshold_deg=7` → {"drift_threshold_deg": "7"}; the prefix is optional."""
+    values: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set needs KEY=VALUE, got '{item}'")
+        key = key.strip().removeprefix("analysis.")
+        values[key] = value.strip()
+    return values
+
+
+def load_settings(set_options: list[str] | None = None, path: Path | None = None) -> AnalysisSettings:
+    settings = AnalysisSettings()
+    file_values = read_config(path).get("analysis", {})
+    if not isinstance(file_values, dict):
+        raise ConfigError(f"{path or config_path()}: [analysis] must be a table")
+    try:
+        settings = settings.with_overrides(file_values)
+    except ValueError as exc:
+        raise ConfigError(f"{path or config_path()}: {exc}") from None
+    try:
+        return settings.with_overrides(parse_set_options(set_options or []))
+    except ValueError as exc:
+        raise ConfigError(f"--set: {exc}") from None

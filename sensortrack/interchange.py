@@ -1,0 +1,96 @@
+"""The plain interchange CSV other tools write: a header row with t,ax,ay,az[,gx,gy,gz] (s, g, °/s).
+
+Other columns are ignored; the gyro columns are optional (accelerometer-only sensors: Polar H10,
+phone loggers, the MEx data). An optional sidecar NAME.json beside NAME.csv may give `exercise`,
+`placement` and `side`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sensortrack.csvrows import as_line_index, parse_rows
+from sensortrack.errors import InputFileError
+from sensortrack.model import EXERCISES, PLACEMENTS, SIDES, SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.validation import check_samples, estimate_rate_hz, find_gaps
+
+REQUIRED = ["t", "ax", "ay", "az"]
+GYRO = ["gx", "gy", "gz"]
+
+
+def read_sidecar(csv_path: Path) -> dict[str, Any]:
+    """`exercise`, `placement`, `side` from NAME.json next to NAME.csv; {} when there is none."""
+    sidecar = csv_path.with_suffix(".json")
+    if not sidecar.is_file():
+        return {}
+    try:
+        raw = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputFileError(str(sidecar), f"sidecar is not valid JSON ({exc})") from None
+    if not isinstance(raw, dict):
+        raise InputFileError(str(sidecar), "sidecar must be a JSON object")
+    for key, allowed in (("exercise", EXERCISES), ("placement", PLACEMENTS), ("side", SIDES)):
+        value = raw.get(key)
+        if value is not None and value not in allowed:
+            raise InputFileError(str(sidecar), f"{key} '{value}' is not one of {', '.join(allowed)}")
+    return raw
+
+
+def read_interchange_csv(path: Path) -> Session:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # spreadsheets like to add a BOM
+    except UnicodeDecodeError:
+        raise InputFileError(name, "not a text file (invalid UTF-8)") from None
+    except OSError as exc:
+        raise InputFileError(name, f"cannot read: {exc.strerror}") from None
+    if not text.strip():
+        raise InputFileError(name, "file is empty")
+    lines = text.splitlines()
+    header_line = next((i for i, line in enumerate(lines) if line.strip()), 0)
+    header = [h.strip().strip('"').lower() for h in lines[header_line].split(",")]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise InputFileError(
+            name,
+            f"missing column(s) {', '.join(missing)}: the header needs t,ax,ay,az (s, g) and optionally gx,gy,gz (°/s)",
+            header_line + 1,
+        )
+    gyro_present = [c for c in GYRO if c in header]
+    if gyro_present and len(gyro_present) != 3:
+        absent = [c for c in GYRO if c not in header]
+        raise InputFileError(name, f"gyro columns must come as a set: missing {', '.join(absent)}", header_line + 1)
+    used = REQUIRED + (GYRO if gyro_present else [])
+    rows: list[str] = []
+    row_lines: list[int] = []
+    for number, line in enumerate(lines[header_line + 1 :], start=header_line + 2):
+        if line.strip():
+            rows.append(line)
+            row_lines.append(number)
+    if not rows:
+        raise InputFileError(name, "no samples (the file has a header but no data rows)")
+    data = parse_rows(name, rows, row_lines, len(header), [header.index(c) for c in used])
+    t_s = data[:, 0].copy()
+    acc = data[:, 1:4].copy()
+    gyro = data[:, 4:7].copy() if gyro_present else None
+    check_samples(name, t_s, acc, gyro, as_line_index(row_lines))
+
+    side_info = read_sidecar(path)
+    rate_hz = estimate_rate_hz(t_s)
+    sensor = SensorInfo(
+        model=str(side_info.get("model", "csv")),
+        placement=side_info.get("placement"),
+        side=side_info.get("side"),
+        nominal_rate_hz=round(rate_hz, 3),
+    )
+    meta = SessionMeta(
+        sensor=sensor,
+        exercise=side_info.get("exercise"),
+        source="import:csv",
+        notes=str(side_info.get("notes", "")),
+        attribution=str(side_info.get("attribution", "")),
+    )
+    samples = SampleBlock(t_s=t_s, acc_g=acc, gyro_dps=gyro, sensor=sensor)
+    return Session(meta=meta, samples=samples, gaps=tuple(find_gaps(t_s, rate_hz)), path=name)

@@ -1,0 +1,55 @@
+"""The human-readable `sensortrack analyze` report: one block per set, one line per rep."""
+
+from __future__ import annotations
+
+from sensortrack.analysis.results import AnalysisResult
+from sensortrack.model import Session
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(max(seconds, 0.0), 60.0)
+    return f"{int(minutes):d}:{secs:04.1f}"
+
+
+def format_report(session: Session, result: AnalysisResult) -> str:
+    ctx = result.context
+    samples = session.samples
+    duration_s = float(samples.t_s[-1] - samples.t_s[0]) if len(samples) else 0.0
+    lines = [
+        f"{session.path or 'session'}",
+        f"  {ctx.exercise}, {ctx.placement} sensor, {ctx.side} leg · {session.meta.sensor.model} at "
+        f"{ctx.rate_hz:.0f} Hz · {_clock(duration_s)} · {'acc + gyro' if ctx.has_gyro else 'accelerometer only'}",
+    ]
+    if session.gaps:
+        lost = sum(g.lost_samples for g in session.gaps)
+        lines.append(f"  {len(session.gaps)} gap(s) in the recording, {lost} samples lost (not filled in)")
+    if session.interrupted:
+        lines.append("  recording was interrupted (no end mark): read up to the last whole sample")
+    if not result.sets:
+        lines.append("  no sets found")
+        return "\n".join(lines) + "\n"
+    for st in result.sets:
+        lines.append("")
+        lines.append(
+            f"Set {st.index}: {len(st.reps)} reps, {_clock(st.start_s)}–{_clock(st.end_s)}, best range "
+            f"{st.best_range_deg:.0f}°, knee drifting inward on {st.drift_reps} rep(s)"
+        )
+        lines.append("   rep   start    range   down    up    drift   notes")
+        for rep in st.reps:
+            drift = "    —" if rep.knee_drift_deg is None else f"{rep.knee_drift_deg:5.1f}°"
+            notes = []
+            if rep.warnings:
+                notes.append("KNEE DRIFTING INWARD")
+            if rep.shallow:
+                notes.append("shallow")
+            if rep.step:
+                notes.append(rep.step)
+            lines.append(
+                f"   {rep.index:>3}  {_clock(rep.start_s):>7}  {rep.range_deg:5.0f}°  {rep.down_s:4.1f}s "
+                f"{rep.up_s:4.1f}s  {drift}   {', '.join(notes)}"
+            )
+    total = sum(len(s.reps) for s in result.sets)
+    drifted = sum(s.drift_reps for s in result.sets)
+    lines.append("")
+    lines.append(f"{len(result.sets)} set(s), {total} reps, knee drifting inward on {drifted}.")
+    return "\n".join(lines) + "\n"

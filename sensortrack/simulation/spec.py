@@ -1,0 +1,97 @@
+"""What to simulate: the session, its sets, the distractors between them and the sensor's flaws.
+
+A spec says WHAT happens; the seed decides the details (rep depths, tempos, mounting, noise), so
+one spec with many seeds gives many different but equally labelled sessions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sensortrack.model import Exercise, Placement, Side
+
+DistractorKind = Literal[
+    "stand",  # quiet standing with postural sway
+    "fidget",  # shifting weight, small thigh rotations < 10°
+    "walk",  # walking between sets, thigh swings ±15–25° at ~1 Hz stride, heel strikes
+    "restrap",  # the sensor is taken off and put back in a new random orientation
+    "sit_stand",  # sitting down on a bench and standing up once
+    "lie",  # quiet lying (bridge, clamshell)
+    "adjust",  # lying: shifting the legs and hips
+    "roll",  # lying: rolling part way over and back
+]
+# Inserted by the simulator itself around sets of exercises with their own start stance.
+SETUP_KIND = "setup"
+STANDING_KINDS = ("stand", "fidget", "walk", "restrap", "sit_stand")
+LYING_KINDS = ("lie", "adjust", "roll", "restrap")
+
+
+@dataclass(frozen=True, slots=True)
+class Distractor:
+    kind: DistractorKind
+    duration_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class SetSpec:
+    n_reps: int
+    drift: bool = False  # knee drifts toward the midline in reps drift_from_rep..n_reps
+    drift_from_rep: int = 1  # 1-based
+    depth_scale: float = 1.0  # multiplies the exercise's nominal excursion (0.7 ≈ partial reps)
+    shallow_reps: tuple[int, ...] = ()  # 1-based reps done at about half depth
+    tempo_scale: float = 1.0  # multiplies rep durations (>1 is slower)
+    pause_at_peak_s: tuple[float, float] = (0.0, 0.3)  # drawn per rep (bottom of a squat, top of a bridge)
+    rest_between_reps_s: tuple[float, float] = (0.3, 1.5)
+    step: Literal["lead", "trail"] | None = None  # band_walk: is the instrumented leg leading?
+
+
+@dataclass(frozen=True, slots=True)
+class ImuSpec:
+    """The sensor's imperfections. Defaults are those of a typical consumer MEMS IMU."""
+
+    gyro: bool = True
+    acc_noise_g: float = 0.01  # white noise rms per axis
+    gyro_noise_dps: float = 0.3
+    acc_bias_g: float = 0.02  # constant bias drawn uniformly in ±this per axis
+    gyro_bias_dps: float = 1.0
+    quantise: bool = False  # 16-bit over ±acc_range_g / ±gyro_range_dps
+    acc_range_g: float = 16.0
+    gyro_range_dps: float = 2000.0
+    jitter_fraction: float = 0.02  # timestamp jitter rms as a fraction of the sample period
+    drop_bursts_per_min: float = 1.0  # bursts of 1..max_drop_samples consecutive lost samples
+    max_drop_samples: int = 30
+    lowpass: bool = True  # the IMU's own digital low-pass filter at 0.4 × sample rate
+
+    @staticmethod
+    def ideal(gyro: bool = True) -> ImuSpec:
+        """No noise, bias, quantisation, jitter, loss or filtering: for known-answer tests."""
+        return ImuSpec(
+            gyro=gyro, acc_noise_g=0.0, gyro_noise_dps=0.0, acc_bias_g=0.0, gyro_bias_dps=0.0,
+            quantise=False, jitter_fraction=0.0, drop_bursts_per_min=0.0, lowpass=False,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSpec:
+    exercise: Exercise
+    placement: Placement
+    side: Side
+    rate_hz: float
+    sets: tuple[SetSpec, ...]
+    # Distractors before the first set, between consecutive sets (len(sets) − 1 tuples), after the last.
+    lead_in: tuple[Distractor, ...] = (Distractor("stand", 3.0),)
+    between: tuple[tuple[Distractor, ...], ...] = ()
+    lead_out: tuple[Distractor, ...] = (Distractor("stand", 2.0),)
+    imu: ImuSpec = field(default_factory=ImuSpec)
+    cut_start_s: float = 0.0  # recording starts this far into the lead-in (mid-movement if it moves)
+    cut_end_s: float = 0.0  # and stops this long before the end of the lead-out
+    model: str = "simulated IMU"
+
+    def __post_init__(self) -> None:
+        if not self.sets:
+            raise ValueError("a session needs at least one set")
+        if self.between and len(self.between) != len(self.sets) - 1:
+            raise ValueError("`between` needs one tuple of distractors per pair of consecutive sets")
+        if self.rate_hz <= 0:
+            raise ValueError("rate_hz must be positive")

@@ -1,0 +1,89 @@
+"""Checks shared by every reader: numbers, time order, units and gaps.
+
+Each check raises InputFileError naming the file and the line, so the CLI prints one clear line.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sensortrack.errors import InputFileError
+from sensortrack.model import FloatArray, Gap
+
+# A body-worn IMU at rest or moving at exercise pace reads about 1 g; 9.81 means m/s².
+STANDARD_GRAVITY_MS2 = 9.80665
+_MS2_MEDIAN_NORM_MIN = 4.0
+
+# A sample interval this many times the nominal period means samples were lost. BLE host
+# timestamps jitter by up to about one period, so 1.8 keeps jitter from counting as loss.
+GAP_FACTOR = 1.8
+
+
+def check_samples(
+    path: str,
+    t_s: FloatArray,
+    acc_g: FloatArray,
+    gyro_dps: FloatArray | None,
+    line_of_row: NDArray[np.int64],
+) -> None:
+    """Raise InputFileError for non-finite values, time not increasing, or m/s² instead of g."""
+    if t_s.size == 0:
+        raise InputFileError(path, "no samples (the file has a header but no data rows)")
+    columns = [t_s[:, None], acc_g] + ([gyro_dps] if gyro_dps is not None else [])
+    finite = np.all(np.isfinite(np.hstack(columns)), axis=1)
+    if not finite.all():
+        row = int(np.argmin(finite))
+        raise InputFileError(path, "value is NaN or infinite", int(line_of_row[row]))
+    dt = np.diff(t_s)
+    bad = np.flatnonzero(dt <= 0)
+    if bad.size:
+        row = int(bad[0]) + 1
+        how = "repeats" if dt[bad[0]] == 0 else "goes backwards"
+        raise InputFileError(
+            path, f"time {how} ({t_s[row - 1]:.6f} s then {t_s[row]:.6f} s)", int(line_of_row[row])
+        )
+    median_norm = float(np.median(np.linalg.norm(acc_g, axis=1)))
+    if median_norm > _MS2_MEDIAN_NORM_MIN:
+        unit_hint = (
+            "looks like m/s² — divide by 9.80665 to get g"
+            if 7.0 < median_norm < 13.0
+            else "is not in g"
+        )
+        raise InputFileError(
+            path, f"acceleration {unit_hint} (median magnitude {median_norm:.2f}, expected about 1)"
+        )
+
+
+def estimate_rate_hz(t_s: FloatArray) -> float:
+    """Nominal rate from the median interval: robust to gaps and jitter."""
+    if t_s.size < 2:
+        return 0.0
+    return float(1.0 / np.median(np.diff(t_s)))
+
+
+def find_gaps(t_s: FloatArray, nominal_rate_hz: float) -> list[Gap]:
+    """Intervals longer than GAP_FACTOR nominal periods, with the number of samples they lost."""
+    if t_s.size < 2 or nominal_rate_hz <= 0:
+        return []
+    period_s = 1.0 / nominal_rate_hz
+    dt = np.diff(t_s)
+    idx = np.flatnonzero(dt > GAP_FACTOR * period_s)
+    return [
+        Gap(
+            start_s=float(t_s[i]),
+            end_s=float(t_s[i + 1]),
+            lost_samples=max(1, int(round(dt[i] / period_s)) - 1),
+        )
+        for i in idx
+    ]
+
+
+def merge_gaps(recorded: list[Gap], found: list[Gap]) -> tuple[Gap, ...]:
+    """Gaps the recorder wrote down plus those visible in the timestamps, once each, in time order."""
+    by_start: dict[float, Gap] = {}
+    for gap in found:
+        by_start[round(gap.start_s, 6)] = gap
+    for gap in recorded:  # the recorder knew sequence numbers: its count wins
+        by_start[round(gap.start_s, 6)] = gap
+    return tuple(sorted(by_start.values(), key=lambda g: g.start_s))

@@ -1,0 +1,63 @@
+"""Rep counting, boundaries and knee-drift warnings scored against the simulator's ground truth.
+
+Per exercise over fixtures/simulated (thigh + shank, left + right, clean + drift sets, walking and
+fidgeting between sets). The floors are the goals of issue 2 where the analysis meets them, and
+honest regression floors where it does not yet (band walk, step-up, the hard cases): those are
+marked xfail(strict=True) at the goal level so that reaching the goal is noticed.
+`python benchmarks/accuracy_report.py` prints the full table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sensortrack.simulation.accuracy import per_exercise, score_files
+
+SIM = Path(__file__).resolve().parent.parent / "fixtures" / "simulated"
+HARD = ("_cut", "_restrap", "_partial")
+
+
+@pytest.fixture(scope="module")
+def scores():  # type: ignore[no-untyped-def]
+    files = sorted(p for p in SIM.glob("*.csv") if not any(h in p.stem for h in HARD) and p.stem != "demo_squats")
+    return score_files(files)
+
+
+# exercise: (exact-count rate ≥, boundary error % ≤, drift hit ≥, drift false alarm ≤)
+MEETS_GOALS = {
+    "squat": (0.85, 10.0, 0.80, 0.05),
+    "lunge": (0.75, 10.0, 0.80, 0.05),
+    "bridge": (0.70, 10.0, None, 0.05),
+    "clamshell": (0.70, 10.0, None, None),
+}
+
+
+@pytest.mark.parametrize("exercise", sorted(MEETS_GOALS))
+def test_exercise_accuracy(scores, exercise: str) -> None:  # type: ignore[no-untyped-def]
+    exact_min, boundary_max, hit_min, fa_max = MEETS_GOALS[exercise]
+    acc = per_exercise(scores, exercise)
+    print(acc)
+    assert acc.files == 4
+    assert acc.exact_count_rate >= exact_min
+    assert acc.within_one_rate >= 0.9
+    assert acc.boundary_error_pct <= boundary_max
+    if hit_min is not None:
+        assert acc.drift_hit_rate is not None and acc.drift_hit_rate >= hit_min
+    if fa_max is not None:
+        assert acc.drift_false_alarm_rate is not None and acc.drift_false_alarm_rate <= fa_max
+
+
+@pytest.mark.parametrize("exercise", ["step_up", "band_walk"])
+@pytest.mark.xfail(strict=True, reason="below the issue-2 goals today; see README 'Known limits'")
+def test_exercise_accuracy_goal_not_met_yet(scores, exercise: str) -> None:  # type: ignore[no-untyped-def]
+    acc = per_exercise(scores, exercise)
+    assert acc.exact_count_rate >= 0.9 and acc.boundary_error_pct <= 10.0
+
+
+def test_squat_hard_cases_still_count_most_reps() -> None:
+    hard = score_files(sorted(SIM.glob("squat_*_partial.csv")) + sorted(SIM.glob("squat_*_restrap.csv")))
+    for path, s in hard.items():
+        assert s.reps_detected >= 0.7 * s.reps_true, path.name
+        assert s.within_one_rate >= 0.3, path.name

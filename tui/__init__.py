@@ -1,0 +1,1 @@
+"""Textual terminal UI: live set view, replay, demo."""
