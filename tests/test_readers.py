@@ -103,8 +103,9 @@ def test_session_file_round_trip_with_gaps(tmp_path: Path) -> None:
     assert len(frame) == len(cut)
     import duckdb
 
-    rows = duckdb.sql(f"SELECT count(*), max(t_s) FROM read_csv('{tmp_path / 's.csv'}', comment='#', header=true)").fetchone()
-    assert rows is not None and rows[0] == len(cut) and abs(rows[1] - cut.t_s[-1]) < 1e-6
+    con = duckdb.connect()
+    rows = con.execute(f"SELECT count(*), max(t_s) FROM read_csv('{tmp_path / 's.csv'}', comment='#', header=true)").fetchall()
+    assert rows[0][0] == len(cut) and abs(rows[0][1] - cut.t_s[-1]) < 1e-6
 
 
 def test_accelerometer_only_session_round_trip(tmp_path: Path) -> None:
