@@ -50,15 +50,25 @@ def flexion_axis(rate_dps: FloatArray) -> FloatArray | None:
     return np.asarray(eigvec[:, 2])
 
 
-def angle_about(u: FloatArray, axis: FloatArray, ref: FloatArray) -> FloatArray:
-    """Signed body rotation (deg) about `axis` that takes gravity from `ref` to each row of u.
+def angle_basis(axis: FloatArray, ref: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Two unit vectors spanning the plane normal to `axis`, the first along `ref`'s projection."""
+    ref_perp = ref - np.dot(ref, axis) * axis
+    ref_perp = ref_perp / max(float(np.linalg.norm(ref_perp)), 1e-12)
+    return ref_perp, cross_rows(axis, ref_perp)
+
+
+def angle_in_basis(u: FloatArray, basis: tuple[FloatArray, FloatArray]) -> FloatArray:
+    """Signed body rotation (deg) about the basis' axis that takes gravity from the reference to u.
 
     Gravity seen from the sensor turns the opposite way to the body, hence the minus sign.
     """
-    ref_perp = ref - np.dot(ref, axis) * axis
-    ref_perp = ref_perp / max(float(np.linalg.norm(ref_perp)), 1e-12)
-    ortho = cross_rows(axis, ref_perp)
+    ref_perp, ortho = basis
     return -np.degrees(np.arctan2(u @ ortho, u @ ref_perp))
+
+
+def angle_about(u: FloatArray, axis: FloatArray, ref: FloatArray) -> FloatArray:
+    """angle_in_basis for a one-off axis and reference."""
+    return angle_in_basis(u, angle_basis(axis, ref))
 
 
 def calibrate(

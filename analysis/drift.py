@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from sensortrack.analysis.geometry import ExerciseGeometry
-from sensortrack.analysis.orientation import cross_rows, rotate_to_earth
+from sensortrack.analysis.orientation import cross_rows
 from sensortrack.model import FloatArray
 
 _UP = np.array([0.0, 0.0, 1.0])
@@ -39,10 +39,46 @@ def _asin_deg(x: FloatArray) -> FloatArray:
     return np.degrees(np.arcsin(np.clip(x, -1.0, 1.0)))
 
 
-def medial_angle_gyro(quat_wxyz: FloatArray, knee_s: FloatArray, medial_e: FloatArray) -> FloatArray:
+def _rotation_entries(q: FloatArray) -> FloatArray:
+    """The 3×3 rotation matrix of a quaternion as homogeneous quadratics (valid for any q)."""
+    w, x, y, z = q
+    return np.array(
+        [
+            [w * w + x * x - y * y - z * z, 2 * (x * y - w * z), 2 * (x * z + w * y)],
+            [2 * (x * y + w * z), w * w - x * x + y * y - z * z, 2 * (y * z - w * x)],
+            [2 * (x * z - w * y), 2 * (y * z + w * x), w * w - x * x - y * y + z * z],
+        ]
+    )
+
+
+def _polarised_rotation_tensor() -> FloatArray:
+    """Q[i, j] (4×4 symmetric) with qᵀ Q[i, j] q = R(q)[i, j]: the rotation matrix as quadratic forms."""
+    eye = np.eye(4)
+    entries = {(a, b): _rotation_entries(eye[a] + eye[b]) for a in range(4) for b in range(a, 4)}
+    q_tensor = np.empty((3, 3, 4, 4))
+    for a in range(4):
+        q_tensor[:, :, a, a] = entries[(a, a)] / 4.0  # (2 e_a) gives 4× the diagonal entry
+        for b in range(a + 1, 4):
+            cross = (entries[(a, b)] - entries[(a, a)] / 4.0 - entries[(b, b)] / 4.0) / 2.0
+            q_tensor[:, :, a, b] = q_tensor[:, :, b, a] = cross
+    return q_tensor
+
+
+_ROTATION_TENSOR = _polarised_rotation_tensor()
+
+
+def knee_medial_form(knee_s: FloatArray, medial_e: FloatArray) -> FloatArray:
+    """4×4 symmetric M with qᵀMq = m·(R(q)k) for unit q: one rep's k·m as a quadratic form.
+
+    Built once per rep, it turns the per-sample rotate-then-project into two vector operations,
+    the hot path of the drift measurement.
+    """
+    return np.einsum("i,j,ijab->ab", medial_e, knee_s, _ROTATION_TENSOR)
+
+
+def medial_angle_gyro(quat_wxyz: FloatArray, form: FloatArray) -> FloatArray:
     """asin(k·m) per sample with k carried into the earth frame by the orientation."""
-    knee_e = rotate_to_earth(quat_wxyz, knee_s)
-    return _asin_deg(knee_e @ medial_e)
+    return _asin_deg(np.einsum("ni,ij,nj->n", quat_wxyz, form, quat_wxyz, optimize=False))
 
 
 def medial_angle_tilt(
@@ -54,5 +90,19 @@ def medial_angle_tilt(
 
 
 def medial_axis_earth(geometry: ExerciseGeometry, side: str, flexion_axis_e: FloatArray) -> FloatArray:
-    """m for one rep in the earth frame (z up), from the flexion axis at the rep's start."""
-    return medial_axis(geometry, side, flexion_axis_e, _UP[None, :])[0]
+    """m for one rep in the earth frame (z up), from the flexion axis at the rep's start.
+
+    Plain float arithmetic: called once per rep, where numpy's per-call overhead would dominate.
+    """
+    x, y = float(flexion_axis_e[0]), float(flexion_axis_e[1])
+    norm = max((x * x + y * y) ** 0.5, 1e-9)
+    x, y = x / norm, y / norm
+    if geometry.plane == "frontal":
+        return np.array([y, -x, 0.0])  # horizontal axis × up
+    axis_is_medial = geometry.axis_points_right == (side == "left")
+    return np.array([x, y, 0.0]) if axis_is_medial else np.array([-x, -y, 0.0])
+
+
+def rotate_one(quat_wxyz: FloatArray, v: FloatArray) -> FloatArray:
+    """One vector into the earth frame by one quaternion (the per-rep case of rotate_to_earth)."""
+    return _rotation_entries(quat_wxyz) @ v

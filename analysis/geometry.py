@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sensortrack.analysis.orientation import cross_rows
 from sensortrack.model import FloatArray
 
 
@@ -54,7 +55,7 @@ GEOMETRY: dict[tuple[str, str], ExerciseGeometry] = {
 def rotate_about(v: FloatArray, axis: FloatArray, angle_deg: float) -> FloatArray:
     """Rodrigues rotation of vector v about unit `axis`."""
     a = np.deg2rad(angle_deg)
-    return v * np.cos(a) + np.cross(axis, v) * np.sin(a) + axis * np.dot(axis, v) * (1 - np.cos(a))
+    return v * np.cos(a) + cross_rows(axis, v) * np.sin(a) + axis * np.dot(axis, v) * (1 - np.cos(a))
 
 
 def knee_vector_s(
@@ -63,6 +64,10 @@ def knee_vector_s(
     """Unit vector along the segment toward the knee, in the sensor frame."""
     up_perp = rest_up_s - np.dot(rest_up_s, flexion_axis_s) * flexion_axis_s
     up_perp /= np.linalg.norm(up_perp)
-    long_axis = rotate_about(up_perp, flexion_axis_s, geometry.rest_to_long_axis_deg)
+    long_axis = (
+        rotate_about(up_perp, flexion_axis_s, geometry.rest_to_long_axis_deg)
+        if geometry.rest_to_long_axis_deg
+        else up_perp
+    )
     # Thigh: the knee is at the lower end (−l); shank: the knee is at the upper end (+l).
     return -long_axis if placement == "thigh" else long_axis

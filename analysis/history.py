@@ -10,9 +10,10 @@ import numpy as np
 
 from sensortrack.model import FloatArray
 
-# t: time; u: gravity 'up' in the sensor frame; w: angular rate (°/s); gw: the rate at which
-# gravity turns in the sensor frame (°/s, blind to rotation about the vertical); acc: g; quat: VQF.
-_WIDTHS = {"t": 1, "u": 3, "w": 3, "gw": 3, "acc": 3, "quat": 4}
+# t: time; u: gravity 'up' in the sensor frame; w: angular rate (°/s); speed: |w|; gw: the rate at
+# which gravity turns in the sensor frame (°/s, blind to rotation about the vertical); acc: g;
+# quat: VQF orientation.
+_WIDTHS = {"t": 1, "u": 3, "w": 3, "speed": 1, "gw": 3, "acc": 3, "quat": 4}
 
 
 class History:

@@ -16,9 +16,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sensortrack.analysis.calibration import Calibration, angle_about, calibrate
+from sensortrack.analysis.calibration import Calibration, angle_basis, angle_in_basis, calibrate
 from sensortrack.analysis.context import AnalysisContext
-from sensortrack.analysis.drift import medial_angle_gyro, medial_angle_tilt, medial_axis_earth
+from sensortrack.analysis.drift import (
+    knee_medial_form,
+    medial_angle_gyro,
+    medial_angle_tilt,
+    medial_axis_earth,
+    rotate_one,
+)
 from sensortrack.analysis.filtering import CausalLowPass, Decimator
 from sensortrack.analysis.geometry import GEOMETRY, knee_vector_s
 from sensortrack.analysis.history import History
@@ -42,9 +48,9 @@ from sensortrack.analysis.sets import RepCandidate, SetTracker
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.model import FloatArray
 
-ANALYSIS_RATE_HZ = 50.0  # thigh/shank movement is below 6 Hz; 50 Hz keeps 20 ms rep timing
+ANALYSIS_RATE_HZ = 25.0  # thigh/shank movement is below 6 Hz; 25 Hz keeps 40 ms rep timing
 TRACE_RATE_HZ = 10.0
-_WINDOW = 256  # samples searched per numpy pass
+_WINDOW = 256  # samples searched per numpy pass while calibrating
 _STILL_DPS = 12.0  # slower than this counts as holding still
 _STILL_S = 1.0  # this long still re-anchors the rest posture (or reveals a new posture)
 _START_SHARE = 0.3  # a rep starts once the angle passes this share of the exercise's minimum range
@@ -56,7 +62,7 @@ _CAL_MAX_S = 30.0  # calibration stretch older than this restarts from its last 
 _TRY_EVERY = 25  # analysis samples between calibration attempts once enough has moved
 _LEAD_SHARE = 0.4  # band walk: the first 40 % of the excursion decides lead vs trail
 
-_UNCALIBRATED, _REST, _IN_REP = "uncalibrated", "rest", "in_rep"
+_UNCALIBRATED, _CALIBRATED = "uncalibrated", "calibrated"
 
 
 @dataclass(slots=True)
@@ -73,18 +79,10 @@ class LiveState:
     drift_threshold_deg: float = 0.0
 
 
-@dataclass(slots=True)
-class _RepInProgress:
-    start: int
-    theta_start: float
-    max_theta: float
-    max_idx: int
-    min_rate: float  # most negative angular rate seen on the way back
-    drift_base: float
-    medial_e: FloatArray | None
-    drift_max: float
-    threshold_deg: float
-    warning: RepWarning | None = None
+@dataclass(frozen=True, slots=True, eq=False)
+class _RepDrift:
+    drift_deg: FloatArray  # per sample from the rep's start, toward the midline
+    medial_e: FloatArray | None  # horizontal unit vector toward the midline (gyro only)
 
 
 class StreamingAnalyzer:
@@ -106,23 +104,28 @@ class StreamingAnalyzer:
         # The angle comes from VQF (no low-pass) with a gyro, from low-passed gravity without; rep
         # starts and ends are found from the low-passed angular rate in both cases.
         lowpass_s = self._lowpass.group_delay_s(self.rate_hz)
-        self._delay_s = self._decimator.group_delay_s(ctx.rate_hz) + (0.0 if self._gyro else lowpass_s)
-        self._boundary_delay_s = self._decimator.group_delay_s(ctx.rate_hz) + lowpass_s
+        self._delay_s = 0.0 if self._gyro else lowpass_s
+        self._boundary_delay_s = lowpass_s
         self._hist = History(with_quat=self._gyro)
         self._prev_u: FloatArray | None = None
         self._cursor = 0
         self._mode = _UNCALIBRATED
         self._cal: Calibration | None = None
         self._knee_s: FloatArray | None = None
+        self._basis: tuple[FloatArray, FloatArray] | None = None
         self._cal_start = 0
         self._cum_rot_deg = 0.0
         self._ready_seen = False
         self._still_run = 0
-        self._rep: _RepInProgress | None = None
+        self._open: tuple[int, _RepDrift | None] | None = None  # (start, drift) of a rep in progress
+        self._warned_start = -1
         self._last_end_idx = -1
         self._tracker = SetTracker(ctx.exercise, ctx.placement, s)
         self._min_range_deg = s.min_range_deg(ctx.exercise, ctx.placement)
         self._still_n = int(round(_STILL_S * self.rate_hz))
+        # Samples judged per vectorised pass once calibrated: longer than any rep, so a rep is never
+        # cut by it, and short, because a still period cuts the pass and the rest is judged again.
+        self._stretch = int(1.5 * s.max_rep_duration_s * self.rate_hz) + 1
         self._trace_every = max(1, int(round(self.rate_hz / TRACE_RATE_HZ)))
         self._trace_t: list[float] = []
         self._trace_theta: list[float] = []
@@ -137,9 +140,9 @@ class StreamingAnalyzer:
         if self._gyro and gyro_dps is None:
             raise ValueError("this analyzer was set up for gyro data")
         raw = np.hstack((acc_g, gyro_dps)) if self._gyro else np.asarray(acc_g, dtype=np.float64)
-        kept, positions = self._decimator.apply(np.asarray(raw, dtype=np.float64))
+        t_kept, kept = self._decimator.apply(np.asarray(t_s, dtype=np.float64), np.asarray(raw, dtype=np.float64))
         if kept.shape[0]:
-            self._append(np.asarray(t_s)[positions], kept)
+            self._append(t_kept, kept)
         self._run()
         self._refresh_state()
         events, self._events = self._events, []
@@ -151,11 +154,14 @@ class StreamingAnalyzer:
             gyro = kept[:, 3:6]
             quat = self._orientation.update(acc, gyro)
             u = up_in_sensor(quat)
-            self._hist.append(t=t, u=u, w=self._lowpass.apply(gyro), gw=self._gravity_turn_rate(u), acc=acc, quat=quat)
+            w = self._lowpass.apply(gyro)
+            speed = np.sqrt(np.einsum("ij,ij->i", w, w))
+            self._hist.append(t=t, u=u, w=w, speed=speed, gw=self._gravity_turn_rate(u), acc=acc, quat=quat)
             return
         u = unit_rows(self._lowpass.apply(acc))
         gw = self._gravity_turn_rate(u)
-        self._hist.append(t=t, u=u, w=gw, gw=gw, acc=acc)
+        speed = np.sqrt(np.einsum("ij,ij->i", gw, gw))
+        self._hist.append(t=t, u=u, w=gw, speed=speed, gw=gw, acc=acc)
 
     def _gravity_turn_rate(self, u: FloatArray) -> FloatArray:
         """u × du/dt in °/s: the rotation gravity's direction shows, blind to turns about the vertical.
@@ -172,22 +178,22 @@ class StreamingAnalyzer:
     def _run(self) -> None:
         end = self._hist.end
         while self._cursor < end:
+            before = (self._cursor, self._mode, self._basis)
             if self._mode == _UNCALIBRATED:
                 self._step_uncalibrated(end)
-            elif self._mode == _REST:
-                self._step_rest(end)
             else:
-                self._step_rep(end)
+                self._step_calibrated(end)
+            if (self._cursor, self._mode, self._basis) == before:
+                break  # a rep is in progress: wait for more samples
         keep_from = self._cursor - int(4 * self.rate_hz)
         if self._mode == _UNCALIBRATED:
             keep_from = min(keep_from, self._cal_start)
-        if self._rep is not None:
-            keep_from = min(keep_from, self._rep.start)
+        keep_from = min(keep_from, self._last_end_idx - int(3 * self.rate_hz))
         self._hist.forget_before(keep_from)
 
     def _theta(self, a: int, b: int) -> FloatArray:
-        assert self._cal is not None
-        return angle_about(self._hist.get("u", a, b), self._cal.flexion_axis_s, self._cal.rest_up_s)
+        assert self._basis is not None
+        return angle_in_basis(self._hist.get("u", a, b), self._basis)
 
     def _theta_rate(self, a: int, b: int, theta: FloatArray) -> FloatArray:
         """Angular rate about the flexion axis (°/s): the gyro's when there is one."""
@@ -228,14 +234,16 @@ class StreamingAnalyzer:
                 self._cal = cal
                 self._calibrations += 1
                 self._set_knee()
-                self._mode = _REST
+                self._mode = _CALIBRATED
                 self._still_run = 0
                 self._cursor = self._cal_start  # replay the calibration stretch: its reps count too
                 return
 
     def _set_knee(self) -> None:
+        """Derived from the calibration: the knee direction and the angle's basis."""
         assert self._cal is not None
         self._knee_s = knee_vector_s(self.geometry, self.ctx.placement, self._cal.rest_up_s, self._cal.flexion_axis_s)
+        self._basis = angle_basis(self._cal.flexion_axis_s, self._cal.rest_up_s)
 
     def _reanchor(self, rest_up_s: FloatArray) -> None:
         """The rest posture is here now: follow slow posture and orientation drift."""
@@ -254,244 +262,246 @@ class StreamingAnalyzer:
         self._cum_rot_deg = 0.0
         self._ready_seen = False
 
-    def _step_rest(self, end: int) -> None:
-        assert self._cal is not None
+    def _step_calibrated(self, end: int) -> None:
+        """Find every rep in [cursor, end) with a few vectorised passes, then judge them in order.
+
+        The angle basis is fixed over the stretch; it only changes at a settled still period
+        (re-anchor) or a posture change (recalibration), where the stretch is cut. A rep starts
+        where the angle rises past the start threshold and ends where, on its way back, the
+        movement stops. The angle must fall back below the threshold before the next rep can
+        start, and turning back up means the rate passes zero, so every rep ends before the next
+        up-crossing: per-rep running maxima and minima can then be taken for all reps at once,
+        with a per-segment offset that keeps segments apart.
+        """
+        assert self._basis is not None
         a = self._cursor
-        b = min(end, a + _WINDOW)
-        theta = self._theta(a, b)
-        t = self._hist.get("t", a, b)
-        w = self._hist.get("w", a, b)
-        still = np.linalg.norm(w, axis=1) < _STILL_DPS
-        run = _run_lengths(still, self._still_run)
-        u = self._hist.get("u", a, b)
-        off_plane = np.abs(u @ self._cal.flexion_axis_s) > _OUT_OF_PLANE_COS
-        candidates: dict[str, int] = {}
-        starts = np.flatnonzero(theta > _START_SHARE * self._min_range_deg)
-        if starts.size:
-            candidates["start"] = int(starts[0])
-        settled = run == self._still_n
-        moved_on = np.flatnonzero(settled & ((np.abs(theta) > self._min_range_deg) | off_plane))
-        if moved_on.size:
-            candidates["posture"] = int(moved_on[0])
-        anchors = np.flatnonzero(settled)
-        if anchors.size:
-            candidates["anchor"] = int(anchors[0])
-        due = self._tracker.break_due_s()
-        if due is not None:
-            late = np.flatnonzero(t >= due)
-            if late.size:
-                candidates["set_break"] = int(late[0])
-        if not candidates:
-            self._put_trace(a, b, theta, None)
-            self._still_run = int(run[-1])
-            self._cursor = b
-            return
-        kind = min(candidates, key=lambda k: (candidates[k], k != "posture"))
-        i = candidates[kind]
-        self._put_trace(a, a + i, theta[:i], None)
-        self._still_run = int(run[i])
-        if kind == "set_break":
-            self._events += self._tracker.close(float(t[i]) - self._delay_s)
-            self._cursor = a + i  # re-examine this sample for other events
-        elif kind == "posture":
-            # Still, but far from the rest posture or out of the movement plane: the strap moved or
-            # the person changed position. Calibrate again from the next movement.
-            self._restart_calibration(a + i)
-        elif kind == "anchor":
-            self._reanchor(self._hist.get("u", a + i - self._still_n + 1, a + i + 1).mean(axis=0))
-            self._cursor = a + i + 1
-            self._put_trace(a + i, a + i + 1, theta[i : i + 1], None)
+        end = min(end, a + self._stretch)
+        lead = min(a, max(self._hist.base, a - int(3 * self.rate_hz), self._last_end_idx + 1))
+        theta = self._theta(lead, end)
+        rate = self._theta_rate(lead, end, theta)
+        t = self._hist.get("t", lead, end)
+        off = a - lead
+        thr = _START_SHARE * self._min_range_deg
+
+        above = theta > thr
+        # Up-crossings need the sample before the arrays start; at the very first sample there is none.
+        before = lead - 1 >= self._hist.base and bool(self._theta(lead - 1, lead)[0] > thr)
+        ups = np.flatnonzero(above & ~np.concatenate(([before], above[:-1])))
+        ups = ups[ups >= off]  # reps start at or after the cursor
+        seg = np.zeros(theta.size, dtype=np.int64)
+        seg[ups] = 1
+        seg = np.cumsum(seg)
+        k_theta = 1000.0 * seg  # angles stay within ±180°
+        running_max = np.maximum.accumulate(theta + k_theta) - k_theta
+        returning = ((theta < _RETURN_SHARE * running_max) & (running_max > thr)) | (theta <= thr)
+        k_rate = 1e6 * seg
+        running_min = np.minimum.accumulate(np.where(returning, rate, 0.0) - k_rate) + k_rate
+        stop_dps = np.maximum(_ONSET_DPS, _STOP_SHARE * np.abs(running_min))
+        ended = np.flatnonzero(returning & (rate >= -stop_dps) & (seg > 0))
+        onsets = np.flatnonzero(rate <= _ONSET_DPS)
+        run = _run_lengths(self._hist.get("speed", a, end) < _STILL_DPS, self._still_run)
+        settled = np.flatnonzero(run == self._still_n) + off
+
+        self._open = None
+        prev_end = self._last_end_idx - lead  # may be negative
+        max_rep_s = self.settings.max_rep_duration_s
+        stop_at = theta.size  # array index where this call's processing ends
+        for k, up in enumerate(ups.tolist()):
+            quiet = settled[(settled > prev_end) & (settled < up)]
+            if quiet.size:
+                self._put_trace(a, lead + int(quiet[0]), theta[off : int(quiet[0])], None)
+                self._settle(lead + int(quiet[0]), float(theta[quiet[0]]))
+                return
+            start = self._rep_start(onsets, up, max(prev_end + 1, up - int(3 * self.rate_hz), 0), theta)
+            self._close_set_if_due(t, start, lead)
+            next_up = int(ups[k + 1]) if k + 1 < ups.size else theta.size
+            i_end = int(np.searchsorted(ended, up))
+            stop = int(ended[i_end]) if i_end < ended.size and ended[i_end] < next_up else -1
+            last = stop if stop >= 0 else theta.size - 1
+            if t[last] - t[start] > max_rep_s:
+                # Longer than any real rep: the person sat down, knelt or lay down.
+                cut = start + int(np.searchsorted(t[start:], t[start] + max_rep_s))
+                self._put_trace(a, lead + cut, theta[off:cut], None)
+                self._last_end_idx = lead + cut
+                self._restart_calibration(lead + cut)
+                return
+            drift = self._rep_drift(lead + start, lead + last + 1)
+            warning = self._maybe_warn(drift, lead + start, t[start : last + 1])
+            if stop < 0:  # still going: look again when more samples arrive
+                self._open = (lead + start, drift)
+                stop_at = up
+                break
+            self._judge_rep(lead + start, theta[start : stop + 1], t[start : stop + 1], drift, warning)
+            prev_end = stop
         else:
-            self._begin_rep(a + i)
+            quiet = settled[settled > prev_end]
+            if quiet.size:
+                self._put_trace(a, lead + int(quiet[0]), theta[off : int(quiet[0])], None)
+                self._settle(lead + int(quiet[0]), float(theta[quiet[0]]))
+                return
+            self._close_set_if_due(t, theta.size, lead)
+        new_cursor = lead + max(stop_at, off)
+        self._put_trace(a, new_cursor, theta[off : new_cursor - lead], None)
+        if new_cursor > a:
+            self._still_run = int(run[new_cursor - a - 1])
+        self._cursor = new_cursor
 
-    def _begin_rep(self, crossing: int) -> None:
-        assert self._cal is not None and self._knee_s is not None
-        look = max(self._hist.base, crossing - int(3 * self.rate_hz), self._last_end_idx + 1)
-        theta = self._theta(look, crossing + 1)
-        rate = self._theta_rate(look, crossing + 1, theta)
-        onset = np.flatnonzero(rate[:-1] <= _ONSET_DPS)
-        start = look + (int(onset[-1]) if onset.size else int(np.argmin(theta)))
-        medial_e = None
-        drift_base = 0.0
-        if self.geometry.drift_defined:
-            if self._gyro:
-                quat0 = self._hist.get("quat", start, start + 1)
-                axis_e = rotate_to_earth(quat0, self._cal.flexion_axis_s)[0]
-                medial_e = medial_axis_earth(self.geometry, self.ctx.side, axis_e)
-            drift_base = float(self._medial_angle(start, start + 1, medial_e)[0])
-        theta_start = float(theta[start - look])
-        self._rep = _RepInProgress(
-            start=start,
-            theta_start=theta_start,
-            max_theta=theta_start,
-            max_idx=start,
-            min_rate=0.0,
-            drift_base=drift_base,
-            medial_e=medial_e,
-            drift_max=-np.inf,
-            threshold_deg=self._tracker.drift_threshold_deg(),
-        )
-        self._mode = _IN_REP
-        self._cursor = start
+    def _settle(self, index: int, theta_deg: float) -> None:
+        """Held still for a second at `index`: near rest re-anchors the rest posture; far from it, or
+        out of the movement plane, means the strap moved or the person changed position."""
+        assert self._cal is not None
+        u = self._hist.get("u", index - self._still_n + 1, index + 1)
+        off_plane = abs(float(u[-1] @ self._cal.flexion_axis_s)) > _OUT_OF_PLANE_COS
+        if abs(theta_deg) > self._min_range_deg or off_plane:
+            self._restart_calibration(index)
+            return
+        self._reanchor(u.mean(axis=0))
+        self._cursor = index + 1
+        self._still_run = self._still_n
 
-    def _medial_angle(self, a: int, b: int, medial_e: FloatArray | None) -> FloatArray:
+    def _rep_start(self, onsets: np.ndarray, up: int, lower: int, theta: FloatArray) -> int:
+        """The last moment before the up-crossing the segment moved slower than _ONSET_DPS."""
+        lower = min(lower, up)
+        i = int(np.searchsorted(onsets, up)) - 1
+        if i >= 0 and onsets[i] >= lower:
+            return int(onsets[i])
+        return lower + int(np.argmin(theta[lower : up + 1]))
+
+    def _close_set_if_due(self, t: FloatArray, limit: int, lead: int) -> None:
+        due = self._tracker.break_due_s()
+        if due is None:
+            return
+        i = int(np.searchsorted(t, due + self._boundary_delay_s))
+        if i < limit:
+            self._events += self._tracker.close(float(t[i]) - self._boundary_delay_s)
+
+    def _rep_drift(self, a: int, b: int) -> _RepDrift | None:
+        """Drift toward the midline over samples [a, b) relative to the rep's start at a."""
+        if not self.geometry.drift_defined:
+            return None
         assert self._cal is not None and self._knee_s is not None
         if self._gyro:
-            assert medial_e is not None
-            return medial_angle_gyro(self._hist.get("quat", a, b), self._knee_s, medial_e)
-        return medial_angle_tilt(
-            self._hist.get("u", a, b), self._knee_s, self._cal.flexion_axis_s, self.geometry, self.ctx.side
-        )
+            quat = self._hist.get("quat", a, b)
+            axis_e = rotate_one(quat[0], self._cal.flexion_axis_s)
+            medial_e = medial_axis_earth(self.geometry, self.ctx.side, axis_e)
+            angle = medial_angle_gyro(quat, knee_medial_form(self._knee_s, medial_e))
+        else:
+            medial_e = None
+            angle = medial_angle_tilt(
+                self._hist.get("u", a, b), self._knee_s, self._cal.flexion_axis_s, self.geometry, self.ctx.side
+            )
+        return _RepDrift(drift_deg=angle - angle[0], medial_e=medial_e)
 
-    def _step_rep(self, end: int) -> None:
-        rep = self._rep
-        assert rep is not None and self._cal is not None
-        a = self._cursor
-        b = min(end, a + _WINDOW)
-        theta = self._theta(a, b)
-        rate = self._theta_rate(a, b, theta)
-        t = self._hist.get("t", a, b)
-        running_max = np.maximum(rep.max_theta, np.maximum.accumulate(theta))
-        returning = (theta < _RETURN_SHARE * running_max) & (running_max > _START_SHARE * self._min_range_deg)
-        running_min_rate = np.minimum(rep.min_rate, np.minimum.accumulate(np.where(returning, rate, 0.0)))
-        stop_dps = np.maximum(_ONSET_DPS, _STOP_SHARE * np.abs(running_min_rate))
-        ended = returning & (rate >= -stop_dps)
-        t_start = float(self._hist.get("t", rep.start, rep.start + 1)[0])
-        timed_out = (t - t_start) > self.settings.max_rep_duration_s
-        drift = None
-        crossing = np.empty(0, dtype=np.intp)
-        if self.geometry.drift_defined:
-            drift = self._medial_angle(a, b, rep.medial_e) - rep.drift_base
-            if rep.warning is None:
-                crossing = np.flatnonzero(drift > rep.threshold_deg)
-        firsts = [int(x[0]) for x in (np.flatnonzero(ended), np.flatnonzero(timed_out), crossing) if x.size]
-        stop = min(firsts) + 1 if firsts else len(theta)
-        # Carry the running quantities up to and including the event sample.
-        new_max = theta[:stop] >= running_max[:stop]
-        if np.any(new_max):
-            rep.max_idx = a + int(np.flatnonzero(new_max)[-1])
-        rep.max_theta = float(running_max[stop - 1])
-        rep.min_rate = float(running_min_rate[stop - 1])
-        if drift is not None:
-            rep.drift_max = max(rep.drift_max, float(np.max(drift[:stop])))
-        self._put_trace(a, a + stop, theta[:stop], None if drift is None else drift[:stop])
-        self._cursor = a + stop
-        if not firsts:
-            return
-        i = stop - 1
-        if crossing.size and int(crossing[0]) == i:
-            assert drift is not None
-            self._raise_warning(float(t[i]), float(drift[i]))
-        if ended[i]:
-            self._end_rep(a + i, float(theta[i]))
-        elif timed_out[i]:  # longer than any real rep: the person sat down, knelt, or lay down
-            self._rep = None
-            self._restart_calibration(a + i)
-
-    def _raise_warning(self, t_s: float, drift_deg: float) -> None:
-        rep = self._rep
-        assert rep is not None
-        when = t_s - self._delay_s
-        rep.warning = RepWarning(
+    def _maybe_warn(self, drift: _RepDrift | None, start: int, t: FloatArray) -> RepWarning | None:
+        if drift is None:
+            return None
+        threshold = self._tracker.drift_threshold_deg()
+        crossing = np.flatnonzero(drift.drift_deg > threshold)
+        if not crossing.size:
+            return None
+        i = int(crossing[0])
+        value = float(drift.drift_deg[i])
+        warning = RepWarning(
             kind="knee_drift",
-            t_s=when,
-            value_deg=drift_deg,
-            threshold_deg=rep.threshold_deg,
-            message=f"knee drifting inward: {drift_deg:.0f}° past the rep's own line (limit {rep.threshold_deg:.0f}°)",
+            t_s=float(t[i]) - self._delay_s,
+            value_deg=value,
+            threshold_deg=threshold,
+            message=f"knee drifting inward: {value:.0f}° past the rep's own line (limit {threshold:.0f}°)",
         )
-        start_s = float(self._hist.get("t", rep.start, rep.start + 1)[0]) - self._delay_s
-        set_index, rep_index = self._tracker.position_for(start_s)
-        self._events.append(DriftWarning(set_index=set_index, rep_index=rep_index, warning=rep.warning))
+        if self._warned_start != start:  # once per rep, however often an open rep is looked at
+            self._warned_start = start
+            set_index, rep_index = self._tracker.position_for(float(t[0]) - self._boundary_delay_s)
+            self._events.append(DriftWarning(set_index=set_index, rep_index=rep_index, warning=warning))
+        return warning
 
-    def _end_rep(self, end: int, theta_end: float) -> None:
-        rep = self._rep
-        assert rep is not None and self._cal is not None
-        self._rep = None
-        self._mode = _REST
-        self._still_run = 0
-        self._last_end_idx = end  # the next rep cannot reach back into this one
-        t = self._hist.get("t", rep.start, end + 1)
+    def _judge_rep(
+        self, start: int, theta: FloatArray, t: FloatArray, drift: _RepDrift | None, warning: RepWarning | None
+    ) -> None:
+        peak = int(np.argmax(theta))
         shift = self._boundary_delay_s
-        range_deg = rep.max_theta - rep.theta_start
+        self._last_end_idx = start + theta.size - 1
         candidate = RepCandidate(
             start_s=float(t[0]) - shift,
-            peak_s=float(t[rep.max_idx - rep.start]) - self._delay_s,
+            peak_s=float(t[peak]) - self._delay_s,
             end_s=float(t[-1]) - shift,
-            range_deg=range_deg,
-            knee_drift_deg=rep.drift_max if self.geometry.drift_defined else None,
-            warnings=(rep.warning,) if rep.warning is not None else (),
-            step=self._band_walk_step(rep) if self.ctx.exercise == "band_walk" else None,
+            range_deg=float(theta[peak] - theta[0]),
+            knee_drift_deg=None if drift is None else float(np.max(drift.drift_deg)),
+            warnings=(warning,) if warning is not None else (),
+            step=self._band_walk_step(start, peak, drift) if self.ctx.exercise == "band_walk" else None,
         )
-        if self._tracker.rejects(candidate):
-            return
-        self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
-        if theta_end < 0.3 * range_deg:  # back at rest
-            self._reanchor(self._hist.get("u", end, end + 1)[0])
+        if drift is not None:
+            self._put_trace(start, start + theta.size, theta, drift.drift_deg)
+        if not self._tracker.rejects(candidate):
+            self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
 
-    def _band_walk_step(self, rep: _RepInProgress) -> str | None:
+    def _band_walk_step(self, start: int, peak: int, drift: _RepDrift | None) -> str | None:
         """Lead or trail: does the segment first accelerate sideways outward (lead) or inward?
 
         The lead leg swings out; the trail leg's hip moves away first while its foot stays, which
         pulls the thigh (and the sensor on it) toward the midline.
         """
-        if not self._gyro or rep.medial_e is None:
+        if not self._gyro or drift is None or drift.medial_e is None:
             return None
-        stop = rep.start + max(2, int(_LEAD_SHARE * (rep.max_idx - rep.start)))
-        quat = self._hist.get("quat", rep.start, stop)
-        acc_e = rotate_to_earth(quat, self._hist.get("acc", rep.start, stop)) * STANDARD_GRAVITY_MS2
-        lateral_ms2 = -(acc_e @ rep.medial_e)
+        stop = start + max(2, int(_LEAD_SHARE * peak))
+        quat = self._hist.get("quat", start, stop)
+        acc_e = rotate_to_earth(quat, self._hist.get("acc", start, stop)) * STANDARD_GRAVITY_MS2
+        lateral_ms2 = -(acc_e @ drift.medial_e)
         return "lead" if float(np.sum(lateral_ms2)) > 0 else "trail"
 
     # ---------------------------------------------------------------- output
     def _put_trace(self, a: int, b: int, theta: FloatArray, drift: FloatArray | None) -> None:
+        """Record every _trace_every-th sample of [a, b); drift=None leaves recorded drift alone."""
         first = a + (-a) % self._trace_every
         if first >= b:
             return
         idx = np.arange(first, b, self._trace_every)
         slot0 = first // self._trace_every
-        t = self._hist.get("t", a, b)[idx - a] - self._delay_s
-        values_theta = theta[idx - a]
-        values_drift = np.full(idx.size, np.nan) if drift is None else drift[idx - a]
-        for column, values in ((self._trace_t, t), (self._trace_theta, values_theta), (self._trace_drift, values_drift)):
-            missing = slot0 + idx.size - len(column)
-            if missing > 0:
+        missing = slot0 + idx.size - len(self._trace_t)
+        if missing > 0:
+            for column in (self._trace_t, self._trace_theta, self._trace_drift):
                 column.extend([np.nan] * missing)
-            column[slot0 : slot0 + idx.size] = values.tolist()
+        stop = slot0 + idx.size
+        self._trace_t[slot0:stop] = (self._hist.get("t", a, b)[idx - a] - self._delay_s).tolist()
+        self._trace_theta[slot0:stop] = theta[idx - a].tolist()
+        if drift is not None:
+            self._trace_drift[slot0:stop] = drift[idx - a].tolist()
 
     def _refresh_state(self) -> None:
-        if self._cursor == 0:
+        end = self._hist.end
+        if end == 0:
             return
-        last = self._cursor - 1
+        last = end - 1
         st = self.state
-        st.t_s = float(self._hist.get("t", last, last + 1)[0])
-        st.calibrated = self._cal is not None and self._mode != _UNCALIBRATED
-        st.angle_deg = float(self._theta(last, last + 1)[0]) if st.calibrated else float("nan")
-        rep = self._rep
-        if rep is not None and self.geometry.drift_defined:
-            st.drift_deg = float(self._medial_angle(last, last + 1, rep.medial_e)[0] - rep.drift_base)
-        else:
-            st.drift_deg = float("nan")
-        if rep is None:
-            st.phase = "rest"
-        else:
-            st.phase = "down" if rep.max_idx >= last - 1 else "up"
+        st.t_s = float(self._hist.get("t", last, end)[0])
+        st.calibrated = self._basis is not None and self._mode != _UNCALIBRATED
+        st.angle_deg = float(self._theta(last, end)[0]) if st.calibrated else float("nan")
+        st.drift_deg = float("nan")
+        st.phase = "rest"
+        if self._open is not None and st.calibrated:
+            start, drift = self._open
+            theta = self._theta(start, end)
+            st.phase = "down" if int(np.argmax(theta)) >= theta.size - 2 else "up"
+            if drift is not None:
+                st.drift_deg = float(drift.drift_deg[-1])
         st.set_index = self._tracker.open_set_index
         st.rep_count = self._tracker.open_rep_count
-        st.drift_threshold_deg = rep.threshold_deg if rep is not None else self._tracker.drift_threshold_deg()
+        st.drift_threshold_deg = self._tracker.drift_threshold_deg()
 
     def finish(self) -> AnalysisResult:
         """End of stream: close the open set and return the whole session's result."""
         self._run()
-        rep = self._rep
-        if rep is not None and self._cursor > rep.start:
+        if self._open is not None and self._mode == _CALIBRATED:
             # The recording stopped on the way back up: still a rep if it was past half-way home.
-            last = self._cursor - 1
-            theta_last = float(self._theta(last, last + 1)[0])
-            if theta_last < _RETURN_SHARE * rep.max_theta:
-                self._end_rep(last, theta_last)
-        self._rep = None
+            start, drift = self._open
+            end = self._hist.end
+            theta = self._theta(start, end)
+            if theta[-1] < _RETURN_SHARE * float(np.max(theta)):
+                t = self._hist.get("t", start, end)
+                warning = self._maybe_warn(drift, start, t)
+                self._judge_rep(start, theta, t, drift, warning)
+        self._open = None
         last_t = float(self._hist.get("t", self._hist.end - 1, self._hist.end)[0]) if self._hist.end else 0.0
-        self._events += self._tracker.close(last_t - self._delay_s)
+        self._events += self._tracker.close(last_t - self._boundary_delay_s)
         self._refresh_state()
         calibration: dict[str, object] = {
             "mode": "gyro+acc (VQF)" if self._gyro else "acc only (gravity)",

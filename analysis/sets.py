@@ -6,9 +6,9 @@ batch form, which run this same code over the same samples, agree exactly.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field, replace
 
-import numpy as np
 
 from sensortrack.analysis.results import Event, ExerciseSet, Rep, RepCounted, SetEnded, SetStarted
 from sensortrack.analysis.settings import AnalysisSettings
@@ -25,11 +25,29 @@ class RepCandidate:
     step: str | None = None
 
 
+class _RunningMedian:
+    """Median of a growing list, kept sorted so each query is O(1) (asked once per rep)."""
+
+    def __init__(self) -> None:
+        self._sorted: list[float] = []
+
+    def add(self, value: float) -> None:
+        bisect.insort(self._sorted, value)
+
+    def __len__(self) -> int:
+        return len(self._sorted)
+
+    def median(self) -> float:
+        v, n = self._sorted, len(self._sorted)
+        return v[n // 2] if n % 2 else 0.5 * (v[n // 2 - 1] + v[n // 2])
+
+
 @dataclass(slots=True)
 class _OpenSet:
     index: int
     start_s: float
     reps: list[Rep] = field(default_factory=list)
+    ranges: _RunningMedian = field(default_factory=_RunningMedian)
 
 
 class SetTracker:
@@ -40,16 +58,16 @@ class SetTracker:
         self._open: _OpenSet | None = None
         self._closed: list[ExerciseSet] = []
         self._next_index = 1
-        self._clean_drifts: list[float] = []
+        self._clean_drifts = _RunningMedian()
         self.last_end_s: float | None = None
 
     # --- warnings ---------------------------------------------------------------------------
     def drift_threshold_deg(self) -> float:
         """Warn above the absolute floor AND above the user's own clean reps plus a margin."""
         s = self.settings
-        if not self._clean_drifts:
+        if not len(self._clean_drifts):
             return s.drift_threshold_deg
-        return max(s.drift_threshold_deg, float(np.median(self._clean_drifts)) + s.drift_margin_over_clean_deg)
+        return max(s.drift_threshold_deg, self._clean_drifts.median() + s.drift_margin_over_clean_deg)
 
     # --- reps -------------------------------------------------------------------------------
     def rejects(self, rep: RepCandidate) -> bool:
@@ -59,24 +77,25 @@ class SetTracker:
             return True
         if not s.min_duration_s(self.exercise) <= duration_s <= s.max_rep_duration_s:
             return True
-        current = self._current_set_reps(rep.start_s)
-        if len(current) >= 2:
-            median = float(np.median([r.range_deg for r in current]))
-            if rep.range_deg < s.min_range_share_of_set * median:
+        current = self._current_set(rep.start_s)
+        if current is not None and len(current.ranges) >= 2:
+            if rep.range_deg < s.min_range_share_of_set * current.ranges.median():
                 return True
         return False
 
-    def _current_set_reps(self, start_s: float) -> list[Rep]:
+    def _current_set(self, start_s: float) -> _OpenSet | None:
+        """The open set if a rep starting at `start_s` would join it."""
         if self._open is None or self.last_end_s is None:
-            return []
+            return None
         if start_s - self.last_end_s > self.settings.set_break_s:
-            return []
-        return self._open.reps
+            return None
+        return self._open
 
     def position_for(self, start_s: float) -> tuple[int, int]:
         """(set index, rep index) a rep starting at `start_s` will get if it is accepted."""
-        if self._open is not None and self.last_end_s is not None and start_s - self.last_end_s <= self.settings.set_break_s:
-            return self._open.index, len(self._open.reps) + 1
+        current = self._current_set(start_s)
+        if current is not None:
+            return current.index, len(current.reps) + 1
         return (self._open.index + 1 if self._open is not None else self._next_index), 1
 
     def accept(self, rep: RepCandidate, now_s: float) -> list[Event]:
@@ -103,8 +122,9 @@ class SetTracker:
             step=rep.step,  # type: ignore[arg-type]
         )
         self._open.reps.append(final)
+        self._open.ranges.add(final.range_deg)
         if not final.warnings and final.knee_drift_deg is not None:
-            self._clean_drifts.append(final.knee_drift_deg)
+            self._clean_drifts.add(final.knee_drift_deg)
         self.last_end_s = rep.end_s
         events.append(RepCounted(set_index=self._open.index, rep=final, t_s=now_s))
         return events

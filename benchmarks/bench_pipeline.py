@@ -48,11 +48,12 @@ def main() -> None:
     t, acc, gyro, ctx = one_hour_at_100_hz()
     n = t.shape[0]
     analyze(t[:5000], acc[:5000], gyro[:5000], ctx)  # warm-up (imports, first calls)
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
+    best = best_cpu = float("inf")
+    for _ in range(5):
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = analyze(t, acc, gyro, ctx)
         best = min(best, time.perf_counter() - start)
+        best_cpu = min(best_cpu, time.process_time() - start_cpu)
     tracemalloc.start()
     analyze(t, acc, gyro, ctx)
     _, peak = tracemalloc.get_traced_memory()
@@ -60,7 +61,8 @@ def main() -> None:
     ref_n = 20_000
     ref_rate = madgwick_per_sample(acc[:ref_n], gyro[:ref_n], ctx.rate_hz)
     print(f"input: {n:,} samples = 1 h at {ctx.rate_hz:.0f} Hz, {len(result.sets)} sets, {len(result.reps)} reps")
-    print(f"sensortrack pipeline: {n / best / 1e6:6.2f} M samples/s ({best:.3f} s for the hour; goal >= 2 M/s)")
+    print(f"sensortrack pipeline: {n / best / 1e6:6.2f} M samples/s wall ({best:.3f} s for the hour; goal >= 2 M/s)")
+    print(f"                      {n / best_cpu / 1e6:6.2f} M samples/s of this process's CPU time (less sensitive to other load)")
     print(f"ahrs Madgwick loop  : {ref_rate / 1e6:6.3f} M samples/s (per-sample Python loop, {ref_n:,} samples)")
     print(f"speed-up            : {n / best / ref_rate:6.0f}x")
     print(f"peak traced memory  : {peak / 1e6:6.1f} MB")

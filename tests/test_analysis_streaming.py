@@ -13,7 +13,7 @@ from sensortrack.loading import load_session
 from sensortrack.session_analysis import resolve_context
 
 SIM = Path(__file__).resolve().parent.parent / "fixtures" / "simulated"
-CASES = ["squat_thigh_left", "squat_shank_right", "bridge_thigh_left", "clamshell_thigh_right", "lunge_thigh_right"]
+CASES = sorted(p.stem for p in SIM.glob("*.csv"))
 
 
 def _stream(path: Path, seed: int) -> tuple[object, list[object]]:
@@ -38,7 +38,8 @@ def test_random_chunking_equals_batch(name: str) -> None:
     session = load_session(path)
     s = session.samples
     batch = analyze(s.t_s, s.acc_g, s.gyro_dps, resolve_context(session))
-    assert batch.sets, "fixture should contain sets"
+    if not name.startswith("band_walk"):  # band walks are a known limit (README)
+        assert batch.sets, "fixture should contain sets"
     for seed in (1, 2):
         streamed, _ = _stream(path, seed)
         assert streamed.to_dict() == batch.to_dict()  # type: ignore[attr-defined]
