@@ -411,8 +411,10 @@ class PolarDecoder(DecoderBase):
     def _pair(self) -> Decoded:
         acc_t, acc = _flatten(self._pending[MEAS_ACC])
         gyro_t, gyro = _flatten(self._pending[MEAS_GYRO])
-        stalled = 2.0 * self.rate_hz  # 2 s of one stream with nothing of the other
-        if len(gyro_t) == 0 and len(acc_t) > stalled:
+        stalled = 2.0 * self.rate_hz  # 2 s of one stream with nothing of the other ...
+        # ... over more than one frame: one long frame (well-compressible data) is not a stall.
+        acc_frames = len(self._pending[MEAS_ACC])
+        if len(gyro_t) == 0 and len(acc_t) > stalled and acc_frames > 1:
             # No GYRO stream (its start failed, or it stalled): don't withhold ACC forever.
             self._pending[MEAS_ACC] = []
             self.stats.samples += len(acc_t)
@@ -558,9 +560,12 @@ class PolarEncoder(EncoderBase):
 
     def _compressed(self, measurement: int, ns: np.ndarray, counts: FloatArray) -> list[bytes]:
         ints = np.clip(np.rint(counts), -32768, 32767).astype(np.int64)
+        # Like the sensor, never pack more samples into a frame than would fit at full 16-bit width:
+        # well-compressible data (a still sensor) must not turn into one huge, late frame.
+        per_frame = max(1, (self.max_payload - HEADER_BYTES - 6) // 6)
         frames, k = [], 0
         while k < len(ints):
-            n = len(ints) - k
+            n = min(len(ints) - k, per_frame)
             content = encode_delta_frames(ints[k : k + n])
             while n > 1 and HEADER_BYTES + len(content) > self.max_payload:
                 n = max(1, n * (self.max_payload - HEADER_BYTES) // (len(content) + 1))
