@@ -429,10 +429,11 @@ class StreamingAnalyzer:
             warnings=(warning,) if warning is not None else (),
             step=self._band_walk_step(start, peak, drift) if self.ctx.exercise == "band_walk" else None,
         )
-        if drift is not None:
+        if self._tracker.rejects(candidate):
+            return
+        if drift is not None:  # the drift trace shows counted reps only
             self._put_trace(start, start + theta.size, theta, drift.drift_deg)
-        if not self._tracker.rejects(candidate):
-            self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
+        self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
 
     def _band_walk_step(self, start: int, peak: int, drift: _RepDrift | None) -> str | None:
         """Lead or trail: does the segment first accelerate sideways outward (lead) or inward?
