@@ -18,6 +18,10 @@ from sensortrack.errors import SensortrackError
 # (subcommand, module under sensortrack.commands). Modules keep heavy imports inside run().
 COMMANDS: list[tuple[str, str]] = [
     ("analyze", "analyze"),
+    ("import", "import_cmd"),
+    ("sessions", "sessions"),
+    ("export", "export"),
+    ("report", "report"),
 ]
 
 

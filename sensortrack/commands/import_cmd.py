@@ -1,0 +1,64 @@
+"""`sensortrack import FILE...`: copy session files or plain CSVs into the library and analyse them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from sensortrack.library.cli_options import add_body_options, add_library_option, add_set_option
+
+HELP = "add session files or plain CSVs to the library (copied in and analysed)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help="session files or t,ax,ay,az[,gx,gy,gz] CSVs")
+    add_body_options(parser, "for files that do not say (also completes a file imported before)")
+    add_set_option(parser)
+    add_library_option(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object per file")
+
+
+def run(args: argparse.Namespace) -> int:
+    import shlex
+    from pathlib import Path
+
+    from sensortrack.config import load_settings
+    from sensortrack.errors import InputFileError, LibraryError
+    from sensortrack.library.ingest import import_file
+    from sensortrack.library.location import resolve_library_path
+    from sensortrack.library.store import Library
+    from sensortrack.library.text import one_line
+
+    settings = load_settings(args.set)
+    failures = 0
+    with Library.open(resolve_library_path(args.library)) as library:
+        for name in args.files:
+            try:
+                outcome = import_file(
+                    library,
+                    Path(name),
+                    settings,
+                    exercise=args.exercise,
+                    placement=args.placement,
+                    side=args.side,
+                )
+            except (InputFileError, LibraryError) as exc:
+                # One bad file must not stop the others; each failure is still one line.
+                failures += 1
+                print(f"sensortrack: error: {exc}", file=sys.stderr)
+                continue
+            record = outcome.record
+            if args.json:
+                print(json.dumps({"file": name, "action": outcome.action, "session": record.to_dict()}))
+                continue
+            verb = {"imported": "imported", "updated": "updated", "unchanged": "already in the library:"}[
+                outcome.action
+            ]
+            print(f"{verb} {one_line(record)}  ← {name}")
+            if record.analysis_status == "needs_metadata":
+                print(
+                    f"  give --exercise, --placement and --side to analyse it: "
+                    f"sensortrack import {shlex.quote(name)} --exercise ... --placement ... --side ...",
+                )
+    return 2 if failures else 0

@@ -1,0 +1,40 @@
+"""`sensortrack report [ID|FILE] -o report.html`: a printable, self-contained HTML report."""
+
+from __future__ import annotations
+
+import argparse
+
+from sensortrack.library.cli_options import add_body_options, add_library_option, add_set_option
+
+HELP = "write a printable HTML report of a session, or of progress over all library sessions"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "target",
+        nargs="?",
+        metavar="ID|FILE",
+        help="library session ID or a session file; leave out for a progress report of the whole library",
+    )
+    parser.add_argument("-o", "--output", required=True, metavar="OUT.html", help="the HTML file to write")
+    parser.add_argument("--force", action="store_true", help="overwrite OUT.html if it exists")
+    add_body_options(parser, "for a FILE that does not say; for a progress report, only these sessions")
+    add_set_option(parser)
+    add_library_option(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sensortrack.config import load_settings
+    from sensortrack.library.report_html import write_progress_report, write_report
+
+    out = Path(args.output).expanduser()
+    body = {"exercise": args.exercise, "placement": args.placement, "side": args.side}
+    if args.target is None:
+        count = write_progress_report(out, library_option=args.library, force=args.force, **body)
+        print(f"{out} ({count} sessions)")
+        return 0
+    write_report(args.target, out, load_settings(args.set), library_option=args.library, force=args.force, **body)
+    print(out)
+    return 0

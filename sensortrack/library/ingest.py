@@ -1,0 +1,221 @@
+"""Getting sessions into the library: `sensortrack import` and the recorder's registration.
+
+Imports are copied into the library's sessions folder in the session format, so the library never
+depends on the user's original file staying put. The copy is written and fsynced under a temporary
+name, renamed into place and its row inserted in one transaction (see store.py for why a crash at
+any point leaves neither a half row nor a counted orphan).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+from uuid import uuid4
+
+from sensortrack.analysis.settings import AnalysisSettings
+from sensortrack.errors import InputFileError, LibraryError, MissingMetadataError, SensortrackError
+from sensortrack.library.location import resolve_library_path
+from sensortrack.library.records import AnalysisSummary, SessionFacts, SessionRecord, normalize_utc
+from sensortrack.library.store import Library
+from sensortrack.loading import load_session
+from sensortrack.model import Session
+from sensortrack.sessionfile import write_session
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    action: Literal["imported", "updated", "unchanged"]
+    record: SessionRecord
+
+
+def file_sha256(path: Path) -> str:
+    try:
+        with path.open("rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError as exc:
+        raise InputFileError(str(path), f"cannot read: {exc.strerror}") from None
+
+
+def with_body_metadata(session: Session, *, exercise: str | None, placement: str | None, side: str | None) -> Session:
+    """The session with exercise/placement/side replaced where the argument is not None."""
+    sensor = session.meta.sensor.with_body(placement, side)  # type: ignore[arg-type]
+    meta = replace(
+        session.meta,
+        sensor=sensor,
+        exercise=exercise if exercise is not None else session.meta.exercise,  # type: ignore[arg-type]
+    )
+    return replace(session, meta=meta, samples=session.samples.with_sensor(sensor))
+
+
+def summarize(session: Session, settings: AnalysisSettings) -> AnalysisSummary:
+    """Analyse a session for the library; a session the analysis cannot take is kept, and marked."""
+    from sensortrack.session_analysis import analyze_session  # pulls in the whole pipeline
+
+    try:
+        result = analyze_session(session, settings)
+    except MissingMetadataError as exc:
+        return AnalysisSummary.not_analyzed("needs_metadata", str(exc), settings)
+    except SensortrackError as exc:
+        return AnalysisSummary.not_analyzed("failed", str(exc), settings)
+    return AnalysisSummary.from_result(result, settings)
+
+
+def start_time_of(session: Session, path: Path) -> str:
+    """When the session started, in UTC. Plain CSVs carry no start time: their file date stands in."""
+    stamp = normalize_utc(session.meta.start_time_utc) if session.meta.start_time_utc else None
+    if stamp is not None:
+        return stamp
+    moment = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    return moment.isoformat(timespec="seconds")
+
+
+def load_library_session(record: SessionRecord) -> Session:
+    """The session file of a library entry, with the library's exercise/placement/side applied."""
+    if not record.file_path.is_file():
+        raise LibraryError(f"the file of session #{record.id} is missing: {record.file_path} (moved or deleted?)")
+    session = load_session(record.file_path)
+    facts = record.facts
+    return with_body_metadata(session, exercise=facts.exercise, placement=facts.placement, side=facts.side)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable (POSIX); Windows has no directory handles to fsync."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _owned_name(start_time_utc: str, exercise: str | None) -> str:
+    stamp = datetime.fromisoformat(start_time_utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{exercise or 'session'}-{uuid4().hex[:8]}.csv"
+
+
+def import_file(
+    library: Library,
+    path: Path,
+    settings: AnalysisSettings,
+    *,
+    exercise: str | None = None,
+    placement: str | None = None,
+    side: str | None = None,
+) -> ImportOutcome:
+    """Copy a session file or plain CSV into the library, analysed.
+
+    A file already in the library (same bytes) is not copied again; given exercise/placement/side
+    then update that entry instead — that is how a "needs metadata" session gets completed.
+    """
+    path = Path(path)
+    given = any(v is not None for v in (exercise, placement, side))
+    # The library's own copy (e.g. `import library-sessions/*.csv`) is that session, not a new one.
+    existing = library.find_by_path(path) if path.resolve().parent == library.sessions_dir.resolve() else None
+    if existing is None:
+        session = load_session(path)
+        sha256 = file_sha256(path)
+        existing = library.find_by_sha256(sha256)
+    if existing is not None:
+        if not given:
+            return ImportOutcome("unchanged", existing)
+        record = update_body_metadata(library, existing, settings, exercise=exercise, placement=placement, side=side)
+        return ImportOutcome("updated", record)
+
+    session = with_body_metadata(session, exercise=exercise, placement=placement, side=side)
+    start_time_utc = start_time_of(session, path)
+    session = replace(session, meta=replace(session.meta, start_time_utc=start_time_utc))
+    summary = summarize(session, settings)
+    facts = SessionFacts.from_session(session, start_time_utc)
+
+    folder = library.sessions_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / _owned_name(start_time_utc, facts.exercise)
+    temp = folder / f".import-{uuid4().hex}.part"
+    try:
+        with library.transaction():
+            # Checked again under the write lock: another process may have imported the same file.
+            raced = library.find_by_sha256(sha256)
+            if raced is not None:
+                return ImportOutcome("unchanged", raced)
+            write_session(temp, session)  # fsyncs before closing
+            session_id = library.insert_session(
+                file_path=final,
+                owned=True,
+                origin="import",
+                original_path=str(path.resolve()),
+                content_sha256=sha256,
+                facts=facts,
+                summary=summary,
+            )
+            os.replace(temp, final)
+            _fsync_dir(folder)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
+        raise
+    return ImportOutcome("imported", library.get(session_id))
+
+
+def update_body_metadata(
+    library: Library,
+    record: SessionRecord,
+    settings: AnalysisSettings,
+    *,
+    exercise: str | None,
+    placement: str | None,
+    side: str | None,
+) -> SessionRecord:
+    """Give a library session its exercise/placement/side and analyse it again with them."""
+    session = load_library_session(record)
+    session = with_body_metadata(session, exercise=exercise, placement=placement, side=side)
+    summary = summarize(session, settings)
+    with library.transaction():
+        library.update_body_metadata(record.id, exercise=exercise, placement=placement, side=side)
+        library.store_summary(record.id, summary)
+    return library.get(record.id)
+
+
+def register_recording(
+    library_path: str | os.PathLike[str] | None,
+    session_path: str | os.PathLike[str],
+    settings: AnalysisSettings | None = None,
+) -> int:
+    """Add a session file written by `record`/`live` to the library, in place; returns its id.
+
+    The file is referenced, not copied (the recorder chose where it lives) and `sessions delete`
+    leaves it on disk. Registering the same file again returns the existing id, so a recorder may
+    call this again after a crash without creating duplicates. `library_path` None means the
+    default library ($SENSORTRACK_LIBRARY or the user's data folder).
+    """
+    if settings is None:
+        from sensortrack.config import load_settings
+
+        settings = load_settings()
+    path = Path(session_path).resolve()
+    with Library.open(resolve_library_path(library_path)) as library:
+        known = library.find_by_path(path)
+        if known is not None:
+            return known.id
+        session = load_session(path)
+        sha256 = file_sha256(path)
+        start_time_utc = start_time_of(session, path)
+        summary = summarize(session, settings)
+        facts = SessionFacts.from_session(session, start_time_utc)
+        with library.transaction():
+            raced = library.find_by_path(path) or library.find_by_sha256(sha256)
+            if raced is not None:
+                return raced.id
+            return library.insert_session(
+                file_path=path,
+                owned=False,
+                origin="record",
+                original_path=str(path),
+                content_sha256=sha256,
+                facts=facts,
+                summary=summary,
+            )

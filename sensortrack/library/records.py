@@ -1,0 +1,283 @@
+"""What the library keeps about a session: facts from the file, and the analysis summary.
+
+These plain dataclasses are what crosses process boundaries (reanalysis workers) and what the
+commands print, so they hold no numpy arrays and no database handles.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from sensortrack import __version__
+from sensortrack.analysis.results import AnalysisResult
+from sensortrack.analysis.settings import AnalysisSettings
+from sensortrack.model import Session
+
+AnalysisStatus = Literal["ok", "needs_metadata", "failed"]
+Origin = Literal["import", "record"]
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def normalize_utc(text: str) -> str | None:
+    """ISO 8601 text → 'YYYY-MM-DDTHH:MM:SS+00:00' (so text order is time order); None if unreadable."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:  # the session format writes UTC; a bare time is taken as UTC too
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class RepRow:
+    set_index: int
+    rep_index: int
+    start_s: float
+    peak_s: float
+    end_s: float
+    range_deg: float
+    down_s: float
+    up_s: float
+    knee_drift_deg: float | None
+    knee_drift_warning: bool
+    shallow: bool
+    step: str | None
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True, slots=True)
+class SetRow:
+    set_index: int
+    exercise: str
+    start_s: float
+    end_s: float
+    rep_count: int
+    mean_range_deg: float | None
+    best_range_deg: float | None
+    mean_tempo_s: float | None  # mean rep duration, start to end
+    drift_rep_count: int
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisSummary:
+    """Sets and reps of one session as the library stores them, with what produced them."""
+
+    status: AnalysisStatus
+    message: str = ""  # why not "ok"
+    sets: tuple[SetRow, ...] = ()
+    reps: tuple[RepRow, ...] = ()
+    version: str = __version__
+    settings_json: str = "{}"
+    analyzed_utc: str = field(default_factory=utc_now_iso)
+
+    @property
+    def rep_count(self) -> int:
+        return len(self.reps)
+
+    @property
+    def drift_rep_count(self) -> int:
+        return sum(1 for r in self.reps if r.knee_drift_warning)
+
+    @property
+    def mean_range_deg(self) -> float | None:
+        return _mean([r.range_deg for r in self.reps])
+
+    @property
+    def mean_tempo_s(self) -> float | None:
+        return _mean([r.duration_s for r in self.reps])
+
+    @staticmethod
+    def from_result(result: AnalysisResult, settings: AnalysisSettings) -> AnalysisSummary:
+        sets: list[SetRow] = []
+        reps: list[RepRow] = []
+        for s in result.sets:
+            set_reps = [
+                RepRow(
+                    set_index=s.index,
+                    rep_index=r.index,
+                    start_s=r.start_s,
+                    peak_s=r.peak_s,
+                    end_s=r.end_s,
+                    range_deg=r.range_deg,
+                    down_s=r.down_s,
+                    up_s=r.up_s,
+                    knee_drift_deg=r.knee_drift_deg,
+                    knee_drift_warning=any(w.kind == "knee_drift" for w in r.warnings),
+                    shallow=r.shallow,
+                    step=r.step,
+                )
+                for r in s.reps
+            ]
+            reps += set_reps
+            ranges = [r.range_deg for r in set_reps]
+            sets.append(
+                SetRow(
+                    set_index=s.index,
+                    exercise=s.exercise,
+                    start_s=s.start_s,
+                    end_s=s.end_s,
+                    rep_count=len(set_reps),
+                    mean_range_deg=_mean(ranges),
+                    best_range_deg=max(ranges) if ranges else None,
+                    mean_tempo_s=_mean([r.duration_s for r in set_reps]),
+                    drift_rep_count=sum(1 for r in set_reps if r.knee_drift_warning),
+                )
+            )
+        return AnalysisSummary(
+            status="ok",
+            sets=tuple(sets),
+            reps=tuple(reps),
+            settings_json=json.dumps(asdict(settings), sort_keys=True),
+        )
+
+    @staticmethod
+    def not_analyzed(status: AnalysisStatus, message: str, settings: AnalysisSettings) -> AnalysisSummary:
+        return AnalysisSummary(
+            status=status, message=message, settings_json=json.dumps(asdict(settings), sort_keys=True)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFacts:
+    """What the session file says about the recording (after any user-supplied metadata)."""
+
+    start_time_utc: str
+    exercise: str | None
+    placement: str | None
+    side: str | None
+    sensor_model: str
+    sensor_name: str
+    rate_hz: float
+    has_gyro: bool
+    sample_count: int
+    duration_s: float
+    gap_count: int
+    lost_samples: int
+    interrupted: bool
+    source: str
+    notes: str
+    attribution: str
+
+    @staticmethod
+    def from_session(session: Session, start_time_utc: str) -> SessionFacts:
+        t_s = session.samples.t_s
+        sensor = session.meta.sensor
+        return SessionFacts(
+            start_time_utc=start_time_utc,
+            exercise=session.meta.exercise,
+            placement=sensor.placement,
+            side=sensor.side,
+            sensor_model=sensor.model,
+            sensor_name=sensor.name,
+            rate_hz=float(sensor.nominal_rate_hz),
+            has_gyro=session.samples.has_gyro,
+            sample_count=len(session.samples),
+            duration_s=float(t_s[-1] - t_s[0]) if len(t_s) else 0.0,
+            gap_count=len(session.gaps),
+            lost_samples=sum(g.lost_samples for g in session.gaps),
+            interrupted=session.interrupted,
+            source=session.meta.source,
+            notes=session.meta.notes,
+            attribution=session.meta.attribution,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """One row of the library's session table, with the file path made absolute."""
+
+    id: int
+    file_path: Path
+    owned: bool
+    origin: Origin
+    original_path: str
+    content_sha256: str
+    added_utc: str
+    facts: SessionFacts
+    analysis_status: AnalysisStatus
+    analysis_message: str
+    analysis_version: str
+    analyzed_utc: str
+    set_count: int
+    rep_count: int
+    drift_rep_count: int
+    mean_range_deg: float | None
+    mean_tempo_s: float | None
+
+    @property
+    def drift_share(self) -> float | None:
+        """Share of reps with a knee-drift warning, None without reps."""
+        return self.drift_rep_count / self.rep_count if self.rep_count else None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            **asdict(self.facts),
+            "file_path": str(self.file_path),
+            "owned_copy": self.owned,
+            "origin": self.origin,
+            "original_path": self.original_path,
+            "added_utc": self.added_utc,
+            "analysis_status": self.analysis_status,
+            "analysis_message": self.analysis_message,
+            "analysis_version": self.analysis_version,
+            "analyzed_utc": self.analyzed_utc,
+            "set_count": self.set_count,
+            "rep_count": self.rep_count,
+            "knee_drift_reps": self.drift_rep_count,
+            "mean_range_deg": _round(self.mean_range_deg, 1),
+            "mean_tempo_s": _round(self.mean_tempo_s, 2),
+        }
+        out["duration_s"] = round(self.facts.duration_s, 2)
+        return out
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def set_to_dict(row: SetRow) -> dict[str, Any]:
+    return {
+        "index": row.set_index,
+        "exercise": row.exercise,
+        "start_s": round(row.start_s, 3),
+        "end_s": round(row.end_s, 3),
+        "rep_count": row.rep_count,
+        "mean_range_deg": _round(row.mean_range_deg, 1),
+        "best_range_deg": _round(row.best_range_deg, 1),
+        "mean_tempo_s": _round(row.mean_tempo_s, 2),
+        "knee_drift_reps": row.drift_rep_count,
+    }
+
+
+def rep_to_dict(row: RepRow) -> dict[str, Any]:
+    return {
+        "set": row.set_index,
+        "rep": row.rep_index,
+        "start_s": round(row.start_s, 3),
+        "peak_s": round(row.peak_s, 3),
+        "end_s": round(row.end_s, 3),
+        "duration_s": round(row.duration_s, 2),
+        "down_s": round(row.down_s, 2),
+        "up_s": round(row.up_s, 2),
+        "range_deg": round(row.range_deg, 1),
+        "knee_drift_deg": _round(row.knee_drift_deg, 1),
+        "knee_drift_warning": row.knee_drift_warning,
+        "shallow": row.shallow,
+        "step": row.step,
+    }

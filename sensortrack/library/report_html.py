@@ -1,0 +1,466 @@
+"""`sensortrack report`: one self-contained, printable HTML file per session.
+
+Everything is inline (CSS, PNG figures as data: URIs), so the file can be mailed, archived or
+printed on A4 without anything else. All text from files is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from sensortrack import __version__
+from sensortrack.analysis.geometry import GEOMETRY
+from sensortrack.analysis.results import AnalysisResult
+from sensortrack.analysis.settings import AnalysisSettings
+from sensortrack.errors import LibraryError
+from sensortrack.library import plots
+from sensortrack.library.location import resolve_library_path
+from sensortrack.library.outputs import atomic_write_text, check_output
+from sensortrack.library.records import AnalysisSummary, RepRow, SessionRecord, SetRow
+from sensortrack.library.store import Library, SessionFilter
+from sensortrack.library.targets import Target, load_target
+from sensortrack.library.text import fmt_number, format_duration, local_time
+
+EXERCISE_NAMES = {
+    "squat": "Squat",
+    "lunge": "Lunge",
+    "band_walk": "Lateral band walk",
+    "bridge": "Glute bridge / hip thrust",
+    "clamshell": "Clamshell",
+    "step_up": "Step-up",
+}
+
+CSS = """
+@page { size: A4; margin: 14mm 16mm; }
+* { box-sizing: border-box; }
+body { font: 10.5pt/1.4 "Helvetica Neue", Arial, sans-serif; color: #1a1a1a; }
+body { margin: 0 auto; max-width: 190mm; padding: 8mm; }
+h1 { font-size: 17pt; margin: 0 0 2mm; }
+h2 { font-size: 12.5pt; margin: 7mm 0 2mm; border-bottom: 1px solid #bbb; padding-bottom: 1mm; }
+.sub { color: #555; margin: 0 0 4mm; }
+table { border-collapse: collapse; width: 100%; margin: 2mm 0; font-size: 9.5pt; }
+th, td { padding: 1.2mm 2mm; text-align: left; border-bottom: 1px solid #e2e2e2; }
+th { background: #f2f2f2; font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.facts td:first-child { width: 32%; color: #555; }
+tr.warn td { background: #fbe3d6; }
+.flag { color: #a33b00; font-weight: 600; }
+figure { margin: 3mm 0; break-inside: avoid; page-break-inside: avoid; }
+figure img { width: 100%; height: auto; display: block; }
+figcaption { font-size: 9pt; color: #444; margin-top: 1mm; }
+.note { background: #f4f7fb; border-left: 3px solid #0072B2; padding: 2mm 3mm; font-size: 9.5pt; break-inside: avoid; }
+footer { margin-top: 8mm; font-size: 8.5pt; color: #666; border-top: 1px solid #ccc; padding-top: 2mm; }
+.section { break-inside: avoid; page-break-inside: avoid; }
+@media print {
+  body { padding: 0; max-width: none; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  .pagebreak { break-before: page; page-break-before: always; }
+  tr { break-inside: avoid; }
+}
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    numeric: set[int],
+    row_classes: Sequence[str] | None = None,
+    css: str = "",
+) -> str:
+    head = "".join(
+        f'<th class="num">{_e(h)}</th>' if i in numeric else f"<th>{_e(h)}</th>" for i, h in enumerate(headers)
+    )
+    body = []
+    for n, row in enumerate(rows):
+        cls = f' class="{row_classes[n]}"' if row_classes and row_classes[n] else ""
+        cells = "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(row))
+        body.append(f"<tr{cls}>{cells}</tr>")
+    return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def _figure(fig: Figure, alt: str, caption: str) -> str:
+    data = plots.figure_png_base64(fig)
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{_e(alt)}"><figcaption>{caption}</figcaption></figure>'
+    )
+
+
+def build_report(
+    target: Target, result: AnalysisResult, settings: AnalysisSettings, generated: datetime | None = None
+) -> str:
+    session = target.session
+    ctx = result.context
+    summary = AnalysisSummary.from_result(result, settings)
+    segment = ctx.placement
+    drift_defined = GEOMETRY[(ctx.exercise, ctx.placement)].drift_defined
+    threshold = settings.drift_threshold_deg
+    exercise_name = EXERCISE_NAMES.get(ctx.exercise, ctx.exercise)
+    start_utc = target.record.facts.start_time_utc if target.record else session.meta.start_time_utc
+    when = local_time(start_utc) if start_utc else "unknown date"
+    generated = generated or datetime.now().astimezone()
+
+    parts = [
+        _head(f"{exercise_name}, {ctx.side} {segment} — {when}"),
+        f"<h1>{_e(exercise_name)} — {_e(ctx.side)} leg</h1>",
+        f'<p class="sub">Session of {_e(when)} · sensor on the {_e(ctx.side)} {_e(segment)}'
+        + (f" · library session #{target.record.id}" if target.record else "")
+        + "</p>",
+        _facts_table(target, result, when),
+        _summary_section(summary, settings.min_reps_per_set),
+    ]
+    if result.trace is not None and result.trace.t_s.size:
+        fig = plots.segment_angle_figure(
+            result.trace.t_s,
+            result.trace.angle_deg,
+            result.trace.drift_deg,
+            summary.reps,
+            summary.sets,
+            session.gaps,
+            threshold_deg=threshold,
+            segment=segment,
+            drift_defined=drift_defined,
+        )
+        caption = (
+            f"{_e(segment.capitalize())} angle from its resting position over time. Shaded bands are counted reps"
+            + (
+                "; hatched vermillion bands mark reps with a knee-drift warning, and the lower panel shows the knee "
+                "drift with the warning threshold."
+                if drift_defined
+                else "."
+            )
+        )
+        parts.append('<div class="section"><h2>Movement over time</h2>')
+        parts.append(_figure(fig, f"{segment} angle over time with reps marked", caption))
+        parts.append("</div>")
+    if summary.reps:
+        fig = plots.rep_bars_figure(
+            summary.reps,
+            threshold_deg=threshold,
+            drift_defined=drift_defined,
+            shallow_share=settings.shallow_share_of_best,
+        )
+        parts.append('<div class="section"><h2>Rep by rep</h2>')
+        parts.append(
+            _figure(
+                fig,
+                "per-rep range, tempo and knee drift",
+                (
+                    "Range of each rep, its tempo (time moving away from rest, then back) and its knee drift. "
+                    "Reps with a knee-drift warning are vermillion and hatched; faded bars are shallow reps."
+                    if drift_defined
+                    else "Range of each rep and its tempo (time moving away from rest, then back). "
+                    "Faded bars are shallow reps."
+                ),
+            )
+        )
+        parts.append("</div>")
+        parts.append(_rep_table(summary.reps, drift_defined))
+    parts.append(_trend_section(target))
+    parts.append(_explanation(result, settings, drift_defined, segment))
+    parts.append(
+        _footer(
+            generated,
+            f"Analysis: {result.calibration.get('mode', '')}, knee-drift threshold {threshold:g}°. "
+            + (f"Data credit: {session.meta.attribution}." if session.meta.attribution else ""),
+        )
+    )
+    return "\n".join(parts)
+
+
+def _head(title: str) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_e(title)}</title>\n<style>{CSS}</style></head><body>"
+    )
+
+
+def _footer(generated: datetime, text: str) -> str:
+    return (
+        f"<footer>Made by sensortrack {_e(__version__)} on {_e(generated.strftime('%Y-%m-%d %H:%M'))}. "
+        f"{_e(text)}</footer></body></html>"
+    )
+
+
+def _facts_table(target: Target, result: AnalysisResult, when: str) -> str:
+    session = target.session
+    sensor = session.meta.sensor
+    t_s = session.samples.t_s
+    duration = float(t_s[-1] - t_s[0]) if len(t_s) else 0.0
+    quality = f"{len(session.samples)} samples at {sensor.nominal_rate_hz:.0f} Hz"
+    if session.gaps:
+        lost = sum(g.lost_samples for g in session.gaps)
+        quality += f"; {len(session.gaps)} gap{'s' if len(session.gaps) != 1 else ''} ({lost} samples lost)"
+    if session.interrupted:
+        quality += "; recording was interrupted (read up to the last complete sample)"
+    rows = [
+        ("Date", when),
+        ("Exercise", EXERCISE_NAMES.get(result.context.exercise, result.context.exercise)),
+        ("Leg", result.context.side),
+        ("Sensor placement", result.context.placement),
+        (
+            "Sensor",
+            " ".join(x for x in (sensor.model, sensor.name) if x)
+            + (" (accelerometer + gyroscope)" if session.samples.has_gyro else " (accelerometer only)"),
+        ),
+        ("Duration", format_duration(duration) + " min:s"),
+        ("Data", quality),
+    ]
+    if session.meta.notes:
+        rows.append(("Notes", session.meta.notes))
+    body = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in rows)
+    return f'<table class="facts"><tbody>{body}</tbody></table>'
+
+
+def _summary_section(summary: AnalysisSummary, min_reps: int) -> str:
+    if not summary.sets:
+        return (
+            f'<h2>Sets</h2><p class="note">No sets were found: fewer than {min_reps} reps in a row, or movements '
+            "too small to count as reps.</p>"
+        )
+    rows = [
+        [
+            str(s.set_index),
+            str(s.rep_count),
+            fmt_number(s.mean_range_deg, 0, "°"),
+            fmt_number(s.best_range_deg, 0, "°"),
+            fmt_number(s.mean_tempo_s, 1, " s"),
+            _drift_cell(s),
+        ]
+        for s in summary.sets
+    ]
+    total = [
+        "<b>All</b>",
+        f"<b>{summary.rep_count}</b>",
+        f"<b>{fmt_number(summary.mean_range_deg, 0, '°')}</b>",
+        f"<b>{fmt_number(max((s.best_range_deg or 0.0 for s in summary.sets), default=None), 0, '°')}</b>",
+        f"<b>{fmt_number(summary.mean_tempo_s, 1, ' s')}</b>",
+        f"<b>{summary.drift_rep_count} of {summary.rep_count}</b>",
+    ]
+    if len(summary.sets) > 1:
+        rows.append(total)
+    return "<h2>Sets</h2>" + _table(
+        ["Set", "Reps", "Mean range", "Best range", "Tempo (per rep)", "Reps with knee drift"], rows, {1, 2, 3, 4, 5}
+    )
+
+
+def _drift_cell(s: SetRow) -> str:
+    text = f"{s.drift_rep_count} of {s.rep_count}"
+    return f'<span class="flag">{text}</span>' if s.drift_rep_count else text
+
+
+def _rep_table(reps: Sequence[RepRow], drift_defined: bool) -> str:
+    headers = ["Set", "Rep", "Start", "Range", "Out", "Back", "Knee drift", "Note"]
+    rows = []
+    classes = []
+    for r in reps:
+        notes = []
+        if r.knee_drift_warning:
+            notes.append('<span class="flag">knee drifting inward</span>')
+        if r.shallow:
+            notes.append("shallow")
+        if r.step:
+            notes.append(f"{r.step} step")
+        rows.append(
+            [
+                str(r.set_index),
+                str(r.rep_index),
+                f"{r.start_s:.1f} s",
+                f"{r.range_deg:.0f}°",
+                f"{r.down_s:.1f} s",
+                f"{r.up_s:.1f} s",
+                fmt_number(r.knee_drift_deg, 1, "°") if drift_defined else "not measured",
+                ", ".join(notes),
+            ]
+        )
+        classes.append("warn" if r.knee_drift_warning else "")
+    return "<div><h2>Rep table</h2>" + _table(headers, rows, {0, 1, 2, 3, 4, 5, 6}, classes, "reps") + "</div>"
+
+
+def _trend_section(target: Target) -> str:
+    history: Sequence[SessionRecord] = target.history
+    if target.record is None:
+        note = target.library_note or "this session is not in the library"
+        return (
+            f'<h2>Progress over sessions</h2><p class="note">No history shown: {_e(note)}. Import it with '
+            "<code>sensortrack import</code> to follow progress.</p>"
+        )
+    if len(history) < 2:
+        return (
+            '<h2>Progress over sessions</h2><p class="note">This is the only analysed session of this exercise '
+            "with this sensor placement in the library so far.</p>"
+        )
+    fig = plots.trend_figure(history, target.record.id)
+    first, last = history[0], history[-1]
+    caption = (
+        f"{len(history)} sessions from {_e(local_time(first.facts.start_time_utc, '%Y-%m-%d'))} to "
+        f"{_e(local_time(last.facts.start_time_utc, '%Y-%m-%d'))}, same exercise and sensor placement; "
+        "left and right legs are plotted separately. The circled point is this session."
+    )
+    return (
+        '<div class="section pagebreak"><h2>Progress over sessions</h2>'
+        + _figure(fig, "trend over sessions", caption)
+        + "</div>"
+    )
+
+
+def _explanation(result: AnalysisResult, settings: AnalysisSettings, drift_defined: bool, segment: str) -> str:
+    items = [
+        f"<b>Range</b> is how far the {_e(segment)} turns from its resting position at the deepest point of the "
+        "rep, in degrees.",
+        "<b>Tempo</b> is the time the rep takes: moving away from rest (for a squat, going down) and coming back.",
+        f"<b>Shallow</b> reps reach less than {settings.shallow_share_of_best:.0%} of the best rep of their set.",
+    ]
+    if drift_defined:
+        gyro_note = (
+            ""
+            if result.context.has_gyro
+            else (
+                " This sensor has no gyroscope, so only tilt out of the rep's plane is seen, not turning about "
+                "the vertical."
+            )
+        )
+        items.append(
+            f"<b>Knee drift</b> is how far the {_e(segment)} moves out of the rep's own plane of movement toward the "
+            "body's midline, in degrees — the knee drifting inward. It is measured against each rep's own plane, so "
+            "it is <i>not</i> a clinical valgus angle (such as a frontal-plane projection angle from video), and a "
+            "knee that is already turned in at the start of every rep cannot be seen by one sensor. Sensors measure "
+            "this direction to within about 4–5°. A rep is flagged when its drift passes "
+            f"{settings.drift_threshold_deg:g}° and also exceeds the drift of this person's clean reps in the "
+            f"session by {settings.drift_margin_over_clean_deg:g}°." + gyro_note
+        )
+    else:
+        items.append(
+            f"Knee drift is not measured for this exercise: the {_e(segment)} does not sweep a plane the knee could "
+            "drift out of."
+        )
+    return (
+        '<div class="section"><h2>What the numbers mean</h2><div class="note"><p>'
+        + "</p><p>".join(items)
+        + "</p></div></div>"
+    )
+
+
+def write_report(
+    target_text: str,
+    out: Path,
+    settings: AnalysisSettings,
+    *,
+    library_option: str | None = None,
+    exercise: str | None = None,
+    placement: str | None = None,
+    side: str | None = None,
+    force: bool = False,
+) -> Target:
+    """Analyse ID|FILE afresh (the plot needs the angle trace) and write its report to `out`."""
+    from sensortrack.session_analysis import analyze_session
+
+    target = load_target(
+        target_text, library_option, exercise=exercise, placement=placement, side=side, with_history=True
+    )
+    sources = [Path(p) for p in (target.session.path, target.record.file_path if target.record else None) if p]
+    check_output(out, sources, force)
+    result = analyze_session(target.session, settings)
+    page = build_report(target, result, settings)
+    atomic_write_text(out, lambda fh: fh.write(page))
+    return target
+
+
+def build_progress_report(
+    library_path: Path,
+    records: Sequence[SessionRecord],
+    left_out: Sequence[SessionRecord],
+    generated: datetime | None = None,
+) -> str:
+    """The whole library (or a filtered part): per exercise and placement, the trend and a table."""
+    generated = generated or datetime.now().astimezone()
+    groups: dict[tuple[str, str], list[SessionRecord]] = {}
+    for record in records:
+        key = (record.facts.exercise or "?", record.facts.placement or "?")
+        groups.setdefault(key, []).append(record)
+    first = min(r.facts.start_time_utc for r in records)
+    last = max(r.facts.start_time_utc for r in records)
+    span = f"{local_time(first, '%Y-%m-%d')} to {local_time(last, '%Y-%m-%d')}"
+    parts = [
+        _head(f"Progress — {span}"),
+        "<h1>Progress over sessions</h1>",
+        f'<p class="sub">{len(records)} analysed sessions from {_e(span)} · library {_e(library_path)}</p>',
+    ]
+    for (exercise, placement), rows in sorted(groups.items()):
+        parts.append(
+            f'<div class="section"><h2>{_e(EXERCISE_NAMES.get(exercise, exercise))} — '
+            f"sensor on the {_e(placement)}</h2>"
+        )
+        if len(rows) >= 2:
+            caption = "Left and right legs are plotted separately; share of reps with knee drift in percent."
+            parts.append(_figure(plots.trend_figure(rows, None), f"{exercise} trend over sessions", caption))
+        parts.append(
+            _table(
+                ["Date", "Leg", "Sets", "Reps", "Mean range", "Tempo (per rep)", "Reps with knee drift", "Session"],
+                [
+                    [
+                        _e(local_time(r.facts.start_time_utc)),
+                        _e(r.facts.side or "?"),
+                        str(r.set_count),
+                        str(r.rep_count),
+                        fmt_number(r.mean_range_deg, 0, "°"),
+                        fmt_number(r.mean_tempo_s, 1, " s"),
+                        f"{r.drift_rep_count} of {r.rep_count}"
+                        + (f" ({100 * r.drift_share:.0f} %)" if r.drift_share is not None else ""),
+                        f"#{r.id}",
+                    ]
+                    for r in rows
+                ],
+                {2, 3, 4, 5, 6, 7},
+                ["warn" if r.drift_rep_count else "" for r in rows],
+                "sessions",
+            )
+        )
+        parts.append("</div>")
+    if left_out:
+        ids = ", ".join(f"#{r.id}" for r in left_out)
+        parts.append(
+            f'<p class="note">Not included, because their analysis needs metadata or failed: {_e(ids)} '
+            "(see <code>sensortrack sessions --status needs_metadata</code>).</p>"
+        )
+    parts.append(
+        '<div class="section"><h2>What the numbers mean</h2><div class="note"><p>Each point is one session. '
+        "<b>Mean range</b> is the average range of its reps, in degrees of segment rotation from rest. "
+        "<b>Reps with knee drift</b> counts reps where the segment left the rep's own plane toward the midline by more "
+        "than the warning threshold — knee drifting inward, not a clinical valgus angle. Values come from each "
+        "session's stored analysis; after changing analysis settings, run <code>sensortrack sessions reanalyze</code> "
+        "so that all sessions are comparable.</p></div></div>"
+    )
+    parts.append(_footer(generated, ""))
+    return "\n".join(parts)
+
+
+def write_progress_report(
+    out: Path,
+    *,
+    library_option: str | None = None,
+    exercise: str | None = None,
+    placement: str | None = None,
+    side: str | None = None,
+    force: bool = False,
+) -> int:
+    """Write the library's progress report; returns the number of sessions in it."""
+    library_path = resolve_library_path(library_option)
+    with Library.open(library_path, create=False) as library:
+        matching = library.list(SessionFilter(exercise=exercise, placement=placement, side=side))
+    records = [r for r in matching if r.analysis_status == "ok"]
+    if not records:
+        raise LibraryError(f"no analysed sessions to report on in library {library_path}")
+    check_output(out, [], force)
+    page = build_progress_report(library_path, records, [r for r in matching if r.analysis_status != "ok"])
+    atomic_write_text(out, lambda fh: fh.write(page))
+    return len(records)

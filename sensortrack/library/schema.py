@@ -1,0 +1,112 @@
+"""The library's SQL schema as an ordered list of migrations; `PRAGMA user_version` is the version.
+
+Never edit a migration that has shipped: add a new one at the end. Each migration runs in the same
+transaction as the user_version bump, so a library is always exactly at one version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# PRAGMA application_id marks the file as ours (`file` shows it); an arbitrary 32-bit tag, "STLB".
+APPLICATION_ID = 0x53544C42
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int  # user_version after this migration
+    description: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "sessions, sets and reps",
+        (
+            f"PRAGMA application_id = {APPLICATION_ID}",
+            """
+            CREATE TABLE sessions (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                file_path TEXT NOT NULL UNIQUE,       -- relative to the library folder when owned
+                owned INTEGER NOT NULL,               -- 1: the library's own copy (deleted with the row)
+                content_sha256 TEXT NOT NULL UNIQUE,  -- of the file as it was handed in: finds re-imports
+                origin TEXT NOT NULL CHECK (origin IN ('import', 'record')),
+                original_path TEXT NOT NULL,
+                added_utc TEXT NOT NULL,
+                start_time_utc TEXT NOT NULL,         -- ISO 8601 with +00:00, so text order is time order
+                exercise TEXT,
+                placement TEXT,
+                side TEXT,
+                sensor_model TEXT NOT NULL,
+                sensor_name TEXT NOT NULL,
+                rate_hz REAL NOT NULL,
+                has_gyro INTEGER NOT NULL,
+                sample_count INTEGER NOT NULL,
+                duration_s REAL NOT NULL,
+                gap_count INTEGER NOT NULL,
+                lost_samples INTEGER NOT NULL,
+                interrupted INTEGER NOT NULL,
+                source TEXT NOT NULL,
+                notes TEXT NOT NULL,
+                attribution TEXT NOT NULL,
+                analysis_status TEXT NOT NULL CHECK (analysis_status IN ('ok', 'needs_metadata', 'failed')),
+                analysis_message TEXT NOT NULL,
+                set_count INTEGER NOT NULL,
+                rep_count INTEGER NOT NULL,
+                drift_rep_count INTEGER NOT NULL,
+                mean_range_deg REAL,
+                mean_tempo_s REAL
+            )
+            """,
+            """
+            CREATE TABLE sets (
+                session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+                set_index INTEGER NOT NULL,
+                exercise TEXT NOT NULL,
+                start_s REAL NOT NULL,
+                end_s REAL NOT NULL,
+                rep_count INTEGER NOT NULL,
+                mean_range_deg REAL,
+                best_range_deg REAL,
+                mean_tempo_s REAL,
+                drift_rep_count INTEGER NOT NULL,
+                PRIMARY KEY (session_id, set_index)
+            )
+            """,
+            """
+            CREATE TABLE reps (
+                session_id INTEGER NOT NULL,
+                set_index INTEGER NOT NULL,
+                rep_index INTEGER NOT NULL,
+                start_s REAL NOT NULL,
+                peak_s REAL NOT NULL,
+                end_s REAL NOT NULL,
+                range_deg REAL NOT NULL,
+                down_s REAL NOT NULL,
+                up_s REAL NOT NULL,
+                knee_drift_deg REAL,
+                knee_drift_warning INTEGER NOT NULL,
+                shallow INTEGER NOT NULL,
+                step TEXT,
+                PRIMARY KEY (session_id, set_index, rep_index),
+                FOREIGN KEY (session_id, set_index) REFERENCES sets (session_id, set_index) ON DELETE CASCADE
+            )
+            """,
+        ),
+    ),
+    Migration(
+        2,
+        "record which analysis produced each summary (for `sessions reanalyze`); index for trends",
+        (
+            "ALTER TABLE sessions ADD COLUMN analysis_version TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE sessions ADD COLUMN analysis_settings TEXT NOT NULL DEFAULT '{}'",
+            "ALTER TABLE sessions ADD COLUMN analyzed_utc TEXT NOT NULL DEFAULT ''",
+            # Summaries written by schema-1 code: say so instead of leaving the version blank.
+            "UPDATE sessions SET analysis_version = 'unknown (schema 1)', analyzed_utc = added_utc",
+            "CREATE INDEX sessions_by_exercise_time ON sessions (exercise, placement, start_time_utc)",
+        ),
+    ),
+)
+
+SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,563 @@
+"""The library database: open safely, migrate, query, and change it in short transactions.
+
+SQLite in WAL mode lets any number of readers (`sessions`, the TUI, a report) run while one process
+writes (a recorder registering, an import). Every change is one `BEGIN IMMEDIATE` transaction, so a
+crash leaves the library exactly as before or exactly as after it. Files the library owns (its copies
+of imported sessions) are created inside the transaction that adds their row and removed only after
+the transaction that drops the row has committed; whatever a crash leaves in between is an
+unreferenced file that `sweep()` removes on the next open.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sensortrack import __version__
+from sensortrack.errors import LibraryError
+from sensortrack.library.location import sessions_dir
+from sensortrack.library.records import (
+    AnalysisSummary,
+    RepRow,
+    SessionFacts,
+    SessionRecord,
+    SetRow,
+    utc_now_iso,
+)
+from sensortrack.library.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# A writer holds the lock for one session's worth of rows and one file copy: well under a second.
+# Waiting this long before calling the library busy covers a slow disk without hanging forever.
+BUSY_TIMEOUT_S = 30.0
+
+# Names the library gives its own files; the sweep touches nothing else in the sessions folder.
+OWNED_NAME = re.compile(r"^\d{8}T\d{6}Z-[a-z_]+-[0-9a-f]{8}\.csv$")
+TEMP_NAME = re.compile(r"^\.import-[0-9a-f]{32}\.part$")
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFilter:
+    exercise: str | None = None
+    placement: str | None = None
+    side: str | None = None
+    since_utc: str | None = None  # inclusive, normalised ISO text
+    until_utc: str | None = None  # exclusive
+    status: str | None = None
+
+
+class Library:
+    """An open library. Use `Library.open(path)`; close it (or use `with`) when done."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self._root = path.resolve().parent  # relative file paths in the table are relative to this
+        self._conn = conn
+        self._in_transaction = False
+
+    # ---- opening ------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = True) -> Library:
+        """Open (and with `create`, make or upgrade) the library at `path`.
+
+        Raises LibraryError, one line, when the file is missing (without `create`), is not a
+        sensortrack library, is damaged, or was written by a newer sensortrack.
+        """
+        path = Path(path)
+        if path.is_dir():
+            raise LibraryError(f"{path} is a directory; --library needs the library's database file")
+        if not path.exists():
+            if not create:
+                raise LibraryError(f"no library at {path} (import or record a session first)")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LibraryError(f"cannot create the library folder {path.parent}: {exc.strerror}") from None
+        else:
+            _check_magic(path)
+        try:
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise LibraryError(f"cannot open library {path}: {exc}") from None
+        library = cls(path, conn)
+        try:
+            library._prepare()
+        except BaseException:
+            conn.close()
+            raise
+        return library
+
+    def _prepare(self) -> None:
+        with self._guard():
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            version = self._user_version()
+            self._check_identity(version)  # first: another program's user_version means nothing here
+            if version > SCHEMA_VERSION:
+                raise LibraryError(
+                    f"library {self.path} has schema version {version}, but this sensortrack "
+                    f"({__version__}) only understands up to {SCHEMA_VERSION}: upgrade sensortrack"
+                )
+            if version > 0:
+                self._check_integrity()
+            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise LibraryError(
+                    f"library {self.path}: cannot switch to WAL mode (got '{mode}'); is the folder read-only?"
+                )
+            if version < SCHEMA_VERSION:
+                self._migrate(version)
+        self.sweep()
+
+    def _user_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _check_identity(self, version: int) -> None:
+        app_id = int(self._conn.execute("PRAGMA application_id").fetchone()[0])
+        tables = self._conn.execute("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").fetchone()[0]
+        if (version > 0 and app_id != APPLICATION_ID) or (version == 0 and tables > 0):
+            raise LibraryError(f"{self.path} is an SQLite database but not a sensortrack library")
+
+    def _check_integrity(self) -> None:
+        # quick_check is O(database size) without the index cross-checks of integrity_check; the
+        # library holds summaries only (kilobytes per session), so this costs milliseconds.
+        rows = [r[0] for r in self._conn.execute("PRAGMA quick_check").fetchall()]
+        if rows != ["ok"]:
+            raise LibraryError(self._damaged_message(rows[0] if rows else "quick_check failed"))
+
+    def _damaged_message(self, detail: str) -> str:
+        return (
+            f"library {self.path} is damaged ({detail}); restore it from a backup or move it away to "
+            f"start a new one (session copies are in {self.sessions_dir})"
+        )
+
+    def _migrate(self, from_version: int) -> None:
+        if from_version > 0:
+            self._backup_before_migration(from_version)
+        with self.transaction():
+            current = self._user_version()  # another process may have migrated while we waited
+            for migration in MIGRATIONS:
+                if migration.version <= current:
+                    continue
+                for statement in migration.statements:
+                    self._conn.execute(statement)
+                # PRAGMA does not take parameters; the version is our own integer constant.
+                self._conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+
+    def _backup_before_migration(self, from_version: int) -> None:
+        """A copy of the library as it was, because a migration cannot be undone by older code."""
+        target = self.path.with_name(f"{self.path.name}.v{from_version}.bak")
+        if target.exists():
+            return
+        dest = sqlite3.connect(target)
+        try:
+            self._conn.backup(dest)
+        finally:
+            dest.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- plumbing -----------------------------------------------------------------------------
+
+    @property
+    def sessions_dir(self) -> Path:
+        return sessions_dir(self.path)
+
+    @property
+    def schema_version(self) -> int:
+        with self._guard():
+            return self._user_version()
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn SQLite failures into one-line LibraryErrors that say what to do."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            name = getattr(exc, "sqlite_errorname", "")
+            if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+                raise LibraryError(self._damaged_message(str(exc))) from None
+            if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED"):
+                raise LibraryError(
+                    f"library {self.path} is busy: another sensortrack has been writing to it for "
+                    f"{BUSY_TIMEOUT_S:.0f} s; try again"
+                ) from None
+            if name.startswith("SQLITE_READONLY") or name.startswith("SQLITE_CANTOPEN"):
+                raise LibraryError(
+                    f"library {self.path} cannot be written ({exc}); check the folder's permissions"
+                ) from None
+            if name == "SQLITE_FULL":
+                raise LibraryError(f"library {self.path}: the disk is full") from None
+            if isinstance(exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)):
+                raise  # our bug, not the user's file
+            raise LibraryError(f"library {self.path}: {exc}") from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic change: BEGIN IMMEDIATE takes the write lock up front, so no deadlock later."""
+        if self._in_transaction:
+            raise RuntimeError("nested library transaction")
+        with self._guard():
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._in_transaction = True
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                self._in_transaction = False
+
+    def stored_path(self, file_path: Path) -> str:
+        """Paths inside the library's folder are kept relative, so the folder can be moved as a whole."""
+        file_path = file_path.resolve()
+        try:
+            return file_path.relative_to(self._root).as_posix()
+        except ValueError:
+            return str(file_path)
+
+    def _absolute(self, stored: str) -> Path:
+        p = Path(stored)
+        return p if p.is_absolute() else self._root / p
+
+    # ---- reading ------------------------------------------------------------------------------
+
+    def get(self, session_id: int) -> SessionRecord:
+        with self._guard():
+            row = self._conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if row is None:
+            raise LibraryError(f"no session #{session_id} in library {self.path}")
+        return self._record(row)
+
+    def find_by_sha256(self, sha256: str) -> SessionRecord | None:
+        with self._guard():
+            row = self._conn.execute("SELECT * FROM sessions WHERE content_sha256 = ?", (sha256,)).fetchone()
+        return None if row is None else self._record(row)
+
+    def find_by_path(self, file_path: Path) -> SessionRecord | None:
+        with self._guard():
+            row = self._conn.execute(
+                "SELECT * FROM sessions WHERE file_path = ?", (self.stored_path(file_path),)
+            ).fetchone()
+        return None if row is None else self._record(row)
+
+    def list(self, flt: SessionFilter | None = None) -> list[SessionRecord]:
+        flt = flt or SessionFilter()
+        clauses: list[str] = []
+        params: list[object] = []
+        for column in ("exercise", "placement", "side"):
+            value = getattr(flt, column)
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if flt.status is not None:
+            clauses.append("analysis_status = ?")
+            params.append(flt.status)
+        if flt.since_utc is not None:
+            clauses.append("start_time_utc >= ?")
+            params.append(flt.since_utc)
+        if flt.until_utc is not None:
+            clauses.append("start_time_utc < ?")
+            params.append(flt.until_utc)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._guard():
+            rows = self._conn.execute(f"SELECT * FROM sessions {where} ORDER BY start_time_utc, id", params).fetchall()
+        return [self._record(r) for r in rows]
+
+    def count(self) -> int:
+        with self._guard():
+            return int(self._conn.execute("SELECT count(*) FROM sessions").fetchone()[0])
+
+    def sets(self, session_id: int) -> list[SetRow]:
+        with self._guard():
+            rows = self._conn.execute(
+                "SELECT * FROM sets WHERE session_id = ? ORDER BY set_index", (session_id,)
+            ).fetchall()
+        return [
+            SetRow(
+                set_index=r["set_index"],
+                exercise=r["exercise"],
+                start_s=r["start_s"],
+                end_s=r["end_s"],
+                rep_count=r["rep_count"],
+                mean_range_deg=r["mean_range_deg"],
+                best_range_deg=r["best_range_deg"],
+                mean_tempo_s=r["mean_tempo_s"],
+                drift_rep_count=r["drift_rep_count"],
+            )
+            for r in rows
+        ]
+
+    def reps(self, session_id: int) -> list[RepRow]:
+        with self._guard():
+            rows = self._conn.execute(
+                "SELECT * FROM reps WHERE session_id = ? ORDER BY set_index, rep_index", (session_id,)
+            ).fetchall()
+        return [
+            RepRow(
+                set_index=r["set_index"],
+                rep_index=r["rep_index"],
+                start_s=r["start_s"],
+                peak_s=r["peak_s"],
+                end_s=r["end_s"],
+                range_deg=r["range_deg"],
+                down_s=r["down_s"],
+                up_s=r["up_s"],
+                knee_drift_deg=r["knee_drift_deg"],
+                knee_drift_warning=bool(r["knee_drift_warning"]),
+                shallow=bool(r["shallow"]),
+                step=r["step"],
+            )
+            for r in rows
+        ]
+
+    def analysis_settings_json(self, session_id: int) -> str:
+        with self._guard():
+            row = self._conn.execute("SELECT analysis_settings FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return "{}" if row is None else str(row[0])
+
+    def _record(self, r: sqlite3.Row) -> SessionRecord:
+        facts = SessionFacts(
+            start_time_utc=r["start_time_utc"],
+            exercise=r["exercise"],
+            placement=r["placement"],
+            side=r["side"],
+            sensor_model=r["sensor_model"],
+            sensor_name=r["sensor_name"],
+            rate_hz=r["rate_hz"],
+            has_gyro=bool(r["has_gyro"]),
+            sample_count=r["sample_count"],
+            duration_s=r["duration_s"],
+            gap_count=r["gap_count"],
+            lost_samples=r["lost_samples"],
+            interrupted=bool(r["interrupted"]),
+            source=r["source"],
+            notes=r["notes"],
+            attribution=r["attribution"],
+        )
+        return SessionRecord(
+            id=r["id"],
+            file_path=self._absolute(r["file_path"]),
+            owned=bool(r["owned"]),
+            origin=r["origin"],
+            original_path=r["original_path"],
+            content_sha256=r["content_sha256"],
+            added_utc=r["added_utc"],
+            facts=facts,
+            analysis_status=r["analysis_status"],
+            analysis_message=r["analysis_message"],
+            analysis_version=r["analysis_version"],
+            analyzed_utc=r["analyzed_utc"],
+            set_count=r["set_count"],
+            rep_count=r["rep_count"],
+            drift_rep_count=r["drift_rep_count"],
+            mean_range_deg=r["mean_range_deg"],
+            mean_tempo_s=r["mean_tempo_s"],
+        )
+
+    # ---- writing (call inside `with library.transaction():`) -----------------------------------
+
+    def _require_transaction(self) -> None:
+        if not self._in_transaction:
+            raise RuntimeError("library writes must run inside library.transaction()")
+
+    def insert_session(
+        self,
+        *,
+        file_path: Path,
+        owned: bool,
+        origin: str,
+        original_path: str,
+        content_sha256: str,
+        facts: SessionFacts,
+        summary: AnalysisSummary,
+    ) -> int:
+        self._require_transaction()
+        cursor = self._conn.execute(
+            """
+            INSERT INTO sessions (
+                file_path, owned, content_sha256, origin, original_path, added_utc, start_time_utc,
+                exercise, placement, side, sensor_model, sensor_name, rate_hz, has_gyro, sample_count,
+                duration_s, gap_count, lost_samples, interrupted, source, notes, attribution,
+                analysis_status, analysis_message, set_count, rep_count, drift_rep_count
+            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'failed', '', 0, 0, 0)
+            """,
+            (
+                self.stored_path(file_path),
+                int(owned),
+                content_sha256,
+                origin,
+                original_path,
+                utc_now_iso(),
+                facts.start_time_utc,
+                facts.exercise,
+                facts.placement,
+                facts.side,
+                facts.sensor_model,
+                facts.sensor_name,
+                facts.rate_hz,
+                int(facts.has_gyro),
+                facts.sample_count,
+                facts.duration_s,
+                facts.gap_count,
+                facts.lost_samples,
+                int(facts.interrupted),
+                facts.source,
+                facts.notes,
+                facts.attribution,
+            ),
+        )
+        session_id = int(cursor.lastrowid or 0)
+        self.store_summary(session_id, summary)
+        return session_id
+
+    def store_summary(self, session_id: int, summary: AnalysisSummary) -> None:
+        """Replace the session's sets, reps and totals with `summary`."""
+        self._require_transaction()
+        conn = self._conn
+        conn.execute("DELETE FROM sets WHERE session_id = ?", (session_id,))  # cascades to reps
+        conn.executemany(
+            "INSERT INTO sets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    session_id,
+                    s.set_index,
+                    s.exercise,
+                    s.start_s,
+                    s.end_s,
+                    s.rep_count,
+                    s.mean_range_deg,
+                    s.best_range_deg,
+                    s.mean_tempo_s,
+                    s.drift_rep_count,
+                )
+                for s in summary.sets
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO reps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    session_id,
+                    r.set_index,
+                    r.rep_index,
+                    r.start_s,
+                    r.peak_s,
+                    r.end_s,
+                    r.range_deg,
+                    r.down_s,
+                    r.up_s,
+                    r.knee_drift_deg,
+                    int(r.knee_drift_warning),
+                    int(r.shallow),
+                    r.step,
+                )
+                for r in summary.reps
+            ],
+        )
+        conn.execute(
+            """
+            UPDATE sessions SET analysis_status = ?, analysis_message = ?, set_count = ?, rep_count = ?,
+                drift_rep_count = ?, mean_range_deg = ?, mean_tempo_s = ?, analysis_version = ?,
+                analysis_settings = ?, analyzed_utc = ?
+            WHERE id = ?
+            """,
+            (
+                summary.status,
+                summary.message,
+                len(summary.sets),
+                summary.rep_count,
+                summary.drift_rep_count,
+                summary.mean_range_deg,
+                summary.mean_tempo_s,
+                summary.version,
+                summary.settings_json,
+                summary.analyzed_utc,
+                session_id,
+            ),
+        )
+
+    def update_body_metadata(
+        self, session_id: int, *, exercise: str | None, placement: str | None, side: str | None
+    ) -> None:
+        """Set exercise/placement/side where given; the library's values win over the file's."""
+        self._require_transaction()
+        self._conn.execute(
+            """
+            UPDATE sessions SET exercise = coalesce(?, exercise), placement = coalesce(?, placement),
+                side = coalesce(?, side)
+            WHERE id = ?
+            """,
+            (exercise, placement, side, session_id),
+        )
+
+    def delete(self, session_id: int) -> SessionRecord:
+        """Remove the session's rows, then its owned file; returns what was removed.
+
+        The rows go first, in one transaction: a crash before the file is unlinked leaves only an
+        unreferenced copy, which the next `sweep()` removes. The reverse order could leave a row
+        pointing at nothing.
+        """
+        record = self.get(session_id)
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        if record.owned:
+            record.file_path.unlink(missing_ok=True)
+        return record
+
+    def sweep(self) -> list[Path]:
+        """Remove copies and temporary files in the sessions folder that no row refers to.
+
+        Runs under the write lock so that it never races an import, which creates its files while
+        holding that lock. If another process is writing right now, skip: the next open sweeps.
+        """
+        folder = self.sessions_dir
+        if not folder.is_dir():
+            return []
+        removed: list[Path] = []
+        with self._guard():
+            self._conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                return []
+            finally:
+                self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            try:
+                referenced = {
+                    self._absolute(r[0]).name
+                    for r in self._conn.execute("SELECT file_path FROM sessions WHERE owned = 1")
+                }
+                for entry in folder.iterdir():
+                    name = entry.name
+                    if (TEMP_NAME.match(name) or OWNED_NAME.match(name)) and name not in referenced:
+                        entry.unlink(missing_ok=True)
+                        removed.append(entry)
+            finally:
+                self._conn.execute("COMMIT")
+        return removed
+
+
+def _check_magic(path: Path) -> None:
+    """A non-empty file that is not SQLite is not ours: say so before SQLite says something vaguer."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise LibraryError(f"cannot read library {path}: {exc.strerror}") from None
+    if head and head != SQLITE_MAGIC:
+        raise LibraryError(f"{path} is not a sensortrack library (not an SQLite database; damaged or the wrong file?)")

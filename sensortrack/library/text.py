@@ -1,0 +1,74 @@
+"""Plain-text rendering of library records for the terminal: tables, local times, one-liners."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+
+from sensortrack.errors import ConfigError
+from sensortrack.library.records import SessionRecord
+
+STATUS_TEXT = {"ok": "ok", "needs_metadata": "needs metadata", "failed": "analysis failed"}
+
+
+def local_time(utc_iso: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time in the viewer's local time zone (what a diary or a clinic calendar shows)."""
+    try:
+        return datetime.fromisoformat(utc_iso).astimezone().strftime(fmt)
+    except ValueError:
+        return utc_iso
+
+
+def local_day_start_utc(text: str, *, option: str, next_day: bool = False) -> str:
+    """`2025-03-01` (local) → the UTC instant that day starts (or the next day, for inclusive ends)."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(f"{option} needs a date like 2025-03-01, got '{text}'") from None
+    if next_day:
+        day += timedelta(days=1)
+    local_midnight = datetime.combine(day, time()).astimezone()  # naive → the viewer's time zone
+    return local_midnight.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def format_duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def fmt_number(value: float | None, digits: int = 0, suffix: str = "") -> str:
+    return "–" if value is None else f"{value:.{digits}f}{suffix}"
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int] | None = None) -> str:
+    """Columns padded to their widest cell; indices in `right` are right-aligned (numbers)."""
+    right = right or set()
+    widths = (
+        [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=True)]
+        if rows
+        else [len(h) for h in headers]
+    )
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            str(c).rjust(w) if i in right else str(c).ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def body_text(record: SessionRecord) -> str:
+    f = record.facts
+    return " ".join(v or "?" for v in (f.exercise, f.side, f.placement))
+
+
+def one_line(record: SessionRecord) -> str:
+    """`#3 2025-03-01 10:15 squat left thigh: 3 sets, 30 reps, 4 with knee drift`."""
+    head = f"#{record.id} {local_time(record.facts.start_time_utc)} {body_text(record)}"
+    if record.analysis_status != "ok":
+        return f"{head}: {STATUS_TEXT[record.analysis_status]} ({record.analysis_message})"
+    return (
+        f"{head}: {record.set_count} set{'s' if record.set_count != 1 else ''}, {record.rep_count} reps, "
+        f"{record.drift_rep_count} with knee drift"
+    )

@@ -1,0 +1,205 @@
+"""`sensortrack report`: one self-contained HTML file with the figures, tables and trend."""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import replace
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from sensortrack.cli import main
+from sensortrack.library.store import Library
+from sensortrack.sessionfile import read_session, write_session
+
+REPO = Path(__file__).resolve().parents[1]
+SIMULATED = REPO / "fixtures" / "simulated"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+class Page(HTMLParser):
+    """Collects what a reader of the report sees: images, table rows, headings, external links."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.images: list[bytes] = []
+        self.external: list[str] = []
+        self.headings: list[str] = []
+        self.rows: dict[str, int] = {}  # table class → body rows
+        self.rep_rows = 0
+        self.warn_rows = 0
+        self._table_class: str | None = None
+        self._in_body = False
+        self._heading = False
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "img":
+            src = a.get("src") or ""
+            assert src.startswith("data:image/png;base64,"), src[:40]
+            self.images.append(base64.b64decode(src.split(",", 1)[1]))
+        if tag in ("link", "script") or (tag == "img" and not (a.get("src") or "").startswith("data:")):
+            self.external.append(tag)
+        if tag == "table":
+            self._table_class = a.get("class")
+        if tag == "tbody":
+            self._in_body = True
+        if tag == "tr" and self._in_body:
+            self.rows[self._table_class or ""] = self.rows.get(self._table_class or "", 0) + 1
+            if self._table_class == "reps":
+                self.rep_rows += 1
+                self.warn_rows += a.get("class") == "warn"
+        if tag == "h2":
+            self._heading = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "tbody":
+            self._in_body = False
+        if tag == "h2":
+            self._heading = False
+
+    def handle_data(self, data: str) -> None:
+        if self._heading:
+            self.headings.append(data.strip())
+
+
+def dated_copy(src: Path, dest: Path, start_time_utc: str) -> Path:
+    session = read_session(src)
+    write_session(dest, replace(session, meta=replace(session.meta, start_time_utc=start_time_utc)))
+    return dest
+
+
+@pytest.fixture
+def library(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """Three squat sessions a week apart (left, right, left) and a bridge."""
+    path = tmp_path / "lib.sqlite3"
+    files = [
+        dated_copy(SIMULATED / "squat_thigh_left.csv", tmp_path / "w1.csv", "2025-03-03T17:00:00+00:00"),
+        dated_copy(SIMULATED / "squat_thigh_right.csv", tmp_path / "w2.csv", "2025-03-10T17:00:00+00:00"),
+        dated_copy(SIMULATED / "squat_thigh_left_cut.csv", tmp_path / "w3.csv", "2025-03-17T17:00:00+00:00"),
+        SIMULATED / "bridge_thigh_left.csv",
+    ]
+    assert run(capsys, "import", *map(str, files), "--library", str(path))[0] == 0
+    return path
+
+
+def test_library_session_report_has_figures_tables_and_trend(
+    library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "report.html"
+    code, stdout, err = run(capsys, "report", "2", "-o", str(out), "--library", str(library))
+    assert code == 0, err
+    assert stdout.strip() == str(out)
+    text = out.read_text(encoding="utf-8")
+    page = Page(text)
+    assert page.external == []  # self-contained: nothing to fetch
+    assert len(page.images) == 3  # angle over time, per-rep bars, trend
+    assert all(img.startswith(PNG_MAGIC) for img in page.images)
+    assert page.headings == [
+        "Sets",
+        "Movement over time",
+        "Rep by rep",
+        "Rep table",
+        "Progress over sessions",
+        "What the numbers mean",
+    ]
+
+    with Library.open(library) as lib:
+        record = lib.get(2)
+    assert page.rep_rows == record.rep_count > 0
+    assert page.warn_rows == record.drift_rep_count > 0  # the drifting set of the fixture
+    assert "Squat — right leg" in text and "library session #2" in text
+    assert "not</i> a clinical valgus angle" in text
+    assert "@media print" in text and "size: A4" in text
+    assert "3 sessions from 2025-03-03 to 2025-03-17" in text  # squats only, not the bridge
+
+
+def test_file_report_outside_the_library_and_undefined_drift(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "clam.html"
+    clam = SIMULATED / "clamshell_thigh_left.csv"
+    code, _, err = run(capsys, "report", str(clam), "-o", str(out), "--library", str(tmp_path / "none.sqlite3"))
+    assert code == 0, err
+    text = out.read_text(encoding="utf-8")
+    page = Page(text)
+    assert len(page.images) == 2  # no trend without a library
+    assert "No history shown: no library yet" in text
+    assert "Knee drift is not measured for this exercise" in text
+    assert "not measured" in text and page.warn_rows == 0
+    assert not (tmp_path / "none.sqlite3").exists()
+
+
+def test_file_that_is_in_the_library_gets_its_history(
+    library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "w1.html"
+    code, _, err = run(capsys, "report", str(tmp_path / "w1.csv"), "-o", str(out), "--library", str(library))
+    assert code == 0, err
+    assert len(Page(out.read_text(encoding="utf-8")).images) == 3
+
+
+def test_report_errors_are_one_line(library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r.html"
+    out.write_text("old report")
+    code, _, err = run(capsys, "report", "1", "-o", str(out), "--library", str(library))
+    assert code == 2 and err.count("\n") == 1 and "exists already" in err
+    assert out.read_text() == "old report"
+
+    plain = tmp_path / "log.csv"
+    plain.write_text((REPO / "fixtures" / "bad" / "interchange_ok.csv").read_text())  # no exercise known
+    code, _, err = run(capsys, "report", str(plain), "-o", str(tmp_path / "p.html"))
+    assert code == 2 and err.count("\n") == 1 and "--exercise" in err
+    assert not (tmp_path / "p.html").exists()
+
+    corrupt = tmp_path / "corrupt.sqlite3"
+    corrupt.write_bytes(b"\x00garbage" * 1000)
+    code, _, err = run(capsys, "report", "1", "-o", str(tmp_path / "c.html"), "--library", str(corrupt))
+    assert code == 2 and err.count("\n") == 1 and "not a sensortrack library" in err
+
+
+def test_rendered_figures_have_print_resolution(
+    library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "report.html"
+    assert run(capsys, "report", "1", "-o", str(out), "--library", str(library))[0] == 0
+    for image in Page(out.read_text(encoding="utf-8")).images:
+        width = int.from_bytes(image[16:20], "big")  # PNG IHDR width
+        assert width >= 1300  # 17 cm at ≥ 190 dpi: sharp on paper
+    assert re.search(r"<title>Squat, left thigh — 2025-03-0[34] \d\d:\d\d</title>", out.read_text(encoding="utf-8"))
+
+
+def test_progress_report_of_the_whole_library(
+    library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "progress.html"
+    code, stdout, err = run(capsys, "report", "-o", str(out), "--library", str(library))
+    assert code == 0, err
+    assert stdout.strip() == f"{out} (4 sessions)"
+    page = Page(out.read_text(encoding="utf-8"))
+    assert page.headings == [
+        "Glute bridge / hip thrust — sensor on the thigh",
+        "Squat — sensor on the thigh",
+        "What the numbers mean",
+    ]
+    assert len(page.images) == 1 and page.images[0].startswith(PNG_MAGIC)  # a trend needs two sessions
+    assert page.rows == {"sessions": 4}
+
+    only = tmp_path / "bridge.html"
+    assert run(capsys, "report", "-o", str(only), "--exercise", "bridge", "--library", str(library))[0] == 0
+    page = Page(only.read_text(encoding="utf-8"))
+    assert page.rows == {"sessions": 1} and page.images == []
+
+    code, _, err = run(
+        capsys, "report", "-o", str(tmp_path / "none.html"), "--exercise", "lunge", "--library", str(library)
+    )
+    assert code == 2 and "no analysed sessions" in err
