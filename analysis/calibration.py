@@ -21,10 +21,12 @@ import numpy as np
 from sensortrack.analysis.orientation import cross_rows
 from sensortrack.model import FloatArray
 
-# Rotation below this rate is posture noise, not movement worth fitting an axis to.
+# Turning below this rate is posture noise, not movement worth fitting an axis to.
 _MOVING_DPS = 10.0
-# The best axis must explain clearly more rotation than the next one, or there is no single plane.
+# The best axis must explain clearly more turning than the next one ...
 _DOMINANCE = 2.5
+# ... or gravity's spread along the swept arc must clearly exceed its spread out of the fitted plane.
+_PLANARITY = 8.0
 # "Near an end" of the swept arc, as a share of the arc.
 _END_SHARE = 0.2
 _STILL_DPS = 15.0
@@ -37,17 +39,26 @@ class Calibration:
     swept_deg: float  # arc covered while calibrating
 
 
-def flexion_axis(rate_dps: FloatArray) -> FloatArray | None:
-    """Dominant rotation axis (unsigned), or None when the movement has no dominant axis."""
-    speed = np.linalg.norm(rate_dps, axis=1)
-    moving = rate_dps[speed > _MOVING_DPS]
-    if moving.shape[0] < 10:
+def flexion_axis(u: FloatArray, turn_dps: FloatArray) -> FloatArray | None:
+    """The axis gravity's direction turns about in the sensor frame (unsigned), or None.
+
+    First from the turning rate u × du/dt (blind to turns about the vertical, so the knee drift we
+    measure cannot tilt the axis): its dominant direction, when one direction clearly dominates.
+    Slow, small movements seen by an accelerometer alone (a 12° bridge) drown that rate in noise;
+    then the positions decide: every exercise here turns the segment about a roughly horizontal
+    axis, so gravity moves on a great circle whose plane's normal is the axis, the least
+    eigenvector of Σ u uᵀ.
+    """
+    speed = np.linalg.norm(turn_dps, axis=1)
+    moving = turn_dps[speed > _MOVING_DPS]
+    if moving.shape[0] >= 10:
+        eigval, eigvec = np.linalg.eigh(moving.T @ moving)  # ascending
+        if eigval[2] >= _DOMINANCE * max(eigval[1], 1e-9):
+            return np.asarray(eigvec[:, 2])
+    eigval, eigvec = np.linalg.eigh(u.T @ u)
+    if eigval[1] < _PLANARITY * max(eigval[0], 1e-12):
         return None
-    scatter = moving.T @ moving
-    eigval, eigvec = np.linalg.eigh(scatter)  # ascending
-    if eigval[2] < _DOMINANCE * max(eigval[1], 1e-9):
-        return None
-    return np.asarray(eigvec[:, 2])
+    return np.asarray(eigvec[:, 0])
 
 
 def angle_basis(axis: FloatArray, ref: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -84,7 +95,7 @@ def calibrate(
     or u × du/dt without one). `rest_is_start`: decide rest by where the stretch started (bridges)
     instead of by dwell.
     """
-    axis = flexion_axis(rate_dps)
+    axis = flexion_axis(u, rate_dps)
     if axis is None:
         return None
     base = u.mean(axis=0)

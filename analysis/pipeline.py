@@ -55,7 +55,8 @@ _STILL_DPS = 12.0  # slower than this counts as holding still
 _STILL_S = 1.0  # this long still re-anchors the rest posture (or reveals a new posture)
 _START_SHARE = 0.3  # a rep starts once the angle passes this share of the exercise's minimum range
 _ONSET_DPS = 3.0  # ... and its start is the last moment it moved slower than this
-_RETURN_SHARE = 0.5  # past this share of the way back, the rep ends where the movement stops
+_MIN_START_DEG = 1.0  # never start a rep on less than this: the angle's own noise
+_RETURN_SHARE = 0.5  # past half-way back, the rep ends where the movement stops
 _STOP_SHARE = 0.03  # "stops": slower than this share of the fastest return speed
 _OUT_OF_PLANE_COS = 0.5  # gravity this close to the flexion axis: the posture has changed (>30°)
 _CAL_MAX_S = 30.0  # calibration stretch older than this restarts from its last half
@@ -119,6 +120,7 @@ class StreamingAnalyzer:
         self._still_run = 0
         self._open: tuple[int, _RepDrift | None] | None = None  # (start, drift) of a rep in progress
         self._warned_start = -1
+        self._floor_deg = 0.0  # where the last rep came back to: the next one starts from there
         self._last_end_idx = -1
         self._tracker = SetTracker(ctx.exercise, ctx.placement, s)
         self._min_range_deg = s.min_range_deg(ctx.exercise, ctx.placement)
@@ -244,6 +246,7 @@ class StreamingAnalyzer:
         assert self._cal is not None
         self._knee_s = knee_vector_s(self.geometry, self.ctx.placement, self._cal.rest_up_s, self._cal.flexion_axis_s)
         self._basis = angle_basis(self._cal.flexion_axis_s, self._cal.rest_up_s)
+        self._floor_deg = 0.0  # angles under the new basis are measured from rest
 
     def _reanchor(self, rest_up_s: FloatArray) -> None:
         """The rest posture is here now: follow slow posture and orientation drift."""
@@ -263,15 +266,13 @@ class StreamingAnalyzer:
         self._ready_seen = False
 
     def _step_calibrated(self, end: int) -> None:
-        """Find every rep in [cursor, end) with a few vectorised passes, then judge them in order.
+        """Find and judge the reps in [cursor, end), a few numpy passes per rep.
 
         The angle basis is fixed over the stretch; it only changes at a settled still period
         (re-anchor) or a posture change (recalibration), where the stretch is cut. A rep starts
-        where the angle rises past the start threshold and ends where, on its way back, the
-        movement stops. The angle must fall back below the threshold before the next rep can
-        start, and turning back up means the rate passes zero, so every rep ends before the next
-        up-crossing: per-rep running maxima and minima can then be taken for all reps at once,
-        with a per-segment offset that keeps segments apart.
+        when the angle rises past the start threshold above where the last rep came back to
+        (people do not always return all the way to rest between reps) and ends where, on its way
+        back, the movement stops.
         """
         assert self._basis is not None
         a = self._cursor
@@ -281,70 +282,70 @@ class StreamingAnalyzer:
         rate = self._theta_rate(lead, end, theta)
         t = self._hist.get("t", lead, end)
         off = a - lead
-        thr = _START_SHARE * self._min_range_deg
-
-        above = theta > thr
-        # Up-crossings need the sample before the arrays start; at the very first sample there is none.
-        before = lead - 1 >= self._hist.base and bool(self._theta(lead - 1, lead)[0] > thr)
-        ups = np.flatnonzero(above & ~np.concatenate(([before], above[:-1])))
-        ups = ups[ups >= off]  # reps start at or after the cursor
-        seg = np.zeros(theta.size, dtype=np.int64)
-        seg[ups] = 1
-        seg = np.cumsum(seg)
-        k_theta = 1000.0 * seg  # angles stay within ±180°
-        running_max = np.maximum.accumulate(theta + k_theta) - k_theta
-        returning = ((theta < _RETURN_SHARE * running_max) & (running_max > thr)) | (theta <= thr)
-        k_rate = 1e6 * seg
-        running_min = np.minimum.accumulate(np.where(returning, rate, 0.0) - k_rate) + k_rate
-        stop_dps = np.maximum(_ONSET_DPS, _STOP_SHARE * np.abs(running_min))
-        ended = np.flatnonzero(returning & (rate >= -stop_dps) & (seg > 0))
+        thr = max(_START_SHARE * self._min_range_deg, _MIN_START_DEG)
         onsets = np.flatnonzero(rate <= _ONSET_DPS)
         run = _run_lengths(self._hist.get("speed", a, end) < _STILL_DPS, self._still_run)
         settled = np.flatnonzero(run == self._still_n) + off
 
         self._open = None
         prev_end = self._last_end_idx - lead  # may be negative
-        max_rep_s = self.settings.max_rep_duration_s
+        pos = off
         stop_at = theta.size  # array index where this call's processing ends
-        for k, up in enumerate(ups.tolist()):
+        while True:
+            rises = np.flatnonzero(theta[pos:] - self._floor_deg > thr)
+            up = pos + int(rises[0]) if rises.size else theta.size
             quiet = settled[(settled > prev_end) & (settled < up)]
             if quiet.size:
                 self._put_trace(a, lead + int(quiet[0]), theta[off : int(quiet[0])], None)
                 self._settle(lead + int(quiet[0]), float(theta[quiet[0]]))
                 return
+            if not rises.size:
+                self._close_set_if_due(t, theta.size, lead)
+                break
             start = self._rep_start(onsets, up, max(prev_end + 1, up - int(3 * self.rate_hz), 0), theta)
             self._close_set_if_due(t, start, lead)
-            next_up = int(ups[k + 1]) if k + 1 < ups.size else theta.size
-            i_end = int(np.searchsorted(ended, up))
-            stop = int(ended[i_end]) if i_end < ended.size and ended[i_end] < next_up else -1
+            stop = self._rep_end(theta[up:], rate[up:], float(theta[start]), thr)
+            stop = up + stop if stop >= 0 else -1
             last = stop if stop >= 0 else theta.size - 1
-            if t[last] - t[start] > max_rep_s:
+            if t[last] - t[start] > self.settings.max_rep_duration_s:
                 # Longer than any real rep: the person sat down, knelt or lay down.
-                cut = start + int(np.searchsorted(t[start:], t[start] + max_rep_s))
+                cut = start + int(np.searchsorted(t[start:], t[start] + self.settings.max_rep_duration_s))
                 self._put_trace(a, lead + cut, theta[off:cut], None)
                 self._last_end_idx = lead + cut
                 self._restart_calibration(lead + cut)
                 return
             drift = self._rep_drift(lead + start, lead + last + 1)
             warning = self._maybe_warn(drift, lead + start, t[start : last + 1])
-            if stop < 0:  # still going: look again when more samples arrive
+            if stop < 0:  # still going: look again from here when more samples arrive
                 self._open = (lead + start, drift)
                 stop_at = up
                 break
             self._judge_rep(lead + start, theta[start : stop + 1], t[start : stop + 1], drift, warning)
             prev_end = stop
-        else:
-            quiet = settled[settled > prev_end]
-            if quiet.size:
-                self._put_trace(a, lead + int(quiet[0]), theta[off : int(quiet[0])], None)
-                self._settle(lead + int(quiet[0]), float(theta[quiet[0]]))
-                return
-            self._close_set_if_due(t, theta.size, lead)
+            pos = stop + 1
+            # Stopped short of rest (people do not always go all the way back): the next rep is
+            # measured from where this one came back to; otherwise from rest.
+            ended_at = float(theta[stop])
+            self._floor_deg = ended_at if ended_at > thr else 0.0
         new_cursor = lead + max(stop_at, off)
         self._put_trace(a, new_cursor, theta[off : new_cursor - lead], None)
         if new_cursor > a:
             self._still_run = int(run[new_cursor - a - 1])
         self._cursor = new_cursor
+
+    @staticmethod
+    def _rep_end(theta: FloatArray, rate: FloatArray, theta_start: float, thr: float) -> int:
+        """Index (from the rep's rise) where the movement stops on its way back, or -1 if not yet.
+
+        "On its way back": past half-way home from the rep's highest point. "Stops": slower than
+        _STOP_SHARE of the fastest return speed (or turning back up).
+        """
+        peak = np.maximum.accumulate(theta) - theta_start
+        returning = (peak > thr) & (theta - theta_start < _RETURN_SHARE * peak)
+        fastest_back = np.minimum.accumulate(np.where(returning, rate, 0.0))
+        stopped = returning & (rate >= -np.maximum(_ONSET_DPS, _STOP_SHARE * np.abs(fastest_back)))
+        hits = np.flatnonzero(stopped)
+        return int(hits[0]) if hits.size else -1
 
     def _settle(self, index: int, theta_deg: float) -> None:
         """Held still for a second at `index`: near rest re-anchors the rest posture; far from it, or

@@ -137,22 +137,36 @@ class SetTracker:
         return self.last_end_s + self.settings.set_break_s
 
     def close(self, now_s: float) -> list[Event]:
-        """End the open set: kept with its reps re-judged as shallow against the set's best."""
+        """End the open set: outliers dropped, shallow reps re-judged against the set's best."""
         if self._open is None:
             return []
         opened, self._open = self._open, None
-        if len(opened.reps) < self.settings.min_reps_per_set:
+        done = self._as_set(opened)
+        if len(done.reps) < self.settings.min_reps_per_set:
             # Fewer reps than a set: fidgeting or re-strapping. Its index is reused.
             self._next_index = opened.index
-            return [SetEnded(exercise_set=self._as_set(opened), t_s=now_s, kept=False)]
-        done = self._as_set(opened)
+            return [SetEnded(exercise_set=done, t_s=now_s, kept=False)]
         self._closed.append(done)
         return [SetEnded(exercise_set=done, t_s=now_s, kept=True)]
 
+    def _consistent(self, reps: list[Rep]) -> list[Rep]:
+        """Drop reps unlike the rest of their set, judged once the whole set is known.
+
+        While a set is open each rep is only compared with those before it, so the first reps of a
+        set (a half-movement while getting into position) have nothing to be compared with.
+        """
+        if len(reps) < self.settings.min_reps_per_set:
+            return reps
+        ranges = sorted(r.range_deg for r in reps)
+        mid_range = ranges[len(ranges) // 2]
+        return [r for r in reps if r.range_deg >= self.settings.min_range_share_of_set * mid_range]
+
     def _as_set(self, opened: _OpenSet) -> ExerciseSet:
-        best = max(r.range_deg for r in opened.reps) if opened.reps else 0.0
+        kept = self._consistent(opened.reps)
+        best = max((r.range_deg for r in kept), default=0.0)
         reps = tuple(
-            replace(r, shallow=r.range_deg < self.settings.shallow_share_of_best * best) for r in opened.reps
+            replace(r, index=i, shallow=r.range_deg < self.settings.shallow_share_of_best * best)
+            for i, r in enumerate(kept, start=1)
         )
         return ExerciseSet(
             index=opened.index,

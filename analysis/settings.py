@@ -26,7 +26,7 @@ class AnalysisSettings:
     min_range_squat_deg: float = 25.0
     min_range_lunge_deg: float = 20.0
     min_range_step_up_deg: float = 20.0
-    min_range_bridge_deg: float = 12.0
+    min_range_bridge_deg: float = 8.0
     min_range_clamshell_deg: float = 8.0
     min_range_band_walk_deg: float = 5.0
     # Below the knee the segment sweeps far less (squat shank 25–40° vs thigh 55–90°, bridge shank
