@@ -88,12 +88,13 @@ def calibrate(
     sample_rate_hz: float,
     *,
     rest_is_start: bool,
+    min_swept_deg: float,
 ) -> Calibration | None:
     """Find f, the rest posture and the sign of f from a stretch of movement.
 
     `u`: gravity direction per sample (sensor frame); `rate_dps`: angular rate per sample (gyro,
     or u × du/dt without one). `rest_is_start`: decide rest by where the stretch started (bridges)
-    instead of by dwell.
+    instead of by dwell. `min_swept_deg`: the least arc (one rep's worth) to trust an axis on.
     """
     axis = flexion_axis(u, rate_dps)
     if axis is None:
@@ -104,7 +105,7 @@ def calibrate(
     phi = angle_about(u, axis, base)
     lo, hi = np.percentile(phi, [2.0, 98.0])
     swept = float(hi - lo)
-    if swept <= 0:
+    if swept < min_swept_deg:  # not one rep's worth of movement yet: wait for more
         return None
     near_lo = phi <= lo + _END_SHARE * swept
     near_hi = phi >= hi - _END_SHARE * swept

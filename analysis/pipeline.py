@@ -56,6 +56,7 @@ _STILL_S = 1.0  # this long still re-anchors the rest posture (or reveals a new 
 _START_SHARE = 0.3  # a rep starts once the angle passes this share of the exercise's minimum range
 _ONSET_DPS = 3.0  # ... and its start is the last moment it moved slower than this
 _MIN_START_DEG = 1.0  # never start a rep on less than this: the angle's own noise
+_DIFF_S = 0.12  # without a gyro, the angular rate is the angle's change over this long
 _RETURN_SHARE = 0.5  # past half-way back, the rep ends where the movement stops
 _STOP_SHARE = 0.03  # "stops": slower than this share of the fastest return speed
 _OUT_OF_PLANE_COS = 0.5  # gravity this close to the flexion axis: the posture has changed (>30°)
@@ -105,8 +106,9 @@ class StreamingAnalyzer:
         # The angle comes from VQF (no low-pass) with a gyro, from low-passed gravity without; rep
         # starts and ends are found from the low-passed angular rate in both cases.
         lowpass_s = self._lowpass.group_delay_s(self.rate_hz)
+        self._diff_n = max(1, int(round(_DIFF_S * self.rate_hz)))
         self._delay_s = 0.0 if self._gyro else lowpass_s
-        self._boundary_delay_s = lowpass_s
+        self._boundary_delay_s = lowpass_s + (0.0 if self._gyro else 0.5 * self._diff_n / self.rate_hz)
         self._hist = History(with_quat=self._gyro)
         self._prev_u: FloatArray | None = None
         self._cursor = 0
@@ -202,8 +204,15 @@ class StreamingAnalyzer:
         assert self._cal is not None
         if self._gyro:
             return self._hist.get("w", a, b) @ self._cal.flexion_axis_s
-        prev = self._theta(a - 1, a) if a - 1 >= self._hist.base else theta[:1]
-        return np.diff(np.concatenate((prev, theta))) * self.rate_hz
+        # Without a gyro the rate comes from the angle itself: a difference over _DIFF_S (not one
+        # sample), so that accelerometer noise stays well below the 3 °/s onset threshold.
+        k = self._diff_n
+        before = max(self._hist.base, a - k)
+        prev = self._theta(before, a)
+        if prev.size < k:
+            prev = np.concatenate((np.full(k - prev.size, prev[0] if prev.size else theta[0]), prev))
+        joined = np.concatenate((prev, theta))
+        return (joined[k:] - joined[:-k]) * (self.rate_hz / k)
 
     def _step_uncalibrated(self, end: int) -> None:
         a = self._cursor
@@ -231,6 +240,7 @@ class StreamingAnalyzer:
                 self._hist.get("gw", self._cal_start, i + 1),
                 self.rate_hz,
                 rest_is_start=self.ctx.exercise == "bridge",
+                min_swept_deg=self._min_range_deg,
             )
             if cal is not None:
                 self._cal = cal
@@ -302,7 +312,9 @@ class StreamingAnalyzer:
             if not rises.size:
                 self._close_set_if_due(t, theta.size, lead)
                 break
-            start = self._rep_start(onsets, up, max(prev_end + 1, up - int(3 * self.rate_hz), 0), theta)
+            # Look back at most 3 s and never into the previous rep: both independent of chunking.
+            lower = min(max(prev_end + 1, up - int(3 * self.rate_hz), 0), up)
+            start = self._rep_start(onsets, up, lower, theta)
             self._close_set_if_due(t, start, lead)
             stop = self._rep_end(theta[up:], rate[up:], float(theta[start]), thr)
             stop = up + stop if stop >= 0 else -1
@@ -320,7 +332,8 @@ class StreamingAnalyzer:
                 self._open = (lead + start, drift)
                 stop_at = up
                 break
-            self._judge_rep(lead + start, theta[start : stop + 1], t[start : stop + 1], drift, warning)
+            low = float(np.min(theta[lower : start + 1]))
+            self._judge_rep(lead + start, theta[start : stop + 1], t[start : stop + 1], drift, warning, low)
             prev_end = stop
             pos = stop + 1
             # Stopped short of rest (people do not always go all the way back): the next rep is
@@ -362,7 +375,6 @@ class StreamingAnalyzer:
 
     def _rep_start(self, onsets: np.ndarray, up: int, lower: int, theta: FloatArray) -> int:
         """The last moment before the up-crossing the segment moved slower than _ONSET_DPS."""
-        lower = min(lower, up)
         i = int(np.searchsorted(onsets, up)) - 1
         if i >= 0 and onsets[i] >= lower:
             return int(onsets[i])
@@ -416,8 +428,16 @@ class StreamingAnalyzer:
         return warning
 
     def _judge_rep(
-        self, start: int, theta: FloatArray, t: FloatArray, drift: _RepDrift | None, warning: RepWarning | None
+        self,
+        start: int,
+        theta: FloatArray,
+        t: FloatArray,
+        drift: _RepDrift | None,
+        warning: RepWarning | None,
+        low_before: float = np.inf,
     ) -> None:
+        """`low_before`: the lowest angle between the previous rep and this one's start; the range
+        is measured from it when the start was detected a little late (noisy, slow onsets)."""
         peak = int(np.argmax(theta))
         shift = self._boundary_delay_s
         self._last_end_idx = start + theta.size - 1
@@ -425,7 +445,7 @@ class StreamingAnalyzer:
             start_s=float(t[0]) - shift,
             peak_s=float(t[peak]) - self._delay_s,
             end_s=float(t[-1]) - shift,
-            range_deg=float(theta[peak] - theta[0]),
+            range_deg=float(theta[peak] - min(float(theta[0]), low_before)),
             knee_drift_deg=None if drift is None else float(np.max(drift.drift_deg)),
             warnings=(warning,) if warning is not None else (),
             step=self._band_walk_step(start, peak, drift) if self.ctx.exercise == "band_walk" else None,
