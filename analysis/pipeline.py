@@ -327,7 +327,7 @@ class StreamingAnalyzer:
                 self._restart_calibration(lead + cut)
                 return
             drift = self._rep_drift(lead + start, lead + last + 1)
-            warning = self._maybe_warn(drift, lead + start, t[start : last + 1])
+            warning = self._maybe_warn(drift, lead + start, t[start : last + 1], theta[start : last + 1])
             if stop < 0:  # still going: look again from here when more samples arrive
                 self._open = (lead + start, drift)
                 stop_at = up
@@ -405,11 +405,19 @@ class StreamingAnalyzer:
             )
         return _RepDrift(drift_deg=angle - angle[0], medial_e=medial_e)
 
-    def _maybe_warn(self, drift: _RepDrift | None, start: int, t: FloatArray) -> RepWarning | None:
+    def _maybe_warn(
+        self, drift: _RepDrift | None, start: int, t: FloatArray, theta: FloatArray
+    ) -> RepWarning | None:
+        """The first sample past the drift threshold once the movement is big enough to be a rep.
+
+        A stride or a fidget between sets can tip the segment too; waiting until the movement has
+        swept the exercise's minimum range keeps those from flashing a warning at the user.
+        """
         if drift is None:
             return None
         threshold = self._tracker.drift_threshold_deg()
-        crossing = np.flatnonzero(drift.drift_deg > threshold)
+        big_enough = np.maximum.accumulate(theta) - theta[0] >= self._min_range_deg
+        crossing = np.flatnonzero((drift.drift_deg > threshold) & big_enough)
         if not crossing.size:
             return None
         i = int(crossing[0])
@@ -519,7 +527,7 @@ class StreamingAnalyzer:
             theta = self._theta(start, end)
             if theta[-1] < _RETURN_SHARE * float(np.max(theta)):
                 t = self._hist.get("t", start, end)
-                warning = self._maybe_warn(drift, start, t)
+                warning = self._maybe_warn(drift, start, t, theta)
                 self._judge_rep(start, theta, t, drift, warning)
         self._open = None
         last_t = float(self._hist.get("t", self._hist.end - 1, self._hist.end)[0]) if self._hist.end else 0.0

@@ -18,10 +18,15 @@ from sensortrack.errors import SensortrackError
 # (subcommand, module under sensortrack.commands). Modules keep heavy imports inside run().
 COMMANDS: list[tuple[str, str]] = [
     ("analyze", "analyze"),
+    ("demo", "demo"),
+    ("live", "live"),
+    ("replay", "replay"),
     ("import", "import_cmd"),
     ("sessions", "sessions"),
     ("export", "export"),
     ("report", "report"),
+    ("scan", "scan"),
+    ("record", "record"),
 ]
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING, TextIO
 
 from sensortrack.library.location import LIBRARY_ENV, default_library_path
 from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
+
+if TYPE_CHECKING:
+    from sensortrack.analysis.settings import AnalysisSettings
 
 # Here rather than in export.py so that building the parser does not import numpy and pyarrow.
 EXPORT_FORMATS = ("csv", "json", "parquet")
@@ -40,3 +44,19 @@ def add_set_option(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override an analysis setting, e.g. --set drift_threshold_deg=7 (repeatable)",
     )
+
+
+def register_recording_or_note(library: str | None, path: object, settings: AnalysisSettings, err: TextIO) -> None:
+    """After `record`/`live`/`demo`: add the finished recording to the library, or say how to later.
+
+    The recording is already safe on disk, so a library problem is a note, not an error.
+    """
+    from sensortrack.errors import SensortrackError
+    from sensortrack.library import register_recording
+
+    try:
+        session_id = register_recording(library, path, settings)  # type: ignore[arg-type]
+    except SensortrackError as exc:
+        print(f"note: not added to the library ({exc}); `sensortrack import {path}` adds it", file=err)
+        return
+    print(f"added to the library as session {session_id} (`sensortrack sessions show {session_id}`)")

@@ -48,3 +48,24 @@ def test_importing_analysis_loads_no_ble_or_ui_module() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/", check=True)
     assert out.stdout.strip() == ""
+
+
+def test_only_drivers_import_bleak_or_bumble() -> None:
+    repo = ANALYSIS.parent
+    offenders = []
+    for folder in ("sensortrack", "analysis", "tui"):
+        for path in sorted((repo / folder).rglob("*.py")):
+            for name in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+                if name.split(".")[0] in ("bleak", "bumble"):
+                    offenders.append(f"{path.relative_to(repo)}: import {name}")
+    assert not offenders, offenders
+
+
+def test_importing_drivers_loads_no_ui_module() -> None:
+    code = (
+        "import sys, pkgutil, importlib, sensortrack.drivers as d\n"
+        "for m in pkgutil.walk_packages(d.__path__, 'sensortrack.drivers.'): importlib.import_module(m.name)\n"
+        "print(','.join(m for m in sys.modules if m.split('.')[0] == 'textual' or m.startswith('sensortrack.tui')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/", check=True)
+    assert out.stdout.strip() == ""

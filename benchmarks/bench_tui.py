@@ -1,0 +1,168 @@
+"""The live view's cost at 200 Hz, how soon a rep shows after it ends, and memory over a long session.
+
+Goals (issue 4): with a 200 Hz source the app uses < 15 % of one core and shows a rep within 0.3 s
+of its end; memory stays flat over a 2-hour session. Prints figures; asserts nothing.
+
+    .venv/bin/python benchmarks/bench_tui.py                 # 30 s at 1x, real time
+    .venv/bin/python benchmarks/bench_tui.py --seconds 60 --hours 2
+
+1. CPU share: the bundled squats resampled to 200 Hz, replayed in real time (ReplaySource, 0.1 s
+   chunks as a sensor's notifications would be batched) into the headless app; process CPU time
+   over wall time. The app, analysis and paint run; no terminal output is written (headless), so
+   a real terminal adds its own rendering cost on top.
+2. Rep latency: for every rep, wall time from the moment the replay handed out the rep's last
+   sample (Rep.end_s) to the moment the view had painted the new count.
+3. Memory: `--hours` of 200 Hz data (the recording looped) fed unpaced; RSS printed every
+   simulated 15 minutes.
+4. The whole demo path (virtual sensor + bumble link + driver + recording + app) at 1x, for
+   comparison: here the virtual sensor's own CPU is in the same process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import statistics
+import tempfile
+import time
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+
+from sensortrack.analysis.results import Rep
+from sensortrack.drivers.virtual.playback import resample
+from sensortrack.loading import load_session
+from sensortrack.model import SampleBlock, Session
+from sensortrack.tui.app import SensortrackApp, make_app
+from sensortrack.tui.sources import ReplaySource
+
+DEMO = Path(str(files("sensortrack") / "data" / "demo_squats.csv"))
+RATE_HZ = 200.0
+
+
+def at_200_hz(hours: float | None = None) -> Session:
+    demo = load_session(DEMO)
+    r = resample(demo.samples, RATE_HZ)
+    t, acc, gyro = r.position_s, r.acc_g, r.gyro_dps
+    assert gyro is not None
+    if hours:
+        span = float(t[-1]) + 1.0 / RATE_HZ
+        n = int(np.ceil(hours * 3600.0 / span))
+        t = np.concatenate([t + k * span for k in range(n)])
+        acc, gyro = np.tile(acc, (n, 1)), np.tile(gyro, (n, 1))
+    sensor = dataclasses.replace(demo.meta.sensor, nominal_rate_hz=RATE_HZ)
+    block = SampleBlock(t_s=t, acc_g=acc, gyro_dps=gyro, sensor=sensor)
+    return Session(dataclasses.replace(demo.meta, sensor=sensor), block)
+
+
+class TimedReplay(ReplaySource):
+    """Remembers when (wall time) each chunk's last sample was handed out."""
+
+    def __init__(self, session: Session, speed: float) -> None:
+        super().__init__(session, speed, description="bench")
+        self.handed: list[tuple[float, float]] = []  # (stream t_s of the chunk's last sample, wall)
+
+    async def blocks(self):  # type: ignore[no-untyped-def,override]
+        async for item in super().blocks():
+            if isinstance(item, SampleBlock):
+                self.handed.append((float(item.t_s[-1]), time.perf_counter()))
+            yield item
+
+
+class TimedApp(SensortrackApp):
+    """The app with the wall time each rep's count reached the screen."""
+
+    shown: list[tuple[Rep, float]]
+
+    def _rep_counted(self, set_index: int, rep: Rep) -> None:
+        super()._rep_counted(set_index, rep)
+        self.call_after_refresh(lambda: self.shown.append((rep, time.perf_counter())))
+
+
+async def cpu_and_latency(seconds: float) -> None:
+    session = at_200_hz()
+    source = TimedReplay(session, speed=1.0)
+    base = make_app(source, "squat", "thigh", "left", rate_hz=RATE_HZ, has_gyro=True)
+    app = TimedApp(source, base.ctx, base.settings)
+    app.shown = []
+    async with app.run_test(size=(100, 36)) as pilot:
+        await pilot.pause(1.0)  # start-up (imports, first layout) is not the steady state
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        await asyncio.sleep(seconds)
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    print(f"CPU at {RATE_HZ:g} Hz, 1x, headless: {100 * cpu / wall:.1f} % of one core over {wall:.0f} s (goal < 15 %)")
+    lat = []
+    handed_t = np.array([t for t, _ in source.handed])
+    for rep, shown_at in app.shown:
+        k = int(np.searchsorted(handed_t, rep.end_s))  # the first chunk holding the rep's last sample
+        if k < len(source.handed):
+            lat.append(shown_at - source.handed[k][1])
+    if lat:
+        print(
+            f"rep shown after its last sample was handed out: median {statistics.median(lat):.3f} s, "
+            f"max {max(lat):.3f} s over {len(lat)} reps (goal < 0.3 s)"
+        )
+    else:
+        print("no rep was counted in that time: run longer (--seconds)")
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * 4096 / 1e6
+
+
+async def memory(hours: float) -> None:
+    session = at_200_hz(hours)
+    source = ReplaySource(session, speed=ReplaySource.MAX_SPEED)
+    source.fast_forward = True
+    app = make_app(source, "squat", "thigh", "left", rate_hz=RATE_HZ, has_gyro=True)
+    start = time.perf_counter()
+    marks: list[str] = []
+    async with app.run_test(size=(100, 36)) as pilot:
+        next_mark = 0.0
+        while app.result is None:
+            if source.position_s >= next_mark:
+                marks.append(f"{source.position_s / 60:5.0f} min: {rss_mb():6.1f} MB")
+                next_mark += 900.0
+            source.fast_forward = True  # each counted rep clears it ("next rep" semantics)
+            await pilot.pause(0.05)
+    marks.append(f"  end    : {rss_mb():6.1f} MB")
+    print(f"memory over {hours:g} h of {RATE_HZ:g} Hz (unpaced, {time.perf_counter() - start:.0f} s wall):")
+    print("\n".join("  " + m for m in marks))
+
+
+async def demo_path(seconds: float) -> None:
+    from sensortrack.tui.live import open_virtual_source
+
+    with tempfile.TemporaryDirectory() as tmp:
+        # thingy52 streams acc+gyro at up to 200 Hz
+        source, choice = await open_virtual_source("thingy52", DEMO, Path(tmp) / "bench.csv", speed=1.0, rate_hz=RATE_HZ)
+        app = make_app(source, choice.exercise, choice.placement, choice.side, rate_hz=source.supervisor.info.nominal_rate_hz, has_gyro=True)
+        try:
+            async with app.run_test(size=(100, 36)) as pilot:
+                await pilot.pause(2.0)
+                cpu0, wall0 = time.process_time(), time.perf_counter()
+                await asyncio.sleep(seconds)
+                cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        finally:
+            await source.close()
+    print(
+        f"whole demo path (virtual thingy52 at {source.supervisor.info.nominal_rate_hz:g} Hz + bumble + driver + "
+        f"recording + app): {100 * cpu / wall:.1f} % of one core"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0, help="real-time measuring span (default 30)")
+    parser.add_argument("--hours", type=float, default=2.0, help="simulated session length for the memory check (default 2)")
+    args = parser.parse_args()
+    asyncio.run(cpu_and_latency(args.seconds))
+    asyncio.run(memory(args.hours))
+    asyncio.run(demo_path(min(args.seconds, 20.0)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""`sensortrack demo`: the live set view on a virtual sensor, no hardware needed.
+
+A virtual sensor (the open BLE profile) plays the bundled recording of squats on the in-process
+bumble link; the real driver scans for it, connects through bleak, decodes its notifications and
+records the session, exactly as `sensortrack live` does with a real sensor.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from sensortrack.commands.live import add_recording_options
+
+HELP = "see the live set view on a virtual sensor playing a bundled recording of squats (no sensor needed)"
+
+DEMO_MODEL = "open_profile"  # our own open profile: device clock and gyro, like the good sensors
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--speed", type=float, default=1.0, metavar="X", help="play X times faster than real time (default 1)")
+    add_recording_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from sensortrack.errors import ConfigError
+
+    for name in ("speed", "timeout"):
+        if not getattr(args, name) > 0:
+            raise ConfigError(f"--{name} must be positive, got {getattr(args, name):g}")
+    return asyncio.run(_demo(args))
+
+
+async def _demo(args: argparse.Namespace) -> int:
+    from importlib.resources import as_file, files
+    from pathlib import Path
+
+    from sensortrack.commands.live import run_live_app
+    from sensortrack.config import load_settings
+    from sensortrack.errors import SensortrackError
+    from sensortrack.tui.live import default_session_path, open_virtual_source
+
+    settings = load_settings([])
+    output = Path(args.output) if args.output else default_session_path()
+    if output.exists():
+        raise SensortrackError(f"{output}: already exists; recordings are never overwritten — choose another name")
+    with as_file(files("sensortrack") / "data" / "demo_squats.csv") as played:
+        source, choice = await open_virtual_source(DEMO_MODEL, played, output, speed=args.speed, timeout_s=args.timeout)
+        return await run_live_app(
+            source,
+            choice,
+            settings,
+            bell=args.bell,
+            library=args.library,
+            register=not args.no_library,
+            sub_title="demo: a virtual sensor playing squats over the in-process Bluetooth link",
+        )

@@ -1,0 +1,187 @@
+"""`sensortrack live`: pick the sensor and the exercise, then the live set view, recorded as it streams.
+
+    sensortrack live                                   # scan, choose, go
+    sensortrack live --device "Movesense 220330000123"
+    sensortrack live --virtual open_profile --from squats.csv --speed 4     # no hardware
+
+Every live session is written to a session file as it streams (default
+`<data dir>/sessions/<start time>.csv`) and added to the library when it ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from sensortrack.library.cli_options import (
+    add_body_options,
+    add_library_option,
+    add_set_option,
+    register_recording_or_note,
+)
+
+if TYPE_CHECKING:
+    from sensortrack.analysis.settings import AnalysisSettings
+    from sensortrack.tui.live import LiveChoice, LiveSource
+
+HELP = "live set view for a sensor (or a virtual one): counts reps, warns on knee drift, records the session"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--device", metavar="NAME|ADDRESS", help="the sensor to use (default: scan and pick one)")
+    source.add_argument("--virtual", metavar="MODEL", help="a virtual sensor of this model (no hardware; needs --from)")
+    parser.add_argument("--from", dest="source", metavar="SESSION", help="session the virtual sensor plays back")
+    parser.add_argument("--speed", type=float, default=1.0, metavar="X", help="with --virtual: play X times faster than real time")
+    parser.add_argument("--model", metavar="MODEL", help="with --device: the sensor's model if its name does not say")
+    parser.add_argument("--rate", type=float, metavar="HZ", help="sampling rate to ask for (default 100, nearest the sensor offers)")
+    parser.add_argument("--no-setup", action="store_true", help="skip the set-up screen: use the options and the remembered choices")
+    add_recording_options(parser)
+    add_body_options(parser, "(default: what you chose last time)")
+    add_set_option(parser)
+
+
+def add_recording_options(parser: argparse.ArgumentParser) -> None:
+    """Options `live` and `demo` share: where the recording goes, the library, the bell."""
+    parser.add_argument("-o", "--output", metavar="FILE", help="session file to record to (default: a new file in the data folder's sessions/)")
+    parser.add_argument("--no-library", action="store_true", help="do not add the recording to the session library")
+    add_library_option(parser)
+    parser.add_argument("--bell", action="store_true", help="ring the terminal bell on a knee-drift warning")
+    parser.add_argument("--timeout", type=float, default=15.0, metavar="S", help="give up if the sensor is not found within S seconds (default 15)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    _check_options(args)
+    return asyncio.run(_live(args))
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    from sensortrack.errors import ConfigError
+
+    if args.virtual and not args.source:
+        raise ConfigError("--virtual needs --from SESSION: the recording the virtual sensor plays back")
+    if not args.virtual and (args.source or args.speed != 1.0):
+        raise ConfigError("--from and --speed only apply to virtual sensors (--virtual MODEL)")
+    if args.model and not args.device:
+        raise ConfigError("--model goes with --device")
+    for name in ("speed", "rate", "timeout"):
+        value = getattr(args, name)
+        if value is not None and not value > 0:
+            raise ConfigError(f"--{name} must be positive, got {value:g}")
+
+
+async def _live(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+    from pathlib import Path
+
+    from sensortrack.config import load_settings
+    from sensortrack.drivers.backend import SYSTEM_BACKEND
+    from sensortrack.drivers.clock import MonotonicClock
+    from sensortrack.drivers.scan import family_by_model, find_sensor, scan_sensors
+    from sensortrack.errors import ConfigError, SensortrackError
+    from sensortrack.tui.live import LiveChoice, default_session_path, open_live_source
+    from sensortrack.tui.setup import SetupApp, load_choices, remembered_from, save_choices
+
+    settings = load_settings(args.set)
+    output = Path(args.output) if args.output else default_session_path()
+    if output.exists():
+        raise SensortrackError(f"{output}: already exists; recordings are never overwritten — choose another name")
+    remembered = load_choices()
+    rig = None
+    try:
+        backend, clock, finished, origin, rate_hz = SYSTEM_BACKEND, MonotonicClock(), None, "", args.rate
+        if args.virtual:
+            from sensortrack.drivers.virtual.rig import start_rig
+            from sensortrack.loading import load_session
+            from sensortrack.tui.live import live_rate_hz
+
+            family = family_by_model(args.virtual)
+            played = load_session(args.source)
+            rate_hz = live_rate_hz(family, args.rate or played.meta.sensor.nominal_rate_hz)
+            rig = await start_rig([(family, played)], speed=args.speed, rate_hz=rate_hz)
+            backend, clock, finished = rig.link.backend, rig.clock, rig.sensors[0].finished
+            origin = f"virtual {family.model} playing {Path(args.source).name}"
+            # The file says what was done: it beats last time's choice, the options beat both.
+            remembered = remembered.with_options(played.meta.exercise, played.meta.sensor.placement, played.meta.sensor.side)
+            remembered = replace(remembered, sensor=rig.sensors[0].name)
+        defaults = remembered.with_options(args.exercise, args.placement, args.side)
+
+        fixed = None
+        if args.device:
+            model = family_by_model(args.model).model if args.model else None
+            fixed = await find_sensor(args.device, args.timeout, model=model, backend=backend)
+        elif args.no_setup:
+            if not defaults.sensor:
+                raise ConfigError("--no-setup needs --device the first time: no sensor has been used before")
+            fixed = await find_sensor(defaults.sensor, args.timeout, backend=backend)
+
+        if args.no_setup:
+            assert fixed is not None
+            choice: LiveChoice | None = LiveChoice(fixed, defaults.exercise, defaults.placement, defaults.side)
+        else:
+            scan_backend = backend
+            scan = None if fixed is not None else (lambda: scan_sensors(min(args.timeout, 4.0), backend=scan_backend))
+            choice = await SetupApp(scan, defaults, sensor=fixed).run_async()
+        if choice is None:
+            return 0
+        save_choices(remembered_from(choice))
+        source = open_live_source(
+            choice, output, rate_hz=rate_hz, backend=backend, clock=clock, source_finished=finished, origin=origin,
+            on_close=rig.close if rig is not None else None,
+        )
+        rig = None  # the source closes it from now on
+        return await run_live_app(source, choice, settings, bell=args.bell, library=args.library, register=not args.no_library)
+    finally:
+        if rig is not None:
+            await rig.close()
+
+
+async def run_live_app(
+    source: LiveSource,
+    choice: LiveChoice,
+    settings: AnalysisSettings,
+    *,
+    bell: bool,
+    library: str | None,
+    register: bool,
+    sub_title: str | None = None,
+) -> int:
+    """The live view on `source` until the user quits or the stream ends; then the recording is
+    completed, reported and added to the library. Errors come after the terminal is restored."""
+    import asyncio
+    import signal
+    import sys
+
+    from sensortrack.tui.app import make_app
+
+    app = make_app(
+        source,
+        choice.exercise,
+        choice.placement,
+        choice.side,
+        settings,
+        rate_hz=source.supervisor.info.nominal_rate_hz,
+        has_gyro=source.supervisor.family.has_gyro,
+        bell=bell,
+    )
+    if sub_title:
+        app.sub_title = sub_title
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, app.exit)  # `kill`: end cleanly, the file gets its end line
+    try:
+        code = await app.run_async()
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+        summary = await source.close()
+    if summary is not None and summary.path is not None:
+        lost = f", {summary.lost_samples} samples lost in {summary.gaps} gaps" if summary.gaps else ""
+        print(f"recording saved: {summary.path} ({summary.samples} samples, {summary.duration_s:.0f} s{lost})")
+        if register:
+            register_recording_or_note(library, summary.path, settings, sys.stderr)
+    elif app.error is None:
+        print("no sample arrived; no recording was written")
+    if app.error is not None:
+        raise app.error
+    return int(code or 0)

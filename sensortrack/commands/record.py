@@ -1,0 +1,252 @@
+"""`sensortrack record`: stream a sensor into a session file until Ctrl-C or --duration.
+
+    sensortrack record --device NAME|ADDRESS --placement thigh --side left -o squats.csv
+    sensortrack record --virtual witmotion --from squats.csv -o copy.csv --speed 10 --drop-at 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from typing import TYPE_CHECKING, TextIO
+
+from sensortrack.library.cli_options import add_library_option
+from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
+
+if TYPE_CHECKING:
+    from sensortrack.recording import RecordingStatus
+
+HELP = "record a live sensor (or a virtual one) to a session file"
+
+# Analysis works on 50 Hz; 100 Hz leaves room for the anti-alias filter and costs little radio.
+DEFAULT_LIVE_RATE_HZ = 100.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--device", metavar="NAME|ADDRESS", help="the sensor's advertised name or Bluetooth address")
+    source.add_argument("--virtual", metavar="MODEL", help="record a virtual sensor of this model (no hardware)")
+    parser.add_argument("--from", dest="source", metavar="SESSION", help="session the virtual sensor plays back")
+    parser.add_argument("-o", "--output", required=True, metavar="FILE", help="session file to create (never overwritten)")
+    parser.add_argument("--placement", choices=PLACEMENTS, help="where the sensor sits (required with --device)")
+    parser.add_argument("--side", choices=SIDES, help="which leg (required with --device)")
+    parser.add_argument("--exercise", choices=EXERCISES, help="what you are about to do (stored in the file)")
+    parser.add_argument("--duration", type=float, metavar="S", help="stop after S seconds of streaming (default: Ctrl-C)")
+    parser.add_argument("--rate", type=float, metavar="HZ", help="sampling rate to ask for (nearest the sensor supports)")
+    parser.add_argument("--model", metavar="MODEL", help="with --device: the sensor's model if its name does not say")
+    parser.add_argument("--timeout", type=float, default=15.0, metavar="S", help="give up if the sensor is not found within S seconds (default 15)")
+    parser.add_argument("--no-library", action="store_true", help="do not add the recording to the session library")
+    add_library_option(parser)
+    faults = parser.add_argument_group("virtual sensor options (with --virtual)")
+    faults.add_argument("--speed", type=float, default=1.0, metavar="X", help="play X times faster than real time")
+    faults.add_argument("--drop-at", type=float, action="append", default=[], metavar="S", help="drop the link at S seconds into the session (repeatable)")
+    faults.add_argument("--readvertise-after", type=float, default=1.0, metavar="S", help="after a drop, advertise again after S seconds (default 1)")
+    faults.add_argument("--stall-at", type=float, action="append", default=[], metavar="S", help="stop sending at S seconds (repeatable)")
+    faults.add_argument("--stall-for", type=float, default=2.0, metavar="S", help="length of each stall (default 2)")
+    faults.add_argument("--loss", type=float, default=0.0, metavar="P", help="drop each notification with probability P")
+    faults.add_argument("--garbage", type=float, default=0.0, metavar="P", help="inject random-byte notifications with probability P")
+    faults.add_argument("--seed", type=int, default=0, help="seed for --loss and --garbage")
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    return asyncio.run(_record(args))
+
+
+async def _record(args: argparse.Namespace) -> int:
+    import asyncio
+    import math
+    import signal
+    import sys
+    from pathlib import Path
+
+    from sensortrack.drivers.backend import SYSTEM_BACKEND
+    from sensortrack.drivers.clock import MonotonicClock
+    from sensortrack.drivers.scan import family_by_model, find_sensor
+    from sensortrack.drivers.supervisor import SensorSupervisor, SupervisorSettings
+    from sensortrack.errors import ConfigError, MissingMetadataError, SensortrackError
+    from sensortrack.model import SensorInfo, SessionMeta
+    from sensortrack.recording import RecordingControl, record_session
+    from sensortrack.sessionfile import SessionWriter
+
+    output = Path(args.output)
+    if output.exists():
+        raise SensortrackError(f"{output}: already exists; recordings are never overwritten — choose another name")
+    _check_options(args)
+
+    rig = None
+    try:
+        if args.virtual:
+            from sensortrack.drivers.virtual.faults import Faults
+            from sensortrack.drivers.virtual.rig import start_rig
+            from sensortrack.loading import load_session
+
+            if args.model:
+                raise ConfigError("--model is for --device; with --virtual the model is the argument of --virtual")
+            family = family_by_model(args.virtual)
+            source = load_session(args.source)
+            rate_hz = family.nearest_rate_hz(args.rate or source.meta.sensor.nominal_rate_hz or DEFAULT_LIVE_RATE_HZ)
+            faults = Faults(
+                drop_at_s=tuple(args.drop_at),
+                readvertise_after_s=args.readvertise_after,
+                stall_at_s=tuple(args.stall_at),
+                stall_s=args.stall_for,
+                loss=args.loss,
+                garbage=args.garbage,
+                seed=args.seed,
+            )
+            rig = await start_rig([(family, source)], speed=args.speed, faults=faults, rate_hz=rate_hz)
+            backend, clock = rig.link.backend, rig.clock
+            found = await find_sensor(rig.sensors[0].name, args.timeout, backend=backend)
+            placement = args.placement or source.meta.sensor.placement
+            side = args.side or source.meta.sensor.side
+            exercise = args.exercise or source.meta.exercise
+            origin = f"virtual {family.model} playing {args.source}"
+            finished = rig.sensors[0].finished
+        else:
+            backend, clock, finished = SYSTEM_BACKEND, MonotonicClock(), None
+            model = family_by_model(args.model).model if args.model else None
+            found = await find_sensor(args.device, args.timeout, model=model, backend=backend)
+            family = found.family
+            assert family is not None
+            rate_hz = family.nearest_rate_hz(args.rate or DEFAULT_LIVE_RATE_HZ)
+            placement, side, exercise = args.placement, args.side, args.exercise
+            origin = ""
+        if placement is None or side is None:
+            raise MissingMetadataError("record needs --placement (thigh|shank) and --side (left|right)")
+        if args.rate and rate_hz != args.rate:
+            print(f"note: {family.display_name} does not offer {args.rate:g} Hz; recording at {rate_hz:g} Hz")
+
+        info = SensorInfo(model=family.model, placement=placement, side=side, nominal_rate_hz=rate_hz)
+        queue: asyncio.Queue = asyncio.Queue()
+        supervisor = SensorSupervisor(found, info, queue, settings=SupervisorSettings(), backend=backend, clock=clock)
+        meta = SessionMeta(
+            sensor=supervisor.info,
+            exercise=exercise,
+            source="record:virtual" if args.virtual else "record",
+            notes=origin,
+        )
+        try:
+            # record_session flushes it every 0.5 s from a worker thread.
+            writer = SessionWriter(output, meta, gyro=family.has_gyro, flush_interval_s=math.inf)
+        except FileExistsError:
+            raise SensortrackError(f"{output}: already exists; recordings are never overwritten") from None
+        except OSError as exc:
+            raise SensortrackError(f"{output}: cannot create the file: {exc.strerror or exc}") from None
+
+        control = RecordingControl()
+        loop = asyncio.get_running_loop()
+        interrupted: list[int] = []
+
+        def on_signal(signum: int) -> None:
+            interrupted.append(signum)
+            control.stop.set()
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, on_signal, signum)
+        printer = StatusPrinter(sys.stdout)
+        print(f"recording {family.display_name} '{found.name}' ({found.address}) at {rate_hz:g} Hz to {output}; Ctrl-C stops")
+        try:
+            summary = await record_session(
+                supervisor,
+                writer,
+                clock=clock,
+                duration_s=args.duration,
+                control=control,
+                source_finished=finished,
+                # In real seconds even on a sped-up virtual link: connecting is not sped up.
+                first_connect_timeout_s=max(args.timeout, 30.0) * clock.speed,
+                on_status=printer.show,
+            )
+        finally:
+            printer.done()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+    finally:
+        if rig is not None:
+            await rig.close()
+
+    how = {"duration": "duration reached", "stop": "stopped", "source ended": "source played to the end"}.get(summary.ended_by, summary.ended_by)
+    if summary.path is None:
+        if interrupted:
+            print(f"{how} before any sample arrived; no file written")
+            return 130
+        raise SensortrackError(f"{found.name or found.address}: no sample arrived; no file written")
+    gaps = f"{summary.gaps} gap{'s' if summary.gaps != 1 else ''} ({summary.lost_samples} samples lost)"
+    garbage = f", {summary.skipped_bytes} unusable bytes skipped" if summary.skipped_bytes else ""
+    if summary.rejected_samples:
+        garbage += f", {summary.rejected_samples} impossible samples dropped"
+    print(
+        f"{how}: {summary.samples} samples ({summary.duration_s:.1f} s) in {summary.path}; "
+        f"{gaps}, {summary.reconnects} reconnect{'s' if summary.reconnects != 1 else ''}{garbage}"
+    )
+    if not args.no_library:
+        from sensortrack.config import load_settings
+        from sensortrack.library.cli_options import register_recording_or_note
+
+        register_recording_or_note(args.library, summary.path, load_settings(), sys.stderr)
+    return 0
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    from sensortrack.errors import ConfigError
+
+    if args.virtual and not args.source:
+        raise ConfigError("--virtual needs --from SESSION: the recording the virtual sensor plays back")
+    if not args.virtual:
+        used = [
+            flag
+            for flag, value in (
+                ("--from", args.source),
+                ("--speed", args.speed != 1.0),
+                ("--drop-at", args.drop_at),
+                ("--stall-at", args.stall_at),
+                ("--loss", args.loss),
+                ("--garbage", args.garbage),
+            )
+            if value
+        ]
+        if used:
+            raise ConfigError(f"{', '.join(used)} only apply to virtual sensors (--virtual MODEL)")
+    for name in ("duration", "rate", "timeout", "speed"):
+        value = getattr(args, name)
+        if value is not None and not value > 0:
+            raise ConfigError(f"--{name} must be positive, got {value:g}")
+    for name in ("loss", "garbage"):
+        value = getattr(args, name)
+        if not 0.0 <= value <= 1.0:
+            raise ConfigError(f"--{name} is a probability between 0 and 1, got {value:g}")
+    for flag, value in (("--readvertise-after", args.readvertise_after), ("--stall-for", args.stall_for)):
+        if value < 0:
+            raise ConfigError(f"{flag} must not be negative, got {value:g}")
+
+
+class StatusPrinter:
+    """The ~1 Hz status line: rewritten in place on a terminal, one plain line per update otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._tty = stream.isatty()
+        self._shown = False
+
+    def show(self, status: RecordingStatus) -> None:
+        minutes, seconds = divmod(int(status.elapsed_s), 60)
+        state = status.state if status.state != "reconnecting" or not status.last_problem else f"reconnecting ({status.last_problem})"
+        line = (
+            f"{state:<12} {minutes:02d}:{seconds:02d}  {status.rate_hz:6.1f} Hz  {status.written_samples} samples  "
+            f"lost {status.lost_samples} ({status.gaps} gaps)  reconnects {status.reconnects}"
+        )
+        if status.skipped_bytes:
+            line += f"  garbage {status.skipped_bytes} B"
+        if self._tty:
+            self._stream.write("\r\x1b[2K" + line[: shutil.get_terminal_size().columns - 1])
+            self._shown = True
+        else:
+            self._stream.write(line + "\n")
+        self._stream.flush()
+
+    def done(self) -> None:
+        if self._tty and self._shown:
+            self._stream.write("\n")
+            self._stream.flush()

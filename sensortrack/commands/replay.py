@@ -1,0 +1,46 @@
+"""`sensortrack replay SESSION`: the live set view driven by a recorded session.
+
+    sensortrack replay squats.csv --speed 4
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from sensortrack.library.cli_options import add_body_options, add_set_option
+
+HELP = "replay a recorded session in the live set view (pause, speed, next rep, seek)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("session", metavar="SESSION", help="session file or interchange CSV")
+    parser.add_argument("--speed", type=float, default=1.0, metavar="X", help="play X times faster than real time (default 1)")
+    parser.add_argument("--bell", action="store_true", help="ring the terminal bell on a knee-drift warning")
+    add_body_options(parser, "when the file does not say")
+    add_set_option(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sensortrack.config import load_settings
+    from sensortrack.errors import ConfigError
+    from sensortrack.tui.app import replay_app
+
+    if not args.speed > 0:
+        raise ConfigError(f"--speed must be positive, got {args.speed:g}")
+    settings = load_settings(args.set)
+    app = replay_app(
+        args.session, args.speed, settings, exercise=args.exercise, placement=args.placement, side=args.side
+    )
+    app.bell_enabled = args.bell
+    return run_app(app)
+
+
+def run_app(app: object) -> int:
+    """Run the app; an error the worker hit is raised after the terminal is restored (one line)."""
+    from sensortrack.tui.app import SensortrackApp
+
+    assert isinstance(app, SensortrackApp)
+    code = app.run()
+    if app.error is not None:
+        raise app.error
+    return int(code or 0)

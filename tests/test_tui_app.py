@@ -1,0 +1,198 @@
+"""The live set view driven by real recordings through Pilot: counts, warnings, every key, screens.
+
+Screen snapshots are exported text compared with tests/snapshots/*.txt; refresh them knowingly with
+    SENSORTRACK_UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/test_tui_app.py
+(pytest-textual-snapshot is not used: it pins pytest < 9).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+
+from sensortrack.loading import load_session
+from sensortrack.session_analysis import analyze_session
+from sensortrack.tui.app import SensortrackApp, make_app, replay_app
+from sensortrack.tui.screens import HelpScreen, SessionSummaryScreen
+from sensortrack.tui.sources import ReplaySource
+from sensortrack.tui.widgets import AlertBanner, RepCounter, RepTable, RollingPlot
+
+ROOT = Path(__file__).parent.parent
+SQUATS = ROOT / "fixtures" / "simulated" / "squat_thigh_left.csv"  # set 1 clean, sets 2-3 knee drift
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+SIZE = (100, 36)
+
+
+async def _until(pilot: Pilot[int], condition, timeout_s: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the app"
+        await pilot.pause(0.02)
+
+
+def screen_text(app: SensortrackApp) -> str:
+    """The screen as plain text (what a person sees, without colours)."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True, force_terminal=True)
+    # Same render path as App.export_screenshot, exported as text instead of SVG.
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines())
+
+
+def check_snapshot(name: str, text: str) -> None:
+    path = SNAPSHOTS / f"{name}.txt"
+    if os.environ.get("SENSORTRACK_UPDATE_SNAPSHOTS") or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n", encoding="utf-8")
+        if not os.environ.get("SENSORTRACK_UPDATE_SNAPSHOTS"):
+            pytest.fail(f"new snapshot {path} written: check it, then run again")
+    assert text + "\n" == path.read_text(encoding="utf-8"), f"screen differs from {path}"
+
+
+async def test_final_counts_equal_analyze_session() -> None:
+    expected = analyze_session(load_session(SQUATS))
+    app = replay_app(SQUATS, speed=1000.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(pilot, lambda: app.result is not None)
+        assert app.result is not None
+        assert app.result.to_dict() == expected.to_dict()
+        assert [len(s.reps) for s in app.kept_sets] == [len(s.reps) for s in expected.sets]
+        await _until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen))
+        await pilot.pause()
+        summary = screen_text(app)
+        n_reps = len(expected.reps)
+        assert f"{len(expected.sets)} sets · {n_reps} reps" in summary
+        check_snapshot("replay_squat_session_summary", summary)
+
+
+async def test_knee_drift_turns_the_view_and_clears_itself() -> None:
+    expected = analyze_session(load_session(SQUATS))
+    warned = [(s.index, r.index) for s in expected.sets for r in s.reps if r.warnings]
+    assert warned, "the fixture must contain drift reps"
+    app = replay_app(SQUATS, speed=1000.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(pilot, lambda: bool(app.alert_log))
+        first = app.alert_log[0]
+        assert first == ("raised", *warned[0]), app.alert_log
+        await _until(pilot, lambda: app.result is not None)
+        raised = [(s, r) for kind, s, r in app.alert_log if kind == "raised"]
+        assert raised == warned, app.alert_log  # one alert per drift rep, naming that rep
+        # the first set is clean: calm before the first warning
+        assert expected.sets[0].drift_reps == 0
+        cleared = [e for e in app.alert_log if e[0] == "cleared"]
+        assert cleared, "the warning must clear by itself (clean rep or end of set)"
+        # the final rep drifted: the view still says so, naming it
+        last_set, last_rep = warned[-1]
+        if expected.reps[-1].warnings:
+            assert app.screen_stack[0].has_class("-alert")
+            assert f"REP {last_rep}" in str(app.query_one(AlertBanner).content)
+
+
+async def test_alert_is_visible_on_screen() -> None:
+    app = replay_app(SQUATS, speed=1000.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(pilot, lambda: app.result is not None)
+        await pilot.press("escape")  # back from the session summary to the live view
+        await pilot.pause()
+        assert not isinstance(app.screen, SessionSummaryScreen)
+        app.clear_notifications()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "KNEE DRIFTING INWARD" in text and "KNEE IN" in text
+        check_snapshot("replay_squat_live_view_end", text)
+
+
+async def test_pause_speed_and_seek_keys() -> None:
+    app = replay_app(SQUATS, speed=2.0)
+    source = app.source
+    assert isinstance(source, ReplaySource)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        assert source.paused
+        held = source.position_s
+        await pilot.pause(0.3)
+        assert source.position_s == held
+        await pilot.press("space")
+        assert not source.paused
+        await pilot.press("plus")
+        assert source.speed == 4.0
+        await pilot.press("minus", "minus")
+        assert source.speed == 1.0
+        await pilot.press("right")  # +10 s, unpaced
+        await _until(pilot, lambda: source.position_s >= 10.0, 15.0)
+        await pilot.press("right", "right", "right")
+        await _until(pilot, lambda: source.position_s >= 35.0, 15.0)
+        await _until(pilot, lambda: len(app.kept_sets) >= 1, 15.0)  # set 1 ended on the way
+        await pilot.press("left")  # back 10 s: the analysis restarts from the beginning
+        await _until(pilot, lambda: not app.kept_sets, 15.0)
+        await _until(pilot, lambda: source.position_s >= 25.0, 15.0)
+        await pilot.press("home")
+        await _until(pilot, lambda: source.position_s < 5.0, 15.0)
+
+
+async def test_next_rep_key_plays_to_the_next_rep_only() -> None:
+    app = replay_app(SQUATS, speed=1.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await _until(pilot, lambda: len(app.set_reps) == 1, 15.0)
+        source = app.source
+        assert isinstance(source, ReplaySource)
+        assert not source.fast_forward  # back to real time after the rep
+        at = source.position_s
+        await pilot.pause(0.3)
+        assert source.position_s - at < 2.0
+        assert app.query_one(RepTable).row_count == 1
+        await pilot.press("n")
+        await _until(pilot, lambda: len(app.set_reps) == 2, 15.0)
+        assert app.query_one(RepTable).row_count == 2
+
+
+async def test_help_theme_bell_summary_and_quit_keys() -> None:
+    app = replay_app(SQUATS, speed=1.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert "next rep" in screen_text(app)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        theme = app.theme
+        await pilot.press("t")
+        assert app.theme != theme
+        await pilot.press("t")
+        assert app.theme == theme
+        bell = app.bell_enabled
+        await pilot.press("b")
+        assert app.bell_enabled is not bell
+        await pilot.press("s")  # before the end: a note, not the summary screen
+        assert not isinstance(app.screen, SessionSummaryScreen)
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_small_terminal_keeps_counter_and_drops_plot() -> None:
+    app = replay_app(SQUATS, speed=1000.0)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await _until(pilot, lambda: app.result is not None)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.query_one(RepCounter).region.height > 0
+        assert app.query_one(RollingPlot).display is False or app.query_one(RollingPlot).region.height == 0
+
+
+async def test_make_app_runs_on_any_source() -> None:
+    session = load_session(SQUATS)
+    source = ReplaySource(session, speed=1000.0, description="fixture")
+    app = make_app(source, "squat", "thigh", "left", rate_hz=50.0, has_gyro=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(pilot, lambda: app.result is not None)
+        assert app.result is not None
+        assert len(app.result.reps) == len(analyze_session(session).reps)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "fixture │ squat · thigh · left" in screen_text(app)

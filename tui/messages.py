@@ -1,0 +1,42 @@
+"""Messages from the sensor worker to the UI: analysis events, coalesced snapshots, the end."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from sensortrack.analysis.pipeline import LiveState
+from sensortrack.analysis.results import AnalysisResult, Event
+
+
+class AnalysisEvent(Message):
+    """One rep/set/warning event, delivered in order and never dropped."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class Snapshot(Message):
+    """The analyzer's state after a block plus recent plot points. Only the newest one matters,
+    so a queued snapshot is replaced by a newer one instead of repainting for each."""
+
+    def __init__(self, state: LiveState, plot: tuple[tuple[float, float, float], ...], position_s: float) -> None:
+        super().__init__()
+        self.state = state
+        self.plot = plot  # (t_s, angle_deg, drift_deg) oldest first
+        self.position_s = position_s
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, Snapshot)
+
+
+class AnalysisReset(Message):
+    """The source went back to its start (backward seek): forget every rep shown."""
+
+
+class StreamFinished(Message):
+    """The source has no more samples; `result` is the whole session's analysis."""
+
+    def __init__(self, result: AnalysisResult) -> None:
+        super().__init__()
+        self.result = result

@@ -1,0 +1,200 @@
+"""Before `sensortrack live`: pick or confirm the sensor, choose exercise, placement and side.
+
+The choices are remembered in `<config dir>/live.toml`, so the next session starts with one key.
+The sensor list comes from a real Bluetooth scan (`scan` is `drivers.scan.scan_sensors` bound to
+the system or the virtual backend), rescanned with `r`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, DataTable, Footer, Header, Label, RadioButton, RadioSet
+
+from sensortrack.drivers.scan import FoundSensor
+from sensortrack.errors import SensortrackError
+from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
+from sensortrack.tui.live import LiveChoice
+
+CHOICES_FILENAME = "live.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Remembered:
+    """The last session's choices (or the defaults on a first run)."""
+
+    exercise: str = "squat"
+    placement: str = "thigh"
+    side: str = "left"
+    sensor: str = ""  # advertised name or address of the last sensor used
+
+    def with_options(self, exercise: str | None, placement: str | None, side: str | None) -> Remembered:
+        """Command-line options win over what was remembered."""
+        return replace(
+            self,
+            exercise=exercise or self.exercise,
+            placement=placement or self.placement,
+            side=side or self.side,
+        )
+
+
+def choices_path() -> Path:
+    from sensortrack.config import config_dir
+
+    return config_dir() / CHOICES_FILENAME
+
+
+def load_choices(path: Path | None = None) -> Remembered:
+    """What live.toml remembers; a missing, unreadable or edited-to-nonsense file gives the defaults
+    for what it cannot say (it is our own memo, not the user's configuration)."""
+    path = path or choices_path()
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh).get("live", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return Remembered()
+    if not isinstance(data, dict):
+        return Remembered()
+    default = Remembered()
+    allowed = {"exercise": EXERCISES, "placement": PLACEMENTS, "side": SIDES}
+
+    def pick(key: str) -> str:
+        value = data.get(key)
+        valid = isinstance(value, str) and (key not in allowed or value in allowed[key])
+        return value if valid else getattr(default, key)  # type: ignore[return-value]
+
+    return Remembered(exercise=pick("exercise"), placement=pick("placement"), side=pick("side"), sensor=pick("sensor"))
+
+
+def save_choices(choice: Remembered, path: Path | None = None) -> None:
+    """Write live.toml (atomically: a crash never leaves half a file)."""
+    import tomli_w
+
+    path = path or choices_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".toml.tmp")
+        tmp.write_text(tomli_w.dumps({"live": asdict(choice)}), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass  # forgetting the choices is no reason to stop a session
+
+
+def remembered_from(choice: LiveChoice) -> Remembered:
+    return Remembered(choice.exercise, choice.placement, choice.side, choice.sensor.name or choice.sensor.address)
+
+
+Scan = Callable[[], Awaitable[list[FoundSensor]]]
+
+
+class SetupApp(App[LiveChoice | None]):
+    """Sensor list plus exercise/placement/side; exits with a LiveChoice, or None if the user quits."""
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere find it too
+    TITLE = "sensortrack live: set up"
+    BINDINGS = [
+        Binding("s", "start", "start"),
+        Binding("r", "rescan", "scan again"),
+        Binding("t", "toggle_theme", "theme"),
+        Binding("q,escape", "quit_setup", "quit"),
+    ]
+
+    def __init__(self, scan: Scan | None, defaults: Remembered, *, sensor: FoundSensor | None = None) -> None:
+        super().__init__()
+        self._scan = scan
+        self.defaults = defaults
+        self.sensors: list[FoundSensor] = [sensor] if sensor is not None else []
+        self.scans = 0  # completed scans (tests wait on this)
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with VerticalScroll(id="setup-box"):  # scrolls in small terminals
+            yield Label("1 · Sensor", classes="setup-step")
+            yield Label("", id="scan-status")
+            yield DataTable(id="sensors", cursor_type="row")
+            with Horizontal(id="body-choices"):
+                yield self._radio("2 · Exercise", "exercise", EXERCISES, self.defaults.exercise)
+                yield self._radio("3 · Sensor on the", "placement", PLACEMENTS, self.defaults.placement)
+                yield self._radio("4 · Leg", "side", SIDES, self.defaults.side)
+            yield Button("Start (s)", id="start", variant="success")
+        yield Footer()
+
+    @staticmethod
+    def _radio(title: str, name: str, options: tuple[str, ...], selected: str) -> Vertical:
+        buttons = [RadioButton(o.replace("_", " "), value=o == selected, id=f"{name}-{o}") for o in options]
+        return Vertical(Label(title, classes="setup-step"), RadioSet(*buttons, id=name), classes="choice")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#sensors", DataTable)
+        table.add_columns("name", "model", "address", "signal")
+        self._fill(self.sensors)
+        if self._scan is not None:
+            self.action_rescan()
+        else:
+            self.query_one("#scan-status", Label).update("the sensor given with --device:")
+
+    def _fill(self, sensors: list[FoundSensor]) -> None:
+        table = self.query_one("#sensors", DataTable)
+        table.clear()
+        for found in sensors:
+            rssi = f"{found.rssi} dBm" if found.rssi else ""
+            table.add_row(found.name or "(no name)", found.model, found.address, rssi, key=found.address)
+        remembered = [i for i, f in enumerate(sensors) if self.defaults.sensor in (f.name, f.address)]
+        if sensors:
+            table.move_cursor(row=remembered[0] if remembered else 0)
+
+    def action_rescan(self) -> None:
+        if self._scan is not None:
+            self.query_one("#scan-status", Label).update("scanning for sensors…")
+            self._run_scan()
+
+    @work(exclusive=True, group="scan")
+    async def _run_scan(self) -> None:
+        assert self._scan is not None
+        try:
+            found = await self._scan()
+        except SensortrackError as exc:  # Bluetooth off, no adapter: say so, let the user retry
+            self.query_one("#scan-status", Label).update(f"scan failed: {exc}")
+            found = []
+        else:
+            n = len(found)
+            self.query_one("#scan-status", Label).update(
+                f"{n} sensor{'s' if n != 1 else ''} found: pick one with ↑/↓ (r scans again)"
+                if n
+                else "no supported sensor found: switch it on, keep it close, then press r"
+            )
+        self.sensors = found
+        self._fill(found)
+        self.scans += 1
+
+    def _pressed(self, name: str) -> str:
+        radio = self.query_one(f"#{name}", RadioSet)
+        button = radio.pressed_button
+        assert button is not None and button.id is not None
+        return button.id.removeprefix(f"{name}-")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "start":
+            self.action_start()
+
+    def action_start(self) -> None:
+        if not self.sensors:
+            self.notify("no sensor to use yet: wait for the scan or press r", severity="warning")
+            return
+        row = self.query_one("#sensors", DataTable).cursor_row
+        sensor = self.sensors[min(max(row, 0), len(self.sensors) - 1)]
+        choice = LiveChoice(sensor, self._pressed("exercise"), self._pressed("placement"), self._pressed("side"))
+        self.exit(choice)
+
+    def action_quit_setup(self) -> None:
+        self.exit(None)
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme != "textual-light" else "textual-dark"
