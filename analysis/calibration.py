@@ -30,6 +30,12 @@ _PLANARITY = 8.0
 # "Near an end" of the swept arc, as a share of the arc.
 _END_SHARE = 0.2
 _STILL_DPS = 15.0
+# Still postures within 4° of each other are the same posture (sway and sensor noise are below it).
+_SAME_POSTURE_COS = 0.9976
+# A stance is a posture come back to at least this often (the steps so far); else wait for more.
+_STANCE_VISITS = 3
+# A recalibrated axis within ~15° of the previous one is the same joint axis seen through the same strap.
+_SAME_AXIS_COS = 0.966
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +88,30 @@ def angle_about(u: FloatArray, axis: FloatArray, ref: FloatArray) -> FloatArray:
     return angle_in_basis(u, angle_basis(axis, ref))
 
 
+def dwell_posture(u: FloatArray, turn_dps: FloatArray) -> FloatArray | None:
+    """Gravity 'up' at the posture the segment comes back to most often, or None if never still.
+
+    For movements made from a held stance (a band walk's quarter squat) rather than from standing:
+    every step starts and ends at the stance, so it is a posture of many separate still moments
+    (visits), however long the person stood before the set (one long visit).
+    """
+    is_still = np.linalg.norm(turn_dps, axis=1) < _STILL_DPS
+    still = u[is_still]
+    if still.shape[0] < 3:
+        return None
+    visit = (np.cumsum(np.diff(is_still.astype(np.int8), prepend=0) == 1) - 1)[is_still]
+    near = (still @ still.T) >= _SAME_POSTURE_COS  # pairs of still postures within a few degrees
+    visits = np.count_nonzero((near.astype(np.int32) @ np.eye(int(visit[-1]) + 1, dtype=np.int32)[visit]) > 0, axis=1)
+    if int(visits.max()) < _STANCE_VISITS:
+        return None
+    # Step peaks are visited about as often as the stance, but only briefly: of the postures come
+    # back to often, the stance is the one held longest.
+    often = visits >= max(_STANCE_VISITS, 0.5 * float(visits.max()))
+    centre = int(np.argmax(np.where(often, np.count_nonzero(near, axis=1), -1)))
+    rest = still[near[centre]].mean(axis=0)
+    return np.asarray(rest / np.linalg.norm(rest))
+
+
 def calibrate(
     u: FloatArray,
     rate_dps: FloatArray,
@@ -89,12 +119,18 @@ def calibrate(
     *,
     rest_is_start: bool,
     min_swept_deg: float,
+    rest_hint_s: Calibration | None = None,
+    rest_is_stance: bool = False,
 ) -> Calibration | None:
     """Find f, the rest posture and the sign of f from a stretch of movement.
 
     `u`: gravity direction per sample (sensor frame); `rate_dps`: angular rate per sample (gyro,
     or u × du/dt without one). `rest_is_start`: decide rest by where the stretch started (bridges)
     instead of by dwell. `min_swept_deg`: the least arc (one rep's worth) to trust an axis on.
+    `rest_hint_s`: the previous calibration; when the new axis is the same one (the strap did not
+    move: the person sat down, walked or fidgeted), rest stays at the end nearest the rest it knew,
+    because dwell alone can point the wrong way (a step-up dwells with the foot on the box).
+    `rest_is_stance`: rest is the posture held most often while still (`dwell_posture`).
     """
     axis = flexion_axis(u, rate_dps)
     if axis is None:
@@ -113,7 +149,12 @@ def calibrate(
     dwell_lo = float(np.count_nonzero(near_lo & still))
     dwell_hi = float(np.count_nonzero(near_hi & still))
     started_lo, started_hi = bool(near_lo[0]), bool(near_hi[0])
-    if rest_is_start and started_lo != started_hi:
+    same_axis = rest_hint_s is not None and abs(float(rest_hint_s.flexion_axis_s @ axis)) >= _SAME_AXIS_COS
+    if same_axis:
+        assert rest_hint_s is not None
+        hint = float(angle_about(rest_hint_s.rest_up_s[None, :], axis, base)[0])
+        rest_low = abs(hint - lo) <= abs(hint - hi)
+    elif rest_is_start and started_lo != started_hi:
         rest_low = started_lo
     elif rest_is_start:
         rest_low = dwell_lo <= dwell_hi  # a held bridge dwells at the top: rest is the other end
@@ -124,8 +165,17 @@ def calibrate(
     at_rest = phi <= lo + 0.05 * swept if rest_low else phi >= hi - 0.05 * swept
     rest_up = u[at_rest].mean(axis=0)
     rest_up /= np.linalg.norm(rest_up)
+    if rest_is_stance:
+        stance = dwell_posture(u, rate_dps)
+        if stance is None:
+            return None
+        rest_up = stance
     # Sign f so that the far end is a positive rotation from rest.
     far = ~at_rest & (near_hi if rest_low else near_lo)
-    if np.any(far) and float(np.mean(angle_about(u[far], axis, rest_up))) < 0:
+    if same_axis:
+        assert rest_hint_s is not None
+        if float(rest_hint_s.flexion_axis_s @ axis) < 0:  # the same joint: the same way is 'leaving rest'
+            axis = -axis
+    elif np.any(far) and float(np.mean(angle_about(u[far], axis, rest_up))) < 0:
         axis = -axis
     return Calibration(flexion_axis_s=axis, rest_up_s=rest_up, swept_deg=swept)

@@ -44,7 +44,10 @@ GEOMETRY: dict[tuple[str, str], ExerciseGeometry] = {
     ("bridge", "thigh"): ExerciseGeometry("sagittal", False, -135.0, True),
     ("bridge", "shank"): _SAGITTAL_SHANK,
     ("band_walk", "thigh"): ExerciseGeometry("frontal", False, 0.0, True),
-    ("band_walk", "shank"): ExerciseGeometry("frontal", False, 0.0, True),
+    # Below the knee a side step shows as the knee bending in the swing (the shank stays upright in
+    # the frontal plane, "knees over the feet"): the shank turns about a medio-lateral axis, as in
+    # a squat, so medial is along that axis and the drift is its tilt out of that plane.
+    ("band_walk", "shank"): _SAGITTAL_SHANK,
     # Clamshell: side-lying, the top thigh turns mostly about its own long axis; the segment does not
     # sweep a plane the knee could drift out of, so drift is not reported.
     ("clamshell", "thigh"): ExerciseGeometry("sagittal", False, 0.0, False),

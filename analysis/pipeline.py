@@ -1,7 +1,8 @@
 """The analysis pipeline, streaming first: `analyze` is the streaming analyzer fed one block.
 
 Data flow per fed block (all causal, all state carried between calls):
-  raw samples → anti-alias + decimate to ~50 Hz → VQF orientation (or low-passed gravity) →
+  raw samples → anti-alias + decimate to ~25 Hz → short dropouts bridged → VQF orientation (or
+  low-passed gravity) →
   gravity direction u and rotation rate w → segment angle θ about the calibrated flexion axis →
   an event-driven rep state machine → sets, drift, warnings.
 Every decision depends only on samples up to the one being judged and is taken at a definite
@@ -25,7 +26,7 @@ from sensortrack.analysis.drift import (
     medial_axis_earth,
     rotate_one,
 )
-from sensortrack.analysis.filtering import CausalLowPass, Decimator
+from sensortrack.analysis.filtering import CausalLowPass, Decimator, GapFiller
 from sensortrack.analysis.geometry import GEOMETRY, knee_vector_s
 from sensortrack.analysis.history import History
 from sensortrack.analysis.orientation import (
@@ -50,6 +51,7 @@ from sensortrack.model import FloatArray
 
 ANALYSIS_RATE_HZ = 25.0  # thigh/shank movement is below 6 Hz; 25 Hz keeps 40 ms rep timing
 TRACE_RATE_HZ = 10.0
+_MAX_FILL_S = 1.0  # dropouts up to this long are bridged by a straight line; longer ones stay gaps
 _WINDOW = 256  # samples searched per numpy pass while calibrating
 _STILL_DPS = 12.0  # slower than this counts as holding still
 _STILL_S = 1.0  # this long still re-anchors the rest posture (or reveals a new posture)
@@ -62,6 +64,13 @@ _STOP_SHARE = 0.03  # "stops": slower than this share of the fastest return spee
 _OUT_OF_PLANE_COS = 0.5  # gravity this close to the flexion axis: the posture has changed (>30°)
 _CAL_MAX_S = 30.0  # calibration stretch older than this restarts from its last half
 _TRY_EVERY = 25  # analysis samples between calibration attempts once enough has moved
+_REST_SHIFT_DEG = 10.0  # resting this close to rest, in plane, re-anchors rather than recalibrates
+_HELD_S = 0.25  # slower than _ONSET_DPS this long mid-rise is a posture held, not a slow moment
+_STEP_MOVING_DPS = 10.0  # a step-up's step down has begun once the segment turns faster than this
+_STANCE_RETURN_SHARE = 0.2  # band walks: a step ends once within this share of its peak tilt of the stance
+_STANCE_START_SHARE = 0.5  # ... and starts from the stance: no higher than this share of its range
+_STANCE_HOLD_S = 0.3  # ... and counts once the segment has held still at the stance this long
+_STANCE_CAL_S = 5.0  # band walks: calibrate on this much data (a few steps) at least
 _LEAD_SHARE = 0.4  # band walk: the first 40 % of the excursion decides lead vs trail
 
 _UNCALIBRATED, _CALIBRATED = "uncalibrated", "calibrated"
@@ -98,6 +107,8 @@ class StreamingAnalyzer:
         channels = 6 if self._gyro else 3
         self._decimator = Decimator(ctx.rate_hz, ANALYSIS_RATE_HZ, channels)
         self.rate_hz = self._decimator.out_rate_hz
+        # After decimation: the filled rows are 2–8× fewer, and so is the copy inserting them makes.
+        self._gap_filler = GapFiller(self.rate_hz, _MAX_FILL_S, channels)
         self._dt_s = 1.0 / self.rate_hz
         s = self.settings
         self._lowpass = CausalLowPass(s.lowpass_hz, self.rate_hz, s.lowpass_order, 3)
@@ -107,8 +118,28 @@ class StreamingAnalyzer:
         # starts and ends are found from the low-passed angular rate in both cases.
         lowpass_s = self._lowpass.group_delay_s(self.rate_hz)
         self._diff_n = max(1, int(round(_DIFF_S * self.rate_hz)))
+        # Band walks are stepped from a held quarter squat (the stance), not from standing: rest is
+        # the stance, and a step counts only from it.
+        self._stance = ctx.exercise == "band_walk"
+        # A thigh steps out in two planes at once (abduction, plus flexion in the swing), so its
+        # step is the tilt away from the stance in ANY direction, measured without a fitted axis:
+        # getting into the stance and walking between sets (sagittal) turn the thigh more than the
+        # small, quick side steps and would win the axis fit. The shank stays upright in the
+        # frontal plane ("knees over the feet") and shows the step as the knee bending in the
+        # swing, about one axis; there the out-of-plane tilt is knee drift, not part of the step.
+        self._tilt = self._stance and ctx.placement == "thigh"
+        self._rate_from_angle = self._tilt or not self._gyro
+        # The stance shows itself between steps: calibrating on a few steps finds it, not standing.
+        self._cal_min_s = _STANCE_CAL_S if self._stance else 1.5
+        # A side step ends back at the stance; its tilt can dip on the way (a trail step abducts as
+        # the pelvis moves away, then the foot swings in), so half-way back is not the end yet.
+        self._return_share = _STANCE_RETURN_SHARE if self._stance else _RETURN_SHARE
+        self._in_stance = False
+        self._stance_from = -1
+        self._tilt_floor_deg = np.inf
+        self._stance_hold_n = max(2, int(round(_STANCE_HOLD_S * self.rate_hz)))
         self._delay_s = 0.0 if self._gyro else lowpass_s
-        self._boundary_delay_s = lowpass_s + (0.0 if self._gyro else 0.5 * self._diff_n / self.rate_hz)
+        self._boundary_delay_s = lowpass_s + (0.5 * self._diff_n / self.rate_hz if self._rate_from_angle else 0.0)
         self._hist = History(with_quat=self._gyro)
         self._prev_u: FloatArray | None = None
         self._cursor = 0
@@ -127,6 +158,8 @@ class StreamingAnalyzer:
         self._tracker = SetTracker(ctx.exercise, ctx.placement, s)
         self._min_range_deg = s.min_range_deg(ctx.exercise, ctx.placement)
         self._still_n = int(round(_STILL_S * self.rate_hz))
+        self._held_n = max(2, int(round(_HELD_S * self.rate_hz)))
+        self._thr_deg = max(_START_SHARE * self._min_range_deg, _MIN_START_DEG)
         # Samples judged per vectorised pass once calibrated: longer than any rep, so a rep is never
         # cut by it, and short, because a still period cuts the pass and the rest is judged again.
         self._stretch = int(1.5 * s.max_rep_duration_s * self.rate_hz) + 1
@@ -144,7 +177,8 @@ class StreamingAnalyzer:
         if self._gyro and gyro_dps is None:
             raise ValueError("this analyzer was set up for gyro data")
         raw = np.hstack((acc_g, gyro_dps)) if self._gyro else np.asarray(acc_g, dtype=np.float64)
-        t_kept, kept = self._decimator.apply(np.asarray(t_s, dtype=np.float64), np.asarray(raw, dtype=np.float64))
+        t_dec, dec = self._decimator.apply(np.asarray(t_s, dtype=np.float64), np.asarray(raw, dtype=np.float64))
+        t_kept, kept = self._gap_filler.apply(t_dec, dec)
         if kept.shape[0]:
             self._append(t_kept, kept)
         self._run()
@@ -197,12 +231,15 @@ class StreamingAnalyzer:
 
     def _theta(self, a: int, b: int) -> FloatArray:
         assert self._basis is not None
+        if self._tilt:
+            assert self._cal is not None
+            return np.degrees(np.arccos(np.clip(self._hist.get("u", a, b) @ self._cal.rest_up_s, -1.0, 1.0)))
         return angle_in_basis(self._hist.get("u", a, b), self._basis)
 
     def _theta_rate(self, a: int, b: int, theta: FloatArray) -> FloatArray:
         """Angular rate about the flexion axis (°/s): the gyro's when there is one."""
         assert self._cal is not None
-        if self._gyro:
+        if not self._rate_from_angle:
             return self._hist.get("w", a, b) @ self._cal.flexion_axis_s
         # Without a gyro the rate comes from the angle itself: a difference over _DIFF_S (not one
         # sample), so that accelerometer noise stays well below the 3 °/s onset threshold.
@@ -221,7 +258,7 @@ class StreamingAnalyzer:
         cum = self._cum_rot_deg + np.cumsum(speed) * self._dt_s
         t = self._hist.get("t", a, b)
         t0 = float(self._hist.get("t", self._cal_start, self._cal_start + 1)[0])
-        ready = (cum >= 2.5 * self._min_range_deg) & (t - t0 >= 1.5)
+        ready = (cum >= 2.5 * self._min_range_deg) & (t - t0 >= self._cal_min_s)
         # Try at the first ready sample, then every _TRY_EVERY samples: fixed absolute indices, so
         # the attempts (and their outcome) do not depend on how the stream was chunked.
         absolute = np.arange(a, b)
@@ -241,6 +278,8 @@ class StreamingAnalyzer:
                 self.rate_hz,
                 rest_is_start=self.ctx.exercise == "bridge",
                 min_swept_deg=self._min_range_deg,
+                rest_hint_s=self._cal,
+                rest_is_stance=self._stance,
             )
             if cal is not None:
                 self._cal = cal
@@ -270,6 +309,8 @@ class StreamingAnalyzer:
 
     def _restart_calibration(self, index: int) -> None:
         self._mode = _UNCALIBRATED
+        self._in_stance = False
+        self._tilt_floor_deg = np.inf
         self._cal_start = max(index, self._hist.base)
         self._cursor = self._cal_start
         self._cum_rot_deg = 0.0
@@ -292,7 +333,7 @@ class StreamingAnalyzer:
         rate = self._theta_rate(lead, end, theta)
         t = self._hist.get("t", lead, end)
         off = a - lead
-        thr = max(_START_SHARE * self._min_range_deg, _MIN_START_DEG)
+        thr = self._thr_deg
         onsets = np.flatnonzero(rate <= _ONSET_DPS)
         run = _run_lengths(self._hist.get("speed", a, end) < _STILL_DPS, self._still_run)
         settled = np.flatnonzero(run == self._still_n) + off
@@ -300,9 +341,28 @@ class StreamingAnalyzer:
         self._open = None
         prev_end = self._last_end_idx - lead  # may be negative
         pos = off
+        if self._stance and not self._in_stance:
+            taken, wait = self._stance_taken(a, end, theta[off:])
+            if taken < 0:  # not in the stance yet: nothing here is a step
+                new_cursor = a + wait
+                self._close_set_if_due(t, new_cursor - lead, lead)
+                self._put_trace(a, new_cursor, theta[off : new_cursor - lead], None)
+                if new_cursor > a:
+                    self._still_run = int(run[new_cursor - a - 1])
+                self._cursor = new_cursor
+                return
+            self._in_stance = True
+            pos = off + taken + 1
+            self._stance_from = lead + pos  # nothing before the stance was taken belongs to a step
+        gate = self._stance_from - lead  # may be negative
+        # Tilt: the lowest tilt since the last rep, settle or stance hold (carried between calls).
+        floor_init = self._tilt_floor_deg if pos == off else np.inf
         stop_at = theta.size  # array index where this call's processing ends
         while True:
-            rises = np.flatnonzero(theta[pos:] - self._floor_deg > thr)
+            # Tilt (band walks) is measured from the stance, which the person only takes during a
+            # set: a rise is then measured from the lowest tilt since the last rep or settle.
+            floor = np.minimum(floor_init, np.minimum.accumulate(theta[pos:])) if self._tilt else self._floor_deg
+            rises = np.flatnonzero(theta[pos:] - floor > thr)
             up = pos + int(rises[0]) if rises.size else theta.size
             quiet = settled[(settled > prev_end) & (settled < up)]
             if quiet.size:
@@ -313,15 +373,44 @@ class StreamingAnalyzer:
                 self._close_set_if_due(t, theta.size, lead)
                 break
             # Look back at most 3 s and never into the previous rep: both independent of chunking.
-            lower = min(max(prev_end + 1, up - int(3 * self.rate_hz), 0), up)
+            lower = min(max(prev_end + 1, up - int(3 * self.rate_hz), 0, gate), up)
             start = self._rep_start(onsets, up, lower, theta)
             self._close_set_if_due(t, start, lead)
-            stop = self._rep_end(theta[up:], rate[up:], float(theta[start]), thr)
+            # Tilt: the rise was measured from the lowest point before it, so is the way back.
+            ref = min(float(theta[start]), float(np.min(theta[lower : up + 1]))) if self._tilt else float(theta[start])
+            rest_floor = -np.inf if self._tilt else self._floor_deg
+            stop = self._rep_end(theta[up:], rate[up:], ref, thr, self._return_share, rest_floor)
             stop = up + stop if stop >= 0 else -1
+            moved_start, rose_at = False, start
+            peak = -1  # array index of the rep's highest angle, once known for [start, stop]
+            if stop >= 0:
+                peak = start + int(np.argmax(theta[start : stop + 1]))
+                held = self._held_start(start, up, peak, theta, rate, onsets)
+                if held != start:  # the rep left a posture held on the way (a lunge's split stance)
+                    start, moved_start, peak = held, True, -1
+                    from_i = max(up, start)
+                    stop = self._rep_end(
+                        theta[from_i:], rate[from_i:], float(theta[start]), thr, self._return_share, rest_floor
+                    )
+                    stop = from_i + stop if stop >= 0 else -1
+            # Only a rise long enough to be a rep on its own waits for its step down, so that
+            # walking strides (too short) are not stitched into "reps" by the next stride.
+            if stop >= 0 and self.ctx.exercise == "step_up" and t[stop] - t[start] >= self.settings.min_rep_duration_s:
+                peak = -1
+                stop = self._step_down_end(stop, theta, rate, float(np.max(theta[start : stop + 1]) - theta[start]))
             last = stop if stop >= 0 else theta.size - 1
-            if t[last] - t[start] > self.settings.max_rep_duration_s:
+            moved_off = self._still_off_plane(settled, up, last, lead) if settled.size and settled[-1] >= up else -1
+            if moved_off >= 0:
+                # Held still with gravity far out of the movement plane (or, in a band walk, away
+                # from the stance): no rep does that; the strap moved, the person lay down or stood
+                # up. Drop the "rep" and settle there (recalibrating unless it is a band walk).
+                self._put_trace(a, lead + moved_off, theta[off:moved_off], None)
+                self._settle(lead + moved_off, float(theta[moved_off]))
+                return
+            if t[last] - t[rose_at] > self.settings.max_rep_duration_s:
                 # Longer than any real rep: the person sat down, knelt or lay down.
-                cut = start + int(np.searchsorted(t[start:], t[start] + self.settings.max_rep_duration_s))
+                limit_s = t[rose_at] + self.settings.max_rep_duration_s
+                cut = rose_at + int(np.searchsorted(t[rose_at:], limit_s))
                 self._put_trace(a, lead + cut, theta[off:cut], None)
                 self._last_end_idx = lead + cut
                 self._restart_calibration(lead + cut)
@@ -332,41 +421,142 @@ class StreamingAnalyzer:
                 self._open = (lead + start, drift)
                 stop_at = up
                 break
-            low = float(np.min(theta[lower : start + 1]))
-            self._judge_rep(lead + start, theta[start : stop + 1], t[start : stop + 1], drift, warning, low)
+            low = float(theta[start]) if moved_start else float(np.min(theta[lower : start + 1]))
+            self._judge_rep(
+                lead + start, theta[start : stop + 1], t[start : stop + 1], drift, warning, low, peak - start
+            )
             prev_end = stop
             pos = stop + 1
+            floor_init = np.inf
             # Stopped short of rest (people do not always go all the way back): the next rep is
             # measured from where this one came back to; otherwise from rest.
             ended_at = float(theta[stop])
             self._floor_deg = ended_at if ended_at > thr else 0.0
         new_cursor = lead + max(stop_at, off)
+        if self._tilt and new_cursor - lead > pos:  # the lowest tilt so far carries into the next call
+            floor_init = min(floor_init, float(np.min(theta[pos : new_cursor - lead])))
+        self._tilt_floor_deg = floor_init
         self._put_trace(a, new_cursor, theta[off : new_cursor - lead], None)
         if new_cursor > a:
             self._still_run = int(run[new_cursor - a - 1])
         self._cursor = new_cursor
 
     @staticmethod
-    def _rep_end(theta: FloatArray, rate: FloatArray, theta_start: float, thr: float) -> int:
+    def _rep_end(
+        theta: FloatArray,
+        rate: FloatArray,
+        theta_start: float,
+        thr: float,
+        return_share: float = _RETURN_SHARE,
+        floor_deg: float = -np.inf,
+    ) -> int:
         """Index (from the rep's rise) where the movement stops on its way back, or -1 if not yet.
 
-        "On its way back": past half-way home from the rep's highest point. "Stops": slower than
-        _STOP_SHARE of the fastest return speed (or turning back up).
+        "On its way back": past `return_share` of the way home from the rep's highest point, or
+        back at `floor_deg`. "Stops": slower than _STOP_SHARE of the fastest return speed (or
+        turning back up).
         """
         peak = np.maximum.accumulate(theta) - theta_start
-        returning = (peak > thr) & (theta - theta_start < _RETURN_SHARE * peak)
+        # Back at rest (or where the last rep came back to) counts as returned even when the rep
+        # seemed to start lower (the tail of a stride or a fidget below rest).
+        returning = (peak > thr) & ((theta - theta_start < return_share * peak) | (theta < floor_deg + thr))
         fastest_back = np.minimum.accumulate(np.where(returning, rate, 0.0))
         stopped = returning & (rate >= -np.maximum(_ONSET_DPS, _STOP_SHARE * np.abs(fastest_back)))
         hits = np.flatnonzero(stopped)
         return int(hits[0]) if hits.size else -1
 
+    def _stance_taken(self, a: int, end: int, theta: FloatArray) -> tuple[int, int]:
+        """Band walks: (offset from `a` where the segment has held still at the stance for
+        _STANCE_HOLD_S, or -1; offset to look again from: where a hold still under way began).
+
+        Walking strides swing the thigh through the stance posture but never stop there, so
+        after leaving the stance only a hold at it makes the following movements side steps.
+        Holds are counted from `a`, a definite index (a settle, a restart or where a hold began),
+        so chunking does not matter.
+        """
+        quiet = (self._hist.get("speed", a, end) < _STILL_DPS) & (np.abs(theta) < self._min_range_deg)
+        run = _run_lengths(quiet, 0)
+        hits = np.flatnonzero(run >= self._stance_hold_n)
+        if hits.size:
+            return int(hits[0]), 0
+        return -1, (quiet.size - int(run[-1]) if quiet.size else 0)
+
+    def _still_off_plane(self, settled: np.ndarray, first: int, last: int, lead: int) -> int:
+        """The first settled (array) index in [first, last] where the posture left the movement plane
+        (band walks: left the stance), or -1."""
+        lo, hi = np.searchsorted(settled, (first, last + 1))
+        if lo == hi:
+            return -1
+        still = settled[lo:hi]
+        assert self._cal is not None
+        u = self._hist.get("u", lead, lead + int(still[-1]) + 1)[still]
+        moved = np.abs(u @ self._cal.flexion_axis_s) > _OUT_OF_PLANE_COS
+        if self._stance:  # side steps never hold still away from the stance: this is a new posture
+            moved |= u @ self._cal.rest_up_s < np.cos(np.radians(self._min_range_deg))
+        hits = np.flatnonzero(moved)
+        return int(still[hits[0]]) if hits.size else -1
+
+    def _held_start(
+        self, start: int, up: int, peak: int, theta: FloatArray, rate: FloatArray, onsets: np.ndarray
+    ) -> int:
+        """The end of the last posture held on the way up, if a full rep's range still followed it.
+
+        Stepping into a lunge's split stance (or sinking into a stance) and pausing there before
+        the first rep rises past the start threshold too; the rep itself starts where the segment
+        last held still for _HELD_S, provided the minimum range was swept from there to the peak.
+        Runs are counted from the rep's start, so the answer does not depend on the stretch.
+        """
+        slow_from, slow_to = np.searchsorted(onsets, (up, peak))
+        if slow_to - slow_from < self._held_n:  # the usual rep: never slow for long on the way up
+            return start
+        rise = theta[start + 1 : peak]
+        slow = np.abs(rate[start + 1 : peak]) <= _ONSET_DPS
+        candidate = slow & (rise - theta[start] >= self._thr_deg) & (theta[peak] - rise >= self._min_range_deg)
+        if not candidate.any():
+            return start
+        hits = np.flatnonzero(candidate & (_run_lengths(slow, 0) >= self._held_n))
+        return start + 1 + int(hits[-1]) if hits.size else start
+
+    def _step_down_end(self, stop: int, theta: FloatArray, rate: FloatArray, range_deg: float) -> int:
+        """Step-ups: the rep ends once the same leg has stepped back down off the box, or -1 to wait.
+
+        The rise over the box brings the segment back near its standing angle; the step down that
+        completes the rep ("up, up, down, down") is a smaller movement that starts within
+        `step_down_within_s` (the other leg joins in between). A movement as large as the step up
+        itself is the next rep, not a step down.
+        """
+        wait_n = int(round(self.settings.step_down_within_s * self.rate_hz))
+        after = np.abs(rate[stop + 1 : stop + 1 + wait_n]) > _STEP_MOVING_DPS
+        if not after.any():
+            return stop if after.size >= wait_n else -1
+        go = stop + 1 + int(np.argmax(after))
+        excursion = theta[go:] - theta[stop]
+        sign = 1.0 if float(rate[go]) > 0 else -1.0  # which way the step down turns the segment
+        back = self._rep_end(sign * excursion, sign * rate[go:], 0.0, _MIN_START_DEG)
+        if back < 0:
+            return -1
+        if float(np.max(np.abs(excursion[: back + 1]))) >= range_deg:
+            return stop
+        return go + back
+
     def _settle(self, index: int, theta_deg: float) -> None:
         """Held still for a second at `index`: near rest re-anchors the rest posture; far from it, or
         out of the movement plane, means the strap moved or the person changed position."""
         assert self._cal is not None
+        self._tilt_floor_deg = np.inf  # whatever follows is measured afresh from here
         u = self._hist.get("u", index - self._still_n + 1, index + 1)
         off_plane = abs(float(u[-1] @ self._cal.flexion_axis_s)) > _OUT_OF_PLANE_COS
-        if abs(theta_deg) > self._min_range_deg or off_plane:
+        if self._stance and abs(theta_deg) > self._min_range_deg:
+            # Standing before or after a band-walk set: the stance is still the one to measure from,
+            # and steps count again once the person is back in it.
+            self._cursor = index + 1
+            self._still_run = self._still_n
+            self._in_stance = False
+            return
+        # Resting a few degrees off the rest posture, in the plane (a lying adjustment): rest has
+        # shifted, the axis has not. Refitting the axis on the next reps could take in knee drift,
+        # which in small movements (a 5–10° shank bridge) turns the segment as much as the rep.
+        if abs(theta_deg) > max(self._min_range_deg, _REST_SHIFT_DEG) or off_plane:
             self._restart_calibration(index)
             return
         self._reanchor(u.mean(axis=0))
@@ -443,17 +633,23 @@ class StreamingAnalyzer:
         drift: _RepDrift | None,
         warning: RepWarning | None,
         low_before: float = np.inf,
+        peak: int = -1,
     ) -> None:
         """`low_before`: the lowest angle between the previous rep and this one's start; the range
-        is measured from it when the start was detected a little late (noisy, slow onsets)."""
-        peak = int(np.argmax(theta))
+        is measured from it when the start was detected a little late (noisy, slow onsets).
+        `peak`: index of the highest angle in `theta` when the caller already knows it."""
+        if peak < 0:
+            peak = int(np.argmax(theta))
         shift = self._boundary_delay_s
         self._last_end_idx = start + theta.size - 1
+        range_deg = float(theta[peak] - min(float(theta[0]), low_before))
+        if self._stance and abs(float(theta[0])) > max(self._min_range_deg, _STANCE_START_SHARE * range_deg):
+            return  # did not start from the stance: walking or standing up between sets, not a step
         candidate = RepCandidate(
             start_s=float(t[0]) - shift,
             peak_s=float(t[peak]) - self._delay_s,
             end_s=float(t[-1]) - shift,
-            range_deg=float(theta[peak] - min(float(theta[0]), low_before)),
+            range_deg=range_deg,
             knee_drift_deg=None if drift is None else float(np.max(drift.drift_deg)),
             warnings=(warning,) if warning is not None else (),
             step=self._band_walk_step(start, peak, drift) if self.ctx.exercise == "band_walk" else None,
@@ -472,10 +668,20 @@ class StreamingAnalyzer:
         """
         if not self._gyro or drift is None or drift.medial_e is None:
             return None
+        lateral_e = -drift.medial_e
+        if self._tilt:
+            # The thigh's tilt has no fitted plane to take medial from; the step itself shows it: at
+            # the peak the knee end of the segment has swung out, away from the midline.
+            assert self._cal is not None
+            knee_end = rotate_one(self._hist.get("quat", start + peak, start + peak + 1)[0], -self._cal.rest_up_s)
+            horizontal = float(np.hypot(knee_end[0], knee_end[1]))
+            if horizontal < 1e-6:
+                return None
+            lateral_e = np.array([knee_end[0] / horizontal, knee_end[1] / horizontal, 0.0])
         stop = start + max(2, int(_LEAD_SHARE * peak))
         quat = self._hist.get("quat", start, stop)
         acc_e = rotate_to_earth(quat, self._hist.get("acc", start, stop)) * STANDARD_GRAVITY_MS2
-        lateral_ms2 = -(acc_e @ drift.medial_e)
+        lateral_ms2 = acc_e @ lateral_e
         return "lead" if float(np.sum(lateral_ms2)) > 0 else "trail"
 
     # ---------------------------------------------------------------- output

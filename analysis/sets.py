@@ -75,7 +75,7 @@ class SetTracker:
         duration_s = rep.end_s - rep.start_s
         if rep.range_deg < s.min_range_deg(self.exercise, self.placement):
             return True
-        if not s.min_duration_s(self.exercise) <= duration_s <= s.max_rep_duration_s:
+        if not s.min_duration_s(self.exercise) <= duration_s <= s.max_duration_s(self.exercise):
             return True
         current = self._current_set(rep.start_s)
         if current is not None and len(current.ranges) >= 2:

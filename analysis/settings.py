@@ -40,6 +40,11 @@ class AnalysisSettings:
     min_rep_duration_s: float = 1.25
     min_step_duration_band_walk_s: float = 0.5
     max_rep_duration_s: float = 15.0
+    # A side step against a band takes 1–3 s; a longer "step" is walking or moving between sets.
+    max_step_duration_band_walk_s: float = 4.0
+    # A step-up rep is up AND down: the step down off the box that starts within this long after
+    # the rise (the other leg joins in between) still belongs to the rep.
+    step_down_within_s: float = 1.5
     # No rep for this long ends the set.
     set_break_s: float = 6.0
     # A set needs at least this many reps; fewer are fidgeting or re-strapping.
@@ -59,6 +64,9 @@ class AnalysisSettings:
 
     def min_duration_s(self, exercise: str) -> float:
         return self.min_step_duration_band_walk_s if exercise == "band_walk" else self.min_rep_duration_s
+
+    def max_duration_s(self, exercise: str) -> float:
+        return self.max_step_duration_band_walk_s if exercise == "band_walk" else self.max_rep_duration_s
 
     def with_overrides(self, values: dict[str, Any]) -> AnalysisSettings:
         """A copy with `values` applied; unknown keys or wrong types raise ValueError naming the key."""

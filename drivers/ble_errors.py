@@ -37,6 +37,13 @@ class SensorBusyError(DeviceError):
     fatal = False
 
 
+class SensorRefusedError(DeviceError):
+    """The sensor answered its configuration with a refusal it would repeat on every attempt
+    (e.g. a range it cannot measure at): retrying cannot help."""
+
+    fatal = True
+
+
 class SensorConnectionError(DeviceError):
     """Connecting or talking to the sensor failed in a way a retry may fix."""
 

@@ -19,14 +19,13 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, fields, replace
 from weakref import WeakKeyDictionary
 
-import numpy as np
 from bleak import BleakClient
 from bleak.exc import BleakDeviceNotFoundError
 
 from sensortrack.drivers.backend import SYSTEM_BACKEND, BleBackend
-from sensortrack.drivers.ble_errors import device_error, is_fatal
+from sensortrack.drivers.ble_errors import SensorRefusedError, device_error, is_fatal
 from sensortrack.drivers.clock import HostClock, MonotonicClock
-from sensortrack.drivers.protocols.base import DecodeStats, Decoder
+from sensortrack.drivers.protocols.base import DecodeStats, Decoder, FullScale
 from sensortrack.drivers.scan import FoundSensor, find_sensor
 from sensortrack.drivers.status import (
     Connected,
@@ -67,6 +66,12 @@ class SupervisorSettings:
     stats_interval_s: float = 1.0
     stop_timeout_s: float = 2.0  # best effort to tell the sensor to stop before disconnecting
     rescan_timeout_s: float = 10.0
+    # Clock seconds per real second of BLE delivery jitter, which sizes the timeline's thresholds
+    # and how much stream the clock-drift fit needs (docs/live-sensors.md, "The timestamp model").
+    # None: the clock's speed (a sped-up virtual link is taken to have real BLE's jitter, sped
+    # up). The in-process link itself delivers within milliseconds, so tests of long streams may
+    # pass less to see the drift fit within seconds of wall time.
+    jitter_scale: float | None = None
 
 
 class SensorSupervisor:
@@ -81,7 +86,10 @@ class SensorSupervisor:
         clock: HostClock | None = None,
         origin_s: float | None = None,
         connect_lock: asyncio.Lock | None = None,
+        full_scale: FullScale | None = None,
     ) -> None:
+        """`full_scale`: the measuring range to ask for where the family can set one (check it with
+        `family.ranges.choose`); None: the family's default (±8 g / ±2000 °/s where available)."""
         if sensor.family is None:
             raise ValueError("the sensor's family must be known")
         self.family = sensor.family
@@ -93,19 +101,23 @@ class SensorSupervisor:
         self._clock = clock or MonotonicClock()
         self._origin_s = self._clock.now() if origin_s is None else origin_s
         self._connect_lock = connect_lock
+        # What the sensor measures at: the requested range where it can be set, the fixed one
+        # where not, None when only the sensor knows (Movesense).
+        self.full_scale = full_scale or self.family.ranges.default
         self.timeline = SampleTimeline(
             self.info,
             clock=self.family.clock,
             has_sequence=self.family.has_sequence,
             origin_s=self._origin_s,
-            time_scale=self._clock.speed,
+            time_scale=settings.jitter_scale or self._clock.speed,
             full_scale=(self.family.max_acc_g, self.family.max_gyro_dps),
             has_gyro=self.family.has_gyro,
         )
-        self._decoder: Decoder = self.family.new_decoder(self.info.nominal_rate_hz)
+        self._decoder: Decoder = self.family.new_decoder(self.info.nominal_rate_hz, self.full_scale)
         self._retired_stats = DecodeStats()
         self._stop = asyncio.Event()
         self._link_lost = asyncio.Event()
+        self._refused = asyncio.Event()  # the decoder saw the sensor refuse its configuration
         self._last_samples_s = 0.0
         self.connections = 0
         self.state = "idle"  # idle | connecting | streaming | backoff | stopped
@@ -126,13 +138,12 @@ class SensorSupervisor:
 
     def _on_notify(self, _sender: object, data: bytearray) -> None:
         arrival_s = self._clock.now()
-        # Garbage decodes to NaN/inf now and then (protocols without checksums): the timeline
-        # drops such samples and counts them, so numpy need not warn on the user's terminal.
-        with np.errstate(all="ignore"):
-            decoded = self._decoder.feed(bytes(data))  # never raises: garbage is counted and skipped
-            if len(decoded) == 0:
-                return
-            placed = self.timeline.place(decoded, arrival_s)
+        decoded = self._decoder.feed(bytes(data))  # never raises or warns: garbage is counted and skipped
+        if self._decoder.refusal is not None:
+            self._refused.set()
+        if len(decoded) == 0:
+            return
+        placed = self.timeline.place(decoded, arrival_s)
         if placed:
             self._last_samples_s = arrival_s
             self._enqueue(placed)
@@ -229,7 +240,7 @@ class SensorSupervisor:
                 self._enqueue(self.timeline.new_connection())
             for uuid in self.family.notify_uuids:
                 await client.start_notify(uuid, self._on_notify)
-            for write in self.family.start_writes(self.info.nominal_rate_hz):
+            for write in self.family.start_writes(self.info.nominal_rate_hz, self.full_scale):
                 await client.write_gatt_char(write.char_uuid, write.data, response=write.with_response)
                 if write.delay_after_s:
                     await self._clock.sleep(write.delay_after_s)
@@ -238,6 +249,13 @@ class SensorSupervisor:
             self._last_samples_s = self._clock.now()
             self.queue.put_nowait(Connected(self._sensor.name, self._sensor.address, self.connections, self.info.nominal_rate_hz))
             ended = await self._watch()
+            if ended == "refused":
+                await self._stop_streaming(client)  # whatever did start (battery)
+                raise SensorRefusedError(
+                    f"{self.target}: {self._decoder.refusal}; asking again would get the same answer "
+                    f"(asked for {self.info.nominal_rate_hz:g} Hz"
+                    + (f", {self.full_scale.describe()})" if self.full_scale else ")")
+                )
             if ended == "stop":
                 await self._stop_streaming(client)
             elif ended == "stalled":
@@ -266,12 +284,15 @@ class SensorSupervisor:
         return False
 
     async def _watch(self) -> str:
-        """Wait for the end of this connection: "stop", "lost", or "stalled"."""
+        """Wait for the end of this connection: "stop", "lost", "stalled" or "refused"."""
         stop = asyncio.ensure_future(self._stop.wait())
         lost = asyncio.ensure_future(self._link_lost.wait())
+        refused = asyncio.ensure_future(self._refused.wait())
         try:
             while True:
-                done, _ = await asyncio.wait({stop, lost}, timeout=0.25 / self._clock.speed, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait({stop, lost, refused}, timeout=0.25 / self._clock.speed, return_when=asyncio.FIRST_COMPLETED)
+                if refused in done:
+                    return "refused"
                 if stop in done:
                     return "stop"
                 if lost in done:
@@ -281,6 +302,7 @@ class SensorSupervisor:
         finally:
             stop.cancel()
             lost.cancel()
+            refused.cancel()
 
     async def _stop_streaming(self, client: BleakClient) -> None:
         """Tell the sensor to stop (battery), best effort: the recording is already safe."""
@@ -299,7 +321,7 @@ class SensorSupervisor:
         """A fresh decoder per connection: a frame half-received before a drop must not be glued
         to bytes from the next connection. Its counters are kept."""
         self._retired_stats = self.decode_stats()
-        self._decoder = self.family.new_decoder(self.info.nominal_rate_hz)
+        self._decoder = self.family.new_decoder(self.info.nominal_rate_hz, self.full_scale)
 
     def decode_stats(self) -> DecodeStats:
         """Decoder counters over all connections so far."""

@@ -2,7 +2,7 @@
 
 Per exercise over fixtures/simulated (thigh + shank, left + right, clean + drift sets, walking and
 fidgeting between sets). The floors are the goals of issue 2 where the analysis meets them, and
-honest regression floors where it does not yet (band walk, step-up, the hard cases): those are
+honest regression floors where it does not yet (band-walk boundaries, the hard cases): those are
 marked xfail(strict=True) at the goal level so that reaching the goal is noticed.
 `python benchmarks/accuracy_report.py` prints the full table.
 """
@@ -29,11 +29,14 @@ def scores():  # type: ignore[no-untyped-def]
 MEETS_GOALS = {
     "squat": (0.85, 0.95, 10.0, 0.80, 0.05),
     # Shank bridges move 5–10°: getting into position can merge with the first rep (README).
-    "bridge": (0.60, 0.85, 10.0, None, 0.05),
+    # Drift: an accelerometer alone cannot see the thigh turning about the vertical (README).
+    "bridge": (0.75, 0.95, 10.0, 0.70, 0.05),
     "clamshell": (0.70, 0.95, 10.0, None, None),
-    # Below the boundary goal: the first lunge of a set can take in the step into the split
-    # stance (README, Known limits). Held at today's level so that it cannot get worse unseen.
-    "lunge": (0.75, 0.85, 15.0, 0.80, 0.05),
+    "lunge": (0.85, 0.95, 10.0, 0.80, 0.05),
+    "step_up": (0.90, 0.95, 10.0, 0.80, 0.05),
+    # Counts meet the goal; boundaries do not (a shank sensor sees only the swing half of a step,
+    # README, Known limits). Held at today's level so that it cannot get worse unseen.
+    "band_walk": (0.90, 0.95, 20.0, None, 0.05),
 }
 
 
@@ -52,7 +55,7 @@ def test_exercise_accuracy(scores, exercise: str) -> None:  # type: ignore[no-un
         assert acc.drift_false_alarm_rate is not None and acc.drift_false_alarm_rate <= fa_max
 
 
-@pytest.mark.parametrize("exercise", ["step_up", "band_walk"])
+@pytest.mark.parametrize("exercise", ["band_walk"])
 @pytest.mark.xfail(strict=True, reason="below the issue-2 goals today; see README 'Known limits'")
 def test_exercise_accuracy_goal_not_met_yet(scores, exercise: str) -> None:  # type: ignore[no-untyped-def]
     acc = per_exercise(scores, exercise)

@@ -97,10 +97,13 @@ def test_scan_command_with_virtual_sensors(capsys: pytest.CaptureFixture[str]) -
     code = cli.main(["scan", "--virtual", "witmotion", "--virtual", "open_profile", "--from", str(FIXTURE), "--timeout", "0.4"])
     lines = capsys.readouterr().out.strip().splitlines()
     assert code == 0
-    assert lines[0].split() == ["MODEL", "NAME", "ADDRESS", "RSSI"]
+    assert lines[0].split() == ["MODEL", "NAME", "ADDRESS", "RSSI", "RANGE"]
     rows = {line.split()[0]: line for line in lines[1:]}
     assert set(rows) == {"witmotion", "open_profile"}
-    assert "WT901BLE68" in rows["witmotion"] and rows["witmotion"].endswith("dBm")
+    assert "WT901BLE68" in rows["witmotion"] and "-50 dBm" in rows["witmotion"]
+    # The range column: the fixed range, or the choices `record --range-g/--range-dps` accepts.
+    assert rows["witmotion"].endswith("±16 g, ±2000 °/s fixed")
+    assert rows["open_profile"].endswith("±2/4/8/16 g, ±245/500/2000 °/s")
 
 
 async def test_reconnect_after_readvertising_is_quick() -> None:

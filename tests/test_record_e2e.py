@@ -39,7 +39,8 @@ QUANTUM: dict[str, tuple[float, float]] = {
     "polar_h10": (0.001, 0.0),  # raw frames in mG
     "movella_dot": FLOAT32,
     "thingy52": (1 / thingy52.ACC_LSB_PER_G, 1 / thingy52.GYRO_LSB_PER_DPS),
-    "open_profile": (open_profile.DEFAULT_ACC_RANGE_G / 32768, open_profile.DEFAULT_GYRO_RANGE_DPS / 32768),
+    # The host asks for ±8 g / ±2000 °/s (the device's own default is ±4 g): the packets say so.
+    "open_profile": (open_profile.HOST_DEFAULT_RANGE.acc_g / 32768, open_profile.HOST_DEFAULT_RANGE.gyro_dps / 32768),
 }
 
 

@@ -64,6 +64,9 @@ class Decoded:
 @dataclass(slots=True)
 class DecoderBase:
     stats: DecodeStats = field(default_factory=DecodeStats)
+    # Set when the device answered a start command with a refusal it will repeat on every try
+    # (e.g. Polar "invalid range"): the BLE layer stops with this message instead of retrying.
+    refusal: str | None = None
 
     @property
     def pending_bytes(self) -> int:
@@ -91,6 +94,7 @@ class DecoderBase:
 
 class Decoder(Protocol):
     stats: DecodeStats
+    refusal: str | None
 
     def feed(self, payload: bytes) -> Decoded:
         """Decode one notification payload. Never raises on any input."""
@@ -133,6 +137,17 @@ class Unwrapper:
         return self._value
 
 
+def finite_float32(data: bytes, offset: int, count: int) -> FloatArray | None:
+    """`count` little-endian float32 values from `data` as float64, or None if any is NaN or
+    infinite. Checked on the bits (exponent all ones) before converting: converting a signalling
+    NaN raises numpy's "invalid value" RuntimeWarning, and garbage bytes are full of them."""
+    bits = np.frombuffer(data, dtype="<u4", count=count, offset=offset)
+    if ((bits & 0x7F80_0000) == 0x7F80_0000).any():
+        return None
+    values: FloatArray = bits.view("<f4").astype(np.float64)
+    return values
+
+
 def clamp_int16(values: np.ndarray) -> np.ndarray:
     """Round to the nearest int16, saturating like a sensor's ADC at full scale."""
     counts: np.ndarray = np.clip(np.rint(values), -32768, 32767).astype("<i2")
@@ -140,6 +155,89 @@ def clamp_int16(values: np.ndarray) -> np.ndarray:
 
 
 # ---- Family descriptors: what the BLE layer and the virtual peripherals need to know. ----
+
+
+@dataclass(frozen=True, slots=True)
+class FullScale:
+    """Measuring range: accelerometer ±`acc_g` g, gyroscope ±`gyro_dps` °/s (0 without a gyro)."""
+
+    acc_g: float
+    gyro_dps: float = 0.0
+
+    def describe(self) -> str:
+        text = f"±{self.acc_g:g} g"
+        return text + (f", ±{self.gyro_dps:g} °/s" if self.gyro_dps else "")
+
+
+@dataclass(frozen=True, slots=True)
+class RangeSupport:
+    """Which measuring ranges a family can be set to, and what it uses otherwise.
+
+    `acc_g`/`gyro_dps` list the ranges `start_writes` can ask for; both empty when the host cannot
+    choose (the device's range is fixed, or only settable through a channel we do not have).
+    `default` is what we ask for when the user does not choose, or the range a fixed device always
+    measures at (None: whatever the sensor was set to, unknown to us). `fixed_reason` says why the
+    range cannot be chosen; `scan`, `record` and the docs show it.
+    """
+
+    acc_g: tuple[float, ...]
+    gyro_dps: tuple[float, ...]
+    default: FullScale | None
+    fixed_reason: str = ""
+
+    @property
+    def settable(self) -> bool:
+        return bool(self.acc_g or self.gyro_dps)
+
+    def choose(self, acc_g: float | None, gyro_dps: float | None, device: str) -> FullScale | None:
+        """The range to ask for; ValueError (one line that says what is possible) when the device
+        cannot measure at what was asked for."""
+        if not self.settable:
+            if acc_g is None and gyro_dps is None:
+                return self.default
+            default = self.default
+            if default is not None and FullScale(
+                default.acc_g if acc_g is None else float(acc_g), default.gyro_dps if gyro_dps is None else float(gyro_dps)
+            ) == default:
+                return default
+            raise ValueError(f"{device}: the measuring range cannot be chosen: {self.fixed_reason}")
+        assert self.default is not None
+        if acc_g is not None and float(acc_g) not in self.acc_g:
+            raise ValueError(f"{device} cannot measure at ±{acc_g:g} g; choose ±{_choices(self.acc_g, 'g')}")
+        if gyro_dps is not None and not self.gyro_dps:
+            raise ValueError(f"{device} has no gyroscope: a gyroscope range does not apply")
+        if gyro_dps is not None and float(gyro_dps) not in self.gyro_dps:
+            raise ValueError(f"{device} cannot measure at ±{gyro_dps:g} °/s; choose ±{_choices(self.gyro_dps, '°/s')}")
+        return FullScale(
+            self.default.acc_g if acc_g is None else float(acc_g),
+            self.default.gyro_dps if gyro_dps is None else float(gyro_dps),
+        )
+
+    def describe(self) -> str:
+        """A short phrase for `scan`: the choices, the fixed range, or where it is set."""
+        if self.settable:
+            text = f"±{_choices(self.acc_g, 'g')}"
+            return text + (f", ±{_choices(self.gyro_dps, '°/s')}" if self.gyro_dps else "")
+        if self.default is None:
+            return "set on the sensor"
+        return f"{self.default.describe()} fixed"
+
+
+def _choices(values: tuple[float, ...], unit: str) -> str:
+    return "/".join(f"{v:g}" for v in values) + f" {unit}"
+
+
+class StartWrites(Protocol):
+    def __call__(self, rate_hz: float, full_scale: FullScale | None = None, /) -> tuple[GattWrite, ...]:
+        """The writes that configure rate (and, where the protocol can, range) and start streaming;
+        `full_scale` None means the family's default range."""
+        ...
+
+
+class NewDecoder(Protocol):
+    def __call__(self, rate_hz: float, full_scale: FullScale | None = None, /) -> Decoder:
+        """A decoder for a stream configured at `rate_hz` and `full_scale` (None: the default)."""
+        ...
 
 Property = Literal["read", "write", "write_without_response", "notify"]
 
@@ -256,12 +354,13 @@ class FamilyDescriptor:
     default_rate_hz: float
     clock: Literal["device", "host"]  # "device" when Decoded.device_time_s is filled
     has_sequence: bool  # Decoded.sequence is filled
-    new_decoder: Callable[[float], Decoder]  # rate_hz -> decoder
+    new_decoder: NewDecoder  # (rate_hz[, full_scale]) -> decoder
     new_encoder: Callable[[float, int], Encoder]  # rate_hz, max_payload -> encoder
-    start_writes: Callable[[float], tuple[GattWrite, ...]]  # rate_hz -> writes, in order
+    start_writes: StartWrites  # (rate_hz[, full_scale]) -> writes, in order
     stop_writes: Callable[[], tuple[GattWrite, ...]]
-    max_acc_g: float  # full scale of what the stream can carry
+    max_acc_g: float  # full scale of what the stream can carry (the largest range)
     max_gyro_dps: float
+    ranges: RangeSupport  # measuring ranges: settable ones, default, or the fixed one
 
     def nearest_rate_hz(self, rate_hz: float) -> float:
         """The supported rate closest to what was asked for."""

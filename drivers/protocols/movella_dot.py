@@ -21,10 +21,13 @@ from sensortrack.drivers.protocols.base import (
     DecoderBase,
     EncoderBase,
     FamilyDescriptor,
+    FullScale,
     GattWrite,
     Notification,
+    RangeSupport,
     ScanMatch,
     Unwrapper,
+    finite_float32,
 )
 from sensortrack.model import FloatArray
 
@@ -60,6 +63,9 @@ OUTPUT_RATE_OFFSET = 24
 SUPPORTED_RATES_HZ: tuple[float, ...] = (1.0, 4.0, 10.0, 12.0, 15.0, 20.0, 30.0, 60.0)
 DEFAULT_RATE_HZ = 60.0
 STANDARD_GRAVITY_M_S2 = 9.80665  # CGPM standard gravity: the DOT reports m/s², we use g
+# Fixed: ±16 g and ±2000 °/s (Movella DOT User Manual XD0502P, sensor specifications); the BLE
+# service specification has no range setting.
+FIXED_RANGE = FullScale(16.0, 2000.0)
 
 
 def measurement_command(start: bool, payload_mode: int = PAYLOAD_RATE_QUANTITIES) -> bytes:
@@ -79,7 +85,8 @@ def output_rate_command(rate_hz: float) -> bytes:
     return bytes(out)
 
 
-def start_writes(rate_hz: float) -> tuple[GattWrite, ...]:
+def start_writes(rate_hz: float, full_scale: FullScale | None = None) -> tuple[GattWrite, ...]:
+    """The range is fixed (`FIXED_RANGE`): `full_scale` is accepted for the uniform signature."""
     return (
         GattWrite(DEVICE_CONTROL_UUID, output_rate_command(rate_hz), with_response=True),
         GattWrite(MEASUREMENT_CONTROL_UUID, measurement_command(True), with_response=True),
@@ -103,7 +110,8 @@ class MovellaDotDecoder(DecoderBase):
         data = self._accept(payload)
         if data is None:
             return Decoded.none()
-        if not PAYLOAD_BYTES <= len(data) <= MEDIUM_MAX_BYTES:
+        values = finite_float32(data, 4, 6) if PAYLOAD_BYTES <= len(data) <= MEDIUM_MAX_BYTES else None
+        if values is None:  # wrong length, or NaN/inf where measurements belong: not a sample
             self._skip(len(data), bad_frame=bool(data))
             return Decoded.none()
         self._used(len(data))
@@ -115,7 +123,6 @@ class MovellaDotDecoder(DecoderBase):
         if self._clock_us.started and step_us > 1.5 * period_us:
             self.stats.lost_samples += round(step_us / period_us) - 1
         us = self._clock_us.update(raw_us)
-        values = np.frombuffer(data, dtype="<f4", count=6, offset=4).astype(np.float64)
         self.stats.samples += 1
         return Decoded(
             acc_g=values[None, 0:3] / STANDARD_GRAVITY_M_S2,
@@ -182,10 +189,11 @@ FAMILY = FamilyDescriptor(
     default_rate_hz=DEFAULT_RATE_HZ,
     clock="device",
     has_sequence=False,
-    new_decoder=MovellaDotDecoder,
+    new_decoder=lambda rate_hz, full_scale=None: MovellaDotDecoder(rate_hz),
     new_encoder=MovellaDotEncoder,
     start_writes=start_writes,
     stop_writes=stop_writes,
-    max_acc_g=16.0,
-    max_gyro_dps=2000.0,
+    max_acc_g=FIXED_RANGE.acc_g,
+    max_gyro_dps=FIXED_RANGE.gyro_dps,
+    ranges=RangeSupport((), (), FIXED_RANGE, "the Movella DOT measures at a fixed ±16 g, ±2000 °/s"),
 )

@@ -25,10 +25,13 @@ from sensortrack.drivers.protocols.base import (
     DecoderBase,
     EncoderBase,
     FamilyDescriptor,
+    FullScale,
     GattWrite,
     Notification,
+    RangeSupport,
     ScanMatch,
     Unwrapper,
+    finite_float32,
 )
 from sensortrack.model import FloatArray
 
@@ -81,7 +84,18 @@ def unsubscribe_command(reference: int = IMU6_REFERENCE) -> bytes:
     return bytes((CMD_UNSUBSCRIBE, reference & 0xFF))
 
 
-def start_writes(rate_hz: float) -> tuple[GattWrite, ...]:
+# The IMU can measure at 2/4/8/16 g and 245/500/1000/2000 °/s, chosen with /Meas/Acc/Config and
+# /Meas/Gyro/Config (sensein/movesense-py docs/movesense-api.md). GSP has SUBSCRIBE but no PUT, so
+# the host cannot set (or read) them: the sensor measures at whatever it was configured to. The
+# stream is float32 in m/s² and °/s, so decoding never depends on the range.
+RANGE_REASON = (
+    "Movesense ranges are set with PUT /Meas/Acc/Config and /Meas/Gyro/Config, which the GATT "
+    "SensorData protocol cannot send; the sensor keeps the range its firmware or app configured"
+)
+
+
+def start_writes(rate_hz: float, full_scale: FullScale | None = None) -> tuple[GattWrite, ...]:
+    """`full_scale` is accepted for the uniform signature: GSP cannot set it (`RANGE_REASON`)."""
     return (
         GattWrite(WRITE_UUID, hello_command(), with_response=True),
         GattWrite(WRITE_UUID, subscribe_command(imu6_path(rate_hz)), with_response=True),
@@ -135,10 +149,15 @@ class MovesenseDecoder(DecoderBase):
         if body_bytes <= 0 or body_bytes % IMU6_SAMPLE_BYTES or data[1] != self.reference:
             self._skip(len(data), bad_frame=True)
             return Decoded.none()
+        n = body_bytes // IMU6_SAMPLE_BYTES
+        vectors = finite_float32(data, HEADER_BYTES, 6 * n)
+        if vectors is None:  # NaN/inf where measurements belong: garbage, not samples
+            self._skip(len(data), bad_frame=True)
+            return Decoded.none()
         self._used(len(data))
-        return self._decode(data, body_bytes // IMU6_SAMPLE_BYTES)
+        return self._decode(data, n, vectors.reshape(2 * n, 3))
 
-    def _decode(self, data: bytes, n: int) -> Decoded:
+    def _decode(self, data: bytes, n: int, vectors: FloatArray) -> Decoded:
         raw_ms = int.from_bytes(data[2:6], "little")
         if self._clock_ms.step(raw_ms) < 0:
             self.stats.out_of_order += 1
@@ -147,7 +166,6 @@ class MovesenseDecoder(DecoderBase):
         if self._next_ms is not None and ms - self._next_ms > 1.5 * period_ms:
             self.stats.lost_samples += round((ms - self._next_ms) / period_ms)
         self._next_ms = ms + n * period_ms
-        vectors = np.frombuffer(data, dtype="<f4", offset=HEADER_BYTES).astype(np.float64).reshape(2 * n, 3)
         self.stats.samples += n
         return Decoded(
             acc_g=vectors[:n] / STANDARD_GRAVITY_M_S2,
@@ -225,10 +243,11 @@ FAMILY = FamilyDescriptor(
     default_rate_hz=DEFAULT_RATE_HZ,
     clock="device",
     has_sequence=False,
-    new_decoder=MovesenseDecoder,
+    new_decoder=lambda rate_hz, full_scale=None: MovesenseDecoder(rate_hz),
     new_encoder=MovesenseEncoder,
     start_writes=start_writes,
     stop_writes=stop_writes,
     max_acc_g=16.0,
     max_gyro_dps=2000.0,
+    ranges=RangeSupport((), (), None, RANGE_REASON),
 )

@@ -28,7 +28,9 @@ lost; sample i of a packet was taken at t0_us + i × 1e6 / rate_hz.
 
 Commands (host → device, one ATT write each, on RX): "ST" + command byte [+ arguments]
     0x01 START, 0x02 STOP, 0x03 SET_RATE u16 rate_hz (the device uses the nearest rate it supports;
-    the rate_hz field of the following packets says which). No acknowledgement: the packets show it.
+    the rate_hz field of the following packets says which), 0x04 SET_RANGE u8 acc_range_g + u16
+    gyro_range_dps (the device uses its smallest range at or above each, else its largest; a device
+    that cannot change range ignores the command). No acknowledgement: the packets' header shows it.
 """
 
 from __future__ import annotations
@@ -44,8 +46,10 @@ from sensortrack.drivers.protocols.base import (
     DecoderBase,
     EncoderBase,
     FamilyDescriptor,
+    FullScale,
     GattWrite,
     Notification,
+    RangeSupport,
     ScanMatch,
     Unwrapper,
     clamp_int16,
@@ -71,12 +75,19 @@ FULL_SCALE_COUNTS = 32768.0
 CMD_START = 0x01
 CMD_STOP = 0x02
 CMD_SET_RATE = 0x03
+CMD_SET_RANGE = 0x04
 
 # What the reference sketch offers (LSM9DS1 runs at 119 Hz; the sketch samples on a timer).
 SUPPORTED_RATES_HZ: tuple[float, ...] = (10.0, 25.0, 50.0, 100.0)
 DEFAULT_RATE_HZ = 50.0
-DEFAULT_ACC_RANGE_G = 4  # Arduino_LSM9DS1 library defaults
+DEFAULT_ACC_RANGE_G = 4  # Arduino_LSM9DS1 library defaults: what the device measures at until told
 DEFAULT_GYRO_RANGE_DPS = 2000
+# The LSM9DS1's full scales (ST LSM9DS1 datasheet, "Mechanical characteristics"): what a device that honours
+# SET_RANGE offers, and so what the host lets the user choose from.
+ACC_RANGES_G: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0)
+GYRO_RANGES_DPS: tuple[float, ...] = (245.0, 500.0, 2000.0)
+# What the host asks for: ±8 g / ±2000 °/s (docs/live-sensors.md, "Measuring range").
+HOST_DEFAULT_RANGE = FullScale(8.0, 2000.0)
 DEFAULT_SAMPLES_PER_PACKET = 4  # 66-byte packets: 40 ms of latency at 100 Hz
 
 
@@ -99,9 +110,18 @@ def set_rate_command(rate_hz: float) -> bytes:
     return MAGIC + bytes((CMD_SET_RATE,)) + rate.to_bytes(2, "little")
 
 
-def start_writes(rate_hz: float) -> tuple[GattWrite, ...]:
+def set_range_command(acc_range_g: float, gyro_range_dps: float) -> bytes:
+    acc, gyro = int(round(acc_range_g)), int(round(gyro_range_dps))
+    if not 1 <= acc <= 0xFF or not 0 <= gyro <= 0xFFFF:
+        raise ValueError(f"open profile ranges are 1–255 g and 0–65535 °/s, not {acc_range_g} g / {gyro_range_dps} °/s")
+    return MAGIC + bytes((CMD_SET_RANGE, acc)) + gyro.to_bytes(2, "little")
+
+
+def start_writes(rate_hz: float, full_scale: FullScale | None = None) -> tuple[GattWrite, ...]:
+    full_scale = full_scale or HOST_DEFAULT_RANGE
     return (
         GattWrite(NUS_RX_UUID, set_rate_command(rate_hz), with_response=True),
+        GattWrite(NUS_RX_UUID, set_range_command(full_scale.acc_g, full_scale.gyro_dps), with_response=True),
         GattWrite(NUS_RX_UUID, start_command(), with_response=True),
     )
 
@@ -136,8 +156,9 @@ def encode_packet(
 class OpenProfileDecoder(DecoderBase):
     """Byte-stream framer: finds "ST", checks the header and CRC, resynchronises byte by byte."""
 
-    def __init__(self, rate_hz: float = DEFAULT_RATE_HZ) -> None:
-        # rate_hz is accepted for the registry's uniform factory; every packet states its own rate.
+    def __init__(self, rate_hz: float = DEFAULT_RATE_HZ, full_scale: FullScale | None = None) -> None:
+        # rate_hz and full_scale are accepted for the registry's uniform factory; every packet
+        # states its own rate and ranges.
         super().__init__()
         self._buffer = b""
         self._sequence = Unwrapper(16)
@@ -145,6 +166,7 @@ class OpenProfileDecoder(DecoderBase):
         self._next_sequence: int | None = None  # unwrapped sequence the next packet should carry
         self.rate_hz: float | None = None  # from the newest packet header
         self.has_gyro: bool | None = None
+        self.full_scale: FullScale | None = None  # ranges in the newest packet header
 
     @property
     def pending_bytes(self) -> int:
@@ -198,6 +220,7 @@ class OpenProfileDecoder(DecoderBase):
         self._next_sequence = sequence + n
         t0_us = self._clock_us.update(raw_t0_us)
         self.rate_hz, self.has_gyro = float(rate_hz), gyro
+        self.full_scale = FullScale(float(acc_range_g), float(gyro_range_dps) if gyro else 0.0)
         width = 6 if gyro else 3
         counts = np.frombuffer(packet, dtype="<i2", count=n * width, offset=HEADER_BYTES).reshape(n, width)
         counts = counts.astype(np.float64)
@@ -297,7 +320,15 @@ class OpenProfileEncoder(EncoderBase):
         elif command == CMD_SET_RATE and len(data) >= 5:
             asked = int.from_bytes(data[3:5], "little")
             self.rate_hz = min(SUPPORTED_RATES_HZ, key=lambda r: (abs(r - asked), -r))
+        elif command == CMD_SET_RANGE and len(data) >= 6:
+            self.acc_range_g = _at_or_above(data[3], ACC_RANGES_G)
+            self.gyro_range_dps = _at_or_above(int.from_bytes(data[4:6], "little"), GYRO_RANGES_DPS)
         return []
+
+
+def _at_or_above(asked: int, ranges: tuple[float, ...]) -> int:
+    """The smallest range that holds `asked`, else the largest (as the protocol says)."""
+    return int(next((r for r in ranges if r >= asked), ranges[-1]))
 
 
 def _characteristics() -> tuple[CharacteristicSpec, ...]:
@@ -325,6 +356,7 @@ FAMILY = FamilyDescriptor(
     new_encoder=OpenProfileEncoder,
     start_writes=start_writes,
     stop_writes=stop_writes,
-    max_acc_g=float(DEFAULT_ACC_RANGE_G),
-    max_gyro_dps=float(DEFAULT_GYRO_RANGE_DPS),
+    max_acc_g=max(ACC_RANGES_G),
+    max_gyro_dps=max(GYRO_RANGES_DPS),
+    ranges=RangeSupport(ACC_RANGES_G, GYRO_RANGES_DPS, HOST_DEFAULT_RANGE),
 )

@@ -38,8 +38,10 @@ from sensortrack.drivers.protocols.base import (
     DecoderBase,
     EncoderBase,
     FamilyDescriptor,
+    FullScale,
     GattWrite,
     Notification,
+    RangeSupport,
     ScanMatch,
 )
 from sensortrack.model import FloatArray
@@ -93,17 +95,23 @@ STATUS_OK = 0
 STATUS_NOT_SUPPORTED = 3
 STATUS_ALREADY = 6
 STATUS_BAD_RATE = 8
+STATUS_BAD_RANGE = 9
 
 COMPRESSED_BIT = 0x80
 HEADER_BYTES = 10
 EPOCH_2000_UNIX_S = 946_684_800  # device time 0 = 2000-01-01T00:00:00Z; add to get Unix seconds
 
+# Rates and ranges: polar-ble-sdk documentation/products/*.md and SdkModeExplained.md.
 H10_RATES_HZ: tuple[float, ...] = (25.0, 50.0, 100.0, 200.0)
-H10_RANGE_G = 8  # of 2/4/8: squats with a thigh-strapped sensor need the headroom
+H10_RANGES_G: tuple[float, ...] = (2.0, 4.0, 8.0)
+H10_RANGE_G = 8  # our default of 2/4/8: squats with a thigh-strapped sensor need the headroom
 VERITY_RATES_HZ: tuple[float, ...] = (26.0, 52.0, 104.0, 208.0, 416.0)
 VERITY_NORMAL_MODE_RATE_HZ = 52.0  # any other rate needs SDK mode
-VERITY_ACC_RANGE_G = 8
+VERITY_ACC_RANGE_G = 8  # normal mode's only range, and our default
 VERITY_GYRO_RANGE_DPS = 2000
+VERITY_SDK_ACC_RANGES_G: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0)  # any but 8 g needs SDK mode
+VERITY_SDK_GYRO_RANGES_DPS: tuple[float, ...] = (250.0, 500.0, 1000.0, 2000.0)
+VERITY_NORMAL_MODE_RANGE = FullScale(VERITY_ACC_RANGE_G, VERITY_GYRO_RANGE_DPS)
 RESOLUTION_BITS = 16
 # Used until a start response gives the real FACTOR: full scale / 2^15 (an assumption, see docs).
 DEFAULT_ACC_FACTOR_G = VERITY_ACC_RANGE_G / 32768.0
@@ -155,22 +163,34 @@ def _check_rate(rate_hz: float, rates: tuple[float, ...], device: str) -> None:
 CP_DELAY_S = 0.2  # wait for each CP answer before the next command (the SDK serialises them)
 
 
-def h10_start_writes(rate_hz: float) -> tuple[GattWrite, ...]:
+def _check_range(value: float, ranges: tuple[float, ...], what: str) -> int:
+    if float(value) not in ranges:
+        raise ValueError(f"{what} cannot measure at ±{value:g}; choose one of {ranges}")
+    return int(value)
+
+
+def h10_start_writes(rate_hz: float, full_scale: FullScale | None = None) -> tuple[GattWrite, ...]:
+    """The ACC start request carries the range (RANGE setting, u16 g), as bleakheart's defaults do."""
     _check_rate(rate_hz, H10_RATES_HZ, "Polar H10")
-    return (GattWrite(CONTROL_POINT_UUID, acc_start_request(rate_hz, H10_RANGE_G), True, CP_DELAY_S),)
+    range_g = _check_range(full_scale.acc_g if full_scale else H10_RANGE_G, H10_RANGES_G, "Polar H10 ACC")
+    return (GattWrite(CONTROL_POINT_UUID, acc_start_request(rate_hz, range_g), True, CP_DELAY_S),)
 
 
 def h10_stop_writes() -> tuple[GattWrite, ...]:
     return (GattWrite(CONTROL_POINT_UUID, stop_request(MEAS_ACC), True, CP_DELAY_S),)
 
 
-def verity_start_writes(rate_hz: float) -> tuple[GattWrite, ...]:
+def verity_start_writes(rate_hz: float, full_scale: FullScale | None = None) -> tuple[GattWrite, ...]:
+    """SDK mode only when the rate or the ranges need it: it switches the optical HR sensor off."""
     _check_rate(rate_hz, VERITY_RATES_HZ, "Polar Verity Sense")
+    full_scale = full_scale or VERITY_NORMAL_MODE_RANGE
+    range_g = _check_range(full_scale.acc_g, VERITY_SDK_ACC_RANGES_G, "Polar Verity Sense ACC")
+    range_dps = _check_range(full_scale.gyro_dps, VERITY_SDK_GYRO_RANGES_DPS, "Polar Verity Sense GYRO")
     writes = []
-    if float(rate_hz) != VERITY_NORMAL_MODE_RATE_HZ:
+    if float(rate_hz) != VERITY_NORMAL_MODE_RATE_HZ or full_scale != VERITY_NORMAL_MODE_RANGE:
         writes.append(GattWrite(CONTROL_POINT_UUID, sdk_mode_request(True), True, CP_DELAY_S))
-    writes.append(GattWrite(CONTROL_POINT_UUID, acc_start_request(rate_hz, VERITY_ACC_RANGE_G, channels=3), True, CP_DELAY_S))
-    writes.append(GattWrite(CONTROL_POINT_UUID, gyro_start_request(rate_hz, VERITY_GYRO_RANGE_DPS), True, CP_DELAY_S))
+    writes.append(GattWrite(CONTROL_POINT_UUID, acc_start_request(rate_hz, range_g, channels=3), True, CP_DELAY_S))
+    writes.append(GattWrite(CONTROL_POINT_UUID, gyro_start_request(rate_hz, range_dps), True, CP_DELAY_S))
     return tuple(writes)
 
 
@@ -338,11 +358,17 @@ def _decode_frame_values(measurement: int, frame_type: int, content: bytes, fact
 class PolarDecoder(DecoderBase):
     """PMD data frames (and CP responses) → samples; with `gyro`, ACC and GYRO paired by time."""
 
-    def __init__(self, rate_hz: float, *, gyro: bool) -> None:
+    def __init__(self, rate_hz: float, *, gyro: bool, full_scale: FullScale | None = None) -> None:
+        """`full_scale`: the range the streams were started at, which sets the FACTOR assumed until
+        a start response states the real one (both are full scale / 2^15 on our virtual sensor)."""
         super().__init__()
         self.rate_hz = float(rate_hz)
         self.gyro = gyro
         self.factors: dict[int, float] = {MEAS_ACC: DEFAULT_ACC_FACTOR_G, MEAS_GYRO: DEFAULT_GYRO_FACTOR_DPS}
+        if full_scale is not None:
+            self.factors[MEAS_ACC] = full_scale.acc_g / 32768.0
+            if full_scale.gyro_dps:
+                self.factors[MEAS_GYRO] = full_scale.gyro_dps / 32768.0
         self.responses: deque[ControlResponse] = deque(maxlen=32)
         self.unpaired_samples = 0  # ACC or GYRO samples dropped for lack of a partner at that time
         self._last_ns: dict[int, int] = {}
@@ -380,6 +406,10 @@ class PolarDecoder(DecoderBase):
             return Decoded.none()
         self._used(len(data))
         self.responses.append(response)
+        if response.op == OP_START and response.status not in (STATUS_OK, STATUS_ALREADY):
+            # Asking again gets the same answer (invalid range, rate, MTU, in the charger, ...).
+            what = {MEAS_ACC: "ACC", MEAS_GYRO: "GYRO", MEAS_SDK_MODE: "SDK mode"}.get(response.measurement, f"stream {response.measurement}")
+            self.refusal = f"the sensor refused to start {what}: {response.message}"
         factor = response.factor
         if response.op == OP_START and response.ok and factor is not None and math.isfinite(factor) and factor > 0:
             self.factors[response.measurement] = factor
@@ -468,6 +498,7 @@ class PolarEncoder(EncoderBase):
         self.sdk_mode = False
         self.active: set[int] = set()
         self.factors = {MEAS_ACC: DEFAULT_ACC_FACTOR_G, MEAS_GYRO: DEFAULT_GYRO_FACTOR_DPS}
+        self.ranges: dict[int, int] = {MEAS_ACC: VERITY_ACC_RANGE_G if verity else H10_RANGE_G, MEAS_GYRO: VERITY_GYRO_RANGE_DPS}
 
     @property
     def rates_hz(self) -> tuple[float, ...]:
@@ -512,10 +543,18 @@ class PolarEncoder(EncoderBase):
         rate = float(requested.settings.get(SETTING_SAMPLE_RATE, (0,))[0])
         if rate not in self.rates_hz or (self.active and rate != self.rate_hz):
             return STATUS_BAD_RATE, {}
+        available = self._available(measurement)[SETTING_RANGE]
+        range_value = requested.settings.get(SETTING_RANGE, (available[-1],))[0]
+        if range_value not in available:
+            return STATUS_BAD_RANGE, {}
         self.rate_hz = rate
+        self.ranges[measurement] = range_value
         self.active.add(measurement)
         if not self.verity:
             return STATUS_OK, {}
+        # Compressed samples are counts × FACTOR: the factor follows the range (our assumption:
+        # full scale / 2^15, which the decoder also assumes before the response arrives).
+        self.factors[measurement] = range_value / 32768.0
         factor_bits = struct.unpack("<I", struct.pack("<f", self.factors[measurement]))[0]
         return STATUS_OK, {SETTING_FACTOR: (factor_bits,)}
 
@@ -530,8 +569,9 @@ class PolarEncoder(EncoderBase):
     def _available(self, measurement: int) -> dict[int, tuple[int, ...]]:
         rates = tuple(int(r) for r in self.rates_hz)
         if measurement == MEAS_GYRO:
-            return {SETTING_SAMPLE_RATE: rates, SETTING_RESOLUTION: (16,), SETTING_RANGE: (250, 500, 1000, 2000), SETTING_CHANNELS: (3,)}
-        ranges = (2, 4, 8) if not self.verity else ((2, 4, 8, 16) if self.sdk_mode else (8,))
+            gyro_ranges = tuple(int(r) for r in VERITY_SDK_GYRO_RANGES_DPS) if self.sdk_mode else (VERITY_GYRO_RANGE_DPS,)
+            return {SETTING_SAMPLE_RATE: rates, SETTING_RESOLUTION: (16,), SETTING_RANGE: gyro_ranges, SETTING_CHANNELS: (3,)}
+        ranges = tuple(int(r) for r in (H10_RANGES_G if not self.verity else VERITY_SDK_ACC_RANGES_G if self.sdk_mode else (VERITY_ACC_RANGE_G,)))
         settings: dict[int, tuple[int, ...]] = {SETTING_SAMPLE_RATE: rates, SETTING_RESOLUTION: (16,), SETTING_RANGE: ranges}
         if self.verity:
             settings[SETTING_CHANNELS] = (3,)
@@ -551,7 +591,9 @@ class PolarEncoder(EncoderBase):
         return sorted(frames, key=lambda frame: int.from_bytes(frame[1:9], "little"))
 
     def _raw_acc(self, ns: np.ndarray, acc_g: FloatArray) -> list[bytes]:
-        ints = np.clip(np.rint(acc_g * 1000.0), -32768, 32767).astype("<i2")
+        # Raw frames are mG whatever the range; the range is where the sensor saturates.
+        limit_mg = self.ranges[MEAS_ACC] * 1000
+        ints = np.clip(np.rint(acc_g * 1000.0), -limit_mg, limit_mg).astype("<i2")
         per_frame = max(1, (self.max_payload - HEADER_BYTES) // 6)
         return [
             data_frame(MEAS_ACC, int(ns[min(k + per_frame, len(ns)) - 1]), 1, ints[k : k + per_frame].tobytes())
@@ -596,12 +638,13 @@ VERITY_FAMILY = FamilyDescriptor(
     default_rate_hz=VERITY_NORMAL_MODE_RATE_HZ,
     clock="device",
     has_sequence=False,
-    new_decoder=lambda rate_hz: PolarDecoder(rate_hz, gyro=True),
+    new_decoder=lambda rate_hz, full_scale=None: PolarDecoder(rate_hz, gyro=True, full_scale=full_scale),
     new_encoder=lambda rate_hz, max_payload: PolarEncoder(rate_hz, max_payload, verity=True),
     start_writes=verity_start_writes,
     stop_writes=verity_stop_writes,
-    max_acc_g=float(VERITY_ACC_RANGE_G),
-    max_gyro_dps=float(VERITY_GYRO_RANGE_DPS),
+    max_acc_g=max(VERITY_SDK_ACC_RANGES_G),
+    max_gyro_dps=max(VERITY_SDK_GYRO_RANGES_DPS),
+    ranges=RangeSupport(VERITY_SDK_ACC_RANGES_G, VERITY_SDK_GYRO_RANGES_DPS, VERITY_NORMAL_MODE_RANGE),
 )
 
 H10_FAMILY = FamilyDescriptor(
@@ -618,10 +661,11 @@ H10_FAMILY = FamilyDescriptor(
     default_rate_hz=100.0,
     clock="device",
     has_sequence=False,
-    new_decoder=lambda rate_hz: PolarDecoder(rate_hz, gyro=False),
+    new_decoder=lambda rate_hz, full_scale=None: PolarDecoder(rate_hz, gyro=False, full_scale=full_scale),
     new_encoder=lambda rate_hz, max_payload: PolarEncoder(rate_hz, max_payload, verity=False),
     start_writes=h10_start_writes,
     stop_writes=h10_stop_writes,
-    max_acc_g=float(H10_RANGE_G),
+    max_acc_g=max(H10_RANGES_G),
     max_gyro_dps=0.0,
+    ranges=RangeSupport(H10_RANGES_G, (), FullScale(H10_RANGE_G)),
 )

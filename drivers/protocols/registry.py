@@ -17,13 +17,17 @@ Shape (stable; the BLE layer and the virtual peripherals build on it):
       has_gyro, rates_hz, default_rate_hz, nearest_rate_hz(rate)
       clock                          "device" (Decoded.device_time_s filled) | "host"
       has_sequence                   Decoded.sequence filled
-      new_decoder(rate_hz)           -> Decoder (.feed(payload) -> Decoded, .stats)
+      new_decoder(rate_hz[, full_scale]) -> Decoder (.feed(payload) -> Decoded, .stats, .refusal)
       new_encoder(rate_hz, max_payload) -> Encoder (.encode(t_s, acc_g, gyro_dps) -> [payload],
                                      .handle_write(uuid, data) -> [Notification], .subscribed(uuid, on),
                                      .read(uuid) -> bytes | None, .streaming, .rate_hz)
-      start_writes(rate_hz), stop_writes()  -> tuple[GattWrite(char_uuid, data, with_response,
-                                     delay_after_s)], to perform in order
-      max_acc_g, max_gyro_dps        full scale the stream can carry
+      start_writes(rate_hz[, full_scale]), stop_writes()  -> tuple[GattWrite(char_uuid, data,
+                                     with_response, delay_after_s)], to perform in order;
+                                     full_scale = FullScale(acc_g, gyro_dps) where settable
+      max_acc_g, max_gyro_dps        full scale the stream can carry (the largest range)
+      ranges: RangeSupport           settable ranges (acc_g, gyro_dps), default (±8 g / ±2000 °/s
+                                     where settable; the fixed range, or None if unknown),
+                                     fixed_reason; .choose(acc_g, gyro_dps, device) validates
 
 A virtual peripheral serves `characteristics`, forwards writes to `handle_write` and sends the
 returned notifications, calls `subscribed` on CCCD changes, answers reads from `read` (falling back

@@ -24,8 +24,10 @@ from sensortrack.drivers.protocols.base import (
     DecoderBase,
     EncoderBase,
     FamilyDescriptor,
+    FullScale,
     GattWrite,
     Notification,
+    RangeSupport,
     ScanMatch,
     clamp_int16,
 )
@@ -60,6 +62,12 @@ MOTION_FREQ_LIMITS_HZ = (1, 200)
 
 SUPPORTED_RATES_HZ: tuple[float, ...] = (10.0, 20.0, 25.0, 50.0, 100.0, 200.0)
 DEFAULT_RATE_HZ = 10.0
+# The firmware never sets the MPU-9250's full scales (drv_motion.c `mpulib_config` only reads them
+# back), so InvenSense Motion Driver 6.12's `mpu_init` defaults stay: ±2 g and ±2000 °/s; the
+# gyro's Q11.5 BLE format then saturates at ±1024 °/s. The motion config has no range field.
+# Read from the firmware source, not confirmed on hardware: the virtual Thingy models only the
+# BLE format's clamp, and plausibility checks use the format's limits (max_acc_g), not ±2 g.
+FIXED_RANGE = FullScale(2.0, 1024.0)
 
 
 def config_command(
@@ -82,8 +90,9 @@ def config_command(
     )
 
 
-def start_writes(rate_hz: float) -> tuple[GattWrite, ...]:
-    # Streaming itself starts when notifications on the raw characteristic are enabled.
+def start_writes(rate_hz: float, full_scale: FullScale | None = None) -> tuple[GattWrite, ...]:
+    # Streaming itself starts when notifications on the raw characteristic are enabled. The range
+    # is fixed (`FIXED_RANGE`): `full_scale` is accepted for the uniform signature and not sent.
     return (GattWrite(MOTION_CONFIG_UUID, config_command(rate_hz), with_response=True),)
 
 
@@ -166,10 +175,14 @@ FAMILY = FamilyDescriptor(
     default_rate_hz=DEFAULT_RATE_HZ,
     clock="host",
     has_sequence=False,
-    new_decoder=Thingy52Decoder,
+    new_decoder=lambda rate_hz, full_scale=None: Thingy52Decoder(rate_hz),
     new_encoder=Thingy52Encoder,
     start_writes=start_writes,
     stop_writes=stop_writes,
     max_acc_g=32767 / ACC_LSB_PER_G,
     max_gyro_dps=32767 / GYRO_LSB_PER_DPS,
+    ranges=RangeSupport(
+        (), (), FIXED_RANGE,
+        "the Thingy:52 firmware leaves its IMU at ±2 g, ±2000 °/s (±1024 °/s after the BLE format) and has no range setting",
+    ),  # fmt: skip
 )

@@ -28,8 +28,10 @@ from sensortrack.drivers.protocols.base import (
     DecoderBase,
     EncoderBase,
     FamilyDescriptor,
+    FullScale,
     GattWrite,
     Notification,
+    RangeSupport,
     ScanMatch,
     clamp_int16,
 )
@@ -56,6 +58,9 @@ REPLY_BYTES_LONG = 22  # some firmware sends 22-byte register replies (not confi
 # Full scales hard-coded in the vendor SDKs: int16 / 32768 × full scale.
 ACC_FULL_SCALE_G = 16.0
 GYRO_FULL_SCALE_DPS = 2000.0
+# The BLE 5.0 models stream at a fixed range: the vendor SDKs hard-code these scales and document
+# no range register for them (ble-protocols.md §1).
+FIXED_RANGE = FullScale(ACC_FULL_SCALE_G, GYRO_FULL_SCALE_DPS)
 ANGLE_FULL_SCALE_DEG = 180.0
 
 REG_SAVE = 0x00
@@ -102,8 +107,9 @@ def rate_command(rate_hz: float) -> bytes:
     return command(REG_RATE, code)
 
 
-def start_writes(rate_hz: float) -> tuple[GattWrite, ...]:
-    """Set the rate (unlock → rate → save, 100 ms apart), then read register 0x03 back."""
+def start_writes(rate_hz: float, full_scale: FullScale | None = None) -> tuple[GattWrite, ...]:
+    """Set the rate (unlock → rate → save, 100 ms apart), then read register 0x03 back. The range
+    is fixed (`FIXED_RANGE`): `full_scale` is accepted for the uniform signature and not sent."""
     return tuple(
         GattWrite(WRITE_UUID, data, with_response=False, delay_after_s=WRITE_DELAY_S)
         for data in (unlock_command(), rate_command(rate_hz), save_command(), read_register_command(REG_RATE))
@@ -310,10 +316,11 @@ FAMILY = FamilyDescriptor(
     default_rate_hz=DEFAULT_RATE_HZ,
     clock="host",
     has_sequence=False,
-    new_decoder=WitmotionDecoder,
+    new_decoder=lambda rate_hz, full_scale=None: WitmotionDecoder(rate_hz),
     new_encoder=WitmotionEncoder,
     start_writes=start_writes,
     stop_writes=stop_writes,
     max_acc_g=ACC_FULL_SCALE_G,
     max_gyro_dps=GYRO_FULL_SCALE_DPS,
+    ranges=RangeSupport((), (), FIXED_RANGE, "WitMotion BLE 5.0 sensors stream at a fixed ±16 g, ±2000 °/s"),
 )

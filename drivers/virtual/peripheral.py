@@ -119,6 +119,12 @@ class VirtualSensor:
         return self.device.random_address.to_string(False)
 
     @property
+    def origin_s(self) -> float | None:
+        """Link-clock time of session position 0: sample k was taken at origin_s + its position
+        (ground truth for timestamp tests); None until a client started streaming."""
+        return self._origin_s
+
+    @property
     def position_s(self) -> float:
         """Seconds into the session (0 until the first client started streaming)."""
         return 0.0 if self._origin_s is None else self.link.clock.now() - self._origin_s

@@ -34,11 +34,16 @@ async def start_rig(
     faults: Faults = Faults(),
     rate_hz: float | None = None,
     keep_trace: bool = False,
+    clock_drift_ppm: float = 0.0,
+    notify_interval_s: float = 0.02,
 ) -> VirtualRig:
     """Advertising virtual sensors, one per (family, session), on one link running at `speed`.
 
     `rate_hz` is the rate each sensor has stored from "last time" (it still obeys the rate the
-    client writes); by default the family's factory default.
+    client writes); by default the family's factory default. `clock_drift_ppm`: how much faster
+    than the link's clock the sensors' own clocks run (negative: slower), for families with one.
+    `notify_interval_s`: how much stream each notification carries at most (families that pack
+    several samples per notification fill it; longer means fewer notifications per second).
     """
     link = VirtualLink(ScaledClock(speed))
     started: list[VirtualSensor] = []
@@ -52,6 +57,8 @@ async def start_rig(
                 faults=faults,
                 initial_rate_hz=None if rate_hz is None else family.nearest_rate_hz(rate_hz),
                 keep_trace=keep_trace,
+                clock_drift_ppm=clock_drift_ppm,
+                notify_interval_s=notify_interval_s,
             )
             await sensor.start()
             started.append(sensor)

@@ -14,6 +14,7 @@ from sensortrack.library.cli_options import add_library_option
 from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
 
 if TYPE_CHECKING:
+    from sensortrack.drivers.protocols.base import FamilyDescriptor, FullScale
     from sensortrack.recording import RecordingStatus
 
 HELP = "record a live sensor (or a virtual one) to a session file"
@@ -33,6 +34,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exercise", choices=EXERCISES, help="what you are about to do (stored in the file)")
     parser.add_argument("--duration", type=float, metavar="S", help="stop after S seconds of streaming (default: Ctrl-C)")
     parser.add_argument("--rate", type=float, metavar="HZ", help="sampling rate to ask for (nearest the sensor supports)")
+    parser.add_argument(
+        "--range-g", type=float, metavar="G",
+        help="accelerometer range ±G where the sensor can be set (default ±8 g; `scan` lists the choices)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--range-dps", type=float, metavar="DPS",
+        help="gyroscope range ±DPS °/s where the sensor can be set (default ±2000 °/s)",
+    )  # fmt: skip
     parser.add_argument("--model", metavar="MODEL", help="with --device: the sensor's model if its name does not say")
     parser.add_argument("--timeout", type=float, default=15.0, metavar="S", help="give up if the sensor is not found within S seconds (default 15)")
     parser.add_argument("--no-library", action="store_true", help="do not add the recording to the session library")
@@ -46,6 +55,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     faults.add_argument("--loss", type=float, default=0.0, metavar="P", help="drop each notification with probability P")
     faults.add_argument("--garbage", type=float, default=0.0, metavar="P", help="inject random-byte notifications with probability P")
     faults.add_argument("--seed", type=int, default=0, help="seed for --loss and --garbage")
+    faults.add_argument(
+        "--clock-drift-ppm", type=float, default=0.0, metavar="PPM",
+        help="the sensor's own clock runs PPM parts per million fast (negative: slow)",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,6 +98,7 @@ async def _record(args: argparse.Namespace) -> int:
             if args.model:
                 raise ConfigError("--model is for --device; with --virtual the model is the argument of --virtual")
             family = family_by_model(args.virtual)
+            full_scale = _full_scale(family, args)
             source = load_session(args.source)
             rate_hz = family.nearest_rate_hz(args.rate or source.meta.sensor.nominal_rate_hz or DEFAULT_LIVE_RATE_HZ)
             faults = Faults(
@@ -96,7 +110,9 @@ async def _record(args: argparse.Namespace) -> int:
                 garbage=args.garbage,
                 seed=args.seed,
             )
-            rig = await start_rig([(family, source)], speed=args.speed, faults=faults, rate_hz=rate_hz)
+            rig = await start_rig(
+                [(family, source)], speed=args.speed, faults=faults, rate_hz=rate_hz, clock_drift_ppm=args.clock_drift_ppm
+            )
             backend, clock = rig.link.backend, rig.clock
             found = await find_sensor(rig.sensors[0].name, args.timeout, backend=backend)
             placement = args.placement or source.meta.sensor.placement
@@ -110,6 +126,7 @@ async def _record(args: argparse.Namespace) -> int:
             found = await find_sensor(args.device, args.timeout, model=model, backend=backend)
             family = found.family
             assert family is not None
+            full_scale = _full_scale(family, args)
             rate_hz = family.nearest_rate_hz(args.rate or DEFAULT_LIVE_RATE_HZ)
             placement, side, exercise = args.placement, args.side, args.exercise
             origin = ""
@@ -120,12 +137,14 @@ async def _record(args: argparse.Namespace) -> int:
 
         info = SensorInfo(model=family.model, placement=placement, side=side, nominal_rate_hz=rate_hz)
         queue: asyncio.Queue = asyncio.Queue()
-        supervisor = SensorSupervisor(found, info, queue, settings=SupervisorSettings(), backend=backend, clock=clock)
+        supervisor = SensorSupervisor(
+            found, info, queue, settings=SupervisorSettings(), backend=backend, clock=clock, full_scale=full_scale
+        )
         meta = SessionMeta(
             sensor=supervisor.info,
             exercise=exercise,
             source="record:virtual" if args.virtual else "record",
-            notes=origin,
+            notes="; ".join(part for part in (origin, range_note(family, full_scale)) if part),
         )
         try:
             # record_session flushes it every 0.5 s from a worker thread.
@@ -146,7 +165,10 @@ async def _record(args: argparse.Namespace) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, on_signal, signum)
         printer = StatusPrinter(sys.stdout)
-        print(f"recording {family.display_name} '{found.name}' ({found.address}) at {rate_hz:g} Hz to {output}; Ctrl-C stops")
+        print(
+            f"recording {family.display_name} '{found.name}' ({found.address}) at {rate_hz:g} Hz, "
+            f"{range_note(family, full_scale)}, to {output}; Ctrl-C stops"
+        )
         try:
             summary = await record_session(
                 supervisor,
@@ -189,6 +211,24 @@ async def _record(args: argparse.Namespace) -> int:
     return 0
 
 
+def _full_scale(family: FamilyDescriptor, args: argparse.Namespace) -> FullScale | None:
+    """The range to ask the sensor for; a ConfigError (one line, the choices) if it cannot."""
+    from sensortrack.errors import ConfigError
+
+    try:
+        return family.ranges.choose(args.range_g, args.range_dps, family.display_name)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def range_note(family: FamilyDescriptor, full_scale: FullScale | None) -> str:
+    """What the file's notes and the start line say about the measuring range."""
+    if full_scale is None:
+        return f"measuring range as configured on the sensor ({family.ranges.fixed_reason})"
+    how = "set by sensortrack" if family.ranges.settable else "fixed by the sensor"
+    return f"measuring range {full_scale.describe()} ({how})"
+
+
 def _check_options(args: argparse.Namespace) -> None:
     from sensortrack.errors import ConfigError
 
@@ -204,15 +244,16 @@ def _check_options(args: argparse.Namespace) -> None:
                 ("--stall-at", args.stall_at),
                 ("--loss", args.loss),
                 ("--garbage", args.garbage),
+                ("--clock-drift-ppm", args.clock_drift_ppm),
             )
             if value
         ]
         if used:
             raise ConfigError(f"{', '.join(used)} only apply to virtual sensors (--virtual MODEL)")
-    for name in ("duration", "rate", "timeout", "speed"):
+    for name in ("duration", "rate", "timeout", "speed", "range_g", "range_dps"):
         value = getattr(args, name)
         if value is not None and not value > 0:
-            raise ConfigError(f"--{name} must be positive, got {value:g}")
+            raise ConfigError(f"--{name.replace('_', '-')} must be positive, got {value:g}")
     for name in ("loss", "garbage"):
         value = getattr(args, name)
         if not 0.0 <= value <= 1.0:

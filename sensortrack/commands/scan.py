@@ -61,10 +61,12 @@ async def _scan(args: argparse.Namespace) -> int:
         what = "Bluetooth devices" if args.all else "supported sensors"
         print(f"no {what} found in {args.timeout:g} s (is the sensor on and awake? try a longer --timeout)")
         return 0
-    rows = [("MODEL", "NAME", "ADDRESS", "RSSI")] + [
-        (f.model, f.name or "(no name)", f.address, f"{f.rssi} dBm") for f in found
+    # RANGE: the measuring ranges `record --range-g/--range-dps` can choose from, or the fixed one.
+    rows = [("MODEL", "NAME", "ADDRESS", "RSSI", "RANGE")] + [
+        (f.model, f.name or "(no name)", f.address, f"{f.rssi} dBm", f.family.ranges.describe() if f.family else "-")
+        for f in found
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4])
     return 0
