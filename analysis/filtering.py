@@ -47,7 +47,7 @@ class Decimator:
     A block mean is a linear-phase low-pass (first null at the output rate); stamping each output
     with the mean time of its inputs leaves no delay. Runs are counted from the first sample ever
     fed, so the output does not depend on how the stream was chunked. It is a fraction of the cost
-    of an IIR anti-alias filter, which matters at the 2 M samples/s the offline pipeline must reach.
+    of an IIR anti-alias filter, which matters for the offline pipeline's throughput goal (2 M samples/s).
     """
 
     def __init__(self, rate_hz: float, target_hz: float, channels: int) -> None:

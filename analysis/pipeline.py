@@ -1,14 +1,13 @@
 """The analysis pipeline, streaming first: `analyze` is the streaming analyzer fed one block.
 
 Data flow per fed block (all causal, all state carried between calls):
-  raw samples → anti-alias + decimate to ~25 Hz → short dropouts bridged → VQF orientation (or
-  low-passed gravity) →
-  gravity direction u and rotation rate w → segment angle θ about the calibrated flexion axis →
-  an event-driven rep state machine → sets, drift, warnings.
+  raw samples → block-mean decimation to ~25 Hz → short dropouts bridged → VQF orientation (or
+  low-passed gravity) → gravity direction u and rotation rate w → segment angle θ about the
+  calibrated flexion axis → reps found a stretch at a time → sets, drift, warnings.
 Every decision depends only on samples up to the one being judged and is taken at a definite
 sample index, so any chunking of the stream gives the same reps, sets and warnings as one batch.
-The state machine searches windows of samples with numpy and only loops in Python per event,
-which keeps the whole pipeline above 2 M input samples/s (benchmarks/bench_pipeline.py).
+Reps are searched with a few numpy passes per rep and no per-sample Python loop; the throughput is
+printed by benchmarks/bench_pipeline.py (about 1.6–1.8 M input samples/s here, goal 2 M).
 """
 
 from __future__ import annotations
@@ -99,7 +98,11 @@ class _RepDrift:
 class StreamingAnalyzer:
     """Feed blocks of any size; get rep and warning events as they happen; `finish` for the result."""
 
-    def __init__(self, ctx: AnalysisContext, settings: AnalysisSettings | None = None) -> None:
+    def __init__(
+        self, ctx: AnalysisContext, settings: AnalysisSettings | None = None, *, keep_trace: bool = True
+    ) -> None:
+        """`keep_trace=False`: no angle/drift trace in the result (a live view over hours keeps its
+        memory flat; reps, sets and warnings are unchanged)."""
         self.ctx = ctx
         self.settings = settings or AnalysisSettings()
         self.geometry = GEOMETRY[(ctx.exercise, ctx.placement)]
@@ -164,6 +167,7 @@ class StreamingAnalyzer:
         # cut by it, and short, because a still period cuts the pass and the rest is judged again.
         self._stretch = int(1.5 * s.max_rep_duration_s * self.rate_hz) + 1
         self._trace_every = max(1, int(round(self.rate_hz / TRACE_RATE_HZ)))
+        self._keep_trace = keep_trace
         self._trace_t: list[float] = []
         self._trace_theta: list[float] = []
         self._trace_drift: list[float] = []
@@ -687,6 +691,8 @@ class StreamingAnalyzer:
     # ---------------------------------------------------------------- output
     def _put_trace(self, a: int, b: int, theta: FloatArray, drift: FloatArray | None) -> None:
         """Record every _trace_every-th sample of [a, b); drift=None leaves recorded drift alone."""
+        if not self._keep_trace:
+            return
         first = a + (-a) % self._trace_every
         if first >= b:
             return

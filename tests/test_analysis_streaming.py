@@ -83,3 +83,16 @@ def test_live_state_tracks_phase_and_angle() -> None:
             max_angle = max(max_angle, analyzer.state.angle_deg)
     assert {"rest", "down", "up"} <= phases
     assert max_angle > 40
+
+
+def test_without_trace_the_results_are_the_same() -> None:
+    session = load_session(SIM / "squat_thigh_left.csv")
+    ctx = resolve_context(session)
+    s = session.samples
+    with_trace = analyze(s.t_s, s.acc_g, s.gyro_dps, ctx)
+    analyzer = StreamingAnalyzer(ctx, keep_trace=False)
+    analyzer.feed(s.t_s, s.acc_g, s.gyro_dps)
+    without = analyzer.finish()
+    assert without.to_dict() == with_trace.to_dict()
+    assert without.trace is not None and without.trace.t_s.size == 0 and with_trace.trace is not None
+    assert with_trace.trace.t_s.size > 100

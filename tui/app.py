@@ -140,12 +140,12 @@ class SensortrackApp(App[int]):
     @work(exclusive=True, group="sensor")
     async def pump(self) -> None:
         """Read the source to its end, analysing as blocks arrive."""
-        analyzer = StreamingAnalyzer(self.ctx, self.settings)
+        analyzer = StreamingAnalyzer(self.ctx, self.settings, keep_trace=False)
         plot: deque[tuple[float, float, float]] = deque(maxlen=PLOT_POINTS)
         try:
             async for item in self.source.blocks():
                 if item is RESTART:
-                    analyzer = StreamingAnalyzer(self.ctx, self.settings)
+                    analyzer = StreamingAnalyzer(self.ctx, self.settings, keep_trace=False)
                     plot.clear()
                     self.post_message(AnalysisReset())
                     continue
