@@ -114,6 +114,13 @@ class QuietHost(Host):
         else:
             super().on_hci_packet(packet)
 
+    def on_command_processed(self, event: hci.HCI_Event) -> None:
+        # A command's answer can arrive after its waiter was cancelled (shutting the link down
+        # mid-command); bumble would then set a result on a finished future and log a traceback.
+        if self.pending_response is not None and self.pending_response.done():
+            return
+        super().on_command_processed(event)
+
 
 @dataclass(slots=True)
 class BackendFaults:
