@@ -729,6 +729,22 @@ class StreamingAnalyzer:
         st.rep_count = self._tracker.open_rep_count
         st.drift_threshold_deg = self._tracker.drift_threshold_deg()
 
+    def end_set(self) -> list[Event]:
+        """The user ends the set now (a manual key): the next counted rep starts a new set.
+
+        Decided at the newest sample fed so far, so a replay that presses the key at the same
+        point gets the same sets; without the key, sets end by themselves after `set_break_s`.
+        """
+        if self._hist.end == 0:
+            return []
+        now_s = float(self._hist.get("t", self._hist.end - 1, self._hist.end)[0])
+        return self._tracker.close(now_s - self._boundary_delay_s)
+
+    def drain_events(self) -> list[Event]:
+        """Events not yet handed out by `feed` — those `finish` raised (closing the last set)."""
+        events, self._events = self._events, []
+        return events
+
     def finish(self) -> AnalysisResult:
         """End of stream: close the open set and return the whole session's result."""
         self._run()

@@ -12,6 +12,7 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rich.console import Console
 from textual.pilot import Pilot
@@ -196,3 +197,34 @@ async def test_make_app_runs_on_any_source() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert "fixture │ squat · thigh · left" in screen_text(app)
+
+
+async def test_end_set_key_ends_the_set_now() -> None:
+    app = replay_app(SQUATS, speed=20.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(pilot, lambda: len(app.set_reps) >= 3)
+        await pilot.press("e")
+        await _until(pilot, lambda: len(app.kept_sets) >= 1)
+        ended = app.kept_sets[0]
+        assert 3 <= len(ended.reps) < 6  # the first set has 6 reps: it was cut short by the key
+        await pilot.press("plus", "plus", "plus")
+        await _until(pilot, lambda: app.result is not None)
+        assert app.result is not None and len(app.result.sets) == len(analyze_session(load_session(SQUATS)).sets) + 1
+
+
+def test_end_set_splits_the_set_at_that_sample() -> None:
+    from sensortrack.analysis.pipeline import StreamingAnalyzer
+    from sensortrack.analysis.results import SetEnded
+    from sensortrack.session_analysis import resolve_context
+
+    session = load_session(SQUATS)
+    s = session.samples
+    analyzer = StreamingAnalyzer(resolve_context(session))
+    half = int(np.searchsorted(s.t_s, 16.5))  # inside the first set, after its third rep
+    analyzer.feed(s.t_s[:half], s.acc_g[:half], s.gyro_dps[:half])
+    [ended] = analyzer.end_set()
+    assert isinstance(ended, SetEnded) and ended.kept and len(ended.exercise_set.reps) == 3
+    analyzer.feed(s.t_s[half:], s.acc_g[half:], s.gyro_dps[half:])
+    result = analyzer.finish()
+    assert [len(x.reps) for x in result.sets][:2] == [3, 3]
+    assert any(isinstance(e, SetEnded) for e in analyzer.drain_events())

@@ -68,6 +68,7 @@ class SensortrackApp(App[int]):
         Binding("plus,equals_sign", "faster", "faster"),
         Binding("minus", "slower", "slower"),
         Binding("n", "next_rep", "next rep"),
+        Binding("e", "end_set", "end set"),
         # priority: the rep table would otherwise take the arrows for scrolling
         Binding("left", "seek(-1)", "−10 s", priority=True),
         Binding("right", "seek(1)", "+10 s", priority=True),
@@ -98,6 +99,8 @@ class SensortrackApp(App[int]):
         self.kept_sets: list[ExerciseSet] = []
         self.set_reps: list[Rep] = []  # reps of the set on screen
         self.alert_rep: tuple[int, int] | None = None  # (set, rep) the warning names
+        self.end_set_requested = False  # the `e` key; the worker applies it before the next block
+        self.stream_ended = False
         self.alert_log: list[tuple[str, int, int]] = []  # ("raised"|"cleared", set, rep), for the record
         self._last_paint = 0.0
         self._latest: Snapshot | None = None
@@ -150,6 +153,10 @@ class SensortrackApp(App[int]):
                     self.post_message(AnalysisReset())
                     continue
                 assert not isinstance(item, type(RESTART))
+                if self.end_set_requested:
+                    self.end_set_requested = False
+                    for event in analyzer.end_set():
+                        self.post_message(AnalysisEvent(event))
                 gyro = item.gyro_dps if self.ctx.has_gyro else None
                 for event in analyzer.feed(item.t_s, item.acc_g, gyro):
                     self.post_message(AnalysisEvent(event))
@@ -161,7 +168,11 @@ class SensortrackApp(App[int]):
             self.error = exc
             self.exit(2)
             return
-        self.post_message(StreamFinished(analyzer.finish()))
+        result = analyzer.finish()
+        self.stream_ended = True  # the last set's warning stays up: it is the last thing they did
+        for event in analyzer.drain_events():  # the last set, closed by the end of the stream
+            self.post_message(AnalysisEvent(event))
+        self.post_message(StreamFinished(result))
 
     # ---------------------------------------------------------------- messages
     def on_analysis_event(self, message: AnalysisEvent) -> None:
@@ -220,10 +231,11 @@ class SensortrackApp(App[int]):
         else:  # too few reps for a set: its live reps are withdrawn
             self.query_one(RepTable).clear()
             self.query_one(SetSummary).update(f"{len(done.reps)} movements were not a set (fewer than {self.settings.min_reps_per_set} reps)")
-        if self.alert_rep is not None and self.alert_rep[0] == done.index:
+        if self.alert_rep is not None and self.alert_rep[0] == done.index and not self.stream_ended:
             self._clear_alert()
 
     def on_analysis_reset(self, _message: AnalysisReset) -> None:
+        self.stream_ended = False
         self.kept_sets.clear()
         self.set_reps = []
         self.result = None
@@ -328,6 +340,10 @@ class SensortrackApp(App[int]):
     def action_slower(self) -> None:
         self.replay.speed = self.replay.speed / 2
         self._show_status(self.replay.position_s, None)
+
+    def action_end_set(self) -> None:
+        """End the current set now; the next rep starts a new one (sets also end by themselves)."""
+        self.end_set_requested = True
 
     def action_next_rep(self) -> None:
         """Play unpaced until the next rep is counted."""
