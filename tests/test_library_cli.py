@@ -7,14 +7,13 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import replace
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from sensortrack.cli import main
 from sensortrack.library.store import Library
-from sensortrack.sessionfile import read_session, write_session
 
 REPO = Path(__file__).resolve().parents[1]
 SIMULATED = REPO / "fixtures" / "simulated"
@@ -27,15 +26,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def dated_copy(src: Path, dest: Path, start_time_utc: str) -> Path:
-    """A fixture session moved to another day (every simulated fixture starts at the same instant)."""
-    session = read_session(src)
-    write_session(dest, replace(session, meta=replace(session.meta, start_time_utc=start_time_utc)))
-    return dest
-
-
 @pytest.fixture
-def library(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+def library(tmp_path: Path, capsys: pytest.CaptureFixture[str], dated_copy: Callable[[Path, Path, str], Path]) -> Path:
     """Three sessions: squat left (March 1), squat right (March 8), bridge left (March 15)."""
     path = tmp_path / "lib.sqlite3"
     files = [

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import replace
 from html.parser import HTMLParser
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from sensortrack.cli import main
 from sensortrack.library.store import Library
-from sensortrack.sessionfile import read_session, write_session
 
 REPO = Path(__file__).resolve().parents[1]
 SIMULATED = REPO / "fixtures" / "simulated"
@@ -72,14 +71,8 @@ class Page(HTMLParser):
             self.headings.append(data.strip())
 
 
-def dated_copy(src: Path, dest: Path, start_time_utc: str) -> Path:
-    session = read_session(src)
-    write_session(dest, replace(session, meta=replace(session.meta, start_time_utc=start_time_utc)))
-    return dest
-
-
 @pytest.fixture
-def library(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+def library(tmp_path: Path, capsys: pytest.CaptureFixture[str], dated_copy: Callable[[Path, Path, str], Path]) -> Path:
     """Three squat sessions a week apart (left, right, left) and a bridge."""
     path = tmp_path / "lib.sqlite3"
     files = [
