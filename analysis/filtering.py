@@ -50,22 +50,26 @@ class Decimator:
     of an IIR anti-alias filter, which matters for the offline pipeline's throughput goal (2 M samples/s).
     """
 
-    def __init__(self, rate_hz: float, target_hz: float, channels: int) -> None:
+    def __init__(self, rate_hz: float, target_hz: float) -> None:
         self.factor = max(1, int(rate_hz // target_hz))
         self.out_rate_hz = rate_hz / self.factor
         self._pending_t = np.empty(0)
-        self._pending_x = np.empty((0, channels))
+        self._pending: tuple[FloatArray, ...] = ()
 
-    def apply(self, t_s: FloatArray, x: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def apply(self, t_s: FloatArray, *columns: FloatArray) -> tuple[FloatArray, tuple[FloatArray, ...]]:
+        """Decimate the times and each (n, k) array alike; arrays are kept apart (no joining copy
+        of the full-rate data, which cost as much as the decimation itself)."""
         if self.factor == 1:
-            return t_s, x
+            return t_s, columns
         if self._pending_t.size:
             t_s = np.concatenate((self._pending_t, t_s))
-            x = np.concatenate((self._pending_x, x))
+            columns = tuple(np.concatenate((p, x)) for p, x in zip(self._pending, columns, strict=True))
         f = self.factor
         n = (t_s.shape[0] // f) * f
-        self._pending_t, self._pending_x = t_s[n:].copy(), x[n:].copy()
-        return t_s[:n].reshape(-1, f).mean(axis=1), x[:n].reshape(-1, f, x.shape[1]).mean(axis=1)
+        self._pending_t = t_s[n:].copy()
+        self._pending = tuple(x[n:].copy() for x in columns)
+        means = tuple(x[:n].reshape(-1, f, x.shape[1]).mean(axis=1) for x in columns)
+        return t_s[:n].reshape(-1, f).mean(axis=1), means
 
 
 class GapFiller:

@@ -108,7 +108,7 @@ class StreamingAnalyzer:
         self.geometry = GEOMETRY[(ctx.exercise, ctx.placement)]
         self._gyro = ctx.has_gyro
         channels = 6 if self._gyro else 3
-        self._decimator = Decimator(ctx.rate_hz, ANALYSIS_RATE_HZ, channels)
+        self._decimator = Decimator(ctx.rate_hz, ANALYSIS_RATE_HZ)
         self.rate_hz = self._decimator.out_rate_hz
         # After decimation: the filled rows are 2–8× fewer, and so is the copy inserting them makes.
         self._gap_filler = GapFiller(self.rate_hz, _MAX_FILL_S, channels)
@@ -180,9 +180,11 @@ class StreamingAnalyzer:
         """Add samples (times in seconds, acc in g, gyro in °/s) and return the events they caused."""
         if self._gyro and gyro_dps is None:
             raise ValueError("this analyzer was set up for gyro data")
-        raw = np.hstack((acc_g, gyro_dps)) if self._gyro else np.asarray(acc_g, dtype=np.float64)
-        t_dec, dec = self._decimator.apply(np.asarray(t_s, dtype=np.float64), np.asarray(raw, dtype=np.float64))
-        t_kept, kept = self._gap_filler.apply(t_dec, dec)
+        columns = (acc_g, gyro_dps) if self._gyro else (acc_g,)
+        t_dec, dec = self._decimator.apply(
+            np.asarray(t_s, dtype=np.float64), *(np.asarray(c, dtype=np.float64) for c in columns)
+        )
+        t_kept, kept = self._gap_filler.apply(t_dec, np.hstack(dec) if len(dec) > 1 else dec[0])
         if kept.shape[0]:
             self._append(t_kept, kept)
         self._run()
