@@ -189,8 +189,7 @@ class StreamingAnalyzer:
             self._append(t_kept, kept)
         self._run()
         self._refresh_state()
-        events, self._events = self._events, []
-        return events
+        return self.drain_events()
 
     def _append(self, t: FloatArray, kept: FloatArray) -> None:
         acc = kept[:, :3]
@@ -743,7 +742,8 @@ class StreamingAnalyzer:
         return self._tracker.close(now_s - self._boundary_delay_s)
 
     def drain_events(self) -> list[Event]:
-        """Events not yet handed out by `feed` — those `finish` raised (closing the last set)."""
+        """Events raised since they were last handed out (`feed` returns them; after `finish`, the
+        last set's end is collected here)."""
         events, self._events = self._events, []
         return events
 
@@ -760,8 +760,7 @@ class StreamingAnalyzer:
                 warning = self._maybe_warn(drift, start, t, theta)
                 self._judge_rep(start, theta, t, drift, warning)
         self._open = None
-        last_t = float(self._hist.get("t", self._hist.end - 1, self._hist.end)[0]) if self._hist.end else 0.0
-        self._events += self._tracker.close(last_t - self._boundary_delay_s)
+        self._events += self.end_set()  # the stream's end ends the last set, like the key does
         self._refresh_state()
         calibration: dict[str, object] = {
             "mode": "gyro+acc (VQF)" if self._gyro else "acc only (gravity)",

@@ -60,6 +60,20 @@ def add(library: Library, name: str, **kwargs: object) -> int:
         )
 
 
+def add_owned(library: Library, file_path: Path) -> int:
+    """Register a copy the library owns (an import), as `sensortrack import` does."""
+    with library.transaction():
+        return library.insert_session(
+            file_path=file_path,
+            owned=True,
+            origin="import",
+            original_path="x",
+            content_sha256="k",
+            facts=facts(),
+            summary=summary(),
+        )
+
+
 def test_new_library_is_wal_tagged_and_at_the_current_version(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "library.sqlite3"
     with Library.open(path) as library:
@@ -281,16 +295,7 @@ def test_sweep_removes_unreferenced_library_files_only(tmp_path: Path) -> None:
         folder.mkdir()
         kept = folder / "20250301T090000Z-squat-0123abcd.csv"
         kept.write_text("x")
-        with library.transaction():
-            library.insert_session(
-                file_path=kept,
-                owned=True,
-                origin="import",
-                original_path="x",
-                content_sha256="k",
-                facts=facts(),
-                summary=summary(),
-            )
+        add_owned(library, kept)
     orphan = folder / "20250301T090000Z-squat-89abcdef.csv"  # a crash between rename and commit
     temp = folder / f".import-{'0' * 32}.part"  # a crash while copying
     foreign = folder / "my-notes.csv"  # not ours: never touched
@@ -308,16 +313,7 @@ def test_delete_removes_rows_then_the_owned_file(tmp_path: Path) -> None:
         library.sessions_dir.mkdir()
         owned = library.sessions_dir / "20250301T090000Z-squat-0123abcd.csv"
         owned.write_text("x")
-        with library.transaction():
-            sid = library.insert_session(
-                file_path=owned,
-                owned=True,
-                origin="import",
-                original_path="x",
-                content_sha256="k",
-                facts=facts(),
-                summary=summary(),
-            )
+        sid = add_owned(library, owned)
         recorded = tmp_path / "recording.csv"
         recorded.write_text("x")
         rid = add(library, "recording.csv")

@@ -56,6 +56,11 @@ def _ylabel(ax: Axes, text: str) -> None:
     ax.set_ylabel(text, fontsize=BASE_FONT_PT)
 
 
+def _empty_note(ax: Axes, text: str) -> None:
+    """Say in the middle of an empty panel why it is empty."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=BASE_FONT_PT, color=GREY)
+
+
 def figure_png_base64(fig: Figure) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
@@ -111,16 +116,7 @@ def segment_angle_figure(
     top = max(float(finite_angle.max(initial=0.0)), 1.0)
     ax.set_ylim(min(float(finite_angle.min(initial=0.0)), 0.0) - 3, top * 1.22)
     if finite_angle.size == 0:
-        ax.text(
-            0.5,
-            0.5,
-            "no segment angle: the analysis found no movement to calibrate on",
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            fontsize=BASE_FONT_PT,
-            color=GREY,
-        )
+        _empty_note(ax, "no segment angle: the analysis found no movement to calibrate on")
     for s in sets:
         ax.axvline(s.start_s, color=GREY, linewidth=0.8, linestyle=":")
         ax.text(s.start_s, top * 1.17, f" Set {s.set_index}", fontsize=BASE_FONT_PT, va="top", ha="left", color="black")
@@ -157,16 +153,7 @@ def segment_angle_figure(
             dx.axvspan(rep.start_s, rep.end_s, facecolor=VERMILLION, alpha=0.12, linewidth=0)
         finite = drift_deg[np.isfinite(drift_deg)]
         if finite.size == 0:
-            dx.text(
-                0.5,
-                0.5,
-                "no knee-drift trace for this recording",
-                transform=dx.transAxes,
-                ha="center",
-                va="center",
-                fontsize=BASE_FONT_PT,
-                color=GREY,
-            )
+            _empty_note(dx, "no knee-drift trace for this recording")
         high = max(float(finite.max(initial=0.0)), threshold_deg) * 1.2
         low = min(float(finite.min(initial=0.0)), 0.0)
         dx.set_ylim(low - 0.5, high)
