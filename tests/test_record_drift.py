@@ -30,19 +30,19 @@ from sensortrack.sessionfile import SessionWriter, read_session
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "simulated" / "squat_thigh_right.csv"
 RATE_HZ = 52.0
 DRIFT_PPM = 400.0  # well inside the ±500 ppm the mapper accepts; real crystals are ±20–50 ppm
-STREAM_S = 240.0  # 4 minutes of stream: an uncorrected 400 ppm clock ends 96 ms off ...
-SPEED = 15.0  # ... played in 16 s of wall time (at 30× a loaded 2-core machine's scheduling
-# jitter, a real millisecond being 30 ms of clock, made the drift estimate miss its bound)
+STREAM_S = 300.0  # 5 minutes of stream: an uncorrected 400 ppm clock ends 120 ms off ...
+SPEED = 10.0  # ... played in 30 s of wall time (at 15–30× a loaded 2-core machine's scheduling
+# jitter, a real millisecond being that many ms of clock, made the drift estimate miss its bound)
 # The timeline sizes its envelope buckets (2 s) and the stream the drift fit needs before it is
 # trusted (30 s) by this many clock seconds per second. By default that is the clock's speed, which
 # would put the first estimate 30 real seconds away. The in-process link's own jitter is set by the
-# virtual sensor's 5 ms (real) send ticks, i.e. 75 ms of clock at 15×: 2 keeps ~25 notifications
+# virtual sensor's 5 ms (real) send ticks, i.e. 50 ms of clock at 10×: 2 keeps ~25 notifications
 # per bucket, enough for the least-delayed one to be close to the truth.
 JITTER_SCALE = 2.0
 # Stated bound: after the first SETTLE_S (the fit starts after 60 s of stream here), every recorded
 # time is within 30 ms of the true sampling time plus the constant transport delay (the median
-# offset). That is the sped-up link's jitter (a real millisecond is 15 ms of clock); uncorrected,
-# the error would run away by 400 ppm × 180 s = 72 ms, ±36 ms around its median.
+# offset). That is the sped-up link's jitter (a real millisecond is 10 ms of clock); uncorrected,
+# the error would run away by 400 ppm × 240 s = 96 ms, ±48 ms around its median.
 SETTLE_S = 60.0
 BOUND_AFTER_SETTLE_S = 0.030
 # Residual rate error of the recorded time line (uncorrected: the whole drift, 400 ppm). The line
@@ -115,7 +115,7 @@ async def test_a_drifting_sensor_clock_is_mapped_to_host_time(tmp_path: Path, dr
     error_s = recorded_s - true_s
     settled = true_s - true_s[0] > SETTLE_S
     delay_s = float(np.median(error_s[settled]))  # transport: the line follows the least-delayed arrivals
-    # Sped up 15×, a real millisecond of delivery delay is 15 ms of clock. The line follows the
+    # Sped up 10×, a real millisecond of delivery delay is 10 ms of clock. The line follows the
     # least-delayed arrivals, and with a slow clock its fit can sit a few ms (of clock) early.
     assert -0.03 < delay_s < 0.1
     assert np.abs(error_s[settled] - delay_s).max() < BOUND_AFTER_SETTLE_S
