@@ -69,8 +69,8 @@ def flexion_axis(u: FloatArray, turn_dps: FloatArray) -> FloatArray | None:
 
 def angle_basis(axis: FloatArray, ref: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Two unit vectors spanning the plane normal to `axis`, the first along `ref`'s projection."""
-    ref_perp = ref - np.dot(ref, axis) * axis
-    ref_perp = ref_perp / max(float(np.linalg.norm(ref_perp)), 1e-12)
+    ref_perp = ref - float(ref @ axis) * axis
+    ref_perp = ref_perp / max(float(ref_perp @ ref_perp) ** 0.5, 1e-12)
     return ref_perp, cross_rows(axis, ref_perp)
 
 

@@ -78,7 +78,7 @@ def knee_medial_form(knee_s: FloatArray, medial_e: FloatArray) -> FloatArray:
 
 def medial_angle_gyro(quat_wxyz: FloatArray, form: FloatArray) -> FloatArray:
     """asin(k·m) per sample with k carried into the earth frame by the orientation."""
-    return _asin_deg(np.einsum("ni,ij,nj->n", quat_wxyz, form, quat_wxyz, optimize=False))
+    return _asin_deg(np.einsum("ni,ni->n", quat_wxyz @ form, quat_wxyz))
 
 
 def medial_angle_tilt(
@@ -104,5 +104,18 @@ def medial_axis_earth(geometry: ExerciseGeometry, side: str, flexion_axis_e: Flo
 
 
 def rotate_one(quat_wxyz: FloatArray, v: FloatArray) -> FloatArray:
-    """One vector into the earth frame by one quaternion (the per-rep case of rotate_to_earth)."""
-    return _rotation_entries(quat_wxyz) @ v
+    """One vector into the earth frame by one unit quaternion (the per-rep case of rotate_to_earth).
+
+    v + 2w(r × v) + 2r × (r × v) in plain floats: once per rep, where numpy's per-call overhead
+    would cost more than the arithmetic.
+    """
+    w, x, y, z = (float(c) for c in quat_wxyz)
+    vx, vy, vz = (float(c) for c in v)
+    cx, cy, cz = y * vz - z * vy, z * vx - x * vz, x * vy - y * vx  # r × v
+    return np.array(
+        [
+            vx + 2.0 * (w * cx + y * cz - z * cy),
+            vy + 2.0 * (w * cy + z * cx - x * cz),
+            vz + 2.0 * (w * cz + x * cy - y * cx),
+        ]
+    )

@@ -27,8 +27,13 @@ def cross_rows(a: FloatArray, b: FloatArray) -> FloatArray:
     """Row-wise cross product of (n, 3) arrays (or one (3,) vector broadcast).
 
     Written out because np.cross costs ~30 µs of axis bookkeeping per call, which dominated the
-    pipeline's profile at one call per numpy window.
+    pipeline's profile at one call per numpy window. Two single vectors (once per rep or settle)
+    take plain float arithmetic, a tenth of the cost of the array form.
     """
+    if a.ndim == 1 and b.ndim == 1:
+        x0, x1, x2 = a.tolist()
+        y0, y1, y2 = b.tolist()
+        return np.array([x1 * y2 - x2 * y1, x2 * y0 - x0 * y2, x0 * y1 - x1 * y0])
     a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
     b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
     out = np.empty(np.broadcast_shapes(a.shape, b.shape))

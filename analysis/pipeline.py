@@ -7,7 +7,7 @@ Data flow per fed block (all causal, all state carried between calls):
 Every decision depends only on samples up to the one being judged and is taken at a definite
 sample index, so any chunking of the stream gives the same reps, sets and warnings as one batch.
 Reps are searched with a few numpy passes per rep and no per-sample Python loop; the throughput is
-printed by benchmarks/bench_pipeline.py (about 1.6–1.8 M input samples/s here, goal 2 M).
+printed by benchmarks/bench_pipeline.py (about 2.2–2.4 M input samples/s here, goal 2 M).
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ _MIN_START_DEG = 1.0  # never start a rep on less than this: the angle's own noi
 _DIFF_S = 0.12  # without a gyro, the angular rate is the angle's change over this long
 _RETURN_SHARE = 0.5  # past half-way back, the rep ends where the movement stops
 _STOP_SHARE = 0.03  # "stops": slower than this share of the fastest return speed
+_REP_END_FIRST_LOOK = 128  # samples (5 s at 25 Hz) searched for a rep's end before the whole stretch
 _OUT_OF_PLANE_COS = 0.5  # gravity this close to the flexion axis: the posture has changed (>30°)
 _CAL_MAX_S = 30.0  # calibration stretch older than this restarts from its last half
 _TRY_EVERY = 25  # analysis samples between calibration attempts once enough has moved
@@ -168,9 +169,8 @@ class StreamingAnalyzer:
         self._stretch = int(1.5 * s.max_rep_duration_s * self.rate_hz) + 1
         self._trace_every = max(1, int(round(self.rate_hz / TRACE_RATE_HZ)))
         self._keep_trace = keep_trace
-        self._trace_t: list[float] = []
-        self._trace_theta: list[float] = []
-        self._trace_drift: list[float] = []
+        self._trace = np.full((3, 1024), np.nan)  # rows t, angle, drift; grown by doubling
+        self._trace_len = 0
         self._calibrations = 0
         self._events: list[Event] = []
         self.state = LiveState()
@@ -310,7 +310,7 @@ class StreamingAnalyzer:
 
     def _hist_index_at(self, t_s: float) -> int:
         t = self._hist.get("t", self._hist.base, self._hist.end)
-        return self._hist.base + int(np.searchsorted(t, t_s))
+        return self._hist.base + int(t.searchsorted(t_s))
 
     def _restart_calibration(self, index: int) -> None:
         self._mode = _UNCALIBRATED
@@ -324,8 +324,8 @@ class StreamingAnalyzer:
     def _step_calibrated(self, end: int) -> None:
         """Find and judge the reps in [cursor, end), a few numpy passes per rep.
 
-        The angle basis is fixed over the stretch; it only changes at a settled still period
-        (re-anchor) or a posture change (recalibration), where the stretch is cut. A rep starts
+        The angle basis only changes at a settled still period (re-anchor: the angles are measured
+        afresh from there on) or a posture change (recalibration, where the stretch is cut). A rep starts
         when the angle rises past the start threshold above where the last rep came back to
         (people do not always return all the way to rest between reps) and ends where, on its way
         back, the movement stops.
@@ -363,18 +363,32 @@ class StreamingAnalyzer:
         # Tilt: the lowest tilt since the last rep, settle or stance hold (carried between calls).
         floor_init = self._tilt_floor_deg if pos == off else np.inf
         stop_at = theta.size  # array index where this call's processing ends
+        quiet_from = prev_end  # settles at or before this array index are behind us
         while True:
             # Tilt (band walks) is measured from the stance, which the person only takes during a
             # set: a rise is then measured from the lowest tilt since the last rep or settle.
             floor = np.minimum(floor_init, np.minimum.accumulate(theta[pos:])) if self._tilt else self._floor_deg
-            rises = np.flatnonzero(theta[pos:] - floor > thr)
-            up = pos + int(rises[0]) if rises.size else theta.size
-            quiet = settled[(settled > prev_end) & (settled < up)]
-            if quiet.size:
-                self._put_trace(a, lead + int(quiet[0]), theta[off : int(quiet[0])], None)
-                self._settle(lead + int(quiet[0]), float(theta[quiet[0]]))
-                return
-            if not rises.size:
+            above = theta[pos:] - floor > thr
+            first_above = int(above.argmax()) if above.size else 0  # argmax stops at the first True; methods skip np.* wrappers
+            risen = above.size > 0 and bool(above[first_above])
+            up = pos + first_above if risen else theta.size
+            q = int(settled.searchsorted(max(prev_end, quiet_from), side="right"))
+            if q < settled.size and settled[q] < up:
+                quiet_at = int(settled[q])
+                self._put_trace(lead + off, lead + quiet_at, theta[off:quiet_at], None)
+                if not self._settle(lead + quiet_at, float(theta[quiet_at])):
+                    return
+                # Re-anchored: carry on in this call with every angle measured in the new basis,
+                # exactly as a call starting after the settle would (it saves that call's set-up).
+                theta = self._theta(lead, end)
+                if self._rate_from_angle:
+                    rate = self._theta_rate(lead, end, theta)
+                    onsets = np.flatnonzero(rate <= _ONSET_DPS)
+                off = pos = quiet_at + 1
+                quiet_from = quiet_at
+                floor_init = np.inf
+                continue
+            if not risen:
                 self._close_set_if_due(t, theta.size, lead)
                 break
             # Look back at most 3 s and never into the previous rep: both independent of chunking.
@@ -382,14 +396,14 @@ class StreamingAnalyzer:
             start = self._rep_start(onsets, up, lower, theta)
             self._close_set_if_due(t, start, lead)
             # Tilt: the rise was measured from the lowest point before it, so is the way back.
-            ref = min(float(theta[start]), float(np.min(theta[lower : up + 1]))) if self._tilt else float(theta[start])
+            ref = min(float(theta[start]), float(theta[lower : up + 1].min())) if self._tilt else float(theta[start])
             rest_floor = -np.inf if self._tilt else self._floor_deg
             stop = self._rep_end(theta[up:], rate[up:], ref, thr, self._return_share, rest_floor)
             stop = up + stop if stop >= 0 else -1
             moved_start, rose_at = False, start
             peak = -1  # array index of the rep's highest angle, once known for [start, stop]
             if stop >= 0:
-                peak = start + int(np.argmax(theta[start : stop + 1]))
+                peak = start + int(theta[start : stop + 1].argmax())
                 held = self._held_start(start, up, peak, theta, rate, onsets)
                 if held != start:  # the rep left a posture held on the way (a lunge's split stance)
                     start, moved_start, peak = held, True, -1
@@ -402,34 +416,32 @@ class StreamingAnalyzer:
             # walking strides (too short) are not stitched into "reps" by the next stride.
             if stop >= 0 and self.ctx.exercise == "step_up" and t[stop] - t[start] >= self.settings.min_rep_duration_s:
                 peak = -1
-                stop = self._step_down_end(stop, theta, rate, float(np.max(theta[start : stop + 1]) - theta[start]))
+                stop = self._step_down_end(stop, theta, rate, float(theta[start : stop + 1].max() - theta[start]))
             last = stop if stop >= 0 else theta.size - 1
             moved_off = self._still_off_plane(settled, up, last, lead) if settled.size and settled[-1] >= up else -1
             if moved_off >= 0:
                 # Held still with gravity far out of the movement plane (or, in a band walk, away
                 # from the stance): no rep does that; the strap moved, the person lay down or stood
                 # up. Drop the "rep" and settle there (recalibrating unless it is a band walk).
-                self._put_trace(a, lead + moved_off, theta[off:moved_off], None)
+                self._put_trace(lead + off, lead + moved_off, theta[off:moved_off], None)
                 self._settle(lead + moved_off, float(theta[moved_off]))
                 return
             if t[last] - t[rose_at] > self.settings.max_rep_duration_s:
                 # Longer than any real rep: the person sat down, knelt or lay down.
                 limit_s = t[rose_at] + self.settings.max_rep_duration_s
-                cut = rose_at + int(np.searchsorted(t[rose_at:], limit_s))
-                self._put_trace(a, lead + cut, theta[off:cut], None)
+                cut = rose_at + int(t[rose_at:].searchsorted(limit_s))
+                self._put_trace(lead + off, lead + cut, theta[off:cut], None)
                 self._last_end_idx = lead + cut
                 self._restart_calibration(lead + cut)
                 return
-            drift = self._rep_drift(lead + start, lead + last + 1)
-            warning = self._maybe_warn(drift, lead + start, t[start : last + 1], theta[start : last + 1])
-            if stop < 0:  # still going: look again from here when more samples arrive
+            if stop < 0:  # still going: warn if due, look again from here when more samples arrive
+                drift = self._rep_drift(lead + start, lead + theta.size)
+                self._maybe_warn(drift, lead + start, t[start:], theta[start:])
                 self._open = (lead + start, drift)
                 stop_at = up
                 break
-            low = float(theta[start]) if moved_start else float(np.min(theta[lower : start + 1]))
-            self._judge_rep(
-                lead + start, theta[start : stop + 1], t[start : stop + 1], drift, warning, low, peak - start
-            )
+            low = float(theta[start]) if moved_start else float(theta[lower : start + 1].min())
+            self._judge_rep(lead + start, theta[start : stop + 1], t[start : stop + 1], low, peak - start)
             prev_end = stop
             pos = stop + 1
             floor_init = np.inf
@@ -439,9 +451,9 @@ class StreamingAnalyzer:
             self._floor_deg = ended_at if ended_at > thr else 0.0
         new_cursor = lead + max(stop_at, off)
         if self._tilt and new_cursor - lead > pos:  # the lowest tilt so far carries into the next call
-            floor_init = min(floor_init, float(np.min(theta[pos : new_cursor - lead])))
+            floor_init = min(floor_init, float(theta[pos : new_cursor - lead].min()))
         self._tilt_floor_deg = floor_init
-        self._put_trace(a, new_cursor, theta[off : new_cursor - lead], None)
+        self._put_trace(lead + off, new_cursor, theta[off : new_cursor - lead], None)
         if new_cursor > a:
             self._still_run = int(run[new_cursor - a - 1])
         self._cursor = new_cursor
@@ -461,14 +473,25 @@ class StreamingAnalyzer:
         back at `floor_deg`. "Stops": slower than _STOP_SHARE of the fastest return speed (or
         turning back up).
         """
-        peak = np.maximum.accumulate(theta) - theta_start
-        # Back at rest (or where the last rep came back to) counts as returned even when the rep
-        # seemed to start lower (the tail of a stride or a fidget below rest).
-        returning = (peak > thr) & ((theta - theta_start < return_share * peak) | (theta < floor_deg + thr))
-        fastest_back = np.minimum.accumulate(np.where(returning, rate, 0.0))
-        stopped = returning & (rate >= -np.maximum(_ONSET_DPS, _STOP_SHARE * np.abs(fastest_back)))
-        hits = np.flatnonzero(stopped)
-        return int(hits[0]) if hits.size else -1
+        # Most reps end within a few seconds of rising: search that first (the answer is the same,
+        # every test below runs forward from the rise), then the rest of the stretch.
+        for n in (_REP_END_FIRST_LOOK, theta.size):
+            peak = np.maximum.accumulate(theta[:n]) - theta_start
+            back = theta[:n] - theta_start < return_share * peak
+            if floor_deg > -np.inf:
+                # Back at rest (or where the last rep came back to) counts as returned even when
+                # the rep seemed to start lower (the tail of a stride or a fidget below rest).
+                back |= theta[:n] < floor_deg + thr
+            returning = (peak > thr) & back
+            fastest_back = np.minimum.accumulate(np.where(returning, rate[:n], 0.0))
+            # rate >= -max(_ONSET_DPS, _STOP_SHARE·|fastest_back|), one array operation fewer
+            stopped = returning & (rate[:n] >= np.minimum(-_STOP_SHARE * np.abs(fastest_back), -_ONSET_DPS))
+            hit = int(stopped.argmax()) if stopped.size else 0
+            if stopped.size and stopped[hit]:
+                return hit
+            if n >= theta.size:
+                return -1
+        return -1
 
     def _stance_taken(self, a: int, end: int, theta: FloatArray) -> tuple[int, int]:
         """Band walks: (offset from `a` where the segment has held still at the stance for
@@ -489,7 +512,7 @@ class StreamingAnalyzer:
     def _still_off_plane(self, settled: np.ndarray, first: int, last: int, lead: int) -> int:
         """The first settled (array) index in [first, last] where the posture left the movement plane
         (band walks: left the stance), or -1."""
-        lo, hi = np.searchsorted(settled, (first, last + 1))
+        lo, hi = settled.searchsorted((first, last + 1))
         if lo == hi:
             return -1
         still = settled[lo:hi]
@@ -511,7 +534,7 @@ class StreamingAnalyzer:
         last held still for _HELD_S, provided the minimum range was swept from there to the peak.
         Runs are counted from the rep's start, so the answer does not depend on the stretch.
         """
-        slow_from, slow_to = np.searchsorted(onsets, (up, peak))
+        slow_from, slow_to = onsets.searchsorted((up, peak))
         if slow_to - slow_from < self._held_n:  # the usual rep: never slow for long on the way up
             return start
         rise = theta[start + 1 : peak]
@@ -534,19 +557,20 @@ class StreamingAnalyzer:
         after = np.abs(rate[stop + 1 : stop + 1 + wait_n]) > _STEP_MOVING_DPS
         if not after.any():
             return stop if after.size >= wait_n else -1
-        go = stop + 1 + int(np.argmax(after))
+        go = stop + 1 + int(after.argmax())
         excursion = theta[go:] - theta[stop]
         sign = 1.0 if float(rate[go]) > 0 else -1.0  # which way the step down turns the segment
         back = self._rep_end(sign * excursion, sign * rate[go:], 0.0, _MIN_START_DEG)
         if back < 0:
             return -1
-        if float(np.max(np.abs(excursion[: back + 1]))) >= range_deg:
+        if float(np.abs(excursion[: back + 1]).max()) >= range_deg:
             return stop
         return go + back
 
-    def _settle(self, index: int, theta_deg: float) -> None:
+    def _settle(self, index: int, theta_deg: float) -> bool:
         """Held still for a second at `index`: near rest re-anchors the rest posture; far from it, or
-        out of the movement plane, means the strap moved or the person changed position."""
+        out of the movement plane, means the strap moved or the person changed position.
+        True when it re-anchored (the search for reps may go on right after `index`)."""
         assert self._cal is not None
         self._tilt_floor_deg = np.inf  # whatever follows is measured afresh from here
         u = self._hist.get("u", index - self._still_n + 1, index + 1)
@@ -557,29 +581,30 @@ class StreamingAnalyzer:
             self._cursor = index + 1
             self._still_run = self._still_n
             self._in_stance = False
-            return
+            return False
         # Resting a few degrees off the rest posture, in the plane (a lying adjustment): rest has
         # shifted, the axis has not. Refitting the axis on the next reps could take in knee drift,
         # which in small movements (a 5–10° shank bridge) turns the segment as much as the rep.
         if abs(theta_deg) > max(self._min_range_deg, _REST_SHIFT_DEG) or off_plane:
             self._restart_calibration(index)
-            return
-        self._reanchor(u.mean(axis=0))
+            return False
+        self._reanchor(u.sum(axis=0))  # _reanchor normalises: the sum points like the mean
         self._cursor = index + 1
         self._still_run = self._still_n
+        return True
 
     def _rep_start(self, onsets: np.ndarray, up: int, lower: int, theta: FloatArray) -> int:
         """The last moment before the up-crossing the segment moved slower than _ONSET_DPS."""
-        i = int(np.searchsorted(onsets, up)) - 1
+        i = int(onsets.searchsorted(up)) - 1
         if i >= 0 and onsets[i] >= lower:
             return int(onsets[i])
         return lower + int(np.argmin(theta[lower : up + 1]))
 
     def _close_set_if_due(self, t: FloatArray, limit: int, lead: int) -> None:
         due = self._tracker.break_due_s()
-        if due is None:
-            return
-        i = int(np.searchsorted(t, due + self._boundary_delay_s))
+        if due is None or limit <= 0 or due + self._boundary_delay_s > t[limit - 1]:
+            return  # not due before `limit` (a plain comparison: called once per rep)
+        i = int(t.searchsorted(due + self._boundary_delay_s))
         if i < limit:
             self._events += self._tracker.close(float(t[i]) - self._boundary_delay_s)
 
@@ -611,8 +636,11 @@ class StreamingAnalyzer:
         if drift is None:
             return None
         threshold = self._tracker.drift_threshold_deg()
+        over = drift.drift_deg > threshold
+        if not over.any():  # most reps: no need to look further
+            return None
         big_enough = np.maximum.accumulate(theta) - theta[0] >= self._min_range_deg
-        crossing = np.flatnonzero((drift.drift_deg > threshold) & big_enough)
+        crossing = np.flatnonzero(over & big_enough)
         if not crossing.size:
             return None
         i = int(crossing[0])
@@ -631,20 +659,17 @@ class StreamingAnalyzer:
         return warning
 
     def _judge_rep(
-        self,
-        start: int,
-        theta: FloatArray,
-        t: FloatArray,
-        drift: _RepDrift | None,
-        warning: RepWarning | None,
-        low_before: float = np.inf,
-        peak: int = -1,
+        self, start: int, theta: FloatArray, t: FloatArray, low_before: float = np.inf, peak: int = -1
     ) -> None:
-        """`low_before`: the lowest angle between the previous rep and this one's start; the range
+        """Count the movement over samples [start, start + theta.size) as a rep unless it is not one.
+
+        `low_before`: the lowest angle between the previous rep and this one's start; the range
         is measured from it when the start was detected a little late (noisy, slow onsets).
-        `peak`: index of the highest angle in `theta` when the caller already knows it."""
+        `peak`: index of the highest angle in `theta` when the caller already knows it.
+        Drift is measured only for movements that pass as reps: a finished movement that does not
+        count (a stride, a fidget) raises no warning."""
         if peak < 0:
-            peak = int(np.argmax(theta))
+            peak = int(theta.argmax())
         shift = self._boundary_delay_s
         self._last_end_idx = start + theta.size - 1
         range_deg = float(theta[peak] - min(float(theta[0]), low_before))
@@ -655,12 +680,17 @@ class StreamingAnalyzer:
             peak_s=float(t[peak]) - self._delay_s,
             end_s=float(t[-1]) - shift,
             range_deg=range_deg,
-            knee_drift_deg=None if drift is None else float(np.max(drift.drift_deg)),
-            warnings=(warning,) if warning is not None else (),
-            step=self._band_walk_step(start, peak, drift) if self.ctx.exercise == "band_walk" else None,
+            knee_drift_deg=None,
         )
         if self._tracker.rejects(candidate):
             return
+        drift = self._rep_drift(start, start + theta.size)
+        warning = self._maybe_warn(drift, start, t, theta)
+        if drift is not None:
+            candidate.knee_drift_deg = float(drift.drift_deg.max())
+        candidate.warnings = (warning,) if warning is not None else ()
+        if self.ctx.exercise == "band_walk":
+            candidate.step = self._band_walk_step(start, peak, drift)
         if drift is not None:  # the drift trace shows counted reps only
             self._put_trace(start, start + theta.size, theta, drift.drift_deg)
         self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
@@ -694,20 +724,23 @@ class StreamingAnalyzer:
         """Record every _trace_every-th sample of [a, b); drift=None leaves recorded drift alone."""
         if not self._keep_trace:
             return
-        first = a + (-a) % self._trace_every
+        every = self._trace_every
+        first = a + (-a) % every
         if first >= b:
             return
-        idx = np.arange(first, b, self._trace_every)
-        slot0 = first // self._trace_every
-        missing = slot0 + idx.size - len(self._trace_t)
-        if missing > 0:
-            for column in (self._trace_t, self._trace_theta, self._trace_drift):
-                column.extend([np.nan] * missing)
-        stop = slot0 + idx.size
-        self._trace_t[slot0:stop] = (self._hist.get("t", a, b)[idx - a] - self._delay_s).tolist()
-        self._trace_theta[slot0:stop] = theta[idx - a].tolist()
+        slot0 = first // every
+        picked = slice(first - a, b - a, every)
+        times = self._hist.get("t", a, b)[picked]
+        stop = slot0 + times.size
+        if stop > self._trace.shape[1]:
+            grown = np.full((3, max(stop, 2 * self._trace.shape[1])), np.nan)
+            grown[:, : self._trace_len] = self._trace[:, : self._trace_len]
+            self._trace = grown
+        self._trace_len = max(self._trace_len, stop)
+        self._trace[0, slot0:stop] = times - self._delay_s
+        self._trace[1, slot0:stop] = theta[picked]
         if drift is not None:
-            self._trace_drift[slot0:stop] = drift[idx - a].tolist()
+            self._trace[2, slot0:stop] = drift[picked]
 
     def _refresh_state(self) -> None:
         end = self._hist.end
@@ -723,7 +756,7 @@ class StreamingAnalyzer:
         if self._open is not None and st.calibrated:
             start, drift = self._open
             theta = self._theta(start, end)
-            st.phase = "down" if int(np.argmax(theta)) >= theta.size - 2 else "up"
+            st.phase = "down" if int(theta.argmax()) >= theta.size - 2 else "up"
             if drift is not None:
                 st.drift_deg = float(drift.drift_deg[-1])
         st.set_index = self._tracker.open_set_index
@@ -752,13 +785,11 @@ class StreamingAnalyzer:
         self._run()
         if self._open is not None and self._mode == _CALIBRATED:
             # The recording stopped on the way back up: still a rep if it was past half-way home.
-            start, drift = self._open
+            start = self._open[0]
             end = self._hist.end
             theta = self._theta(start, end)
-            if theta[-1] < _RETURN_SHARE * float(np.max(theta)):
-                t = self._hist.get("t", start, end)
-                warning = self._maybe_warn(drift, start, t, theta)
-                self._judge_rep(start, theta, t, drift, warning)
+            if theta[-1] < _RETURN_SHARE * float(theta.max()):
+                self._judge_rep(start, theta, self._hist.get("t", start, end))
         self._open = None
         self._events += self.end_set()  # the stream's end ends the last set, like the key does
         self._refresh_state()
@@ -774,9 +805,9 @@ class StreamingAnalyzer:
             calibration["flexion_axis_sensor"] = [round(float(x), 4) for x in self._cal.flexion_axis_s]
             calibration["rest_up_sensor"] = [round(float(x), 4) for x in self._cal.rest_up_s]
         trace = Trace(
-            t_s=np.asarray(self._trace_t),
-            angle_deg=np.asarray(self._trace_theta),
-            drift_deg=np.asarray(self._trace_drift),
+            t_s=self._trace[0, : self._trace_len].copy(),
+            angle_deg=self._trace[1, : self._trace_len].copy(),
+            drift_deg=self._trace[2, : self._trace_len].copy(),
         )
         return AnalysisResult(context=self.ctx, sets=self._tracker.sets, calibration=calibration, trace=trace)
 
