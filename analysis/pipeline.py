@@ -369,7 +369,8 @@ class StreamingAnalyzer:
             # set: a rise is then measured from the lowest tilt since the last rep or settle.
             floor = np.minimum(floor_init, np.minimum.accumulate(theta[pos:])) if self._tilt else self._floor_deg
             above = theta[pos:] - floor > thr
-            first_above = int(above.argmax()) if above.size else 0  # argmax stops at the first True; methods skip np.* wrappers
+            # argmax stops at the first True; array methods skip the np.* wrappers' overhead
+            first_above = int(above.argmax()) if above.size else 0
             risen = above.size > 0 and bool(above[first_above])
             up = pos + first_above if risen else theta.size
             q = int(settled.searchsorted(max(prev_end, quiet_from), side="right"))
