@@ -104,7 +104,10 @@ async def find_sensor(
 
     try:
         async with BleakScanner(on_advertisement, backend=backend.scanner):
-            found = await asyncio.wait_for(hit, timeout_s)
+            # Not wait_for: on Python 3.11 it loses a cancellation that arrives as `hit` is set
+            # (CPython gh-86296), and the caller would carry on as if never cancelled.
+            async with asyncio.timeout(timeout_s):
+                found = await hit
     except TimeoutError:
         raise SensorNotFoundError(
             f"no sensor called '{wanted}' answered within {timeout_s:g} s: check it is switched on, "

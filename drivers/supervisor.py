@@ -54,6 +54,13 @@ def shared_connect_lock() -> asyncio.Lock:
 
 MIN_TIMEOUT_REAL_S = 1.0
 
+# Real seconds to wait for the platform to confirm a disconnection before the link is abandoned.
+# disconnect() returns once the stack reports the link closed: bleak's BlueZ backend waits up to
+# 10 s for that, the virtual link forever (bumble's controller answers a Disconnect for a handle
+# it no longer knows with "pending" and nothing more; a wedged adapter is as silent). The
+# recording is safe by then, so waiting longer only keeps the user, or CI, waiting.
+DISCONNECT_TIMEOUT_S = 3.0
+
 
 @dataclass(frozen=True, slots=True)
 class SupervisorSettings:
@@ -134,9 +141,17 @@ class SensorSupervisor:
     def reconnects(self) -> int:
         return max(0, self.connections - 1)
 
+    @property
+    def max_stop_s(self) -> float:
+        """Real seconds `run()` takes at most to return after `stop()` while streaming: the stop
+        commands, then the disconnection (not counting a connection or rescan still under way)."""
+        return self._real_s(self.settings.stop_timeout_s) + DISCONNECT_TIMEOUT_S
+
     # ---- callbacks: hand off only ----
 
     def _on_notify(self, _sender: object, data: bytearray) -> None:
+        if self.state == "stopped":
+            return  # a link abandoned unconfirmed may still deliver; the timeline has been flushed
         arrival_s = self._clock.now()
         decoded = self._decoder.feed(bytes(data))  # never raises or warns: garbage is counted and skipped
         if self._decoder.refusal is not None:
@@ -211,8 +226,11 @@ class SensorSupervisor:
     async def _wait_stop(self, seconds: float) -> None:
         if seconds <= 0:
             return
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a cancellation that arrives
+        # as the awaited thing completes (CPython gh-86296).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), seconds / self._clock.speed)
+            async with asyncio.timeout(seconds / self._clock.speed):
+                await self._stop.wait()
 
     async def _rescan(self) -> None:
         """Refresh the BLEDevice after the OS forgot it (BlueZ drops devices not seen for a while)."""
@@ -264,8 +282,7 @@ class SensorSupervisor:
                 self.queue.put_nowait(Disconnected("the sensor or the radio link closed the connection"))
             return True
         finally:
-            with contextlib.suppress(Exception):
-                await client.disconnect()
+            await self._disconnect(client)
 
     async def _unless_stopped(self, operation: Awaitable[None]) -> bool:
         """Run `operation` unless/until stop() is called first; True if it completed."""
@@ -314,6 +331,20 @@ class SensorSupervisor:
                     await client.stop_notify(uuid)
         except Exception as exc:
             _LOG.info("%s: could not stop streaming cleanly: %s", self.target, exc)
+
+    async def _disconnect(self, client: BleakClient) -> None:
+        """Close the link, waiting at most DISCONNECT_TIMEOUT_S for the platform to confirm it."""
+        try:
+            async with asyncio.timeout(DISCONNECT_TIMEOUT_S):
+                await client.disconnect()
+        except TimeoutError:
+            _LOG.warning(
+                "%s: the disconnection was not confirmed within %g s; the link is left to the system to close",
+                self.target,
+                DISCONNECT_TIMEOUT_S,
+            )
+        except Exception as exc:  # already gone, or the stack failed: nothing left to do about it
+            _LOG.info("%s: disconnect failed: %s", self.target, exc)
 
     # ---- status ----
 

@@ -5,19 +5,21 @@ Used by `sensortrack record` and by the TUI's live mode. Guarantees:
   at least every `flush_interval_s` (0.5 s) even while no data arrives, so a crash or power loss
   costs at most that much;
 - however the loop ends (duration, stop(), source finished, a fatal Bluetooth error, Ctrl-C,
-  cancellation), the supervisor is stopped, what is still queued is written, and the file gets
-  its `# end` line;
+  cancellation, even a second cancellation while stopping), the supervisor is stopped, what is
+  still queued is written, and the file gets its `# end` line, within seconds: a sensor or
+  adapter that never confirms the stop or the disconnection is abandoned, not waited for;
 - a recording that never received a sample leaves no file behind (nothing was recorded).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sensortrack.drivers.ble_errors import SensorNotFoundError
 from sensortrack.drivers.clock import HostClock
@@ -29,13 +31,19 @@ from sensortrack.drivers.status import (
     Stalled,
     StreamStats,
 )
-from sensortrack.drivers.supervisor import SensorSupervisor
+from sensortrack.drivers.supervisor import DISCONNECT_TIMEOUT_S, SensorSupervisor
 from sensortrack.model import Gap, SampleBlock
 from sensortrack.sessionfile import SessionWriter
 
 
+_LOG = logging.getLogger(__name__)
+
 # After a virtual source has played to its end: stop once no sample arrived for this long (real s).
 SOURCE_DRAIN_IDLE_S = 0.3
+# Real seconds stopping may take beyond the supervisor's own bounds (`max_stop_s`) before it is
+# cancelled: a busy machine's slack. What outlasts it is a stop() that came mid-connection, e.g.
+# during a configuration request only the platform's GATT timeout would end (30 s in bumble).
+STOP_GRACE_S = 2.0
 
 
 @dataclass(slots=True)
@@ -106,6 +114,7 @@ async def record_session(
     last_status_real = last_flush_real = last_item_real = time.monotonic()
     source_done_real: float | None = None
     ended_by = "stop"
+    flushing: asyncio.Future[None] | None = None  # the latest flush; its thread may outlive a cancellation
     task = asyncio.create_task(supervisor.run())
 
     def consume(item: DriverItem) -> None:
@@ -134,23 +143,32 @@ async def record_session(
         if on_item is not None:
             on_item(item)  # after the write: the file never depends on the consumer
 
+    async def finish() -> None:
+        try:
+            await _stop_supervisor(supervisor, task)
+        finally:
+            if flushing is not None:
+                await asyncio.wait({flushing})  # before anything else touches the writer
+            while not queue.empty():
+                consume(queue.get_nowait())
+            await asyncio.to_thread(writer.close)
+            if writer.samples_written == 0:
+                writer.path.unlink(missing_ok=True)
+
     try:
         while True:
-            try:
-                items = [await asyncio.wait_for(queue.get(), timeout=min(0.1, flush_interval_s))]
-                while not queue.empty():  # keep up with bursts without a wait per item
-                    items.append(queue.get_nowait())
-                for item in items:
-                    consume(item)
-                if any(isinstance(item, SampleBlock | Gap) for item in items):
-                    last_item_real = time.monotonic()
-            except TimeoutError:
-                pass
+            items = await _next_items(queue, timeout_s=min(0.1, flush_interval_s))
+            for item in items:
+                consume(item)
+            if any(isinstance(item, SampleBlock | Gap) for item in items):
+                last_item_real = time.monotonic()
             now_real = time.monotonic()
             if now_real - last_flush_real >= flush_interval_s:
                 # fsync can take tens of ms: off the event loop, or arrival times (and so the
-                # timestamps of sensors without a clock) would carry that delay.
-                await asyncio.to_thread(writer.flush)
+                # timestamps of sensors without a clock) would carry that delay. Shielded: a
+                # cancellation must not leave the thread writing while the cleanup closes the file.
+                flushing = asyncio.ensure_future(asyncio.to_thread(writer.flush))
+                await asyncio.shield(flushing)
                 last_flush_real = now_real
             if streaming_since_s is not None:
                 status.elapsed_s = clock.now() - streaming_since_s
@@ -183,17 +201,7 @@ async def record_session(
         raise
     finally:
         status.state = "stopping"
-        supervisor.stop()
-        with contextlib.suppress(BaseException):
-            # Bounded: stopping sends a stop command and disconnects (each with its own timeout).
-            await asyncio.wait_for(asyncio.shield(task), timeout=10.0)
-        if not task.done():
-            task.cancel()
-        while not queue.empty():
-            consume(queue.get_nowait())
-        await asyncio.to_thread(writer.close)
-        if writer.samples_written == 0:
-            writer.path.unlink(missing_ok=True)
+        await _uninterrupted(finish())
     return RecordingSummary(
         path=writer.path if writer.samples_written else None,
         samples=writer.samples_written,
@@ -205,3 +213,48 @@ async def record_session(
         skipped_bytes=supervisor.decode_stats().skipped_bytes,
         rejected_samples=supervisor.timeline.counts.rejected_samples,
     )
+
+
+async def _next_items(queue: asyncio.Queue[DriverItem], timeout_s: float) -> list[DriverItem]:
+    """Everything queued, after waiting up to `timeout_s` for the first item ([] if none came).
+
+    Not asyncio.wait_for: on Python 3.11 it returns the item instead of raising when this task is
+    cancelled in the loop iteration the item arrives (CPython gh-86296); the recording then never
+    ended and `record` or the test that cancelled it waited forever.
+    """
+    try:
+        async with asyncio.timeout(timeout_s):
+            items = [await queue.get()]
+    except TimeoutError:
+        return []
+    while not queue.empty():  # keep up with bursts without a wait per item
+        items.append(queue.get_nowait())
+    return items
+
+
+async def _stop_supervisor(supervisor: SensorSupervisor, task: asyncio.Task[None]) -> None:
+    """Stop the supervisor and wait for `run()` to return; cancel it if it outlasts its own bounds."""
+    supervisor.stop()
+    await asyncio.wait({task}, timeout=supervisor.max_stop_s + STOP_GRACE_S)
+    if not task.done():
+        _LOG.warning("%s did not stop in time; its connection is abandoned", supervisor.target)
+        task.cancel()
+        # Its cleanup still hands over the samples its timeline holds and tries to disconnect.
+        await asyncio.wait({task}, timeout=DISCONNECT_TIMEOUT_S + STOP_GRACE_S)
+    if task.done() and not task.cancelled() and (error := task.exception()) is not None:
+        _LOG.info("%s: %s", supervisor.target, error)  # raised from the loop already, or after the end
+
+
+async def _uninterrupted(cleanup: Coroutine[Any, Any, None]) -> None:
+    """Run `cleanup` to its end even if this task is cancelled meanwhile, then re-raise that
+    cancellation: the file must get its `# end` line (everything the cleanup awaits is bounded)."""
+    inner = asyncio.ensure_future(cleanup)
+    cancelled = False
+    while not inner.done():
+        try:
+            await asyncio.shield(inner)
+        except asyncio.CancelledError:
+            cancelled = True
+    inner.result()  # the cleanup's own failure, if any
+    if cancelled:
+        raise asyncio.CancelledError

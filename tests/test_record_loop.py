@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +32,14 @@ FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "simulated" / "s
 SENSORTRACK = Path(sys.executable).with_name("sensortrack")  # the installed console script
 
 
-async def recording_setup(tmp_path: Path, speed: float = 1.0) -> tuple[SensorSupervisor, SessionWriter, VirtualLink]:
+async def recording_setup(
+    tmp_path: Path, speed: float = 1.0, queue: asyncio.Queue[DriverItem] | None = None
+) -> tuple[SensorSupervisor, SessionWriter, VirtualLink]:
     link = VirtualLink(ScaledClock(speed))
     sensor = VirtualSensor(link, FAMILIES["movesense"], load_session(FIXTURE))
     await sensor.start()
     found = await find_sensor(sensor.name, 2.0, backend=link.backend)
-    queue: asyncio.Queue[DriverItem] = asyncio.Queue()
+    queue = asyncio.Queue() if queue is None else queue
     info = SensorInfo(placement="thigh", side="right", nominal_rate_hz=52.0)
     sup = SensorSupervisor(found, info, queue, backend=link.backend, clock=link.clock)
     writer = SessionWriter(tmp_path / "live.csv", SessionMeta(sup.info, exercise="squat"), flush_interval_s=float("inf"))
@@ -61,6 +65,76 @@ async def test_the_file_on_disk_is_never_more_than_half_a_second_behind(tmp_path
     session = read_session(writer.path)
     assert not session.interrupted and len(session.samples) == writer.samples_written  # closed properly
     assert sum(len(item) for item in seen if isinstance(item, SampleBlock)) == writer.samples_written
+
+
+def assert_closed_properly(writer: SessionWriter) -> None:
+    session = read_session(writer.path)
+    assert not session.interrupted and len(session.samples) == writer.samples_written > 0
+    assert writer.path.read_text().rstrip().splitlines()[-1].startswith("# end")
+
+
+class CancelWithTheFirstBlock(asyncio.Queue[DriverItem]):
+    """Cancels `victim` in the loop iteration right after handing out the first sample block: the
+    moment Python 3.11's asyncio.wait_for loses a cancellation (CPython gh-86296)."""
+
+    victim: asyncio.Task[object] | None = None
+
+    async def get(self) -> DriverItem:
+        item = await super().get()
+        if self.victim is not None and isinstance(item, SampleBlock):
+            asyncio.get_running_loop().call_soon(self.victim.cancel)
+            self.victim = None
+        return item
+
+
+async def test_a_cancellation_that_arrives_with_a_sample_block_still_ends_the_recording(tmp_path: Path) -> None:
+    """The rare CI hang: the cancelled recording went on forever and `await task` never returned."""
+    queue = CancelWithTheFirstBlock()
+    sup, writer, link = await recording_setup(tmp_path, queue=queue)
+    task = asyncio.create_task(record_session(sup, writer, clock=link.clock))
+    queue.victim = task
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=20.0)  # a regression fails here instead of hanging
+    assert queue.victim is None and sup.state == "stopped"
+    assert_closed_properly(writer)
+
+
+async def test_a_disconnection_that_is_never_confirmed_is_abandoned(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Closing the TUI mid-stream, or cancelling in CI, must not wait for an adapter that never
+    reports the disconnection complete: the supervisor gives up on it by itself."""
+    sup, writer, link = await recording_setup(tmp_path)
+    link.faults.disconnect_never_completes = True
+    task = asyncio.create_task(record_session(sup, writer, clock=link.clock))
+    await asyncio.wait_for(wait_until(lambda: writer.samples_written > 0), timeout=10.0)
+    task.cancel()
+    with caplog.at_level(logging.INFO), pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=20.0)
+    abandoned = [r for r in caplog.records if "not confirmed" in r.getMessage()]
+    assert len(abandoned) == 1 and abandoned[0].name == "sensortrack.drivers.supervisor"
+    assert not any("did not stop" in r.getMessage() for r in caplog.records)  # not cancelled from above
+    assert sup.state == "stopped"
+    assert_closed_properly(writer)
+
+
+async def test_a_second_cancellation_while_stopping_still_completes_the_file(tmp_path: Path) -> None:
+    sup, writer, link = await recording_setup(tmp_path)
+    link.faults.disconnect_never_completes = True  # stopping takes DISCONNECT_TIMEOUT_S
+    task = asyncio.create_task(record_session(sup, writer, clock=link.clock))
+    await asyncio.wait_for(wait_until(lambda: writer.samples_written > 0), timeout=10.0)
+    task.cancel()
+    await asyncio.sleep(0.5)  # into the stopping
+    task.cancel()  # e.g. the event loop shutting down
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=20.0)
+    assert sup.state == "stopped"  # waited for: the samples its timeline still held are in the file
+    assert_closed_properly(writer)
+
+
+async def wait_until(condition: Callable[[], bool]) -> None:
+    while not condition():
+        await asyncio.sleep(0.02)
 
 
 def test_ctrl_c_closes_the_file_cleanly(tmp_path: Path) -> None:

@@ -52,7 +52,26 @@ class SpecController(Controller):
     followed by an HCI_LE_Connection_Complete event with status Unknown Connection Identifier
     (0x02); when there is no connection being created the command is disallowed (0x0C). bumble
     0.0.236 returns success and sends nothing, so `Device.connect(timeout=...)` waits forever.
+
+    With `faults` (the central's controller only) it can also fail to complete a disconnection.
     """
+
+    def __init__(
+        self, name: str, *, link: LocalLink, public_address: str, faults: BackendFaults | None = None
+    ) -> None:
+        super().__init__(name, link=link, public_address=public_address)
+        self._faults = faults
+
+    def on_hci_disconnect_command(self, command: hci.HCI_Disconnect_Command) -> None:
+        if self._faults is None or not self._faults.disconnect_never_completes:
+            return super().on_hci_disconnect_command(command)
+        # "Pending", then silence: no LL_TERMINATE_IND to the peer, no Disconnection Complete.
+        self.send_hci_packet(
+            hci.HCI_Command_Status_Event(
+                status=hci.HCI_COMMAND_STATUS_PENDING, num_hci_command_packets=1, command_opcode=command.op_code
+            )
+        )
+        return None
 
     def on_hci_le_create_connection_cancel_command(
         self, _command: hci.HCI_LE_Create_Connection_Cancel_Command
@@ -127,11 +146,15 @@ class BackendFaults:
     """Errors the virtual backend raises on purpose, to test how the driver reports them.
 
     Each is raised (once per operation, until cleared) from inside the bleak backend, the same
-    place the BlueZ/WinRT/CoreBluetooth backends raise theirs.
+    place the BlueZ/WinRT/CoreBluetooth backends raise theirs. `disconnect_never_completes` is
+    the one silence: the central's controller accepts a Disconnect and never reports it complete
+    (a wedged adapter; bumble's controller does the same for a handle it no longer knows), so
+    BleakClient.disconnect() waits forever and the link stays up.
     """
 
     scan_error: BaseException | None = None  # raised by BleakScanner.start()
     connect_error: BaseException | None = None  # raised by BleakClient.connect()
+    disconnect_never_completes: bool = False
 
 
 def _static_random_address(index: int) -> hci.Address:
@@ -150,15 +173,15 @@ class VirtualLink:
         self.link = LocalLink()
         self._addresses = itertools.count(2)
         central_address = _static_random_address(1)
-        self.central = self._new_device("sensortrack", central_address)
+        self.central = self._new_device("sensortrack", central_address, faults=self.faults)
         # bumble allows one pending LE connection per device; the backend queues connects on this.
         self.connect_lock = asyncio.Lock()
         self.link_id = next(self._ids)
         self._powered = False
         self._backend: object | None = None
 
-    def _new_device(self, name: str, address: hci.Address) -> Device:
-        controller = SpecController(name, link=self.link, public_address=address.to_string(False))
+    def _new_device(self, name: str, address: hci.Address, faults: BackendFaults | None = None) -> Device:
+        controller = SpecController(name, link=self.link, public_address=address.to_string(False), faults=faults)
         return Device(name=name, address=address, host=QuietHost(controller, AsyncPipeSink(controller)))
 
     def new_peripheral_device(self, name: str) -> Device:
