@@ -45,13 +45,14 @@ class SessionSummaryScreen(ModalScreen[None]):
                 f"Session: {len(result.sets)} sets · {len(reps)} reps · {drift} with knee drift",
                 id="summary-title",
             )
+            # Filled here, not in on_mount: quitting just as the stream ends can run on_mount
+            # after the app has begun removing the screen's children (a crash on the way out).
             table: DataTable[str] = DataTable(id="summary-table", cursor_type="row")
+            table.add_columns("set", "exercise", "reps", "best range", "knee drift reps")
+            for s in result.sets:
+                best = f"{s.best_range_deg:.0f}°"
+                table.add_row(str(s.index), s.exercise, str(len(s.reps)), best, str(s.drift_reps))
             yield table
             yield Static("\n".join(set_summary_line(s) for s in result.sets) or "no sets were found", id="summary-lines")
             yield Label("q quits · esc goes back", classes="dim")
 
-    def on_mount(self) -> None:
-        table = self.query_one("#summary-table", DataTable)
-        table.add_columns("set", "exercise", "reps", "best range", "knee drift reps")
-        for s in self.result.sets:
-            table.add_row(str(s.index), s.exercise, str(len(s.reps)), f"{s.best_range_deg:.0f}°", str(s.drift_reps))
