@@ -7,6 +7,7 @@ batch form, which run this same code over the same samples, agree exactly.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 
@@ -23,6 +24,7 @@ class RepCandidate:
     knee_drift_deg: float | None
     warnings: tuple = ()
     step: str | None = None
+    hold_s: float = 0.0  # longest time held still during the movement
 
 
 class _RunningMedian:
@@ -48,6 +50,13 @@ class _OpenSet:
     start_s: float
     reps: list[Rep] = field(default_factory=list)
     ranges: _RunningMedian = field(default_factory=_RunningMedian)
+    holds_s: list[float] = field(default_factory=list)  # per rep, beside `reps`
+
+
+def _middle(values: Iterable[float]) -> float:
+    """The upper median: an actual value of the set, robust to the odd rep that is not one."""
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
 
 
 class SetTracker:
@@ -107,6 +116,10 @@ class SetTracker:
             self._open = _OpenSet(index=self._next_index, start_s=rep.start_s)
             self._next_index += 1
             events.append(SetStarted(set_index=self._open.index, t_s=rep.start_s))
+        if self._open.reps and self._open.reps[-1].end_s > rep.start_s:
+            # An estimated end (a band-walk shank step's loaded half) ran into this rep: it ended here.
+            last = self._open.reps[-1]
+            self._open.reps[-1] = replace(last, end_s=rep.start_s, up_s=rep.start_s - last.peak_s)
         best = max([r.range_deg for r in self._open.reps] + [rep.range_deg])
         final = Rep(
             index=len(self._open.reps) + 1,
@@ -122,6 +135,7 @@ class SetTracker:
             step=rep.step,  # type: ignore[arg-type]
         )
         self._open.reps.append(final)
+        self._open.holds_s.append(rep.hold_s)
         self._open.ranges.add(final.range_deg)
         if not final.warnings and final.knee_drift_deg is not None:
             self._clean_drifts.add(final.knee_drift_deg)
@@ -137,42 +151,66 @@ class SetTracker:
         return self.last_end_s + self.settings.set_break_s
 
     def close(self, now_s: float) -> list[Event]:
-        """End the open set: outliers dropped, shallow reps re-judged against the set's best."""
+        """End the open set: outliers dropped, shallow reps re-judged against the set's best.
+
+        A movement that was not a rep (sitting down between sets) may have bridged two sets while
+        they were open; once it is dropped, a pause longer than `set_break_s` splits them again.
+        """
         if self._open is None:
             return []
         opened, self._open = self._open, None
-        done = self._as_set(opened)
-        if len(done.reps) < self.settings.min_reps_per_set:
-            # Fewer reps than a set: fidgeting or re-strapping. Its index is reused.
-            self._next_index = opened.index
-            return [SetEnded(exercise_set=done, t_s=now_s, kept=False)]
-        self._closed.append(done)
-        return [SetEnded(exercise_set=done, t_s=now_s, kept=True)]
+        events: list[Event] = []
+        index = opened.index
+        for reps in self._split_at_breaks(self._consistent(opened)):
+            done = self._as_set(index, opened.start_s, reps)
+            if len(done.reps) < self.settings.min_reps_per_set:
+                # Fewer reps than a set: fidgeting or re-strapping. Its index is reused.
+                events.append(SetEnded(exercise_set=done, t_s=now_s, kept=False))
+                continue
+            self._closed.append(done)
+            events.append(SetEnded(exercise_set=done, t_s=now_s, kept=True))
+            index += 1
+        self._next_index = index
+        return events
 
-    def _consistent(self, reps: list[Rep]) -> list[Rep]:
+    def _split_at_breaks(self, reps: list[Rep]) -> list[list[Rep]]:
+        parts: list[list[Rep]] = [[]]
+        for r in reps:
+            if parts[-1] and r.start_s - parts[-1][-1].end_s > self.settings.set_break_s:
+                parts.append([])
+            parts[-1].append(r)
+        return parts
+
+    def _consistent(self, opened: _OpenSet) -> list[Rep]:
         """Drop reps unlike the rest of their set, judged once the whole set is known.
 
         While a set is open each rep is only compared with those before it, so the first reps of a
-        set (a half-movement while getting into position) have nothing to be compared with.
+        set (a half-movement while getting into position, or sitting down on the bench just before
+        it) have nothing to be compared with.
         """
+        reps = opened.reps
         if len(reps) < self.settings.min_reps_per_set:
             return reps
-        ranges = sorted(r.range_deg for r in reps)
-        mid_range = ranges[len(ranges) // 2]
-        return [r for r in reps if r.range_deg >= self.settings.min_range_share_of_set * mid_range]
+        s = self.settings
+        mid_range = _middle(r.range_deg for r in reps)
+        hold_limit_s = s.hold_over_set_s + 2.0 * _middle(opened.holds_s)
+        return [
+            r
+            for r, hold_s in zip(reps, opened.holds_s, strict=True)
+            if r.range_deg >= s.min_range_share_of_set * mid_range and hold_s <= hold_limit_s
+        ]
 
-    def _as_set(self, opened: _OpenSet) -> ExerciseSet:
-        kept = self._consistent(opened.reps)
+    def _as_set(self, index: int, opened_s: float, kept: list[Rep]) -> ExerciseSet:
         best = max((r.range_deg for r in kept), default=0.0)
         reps = tuple(
             replace(r, index=i, shallow=r.range_deg < self.settings.shallow_share_of_best * best)
             for i, r in enumerate(kept, start=1)
         )
         return ExerciseSet(
-            index=opened.index,
+            index=index,
             exercise=self.exercise,
-            start_s=reps[0].start_s if reps else opened.start_s,
-            end_s=reps[-1].end_s if reps else opened.start_s,
+            start_s=reps[0].start_s if reps else opened_s,
+            end_s=reps[-1].end_s if reps else opened_s,
             reps=reps,
         )
 

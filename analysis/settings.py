@@ -35,6 +35,10 @@ class AnalysisSettings:
     # A rep's range may not fall below this share of the running set median (stops fidgets and
     # half-steps from counting inside a set of real reps).
     min_range_share_of_set: float = 0.45
+    # ... nor be held still this much longer than twice the set's median hold: that is sitting
+    # down on a bench and standing up again, not a rep. Holds that belong to the exercise (a
+    # bridge held at the top, pause squats) are held on every rep, which raises the median.
+    hold_over_set_s: float = 1.5
     # Reps shorter than this are walking strides (~1 s per stride) or twitches; squats, lunges,
     # step-ups, bridges and clamshells take 1.5–4 s (field-notes §1). Band-walk steps are quicker.
     min_rep_duration_s: float = 1.25

@@ -86,14 +86,16 @@ def _sets(exercise: str, rng: np.random.Generator, index: int) -> tuple[SetSpec,
     return (SetSpec(n(), pause_at_peak_s=(0.0, 0.5)), SetSpec(n(), drift=True, pause_at_peak_s=(0.0, 0.5)))
 
 
-def standard_fixtures() -> list[Fixture]:
+def standard_fixtures(salt: str = "") -> list[Fixture]:
+    """Every exercise × placement × side. `salt` draws other seeds for the same design (held-out
+    sessions for benchmarks/accuracy_fresh.py); the committed fixtures use none."""
     out = []
     index = 0
     for exercise in EXERCISES:
         for placement in PLACEMENTS:
             for side in SIDES:
                 name = f"{exercise}_{placement}_{side}"
-                seed = _seed(name)
+                seed = _seed(name + salt)
                 rng = np.random.Generator(np.random.PCG64(seed))
                 sets = _sets(exercise, rng, index)
                 quiet = "lie" if exercise in LYING else "stand"
