@@ -6,7 +6,11 @@ orientations, noise, dropouts, distractors), simulates it in memory and scores i
 tests/test_analysis_accuracy.py does. A large gap between this table and the fixtures' one would
 mean the thresholds fit the fixtures rather than the movements.
 
-    .venv/bin/python benchmarks/accuracy_fresh.py [--rounds 3] [--set analysis.KEY=VALUE ...]
+    .venv/bin/python benchmarks/accuracy_fresh.py [--rounds 3] [--first 0] [--only squat] [--details]
+                                                  [--set analysis.KEY=VALUE ...]
+
+Keep rounds 0-2 for reporting and try ideas on others (--first 10): tuning on the rounds you report
+would make them fixtures again.
 """
 
 from __future__ import annotations
@@ -27,13 +31,14 @@ from sensortrack.simulation.simulator import simulate_session
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="fresh draws of the whole design (default 3)")
+    parser.add_argument("--first", type=int, default=0, help="first round's number: other rounds, other seeds")
     parser.add_argument("--only", default="", help="only exercises whose name starts with this (e.g. squat)")
     parser.add_argument("--details", action="store_true", help="also list every session whose counts are off")
     parser.add_argument("--set", action="append", default=[], metavar="analysis.KEY=VALUE", help="override a setting")
     args = parser.parse_args()
     settings = AnalysisSettings().with_overrides(parse_set_options(args.set))
     scores: dict[Path, Score] = {}
-    for k in range(args.rounds):
+    for k in range(args.first, args.first + args.rounds):
         for fixture in standard_fixtures(salt=f"/fresh{k}"):
             if not fixture.name.startswith(args.only):
                 continue
