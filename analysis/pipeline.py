@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sensortrack.analysis.calibration import Calibration, angle_basis, angle_in_basis, calibrate
+from sensortrack.analysis.calibration import Calibration, angle_basis, angle_in_basis, calibrate, dwell_posture
 from sensortrack.analysis.context import AnalysisContext
 from sensortrack.analysis.drift import (
     knee_medial_form,
@@ -71,6 +71,8 @@ _STANCE_RETURN_SHARE = 0.2  # band walks: a step ends once within this share of 
 _STANCE_START_SHARE = 0.5  # ... and starts from the stance: no higher than this share of its range
 _STANCE_HOLD_S = 0.3  # ... and counts once the segment has held still at the stance this long
 _STANCE_CAL_S = 5.0  # band walks: calibrate on this much data (a few steps) at least
+_STANCE_HOLDS = 3  # ... found again between sets once held this often (the steps so far)
+_STANCE_SHIFT_RANGES = 2.0  # ... held still within this many minimum ranges of it: still the stance
 _LEAD_SHARE = 0.4  # band walk: the first 40 % of the excursion decides lead vs trail
 # Band-walk shank: the loaded part of a step (the other foot stepping while this one is planted)
 # lasts about as long as this foot's swing, which as found misses its slow ends. 1.2 fits best on
@@ -78,7 +80,8 @@ _LEAD_SHARE = 0.4  # band walk: the first 40 % of the excursion decides lead vs 
 # under 7 % there (it is ~28 % with the swing alone).
 _LOADED_PER_SWING = 1.2
 
-_UNCALIBRATED, _CALIBRATED = "uncalibrated", "calibrated"
+# Band walks between sets: the axis is kept, the stance is found again (see _step_stance_search).
+_UNCALIBRATED, _CALIBRATED, _FINDING_STANCE = "uncalibrated", "calibrated", "finding stance"
 
 
 @dataclass(slots=True)
@@ -148,6 +151,8 @@ class StreamingAnalyzer:
         self._in_stance = False
         self._stance_from = -1
         self._tilt_floor_deg = np.inf
+        self._search_from = 0  # finding the stance: where the stretch searched starts
+        self._standing_up_s: FloatArray | None = None  # band walks: standing, as held before or after a set
         self._stance_hold_n = max(2, int(round(_STANCE_HOLD_S * self.rate_hz)))
         self._delay_s = 0.0 if self._gyro else lowpass_s
         self._boundary_delay_s = lowpass_s + (0.5 * self._diff_n / self.rate_hz if self._rate_from_angle else 0.0)
@@ -231,6 +236,8 @@ class StreamingAnalyzer:
             before = (self._cursor, self._mode, self._basis)
             if self._mode == _UNCALIBRATED:
                 self._step_uncalibrated(end)
+            elif self._mode == _FINDING_STANCE:
+                self._step_stance_search(end)
             else:
                 self._step_calibrated(end)
             if (self._cursor, self._mode, self._basis) == before:
@@ -238,6 +245,8 @@ class StreamingAnalyzer:
         keep_from = self._cursor - int(4 * self.rate_hz)
         if self._mode == _UNCALIBRATED:
             keep_from = min(keep_from, self._cal_start)
+        elif self._mode == _FINDING_STANCE:
+            keep_from = min(keep_from, self._search_from)
         keep_from = min(keep_from, self._last_end_idx - int(3 * self.rate_hz))
         self._hist.forget_before(keep_from)
 
@@ -322,11 +331,113 @@ class StreamingAnalyzer:
     def _restart_calibration(self, index: int) -> None:
         self._mode = _UNCALIBRATED
         self._in_stance = False
+        self._stance_from = -1  # the stance is found afresh with the calibration
         self._tilt_floor_deg = np.inf
         self._cal_start = max(index, self._hist.base)
         self._cursor = self._cal_start
         self._cum_rot_deg = 0.0
         self._ready_seen = False
+
+    def _find_stance_again(self, index: int, standing_up_s: FloatArray) -> None:
+        """Search for the next set's stance from `index`, where the person stood after a set."""
+        self._mode = _FINDING_STANCE
+        self._in_stance = False
+        self._search_from = index
+        self._standing_up_s = standing_up_s
+        self._cursor = index + 1
+        self._still_run = self._still_n
+
+    def _held_up(self, index: int) -> FloatArray:
+        """Gravity 'up' over the second held still up to `index`."""
+        up = self._hist.get("u", index - self._still_n + 1, index + 1).sum(axis=0)
+        return up / np.linalg.norm(up)
+
+    def _stood_up(self, settled: np.ndarray, limit: int) -> int:
+        """Band walks out of the stance: the first second held still before `limit` (absolute
+        indices), after the stance was last taken, nearer standing than the stance; or -1."""
+        if self._stance_from < 0:
+            return -1
+        for index in settled[(settled > self._stance_from) & (settled < limit)]:
+            if self._is_standing(self._held_up(int(index))):
+                return int(index)
+        return -1
+
+    def _stance_shifted(self, index: int, theta_deg: float) -> bool:
+        """Band walks: held still mid-set a little off the stance (it has shifted; follow it)."""
+        in_set = self._in_stance and index > self._stance_from
+        return in_set and abs(theta_deg) <= _STANCE_SHIFT_RANGES * self._min_range_deg
+
+    def _is_standing(self, up_s: FloatArray) -> bool:
+        """Held nearer standing than the stance (always, before standing has been seen)."""
+        assert self._cal is not None
+        return self._standing_up_s is None or float(up_s @ self._standing_up_s) > float(up_s @ self._cal.rest_up_s)
+
+    def _step_stance_search(self, end: int) -> None:
+        """Band walks between sets: find the new set's stance, then replay the stretch searched.
+
+        As in the first calibration, the stance is the posture the steps keep coming back to
+        (`dwell_posture`), tried at fixed absolute indices so chunking does not matter; the flexion
+        axis is kept (the strap did not move). The stretch searched starts where the person last
+        stood still for a second: walking and fidgeting before that are neither searched nor
+        replayed. Until the stance is found nothing counts; the angle is traced from the old
+        stance meanwhile and the finished set closes on time. The new set's first steps are
+        counted when it is found (after a few of them), not as each ends.
+        """
+        a = self._cursor
+        b = min(end, a + _WINDOW)
+        run = _run_lengths(self._hist.get("speed", a, b) < _STILL_DPS, self._still_run)
+        held = np.flatnonzero(run >= self._still_n) + a
+        # Held for a second nearer standing than the stance: standing. Before it is not searched.
+        assert self._cal is not None and self._standing_up_s is not None
+        u_held = self._hist.get("u", a, b)[held - a]
+        held = held[u_held @ self._standing_up_s > u_held @ self._cal.rest_up_s]
+        longest_n = int(_CAL_MAX_S * self.rate_hz)
+        stop, stance = b, None
+        for i in range(a + (-a) % _TRY_EVERY, b, _TRY_EVERY):
+            k = int(held.searchsorted(i, side="right"))
+            if k:
+                self._search_from = max(self._search_from, int(held[k - 1]))
+            if i - self._search_from > longest_n:  # bounded work and memory: look at newer data
+                self._search_from = i - longest_n // 2
+            stance = self._stance_in(self._search_from, i + 1)
+            if stance is not None:
+                stop = i + 1
+                break
+        t = self._hist.get("t", a, stop)
+        self._close_set_if_due(t, stop - a, a)
+        self._put_trace(a, stop, self._theta(a, stop), None)
+        if stance is None:
+            if held.size:
+                self._search_from = max(self._search_from, int(held[-1]))
+            self._still_run = int(run[-1])
+            self._cursor = b
+            return
+        self._reanchor(stance)
+        self._mode = _CALIBRATED
+        self._tilt_floor_deg = np.inf
+        self._cursor = self._search_from  # replay: the set's first steps count too
+        self._still_run = self._still_n  # the search started at the end of a still period
+
+    def _stance_in(self, a: int, b: int) -> FloatArray | None:
+        """The posture the movements over [a, b) keep coming back to, unless it is standing."""
+        # Held there between steps, as _stance_taken asks, not only passed through slowly (the
+        # ends of strides, fidgets): dwell_posture counts any still moment as a visit. Counted
+        # anywhere first: a long sit is one hold, and dwell_posture's cost is quadratic.
+        still = self._hist.get("speed", a, b) < _STILL_DPS
+        if np.count_nonzero(_run_lengths(still, 0) == self._stance_hold_n) < _STANCE_HOLDS:
+            return None
+        u = self._hist.get("u", a, b)
+        stance = dwell_posture(u, self._hist.get("gw", a, b))
+        if stance is None:
+            return None
+        # The same exercise again: a quarter squat nearer the last set's than standing (shifting
+        # weight between sets comes back to postures near standing too).
+        assert self._cal is not None and self._standing_up_s is not None
+        if float(stance @ self._standing_up_s) >= float(stance @ self._cal.rest_up_s):
+            return None
+        quiet = still & (u @ stance >= np.cos(np.radians(self._min_range_deg)))
+        holds = np.count_nonzero(_run_lengths(quiet, 0) == self._stance_hold_n)
+        return stance if holds >= _STANCE_HOLDS else None
 
     def _step_calibrated(self, end: int) -> None:
         """Find and judge the reps in [cursor, end), a few numpy passes per rep.
@@ -355,6 +466,12 @@ class StreamingAnalyzer:
         pos = off
         if self._stance and not self._in_stance:
             taken, wait = self._stance_taken(a, end, theta[off:])
+            stood = self._stood_up(settled + lead, a + taken if taken >= 0 else end)
+            if stood >= 0:  # stood up after a set before getting back into its stance
+                self._close_set_if_due(t, stood + 1 - lead, lead)
+                self._put_trace(a, stood + 1, theta[off : stood + 1 - lead], None)
+                self._find_stance_again(stood, self._held_up(stood))
+                return
             if taken < 0:  # not in the stance yet: nothing here is a step
                 new_cursor = a + wait
                 self._close_set_if_due(t, new_cursor - lead, lead)
@@ -586,13 +703,22 @@ class StreamingAnalyzer:
         self._tilt_floor_deg = np.inf  # whatever follows is measured afresh from here
         u = self._hist.get("u", index - self._still_n + 1, index + 1)
         off_plane = abs(float(u[-1] @ self._cal.flexion_axis_s)) > _OUT_OF_PLANE_COS
-        if self._stance and abs(theta_deg) > self._min_range_deg:
-            # Standing before or after a band-walk set: the stance is still the one to measure from,
-            # and steps count again once the person is back in it.
+        if self._stance and abs(theta_deg) > self._min_range_deg and not self._stance_shifted(index, theta_deg):
+            held_up_s = self._held_up(index)
+            if 0 <= self._stance_from < index and self._is_standing(held_up_s):
+                # Standing after a band-walk set: the next set may be stepped from a quarter squat
+                # a few degrees deeper or shallower, which this stance would not count from.
+                self._find_stance_again(index, held_up_s)
+                return False
+            if index < self._stance_from:
+                self._standing_up_s = held_up_s  # standing before the set: what standing looks like
+            # Standing before the set, or held away from the stance mid-set (a step held, or the
+            # orientation off for a while after a dropout): steps count once back in it.
             self._cursor = index + 1
             self._still_run = self._still_n
             self._in_stance = False
             return False
+        # (A band walk held a little off its stance mid-set: the stance has shifted; follow it.)
         # Resting a few degrees off the rest posture, in the plane (a lying adjustment): rest has
         # shifted, the axis has not. Refitting the axis on the next reps could take in knee drift,
         # which in small movements (a 5–10° shank bridge) turns the segment as much as the rep.

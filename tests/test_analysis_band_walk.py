@@ -61,3 +61,36 @@ def test_a_rep_whose_estimated_end_runs_into_the_next_ends_where_the_next_starts
     first, second, third = done.reps
     assert first.end_s == 12.0 and first.up_s == pytest.approx(1.6)
     assert second.end_s == 14.0 and third.end_s == 16.3  # no overlap: left as they were
+
+
+
+def _three_set_walk(placement: str, seed: int) -> tuple[tuple[tuple[int, int], ...], int]:
+    """(true, found) steps per set of three band-walk sets, each stepped from its own quarter squat
+    (the simulator draws the stance per set), with walking and fidgeting between them; and the
+    number of sets found."""
+    rest = (Distractor("stand", 2.5), Distractor("walk", 8.0), Distractor("fidget", 3.0), Distractor("stand", 1.5))
+    spec = SessionSpec(
+        "band_walk", placement, "right", 100.0,  # type: ignore[arg-type]
+        sets=tuple(
+            SetSpec(8, step=step, rest_between_reps_s=(0.1, 0.6), pause_at_peak_s=(0.0, 0.2))
+            for step in ("lead", "trail", "lead")
+        ),
+        between=(rest, rest),
+        lead_in=(Distractor("stand", 2.0),), lead_out=(Distractor("stand", 1.5),),
+    )
+    session, labels = simulate_session(spec, seed)
+    result = analyze_session(session)
+    return score(result, labels).set_counts, len(result.sets)
+
+
+@pytest.mark.parametrize("placement", ["shank", "thigh"])
+def test_later_sets_count_from_their_own_stance(placement: str) -> None:
+    """A later set stepped from a quarter squat a few degrees deeper or shallower than the first
+    counts in full: the stance is found again for each set, and walking or fidgeting between sets
+    is still not counted. Before, the first set's stance stayed the reference: in these sessions
+    one or both later sets counted 0–5 of 8 steps."""
+    for seed in (2, 7):
+        counts, found_sets = _three_set_walk(placement, seed)
+        assert found_sets == 3, (seed, counts)
+        later = counts[1:]  # the first set is found by the first calibration, as before
+        assert all(found == true for true, found in later), (seed, counts)
