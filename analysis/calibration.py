@@ -30,6 +30,10 @@ _PLANARITY = 8.0
 # "Near an end" of the swept arc, as a share of the arc.
 _END_SHARE = 0.2
 _STILL_DPS = 15.0
+# Bridges: the posture over this long at the start of the stretch is where the set started from ...
+_START_S = 0.5
+# ... unless it lies within this share of the arc's middle (the recording began mid-rep).
+_MID_ARC_SHARE = 0.1
 # Still postures within 4° of each other are the same posture (sway and sensor noise are below it).
 _SAME_POSTURE_COS = 0.9976
 # A stance is a posture come back to at least this often (the steps so far); else wait for more.
@@ -150,14 +154,19 @@ def calibrate(
     dwell_hi = float(np.count_nonzero(near_hi & still))
     started_lo, started_hi = bool(near_lo[0]), bool(near_hi[0])
     same_axis = rest_hint_s is not None and abs(float(rest_hint_s.flexion_axis_s @ axis)) >= _SAME_AXIS_COS
+    # Where the stretch started, as a share of the arc from its low end. A median over the first
+    # moments, and "nearer", not "within _END_SHARE": a shank bridge sweeps only 5–10°, so a degree
+    # of sway at rest can put one sample outside the end share.
+    started_at = (float(np.median(phi[: max(1, int(_START_S * sample_rate_hz))])) - lo) / swept
     if same_axis:
         assert rest_hint_s is not None
         hint = float(angle_about(rest_hint_s.rest_up_s[None, :], axis, base)[0])
         rest_low = abs(hint - lo) <= abs(hint - hi)
-    elif rest_is_start and started_lo != started_hi:
-        rest_low = started_lo
+    elif rest_is_start and abs(started_at - 0.5) >= _MID_ARC_SHARE:
+        rest_low = started_at < 0.5
     elif rest_is_start:
-        rest_low = dwell_lo <= dwell_hi  # a held bridge dwells at the top: rest is the other end
+        # Started mid-movement: a held bridge dwells at the top, so rest is the other end.
+        rest_low = dwell_lo <= dwell_hi
     else:
         # Where it started counts as half a second of dwell: sets begin from rest.
         bonus = 0.5 * sample_rate_hz

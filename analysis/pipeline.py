@@ -62,6 +62,9 @@ _RETURN_SHARE = 0.5  # past half-way back, the rep ends where the movement stops
 _STOP_SHARE = 0.03  # "stops": slower than this share of the fastest return speed
 _REP_END_FIRST_LOOK = 128  # samples (5 s at 25 Hz) searched for a rep's end before the whole stretch
 _OUT_OF_PLANE_COS = 0.5  # gravity this close to the flexion axis: the posture has changed (>30°)
+# Out of the plane this long is a posture change under way (rolling over takes seconds); shorter
+# is the movement's own acceleration pulling an accelerometer-only gravity estimate (fast squats).
+_OFF_PLANE_S = 0.25
 _CAL_MAX_S = 30.0  # calibration stretch older than this restarts from its last half
 _TRY_EVERY = 25  # analysis samples between calibration attempts once enough has moved
 _REST_SHIFT_DEG = 10.0  # resting this close to rest, in plane, re-anchors rather than recalibrates
@@ -175,6 +178,7 @@ class StreamingAnalyzer:
         self._min_range_deg = s.min_range_deg(ctx.exercise, ctx.placement)
         self._still_n = int(round(_STILL_S * self.rate_hz))
         self._held_n = max(2, int(round(_HELD_S * self.rate_hz)))
+        self._off_plane_n = max(2, int(round(_OFF_PLANE_S * self.rate_hz)))
         self._thr_deg = max(_START_SHARE * self._min_range_deg, _MIN_START_DEG)
         # Samples judged per vectorised pass once calibrated: longer than any rep, so a rep is never
         # cut by it, and short, because a still period cuts the pass and the rest is judged again.
@@ -448,13 +452,15 @@ class StreamingAnalyzer:
         (people do not always return all the way to rest between reps) and ends where, on its way
         back, the movement stops.
         """
-        assert self._basis is not None
+        assert self._basis is not None and self._cal is not None
         a = self._cursor
         end = min(end, a + self._stretch)
         lead = min(a, max(self._hist.base, a - int(3 * self.rate_hz), self._last_end_idx + 1))
         theta = self._theta(lead, end)
         rate = self._theta_rate(lead, end, theta)
         t = self._hist.get("t", lead, end)
+        # |u · f|: how far gravity is out of the movement plane (re-anchoring keeps the axis).
+        off_plane = None if self._tilt else np.abs(self._hist.get("u", lead, end) @ self._cal.flexion_axis_s)
         off = a - lead
         thr = self._thr_deg
         onsets = np.flatnonzero(rate <= _ONSET_DPS)
@@ -543,14 +549,30 @@ class StreamingAnalyzer:
                 peak = -1
                 stop = self._step_down_end(stop, theta, rate, float(theta[start : stop + 1].max() - theta[start]))
             last = stop if stop >= 0 else theta.size - 1
+            left, back = self._plane_excursion(off_plane, theta, rose_at, last, lead)
+            if left >= 0:  # out of the plane on the way: not a rep; it lasts until back at rest
+                stop, last = -1, (back if back >= 0 else theta.size - 1)
             moved_off = self._still_off_plane(settled, up, last, lead) if settled.size and settled[-1] >= up else -1
+            if moved_off < 0 and not self._stance:
+                moved_off = self._held_unrisen(settled, rose_at, up, last, theta)
             if moved_off >= 0:
                 # Held still with gravity far out of the movement plane (or, in a band walk, away
                 # from the stance): no rep does that; the strap moved, the person lay down or stood
-                # up. Drop the "rep" and settle there (recalibrating unless it is a band walk).
+                # up. Or held still before rising a rep's worth: the posture shifted a little (a
+                # foot slid while lying). Drop the "rep" and settle there (recalibrating unless it
+                # is a band walk or a small shift).
                 self._put_trace(lead + off, lead + moved_off, theta[off:moved_off], None)
                 self._settle(lead + moved_off, float(theta[moved_off]))
                 return
+            if back >= 0:
+                # Gravity left the movement plane and came back: rolling part of the way over and
+                # back while lying (the legs go along), not a rep. Look for reps after it.
+                self._last_end_idx = lead + back
+                prev_end = back
+                pos = back + 1
+                floor_init = np.inf
+                self._floor_deg = float(theta[back]) if float(theta[back]) > thr else 0.0
+                continue
             if t[last] - t[rose_at] > self.settings.max_rep_duration_s:
                 # Longer than any real rep: the person sat down, knelt or lay down.
                 limit_s = t[rose_at] + self.settings.max_rep_duration_s
@@ -560,7 +582,7 @@ class StreamingAnalyzer:
                 self._restart_calibration(lead + cut)
                 return
             if stop < 0:  # still going: warn if due, look again from here when more samples arrive
-                drift = self._rep_drift(lead + start, lead + theta.size)
+                drift = None if left >= 0 else self._rep_drift(lead + start, lead + theta.size)
                 self._maybe_warn(drift, lead + start, t[start:], theta[start:])
                 self._open = (lead + start, drift)
                 stop_at = up
@@ -648,6 +670,44 @@ class StreamingAnalyzer:
             moved |= u @ self._cal.rest_up_s < np.cos(np.radians(self._min_range_deg))
         hits = np.flatnonzero(moved)
         return int(still[hits[0]]) if hits.size else -1
+
+    def _held_unrisen(self, settled: np.ndarray, start: int, up: int, last: int, theta: FloatArray) -> int:
+        """The first settled (array) index in [up, last] if by then the segment had not yet risen
+        past the start threshold above `start` (where the rise began, before any `_held_start`:
+        that one needs the rep's end, which a stream may not have yet), or -1. A rep rises before
+        it is held (a bridge at the top); one held still right where it started was a small posture
+        shift ending above the old rest (a foot slid while lying), and the next rep starts there."""
+        i = int(settled.searchsorted(up))
+        if i >= settled.size or settled[i] > last:
+            return -1
+        held = int(settled[i])
+        return held if float(theta[start : held + 1].max() - theta[start]) < self._thr_deg else -1
+
+    def _plane_excursion(
+        self, off_plane: FloatArray | None, theta: FloatArray, first: int, last: int, lead: int
+    ) -> tuple[int, int]:
+        """(the first array index in [first, last] where gravity has been out of the movement plane
+        for _OFF_PLANE_S, or -1; the first index after it back at rest, or -1 if not back yet).
+        `off_plane`: |u · f| per array index of the stretch, or None for band-walk thigh steps (a
+        tilt in any direction: no plane to leave). "Back at rest": in the plane, slower than
+        _STILL_DPS and near enough to rest that a settle there would re-anchor (a re-strapped
+        sensor can pass through the old plane far from it: that is left to the settle)."""
+        if off_plane is None:
+            return -1, -1
+        tilt = off_plane[first : last + 1]
+        if not tilt.size or tilt.max() <= _OUT_OF_PLANE_COS:  # nearly every rep stays in its plane
+            return -1, -1
+        held = _run_lengths(tilt > _OUT_OF_PLANE_COS, 0) >= self._off_plane_n
+        left = int(held.argmax())
+        if not held[left]:
+            return -1, -1
+        left += first
+        # Back once in the plane and nearly still: the tail of the roll is not the next rep's start.
+        inside = off_plane[left:] <= _OUT_OF_PLANE_COS
+        inside &= self._hist.get("speed", lead + left, lead + off_plane.size) < _STILL_DPS
+        inside &= np.abs(theta[left:]) <= max(self._min_range_deg, _REST_SHIFT_DEG)
+        back = int(inside.argmax())
+        return (left, left + back) if inside[back] else (left, -1)
 
     def _held_start(
         self, start: int, up: int, peak: int, theta: FloatArray, rate: FloatArray, onsets: np.ndarray

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from itertools import groupby
 
 
 from sensortrack.analysis.results import Event, ExerciseSet, Rep, RepCounted, SetEnded, SetStarted
@@ -51,6 +52,15 @@ class _OpenSet:
     reps: list[Rep] = field(default_factory=list)
     ranges: _RunningMedian = field(default_factory=_RunningMedian)
     holds_s: list[float] = field(default_factory=list)  # per rep, beside `reps`
+
+
+def _misfit_runs(fits: list[bool]) -> list[int]:
+    """Per rep, how many misfits in a row its run holds (0 for a rep that fits)."""
+    runs: list[int] = []
+    for ok, run in groupby(fits):
+        n = len(list(run))
+        runs += [0 if ok else n] * n
+    return runs
 
 
 def _middle(values: Iterable[float]) -> float:
@@ -186,19 +196,56 @@ class SetTracker:
 
         While a set is open each rep is only compared with those before it, so the first reps of a
         set (a half-movement while getting into position, or sitting down on the bench just before
-        it) have nothing to be compared with.
+        it) have nothing to be compared with. Each rep is judged against the reps done in the same
+        rhythm as it (`_rhythm_groups`); one in a group too small to judge against, against the set.
+        Fewer reps than a set, cut off by rhythm breaks from the reps on both sides, are fidgeting
+        between two sets the open set joined (like a set too small to keep). A set's worth of reps
+        in a row unlike the rest is a set of its own kind, not outliers (held bridges joined to a
+        quick set: the hold rule alone would drop them all).
         """
-        reps = opened.reps
-        if len(reps) < self.settings.min_reps_per_set:
+        reps, holds = opened.reps, opened.holds_s
+        least = self.settings.min_reps_per_set
+        if len(reps) < least:
             return reps
+        whole = slice(0, len(reps))
+        groups = self._rhythm_groups(reps)
+        kept: list[Rep] = []
+        for i, group in enumerate(groups):
+            small = group.stop - group.start < least
+            if small and 0 < i < len(groups) - 1:
+                continue
+            norm = whole if small else group
+            fits = self._alike(reps[group], holds[group], reps[norm], holds[norm])
+            misfit_runs = _misfit_runs(fits)
+            kept += [r for r, ok, run in zip(reps[group], fits, misfit_runs, strict=True) if ok or run >= least]
+        return kept
+
+    def _alike(self, reps: list[Rep], holds_s: list[float], norm: list[Rep], norm_holds_s: list[float]) -> list[bool]:
+        """Per rep of `reps`, whether it is like those of `norm`: not far smaller (a fidget, a
+        half-step), not held far longer (sitting down on the bench), not done in far less time (a
+        foot slid while lying)."""
         s = self.settings
-        mid_range = _middle(r.range_deg for r in reps)
-        hold_limit_s = s.hold_over_set_s + 2.0 * _middle(opened.holds_s)
+        mid_range = _middle(r.range_deg for r in norm)
+        min_duration_s = s.min_duration_share(self.exercise) * _middle(r.end_s - r.start_s for r in norm)
+        hold_limit_s = s.hold_over_set_s + 2.0 * _middle(norm_holds_s)
         return [
-            r
-            for r, hold_s in zip(reps, opened.holds_s, strict=True)
-            if r.range_deg >= s.min_range_share_of_set * mid_range and hold_s <= hold_limit_s
+            r.range_deg >= s.min_range_share_of_set * mid_range
+            and hold_s <= hold_limit_s
+            and r.end_s - r.start_s >= min_duration_s
+            for r, hold_s in zip(reps, holds_s, strict=True)
         ]
+
+    def _rhythm_groups(self, reps: list[Rep]) -> list[slice]:
+        """Runs of reps done in the set's rhythm: a pause longer than `rhythm_break_pause_share` times
+        the set's usual pause starts a new run (two sets done with a short rest, or a movement
+        between them, may have joined into one open set; their tempos and holds can differ)."""
+        s = self.settings
+        pauses = [b.start_s - a.end_s for a, b in zip(reps, reps[1:], strict=False)]
+        # Never shorter than half a set break: in a set of reps done back to back (a median pause
+        # near 0) a breath between two reps is not a new rhythm.
+        limit_s = max(s.rhythm_break_pause_share * _middle(pauses), 0.5 * s.set_break_s)
+        bounds = [0] + [i + 1 for i, pause in enumerate(pauses) if pause > limit_s] + [len(reps)]
+        return [slice(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
 
     def _as_set(self, index: int, opened_s: float, kept: list[Rep]) -> ExerciseSet:
         best = max((r.range_deg for r in kept), default=0.0)

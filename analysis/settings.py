@@ -26,7 +26,9 @@ class AnalysisSettings:
     min_range_squat_deg: float = 25.0
     min_range_lunge_deg: float = 20.0
     min_range_step_up_deg: float = 20.0
-    min_range_bridge_deg: float = 8.0
+    # Bridges: real thighs lift 8–27° (MEx); a shank whose knee caves turns mostly out of its plane,
+    # leaving only 3–4° in it (shank floor 6 × 0.4 = 2.4°).
+    min_range_bridge_deg: float = 6.0
     min_range_clamshell_deg: float = 8.0
     min_range_band_walk_deg: float = 5.0
     # Below the knee the segment sweeps far less (squat shank 25–40° vs thigh 55–90°, bridge shank
@@ -39,6 +41,14 @@ class AnalysisSettings:
     # down on a bench and standing up again, not a rep. Holds that belong to the exercise (a
     # bridge held at the top, pause squats) are held on every rep, which raises the median.
     hold_over_set_s: float = 1.5
+    # ... nor take less than this share of the set's median time: reps keep a tempo (bridges and
+    # clamshells are slow and controlled), a foot slid or the hips shifted while lying is quicker.
+    # Not for band walks: a step is found from its swing, whose length varies more than the step's.
+    min_duration_share_of_set: float = 0.4
+    # Reps are judged against those done in the same rhythm: a pause longer than this many times
+    # the set's median pause between reps (and than half a set break) separates them, when the
+    # set ends (sets.py). A movement cut off so on both sides, fewer than a set, is fidgeting.
+    rhythm_break_pause_share: float = 2.5
     # Reps shorter than this are walking strides (~1 s per stride) or twitches; squats, lunges,
     # step-ups, bridges and clamshells take 1.5–4 s (field-notes §1). Band-walk steps are quicker.
     min_rep_duration_s: float = 1.25
@@ -68,6 +78,9 @@ class AnalysisSettings:
 
     def min_duration_s(self, exercise: str) -> float:
         return self.min_step_duration_band_walk_s if exercise == "band_walk" else self.min_rep_duration_s
+
+    def min_duration_share(self, exercise: str) -> float:
+        return 0.0 if exercise == "band_walk" else self.min_duration_share_of_set
 
     def max_duration_s(self, exercise: str) -> float:
         return self.max_step_duration_band_walk_s if exercise == "band_walk" else self.max_rep_duration_s
