@@ -371,10 +371,11 @@ class StreamingAnalyzer:
         in_set = self._in_stance and index > self._stance_from
         return in_set and abs(theta_deg) <= _STANCE_SHIFT_RANGES * self._min_range_deg
 
-    def _is_standing(self, up_s: FloatArray) -> bool:
-        """Held nearer standing than the stance (always, before standing has been seen)."""
+    def _is_standing(self, up_s: FloatArray) -> bool | np.ndarray:
+        """Held nearer standing than the stance, per row of `up_s` (always, before standing has
+        been seen)."""
         assert self._cal is not None
-        return self._standing_up_s is None or float(up_s @ self._standing_up_s) > float(up_s @ self._cal.rest_up_s)
+        return self._standing_up_s is None or up_s @ self._standing_up_s > up_s @ self._cal.rest_up_s
 
     def _step_stance_search(self, end: int) -> None:
         """Band walks between sets: find the new set's stance, then replay the stretch searched.
@@ -392,9 +393,8 @@ class StreamingAnalyzer:
         run = _run_lengths(self._hist.get("speed", a, b) < _STILL_DPS, self._still_run)
         held = np.flatnonzero(run >= self._still_n) + a
         # Held for a second nearer standing than the stance: standing. Before it is not searched.
-        assert self._cal is not None and self._standing_up_s is not None
-        u_held = self._hist.get("u", a, b)[held - a]
-        held = held[u_held @ self._standing_up_s > u_held @ self._cal.rest_up_s]
+        assert self._standing_up_s is not None  # set on leaving the set
+        held = held[self._is_standing(self._hist.get("u", a, b)[held - a])]
         longest_n = int(_CAL_MAX_S * self.rate_hz)
         stop, stance = b, None
         for i in range(a + (-a) % _TRY_EVERY, b, _TRY_EVERY):
@@ -761,10 +761,10 @@ class StreamingAnalyzer:
         True when it re-anchored (the search for reps may go on right after `index`)."""
         assert self._cal is not None
         self._tilt_floor_deg = np.inf  # whatever follows is measured afresh from here
-        u = self._hist.get("u", index - self._still_n + 1, index + 1)
-        off_plane = abs(float(u[-1] @ self._cal.flexion_axis_s)) > _OUT_OF_PLANE_COS
+        held_up_s = self._held_up(index)
+        u_now = self._hist.get("u", index, index + 1)[0]
+        off_plane = abs(float(u_now @ self._cal.flexion_axis_s)) > _OUT_OF_PLANE_COS
         if self._stance and abs(theta_deg) > self._min_range_deg and not self._stance_shifted(index, theta_deg):
-            held_up_s = self._held_up(index)
             if 0 <= self._stance_from < index and self._is_standing(held_up_s):
                 # Standing after a band-walk set: the next set may be stepped from a quarter squat
                 # a few degrees deeper or shallower, which this stance would not count from.
@@ -785,7 +785,7 @@ class StreamingAnalyzer:
         if abs(theta_deg) > max(self._min_range_deg, _REST_SHIFT_DEG) or off_plane:
             self._restart_calibration(index)
             return False
-        self._reanchor(u.sum(axis=0))  # _reanchor normalises: the sum points like the mean
+        self._reanchor(held_up_s)
         self._cursor = index + 1
         self._still_run = self._still_n
         return True

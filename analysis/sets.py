@@ -63,6 +63,12 @@ def _misfit_runs(fits: list[bool]) -> list[int]:
     return runs
 
 
+def _runs_between_pauses(reps: list[Rep], limit_s: float) -> list[slice]:
+    """The runs of `reps` that no pause longer than `limit_s` interrupts (one empty run for none)."""
+    bounds = [0] + [i for i in range(1, len(reps)) if reps[i].start_s - reps[i - 1].end_s > limit_s] + [len(reps)]
+    return [slice(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
 def _middle(values: Iterable[float]) -> float:
     """The upper median: an actual value of the set, robust to the odd rep that is not one."""
     ordered = sorted(values)
@@ -171,8 +177,9 @@ class SetTracker:
         opened, self._open = self._open, None
         events: list[Event] = []
         index = opened.index
-        for reps in self._split_at_breaks(self._consistent(opened)):
-            done = self._as_set(index, opened.start_s, reps)
+        kept = self._consistent(opened)
+        for part in _runs_between_pauses(kept, self.settings.set_break_s):
+            done = self._as_set(index, opened.start_s, kept[part])
             if len(done.reps) < self.settings.min_reps_per_set:
                 # Fewer reps than a set: fidgeting or re-strapping. Its index is reused.
                 events.append(SetEnded(exercise_set=done, t_s=now_s, kept=False))
@@ -182,14 +189,6 @@ class SetTracker:
             index += 1
         self._next_index = index
         return events
-
-    def _split_at_breaks(self, reps: list[Rep]) -> list[list[Rep]]:
-        parts: list[list[Rep]] = [[]]
-        for r in reps:
-            if parts[-1] and r.start_s - parts[-1][-1].end_s > self.settings.set_break_s:
-                parts.append([])
-            parts[-1].append(r)
-        return parts
 
     def _consistent(self, opened: _OpenSet) -> list[Rep]:
         """Drop reps unlike the rest of their set, judged once the whole set is known.
@@ -243,9 +242,7 @@ class SetTracker:
         pauses = [b.start_s - a.end_s for a, b in zip(reps, reps[1:], strict=False)]
         # Never shorter than half a set break: in a set of reps done back to back (a median pause
         # near 0) a breath between two reps is not a new rhythm.
-        limit_s = max(s.rhythm_break_pause_share * _middle(pauses), 0.5 * s.set_break_s)
-        bounds = [0] + [i + 1 for i, pause in enumerate(pauses) if pause > limit_s] + [len(reps)]
-        return [slice(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+        return _runs_between_pauses(reps, max(s.rhythm_break_pause_share * _middle(pauses), 0.5 * s.set_break_s))
 
     def _as_set(self, index: int, opened_s: float, kept: list[Rep]) -> ExerciseSet:
         best = max((r.range_deg for r in kept), default=0.0)
