@@ -174,7 +174,7 @@ class StreamingAnalyzer:
         self._warned_start = -1
         self._floor_deg = 0.0  # where the last rep came back to: the next one starts from there
         self._last_end_idx = -1
-        self._tracker = SetTracker(ctx.exercise, ctx.placement, s)
+        self._tracker = SetTracker(ctx.exercise, ctx.placement, s, ctx.reference)
         self._min_range_deg = s.min_range_deg(ctx.exercise, ctx.placement)
         self._still_n = int(round(_STILL_S * self.rate_hz))
         self._held_n = max(2, int(round(_HELD_S * self.rate_hz)))
@@ -885,6 +885,7 @@ class StreamingAnalyzer:
         warning = self._maybe_warn(drift, start, t, theta)
         if drift is not None:
             candidate.knee_drift_deg = float(drift.drift_deg.max())
+            candidate.drift_limit_deg = self._tracker.drift_threshold_deg()
         candidate.warnings = (warning,) if warning is not None else ()
         if self.ctx.exercise == "band_walk":
             candidate.step = self._band_walk_step(start, peak, drift)

@@ -13,6 +13,10 @@ WarningKind = Literal["knee_drift"]
 Phase = Literal["rest", "down", "up"]
 
 
+def _round_or_none(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
 @dataclass(frozen=True, slots=True)
 class RepWarning:
     kind: WarningKind
@@ -42,6 +46,9 @@ class Rep:
     up_s: float  # peak → end
     knee_drift_deg: float | None  # None where it is not defined (clamshell)
     warnings: tuple[RepWarning, ...] = ()
+    # knee_drift_deg minus the median of the person's reference reps; None without a reference
+    knee_drift_over_reference_deg: float | None = None
+    drift_limit_deg: float | None = None  # the limit applied to this rep (reference or session)
     shallow: bool = False
     step: Literal["lead", "trail"] | None = None  # band_walk only
 
@@ -55,6 +62,8 @@ class Rep:
             "down_s": round(self.down_s, 2),
             "up_s": round(self.up_s, 2),
             "knee_drift_deg": None if self.knee_drift_deg is None else round(self.knee_drift_deg, 1),
+            "knee_drift_over_reference_deg": _round_or_none(self.knee_drift_over_reference_deg, 1),
+            "drift_limit_deg": _round_or_none(self.drift_limit_deg, 1),
             "warnings": [w.kind for w in self.warnings],
             "warning_details": [w.to_dict() for w in self.warnings],
             "notes": ["shallow"] if self.shallow else [],
@@ -129,6 +138,18 @@ class AnalysisResult:
             "knee_drift_reps": sum(s.drift_reps for s in self.sets),
             "sets": [s.to_dict() for s in self.sets],
             "calibration": self.calibration,
+            "drift_reference": self.drift_reference(),
+        }
+
+    def drift_reference(self) -> dict[str, Any]:
+        """Which baseline the knee-drift warnings were judged against, said in the result."""
+        ref = self.context.reference
+        if ref is not None:
+            return {"kind": "personal", **ref.to_dict()}
+        return {
+            "kind": "session",
+            "note": "no personal reference: warnings are judged against this session's own reps "
+            "(set one with `sensortrack reference set ID`)",
         }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from itertools import groupby
 
 
+from sensortrack.analysis.reference import DriftReference, SessionBaseline
 from sensortrack.analysis.results import Event, ExerciseSet, Rep, RepCounted, SetEnded, SetStarted
 from sensortrack.analysis.settings import AnalysisSettings
 
@@ -26,6 +27,7 @@ class RepCandidate:
     warnings: tuple = ()
     step: str | None = None
     hold_s: float = 0.0  # longest time held still during the movement
+    drift_limit_deg: float | None = None  # the knee-drift limit this rep was judged against
 
 
 class _RunningMedian:
@@ -76,23 +78,31 @@ def _middle(values: Iterable[float]) -> float:
 
 
 class SetTracker:
-    def __init__(self, exercise: str, placement: str, settings: AnalysisSettings) -> None:
+    def __init__(
+        self, exercise: str, placement: str, settings: AnalysisSettings, reference: DriftReference | None = None
+    ) -> None:
         self.exercise = exercise
         self.placement = placement
         self.settings = settings
         self._open: _OpenSet | None = None
         self._closed: list[ExerciseSet] = []
         self._next_index = 1
-        self._clean_drifts = _RunningMedian()
+        self._reference = reference
+        self._baseline = SessionBaseline(settings)
         self.last_end_s: float | None = None
 
     # --- warnings ---------------------------------------------------------------------------
     def drift_threshold_deg(self) -> float:
-        """Warn above the absolute floor AND above the user's own clean reps plus a margin."""
-        s = self.settings
-        if not len(self._clean_drifts):
-            return s.drift_threshold_deg
-        return max(s.drift_threshold_deg, self._clean_drifts.median() + s.drift_margin_over_clean_deg)
+        """The limit the next rep's drift is judged against: the person's reference when there is
+        one, else this session's own reps so far (reference.py)."""
+        if self._reference is not None:
+            return self._reference.limit_deg(self.settings)
+        return self._baseline.limit_deg()
+
+    def over_reference_deg(self, drift_deg: float | None) -> float | None:
+        if drift_deg is None or self._reference is None:
+            return None
+        return drift_deg - self._reference.median_deg
 
     # --- reps -------------------------------------------------------------------------------
     def rejects(self, rep: RepCandidate) -> bool:
@@ -146,6 +156,8 @@ class SetTracker:
             down_s=rep.peak_s - rep.start_s,
             up_s=rep.end_s - rep.peak_s,
             knee_drift_deg=rep.knee_drift_deg,
+            knee_drift_over_reference_deg=self.over_reference_deg(rep.knee_drift_deg),
+            drift_limit_deg=rep.drift_limit_deg,
             warnings=tuple(rep.warnings),
             shallow=rep.range_deg < self.settings.shallow_share_of_best * best,
             step=rep.step,  # type: ignore[arg-type]
@@ -153,8 +165,8 @@ class SetTracker:
         self._open.reps.append(final)
         self._open.holds_s.append(rep.hold_s)
         self._open.ranges.add(final.range_deg)
-        if not final.warnings and final.knee_drift_deg is not None:
-            self._clean_drifts.add(final.knee_drift_deg)
+        if final.knee_drift_deg is not None:
+            self._baseline.add(final.knee_drift_deg)
         self.last_end_s = rep.end_s
         events.append(RepCounted(set_index=self._open.index, rep=final, t_s=now_s))
         return events

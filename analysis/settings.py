@@ -69,8 +69,22 @@ class AnalysisSettings:
     # Warn when the segment leaves the rep's own plane toward the midline by more than this
     # (IMU frontal-plane error is ~4–5°, field-notes §2, so the floor sits above it) ...
     drift_threshold_deg: float = 6.0
-    # ... or by this much more than the median of the user's clean reps so far in the session.
-    drift_margin_over_clean_deg: float = 4.0
+    # ... and by this much more than the lower quartile of the session's reps so far (all of them:
+    # a baseline of clean reps only never forms for someone whose first rep is already over 6°).
+    # IMU frontal-plane error is ~4–5° (field-notes §2): a person's correct reps scatter that much.
+    drift_margin_over_baseline_deg: float = 5.0
+    # The session baseline needs this many reps; before that ...
+    drift_baseline_reps: int = 3
+    # ... only drift beyond what correct reps reach in anyone warns: some people's correct squats
+    # leave the plane by 8–18° on every rep seen from the thigh (field-notes §2, issue 9).
+    drift_no_baseline_deg: float = 18.0
+    # With a personal reference (the person's own good reps): warn past its median by this much ...
+    drift_margin_over_reference_deg: float = 2.5
+    # ... or by this many of its robust standard deviations, when the person's reps vary more
+    # (one-sided 2.5 σ: about 1 % of the person's own correct reps pass it by chance).
+    drift_spread_multiple: float = 2.5
+    # A reference needs at least this many reps with a drift value to say what is normal.
+    drift_reference_min_reps: int = 3
 
     def min_range_deg(self, exercise: str, placement: str = "thigh") -> float:
         scale = self.shank_range_scale if placement == "shank" else 1.0

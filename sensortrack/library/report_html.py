@@ -334,9 +334,7 @@ def _explanation(result: AnalysisResult, settings: AnalysisSettings, drift_defin
             "body's midline, in degrees — the knee drifting inward. It is measured against each rep's own plane, so "
             "it is <i>not</i> a clinical valgus angle (such as a frontal-plane projection angle from video), and a "
             "knee that is already turned in at the start of every rep cannot be seen by one sensor. Sensors measure "
-            "this direction to within about 4–5°. A rep is flagged when its drift passes "
-            f"{settings.drift_threshold_deg:g}° and also exceeds the drift of this person's clean reps in the "
-            f"session by {settings.drift_margin_over_clean_deg:g}°." + gyro_note
+            "this direction to within about 4–5°. " + _drift_limit_sentence(result, settings) + gyro_note
         )
     else:
         items.append(
@@ -464,3 +462,20 @@ def write_progress_report(
     page = build_progress_report(library_path, records, [r for r in matching if r.analysis_status != "ok"])
     atomic_write_text(out, lambda fh: fh.write(page))
     return len(records)
+
+
+def _drift_limit_sentence(result: AnalysisResult, settings: AnalysisSettings) -> str:
+    """How the knee-drift limit was set: the person's reference, or this session's own reps."""
+    ref = result.context.reference
+    if ref is not None:
+        return (
+            f"A rep is flagged when its drift passes this person's own reference ({_e(ref.source)}, "
+            f"{ref.reps} good reps, median {ref.median_deg:.1f}°) by more than "
+            f"{max(settings.drift_margin_over_reference_deg, settings.drift_spread_multiple * ref.spread_deg):.1f}°."
+        )
+    return (
+        "There is no personal reference for this exercise, so a rep is flagged when its drift passes "
+        f"{settings.drift_threshold_deg:g}° and the lower quartile of the session's reps so far by "
+        f"{settings.drift_margin_over_baseline_deg:g}° (before {settings.drift_baseline_reps} reps: "
+        f"{settings.drift_no_baseline_deg:g}°)."
+    )
