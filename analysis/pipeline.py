@@ -583,7 +583,7 @@ class StreamingAnalyzer:
                 return
             if stop < 0:  # still going: warn if due, look again from here when more samples arrive
                 drift = None if left >= 0 else self._rep_drift(lead + start, lead + theta.size)
-                self._maybe_warn(drift, lead + start, t[start:], theta[start:])
+                self._maybe_warn(drift, lead + start, t[start:], theta[start:], finished=False)
                 self._open = (lead + start, drift)
                 stop_at = up
                 break
@@ -823,14 +823,19 @@ class StreamingAnalyzer:
         return _RepDrift(drift_deg=angle - angle[0], medial_e=medial_e)
 
     def _maybe_warn(
-        self, drift: _RepDrift | None, start: int, t: FloatArray, theta: FloatArray
+        self, drift: _RepDrift | None, start: int, t: FloatArray, theta: FloatArray, finished: bool = True
     ) -> RepWarning | None:
         """The first sample past the drift threshold once the movement is big enough to be a rep.
 
         A stride or a fidget between sets can tip the segment too; waiting until the movement has
-        swept the exercise's minimum range keeps those from flashing a warning at the user.
+        swept the exercise's minimum range keeps those from flashing a warning at the user. While
+        the movement is still under way (`finished=False`) it warns only if it already looks like a
+        rep: it continues a set in progress, or it has lasted longer than any walking stride. Else
+        the warning waits for the movement to be counted (a stride between sets never warns).
         """
         if drift is None:
+            return None
+        if not finished and not self._looks_like_rep(float(t[0]), float(t[-1])):
             return None
         threshold = self._tracker.drift_threshold_deg()
         over = drift.drift_deg > threshold
@@ -854,6 +859,13 @@ class StreamingAnalyzer:
             set_index, rep_index = self._tracker.position_for(float(t[0]) - self._boundary_delay_s)
             self._events.append(DriftWarning(set_index=set_index, rep_index=rep_index, warning=warning))
         return warning
+
+    def _looks_like_rep(self, start_s: float, now_s: float) -> bool:
+        """An unfinished movement that is a rep by what is known so far: it belongs to the set in
+        progress, or it has lasted a rep's minimum duration (walking strides are quicker)."""
+        shift = self._boundary_delay_s
+        in_set = self._tracker.open_rep_count > 0 and self._tracker.position_for(start_s - shift)[1] > 1
+        return in_set or now_s - start_s >= self.settings.min_duration_s(self.ctx.exercise)
 
     def _judge_rep(
         self, start: int, theta: FloatArray, t: FloatArray, low_before: float = np.inf, peak: int = -1
