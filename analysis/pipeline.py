@@ -44,6 +44,7 @@ from sensortrack.analysis.results import (
     RepWarning,
     Trace,
 )
+from sensortrack.analysis.repetition import find_repetitions, impact_g, principal_angle_deg
 from sensortrack.analysis.sets import RepCandidate, SetTracker
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.model import FloatArray
@@ -188,6 +189,12 @@ class StreamingAnalyzer:
         self._trace = np.full((3, 1024), np.nan)  # rows t, angle, drift; grown by doubling
         self._trace_len = 0
         self._calibrations = 0
+        # Where the samples no counted rep covers begin: searched for a clearly repeated movement
+        # (repetition.py) when the next rep is counted, at the end, or a stretch at a time.
+        self._unclaimed_from = 0
+        self._unclaimed_n = int(s.repetition_search_s * self.rate_hz)
+        self._repetition_reps = 0
+        self._finder_end_s: float | None = None  # end of the last rep the calibrated finder counted
         self._events: list[Event] = []
         self.state = LiveState()
 
@@ -252,6 +259,8 @@ class StreamingAnalyzer:
         elif self._mode == _FINDING_STANCE:
             keep_from = min(keep_from, self._search_from)
         keep_from = min(keep_from, self._last_end_idx - int(3 * self.rate_hz))
+        self._search_unclaimed(self._decided_until())
+        keep_from = min(keep_from, self._unclaimed_from)
         self._hist.forget_before(keep_from)
 
     def _theta(self, a: int, b: int) -> FloatArray:
@@ -860,6 +869,73 @@ class StreamingAnalyzer:
             self._events.append(DriftWarning(set_index=set_index, rep_index=rep_index, warning=warning))
         return warning
 
+    def _decided_until(self) -> int:
+        """The first sample whose rep decisions may still change: the cursor, an open rep's start,
+        a calibration or stance search that will replay its stretch."""
+        frontier = self._cursor
+        if self._open is not None:
+            frontier = min(frontier, self._open[0])
+        if self._mode == _UNCALIBRATED:
+            frontier = min(frontier, self._cal_start)
+        elif self._mode == _FINDING_STANCE:
+            frontier = min(frontier, self._search_from)
+        return frontier
+
+    def _search_unclaimed(self, until: int, whole: bool = False, next_rep_s: float | None = None) -> None:
+        """Count the clearly repeated movement in the samples no counted rep covers, up to `until`.
+
+        Searched in stretches of `repetition_search_s` from where the unclaimed samples begin (fixed
+        indices, so chunking does not matter); the last, shorter stretch only when `whole` (the
+        next rep was counted, or the stream ended).
+        """
+        while True:
+            a = self._unclaimed_from
+            b = a + self._unclaimed_n
+            if b > until:
+                if not whole or until - a <= 0:
+                    return
+                b = until
+            self._count_repetitions(a, b, next_rep_s if b == until else None)
+            self._unclaimed_from = b
+            if b == until:
+                return
+
+    def _count_repetitions(self, a: int, b: int, next_rep_s: float | None) -> None:
+        """Reps of a clearly repeated movement in [a, b) as sets of their own: none within a set
+        break of a rep the finder counted (their ranges are not on the finder's scale, so they do
+        not join its sets)."""
+        a = max(a, self._hist.base)
+        if b - a < 2:
+            return
+        t = self._hist.get("t", a, b)
+        reps = find_repetitions(
+            principal_angle_deg(self._hist.get("u", a, b)),
+            impact_g(self._hist.get("acc", a, b), self.rate_hz, self.settings.gait_impact_window_s),
+            self.rate_hz,
+            self.settings,
+        )
+        shift = self._boundary_delay_s
+        gap_s = self.settings.set_break_s
+        reps = [
+            r
+            for r in reps
+            if (self._finder_end_s is None or float(t[r.start]) - shift - self._finder_end_s > gap_s)
+            and (next_rep_s is None or next_rep_s - (float(t[r.end]) - shift) > gap_s)
+        ]
+        if len(reps) < self.settings.min_reps_per_set:
+            return
+        for rep in reps:
+            candidate = RepCandidate(
+                start_s=float(t[rep.start]) - shift,
+                peak_s=float(t[rep.peak]) - shift,
+                end_s=float(t[rep.end]) - shift,
+                range_deg=rep.range_deg,
+                knee_drift_deg=None,
+                calibrated=False,
+            )
+            self._repetition_reps += 1
+            self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
+
     def _looks_like_rep(self, start_s: float, now_s: float) -> bool:
         """An unfinished movement that is a rep by what is known so far: it belongs to the set in
         progress, or it has lasted a rep's minimum duration (walking strides are quicker)."""
@@ -906,6 +982,9 @@ class StreamingAnalyzer:
         candidate = self._whole_step(candidate)
         if drift is not None:  # the drift trace shows counted reps only
             self._put_trace(start, start + theta.size, theta, drift.drift_deg)
+        self._search_unclaimed(start, whole=True, next_rep_s=candidate.start_s)
+        self._unclaimed_from = max(self._unclaimed_from, start + theta.size)
+        self._finder_end_s = candidate.end_s
         self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
 
     def _whole_step(self, rep: RepCandidate) -> RepCandidate:
@@ -1023,6 +1102,7 @@ class StreamingAnalyzer:
             if theta[-1] < _RETURN_SHARE * float(theta.max()):
                 self._judge_rep(start, theta, self._hist.get("t", start, end))
         self._open = None
+        self._search_unclaimed(self._hist.end, whole=True)
         self._events += self.end_set()  # the stream's end ends the last set, like the key does
         self._refresh_state()
         calibration: dict[str, object] = {
@@ -1032,6 +1112,9 @@ class StreamingAnalyzer:
             else "segment tilt out of its plane only (no gyroscope)",
             "calibrations": self._calibrations,
             "analysis_rate_hz": round(self.rate_hz, 3),
+            # Reps counted from the movement's own repetition where the calibrated finder counted
+            # none: their boundaries are the movement's, their drift is not measured.
+            "uncertain_reps": self._repetition_reps,
         }
         if self._cal is not None:
             calibration["flexion_axis_sensor"] = [round(float(x), 4) for x in self._cal.flexion_axis_s]

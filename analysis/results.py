@@ -49,6 +49,9 @@ class Rep:
     # knee_drift_deg minus the median of the person's reference reps; None without a reference
     knee_drift_over_reference_deg: float | None = None
     drift_limit_deg: float | None = None  # the limit applied to this rep (reference or session)
+    # False: counted from the movement's own repetition where the segment could not be calibrated
+    # ("calibration uncertain": boundaries from the movement, no drift measured)
+    calibrated: bool = True
     shallow: bool = False
     step: Literal["lead", "trail"] | None = None  # band_walk only
 
@@ -66,7 +69,7 @@ class Rep:
             "drift_limit_deg": _round_or_none(self.drift_limit_deg, 1),
             "warnings": [w.kind for w in self.warnings],
             "warning_details": [w.to_dict() for w in self.warnings],
-            "notes": ["shallow"] if self.shallow else [],
+            "notes": (["shallow"] if self.shallow else []) + ([] if self.calibrated else ["calibration uncertain"]),
             "step": self.step,
         }
 

@@ -28,6 +28,7 @@ class RepCandidate:
     step: str | None = None
     hold_s: float = 0.0  # longest time held still during the movement
     drift_limit_deg: float | None = None  # the knee-drift limit this rep was judged against
+    calibrated: bool = True  # False: counted from the movement's repetition (repetition.py)
 
 
 class _RunningMedian:
@@ -158,6 +159,7 @@ class SetTracker:
             knee_drift_deg=rep.knee_drift_deg,
             knee_drift_over_reference_deg=self.over_reference_deg(rep.knee_drift_deg),
             drift_limit_deg=rep.drift_limit_deg,
+            calibrated=rep.calibrated,
             warnings=tuple(rep.warnings),
             shallow=rep.range_deg < self.settings.shallow_share_of_best * best,
             step=rep.step,  # type: ignore[arg-type]

@@ -65,6 +65,24 @@ class AnalysisSettings:
     min_reps_per_set: int = 3
     # `shallow` when a rep's range is below this share of the set's best rep.
     shallow_share_of_best: float = 0.75
+    # --- reps from the movement's own repetition (repetition.py), where the finder counted none ---
+    # Unclaimed samples are searched this much at a time (and when the next rep is counted, and at
+    # the end): a few sets' worth, so a live view shows such sets with bounded delay and memory.
+    repetition_search_s: float = 60.0
+    # A rep's interval may differ from its run's typical one by this share: people keep a rhythm
+    # within a set, fidgets and posture changes do not.
+    repetition_rhythm_tolerance: float = 0.5
+    # Gravity must swing at least this far: above a ±8 g accelerometer's 1/64 g steps (0.9°) once
+    # low-passed, below the smallest real reps (a 2° clamshell seen by the thigh in MEx).
+    repetition_min_range_deg: float = 1.0
+    # ... and at least this share of the stretch's own spread (5–95 %), so noise between big reps
+    # is not a rep.
+    repetition_min_share_of_spread: float = 0.3
+    # Foot strikes are impacts: |acc| changes faster than the 0.25 s a limb segment takes to turn.
+    # The RMS of that quick part over a rep: walking ~0.15 g and jogging ~0.3 g at the thigh
+    # (UTD-MHAD), controlled squats, lunges, sit-to-stands 0.03–0.05 g.
+    gait_impact_g: float = 0.08
+    gait_impact_window_s: float = 0.25
     # --- knee drift ---
     # Warn when the segment leaves the rep's own plane toward the midline by more than this
     # (IMU frontal-plane error is ~4–5°, field-notes §2, so the floor sits above it) ...

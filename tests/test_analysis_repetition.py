@@ -1,0 +1,69 @@
+"""Reps counted from the movement's own repetition (analysis/repetition.py), where the calibrated
+finder counts none: small accelerometer-only movements, and gait that must stay uncounted."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sensortrack.analysis.context import AnalysisContext
+from sensortrack.analysis.pipeline import StreamingAnalyzer, analyze
+from sensortrack.analysis.repetition import find_repetitions, impact_g, principal_angle_deg
+from sensortrack.analysis.settings import AnalysisSettings
+
+RATE_HZ = 25.0
+
+
+def _tilting(amplitude_deg: float, period_s: float, reps: int, rest_s: float = 3.0, seed: int = 1):
+    """Gravity tilting about one sensor axis by `amplitude_deg`, `reps` times, rest at both ends,
+    quantised like a ±8 g accelerometer (1/64 g), at 100 Hz."""
+    rng = np.random.default_rng(seed)
+    rate = 100.0
+    t = np.arange(0.0, 2 * rest_s + reps * period_s, 1 / rate)
+    moving = (t >= rest_s) & (t < rest_s + reps * period_s)
+    phase = np.where(moving, (t - rest_s) / period_s, 0.0)
+    angle = np.radians(amplitude_deg) * 0.5 * (1 - np.cos(2 * np.pi * phase)) * moving
+    acc = np.column_stack((np.sin(angle), np.zeros_like(t), np.cos(angle)))
+    acc += rng.normal(0.0, 0.004, acc.shape)
+    return t, np.round(acc * 64) / 64
+
+
+def test_a_small_repeated_tilt_is_counted() -> None:
+    t, acc = _tilting(4.0, 3.0, 9)
+    k = 4
+    dec = acc[: len(acc) // k * k].reshape(-1, k, 3).mean(axis=1)
+    up = dec / np.linalg.norm(dec, axis=1, keepdims=True)
+    reps = find_repetitions(principal_angle_deg(up), impact_g(dec, RATE_HZ, 0.25), RATE_HZ, AnalysisSettings())
+    assert len(reps) == 9
+    assert all(3.0 < r.range_deg < 5.0 for r in reps)
+    assert all(r.start < r.peak < r.end for r in reps)
+
+
+def test_foot_strikes_are_not_reps() -> None:
+    t, acc = _tilting(30.0, 1.4, 8)
+    strikes = (np.arange(len(t)) % 70) < 3  # an impact every 0.7 s (both feet)
+    acc = acc + strikes[:, None] * np.array([0.0, 0.0, 1.5])
+    k = 4
+    dec = acc[: len(acc) // k * k].reshape(-1, k, 3).mean(axis=1)
+    up = dec / np.linalg.norm(dec, axis=1, keepdims=True)
+    assert find_repetitions(principal_angle_deg(up), impact_g(dec, RATE_HZ, 0.25), RATE_HZ, AnalysisSettings()) == []
+
+
+def test_the_engine_counts_a_set_below_the_floor_and_says_calibration_is_uncertain() -> None:
+    """A 4° clamshell seen by an accelerometer alone is under the 8° floor: before, 0 reps."""
+    t, acc = _tilting(4.0, 3.0, 9)
+    ctx = AnalysisContext("clamshell", "thigh", "left", 100.0, has_gyro=False)
+    result = analyze(t, acc, None, ctx)
+    assert len(result.reps) == 9
+    assert all("calibration uncertain" in r.to_dict()["notes"] for r in result.reps)
+    assert result.calibration["uncertain_reps"] == 9
+    # The same in a stream fed in small blocks.
+    stream = StreamingAnalyzer(ctx)
+    for i in range(0, len(t), 37):
+        stream.feed(t[i : i + 37], acc[i : i + 37])
+    assert stream.finish().to_dict() == result.to_dict()
+
+
+def test_rest_is_not_a_set() -> None:
+    t, acc = _tilting(0.0, 3.0, 9)
+    ctx = AnalysisContext("bridge", "thigh", "left", 100.0, has_gyro=False)
+    assert analyze(t, acc, None, ctx).reps == []
