@@ -27,27 +27,33 @@ class ExerciseGeometry:
     axis_points_right: bool  # sagittal only: f is the person's right (else left)
     rest_to_long_axis_deg: float  # rotate the rest 'up' vector about f by this to get l
     drift_defined: bool
+    # Each rep is one excursion of the segment and back, so a set is counted by its repetition too
+    # (repetition.py). Not a step-up (up, then the step down: two movements per rep) nor a band walk
+    # (steps from a held stance, the other leg's steps seen in between).
+    one_excursion_per_rep: bool = True
 
 
 _SAGITTAL_THIGH = ExerciseGeometry("sagittal", True, 0.0, True)
 _SAGITTAL_SHANK = ExerciseGeometry("sagittal", False, 0.0, True)
+_STEP_UP_THIGH = ExerciseGeometry("sagittal", True, 0.0, True, one_excursion_per_rep=False)
+_STEP_UP_SHANK = ExerciseGeometry("sagittal", False, 0.0, True, one_excursion_per_rep=False)
 
 GEOMETRY: dict[tuple[str, str], ExerciseGeometry] = {
     ("squat", "thigh"): _SAGITTAL_THIGH,
     ("squat", "shank"): _SAGITTAL_SHANK,
     ("lunge", "thigh"): _SAGITTAL_THIGH,
     ("lunge", "shank"): _SAGITTAL_SHANK,
-    ("step_up", "thigh"): _SAGITTAL_THIGH,
-    ("step_up", "shank"): _SAGITTAL_SHANK,
+    ("step_up", "thigh"): _STEP_UP_THIGH,
+    ("step_up", "shank"): _STEP_UP_SHANK,
     # Supine with knees bent the thigh rests ~45° above horizontal, knee up: its long axis (knee→hip)
     # is the rest 'up' vector turned 135° back about f (f = left, the direction of hip extension).
     ("bridge", "thigh"): ExerciseGeometry("sagittal", False, -135.0, True),
     ("bridge", "shank"): _SAGITTAL_SHANK,
-    ("band_walk", "thigh"): ExerciseGeometry("frontal", False, 0.0, True),
+    ("band_walk", "thigh"): ExerciseGeometry("frontal", False, 0.0, True, one_excursion_per_rep=False),
     # Below the knee a side step shows as the knee bending in the swing (the shank stays upright in
     # the frontal plane, "knees over the feet"): the shank turns about a medio-lateral axis, as in
     # a squat, so medial is along that axis and the drift is its tilt out of that plane.
-    ("band_walk", "shank"): _SAGITTAL_SHANK,
+    ("band_walk", "shank"): ExerciseGeometry("sagittal", False, 0.0, True, one_excursion_per_rep=False),
     # Clamshell: side-lying, the top thigh turns mostly about its own long axis; the segment does not
     # sweep a plane the knee could drift out of, so drift is not reported.
     ("clamshell", "thigh"): ExerciseGeometry("sagittal", False, 0.0, False),

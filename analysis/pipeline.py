@@ -13,6 +13,7 @@ printed by benchmarks/bench_pipeline.py (about 2.0–2.2 M input samples/s here,
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import Enum
 
 import numpy as np
 
@@ -40,7 +41,7 @@ from sensortrack.analysis.results import (
     AnalysisResult,
     DriftWarning,
     Event,
-    Phase,
+    LiveState,
     RepWarning,
     Trace,
 )
@@ -84,22 +85,15 @@ _LEAD_SHARE = 0.4  # band walk: the first 40 % of the excursion decides lead vs 
 # under 7 % there (it is ~28 % with the swing alone).
 _LOADED_PER_SWING = 1.2
 
-# Band walks between sets: the axis is kept, the stance is found again (see _step_stance_search).
-_UNCALIBRATED, _CALIBRATED, _FINDING_STANCE = "uncalibrated", "calibrated", "finding stance"
 
 
-@dataclass(slots=True)
-class LiveState:
-    """What a live display shows between events; refreshed at the end of every `feed`."""
+class Mode(Enum):
+    """What the analyzer is doing with the samples it is given."""
 
-    t_s: float = 0.0
-    angle_deg: float = float("nan")
-    drift_deg: float = float("nan")
-    phase: Phase = "rest"
-    calibrated: bool = False
-    set_index: int | None = None
-    rep_count: int = 0
-    drift_threshold_deg: float = 0.0
+    UNCALIBRATED = "uncalibrated"  # looking for the movement plane and the rest posture
+    CALIBRATED = "calibrated"  # finding and judging reps
+    # Band walks between sets: the axis is kept, the stance is found again (_step_stance_search).
+    FINDING_STANCE = "finding stance"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -163,7 +157,7 @@ class StreamingAnalyzer:
         self._hist = History(with_quat=self._gyro)
         self._prev_u: FloatArray | None = None
         self._cursor = 0
-        self._mode = _UNCALIBRATED
+        self._mode = Mode.UNCALIBRATED
         self._cal: Calibration | None = None
         self._knee_s: FloatArray | None = None
         self._basis: tuple[FloatArray, FloatArray] | None = None
@@ -245,18 +239,18 @@ class StreamingAnalyzer:
         end = self._hist.end
         while self._cursor < end:
             before = (self._cursor, self._mode, self._basis)
-            if self._mode == _UNCALIBRATED:
+            if self._mode == Mode.UNCALIBRATED:
                 self._step_uncalibrated(end)
-            elif self._mode == _FINDING_STANCE:
+            elif self._mode == Mode.FINDING_STANCE:
                 self._step_stance_search(end)
             else:
                 self._step_calibrated(end)
             if (self._cursor, self._mode, self._basis) == before:
                 break  # a rep is in progress: wait for more samples
         keep_from = self._cursor - int(4 * self.rate_hz)
-        if self._mode == _UNCALIBRATED:
+        if self._mode == Mode.UNCALIBRATED:
             keep_from = min(keep_from, self._cal_start)
-        elif self._mode == _FINDING_STANCE:
+        elif self._mode == Mode.FINDING_STANCE:
             keep_from = min(keep_from, self._search_from)
         keep_from = min(keep_from, self._last_end_idx - int(3 * self.rate_hz))
         self._search_unclaimed(self._decided_until())
@@ -319,7 +313,7 @@ class StreamingAnalyzer:
                 self._cal = cal
                 self._calibrations += 1
                 self._set_knee()
-                self._mode = _CALIBRATED
+                self._mode = Mode.CALIBRATED
                 self._still_run = 0
                 self._cursor = self._cal_start  # replay the calibration stretch: its reps count too
                 return
@@ -342,7 +336,7 @@ class StreamingAnalyzer:
         return self._hist.base + int(t.searchsorted(t_s))
 
     def _restart_calibration(self, index: int) -> None:
-        self._mode = _UNCALIBRATED
+        self._mode = Mode.UNCALIBRATED
         self._in_stance = False
         self._stance_from = -1  # the stance is found afresh with the calibration
         self._tilt_floor_deg = np.inf
@@ -353,7 +347,7 @@ class StreamingAnalyzer:
 
     def _find_stance_again(self, index: int, standing_up_s: FloatArray) -> None:
         """Search for the next set's stance from `index`, where the person stood after a set."""
-        self._mode = _FINDING_STANCE
+        self._mode = Mode.FINDING_STANCE
         self._in_stance = False
         self._search_from = index
         self._standing_up_s = standing_up_s
@@ -426,7 +420,7 @@ class StreamingAnalyzer:
             self._cursor = b
             return
         self._reanchor(stance)
-        self._mode = _CALIBRATED
+        self._mode = Mode.CALIBRATED
         self._tilt_floor_deg = np.inf
         self._cursor = self._search_from  # replay: the set's first steps count too
         self._still_run = self._still_n  # the search started at the end of a still period
@@ -875,9 +869,9 @@ class StreamingAnalyzer:
         frontier = self._cursor
         if self._open is not None:
             frontier = min(frontier, self._open[0])
-        if self._mode == _UNCALIBRATED:
+        if self._mode == Mode.UNCALIBRATED:
             frontier = min(frontier, self._cal_start)
-        elif self._mode == _FINDING_STANCE:
+        elif self._mode == Mode.FINDING_STANCE:
             frontier = min(frontier, self._search_from)
         return frontier
 
@@ -904,6 +898,8 @@ class StreamingAnalyzer:
         """Reps of a clearly repeated movement in [a, b) as sets of their own: none within a set
         break of a rep the finder counted (their ranges are not on the finder's scale, so they do
         not join its sets)."""
+        if not self.geometry.one_excursion_per_rep:
+            return
         a = max(a, self._hist.base)
         if b - a < 2:
             return
@@ -1060,7 +1056,7 @@ class StreamingAnalyzer:
         last = end - 1
         st = self.state
         st.t_s = float(self._hist.get("t", last, end)[0])
-        st.calibrated = self._basis is not None and self._mode != _UNCALIBRATED
+        st.calibrated = self._basis is not None and self._mode != Mode.UNCALIBRATED
         st.angle_deg = float(self._theta(last, end)[0]) if st.calibrated else float("nan")
         st.drift_deg = float("nan")
         st.phase = "rest"
@@ -1094,7 +1090,7 @@ class StreamingAnalyzer:
     def finish(self) -> AnalysisResult:
         """End of stream: close the open set and return the whole session's result."""
         self._run()
-        if self._open is not None and self._mode == _CALIBRATED:
+        if self._open is not None and self._mode == Mode.CALIBRATED:
             # The recording stopped on the way back up: still a rep if it was past half-way home.
             start = self._open[0]
             end = self._hist.end

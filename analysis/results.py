@@ -156,7 +156,23 @@ class AnalysisResult:
         }
 
 
-# ---- streaming events -------------------------------------------------------------------------
+# ---- streaming --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class LiveState:
+    """What a live display shows between events; refreshed at the end of every `feed`."""
+
+    t_s: float = 0.0
+    angle_deg: float = float("nan")
+    drift_deg: float = float("nan")
+    phase: Phase = "rest"
+    calibrated: bool = False
+    set_index: int | None = None
+    rep_count: int = 0
+    drift_threshold_deg: float = 0.0
+
+
 
 
 @dataclass(frozen=True, slots=True)
