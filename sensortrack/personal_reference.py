@@ -12,7 +12,7 @@ from typing import Any
 
 from sensortrack.analysis.reference import DriftReference
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.errors import DriftReferenceError
+from sensortrack.errors import DriftReferenceError, LibraryError
 from sensortrack.library.store import Library
 from sensortrack.model import Session
 from sensortrack.session_analysis import ReferenceLookup, analyze_session, check_reference_fits, drift_defined
@@ -99,8 +99,11 @@ def stored_lookup(library_option: str | None, person: str) -> ReferenceLookup:
         path = resolve_library_path(library_option)
         if not path.exists():
             return None
-        with Library.open(path, create=False) as library:
-            return library_lookup(library, person)(exercise, placement, side)
+        try:
+            with Library.open(path, create=False) as library:
+                return library_lookup(library, person)(exercise, placement, side)
+        except LibraryError as exc:
+            raise LibraryError(f"{exc} (--no-reference: go without the stored knee-drift reference)") from None
 
     return lookup
 
