@@ -15,7 +15,7 @@ from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.errors import DriftReferenceError, LibraryError
 from sensortrack.library.store import Library
 from sensortrack.model import Session
-from sensortrack.session_analysis import ReferenceLookup, analyze_session, check_reference_fits, drift_defined
+from sensortrack.session_analysis import ReferenceLookup, analyze_session, check_same_body, drift_defined
 
 NO_REFERENCE_TEXT = "no personal reference: warnings judged against this session's own reps"
 
@@ -68,13 +68,12 @@ def reference_from_argument(
         session = load_session(where)
         source = str(where)
     ref_body = (
-        session.meta.exercise or exercise,
-        session.meta.sensor.placement or placement,
-        session.meta.sensor.side or side,
+        str(session.meta.exercise or exercise),
+        str(session.meta.sensor.placement or placement),
+        str(session.meta.sensor.side or side),
     )
     # Checked before the analysis: a mismatch is the likelier mistake, and cheaper to report.
-    probe = DriftReference(*ref_body, median_deg=0.0, spread_deg=0.0, reps=1, source=source)  # type: ignore[arg-type]
-    check_reference_fits(probe, exercise, placement, side)
+    check_same_body(source, ref_body, (exercise, placement, side))
     return build_reference(session, settings, source=source, exercise=exercise, placement=placement, side=side)
 
 

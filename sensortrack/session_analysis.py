@@ -27,10 +27,14 @@ def drift_defined(exercise: str, placement: str) -> bool:
 
 def check_reference_fits(reference: DriftReference, exercise: str, placement: str, side: str) -> None:
     """A reference is one person's drift for one exercise, placement and side: nothing else."""
-    mine = (reference.exercise, reference.placement, reference.side)
-    if mine != (exercise, placement, side):
+    check_same_body(reference.source, (reference.exercise, reference.placement, reference.side), (exercise, placement, side))
+
+
+def check_same_body(source: str, reference_body: tuple[str, str, str], session_body: tuple[str, str, str]) -> None:
+    """(exercise, placement, side) of a reference from `source` against the session's."""
+    if reference_body != session_body:
         raise DriftReferenceError(
-            f"the reference ({reference.source}) is {_body(*mine)}, this session {_body(exercise, placement, side)}: "
+            f"the reference ({source}) is {_body(*reference_body)}, this session {_body(*session_body)}: "
             "a reference must be the same exercise, placement and side"
         )
 

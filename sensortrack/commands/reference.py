@@ -149,10 +149,7 @@ def _list(library: Library, args: argparse.Namespace) -> int:
     references = list_references(library, person)
     settings = load_settings()
     if args.json:
-        import json
-
-        print(json.dumps([_to_dict(r, settings) for r in references], indent=1))
-        return 0
+        return _print_json(references, settings)
     if not references:
         print(f"No references{f' for {person}' if person else ''} in {library.path} (`sensortrack reference set ID`).")
         return 0
@@ -196,10 +193,7 @@ def _show(library: Library, args: argparse.Namespace) -> int:
         references = list_references(library, person)
     settings = load_settings()
     if args.json:
-        import json
-
-        print(json.dumps([_to_dict(r, settings) for r in references], indent=1))
-        return 0
+        return _print_json(references, settings)
     if not references:
         print(f"{person} has no references in {library.path} (`sensortrack reference set ID`).")
         return 0
@@ -244,6 +238,13 @@ def _one_line(stored: StoredReference, settings: AnalysisSettings) -> str:
         f"the {ref.exercise} {ref.placement} {ref.side} reference of {stored.person}: {ref.source}, {ref.reps} reps, "
         f"median {ref.median_deg:.1f}°, spread {ref.spread_deg:.1f}° → warnings past {ref.limit_deg(settings):.1f}°"
     )
+
+
+def _print_json(references: list[StoredReference], settings: AnalysisSettings) -> int:
+    import json
+
+    print(json.dumps([_to_dict(r, settings) for r in references], indent=1))
+    return 0
 
 
 def _to_dict(stored: StoredReference, settings: AnalysisSettings) -> dict[str, object]:
