@@ -247,6 +247,27 @@ def test_reference_set_is_used_by_default_and_no_reference_ignores_it(
     assert _show(capsys, library, 2)["drift_reference"]["kind"] == "session"  # type: ignore[index]
 
 
+def test_report_and_export_use_the_stored_reference(
+    library: Path, files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    lib = str(library)
+    assert run(capsys, "reference", "set", "1", "--library", lib)[0] == 0
+    code, _, err = run(capsys, "report", "2", "-o", str(tmp_path / "with.html"), "--library", lib)
+    assert code == 0, err
+    assert "this person's own reference (library session #1, reference of me, 6 good reps" in (tmp_path / "with.html").read_text()
+    code, _, err = run(capsys, "report", "2", "-o", str(tmp_path / "without.html"), "--library", lib, "--no-reference")
+    assert code == 0, err
+    assert "There is no personal reference for this exercise" in (tmp_path / "without.html").read_text()
+
+    for flags, warned in (((), 6), (("--no-reference",), None)):
+        out = tmp_path / f"export{len(flags)}.json"
+        code, _, err = run(capsys, "export", str(files["valgus"]), "-o", str(out), "--library", lib, *flags)
+        assert code == 0, err
+        reps = json.loads(out.read_text())["reps"]
+        n_warned = sum(1 for r in reps if r["knee_drift_warning"])
+        assert n_warned == 6 if warned else n_warned < 6
+
+
 def test_reference_list_show_clear_and_persons(
     library: Path, files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
