@@ -32,10 +32,21 @@ def build_reference(
     session: Session, settings: AnalysisSettings, *, source: str, exercise: str, placement: str, side: str
 ) -> DriftReference:
     """The drift of the session's reps (analysed with `settings`, like the sessions it will judge)."""
+    return build_reference_checked(
+        session, settings, source=source, exercise=exercise, placement=placement, side=side
+    )[0]
+
+
+def build_reference_checked(
+    session: Session, settings: AnalysisSettings, *, source: str, exercise: str, placement: str, side: str
+) -> tuple[DriftReference, int]:
+    """`build_reference`, and how many of its reps were warned when judged against the session's
+    own reps: a reference is meant to be good reps, and a warned one may not have been."""
     check_drift_defined(exercise, placement)
     result = analyze_session(session, settings, exercise, placement, side)
+    warned = sum(1 for rep in result.reps if rep.warnings)
     try:
-        return DriftReference.from_drifts(
+        reference = DriftReference.from_drifts(
             (rep.knee_drift_deg for rep in result.reps),
             exercise=exercise,
             placement=placement,
@@ -45,6 +56,7 @@ def build_reference(
         )
     except ValueError as exc:
         raise DriftReferenceError(f"{exc}: record more good reps for the reference") from None
+    return reference, warned
 
 
 def reference_from_argument(

@@ -9,6 +9,7 @@ rep to form a baseline from; with one, every faulty rep is judged against the pe
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import statistics
 from dataclasses import replace
@@ -200,9 +201,13 @@ def test_reference_set_is_used_by_default_and_no_reference_ignores_it(
     before = _show(capsys, library, 2)
     assert before["drift_reference"]["kind"] == "session"  # type: ignore[index]
 
+    # A session with faulty reps can be set, with a note: judged on their own, some reps were warned.
+    code, out, err = run(capsys, "reference", "set", "2", "--library", lib)
+    assert code == 0 and re.search(r"note: [1-6] of its 6 reps drifted past the limit of the session's own reps", out)
     code, out, err = run(capsys, "reference", "set", "1", "--library", lib)
     assert code == 0, err
-    assert out.startswith("set the squat thigh left reference of me: library session #1, 6 reps")
+    assert out.startswith("replaced the squat thigh left reference of me: library session #1, 6 reps")
+    assert "note:" not in out
     assert "sessions reanalyze --exercise squat --placement thigh --side left" in out
 
     # analyze without --reference: the stored one.
@@ -281,6 +286,8 @@ def test_reference_list_show_clear_and_persons(
     code, out, _ = run(capsys, "reference", "list", "--person", "Ana", "--json", "--library", lib)
     listed = json.loads(out)
     assert [r["person"] for r in listed] == ["Ana"] and listed[0]["session_id"] == 1
+    code, out, _ = run(capsys, "reference", "set", "1", "--json", "--library", lib)
+    assert code == 0 and json.loads(out)["reps_warned_on_their_own"] == 0 and json.loads(out)["reps"] == 6
 
     code, out, _ = run(capsys, "reference", "show", "squat", "thigh", "left", "--library", lib)
     assert code == 0 and "reference of me" in out and "from       session #1" in out and "warns past" in out

@@ -96,7 +96,7 @@ def _set(library: Library, args: argparse.Namespace) -> int:
     from sensortrack.errors import DriftReferenceError
     from sensortrack.library.ingest import load_library_session
     from sensortrack.library.references import find_reference, save_reference
-    from sensortrack.personal_reference import build_reference
+    from sensortrack.personal_reference import build_reference_checked
 
     number = args.id.strip().removeprefix("#")
     if not number.isdigit():
@@ -113,7 +113,7 @@ def _set(library: Library, args: argparse.Namespace) -> int:
             f"session #{session_id} does not say its exercise, placement and side: "
             "complete it with `sensortrack import FILE --exercise ... --placement ... --side ...` first"
         )
-    reference = build_reference(
+    reference, warned = build_reference_checked(
         load_library_session(record),
         settings,
         source=f"library session #{session_id}",
@@ -128,10 +128,16 @@ def _set(library: Library, args: argparse.Namespace) -> int:
     if args.json:
         import json
 
-        print(json.dumps(_to_dict(stored, settings)))
+        print(json.dumps({**_to_dict(stored, settings), "reps_warned_on_their_own": warned}))
         return 0
     verb = "replaced" if before is not None else "set"
     print(f"{verb} {_one_line(stored, settings)}")
+    if warned:
+        print(
+            f"  note: {warned} of its {reference.reps} reps drifted past the limit of the session's own reps; a "
+            "reference should be good reps only (`sensortrack sessions show "
+            f"{session_id}`; `reference set` another session if they were not)"
+        )
     print(
         "  live, replay, analyze, import and sessions reanalyze judge knee drift against it; sessions already in "
         "the library keep their warnings until `sensortrack sessions reanalyze "
