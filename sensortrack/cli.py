@@ -23,6 +23,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("replay", "replay"),
     ("import", "import_cmd"),
     ("sessions", "sessions"),
+    ("reference", "reference"),
     ("export", "export"),
     ("report", "report"),
     ("scan", "scan"),

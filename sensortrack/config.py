@@ -6,6 +6,11 @@ config.toml lives in the user's config directory (`~/.config/sensortrack/config.
     [analysis]
     drift_threshold_deg = 7.0
     lowpass_hz = 5.0
+
+Its `[reference]` table names whose stored knee-drift references are used (`sensortrack reference`):
+
+    [reference]
+    person = "ana"
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from sensortrack.errors import ConfigError
 
 APP_NAME = "sensortrack"
 CONFIG_ENV = "SENSORTRACK_CONFIG"
+DEFAULT_PERSON = "me"  # whose references are used when neither --person nor config.toml says
+PERSON_MAX_CHARS = 64
 
 
 def config_dir() -> Path:
@@ -76,3 +83,27 @@ def load_settings(set_options: list[str] | None = None, path: Path | None = None
         return settings.with_overrides(parse_set_options(set_options or []))
     except ValueError as exc:
         raise ConfigError(f"--set: {exc}") from None
+
+
+def check_person(name: str, where: str = "--person") -> str:
+    """A person's name as references are stored under it: trimmed, one line, not empty."""
+    clean = name.strip()
+    if not clean or len(clean) > PERSON_MAX_CHARS or not clean.isprintable():
+        raise ConfigError(f"{where}: a person is a name of 1-{PERSON_MAX_CHARS} printable characters, got {name!r}")
+    return clean
+
+
+def load_person(option: str | None = None, path: Path | None = None) -> str:
+    """`--person` wins, then `[reference] person` in config.toml, then "me"."""
+    if option is not None:
+        return check_person(option)
+    table = read_config(path).get("reference", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path or config_path()}: [reference] must be a table")
+    unknown = sorted(set(table) - {"person"})
+    if unknown:
+        raise ConfigError(f"{path or config_path()}: unknown key '{unknown[0]}' in [reference] (only 'person')")
+    value = table.get("person", DEFAULT_PERSON)
+    if not isinstance(value, str):
+        raise ConfigError(f"{path or config_path()}: [reference] person must be a string")
+    return check_person(value, f"{path or config_path()}: [reference] person")

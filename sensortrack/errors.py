@@ -37,3 +37,7 @@ class DeviceError(SensortrackError):
 
 class LibraryError(SensortrackError):
     """The session library is missing, corrupt, or from a newer sensortrack."""
+
+
+class DriftReferenceError(SensortrackError):
+    """A personal knee-drift reference that cannot be built or does not fit the session."""

@@ -11,6 +11,20 @@ def _clock(seconds: float) -> str:
     return f"{int(minutes):d}:{secs:04.1f}"
 
 
+def _reference_line(result: AnalysisResult) -> str:
+    from sensortrack.personal_reference import NO_REFERENCE_TEXT
+    from sensortrack.session_analysis import drift_defined
+
+    ref = result.context.reference
+    if not drift_defined(result.context.exercise, result.context.placement):
+        return f"not measured for {result.context.exercise}"
+    if ref is None:
+        return NO_REFERENCE_TEXT
+    limits = {rep.drift_limit_deg for rep in result.reps if rep.drift_limit_deg is not None}
+    past = f", warnings past {limits.pop():.1f}°" if len(limits) == 1 else ""
+    return f"judged against the personal reference {ref.source} ({ref.reps} reps, median {ref.median_deg:.1f}°{past})"
+
+
 def format_report(session: Session, result: AnalysisResult) -> str:
     ctx = result.context
     samples = session.samples
@@ -20,11 +34,13 @@ def format_report(session: Session, result: AnalysisResult) -> str:
         f"  {ctx.exercise}, {ctx.placement} sensor, {ctx.side} leg · {session.meta.sensor.model} at "
         f"{ctx.rate_hz:.0f} Hz · {_clock(duration_s)} · {'acc + gyro' if ctx.has_gyro else 'accelerometer only'}",
     ]
+    lines.append(f"  knee drift: {_reference_line(result)}")
     if session.gaps:
         lost = sum(g.lost_samples for g in session.gaps)
         lines.append(f"  {len(session.gaps)} gap(s) in the recording, {lost} samples lost (not filled in)")
     if session.interrupted:
         lines.append("  recording was interrupted (no end mark): read up to the last whole sample")
+    personal = ctx.reference is not None
     if not result.sets:
         lines.append("  no sets found")
         return "\n".join(lines) + "\n"
@@ -34,9 +50,12 @@ def format_report(session: Session, result: AnalysisResult) -> str:
             f"Set {st.index}: {len(st.reps)} reps, {_clock(st.start_s)}–{_clock(st.end_s)}, best range "
             f"{st.best_range_deg:.0f}°, knee drifting inward on {st.drift_reps} rep(s)"
         )
-        lines.append("   rep   start    range   down    up    drift   notes")
+        lines.append("   rep   start    range   down    up    drift" + (" over ref" if personal else "") + "   notes")
         for rep in st.reps:
             drift = "    —" if rep.knee_drift_deg is None else f"{rep.knee_drift_deg:5.1f}°"
+            if personal:
+                over = rep.knee_drift_over_reference_deg
+                drift += "        —" if over is None else f"   {over:+5.1f}°"
             notes = []
             if rep.warnings:
                 notes.append("KNEE DRIFTING INWARD")

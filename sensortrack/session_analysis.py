@@ -2,19 +2,59 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sensortrack.analysis.context import AnalysisContext
+from sensortrack.analysis.geometry import GEOMETRY
 from sensortrack.analysis.pipeline import analyze
+from sensortrack.analysis.reference import DriftReference
 from sensortrack.analysis.results import AnalysisResult
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.errors import MissingMetadataError
+from sensortrack.errors import DriftReferenceError, MissingMetadataError
 from sensortrack.model import Session
 from sensortrack.validation import estimate_rate_hz
 
+# (exercise, placement, side) -> the person's stored reference for them, or None. A lookup rather
+# than a reference where the caller does not know the session's exercise until it is resolved here.
+ReferenceLookup = Callable[[str, str, str], DriftReference | None]
+
+
+def drift_defined(exercise: str, placement: str) -> bool:
+    """Whether the analysis measures knee drift for this exercise and placement (not clamshells)."""
+    geometry = GEOMETRY.get((exercise, placement))
+    return geometry is not None and geometry.drift_defined
+
+
+def check_reference_fits(reference: DriftReference, exercise: str, placement: str, side: str) -> None:
+    """A reference is one person's drift for one exercise, placement and side: nothing else."""
+    check_same_body(reference.source, (reference.exercise, reference.placement, reference.side), (exercise, placement, side))
+
+
+def check_same_body(source: str, reference_body: tuple[str, str, str], session_body: tuple[str, str, str]) -> None:
+    """(exercise, placement, side) of a reference from `source` against the session's."""
+    if reference_body != session_body:
+        raise DriftReferenceError(
+            f"the reference ({source}) is {_body(*reference_body)}, this session {_body(*session_body)}: "
+            "a reference must be the same exercise, placement and side"
+        )
+
+
+def _body(exercise: str, placement: str, side: str) -> str:
+    return f"{exercise} with the sensor on the {side} {placement}"
+
 
 def resolve_context(
-    session: Session, exercise: str | None = None, placement: str | None = None, side: str | None = None
+    session: Session,
+    exercise: str | None = None,
+    placement: str | None = None,
+    side: str | None = None,
+    reference: DriftReference | ReferenceLookup | None = None,
 ) -> AnalysisContext:
-    """Flags win over the file's metadata; say exactly what is missing when neither has it."""
+    """Flags win over the file's metadata; say exactly what is missing when neither has it.
+
+    `reference` is the person's knee-drift reference (checked to fit the session) or a lookup of
+    the stored one by the resolved exercise, placement and side.
+    """
     exercise = exercise or session.meta.exercise
     placement = placement or session.meta.sensor.placement
     side = side or session.meta.sensor.side
@@ -27,12 +67,17 @@ def resolve_context(
     rate_hz = session.meta.sensor.nominal_rate_hz
     if rate_hz <= 0:
         rate_hz = estimate_rate_hz(session.samples.t_s)
+    if reference is not None and not isinstance(reference, DriftReference):
+        reference = reference(str(exercise), str(placement), str(side))
+    if reference is not None:
+        check_reference_fits(reference, str(exercise), str(placement), str(side))
     return AnalysisContext(
         exercise=str(exercise),
         placement=str(placement),
         side=str(side),
         rate_hz=float(rate_hz),
         has_gyro=session.samples.gyro_dps is not None,
+        reference=reference,
     )
 
 
@@ -42,7 +87,8 @@ def analyze_session(
     exercise: str | None = None,
     placement: str | None = None,
     side: str | None = None,
+    reference: DriftReference | ReferenceLookup | None = None,
 ) -> AnalysisResult:
-    ctx = resolve_context(session, exercise, placement, side)
+    ctx = resolve_context(session, exercise, placement, side, reference)
     s = session.samples
     return analyze(s.t_s, s.acc_g, s.gyro_dps, ctx, settings)

@@ -104,3 +104,54 @@ def test_replay_in_a_real_terminal_counts_like_analyze_and_names_the_drift_rep(t
 
     terminal.keys("q")
     terminal.wait_for(r"EXIT=0")
+
+
+def test_replay_and_live_judge_knee_drift_by_the_stored_reference(
+    terminal: Terminal, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`reference set` in the library the terminal uses; `replay` and `live` then warn every rep of an
+    all-valgus set that the session's own reps cannot judge, and `--no-reference` goes back."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from sensortrack.cli import main
+    from sensortrack.sessionfile import read_session, write_session
+    from sensortrack.simulation import load_labels
+
+    whole, labels = read_session(SQUATS), load_labels(SQUATS)
+    for name, st in (("clean", labels.sets[0]), ("valgus", labels.sets[1])):  # set 1 clean, set 2 all valgus
+        lo, hi = np.searchsorted(whole.samples.t_s, [st.start_s - 2.0, st.end_s + 3.0])
+        block = whole.samples.slice(int(lo), int(hi))
+        write_session(tmp_path / f"{name}.csv", replace(whole, samples=replace(block, t_s=block.t_s - block.t_s[0]), gaps=()))
+    library = str(tmp_path / "library.sqlite3")  # the terminal's library (fixture)
+
+    def cli(*argv: str) -> str:
+        assert main([*argv, "--library", library]) == 0
+        return capsys.readouterr().out
+
+    cli("import", str(tmp_path / "clean.csv"))
+    cli("reference", "set", "1")
+    valgus = tmp_path / "valgus.csv"
+    by_reference = json.loads(cli("analyze", "--json", str(valgus)))
+    alone = json.loads(cli("analyze", "--json", "--no-reference", str(valgus)))
+    n_reps = by_reference["rep_count"]
+    assert by_reference["knee_drift_reps"] == n_reps > alone["knee_drift_reps"]
+
+    for flags, n_drift in (("", n_reps), (" --no-reference", alone["knee_drift_reps"])):
+        terminal.keys(f"clear; {SENSORTRACK} replay {valgus} --speed 200{flags}; echo EXIT=$?", "Enter")
+        terminal.wait_for(rf"Session: 1 sets · {n_reps} reps · {n_drift} with knee drift")
+        terminal.keys("q")
+        terminal.wait_for(r"EXIT=0")
+
+    for flags, kind, n_drift in (("", "personal", n_reps), (" --no-reference", "session", alone["knee_drift_reps"])):
+        out = tmp_path / f"live-{kind}.csv"
+        terminal.keys(
+            f"clear; {SENSORTRACK} live --virtual open_profile --from {valgus} --speed 20 --no-setup -o {out}{flags}; echo EXIT=$?",
+            "Enter",
+        )
+        terminal.wait_for(rf"Session: 1 sets · {n_reps} reps · {n_drift} with knee drift")
+        terminal.keys("q")
+        terminal.wait_for(r"EXIT=0")
+        recorded = next(s for s in json.loads(cli("sessions", "--json")) if s["file_path"] == str(out))
+        assert recorded["drift_reference"]["kind"] == kind and recorded["knee_drift_reps"] == n_drift

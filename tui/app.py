@@ -11,6 +11,7 @@ import dataclasses
 import time
 from collections import deque
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, ComposeResult
@@ -49,6 +50,10 @@ from sensortrack.tui.widgets import (
     TempoLabel,
     set_summary_line,
 )
+
+if TYPE_CHECKING:
+    from sensortrack.analysis.reference import DriftReference
+    from sensortrack.session_analysis import ReferenceLookup
 
 PLOT_POINTS = 120  # one point per fed block: ~12 s of history at 1× speed
 REPAINT_S = 1 / 15  # snapshots closer together than this are not worth a repaint
@@ -388,18 +393,28 @@ def make_app(
     rate_hz: float,
     has_gyro: bool,
     bell: bool = False,
+    reference: DriftReference | None = None,
 ) -> SensortrackApp:
     """The live view around `source`; tests and commands build the app only through this."""
-    ctx = AnalysisContext(exercise=exercise, placement=placement, side=side, rate_hz=rate_hz, has_gyro=has_gyro)
+    ctx = AnalysisContext(
+        exercise=exercise, placement=placement, side=side, rate_hz=rate_hz, has_gyro=has_gyro, reference=reference
+    )
     return SensortrackApp(source, ctx, settings, bell=bell)
 
 
-def replay_app(path: Path | str, speed: float = 1.0, settings: AnalysisSettings | None = None, **body: str | None) -> SensortrackApp:
-    """The view driven by a recorded session; exercise/placement/side default to the file's."""
+def replay_app(
+    path: Path | str,
+    speed: float = 1.0,
+    settings: AnalysisSettings | None = None,
+    reference: DriftReference | ReferenceLookup | None = None,
+    **body: str | None,
+) -> SensortrackApp:
+    """The view driven by a recorded session; exercise/placement/side default to the file's.
+    `reference`: the knee-drift reference, or a lookup of the stored one by exercise/placement/side."""
     from sensortrack.loading import load_session
     from sensortrack.session_analysis import resolve_context
 
     session = load_session(path)
-    ctx = resolve_context(session, body.get("exercise"), body.get("placement"), body.get("side"))
+    ctx = resolve_context(session, body.get("exercise"), body.get("placement"), body.get("side"), reference)
     source = ReplaySource(session, speed, description=f"replay {Path(path).name}")
     return SensortrackApp(source, ctx, settings)

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from sensortrack.library.cli_options import add_library_option, add_reference_options
 from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
 
 HELP = "analyse a recorded session: sets, every rep, knee drift inward and warnings"
@@ -25,17 +26,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override an analysis setting, e.g. --set drift_threshold_deg=8 (repeatable)",
     )
+    parser.add_argument(
+        "--reference",
+        metavar="REF",
+        help="judge knee drift against REF: a session file or library ID of the same person's good reps "
+        "(same exercise, placement and side); default: the stored reference (`sensortrack reference`)",
+    )
+    add_reference_options(parser)
+    add_library_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from sensortrack.config import load_settings
+    from sensortrack.errors import ConfigError
+    from sensortrack.library.cli_options import reference_person
     from sensortrack.loading import load_session
+    from sensortrack.personal_reference import reference_from_argument, stored_lookup
     from sensortrack.report_text import format_report
-    from sensortrack.session_analysis import analyze_session
+    from sensortrack.session_analysis import analyze_session, resolve_context
 
+    if args.reference is not None and args.no_reference:
+        raise ConfigError("--reference and --no-reference exclude each other")
     settings = load_settings(args.set_options)
     session = load_session(args.file)
-    result = analyze_session(session, settings, args.exercise, args.placement, args.side)
+    reference = None
+    if args.reference is not None:
+        ctx = resolve_context(session, args.exercise, args.placement, args.side)
+        reference = reference_from_argument(
+            args.reference, settings, args.library, exercise=ctx.exercise, placement=ctx.placement, side=ctx.side
+        )
+    else:
+        person = reference_person(args)
+        if person is not None:
+            reference = stored_lookup(args.library, person)
+    result = analyze_session(session, settings, args.exercise, args.placement, args.side, reference)
     if args.json:
         payload = result.to_dict()
         payload["file"] = args.file

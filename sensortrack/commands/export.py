@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from sensortrack.library.cli_options import EXPORT_FORMATS as FORMATS
-from sensortrack.library.cli_options import add_body_options, add_library_option, add_set_option
+from sensortrack.library.cli_options import add_body_options, add_library_option, add_reference_options, add_set_option
 
 HELP = "export a session's samples and per-rep table as CSV, JSON or Parquet"
 
@@ -30,6 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_body_options(parser, "for a FILE that does not say")
     add_set_option(parser)
     add_library_option(parser)
+    add_reference_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,7 +49,15 @@ def run(args: argparse.Namespace) -> int:
         raise InputFileError(args.output, "the output folder does not exist")
     fmt = args.format or (out.suffix[1:].lower() if out.suffix[1:].lower() in FORMATS else "csv")
     target = load_target(args.target, args.library, exercise=args.exercise, placement=args.placement, side=args.side)
-    summary = target.stored or summarize(target.session, load_settings(args.set))
+    if target.stored is not None:
+        summary = target.stored  # a library session: the summary `sessions show` gives
+    else:
+        from sensortrack.library.cli_options import reference_person
+        from sensortrack.personal_reference import stored_lookup
+
+        person = reference_person(args)
+        reference = None if person is None else stored_lookup(args.library, person)
+        summary = summarize(target.session, load_settings(args.set), reference)
     if summary.status != "ok":
         print(f"sensortrack: note: the rep table is empty: {summary.message}", file=sys.stderr)
     written = export_session(target.session, summary, target.record, fmt, out, target.name, force=args.force)

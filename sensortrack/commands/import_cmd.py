@@ -6,7 +6,12 @@ import argparse
 import json
 import sys
 
-from sensortrack.library.cli_options import add_body_options, add_library_option, add_set_option
+from sensortrack.library.cli_options import (
+    add_body_options,
+    add_library_option,
+    add_reference_options,
+    add_set_option,
+)
 
 HELP = "add session files or plain CSVs to the library (copied in and analysed)"
 
@@ -16,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_body_options(parser, "for files that do not say (also completes a file imported before)")
     add_set_option(parser)
     add_library_option(parser)
+    add_reference_options(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")
 
 
@@ -30,9 +36,14 @@ def run(args: argparse.Namespace) -> int:
     from sensortrack.library.store import Library
     from sensortrack.library.text import one_line
 
+    from sensortrack.library.cli_options import reference_person
+    from sensortrack.personal_reference import library_lookup
+
     settings = load_settings(args.set)
+    person = reference_person(args)
     failures = 0
     with Library.open(resolve_library_path(args.library)) as library:
+        references = None if person is None else library_lookup(library, person)
         for name in args.files:
             try:
                 outcome = import_file(
@@ -42,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
                     exercise=args.exercise,
                     placement=args.placement,
                     side=args.side,
+                    references=references,
                 )
             except (InputFileError, LibraryError) as exc:
                 # One bad file must not stop the others; each failure is still one line.

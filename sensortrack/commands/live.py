@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING
 from sensortrack.library.cli_options import (
     add_body_options,
     add_library_option,
+    add_reference_options,
     add_set_option,
     register_recording_or_note,
 )
 
 if TYPE_CHECKING:
+    from sensortrack.analysis.reference import DriftReference
     from sensortrack.analysis.settings import AnalysisSettings
     from sensortrack.tui.live import LiveChoice, LiveSource
 
@@ -39,6 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_recording_options(parser)
     add_body_options(parser, "(default: what you chose last time)")
     add_set_option(parser)
+    add_reference_options(parser)
 
 
 def add_recording_options(parser: argparse.ArgumentParser) -> None:
@@ -127,12 +130,24 @@ async def _live(args: argparse.Namespace) -> int:
         if choice is None:
             return 0
         save_choices(remembered_from(choice))
+        from sensortrack.library.cli_options import reference_person
+        from sensortrack.personal_reference import stored_lookup
+
+        person = reference_person(args)
+        reference = (
+            None
+            if person is None
+            else stored_lookup(args.library, person)(choice.exercise, choice.placement, choice.side)
+        )
         source = open_live_source(
             choice, output, rate_hz=rate_hz, backend=backend, clock=clock, source_finished=finished, origin=origin,
             on_close=rig.close if rig is not None else None,
         )
         rig = None  # the source closes it from now on
-        return await run_live_app(source, choice, settings, bell=args.bell, library=args.library, register=not args.no_library)
+        return await run_live_app(
+            source, choice, settings, bell=args.bell, library=args.library, register=not args.no_library,
+            reference=reference, use_reference=person is not None, person=person,
+        )
     finally:
         if rig is not None:
             await rig.close()
@@ -147,9 +162,14 @@ async def run_live_app(
     library: str | None,
     register: bool,
     sub_title: str | None = None,
+    reference: DriftReference | None = None,
+    use_reference: bool = True,
+    person: str | None = None,
 ) -> int:
     """The live view on `source` until the user quits or the stream ends; then the recording is
-    completed, reported and added to the library. Errors come after the terminal is restored."""
+    completed, reported and added to the library. Errors come after the terminal is restored.
+    `reference` judges knee drift in the view; the library judges the recording against `person`'s
+    stored reference (None: the configured person's) unless not `use_reference`."""
     import asyncio
     import signal
     import sys
@@ -165,6 +185,7 @@ async def run_live_app(
         rate_hz=source.supervisor.info.nominal_rate_hz,
         has_gyro=source.supervisor.family.has_gyro,
         bell=bell,
+        reference=reference,
     )
     if sub_title:
         app.sub_title = sub_title
@@ -179,7 +200,9 @@ async def run_live_app(
         lost = f", {summary.lost_samples} samples lost in {summary.gaps} gaps" if summary.gaps else ""
         print(f"recording saved: {summary.path} ({summary.samples} samples, {summary.duration_s:.0f} s{lost})")
         if register:
-            register_recording_or_note(library, summary.path, settings, sys.stderr)
+            register_recording_or_note(
+                library, summary.path, settings, sys.stderr, use_reference=use_reference, person=person
+            )
     elif app.error is None:
         print("no sample arrived; no recording was written")
     if app.error is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from sensortrack.library.cli_options import add_body_options, add_set_option
+from sensortrack.library.cli_options import add_body_options, add_library_option, add_reference_options, add_set_option
 
 HELP = "replay a recorded session in the live set view (pause, speed, next rep, seek)"
 
@@ -18,6 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bell", action="store_true", help="ring the terminal bell on a knee-drift warning")
     add_body_options(parser, "when the file does not say")
     add_set_option(parser)
+    add_reference_options(parser)
+    add_library_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,9 +29,19 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.speed > 0:
         raise ConfigError(f"--speed must be positive, got {args.speed:g}")
+    from sensortrack.library.cli_options import reference_person
+    from sensortrack.personal_reference import stored_lookup
+
     settings = load_settings(args.set)
+    person = reference_person(args)
     app = replay_app(
-        args.session, args.speed, settings, exercise=args.exercise, placement=args.placement, side=args.side
+        args.session,
+        args.speed,
+        settings,
+        reference=None if person is None else stored_lookup(args.library, person),
+        exercise=args.exercise,
+        placement=args.placement,
+        side=args.side,
     )
     app.bell_enabled = args.bell
     return run_app(app)

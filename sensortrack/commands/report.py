@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sensortrack.library.cli_options import add_body_options, add_library_option, add_set_option
+from sensortrack.library.cli_options import add_body_options, add_library_option, add_reference_options, add_set_option
 
 HELP = "write a printable HTML report of a session, or of progress over all library sessions"
 
@@ -21,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_body_options(parser, "for a FILE that does not say; for a progress report, only these sessions")
     add_set_option(parser)
     add_library_option(parser)
+    add_reference_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,6 +36,19 @@ def run(args: argparse.Namespace) -> int:
         count = write_progress_report(out, library_option=args.library, force=args.force, **body)
         print(f"{out} ({count} sessions)")
         return 0
-    write_report(args.target, out, load_settings(args.set), library_option=args.library, force=args.force, **body)
+    from sensortrack.library.cli_options import reference_person
+    from sensortrack.personal_reference import stored_lookup
+
+    person = reference_person(args)
+    reference = None if person is None else stored_lookup(args.library, person)
+    write_report(
+        args.target,
+        out,
+        load_settings(args.set),
+        library_option=args.library,
+        force=args.force,
+        reference=reference,
+        **body,
+    )
     print(out)
     return 0

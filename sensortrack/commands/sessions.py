@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from sensortrack.library.cli_options import add_library_option, add_set_option
+from sensortrack.library.cli_options import add_library_option, add_reference_options, add_set_option
 from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
 
 if TYPE_CHECKING:
@@ -60,6 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     _add_common(redo, sub=True, filters=True, json_flag=False)
     add_set_option(redo)
     redo.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
+    add_reference_options(redo)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -179,6 +180,10 @@ def _show(library: Library, args: argparse.Namespace) -> int:
         + (f": {record.analysis_message}" if record.analysis_message else "")
         + f" (sensortrack {record.analysis_version or '?'}, {local_time(record.analyzed_utc)})",
     ]
+    if record.analysis_status == "ok":
+        from sensortrack.personal_reference import describe_reference
+
+        lines.append(f"  reference  {describe_reference(record.drift_reference)}")
     if f.notes:
         lines.append(f"  notes      {f.notes}")
     if f.attribution:
@@ -251,19 +256,23 @@ def _reanalyze(library: Library, args: argparse.Namespace) -> int:
     from sensortrack import __version__
     from sensortrack.config import load_settings
     from sensortrack.errors import ConfigError
+    from sensortrack.library.cli_options import reference_person
     from sensortrack.library.progress import ProgressBar
     from sensortrack.library.reanalyze import reanalyze
+    from sensortrack.personal_reference import library_lookup
 
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError("--jobs must be at least 1")
     settings = load_settings(args.set)
+    person = reference_person(args)
     records = library.list(_filter(args))
     if not records:
         print("No sessions to analyse.")
         return 0
     jobs = args.jobs or os.cpu_count() or 1
     bar = ProgressBar(len(records), "analysing")
-    report = reanalyze(library, records, settings, jobs=jobs, on_progress=bar.update)
+    references = None if person is None else library_lookup(library, person)
+    report = reanalyze(library, records, settings, jobs=jobs, on_progress=bar.update, references=references)
     parts = [f"{report.analyzed} analysed"]
     if report.needs_metadata:
         parts.append(

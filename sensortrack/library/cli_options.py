@@ -46,16 +46,47 @@ def add_set_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def register_recording_or_note(library: str | None, path: object, settings: AnalysisSettings, err: TextIO) -> None:
+def add_reference_options(parser: argparse.ArgumentParser) -> None:
+    """`--no-reference` and `--person`: whose stored knee-drift reference judges the warnings."""
+    parser.add_argument(
+        "--no-reference",
+        action="store_true",
+        help="ignore the stored personal knee-drift reference: judge warnings against the session's own reps",
+    )
+    parser.add_argument(
+        "--person", metavar="NAME", help="use this person's stored reference (default: config.toml, else 'me')"
+    )
+
+
+def reference_person(args: argparse.Namespace) -> str | None:
+    """The person whose stored reference to use, None with --no-reference."""
+    from sensortrack.config import load_person
+
+    return None if args.no_reference else load_person(args.person)
+
+
+def register_recording_or_note(
+    library: str | None,
+    path: object,
+    settings: AnalysisSettings,
+    err: TextIO,
+    *,
+    use_reference: bool = True,
+    person: str | None = None,
+) -> None:
     """After `record`/`live`/`demo`: add the finished recording to the library, or say how to later.
 
-    The recording is already safe on disk, so a library problem is a note, not an error.
+    The recording is already safe on disk, so a library problem is a note, not an error. Its summary
+    is judged against `person`'s stored reference (None: the configured person) unless not
+    `use_reference`.
     """
+    from sensortrack.config import load_person
     from sensortrack.errors import SensortrackError
     from sensortrack.library import register_recording
 
     try:
-        session_id = register_recording(library, path, settings)  # type: ignore[arg-type]
+        whose = load_person(person) if use_reference else None
+        session_id = register_recording(library, path, settings, person=whose)  # type: ignore[arg-type]
     except SensortrackError as exc:
         print(f"note: not added to the library ({exc}); `sensortrack import {path}` adds it", file=err)
         return

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from uuid import uuid4
 
 from sensortrack.analysis.settings import AnalysisSettings
@@ -24,6 +24,10 @@ from sensortrack.library.store import Library
 from sensortrack.loading import load_session
 from sensortrack.model import Session
 from sensortrack.sessionfile import write_session
+
+if TYPE_CHECKING:
+    from sensortrack.analysis.reference import DriftReference
+    from sensortrack.session_analysis import ReferenceLookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +55,17 @@ def with_body_metadata(session: Session, *, exercise: str | None, placement: str
     return replace(session, meta=meta, samples=session.samples.with_sensor(sensor))
 
 
-def summarize(session: Session, settings: AnalysisSettings) -> AnalysisSummary:
-    """Analyse a session for the library; a session the analysis cannot take is kept, and marked."""
+def summarize(
+    session: Session, settings: AnalysisSettings, reference: DriftReference | ReferenceLookup | None = None
+) -> AnalysisSummary:
+    """Analyse a session for the library; a session the analysis cannot take is kept, and marked.
+
+    `reference`: the person's knee-drift reference, or a lookup of the stored one (None: none).
+    """
     from sensortrack.session_analysis import analyze_session  # pulls in the whole pipeline
 
     try:
-        result = analyze_session(session, settings)
+        result = analyze_session(session, settings, reference=reference)
     except MissingMetadataError as exc:
         return AnalysisSummary.not_analyzed("needs_metadata", str(exc), settings)
     except SensortrackError as exc:
@@ -106,11 +115,13 @@ def import_file(
     exercise: str | None = None,
     placement: str | None = None,
     side: str | None = None,
+    references: ReferenceLookup | None = None,
 ) -> ImportOutcome:
     """Copy a session file or plain CSV into the library, analysed.
 
     A file already in the library (same bytes) is not copied again; given exercise/placement/side
     then update that entry instead — that is how a "needs metadata" session gets completed.
+    `references` finds the person's stored knee-drift reference for the session (None: none).
     """
     path = Path(path)
     given = any(v is not None for v in (exercise, placement, side))
@@ -123,13 +134,15 @@ def import_file(
     if existing is not None:
         if not given:
             return ImportOutcome("unchanged", existing)
-        record = update_body_metadata(library, existing, settings, exercise=exercise, placement=placement, side=side)
+        record = update_body_metadata(
+            library, existing, settings, exercise=exercise, placement=placement, side=side, references=references
+        )
         return ImportOutcome("updated", record)
 
     session = with_body_metadata(session, exercise=exercise, placement=placement, side=side)
     start_time_utc = start_time_of(session, path)
     session = replace(session, meta=replace(session.meta, start_time_utc=start_time_utc))
-    summary = summarize(session, settings)
+    summary = summarize(session, settings, references)
     facts = SessionFacts.from_session(session, start_time_utc)
 
     folder = library.sessions_dir
@@ -169,11 +182,12 @@ def update_body_metadata(
     exercise: str | None,
     placement: str | None,
     side: str | None,
+    references: ReferenceLookup | None = None,
 ) -> SessionRecord:
     """Give a library session its exercise/placement/side and analyse it again with them."""
     session = load_library_session(record)
     session = with_body_metadata(session, exercise=exercise, placement=placement, side=side)
-    summary = summarize(session, settings)
+    summary = summarize(session, settings, references)
     with library.transaction():
         library.update_body_metadata(record.id, exercise=exercise, placement=placement, side=side)
         library.store_summary(record.id, summary)
@@ -184,13 +198,16 @@ def register_recording(
     library_path: str | os.PathLike[str] | None,
     session_path: str | os.PathLike[str],
     settings: AnalysisSettings | None = None,
+    *,
+    person: str | None = None,
 ) -> int:
     """Add a session file written by `record`/`live` to the library, in place; returns its id.
 
     The file is referenced, not copied (the recorder chose where it lives) and `sessions delete`
     leaves it on disk. Registering the same file again returns the existing id, so a recorder may
     call this again after a crash without creating duplicates. `library_path` None means the
-    default library ($SENSORTRACK_LIBRARY or the user's data folder).
+    default library ($SENSORTRACK_LIBRARY or the user's data folder). The summary's knee-drift
+    warnings are judged against `person`'s stored reference (None: no reference).
     """
     if settings is None:
         from sensortrack.config import load_settings
@@ -204,7 +221,7 @@ def register_recording(
         session = load_session(path)
         sha256 = file_sha256(path)
         start_time_utc = start_time_of(session, path)
-        summary = summarize(session, settings)
+        summary = summarize(session, settings, _lookup(library, person))
         facts = SessionFacts.from_session(session, start_time_utc)
         with library.transaction():
             raced = library.find_by_path(path) or library.find_by_sha256(sha256)
@@ -219,3 +236,9 @@ def register_recording(
                 facts=facts,
                 summary=summary,
             )
+
+
+def _lookup(library: Library, person: str | None) -> ReferenceLookup | None:
+    from sensortrack.personal_reference import library_lookup
+
+    return None if person is None else library_lookup(library, person)

@@ -12,12 +12,17 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.errors import SensortrackError
 from sensortrack.library.ingest import load_library_session, summarize
 from sensortrack.library.records import AnalysisSummary, SessionRecord
 from sensortrack.library.store import Library
+
+if TYPE_CHECKING:
+    from sensortrack.analysis.reference import DriftReference
+    from sensortrack.session_analysis import ReferenceLookup
 
 
 @dataclass(slots=True)
@@ -28,13 +33,23 @@ class ReanalyzeReport:
     vanished: list[int] = field(default_factory=list)  # deleted by someone else meanwhile
 
 
-def analyze_record(record: SessionRecord, settings: AnalysisSettings) -> AnalysisSummary:
+def analyze_record(
+    record: SessionRecord, settings: AnalysisSettings, reference: DriftReference | None = None
+) -> AnalysisSummary:
     """Worker: read one library session and analyse it (module-level so it pickles)."""
     try:
         session = load_library_session(record)
     except SensortrackError as exc:
         return AnalysisSummary.not_analyzed("failed", f"cannot read the session file: {exc}", settings)
-    return summarize(session, settings)
+    return summarize(session, settings, reference)
+
+
+def _reference_for(record: SessionRecord, references: ReferenceLookup | None) -> DriftReference | None:
+    """Looked up in the parent (it holds the library); workers get the reference itself."""
+    facts = record.facts
+    if references is None or not (facts.exercise and facts.placement and facts.side):
+        return None
+    return references(facts.exercise, facts.placement, facts.side)
 
 
 def reanalyze(
@@ -44,14 +59,16 @@ def reanalyze(
     *,
     jobs: int | None = None,
     on_progress: Callable[[int], None] | None = None,
+    references: ReferenceLookup | None = None,
 ) -> ReanalyzeReport:
+    """`references` finds the person's stored knee-drift reference per session (None: none)."""
     report = ReanalyzeReport()
     if not records:
         return report
     workers = max(1, min(jobs or os.cpu_count() or 1, len(records)))
     if workers == 1:  # no pool: starting a worker costs a second of imports
         for done, record in enumerate(records, start=1):
-            _store(library, record, analyze_record(record, settings), report)
+            _store(library, record, analyze_record(record, settings, _reference_for(record, references)), report)
             if on_progress is not None:
                 on_progress(done)
         return report
@@ -60,7 +77,8 @@ def reanalyze(
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
     try:
         futures: dict[Future[AnalysisSummary], SessionRecord] = {
-            pool.submit(analyze_record, record, settings): record for record in records
+            pool.submit(analyze_record, record, settings, _reference_for(record, references)): record
+            for record in records
         }
         for done, future in enumerate(as_completed(futures), start=1):
             record = futures[future]

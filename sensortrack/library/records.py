@@ -84,6 +84,9 @@ class AnalysisSummary:
     version: str = __version__
     settings_json: str = "{}"
     analyzed_utc: str = field(default_factory=utc_now_iso)
+    # Which knee-drift baseline the warnings were judged against (the result's `drift_reference`
+    # with the limit it gave), as JSON; "" when not analysed.
+    drift_reference_json: str = ""
 
     @property
     def rep_count(self) -> int:
@@ -143,6 +146,7 @@ class AnalysisSummary:
             sets=tuple(sets),
             reps=tuple(reps),
             settings_json=json.dumps(asdict(settings), sort_keys=True),
+            drift_reference_json=json.dumps(_drift_reference(result, settings)),
         )
 
     @staticmethod
@@ -150,6 +154,14 @@ class AnalysisSummary:
         return AnalysisSummary(
             status=status, message=message, settings_json=json.dumps(asdict(settings), sort_keys=True)
         )
+
+
+def _drift_reference(result: AnalysisResult, settings: AnalysisSettings) -> dict[str, Any]:
+    doc = result.drift_reference()
+    ref = result.context.reference
+    if ref is not None:
+        doc["limit_deg"] = round(ref.limit_deg(settings), 1)
+    return doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +230,16 @@ class SessionRecord:
     drift_rep_count: int
     mean_range_deg: float | None
     mean_tempo_s: float | None
+    drift_reference_json: str = ""  # see AnalysisSummary
+
+    @property
+    def drift_reference(self) -> dict[str, Any] | None:
+        """The baseline this session's knee-drift warnings were judged against; None if unknown."""
+        try:
+            doc = json.loads(self.drift_reference_json) if self.drift_reference_json else None
+        except ValueError:
+            return None
+        return doc if isinstance(doc, dict) else None
 
     @property
     def drift_share(self) -> float | None:
@@ -242,6 +264,7 @@ class SessionRecord:
             "knee_drift_reps": self.drift_rep_count,
             "mean_range_deg": _round(self.mean_range_deg, 1),
             "mean_tempo_s": _round(self.mean_tempo_s, 2),
+            "drift_reference": self.drift_reference,
         }
         out["duration_s"] = round(self.facts.duration_s, 2)
         return out

@@ -10,6 +10,7 @@ import html
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 
@@ -25,6 +26,9 @@ from sensortrack.library.records import AnalysisSummary, RepRow, SessionRecord, 
 from sensortrack.library.store import Library, SessionFilter
 from sensortrack.library.targets import Target, load_target
 from sensortrack.library.text import fmt_number, format_duration, local_time
+
+if TYPE_CHECKING:
+    from sensortrack.session_analysis import ReferenceLookup
 
 EXERCISE_NAMES = {
     "squat": "Squat",
@@ -358,8 +362,10 @@ def write_report(
     placement: str | None = None,
     side: str | None = None,
     force: bool = False,
+    reference: ReferenceLookup | None = None,
 ) -> Target:
-    """Analyse ID|FILE afresh (the plot needs the angle trace) and write its report to `out`."""
+    """Analyse ID|FILE afresh (the plot needs the angle trace) and write its report to `out`;
+    `reference` finds the person's stored knee-drift reference for it (None: none)."""
     from sensortrack.session_analysis import analyze_session
 
     target = load_target(
@@ -367,7 +373,7 @@ def write_report(
     )
     sources = [Path(p) for p in (target.session.path, target.record.file_path if target.record else None) if p]
     check_output(out, sources, force)
-    result = analyze_session(target.session, settings)
+    result = analyze_session(target.session, settings, reference=reference)
     page = build_report(target, result, settings)
     atomic_write_text(out, lambda fh: fh.write(page))
     return target

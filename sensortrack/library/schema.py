@@ -107,6 +107,35 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX sessions_by_exercise_time ON sessions (exercise, placement, start_time_utc)",
         ),
     ),
+    Migration(
+        3,
+        "personal knee-drift references; which reference each session's warnings were judged against",
+        (
+            # One reference per person, exercise, placement and side. Its numbers are kept (not only
+            # the session they came from), so deleting or re-analysing that session does not change
+            # it: `reference set` again does.
+            """
+            CREATE TABLE drift_references (
+                person TEXT NOT NULL,
+                exercise TEXT NOT NULL,
+                placement TEXT NOT NULL,
+                side TEXT NOT NULL,
+                median_deg REAL NOT NULL,
+                spread_deg REAL NOT NULL CHECK (spread_deg >= 0),
+                reps INTEGER NOT NULL CHECK (reps > 0),
+                source TEXT NOT NULL,
+                session_id INTEGER REFERENCES sessions (id) ON DELETE SET NULL,
+                analysis_version TEXT NOT NULL,
+                set_utc TEXT NOT NULL,
+                PRIMARY KEY (person, exercise, placement, side)
+            )
+            """,
+            # The result's `drift_reference` object as JSON; '' where no analysis ran.
+            "ALTER TABLE sessions ADD COLUMN drift_reference TEXT NOT NULL DEFAULT ''",
+            # Summaries written before references existed were judged against the session's own reps.
+            """UPDATE sessions SET drift_reference = '{"kind": "session"}' WHERE analysis_status = 'ok'""",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -222,6 +222,11 @@ class Library:
             finally:
                 self._in_transaction = False
 
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        """Rows of one read-only statement, with SQLite failures as one-line LibraryErrors."""
+        with self._guard():
+            return self._conn.execute(sql, params).fetchall()
+
     def stored_path(self, file_path: Path) -> str:
         """Paths inside the library's folder are kept relative, so the folder can be moved as a whole."""
         file_path = file_path.resolve()
@@ -367,6 +372,7 @@ class Library:
             drift_rep_count=r["drift_rep_count"],
             mean_range_deg=r["mean_range_deg"],
             mean_tempo_s=r["mean_tempo_s"],
+            drift_reference_json=r["drift_reference"],
         )
 
     # ---- writing (call inside `with library.transaction():`) -----------------------------------
@@ -473,7 +479,7 @@ class Library:
             """
             UPDATE sessions SET analysis_status = ?, analysis_message = ?, set_count = ?, rep_count = ?,
                 drift_rep_count = ?, mean_range_deg = ?, mean_tempo_s = ?, analysis_version = ?,
-                analysis_settings = ?, analyzed_utc = ?
+                analysis_settings = ?, analyzed_utc = ?, drift_reference = ?
             WHERE id = ?
             """,
             (
@@ -487,6 +493,7 @@ class Library:
                 summary.version,
                 summary.settings_json,
                 summary.analyzed_utc,
+                summary.drift_reference_json,
                 session_id,
             ),
         )

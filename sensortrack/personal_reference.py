@@ -1,0 +1,135 @@
+"""Personal knee-drift references for the commands: build one from a session of the person's good
+reps (`analyze --reference REF`, `reference set ID`) and find the stored one for a session.
+
+How a reference judges the warnings is the analysis' business (analysis/reference.py); this module
+only gets the reference reps' drift and checks that the reference fits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sensortrack.analysis.reference import DriftReference
+from sensortrack.analysis.settings import AnalysisSettings
+from sensortrack.errors import DriftReferenceError, LibraryError
+from sensortrack.library.store import Library
+from sensortrack.model import Session
+from sensortrack.session_analysis import ReferenceLookup, analyze_session, check_same_body, drift_defined
+
+NO_REFERENCE_TEXT = "no personal reference: warnings judged against this session's own reps"
+
+
+def check_drift_defined(exercise: str, placement: str) -> None:
+    if not drift_defined(exercise, placement):
+        raise DriftReferenceError(
+            f"knee drift is not measured for {exercise} ({placement} sensor), so a {exercise} session "
+            "takes no knee-drift reference"
+        )
+
+
+def build_reference(
+    session: Session, settings: AnalysisSettings, *, source: str, exercise: str, placement: str, side: str
+) -> DriftReference:
+    """The drift of the session's reps (analysed with `settings`, like the sessions it will judge)."""
+    return build_reference_checked(
+        session, settings, source=source, exercise=exercise, placement=placement, side=side
+    )[0]
+
+
+def build_reference_checked(
+    session: Session, settings: AnalysisSettings, *, source: str, exercise: str, placement: str, side: str
+) -> tuple[DriftReference, int]:
+    """`build_reference`, and how many of its reps were warned when judged against the session's
+    own reps: a reference is meant to be good reps, and a warned one may not have been."""
+    check_drift_defined(exercise, placement)
+    result = analyze_session(session, settings, exercise, placement, side)
+    warned = sum(1 for rep in result.reps if rep.warnings)
+    try:
+        reference = DriftReference.from_drifts(
+            (rep.knee_drift_deg for rep in result.reps),
+            exercise=exercise,
+            placement=placement,
+            side=side,
+            source=source,
+            min_reps=settings.drift_reference_min_reps,
+        )
+    except ValueError as exc:
+        raise DriftReferenceError(f"{exc}: record more good reps for the reference") from None
+    return reference, warned
+
+
+def reference_from_argument(
+    text: str, settings: AnalysisSettings, library_option: str | None, *, exercise: str, placement: str, side: str
+) -> DriftReference:
+    """`--reference REF`: a session file, or `12`/`#12` for a library session, of the same person's
+    good reps of `exercise`/`placement`/`side`. What REF's own metadata does not say is taken from
+    the session it will judge; what it says must match."""
+    from sensortrack.library.ingest import load_library_session
+    from sensortrack.library.location import resolve_library_path
+    from sensortrack.library.targets import parse_target
+    from sensortrack.loading import load_session
+
+    check_drift_defined(exercise, placement)
+    where = parse_target(text)
+    if isinstance(where, int):
+        with Library.open(resolve_library_path(library_option), create=False) as library:
+            session = load_library_session(library.get(where))
+        source = f"library session #{where}"
+    else:
+        session = load_session(where)
+        source = str(where)
+    ref_body = (
+        str(session.meta.exercise or exercise),
+        str(session.meta.sensor.placement or placement),
+        str(session.meta.sensor.side or side),
+    )
+    # Checked before the analysis: a mismatch is the likelier mistake, and cheaper to report.
+    check_same_body(source, ref_body, (exercise, placement, side))
+    return build_reference(session, settings, source=source, exercise=exercise, placement=placement, side=side)
+
+
+def library_lookup(library: Library, person: str) -> ReferenceLookup:
+    """The stored reference of `person` by exercise/placement/side, from an open library."""
+    from sensortrack.library.references import find_reference
+
+    def lookup(exercise: str, placement: str, side: str) -> DriftReference | None:
+        stored = find_reference(library, person, exercise, placement, side)
+        if stored is None:
+            return None
+        return replace(stored.reference, source=f"{stored.reference.source}, reference of {person}")
+
+    return lookup
+
+
+def stored_lookup(library_option: str | None, person: str) -> ReferenceLookup:
+    """Like `library_lookup`, opening the library (if there is one: none means no reference) per call."""
+    from sensortrack.library.location import resolve_library_path
+
+    def lookup(exercise: str, placement: str, side: str) -> DriftReference | None:
+        path = resolve_library_path(library_option)
+        if not path.exists():
+            return None
+        try:
+            with Library.open(path, create=False) as library:
+                return library_lookup(library, person)(exercise, placement, side)
+        except LibraryError as exc:
+            raise LibraryError(f"{exc} (--no-reference: go without the stored knee-drift reference)") from None
+
+    return lookup
+
+
+def describe_reference(doc: dict[str, Any] | None) -> str:
+    """One line on which baseline judged the warnings, from a result's `drift_reference` object."""
+    if not doc:
+        return "not recorded"
+    if doc.get("kind") != "personal":
+        return NO_REFERENCE_TEXT
+    text = f"personal reference: {doc.get('source', '?')} ({doc.get('reps', '?')} reps, median {_deg(doc.get('median_deg'))}"
+    if doc.get("limit_deg") is not None:
+        text += f", warnings past {_deg(doc.get('limit_deg'))}"
+    return text + ")"
+
+
+def _deg(value: object) -> str:
+    return f"{value:.1f}°" if isinstance(value, (int, float)) else "?"
