@@ -106,7 +106,10 @@ def build_report(
     summary = AnalysisSummary.from_result(result, settings)
     segment = ctx.placement
     drift_defined = GEOMETRY[(ctx.exercise, ctx.placement)].drift_defined
-    threshold = settings.drift_threshold_deg
+    # The limit is the person's (reference or the session's own reps) and settles as reps come:
+    # the plots draw the one the last rep was judged against.
+    limits = [r.drift_limit_deg for r in result.reps if r.drift_limit_deg is not None]
+    threshold = limits[-1] if limits else settings.drift_threshold_deg
     exercise_name = EXERCISE_NAMES.get(ctx.exercise, ctx.exercise)
     start_utc = target.record.facts.start_time_utc if target.record else session.meta.start_time_utc
     when = local_time(start_utc) if start_utc else "unknown date"
@@ -173,7 +176,8 @@ def build_report(
     parts.append(
         _footer(
             generated,
-            f"Analysis: {result.calibration.get('mode', '')}, knee-drift threshold {threshold:g}°. "
+            f"Analysis: {result.calibration.get('mode', '')}, knee-drift limit {threshold:.1f}° "
+            f"({'personal reference' if ctx.reference is not None else 'from this session’s reps'}). "
             + (f"Data credit: {session.meta.attribution}." if session.meta.attribution else ""),
         )
     )
