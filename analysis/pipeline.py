@@ -898,20 +898,28 @@ class StreamingAnalyzer:
         """Reps of a clearly repeated movement in [a, b) as sets of their own: none within a set
         break of a rep the finder counted (their ranges are not on the finder's scale, so they do
         not join its sets)."""
+        s = self.settings
         if not self.geometry.one_excursion_per_rep:
             return
         a = max(a, self._hist.base)
         if b - a < 2:
             return
         t = self._hist.get("t", a, b)
+        shift = self._boundary_delay_s
+        gap_s = s.set_break_s
+        # Most stretches lie between two reps of a set: no room there for a set of its own.
+        room_from_s = float(t[0]) - shift
+        if self._finder_end_s is not None:
+            room_from_s = max(room_from_s, self._finder_end_s + gap_s)
+        room_to_s = float(t[-1]) - shift if next_rep_s is None else min(float(t[-1]) - shift, next_rep_s - gap_s)
+        if room_to_s - room_from_s < s.min_reps_per_set * s.min_rep_duration_s:
+            return
         reps = find_repetitions(
             principal_angle_deg(self._hist.get("u", a, b)),
             impact_g(self._hist.get("acc", a, b), self.rate_hz, self.settings.gait_impact_window_s),
             self.rate_hz,
             self.settings,
         )
-        shift = self._boundary_delay_s
-        gap_s = self.settings.set_break_s
         reps = [
             r
             for r in reps

@@ -10,6 +10,7 @@ forms for someone whose first rep is already over an absolute floor).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -96,10 +97,10 @@ class SessionBaseline:
 
     def __init__(self, settings: AnalysisSettings) -> None:
         self._settings = settings
-        self._drifts: list[float] = []
+        self._drifts: list[float] = []  # kept sorted: the limit is asked for at every rep
 
     def add(self, drift_deg: float) -> None:
-        self._drifts.append(drift_deg)
+        bisect.insort(self._drifts, drift_deg)
 
     def limit_deg(self) -> float:
         s = self._settings
@@ -109,13 +110,13 @@ class SessionBaseline:
             return s.drift_no_baseline_deg
         # The lower quartile: the person's own correct pattern even when up to three reps in four
         # so far drifted (a median would follow a run of faulty reps up and stop warning them).
-        return max(s.drift_threshold_deg, quantile(self._drifts, 0.25) + s.drift_margin_over_baseline_deg)
+        return max(s.drift_threshold_deg, quantile(self._drifts, 0.25, ordered=True) + s.drift_margin_over_baseline_deg)
 
 
-def quantile(values: Sequence[float], q: float) -> float:
-    """Linear-interpolated quantile of a short list (a few dozen reps: sorting is cheap)."""
-    ordered = sorted(values)
-    pos = q * (len(ordered) - 1)
+def quantile(values: Sequence[float], q: float, *, ordered: bool = False) -> float:
+    """Linear-interpolated quantile (`ordered`: the values are sorted already)."""
+    ordered_values = values if ordered else sorted(values)
+    pos = q * (len(ordered_values) - 1)
     lo = int(pos)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (pos - lo) * (ordered[hi] - ordered[lo])
+    hi = min(lo + 1, len(ordered_values) - 1)
+    return ordered_values[lo] + (pos - lo) * (ordered_values[hi] - ordered_values[lo])
