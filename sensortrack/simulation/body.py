@@ -80,6 +80,8 @@ class Motion:
     impact_e: FloatArray = field(init=False)  # (n, 3) heel-strike shock displacement of the joints
     # Ankle→hip direction in the body frame at rest: the clamshell hinge (feet stay together).
     open_axis_b: FloatArray = field(default_factory=lambda: np.array([0.0, 0.0, 1.0]))
+    # The thigh flexes in a plane turned this far about the vertical, medial positive (PersonSpec).
+    plane_yaw_deg: float = 0.0
 
     def __post_init__(self) -> None:
         n = self.t_s.shape[0]
@@ -125,7 +127,11 @@ class Motion:
             r = r * _rot("z", s * self.drift_yaw_deg[sl])
             front = front + self.drift_add_deg[sl]
         # Flexion turns the knee (−z) forward: a rotation about −y.
-        return r * _rot("x", s * front) * _rot("y", -self.thigh_flex_deg[sl]) * _rot("z", self.thigh_twist_deg[sl])
+        flex = _rot("y", -self.thigh_flex_deg[sl])
+        if self.plane_yaw_deg:  # about an axis turned by the plane's yaw: the knee travels in or out
+            turn = Rotation.from_euler("z", s * self.plane_yaw_deg, degrees=True)
+            flex = turn * flex * turn.inv()
+        return r * _rot("x", s * front) * flex * _rot("z", self.thigh_twist_deg[sl])
 
     def shank_rotation(self, sl: slice = slice(None), *, drift: bool = True) -> Rotation:
         s = self.s

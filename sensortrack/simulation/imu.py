@@ -104,8 +104,11 @@ def record(
     if gyro_s is not None:
         gyro_s += rng.uniform(-spec.gyro_bias_dps, spec.gyro_bias_dps, 3)
         gyro_s += rng.normal(0.0, spec.gyro_noise_dps, (n, 3))
-    if spec.quantise:
+    if spec.acc_lsb_g is not None:  # a coarser accelerometer (MEx: 10 bits over ±8 g)
+        acc_s = np.clip(np.round(acc_s / spec.acc_lsb_g) * spec.acc_lsb_g, -spec.acc_range_g, spec.acc_range_g)
+    elif spec.quantise:
         acc_s = _quantise(acc_s, spec.acc_range_g)
+    if spec.quantise:
         if gyro_s is not None:
             gyro_s = _quantise(gyro_s, spec.gyro_range_dps)
 
