@@ -14,6 +14,7 @@ from scipy.signal import butter, sosfilt, sosfilt_zi
 from scipy.spatial.transform import Rotation
 
 from sensortrack.model import FloatArray, Gap
+from sensortrack.simulation.body import compose
 from sensortrack.simulation.spec import ImuSpec
 
 STANDARD_GRAVITY_MS2 = 9.80665
@@ -39,7 +40,7 @@ def body_rate_dps(r_es: Rotation, dt_s: float) -> FloatArray:
 
     The increment R_k^T R_{k+1} is the rotation seen from the sensor during one step; over 1 ms its
     rotation vector divided by the step is the body rate to second order at the midpoint."""
-    increments = r_es[:-1].inv() * r_es[1:]
+    increments = compose(r_es[:-1].inv(), r_es[1:])
     return np.degrees(increments.as_rotvec()) / dt_s
 
 

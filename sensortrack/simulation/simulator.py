@@ -13,7 +13,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation, Slerp
 
 from sensortrack.model import FloatArray, SampleBlock, SensorInfo, Session, SessionMeta
-from sensortrack.simulation.body import Anthropometry, Motion, Posture
+from sensortrack.simulation.body import Anthropometry, Motion, Posture, compose
 from sensortrack.simulation.curves import min_jerk, wobble
 from sensortrack.simulation.distractors import RENDERERS as DISTRACTOR_RENDERERS
 from sensortrack.simulation.exercises import RENDERERS as SET_RENDERERS
@@ -121,7 +121,7 @@ def _mount_series(scene: Scene, initial: Rotation, offset0: FloatArray) -> tuple
         sl, tw = scene.window(change.t0_s, change.t1_s)
         progress = min_jerk((tw - change.t0_s) / (change.t1_s - change.t0_s))
         slerp = Slerp([0.0, 1.0], Rotation.concatenate([current, change.new_mount]))
-        blended = slerp(progress) * Rotation.from_rotvec(change.erratic_rotvec_rad)
+        blended = compose(slerp(progress), Rotation.from_rotvec(change.erratic_rotvec_rad))
         quats[sl] = blended.as_quat()
         quats[sl.stop :] = change.new_mount.as_quat()
         offsets[sl] = current_offset + progress[:, None] * (change.new_offset_seg_m - current_offset)
@@ -208,7 +208,7 @@ def _render(spec: SessionSpec, seed: int, rng: np.random.Generator) -> TrueMotio
     t_first, t_last = _recorded_span(spec, blocks, end_s)
     labels = _labels(spec, seed, motion, seg, set_truths, distractors, scene, t_first, t_last)
     return TrueMotion(
-        t_s=t_grid, sensor_rotation=seg * mount, sensor_position_e=joint + seg.apply(offset),
+        t_s=t_grid, sensor_rotation=compose(seg, mount), sensor_position_e=joint + seg.apply(offset),
         segment_rotation=seg, medial_e=tuple(medial for *_, medial in set_truths),
         t_first_s=t_first, t_last_s=t_last, motion=motion, labels=labels,
     )
