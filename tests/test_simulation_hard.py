@@ -231,3 +231,16 @@ def test_drift_auc_and_readings_from_matched_reps() -> None:
     assert readings == [(r.valgus, 10.0 if r.valgus else 1.0) for r in labels.reps]
     assert auc(readings) == 1.0
     assert drift_readings({"sets": []}, Labels.from_dict(labels.to_dict())) == []
+
+
+def test_compose_gives_scipys_bits_for_stacks_and_single_rotations() -> None:
+    from sensortrack.simulation.body import compose
+
+    rng = np.random.default_rng(31)
+    a, b, c = (Rotation.random(500, random_state=rng) for _ in range(3))
+    one = Rotation.random(random_state=rng)
+    for args in ((a, b), (a, one), (one, a), (a, b, c), (one, a, one.inv(), b)):
+        expected = args[0]
+        for r in args[1:]:
+            expected = expected * r
+        assert np.array_equal(compose(*args).as_quat(), expected.as_quat())

@@ -47,17 +47,17 @@ def compose(*rotations: Rotation) -> Rotation:
     """r1 * r2 * … as scipy composes them (Hamilton product of the quaternions, renormalised at each
     step), giving the same bits ~10× faster on long stacks: scipy 1.17's per-element path made
     composition most of a session's simulation time."""
-    quat = rotations[0].as_quat()
+    out = rotations[0]
     for other in rotations[1:]:
-        p, q = quat, other.as_quat()
+        p, q = out.as_quat(), other.as_quat()
         cross = np.cross(p[..., :3], q[..., :3])
-        quat = Rotation.from_quat(np.stack([
+        out = Rotation.from_quat(np.stack([
             p[..., 3] * q[..., 0] + q[..., 3] * p[..., 0] + cross[..., 0],
             p[..., 3] * q[..., 1] + q[..., 3] * p[..., 1] + cross[..., 1],
             p[..., 3] * q[..., 2] + q[..., 3] * p[..., 2] + cross[..., 2],
             p[..., 3] * q[..., 3] - p[..., 0] * q[..., 0] - p[..., 1] * q[..., 1] - p[..., 2] * q[..., 2],
-        ], axis=-1)).as_quat()
-    return Rotation.from_quat(quat)
+        ], axis=-1))
+    return out
 
 
 def _rot(axis: str, deg: FloatArray) -> Rotation:
