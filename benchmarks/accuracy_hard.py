@@ -13,7 +13,10 @@ seeds nobody tuned on, so do not look at the reporting seeds while choosing thre
     .venv/bin/python benchmarks/accuracy_hard.py --tune            # seeds 0:100
     .venv/bin/python benchmarks/accuracy_hard.py --report          # seeds 1000:1100
     .venv/bin/python benchmarks/accuracy_hard.py --seeds 0:10 --only squat --details --jobs 2
-                                                 [--set analysis.KEY=VALUE ...]
+                                                 [--set analysis.KEY=VALUE ...] [--write DIR]
+
+--write DIR also saves every simulated session as a session file with its labels
+(DIR/SEED_SCENARIO_PLACEMENT_gyro|acc.csv + .labels.json), to open with `sensortrack analyze`.
 """
 
 from __future__ import annotations
@@ -22,14 +25,17 @@ import argparse
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.config import parse_set_options
 from sensortrack.session_analysis import analyze_session
+from sensortrack.simulation.fixtures import write_recording
 from sensortrack.simulation.hard import REPORTING_SEEDS, SCENARIOS, TUNING_SEEDS, HardSession, hard_sessions
 from sensortrack.simulation.scoring import Score, auc, drift_readings, score
 from sensortrack.simulation.simulator import simulate_session
@@ -49,13 +55,32 @@ class Outcome:
     readings: tuple[tuple[bool, float], ...]
 
 
-def _run(job: tuple[int, HardSession, list[str]]) -> Outcome:
-    design_seed, hard, overrides = job
+_Job = tuple[int, HardSession, list[str], Path | None]
+
+
+def _run(job: _Job) -> Outcome:
+    design_seed, hard, overrides, write_dir = job
     settings = AnalysisSettings().with_overrides(parse_set_options(overrides))
     session, labels = simulate_session(hard.spec, hard.seed)
+    if write_dir is not None:
+        name = f"{design_seed:04d}_{hard.scenario}_{hard.spec.placement}_{'gyro' if hard.gyro else 'acc'}"
+        write_recording(write_dir / f"{name}.csv", write_dir / f"{name}.labels.json", session, labels)
     result = analyze_session(session, settings).to_dict()
     return Outcome(design_seed, hard.scenario, hard.spec.placement, hard.gyro, hard.spec.rate_hz, hard.seed,
                    score(result, labels), tuple(drift_readings(result, labels)))
+
+
+class _Serial:
+    """The ProcessPoolExecutor interface in this process (--jobs 1)."""
+
+    def __enter__(self) -> _Serial:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def map(self, fn: Callable[[_Job], Outcome], jobs: list[_Job]) -> Iterator[Outcome]:
+        return map(fn, jobs)
 
 
 def _seeds(text: str) -> range:
@@ -116,19 +141,21 @@ def main() -> int:
     parser.add_argument("--details", action="store_true", help="list every session whose counts are off")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (the machine is shared)")
     parser.add_argument("--set", action="append", default=[], metavar="analysis.KEY=VALUE", help="override a setting")
+    parser.add_argument("--write", type=Path, metavar="DIR", help="also save the sessions and labels here")
     args = parser.parse_args()
     seeds = REPORTING_SEEDS if args.report else args.seeds or TUNING_SEEDS
     if not any(name.startswith(args.only) for name in SCENARIOS):
         print(f"error: no scenario starts with {args.only!r} (scenarios: {', '.join(SCENARIOS)})", file=sys.stderr)
         return 2
     AnalysisSettings().with_overrides(parse_set_options(args.set))  # a bad --set fails here, once
-    jobs = [(seed, hard, args.set) for seed in seeds for hard in hard_sessions(seed, args.only)]
+    jobs = [(seed, hard, args.set, args.write) for seed in seeds for hard in hard_sessions(seed, args.only)]
     start = time.perf_counter()
-    if args.jobs > 1:
-        with ProcessPoolExecutor(args.jobs) as pool:
-            outcomes = list(pool.map(_run, jobs, chunksize=2))
-    else:
-        outcomes = [_run(job) for job in jobs]
+    outcomes: list[Outcome] = []
+    with ProcessPoolExecutor(args.jobs) if args.jobs > 1 else _Serial() as pool:
+        for outcome in pool.map(_run, jobs):
+            outcomes.append(outcome)
+            if len(outcomes) % 50 == 0:
+                print(f"  {len(outcomes)}/{len(jobs)} sessions, {time.perf_counter() - start:.0f} s", file=sys.stderr)
     purpose = ("reporting" if seeds.start >= REPORTING_SEEDS.start and seeds.stop <= REPORTING_SEEDS.stop
                else "tuning" if seeds.stop <= TUNING_SEEDS.stop else "other")
     print(f"hard design, seeds {seeds.start}:{seeds.stop} ({purpose}), {len(outcomes)} sessions, "
