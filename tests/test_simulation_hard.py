@@ -244,3 +244,33 @@ def test_compose_gives_scipys_bits_for_stacks_and_single_rotations() -> None:
         for r in args[1:]:
             expected = expected * r
         assert np.array_equal(compose(*args).as_quat(), expected.as_quat())
+
+
+def test_the_hard_benchmark_table_counts_zero_sets_and_pools_warnings() -> None:
+    import importlib.util
+    import sys
+
+    spec_ = importlib.util.spec_from_file_location("accuracy_hard", ROOT / "benchmarks" / "accuracy_hard.py")
+    assert spec_ is not None and spec_.loader is not None
+    bench = importlib.util.module_from_spec(spec_)
+    sys.modules["accuracy_hard"] = bench  # dataclasses look their module up while the class is made
+    try:
+        spec_.loader.exec_module(bench)
+    finally:
+        del sys.modules["accuracy_hard"]
+    from sensortrack.simulation.scoring import score
+
+    _, labels = simulate_session(_squats(), 32)  # 4 correct reps, then 4 valgus reps
+    first = labels.sets[0]
+    found = {"sets": [{"start_s": first.start_s, "end_s": first.end_s,
+                       "reps": [{"start_s": r.start_s, "end_s": r.end_s, "knee_drift_deg": 3.0,
+                                 "warnings": ["knee_drift"] if i == 0 else []}
+                                for i, r in enumerate(first.reps)]}]}  # the valgus set is missed: 0
+    s = score(found, labels)
+    outcome = bench.Outcome(0, "squat_person", "thigh", True, 100.0, 1, s, tuple(drift_readings(found, labels)))
+    rows = bench.table([outcome])
+    cells = rows[1].split()
+    assert cells[:4] == ["squat_person", "thigh", "yes", "2"]
+    assert cells[4:10] == ["50", "50", "1", f"{s.boundary_error_pct:.1f}", "25", "0"]  # exact, ±1, zero, …
+    assert cells[10] == "-"  # no valgus rep was matched: no AUC
+    assert rows[-1].split()[:2] == ["ALL", "2"]
