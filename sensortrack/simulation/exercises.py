@@ -15,7 +15,7 @@ import numpy as np
 from sensortrack.model import FloatArray
 from sensortrack.simulation.curves import bump, move_hold_return, ramp, shock
 from sensortrack.simulation.scene import Scene
-from sensortrack.simulation.spec import OTHER_LEG_KIND, PersonSpec, SetSpec
+from sensortrack.simulation.spec import PersonSpec, SetSpec
 
 # Movement time of one rep (without pauses), before the ±20 % per-rep variation.
 REP_DURATION_S: dict[str, tuple[float, float]] = {
