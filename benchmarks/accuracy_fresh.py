@@ -11,6 +11,11 @@ mean the thresholds fit the fixtures rather than the movements.
 
 Keep rounds 0-2 for reporting and try ideas on others (--first 10): tuning on the rounds you report
 would make them fixtures again.
+
+This is the fixtures' own design, which the first-generation engine was built on; the sessions it
+fails like real recordings (a person's own knee path, fast continuous sets, sit-to-stand, recordings
+starting on a rep, small ranges on a coarse accelerometer, alternating lunges) are in
+benchmarks/accuracy_hard.py.
 """
 
 from __future__ import annotations

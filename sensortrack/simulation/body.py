@@ -43,6 +43,23 @@ def medial_sign(side: str) -> float:
     return -1.0 if side == "left" else 1.0
 
 
+def compose(*rotations: Rotation) -> Rotation:
+    """r1 * r2 * … as scipy composes them (Hamilton product of the quaternions, renormalised at each
+    step), giving the same bits ~10× faster on long stacks: scipy 1.17's per-element path made
+    composition most of a session's simulation time."""
+    out = rotations[0]
+    for other in rotations[1:]:
+        p, q = out.as_quat(), other.as_quat()
+        cross = np.cross(p[..., :3], q[..., :3])
+        out = Rotation.from_quat(np.stack([
+            p[..., 3] * q[..., 0] + q[..., 3] * p[..., 0] + cross[..., 0],
+            p[..., 3] * q[..., 1] + q[..., 3] * p[..., 1] + cross[..., 1],
+            p[..., 3] * q[..., 2] + q[..., 3] * p[..., 2] + cross[..., 2],
+            p[..., 3] * q[..., 3] - p[..., 0] * q[..., 0] - p[..., 1] * q[..., 1] - p[..., 2] * q[..., 2],
+        ], axis=-1))
+    return out
+
+
 def _rot(axis: str, deg: FloatArray) -> Rotation:
     """One rotation per angle about a single axis (always a stack, even of one)."""
     return Rotation.from_euler(axis, np.asarray(deg, dtype=float).reshape(-1, 1), degrees=True)
@@ -80,6 +97,8 @@ class Motion:
     impact_e: FloatArray = field(init=False)  # (n, 3) heel-strike shock displacement of the joints
     # Ankle→hip direction in the body frame at rest: the clamshell hinge (feet stay together).
     open_axis_b: FloatArray = field(default_factory=lambda: np.array([0.0, 0.0, 1.0]))
+    # The thigh flexes in a plane turned this far about the vertical, medial positive (PersonSpec).
+    plane_yaw_deg: float = 0.0
 
     def __post_init__(self) -> None:
         n = self.t_s.shape[0]
@@ -109,7 +128,7 @@ class Motion:
 
     def body_rotation(self, sl: slice = slice(None)) -> Rotation:
         """Body → earth: heading, posture, then roll about the body's long axis."""
-        return _rot("z", self.heading_deg[sl]) * posture_rotation(self.posture) * _rot("z", self.roll_deg[sl])
+        return compose(_rot("z", self.heading_deg[sl]), posture_rotation(self.posture), _rot("z", self.roll_deg[sl]))
 
     def _open(self, sl: slice) -> Rotation:
         # Lateral is −s·ŷ; a positive opening turns the knee that way about the hip→ankle axis.
@@ -119,34 +138,38 @@ class Motion:
     def thigh_rotation(self, sl: slice = slice(None), *, drift: bool = True) -> Rotation:
         """Thigh segment → earth. Without drift: the 'clean' pose the leg chain is built from."""
         s = self.s
-        r = self.body_rotation(sl) * self._open(sl)
+        r = compose(self.body_rotation(sl), self._open(sl))
         front = self.thigh_front_deg[sl]
         if drift:
-            r = r * _rot("z", s * self.drift_yaw_deg[sl])
+            r = compose(r, _rot("z", s * self.drift_yaw_deg[sl]))
             front = front + self.drift_add_deg[sl]
         # Flexion turns the knee (−z) forward: a rotation about −y.
-        return r * _rot("x", s * front) * _rot("y", -self.thigh_flex_deg[sl]) * _rot("z", self.thigh_twist_deg[sl])
+        flex = _rot("y", -self.thigh_flex_deg[sl])
+        if self.plane_yaw_deg:  # about an axis turned by the plane's yaw: the knee travels in or out
+            turn = Rotation.from_euler("z", s * self.plane_yaw_deg, degrees=True)
+            flex = compose(turn, flex, turn.inv())
+        return compose(r, _rot("x", s * front), flex, _rot("z", self.thigh_twist_deg[sl]))
 
     def shank_rotation(self, sl: slice = slice(None), *, drift: bool = True) -> Rotation:
         s = self.s
         # Knee (+z) medial = toward s·ŷ, which a rotation of −s·angle about x gives.
-        r = self.body_rotation(sl) * self._open(sl) * _rot("x", -s * self.shank_front_deg[sl])
+        r = compose(self.body_rotation(sl), self._open(sl), _rot("x", -s * self.shank_front_deg[sl]))
         if drift:
             # Medial tilt in the frontal plane (earth vertical + medial): its axis is the body's x
             # when standing but the body's long axis z when supine (the shank then points up along x).
             if self.posture == "supine":
-                r = r * _rot("z", s * self.drift_shank_deg[sl])
+                r = compose(r, _rot("z", s * self.drift_shank_deg[sl]))
             else:
-                r = r * _rot("x", -s * self.drift_shank_deg[sl])
-        return r * _rot("y", self.shank_tilt_deg[sl]) * _rot("z", self.shank_twist_deg[sl])
+                r = compose(r, _rot("x", -s * self.drift_shank_deg[sl]))
+        return compose(r, _rot("y", self.shank_tilt_deg[sl]), _rot("z", self.shank_twist_deg[sl]))
 
     # ---- joint positions ---------------------------------------------------------------------
 
     def chain_h(self, sl: slice = slice(None)) -> FloatArray:
         """Ankle → hip vector in the heading frame for the clean (drift-free) leg pose."""
         heading = _rot("z", self.heading_deg[sl])
-        thigh = heading.inv() * self.thigh_rotation(sl, drift=False)
-        shank = heading.inv() * self.shank_rotation(sl, drift=False)
+        thigh = compose(heading.inv(), self.thigh_rotation(sl, drift=False))
+        shank = compose(heading.inv(), self.shank_rotation(sl, drift=False))
         z = np.array([0.0, 0.0, 1.0])
         return self.body.shank_m * shank.apply(z) + self.body.thigh_m * thigh.apply(z)
 

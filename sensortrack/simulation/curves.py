@@ -48,3 +48,10 @@ def wobble(t: FloatArray, rng: np.random.Generator, rms: float, max_hz: float, n
     amps = rng.uniform(0.5, 1.0, n_terms)
     amps *= rms * np.sqrt(2.0 / np.sum(amps**2))  # a sinusoid of amplitude A has rms A/√2
     return np.sum(amps[:, None] * np.sin(2 * np.pi * freqs[:, None] * t[None, :] + phases[:, None]), axis=0)
+
+
+def shock(t: FloatArray, t_hit: float, freq_hz: float) -> FloatArray:
+    """A smooth damped oscillation (Gaussian-windowed sine) starting at an impact, unit amplitude."""
+    sigma = 1.5 / freq_hz / np.pi
+    u = t - t_hit - 2 * sigma
+    return np.exp(-((u / sigma) ** 2)) * np.sin(2 * np.pi * freq_hz * u)

@@ -11,7 +11,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from sensortrack.simulation.body import Motion
-from sensortrack.simulation.curves import bump, ramp, wobble
+from sensortrack.simulation.curves import bump, ramp, shock, wobble
 from sensortrack.simulation.scene import MountChange, Scene
 
 
@@ -27,7 +27,7 @@ def _small_bumps(scene: Scene, t0: float, t1: float, targets: list[tuple[np.ndar
 
 
 def render_stand(scene: Scene, t0: float, t1: float) -> None:
-    """Quiet standing or lying: only the session-wide postural sway (added later)."""
+    """Quiet standing, sitting or lying: only the session-wide postural sway (added later)."""
 
 
 def render_fidget(scene: Scene, t0: float, t1: float) -> None:
@@ -63,14 +63,7 @@ def render_sit_stand(scene: Scene, t0: float, t1: float) -> None:
     m.thigh_flex_deg[sl] += rng.uniform(80, 95) * sit
     m.shank_tilt_deg[sl] += rng.uniform(5, 15) * sit
     # Forward lean and a small shock as the pelvis lands on the bench.
-    m.impact_e[sl, 2] += -0.004 * _shock(t, t0 + down, 8.0)
-
-
-def _shock(t: np.ndarray, t_hit: float, freq_hz: float) -> np.ndarray:
-    """A smooth damped oscillation (Gaussian-windowed sine) starting at an impact, unit amplitude."""
-    sigma = 1.5 / freq_hz / np.pi
-    u = t - t_hit - 2 * sigma
-    return np.exp(-((u / sigma) ** 2)) * np.sin(2 * np.pi * freq_hz * u)
+    m.impact_e[sl, 2] += -0.004 * shock(t, t0 + down, 8.0)
 
 
 def render_walk(scene: Scene, t0: float, t1: float) -> None:
@@ -110,7 +103,7 @@ def render_walk(scene: Scene, t0: float, t1: float) -> None:
     for k in range(first, first + int((t1 - t0) * stride_hz) + 2):
         t_hit = t0 + (np.pi / 2 + 2 * np.pi * k - phase0) / (2 * np.pi * stride_hz)
         if t0 + accel <= t_hit <= t1 - accel - 0.2:
-            m.impact_e[sl, 2] += -rng.uniform(0.0015, 0.003) * _shock(t, t_hit, rng.uniform(10, 16))
+            m.impact_e[sl, 2] += -rng.uniform(0.0015, 0.003) * shock(t, t_hit, rng.uniform(10, 16))
 
 
 def _rebase(m: Motion, i: int) -> None:
@@ -140,6 +133,7 @@ def render_restrap(scene: Scene, t0: float, t1: float) -> None:
 RENDERERS: dict[str, Callable[[Scene, float, float], None]] = {
     "stand": render_stand,
     "lie": render_stand,
+    "sit": render_stand,  # quiet sitting: the seated rest pose (SessionSpec.seated) and sway only
     "fidget": render_fidget,
     "adjust": render_adjust,
     "roll": render_roll,

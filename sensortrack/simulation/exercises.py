@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sensortrack.model import FloatArray
-from sensortrack.simulation.curves import bump, move_hold_return, ramp
+from sensortrack.simulation.curves import bump, move_hold_return, ramp, shock
 from sensortrack.simulation.scene import Scene
-from sensortrack.simulation.spec import SetSpec
+from sensortrack.simulation.spec import PersonSpec, SetSpec
 
 # Movement time of one rep (without pauses), before the ±20 % per-rep variation.
 REP_DURATION_S: dict[str, tuple[float, float]] = {
@@ -35,7 +35,7 @@ AWAY_FRACTION: dict[str, tuple[float, float]] = {
     "clamshell": (0.4, 0.55),
     "band_walk": (0.4, 0.55),
 }
-DRIFT_PEAK_DEG = (8.0, 18.0)
+DRIFT_PEAK_DEG = PersonSpec().valgus_deg  # 8–18° (the textbook person)
 CLEAN_WOBBLE_DEG = 1.5  # clean reps: a small random in/out wobble (plus postural sway)
 # Knee drift on the thigh is mostly rotation about the vertical plus ~30 % as much hip adduction.
 ADDUCTION_SHARE = 0.3
@@ -51,6 +51,7 @@ class RepPlan:
     amplitude: float  # multiplies the set's nominal excursion
     drift_deg: float  # peak medial rotation: 8–18° when valgus, a small wobble otherwise
     valgus: bool
+    other_leg: bool = False  # alternating lunges: the other leg's lunge (not a rep of this sensor's leg)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,21 +75,27 @@ def needs_setup(exercise: str) -> bool:
     return exercise in ("lunge", "band_walk")
 
 
-def plan_set(exercise: str, spec: SetSpec, rng: np.random.Generator) -> SetPlan:
-    lo, hi = REP_DURATION_S[exercise]
+def plan_set(exercise: str, spec: SetSpec, rng: np.random.Generator, person: PersonSpec | None = None) -> SetPlan:
+    person = person or PersonSpec()
+    lo, hi = spec.rep_duration_s or REP_DURATION_S[exercise]
     set_duration = rng.uniform(lo, hi) * spec.tempo_scale
-    setup = rng.uniform(*SETUP_S) if needs_setup(exercise) else 0.0
+    alternating = spec.alternating and exercise == "lunge"
+    # Alternating forward lunges start from standing: no split stance to step into.
+    setup = rng.uniform(*SETUP_S) if needs_setup(exercise) and not alternating else 0.0
     t = setup + (rng.uniform(0.2, 0.6) if setup else 0.0)
     reps: list[RepPlan] = []
-    for i in range(1, spec.n_reps + 1):
+    moves = 2 * spec.n_reps if alternating else spec.n_reps
+    for k in range(1, moves + 1):
+        other = alternating and k % 2 == 0  # the instrumented leg lunges first
+        i = (k + 1) // 2 if alternating else k  # the instrumented leg's rep number
         duration = set_duration * rng.uniform(0.8, 1.2)
         away = duration * rng.uniform(*AWAY_FRACTION[exercise])
         pause = rng.uniform(*spec.pause_at_peak_s)
         amplitude = spec.depth_scale * rng.uniform(0.85, 1.15) * (0.5 if i in spec.shallow_reps else 1.0)
-        valgus = spec.drift and i >= spec.drift_from_rep and exercise != "clamshell"
-        drift = rng.uniform(*DRIFT_PEAK_DEG) if valgus else rng.uniform(-1, 1) * CLEAN_WOBBLE_DEG
-        reps.append(RepPlan(t, t + away, t + away + pause, t + duration + pause, amplitude, drift, valgus))
-        t = reps[-1].end_s + (rng.uniform(*spec.rest_between_reps_s) if i < spec.n_reps else 0.0)
+        valgus = spec.drift and i >= spec.drift_from_rep and exercise != "clamshell" and not other
+        drift = rng.uniform(*person.valgus_deg) if valgus else rng.uniform(-1, 1) * CLEAN_WOBBLE_DEG
+        reps.append(RepPlan(t, t + away, t + away + pause, t + duration + pause, amplitude, drift, valgus, other))
+        t = reps[-1].end_s + (rng.uniform(*spec.rest_between_reps_s) if k < moves else 0.0)
     teardown = rng.uniform(*SETUP_S) if setup else 0.0
     if teardown:
         t += rng.uniform(0.2, 0.6)
@@ -132,7 +139,9 @@ def _stance(scene: Scene, t0: float, plan: SetPlan, thigh_deg: float, shank_deg:
 def render_squat(scene: Scene, t0: float, plan: SetPlan) -> list[RepTruth]:
     rng, m = scene.rng, scene.motion
     # Set depth drawn inside the brief's range so the ±15 % per-rep spread stays within 55–90°.
-    thigh_peak, shank_peak = rng.uniform(62, 78), rng.uniform(28, 36)
+    if scene.seated:
+        return _render_sit_to_stand(scene, t0, plan)
+    thigh_peak, shank_peak = rng.uniform(*(plan.spec.range_deg or (62, 78))), rng.uniform(28, 36)
     out = []
     for rep in plan.reps:
         sl, t = scene.window(t0 + rep.start_s, t0 + rep.end_s)
@@ -146,9 +155,11 @@ def render_squat(scene: Scene, t0: float, plan: SetPlan) -> list[RepTruth]:
 
 def render_lunge(scene: Scene, t0: float, plan: SetPlan) -> list[RepTruth]:
     """Split squat, instrumented leg in front: the stance already flexes the front thigh 15–20°."""
+    if plan.spec.alternating:
+        return _render_alternating_lunge(scene, t0, plan)
     rng, m = scene.rng, scene.motion
     stance_thigh, stance_shank = rng.uniform(15, 20), rng.uniform(0, 5)
-    thigh_peak, shank_peak = rng.uniform(56, 72), rng.uniform(12, 22)  # reps ±15 %: ~50–80°
+    thigh_peak, shank_peak = rng.uniform(*(plan.spec.range_deg or (56, 72))), rng.uniform(12, 22)  # ±15 %: ~50–80°
     # Stepping forward into the stance: the hip stays over the back foot while the front foot moves.
     _stance(scene, t0, plan, stance_thigh, stance_shank)
     m.pin_hip(m.index(t0), m.index(t0 + plan.setup_s) + 1)
@@ -165,10 +176,71 @@ def render_lunge(scene: Scene, t0: float, plan: SetPlan) -> list[RepTruth]:
     return out
 
 
+def _render_sit_to_stand(scene: Scene, t0: float, plan: SetPlan) -> list[RepTruth]:
+    """Sit-to-stand from a chair: rest is seated (the rest pose: thigh ~horizontal). A rep stands up
+    (thigh to about vertical, the shank tipping forward as the weight comes over the feet at seat-off)
+    and sits back down, landing on the seat with a small shock."""
+    rng, m = scene.rng, scene.motion
+    i0 = m.index(t0)
+    seat_thigh, seat_shank = float(m.thigh_flex_deg[i0]), float(m.shank_tilt_deg[i0])
+    lean = rng.uniform(8, 15)  # the shank's extra forward tilt around seat-off
+    out = []
+    for rep in plan.reps:
+        start, reach, leave, end = (t0 + rep.start_s, t0 + rep.reach_s, t0 + rep.leave_s, t0 + rep.end_s)
+        stand_thigh, stand_shank = rng.uniform(-2, 5), rng.uniform(0, 4)
+        sl, t = scene.window(start, end)
+        f = _rep_profile(t, rep, t0) * min(1.0, rep.amplitude)  # a short rep stops short of upright
+        m.thigh_flex_deg[sl] += (stand_thigh - seat_thigh) * f
+        m.shank_tilt_deg[sl] += (stand_shank - seat_shank) * f
+        m.shank_tilt_deg[sl] += lean * (bump(t, start, start + 0.7 * (reach - start))
+                                        + 0.5 * bump(t, leave + 0.3 * (end - leave), end))
+        # The knees cave while the thigh is still flexed: rising from the seat and lowering onto it.
+        _add_drift(scene, sl, rep.drift_deg * (bump(t, start, reach) + 0.6 * bump(t, leave, end)))
+        hit_sl, hit_t = scene.window(end - 0.05, end + 0.6)
+        m.impact_e[hit_sl, 2] += -rng.uniform(0.002, 0.004) * shock(hit_t, end - 0.05, rng.uniform(6, 10))
+        out.append(RepTruth(start, end, rep.valgus, None))
+    return out
+
+
+def _render_alternating_lunge(scene: Scene, t0: float, plan: SetPlan) -> list[RepTruth]:
+    """Forward lunges from standing, legs alternating, the instrumented leg first.
+
+    Its own lunge: the foot swings forward (the other leg holds the body), lands, the front thigh
+    flexes to 55–90° with the shank 10–20° forward, then it pushes back and the foot swings home.
+    The other leg's lunge: this foot stays planted behind, the thigh extends a little and the rear
+    knee drops toward the floor: the shank tips 55–75° — more than the front shank ever does,
+    which is why a shank sensor sees the other leg's lunges as big movements."""
+    rng, m = scene.rng, scene.motion
+    front_thigh, front_shank = rng.uniform(*(plan.spec.range_deg or (62, 78))), rng.uniform(10, 20)
+    rear_thigh, rear_shank = rng.uniform(5, 15), rng.uniform(55, 75)
+    swing_knee = rng.uniform(15, 25)
+    out = []
+    for rep in plan.reps:
+        start, reach, leave, end = (t0 + rep.start_s, t0 + rep.reach_s, t0 + rep.leave_s, t0 + rep.end_s)
+        land, lift_off = start + 0.35 * (reach - start), leave + 0.65 * (end - leave)
+        sl, t = scene.window(start, end)
+        f = _rep_profile(t, rep, t0)
+        if rep.other_leg:
+            m.thigh_flex_deg[sl] -= rear_thigh * rep.amplitude * f
+            m.shank_tilt_deg[sl] += rear_shank * rep.amplitude * f
+            scene.other_leg.append((start, end))
+            continue
+        hip_before = m.hip_h(m.index(start))
+        m.thigh_flex_deg[sl] += front_thigh * rep.amplitude * f
+        m.shank_tilt_deg[sl] += front_shank * rep.amplitude * f + swing_knee * (bump(t, start, land) + bump(t, lift_off, end))
+        _add_drift(scene, sl, rep.drift_deg * squat_drift_envelope(t, rep, t0))
+        m.pin_hip(m.index(start), m.index(land) + 1)  # swinging forward: the other leg holds the body
+        i0, i1 = m.index(lift_off), m.index(end) + 1  # swinging home: the body comes back over it
+        m.pin_hip(i0, i1, (hip_before - m.hip_h(i0))[None, :] * ramp(m.t_s[i0:i1], lift_off, end)[:, None])
+        out.append(RepTruth(start, end, rep.valgus, None))
+    return out
+
+
 def render_step_up(scene: Scene, t0: float, plan: SetPlan) -> list[RepTruth]:
     """Up with the instrumented leg first, down with it first ("up, up, down, down")."""
     rng, m = scene.rng, scene.motion
-    thigh_peak, shank_peak = rng.uniform(50, 62), rng.uniform(17, 26)  # reps ±15 %: ~45–70°
+    thigh_peak = rng.uniform(*(plan.spec.range_deg or (50, 62)))  # reps ±15 %: ~45–70°
+    shank_peak = rng.uniform(17, 26)
     out = []
     for rep in plan.reps:
         # a: swing the foot onto the box; b: rise over it; c: the other leg joins; d: step down.
@@ -199,7 +271,8 @@ def render_bridge(scene: Scene, t0: float, plan: SetPlan) -> list[RepTruth]:
     rest = float(m.thigh_flex_deg[m.index(t0)])
     # Brief: top 5–15° from horizontal; real MEx bridges move the thigh only 12–27°, so the top
     # range is widened to 20° to cover those smaller lifts too.
-    top = rng.uniform(5, 20)
+    # A set's own range (`range_deg`) is the thigh's lift from rest (MEx people: 12–27°, some 8°).
+    top = rest - rng.uniform(*plan.spec.range_deg) if plan.spec.range_deg else rng.uniform(5, 20)
     shank_change = rng.uniform(5, 10)
     out = []
     for rep in plan.reps:
@@ -219,7 +292,7 @@ def render_bridge(scene: Scene, t0: float, plan: SetPlan) -> list[RepTruth]:
 def render_clamshell(scene: Scene, t0: float, plan: SetPlan) -> list[RepTruth]:
     """Side-lying, feet together: the top knee opens about the hip–ankle axis; the pelvis stays."""
     rng, m = scene.rng, scene.motion
-    opening = rng.uniform(25, 45)
+    opening = rng.uniform(*(plan.spec.range_deg or (25, 45)))
     out = []
     for rep in plan.reps:
         sl, t = scene.window(t0 + rep.start_s, t0 + rep.end_s)

@@ -14,6 +14,7 @@ from scipy.signal import butter, sosfilt, sosfilt_zi
 from scipy.spatial.transform import Rotation
 
 from sensortrack.model import FloatArray, Gap
+from sensortrack.simulation.body import compose
 from sensortrack.simulation.spec import ImuSpec
 
 STANDARD_GRAVITY_MS2 = 9.80665
@@ -39,7 +40,7 @@ def body_rate_dps(r_es: Rotation, dt_s: float) -> FloatArray:
 
     The increment R_k^T R_{k+1} is the rotation seen from the sensor during one step; over 1 ms its
     rotation vector divided by the step is the body rate to second order at the midpoint."""
-    increments = r_es[:-1].inv() * r_es[1:]
+    increments = compose(r_es[:-1].inv(), r_es[1:])
     return np.degrees(increments.as_rotvec()) / dt_s
 
 
@@ -104,8 +105,11 @@ def record(
     if gyro_s is not None:
         gyro_s += rng.uniform(-spec.gyro_bias_dps, spec.gyro_bias_dps, 3)
         gyro_s += rng.normal(0.0, spec.gyro_noise_dps, (n, 3))
-    if spec.quantise:
+    if spec.acc_lsb_g is not None:  # a coarser accelerometer (MEx: 10 bits over ±8 g)
+        acc_s = np.clip(np.round(acc_s / spec.acc_lsb_g) * spec.acc_lsb_g, -spec.acc_range_g, spec.acc_range_g)
+    elif spec.quantise:
         acc_s = _quantise(acc_s, spec.acc_range_g)
+    if spec.quantise:
         if gyro_s is not None:
             gyro_s = _quantise(gyro_s, spec.gyro_range_dps)
 

@@ -29,6 +29,8 @@ class Scene:
     rng: np.random.Generator
     sensor_offset_seg_m: FloatArray  # where the sensor sits on the segment now (changes on re-strapping)
     mount_changes: list[MountChange] = field(default_factory=list)
+    seated: bool = False  # squats are sit-to-stand from a chair (SessionSpec.seated)
+    other_leg: list[tuple[float, float]] = field(default_factory=list)  # the other leg's lunges (not reps)
 
     @property
     def t(self) -> FloatArray:

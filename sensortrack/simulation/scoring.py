@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from sensortrack.simulation.labels import Labels
+from sensortrack.simulation.labels import Labels, RepLabel
 
 DRIFT_WARNING = "knee_drift"
 
@@ -68,11 +68,46 @@ def _match(true: list[tuple[float, float]], found: list[tuple[float, float]]) ->
     return matched
 
 
+def _found_reps(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [rep for s in report.get("sets", []) for rep in s.get("reps", [])]
+
+
+def _rep_match(true_reps: list[RepLabel], found_reps: list[dict[str, Any]]) -> dict[int, int]:
+    return _match([(r.start_s, r.end_s) for r in true_reps],
+                  [(float(r["start_s"]), float(r["end_s"])) for r in found_reps])
+
+
+def drift_readings(result: dict[str, Any] | _HasToDict, labels: Labels) -> list[tuple[bool, float]]:
+    """(valgus, the analysis' knee_drift_deg) for every true rep with a drift label whose matched
+    detected rep reports a drift value: what a per-rep drift AUC is computed from."""
+    report = result if isinstance(result, dict) else result.to_dict()
+    found_reps = _found_reps(report)
+    true_reps = labels.reps
+    out = []
+    for i, j in sorted(_rep_match(true_reps, found_reps).items()):
+        value = found_reps[j].get("knee_drift_deg")
+        if true_reps[i].knee_drift_deg is not None and value is not None:
+            out.append((true_reps[i].valgus, float(value)))
+    return out
+
+
+def auc(readings: list[tuple[bool, float]]) -> float | None:
+    """Probability that a valgus rep reads more drift than a correct one (ties count half): the
+    Mann–Whitney form of the ROC area. None without both kinds of rep."""
+    faulty = np.array([v for valgus, v in readings if valgus], dtype=float)
+    clean = np.array([v for valgus, v in readings if not valgus], dtype=float)
+    if faulty.size == 0 or clean.size == 0:
+        return None
+    greater = (faulty[:, None] > clean[None, :]).sum()
+    ties = (faulty[:, None] == clean[None, :]).sum()
+    return float((greater + 0.5 * ties) / (faulty.size * clean.size))
+
+
 def score(result: dict[str, Any] | _HasToDict, labels: Labels) -> Score:
     """Compare `result` (AnalysisResult or its to_dict()) with `labels`."""
     report = result if isinstance(result, dict) else result.to_dict()
     found_sets = report.get("sets", [])
-    found_reps = [rep for s in found_sets for rep in s.get("reps", [])]
+    found_reps = _found_reps(report)
 
     set_match = _match([(s.start_s, s.end_s) for s in labels.sets],
                        [(float(s["start_s"]), float(s["end_s"])) for s in found_sets])
@@ -83,8 +118,7 @@ def score(result: dict[str, Any] | _HasToDict, labels: Labels) -> Score:
     diffs = np.array([abs(t - d) for t, d in counts], dtype=float)
 
     true_reps = labels.reps
-    rep_match = _match([(r.start_s, r.end_s) for r in true_reps],
-                       [(float(r["start_s"]), float(r["end_s"])) for r in found_reps])
+    rep_match = _rep_match(true_reps, found_reps)
     start_err, end_err = [], []
     hits = valgus = false_alarms = clean = 0
     for i, rep in enumerate(true_reps):

@@ -13,11 +13,11 @@ import numpy as np
 from scipy.spatial.transform import Rotation, Slerp
 
 from sensortrack.model import FloatArray, SampleBlock, SensorInfo, Session, SessionMeta
-from sensortrack.simulation.body import Anthropometry, Motion, Posture
+from sensortrack.simulation.body import Anthropometry, Motion, Posture, compose
 from sensortrack.simulation.curves import min_jerk, wobble
 from sensortrack.simulation.distractors import RENDERERS as DISTRACTOR_RENDERERS
 from sensortrack.simulation.exercises import RENDERERS as SET_RENDERERS
-from sensortrack.simulation.exercises import RepTruth, SetPlan, plan_set
+from sensortrack.simulation.exercises import ADDUCTION_SHARE, RepTruth, SetPlan, plan_set
 from sensortrack.simulation.imu import record
 from sensortrack.simulation.labels import (
     DistractorLabel,
@@ -28,12 +28,15 @@ from sensortrack.simulation.labels import (
     rounded_rep,
 )
 from sensortrack.simulation.scene import Scene
-from sensortrack.simulation.spec import SETUP_KIND, Distractor, SessionSpec
+from sensortrack.simulation.spec import OTHER_LEG_KIND, SETUP_KIND, Distractor, PersonSpec, SessionSpec
 
 GENERATOR_VERSION = "1"
 GRID_HZ = 1000.0  # fine grid: well above every sample rate and the ~16 Hz heel-strike shocks
 _PRE_ROLL_S = 1.0  # settles the IMU's low-pass before the first recorded sample
 _START_TIME_UTC = "2025-01-06T09:00:00+00:00"  # fixed so regenerated files are identical
+# PersonSpec angles are given at this thigh flexion (a full squat); they scale with flexion.
+_FULL_DEPTH_DEG = 70.0
+_UPRIGHT_EXERCISES = ("squat", "lunge", "step_up", "band_walk")  # where PersonSpec applies
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +55,12 @@ def _posture(exercise: str, side: str) -> Posture:
     return "standing"
 
 
-def _rest_pose(m: Motion, exercise: str, rng: np.random.Generator) -> None:
+def _rest_pose(m: Motion, exercise: str, rng: np.random.Generator, seated: bool = False) -> None:
     """The posture held between reps, for the whole session."""
-    if exercise == "bridge":  # supine, knees bent: thigh ~35–50° up from the floor, shank ~70°
+    if seated:  # on a chair, feet flat: thigh about horizontal, shank about vertical
+        m.thigh_flex_deg += rng.uniform(82, 95)
+        m.shank_tilt_deg += rng.uniform(-5, 10)
+    elif exercise == "bridge":  # supine, knees bent: thigh ~35–50° up from the floor, shank ~70°
         m.thigh_flex_deg += rng.uniform(35, 50)
         m.shank_tilt_deg += rng.uniform(65, 75)
     elif exercise == "clamshell":  # side-lying, hips ~45° flexed, knees ~90° flexed
@@ -95,7 +101,7 @@ def _plan(spec: SessionSpec, rng: np.random.Generator) -> list[_Block]:
 
     add_distractors(spec.lead_in)
     for i, set_spec in enumerate(spec.sets):
-        plan = plan_set(spec.exercise, set_spec, rng)
+        plan = plan_set(spec.exercise, set_spec, rng, spec.person)
         blocks.append(_Block(t, plan.duration_s, set_plan=plan))
         t += plan.duration_s
         if i < len(spec.sets) - 1 and spec.between:
@@ -115,7 +121,7 @@ def _mount_series(scene: Scene, initial: Rotation, offset0: FloatArray) -> tuple
         sl, tw = scene.window(change.t0_s, change.t1_s)
         progress = min_jerk((tw - change.t0_s) / (change.t1_s - change.t0_s))
         slerp = Slerp([0.0, 1.0], Rotation.concatenate([current, change.new_mount]))
-        blended = slerp(progress) * Rotation.from_rotvec(change.erratic_rotvec_rad)
+        blended = compose(slerp(progress), Rotation.from_rotvec(change.erratic_rotvec_rad))
         quats[sl] = blended.as_quat()
         quats[sl.stop :] = change.new_mount.as_quat()
         offsets[sl] = current_offset + progress[:, None] * (change.new_offset_seg_m - current_offset)
@@ -164,10 +170,13 @@ def _render(spec: SessionSpec, seed: int, rng: np.random.Generator) -> TrueMotio
     end_s = blocks[-1].start_s + blocks[-1].duration_s
     t_grid = np.arange(0.0, end_s + _PRE_ROLL_S, 1.0 / GRID_HZ)
     motion = Motion(t_grid, _posture(spec.exercise, spec.side), spec.side, body)
-    _rest_pose(motion, spec.exercise, rng)
+    upright = spec.exercise in _UPRIGHT_EXERCISES
+    if upright:
+        motion.plane_yaw_deg = spec.person.plane_yaw_deg
+    _rest_pose(motion, spec.exercise, rng, spec.seated)
     mount0 = Rotation.random(random_state=rng)  # uniform on SO(3): any strap orientation, upside down too
     offset0 = _sensor_offset(spec.placement, motion.s, body, rng)
-    scene = Scene(motion, rng, offset0.copy())
+    scene = Scene(motion, rng, offset0.copy(), seated=spec.seated)
 
     set_truths: list[tuple[SetPlan, float, list[RepTruth], FloatArray | None]] = []
     distractors: list[DistractorLabel] = []
@@ -185,18 +194,21 @@ def _render(spec: SessionSpec, seed: int, rng: np.random.Generator) -> TrueMotio
             distractors.append(DistractorLabel(SETUP_KIND, block.start_s, block.start_s + plan.setup_s))
             end = block.start_s + plan.duration_s
             distractors.append(DistractorLabel(SETUP_KIND, end - plan.teardown_s, end))
-    _add_sway(motion, rng, lying=motion.posture != "standing")
+    for start, end in scene.other_leg:
+        distractors.append(DistractorLabel(OTHER_LEG_KIND, start, end))
+    if upright:
+        _person_habits(motion, spec.person)
+    _add_sway(motion, rng, lying=motion.posture != "standing" or spec.seated)  # seated: less sway too
 
     # Segment pose → sensor pose and position.
     thigh = spec.placement == "thigh"
     seg = motion.thigh_rotation() if thigh else motion.shank_rotation()
     joint = motion.hip_e() if thigh else motion.ankle_e()
     mount, offset = _mount_series(scene, mount0, offset0)
-    t_first = blocks[0].start_s + spec.cut_start_s
-    t_last = end_s - spec.cut_end_s
+    t_first, t_last = _recorded_span(spec, blocks, end_s)
     labels = _labels(spec, seed, motion, seg, set_truths, distractors, scene, t_first, t_last)
     return TrueMotion(
-        t_s=t_grid, sensor_rotation=seg * mount, sensor_position_e=joint + seg.apply(offset),
+        t_s=t_grid, sensor_rotation=compose(seg, mount), sensor_position_e=joint + seg.apply(offset),
         segment_rotation=seg, medial_e=tuple(medial for *_, medial in set_truths),
         t_first_s=t_first, t_last_s=t_last, motion=motion, labels=labels,
     )
@@ -216,6 +228,36 @@ def simulate_session(spec: SessionSpec, seed: int) -> tuple[Session, Labels]:
     )
     samples = SampleBlock(t_s=rec.t_s, acc_g=rec.acc_g, gyro_dps=rec.gyro_dps, sensor=sensor)
     return Session(meta=meta, samples=samples, gaps=rec.gaps), truth.labels
+
+
+def _person_habits(m: Motion, person: PersonSpec) -> None:
+    """The person's own way of flexing the thigh (PersonSpec), in proportion to thigh flexion:
+    the knee turning in about the vertical (a thigh-only knee drift on every rep; the pelvis follows,
+    so the knee stays over the foot and the shank does not tip) and internal femoral rotation."""
+    if person.knee_in_deg == 0.0 and person.femoral_rotation_deg == 0.0:
+        return
+    depth = np.clip(m.thigh_flex_deg / _FULL_DEPTH_DEG, 0.0, 1.3)
+    m.drift_yaw_deg += person.knee_in_deg * depth
+    m.drift_add_deg += ADDUCTION_SHARE * person.knee_in_deg * depth
+    m.thigh_twist_deg += m.s * person.femoral_rotation_deg * depth  # front of the thigh turns medially
+
+
+def _recorded_span(spec: SessionSpec, blocks: list[_Block], end_s: float) -> tuple[float, float]:
+    """Grid times of the first and last recorded sample: inside the lead-in/out, or inside a rep."""
+    t_first = blocks[0].start_s + spec.cut_start_s
+    t_last = end_s - spec.cut_end_s
+    sets = [b for b in blocks if b.set_plan is not None]
+    if spec.start_in_rep is not None:
+        block = sets[0]
+        assert block.set_plan is not None
+        first = block.set_plan.reps[0]
+        t_first = block.start_s + first.start_s + spec.start_in_rep * (first.end_s - first.start_s)
+    if spec.end_in_rep is not None:
+        block = sets[-1]
+        assert block.set_plan is not None
+        last = block.set_plan.reps[-1]
+        t_last = block.start_s + last.start_s + spec.end_in_rep * (last.end_s - last.start_s)
+    return t_first, t_last
 
 
 def _medial_direction(m: Motion, i: int) -> FloatArray | None:
@@ -244,10 +286,15 @@ def _labels(
         for rep in reps:
             sl = slice(m.index(rep.start_s), m.index(rep.end_s) + 1)
             peak_s, range_deg, drift = rep_geometry(m.t_s[sl], seg[sl], thigh, medial)
+            if not t_first <= peak_s <= t_last:
+                continue  # cut by the recording's start or end before its peak: not a rep of this file
+            # A rep cut after its peak is labelled, its times clipped to what was recorded.
+            start, end = max(rep.start_s, t_first), min(rep.end_s, t_last)
             rep_labels.append(
-                rounded_rep(rep.start_s - t_first, peak_s - t_first, rep.end_s - t_first, range_deg, drift,
-                            rep.valgus, rep.step)
+                rounded_rep(start - t_first, peak_s - t_first, end - t_first, range_deg, drift, rep.valgus, rep.step)
             )
+        if not rep_labels:
+            continue
         sets.append(SetLabel(rep_labels[0].start_s, rep_labels[-1].end_s, plan.spec.drift, plan.spec.step,
                              tuple(rep_labels)))
     kept = []
