@@ -6,7 +6,7 @@ Each DIR holds NAME.csv + NAME.labels.json (format: benchmarks/real_data/labelle
 simulator's fixtures/simulated/ is read as is). Every recording is analysed exactly as
 `sensortrack analyze` does (sensortrack.session_analysis.analyze_session, exercise/placement/side
 from the labels) and scored with sensortrack.simulation.scoring. Printed per folder, and per
-exercise inside it:
+group inside it (labels' `group`, else the exercise):
 
 - sets: true sets with reps; exact = the matched detected set has the hand count (or a count inside
   the labels' count_range), ±1 likewise; zero = true sets of 3+ reps counted 0.
@@ -54,7 +54,7 @@ LABELS_SUFFIX = ".labels.json"
 @dataclass(slots=True)
 class FileScore:
     file: str
-    exercise: str
+    group: str
     person: str | None
     counts: list[tuple[TrueSet, int]]  # (true set, counted)
     timed: Score | None  # scoring.score() of a recording with rep times
@@ -91,7 +91,7 @@ def score_file(csv_path: Path, truth: RecordingLabels, settings: AnalysisSetting
     report = analyze_session(session, settings, truth.exercise, truth.placement, truth.side).to_dict()
     found_sets = report.get("sets", [])
     found_reps = [r for s in found_sets for r in s.get("reps", [])]
-    out = FileScore(csv_path.name, truth.exercise, truth.person, [], None, None,
+    out = FileScore(csv_path.name, truth.group, truth.person, [], None, None,
                     [len(s.get("reps", [])) for s in found_sets])
     if not truth.sets:
         out.non_rep_counted = len(found_reps)
@@ -199,12 +199,12 @@ def score_folder(folder: Path, settings: AnalysisSettings) -> dict[str, Any]:
             problems.append(str(exc))
         except Exception as exc:  # the analysis itself failing on a real recording is a finding, not a crash
             problems.append(f"{csv_path}: analysis failed ({type(exc).__name__}: {exc})")
-    exercises = sorted({f.exercise for f in files})
+    groups = sorted({f.group for f in files})
     return {
         "folder": str(folder),
         "unreadable": problems,
         **summarize(files),
-        "by_exercise": {e: summarize([f for f in files if f.exercise == e]) for e in exercises},
+        "by_group": {g: summarize([f for f in files if f.group == g]) for g in groups},
     }
 
 
@@ -236,9 +236,9 @@ def print_folder(result: dict[str, Any], details: bool) -> None:
         print(f"   unreadable: {problem}")
     print(HEADER)
     print(_row("all", result))
-    if len(result["by_exercise"]) > 1 or details:
-        for exercise, s in result["by_exercise"].items():
-            print(_row(f"  {exercise}", s))
+    if len(result["by_group"]) > 1 or details:
+        for group, s in result["by_group"].items():
+            print(_row(f"  {group}", s))
     if result["non_rep_files"]:
         print(f"   reps counted on non-rep recordings: {result['non_rep_reps_counted']} "
               f"in {result['non_rep_files_counted']} of {result['non_rep_files']} files")
@@ -265,7 +265,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dirs", nargs="+", metavar="DIR", help="folders of NAME.csv + NAME.labels.json")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
-    parser.add_argument("--details", action="store_true", help="per-exercise rows even for one exercise")
+    parser.add_argument("--details", action="store_true", help="per-group rows even for one group")
     parser.add_argument("--set", dest="set_options", action="append", default=[], metavar="KEY=VALUE",
                         help="override an analysis setting (repeatable), as `sensortrack analyze --set`")
     args = parser.parse_args(list(argv) if argv is not None else None)

@@ -8,6 +8,7 @@ or a sensortrack session file) each with `NAME.labels.json`:
      "count_range": [8, 10],          # optional: hand counts any of which is defensible
      "form": "correct",               # optional: for every rep that does not say its own
      "person": "s03",                 # optional: for per-person drift AUC
+     "group": "chair",                # optional: the benchmark's breakdown row (default: exercise)
      "note": "..."}                   # optional, free text
 
 or, instead of `reps`, `"sets": [{"reps": [...]}, {"count": 5, "count_range": [4, 6]}, ...]`; a set
@@ -70,6 +71,7 @@ class RecordingLabels:
     side: str
     sets: tuple[TrueSet, ...]
     person: str | None = None
+    group: str = ""  # the benchmark's breakdown row; the exercise when the labels give none
 
     @property
     def true_reps(self) -> int:
@@ -142,7 +144,7 @@ def _from_simulator(raw: dict[str, Any]) -> RecordingLabels:
             for r in s.reps
         )
         sets.append(TrueSet(len(reps), None, reps, s.start_s, s.end_s, None))
-    return RecordingLabels(truth.exercise, truth.placement, truth.side, tuple(sets))
+    return RecordingLabels(truth.exercise, truth.placement, truth.side, tuple(sets), group=truth.exercise)
 
 
 def parse_labels(raw: Any, where: str = "labels") -> RecordingLabels:
@@ -170,9 +172,9 @@ def parse_labels(raw: Any, where: str = "labels") -> RecordingLabels:
     untimed = [s for s in sets if s.start_s is None or s.end_s is None]
     if untimed and len(sets) > 1:
         raise LabelError(f"{where}: several sets, some without times: give each set start_s and end_s")
-    person = raw.get("person")
+    person, group = raw.get("person"), raw.get("group")
     return RecordingLabels(raw["exercise"], raw["placement"], raw["side"], sets,
-                           None if person is None else str(person))
+                           None if person is None else str(person), str(group or raw["exercise"]))
 
 
 def read_labels(path: Path) -> RecordingLabels:

@@ -52,6 +52,7 @@ def convert(source: Path, out_dir: Path) -> tuple[int, list[str]]:
             "placement": "thigh",
             "side": SIDE,
             "person": f"mex-{subject}",
+            "group": exercise,
             "reps": [{"start_s": r["start_s"], "peak_s": r["peak_s"], "end_s": r["end_s"]} for r in entry["reps"]],
             "source": f"MEx act/{key}, first row {first_stamp}; {repaired} timestamps re-timed",
             "attribution": ATTRIBUTION,
