@@ -123,6 +123,8 @@ def convert(folder: Path, out_root: Path) -> int:
         for name, (exercise, actions, note) in JOINED.items():
             # UTD-MHAD lacks a few trials (861 of 864 sequences): a rep needs all its actions' trials
             trials = [t for t in TRIALS if all(_trial_path(folder, a, subject, t).is_file() for a in actions)]
+            if not trials:
+                continue
             pieces = [(*read_trial(folder, a, subject, t), f"a{a}_s{subject}_t{t}") for t in trials for a in actions]
             t_s, acc, gyro, spans = join(pieces)
             count = 0 if name in ("jog", "walk") else len(trials)
