@@ -24,8 +24,9 @@ Written:
 
 Labels are counts only: a trial's rep has no hand-marked start and end, and the movement cut below
 is a detector's guess, not a label (its spans are kept in `trials` for reading, not scored).
-Cutting a trial to its movement: |gyro| smoothed over 0.2 s above 20 °/s, the longest such run
-after bridging dips shorter than 0.6 s, widened by 0.1 s each side. UTD-MHAD's own files have no
+Cutting a trial to its movement: from the first to the last sample where |gyro| smoothed over 0.2 s
+exceeds 20 °/s and a quarter of the trial's peak, widened by 0.15 s each side (checked on plots of
+every action: /work/notes/plots/utd_cuts.png when made with --plot-cuts). UTD-MHAD's own files have no
 licence text in that repository: the data stays outside this repository (docs/real-recordings.md).
 """
 
@@ -45,10 +46,12 @@ from sensortrack.model import FloatArray
 RATE_HZ = 50.0  # UTD-MHAD inertial sampling rate (Chen et al. 2015)
 SUBJECTS = range(1, 9)
 TRIALS = range(1, 5)
-ACTIVE_DPS = 20.0  # still standing/sitting reads < 10 °/s here; a squat or step > 40 °/s
+ACTIVE_DPS = 20.0  # still standing/sitting reads < 10 °/s here; a squat or a lunge peaks > 50 °/s
+# A bump after the movement (a27_s3_t4 has one ~1 s after standing up) stays under this share of the
+# trial's peak speed; the slow bottom of a lunge lies between two active phases and stays inside.
+PEAK_SHARE = 0.25
 SMOOTH_S = 0.2
-BRIDGE_DIP_S = 0.6  # a slowing inside one movement (bottom of a squat) is not its end
-MARGIN_S = 0.1
+MARGIN_S = 0.15
 
 SOURCE_NOTE = "UTD-MHAD (Chen, Jafari, Kehtarnavaz, ICIP 2015) via github:woo-chia-wei/kinect-sequence-classification"
 
@@ -63,21 +66,14 @@ def read_trial(folder: Path, action: int, subject: int, trial: int) -> tuple[Flo
 
 
 def movement_span(gyro_dps: FloatArray) -> tuple[int, int]:
-    """[start, end) sample indices of the trial's main movement (module docstring)."""
+    """[start, end) sample indices of the trial's movement (module docstring)."""
     width = max(1, round(SMOOTH_S * RATE_HZ))
     speed = np.convolve(np.linalg.norm(gyro_dps, axis=1), np.ones(width) / width, mode="same")
-    active = np.flatnonzero(speed > ACTIVE_DPS)
+    active = np.flatnonzero(speed > max(ACTIVE_DPS, PEAK_SHARE * float(speed.max(initial=0.0))))
     if active.size == 0:
         return 0, len(gyro_dps)
-    runs: list[list[int]] = [[int(active[0]), int(active[0])]]
-    for i in active[1:]:
-        if i - runs[-1][1] <= BRIDGE_DIP_S * RATE_HZ:
-            runs[-1][1] = int(i)
-        else:
-            runs.append([int(i), int(i)])
-    start, end = max(runs, key=lambda r: r[1] - r[0])
     margin = round(MARGIN_S * RATE_HZ)
-    return max(0, start - margin), min(len(gyro_dps), end + 1 + margin)
+    return max(0, int(active[0]) - margin), min(len(gyro_dps), int(active[-1]) + 1 + margin)
 
 
 def join(pieces: list[tuple[FloatArray, FloatArray, str]]) -> tuple[FloatArray, FloatArray, FloatArray, list[dict[str, Any]]]:
