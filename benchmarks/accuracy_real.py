@@ -22,6 +22,8 @@ group inside it (labels' `group`, else the exercise):
 - misses: every set counted wrong (file, truth, counted, and the reps of every detected set).
 
 A recording that cannot be read, labelled or analysed is reported in one line and left out.
+`--json` prints one object: {"settings_overrides", "folders": [{the figures above, "by_group",
+"misses", "unreadable", "per_file": every recording's sets (truth, range, counted)}]}, no NaN.
 """
 
 from __future__ import annotations
@@ -182,6 +184,18 @@ def summarize(files: list[FileScore]) -> dict[str, Any]:
     }
 
 
+def file_row(f: FileScore) -> dict[str, Any]:
+    """One recording's outcome, for scripts that compare two runs file by file (--json)."""
+    return {
+        "file": f.file, "group": f.group, "person": f.person,
+        "sets": [{"truth": s.count, "count_range": list(s.count_range) if s.count_range else None, "counted": n,
+                  "exact": s.accepts(n)} for s, n in f.counts],
+        "non_rep_counted": f.non_rep_counted,
+        "detected_sets": f.found_sets,
+        "boundary_error_pct": f.timed.boundary_error_pct if f.timed is not None else None,
+    }
+
+
 def score_folder(folder: Path, settings: AnalysisSettings) -> dict[str, Any]:
     files: list[FileScore] = []
     problems: list[str] = []
@@ -205,6 +219,7 @@ def score_folder(folder: Path, settings: AnalysisSettings) -> dict[str, Any]:
         "unreadable": problems,
         **summarize(files),
         "by_group": {g: summarize([f for f in files if f.group == g]) for g in groups},
+        "per_file": [file_row(f) for f in files],
     }
 
 

@@ -150,6 +150,10 @@ def test_count_only_labels_exact_wrong_ranges_and_non_rep(tmp_path: Path, labell
     assert text.returncode == 0
     assert f"truth {counted + 2}" in text.stdout and "b_wrong.csv" in text.stdout
     assert f"reps counted on non-rep recordings: {counted} in 1 of 1 files" in text.stdout
+    rows = {r["file"]: r for r in folder["per_file"]}
+    assert rows["c_range_ok.csv"]["sets"] == [{"truth": counted + 1, "count_range": [counted - 1, counted + 1],
+                                              "counted": counted, "exact": True}]
+    assert rows["e_no_reps.csv"]["sets"] == [] and rows["e_no_reps.csv"]["non_rep_counted"] == counted
 
 
 def test_count_only_form_marks_every_detected_rep(tmp_path: Path, labelled: ModuleType) -> None:
