@@ -286,12 +286,16 @@ def test_utd_converter_joins_trials_cut_to_their_movement(tmp_path: Path) -> Non
     for trial in (1, 2, 3):  # subject 1, squats; trial 4 missing like a27_s8_t4
         scipy.io.savemat(str(src / f"a27_s1_t{trial}_inertial.mat"), {"d_iner": np.hstack([acc, gyro])})
     scipy.io.savemat(str(src / "a22_s1_t1_inertial.mat"), {"d_iner": np.hstack([acc, gyro])})
-    assert utd.convert(src, tmp_path / "out") == 2 + 4  # squat + jog joined; 3 + 1 single trials
+    assert utd.convert(src, tmp_path / "out") == 3 + 4  # squat (cut, whole) + jog joined; 3 + 1 single trials
     labels = json.loads((tmp_path / "out" / "utd-mhad-joined" / "utd_squat_s1.labels.json").read_text())
     assert labels["sets"] == [{"count": 3}] and labels["side"] == "right" and len(labels["trials"]) == 3
     joined = load_session(tmp_path / "out" / "utd-mhad-joined" / "utd_squat_s1.csv")
     assert len(joined.samples) == 3 * (i1 - i0)
     assert joined.samples.gyro_dps is not None
+    whole = load_session(tmp_path / "out" / "utd-mhad-joined" / "utd_squat_paused_s1.csv")
+    assert len(whole.samples) == 3 * t.size
+    assert json.loads((tmp_path / "out" / "utd-mhad-joined" / "utd_squat_paused_s1.labels.json").read_text())["group"] \
+        == "squat_paused"
     assert json.loads((tmp_path / "out" / "utd-mhad-joined" / "utd_jog_s1.labels.json").read_text())["reps"] == []
     single = load_session(tmp_path / "out" / "utd-mhad-single" / "utd_a27_s1_t1.csv")
     assert len(single.samples) == t.size

@@ -17,6 +17,8 @@ Written:
   trailing leg, 4 reps); chair = a24 sit-to-stand and a25 stand-to-sit alternately
   (a24 t1, a25 t1, ..., a25 t4: 4 reps that start and end seated), labelled exercise "squat", the
   product's closest; jog = a22 and walk = a23 (jogging / walking in place, labelled with no reps).
+  `utd_{squat,lunge,chair}_paused_sN`: the same trials joined whole, each with its own still
+  start and end (1-2 s standing or seated between reps), a control for the cut versions.
   UTD-MHAD has 4 trials per subject and action, so a joined set has 4 reps, not 5 (3 where a
   trial is missing: a23_s6_t4 and a27_s8_t4 are not in the copy).
 - utd-mhad-single/: every a27, a26, a22, a23 trial as recorded (one squat / one lunge between
@@ -76,11 +78,12 @@ def movement_span(gyro_dps: FloatArray) -> tuple[int, int]:
     return max(0, int(active[0]) - margin), min(len(gyro_dps), int(active[-1]) + 1 + margin)
 
 
-def join(pieces: list[tuple[FloatArray, FloatArray, str]]) -> tuple[FloatArray, FloatArray, FloatArray, list[dict[str, Any]]]:
-    """Trials cut to their movement, back to back on one 50 Hz clock."""
+def join(pieces: list[tuple[FloatArray, FloatArray, str]], cut: bool = True,
+         ) -> tuple[FloatArray, FloatArray, FloatArray, list[dict[str, Any]]]:
+    """Trials back to back on one 50 Hz clock: cut to their movement, or whole (`cut=False`)."""
     accs, gyros, spans, n = [], [], [], 0
     for acc, gyro, name in pieces:
-        i0, i1 = movement_span(gyro)
+        i0, i1 = movement_span(gyro) if cut else (0, len(gyro))
         accs.append(acc[i0:i1])
         gyros.append(gyro[i0:i1])
         spans.append({"trial": name, "start_s": round(n / RATE_HZ, 3), "end_s": round((n + i1 - i0) / RATE_HZ, 3)})
@@ -107,6 +110,7 @@ JOINED = {  # name: (exercise, actions taken in turn, reps per trial pair/trial,
     "jog": ("squat", (22,), "a22 jogging in place: no reps (labelled squat, the exercise a user would pick)"),
     "walk": ("squat", (23,), "a23 walking in place: no reps (labelled squat, the exercise a user would pick)"),
 }
+PAUSED = ("squat", "lunge", "chair")  # also joined whole: a control for the cut (no-pause) version
 SINGLE = {27: ("squat", "squat", 1, "a27 single trial: one squat between standing"),
           26: ("lunge", "lunge", 1, "a26 single trial: one forward lunge, sensor thigh = trailing leg"),
           22: ("squat", "jog", 0, "a22 single trial: jogging in place, no reps"),
@@ -122,11 +126,17 @@ def convert(folder: Path, out_root: Path) -> int:
             if not trials:
                 continue
             pieces = [(*read_trial(folder, a, subject, t), f"a{a}_s{subject}_t{t}") for t in trials for a in actions]
-            t_s, acc, gyro, spans = join(pieces)
             count = 0 if name in ("jog", "walk") else len(trials)
+            t_s, acc, gyro, spans = join(pieces)
             write_recording(out_root / "utd-mhad-joined", f"utd_{name}_s{subject}", t_s, acc, gyro,
                             _labels(exercise, name, subject, count, note, spans))
             written += 1
+            if name in PAUSED:  # the same trials whole: the standing/sitting each trial has stays in
+                t_s, acc, gyro, spans = join(pieces, cut=False)
+                write_recording(out_root / "utd-mhad-joined", f"utd_{name}_paused_s{subject}", t_s, acc, gyro,
+                                _labels(exercise, f"{name}_paused", subject, count,
+                                        note + "; trials whole, with their own still start and end", spans))
+                written += 1
         for action, (exercise, group, count, note) in SINGLE.items():
             for trial in TRIALS:
                 if not _trial_path(folder, action, subject, trial).is_file():
