@@ -1,0 +1,87 @@
+"""Knee-drift warnings with and without a personal reference, on the hard design's squatters.
+
+Issue 9's goal: with a personal reference ≥ 85 % of knee-valgus reps warned and ≤ 5 % of correct
+ones; without one ≤ 10 % of correct reps. For every `squat_person` session of the hard design
+(sensortrack/simulation/hard.py: half the people read 8–18° on every correct rep, valgus adds
+2–13°), the same person records a second session of correct sets only, strapped on again (its
+own seed, so a new strap orientation and new noise): that is the reference `sensortrack reference
+set` would store. The session is then analysed without it and with it, and scored per rep.
+
+Seeds 0–99 are for tuning, 1000–1099 for reporting, as in accuracy_hard.py.
+
+    .venv/bin/python benchmarks/accuracy_reference.py --report      # seeds 1000:1100
+    .venv/bin/python benchmarks/accuracy_reference.py --seeds 0:20
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+
+from sensortrack.analysis.reference import DriftReference
+from sensortrack.analysis.settings import AnalysisSettings
+from sensortrack.session_analysis import analyze_session, resolve_context
+from sensortrack.simulation.hard import REPORTING_SEEDS, TUNING_SEEDS, hard_sessions
+from sensortrack.simulation.scoring import auc, drift_readings, score
+from sensortrack.simulation.simulator import simulate_session
+
+_REFERENCE_SALT = 7_919  # the reference session's seed: the test session's plus this
+
+
+def _seeds(text: str) -> range:
+    lo, hi = (int(x) for x in text.split(":"))
+    return range(lo, hi)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--seeds", type=_seeds, help="design seeds LO:HI")
+    group.add_argument("--report", action="store_true", help="the reporting seeds (1000:1100)")
+    args = parser.parse_args()
+    seeds = args.seeds or (REPORTING_SEEDS if args.report else TUNING_SEEDS)
+    settings = AnalysisSettings()
+    tally = {k: [0, 0] for k in ("clean_none", "faulty_none", "clean_ref", "faulty_ref")}
+    readings: list[tuple[bool, float]] = []
+    sessions = 0
+    for seed in seeds:
+        for hard in hard_sessions(seed, only="squat_person"):
+            correct_only = replace(hard.spec, sets=tuple(replace(s, drift=False) for s in hard.spec.sets))
+            ref_session, _ = simulate_session(correct_only, seed=hard.seed + _REFERENCE_SALT)
+            ref_result = analyze_session(ref_session, settings)
+            ctx = resolve_context(ref_session)
+            try:
+                reference = DriftReference.from_drifts(
+                    (r.knee_drift_deg for r in ref_result.reps), exercise=ctx.exercise, placement=ctx.placement,
+                    side=ctx.side, source=f"seed {seed}", min_reps=settings.drift_reference_min_reps,
+                )
+            except ValueError:
+                continue  # too few reps counted in the reference: no reference to judge by
+            session, labels = simulate_session(hard.spec, seed=hard.seed)
+            sessions += 1
+            for key, ref in (("none", None), ("ref", reference)):
+                result = analyze_session(session, settings, reference=ref)
+                s = score(result, labels)
+                if s.clean_reps:
+                    tally[f"clean_{key}"][0] += round((s.drift_false_alarm_rate or 0.0) * s.clean_reps)
+                    tally[f"clean_{key}"][1] += s.clean_reps
+                if s.valgus_reps:
+                    tally[f"faulty_{key}"][0] += round((s.drift_hit_rate or 0.0) * s.valgus_reps)
+                    tally[f"faulty_{key}"][1] += s.valgus_reps
+                if ref is not None:
+                    readings += [(v, d - ref.median_deg) for v, d in drift_readings(result, labels)]
+
+    def pct(key: str) -> str:
+        hit, n = tally[key]
+        return f"{100 * hit / n:5.1f} % of {n}" if n else "   -"
+
+    print(f"squat_person sessions with a reference: {sessions} (seeds {seeds.start}:{seeds.stop})")
+    print(f"without a reference: correct reps warned {pct('clean_none')}, knee-valgus reps warned {pct('faulty_none')}")
+    print(f"with a reference   : correct reps warned {pct('clean_ref')}, knee-valgus reps warned {pct('faulty_ref')}")
+    area = auc(readings)
+    print(f"per-rep AUC of drift over the reference: {area:.2f}" if area is not None else "per-rep AUC: -")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
