@@ -548,7 +548,7 @@ class StreamingAnalyzer:
                     stop = from_i + stop if stop >= 0 else -1
             # Only a rise long enough to be a rep on its own waits for its step down, so that
             # walking strides (too short) are not stitched into "reps" by the next stride.
-            if stop >= 0 and self.ctx.exercise == "step_up" and t[stop] - t[start] >= self.settings.stride_max_s:
+            if stop >= 0 and self.ctx.exercise == "step_up" and t[stop] - t[start] >= self.settings.min_rep_duration_s:
                 peak = -1
                 stop = self._step_down_end(stop, theta, rate, float(theta[start : stop + 1].max() - theta[start]))
             last = stop if stop >= 0 else theta.size - 1
@@ -940,22 +940,12 @@ class StreamingAnalyzer:
             self._repetition_reps += 1
             self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
 
-    def _stride(self, a: int, b: int, duration_s: float) -> bool:
-        """A movement as quick as a walking stride that lands with a foot strike is one."""
-        s = self.settings
-        if duration_s >= s.stride_max_s or self.ctx.exercise == "band_walk":
-            return False  # band-walk steps are quick and land too: their stance tells them apart
-        # The impact filter's own window before the movement: the first strike is not cut off.
-        lead = max(self._hist.base, a - int(round(s.gait_impact_window_s * self.rate_hz)))
-        quick = impact_g(self._hist.get("acc", lead, b), self.rate_hz, s.gait_impact_window_s)[a - lead :]
-        return float(np.sqrt(np.mean(quick**2))) > s.gait_impact_g
-
     def _looks_like_rep(self, start_s: float, now_s: float) -> bool:
         """An unfinished movement that is a rep by what is known so far: it belongs to the set in
-        progress, or it has lasted longer than a walking stride."""
+        progress, or it has lasted a rep's minimum duration (walking strides are quicker)."""
         shift = self._boundary_delay_s
         in_set = self._tracker.open_rep_count > 0 and self._tracker.position_for(start_s - shift)[1] > 1
-        return in_set or now_s - start_s >= self.settings.stride_max_s
+        return in_set or now_s - start_s >= self.settings.min_duration_s(self.ctx.exercise)
 
     def _judge_rep(
         self, start: int, theta: FloatArray, t: FloatArray, low_before: float = np.inf, peak: int = -1
@@ -982,8 +972,6 @@ class StreamingAnalyzer:
             knee_drift_deg=None,
         )
         if self._tracker.rejects(candidate):  # judged on the movement seen (a shank: its swing)
-            return
-        if self._stride(start, start + theta.size, candidate.end_s - candidate.start_s):
             return
         drift = self._rep_drift(start, start + theta.size)
         warning = self._maybe_warn(drift, start, t, theta)

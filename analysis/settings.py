@@ -49,12 +49,9 @@ class AnalysisSettings:
     # the set's median pause between reps (and than half a set break) separates them, when the
     # set ends (sets.py). A movement cut off so on both sides, fewer than a set, is fidgeting.
     rhythm_break_pause_share: float = 2.5
-    # Reps shorter than this are twitches: the fastest squats people do take 0.8 s (issue 9);
-    # most squats, lunges, step-ups, bridges and clamshells take 1.5–4 s (field-notes §1).
-    min_rep_duration_s: float = 0.7
-    # A movement quicker than this may be a walking stride (~1 s each): it counts only without
-    # foot strikes (`gait_impact_g`), which a fast squat does not have and a stride does.
-    stride_max_s: float = 1.25
+    # Reps shorter than this are walking strides (~1 s per stride) or twitches; squats, lunges,
+    # step-ups, bridges and clamshells take 1.5–4 s (field-notes §1). Band-walk steps are quicker.
+    min_rep_duration_s: float = 1.25
     min_step_duration_band_walk_s: float = 0.5
     max_rep_duration_s: float = 15.0
     # A side step against a band takes 1–3 s; a longer "step" is walking or moving between sets.
