@@ -19,28 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sensortrack.analysis.orientation import cross_rows
+from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.model import FloatArray
-
-# Turning below this rate is posture noise, not movement worth fitting an axis to.
-_MOVING_DPS = 10.0
-# The best axis must explain clearly more turning than the next one ...
-_DOMINANCE = 2.5
-# ... or gravity's spread along the swept arc must clearly exceed its spread out of the fitted plane.
-_PLANARITY = 8.0
-# "Near an end" of the swept arc, as a share of the arc.
-_END_SHARE = 0.2
-_STILL_DPS = 15.0
-# Bridges: the posture over this long at the start of the stretch is where the set started from ...
-_START_S = 0.5
-# ... unless it lies within this share of the arc's middle (the recording began mid-rep).
-_MID_ARC_SHARE = 0.1
-# Still postures within 4° of each other are the same posture (sway and sensor noise are below it).
-_SAME_POSTURE_COS = 0.9976
-# A stance is a posture come back to at least this often (the steps so far); else wait for more.
-_STANCE_VISITS = 3
-# A recalibrated axis within ~15° of the previous one is the same joint axis seen through the same strap.
-_SAME_AXIS_COS = 0.966
-
 
 @dataclass(frozen=True, slots=True)
 class Calibration:
@@ -49,7 +29,7 @@ class Calibration:
     swept_deg: float  # arc covered while calibrating
 
 
-def flexion_axis(u: FloatArray, turn_dps: FloatArray) -> FloatArray | None:
+def flexion_axis(u: FloatArray, turn_dps: FloatArray, tuning: AnalysisSettings) -> FloatArray | None:
     """The axis gravity's direction turns about in the sensor frame (unsigned), or None.
 
     First from the turning rate u × du/dt (blind to turns about the vertical, so the knee drift we
@@ -60,13 +40,13 @@ def flexion_axis(u: FloatArray, turn_dps: FloatArray) -> FloatArray | None:
     eigenvector of Σ u uᵀ.
     """
     speed = np.linalg.norm(turn_dps, axis=1)
-    moving = turn_dps[speed > _MOVING_DPS]
+    moving = turn_dps[speed > tuning.calibration_moving_dps]
     if moving.shape[0] >= 10:
         eigval, eigvec = np.linalg.eigh(moving.T @ moving)  # ascending
-        if eigval[2] >= _DOMINANCE * max(eigval[1], 1e-9):
+        if eigval[2] >= tuning.axis_dominance_share * max(eigval[1], 1e-9):
             return np.asarray(eigvec[:, 2])
     eigval, eigvec = np.linalg.eigh(u.T @ u)
-    if eigval[1] < _PLANARITY * max(eigval[0], 1e-12):
+    if eigval[1] < tuning.arc_planarity_share * max(eigval[0], 1e-12):
         return None
     return np.asarray(eigvec[:, 0])
 
@@ -92,25 +72,25 @@ def angle_about(u: FloatArray, axis: FloatArray, ref: FloatArray) -> FloatArray:
     return angle_in_basis(u, angle_basis(axis, ref))
 
 
-def dwell_posture(u: FloatArray, turn_dps: FloatArray) -> FloatArray | None:
+def dwell_posture(u: FloatArray, turn_dps: FloatArray, tuning: AnalysisSettings) -> FloatArray | None:
     """Gravity 'up' at the posture the segment comes back to most often, or None if never still.
 
     For movements made from a held stance (a band walk's quarter squat) rather than from standing:
     every step starts and ends at the stance, so it is a posture of many separate still moments
     (visits), however long the person stood before the set (one long visit).
     """
-    is_still = np.linalg.norm(turn_dps, axis=1) < _STILL_DPS
+    is_still = np.linalg.norm(turn_dps, axis=1) < tuning.still_dps
     still = u[is_still]
     if still.shape[0] < 3:
         return None
     visit = (np.cumsum(np.diff(is_still.astype(np.int8), prepend=0) == 1) - 1)[is_still]
-    near = (still @ still.T) >= _SAME_POSTURE_COS  # pairs of still postures within a few degrees
+    near = (still @ still.T) >= np.cos(np.radians(tuning.same_posture_deg))  # pairs of still postures within a few degrees
     visits = np.count_nonzero((near.astype(np.int32) @ np.eye(int(visit[-1]) + 1, dtype=np.int32)[visit]) > 0, axis=1)
-    if int(visits.max()) < _STANCE_VISITS:
+    if int(visits.max()) < tuning.stance_holds:
         return None
     # Step peaks are visited about as often as the stance, but only briefly: of the postures come
     # back to often, the stance is the one held longest.
-    often = visits >= max(_STANCE_VISITS, 0.5 * float(visits.max()))
+    often = visits >= max(tuning.stance_holds, 0.5 * float(visits.max()))
     centre = int(np.argmax(np.where(often, np.count_nonzero(near, axis=1), -1)))
     rest = still[near[centre]].mean(axis=0)
     return np.asarray(rest / np.linalg.norm(rest))
@@ -125,6 +105,7 @@ def calibrate(
     min_swept_deg: float,
     rest_hint_s: Calibration | None = None,
     rest_is_stance: bool = False,
+    tuning: AnalysisSettings | None = None,
 ) -> Calibration | None:
     """Find f, the rest posture and the sign of f from a stretch of movement.
 
@@ -136,7 +117,8 @@ def calibrate(
     because dwell alone can point the wrong way (a step-up dwells with the foot on the box).
     `rest_is_stance`: rest is the posture held most often while still (`dwell_posture`).
     """
-    axis = flexion_axis(u, rate_dps)
+    tuning = tuning or AnalysisSettings()
+    axis = flexion_axis(u, rate_dps, tuning)
     if axis is None:
         return None
     base = u.mean(axis=0)
@@ -147,22 +129,22 @@ def calibrate(
     swept = float(hi - lo)
     if swept < min_swept_deg:  # not one rep's worth of movement yet: wait for more
         return None
-    near_lo = phi <= lo + _END_SHARE * swept
-    near_hi = phi >= hi - _END_SHARE * swept
-    still = np.abs(rate_dps @ axis) < _STILL_DPS
+    near_lo = phi <= lo + tuning.arc_end_share_of_arc * swept
+    near_hi = phi >= hi - tuning.arc_end_share_of_arc * swept
+    still = np.abs(rate_dps @ axis) < tuning.still_dps
     dwell_lo = float(np.count_nonzero(near_lo & still))
     dwell_hi = float(np.count_nonzero(near_hi & still))
     started_lo, started_hi = bool(near_lo[0]), bool(near_hi[0])
-    same_axis = rest_hint_s is not None and abs(float(rest_hint_s.flexion_axis_s @ axis)) >= _SAME_AXIS_COS
+    same_axis = rest_hint_s is not None and abs(float(rest_hint_s.flexion_axis_s @ axis)) >= np.cos(np.radians(tuning.same_axis_deg))
     # Where the stretch started, as a share of the arc from its low end. A median over the first
-    # moments, and "nearer", not "within _END_SHARE": a shank bridge sweeps only 5–10°, so a degree
+    # moments, and "nearer", not "within `arc_end_share_of_arc`": a shank bridge sweeps only 5–10°, so a degree
     # of sway at rest can put one sample outside the end share.
-    started_at = (float(np.median(phi[: max(1, int(_START_S * sample_rate_hz))])) - lo) / swept
+    started_at = (float(np.median(phi[: max(1, int(tuning.start_posture_s * sample_rate_hz))])) - lo) / swept
     if same_axis:
         assert rest_hint_s is not None
         hint = float(angle_about(rest_hint_s.rest_up_s[None, :], axis, base)[0])
         rest_low = abs(hint - lo) <= abs(hint - hi)
-    elif rest_is_start and abs(started_at - 0.5) >= _MID_ARC_SHARE:
+    elif rest_is_start and abs(started_at - 0.5) >= tuning.mid_arc_share_of_arc:
         rest_low = started_at < 0.5
     elif rest_is_start:
         # Started mid-movement: a held bridge dwells at the top, so rest is the other end.
@@ -175,7 +157,7 @@ def calibrate(
     rest_up = u[at_rest].mean(axis=0)
     rest_up /= np.linalg.norm(rest_up)
     if rest_is_stance:
-        stance = dwell_posture(u, rate_dps)
+        stance = dwell_posture(u, rate_dps, tuning)
         if stance is None:
             return None
         rest_up = stance

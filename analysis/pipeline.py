@@ -52,38 +52,9 @@ from sensortrack.model import FloatArray
 
 ANALYSIS_RATE_HZ = 25.0  # thigh/shank movement is below 6 Hz; 25 Hz keeps 40 ms rep timing
 TRACE_RATE_HZ = 10.0
-_MAX_FILL_S = 1.0  # dropouts up to this long are bridged by a straight line; longer ones stay gaps
 _WINDOW = 256  # samples searched per numpy pass while calibrating
-_STILL_DPS = 12.0  # slower than this counts as holding still
-_STILL_S = 1.0  # this long still re-anchors the rest posture (or reveals a new posture)
-_START_SHARE = 0.3  # a rep starts once the angle passes this share of the exercise's minimum range
-_ONSET_DPS = 3.0  # ... and its start is the last moment it moved slower than this
-_MIN_START_DEG = 1.0  # never start a rep on less than this: the angle's own noise
-_DIFF_S = 0.12  # without a gyro, the angular rate is the angle's change over this long
-_RETURN_SHARE = 0.5  # past half-way back, the rep ends where the movement stops
-_STOP_SHARE = 0.03  # "stops": slower than this share of the fastest return speed
 _REP_END_FIRST_LOOK = 128  # samples (5 s at 25 Hz) searched for a rep's end before the whole stretch
-_OUT_OF_PLANE_COS = 0.5  # gravity this close to the flexion axis: the posture has changed (>30°)
-# Out of the plane this long is a posture change under way (rolling over takes seconds); shorter
-# is the movement's own acceleration pulling an accelerometer-only gravity estimate (fast squats).
-_OFF_PLANE_S = 0.25
-_CAL_MAX_S = 30.0  # calibration stretch older than this restarts from its last half
 _TRY_EVERY = 25  # analysis samples between calibration attempts once enough has moved
-_REST_SHIFT_DEG = 10.0  # resting this close to rest, in plane, re-anchors rather than recalibrates
-_HELD_S = 0.25  # slower than _ONSET_DPS this long mid-rise is a posture held, not a slow moment
-_STEP_MOVING_DPS = 10.0  # a step-up's step down has begun once the segment turns faster than this
-_STANCE_RETURN_SHARE = 0.2  # band walks: a step ends once within this share of its peak tilt of the stance
-_STANCE_START_SHARE = 0.5  # ... and starts from the stance: no higher than this share of its range
-_STANCE_HOLD_S = 0.3  # ... and counts once the segment has held still at the stance this long
-_STANCE_CAL_S = 5.0  # band walks: calibrate on this much data (a few steps) at least
-_STANCE_HOLDS = 3  # ... found again between sets once held this often (the steps so far)
-_STANCE_SHIFT_RANGES = 2.0  # ... held still within this many minimum ranges of it: still the stance
-_LEAD_SHARE = 0.4  # band walk: the first 40 % of the excursion decides lead vs trail
-# Band-walk shank: the loaded part of a step (the other foot stepping while this one is planted)
-# lasts about as long as this foot's swing, which as found misses its slow ends. 1.2 fits best on
-# the fixtures and on 16 other simulated gyro sessions; 1.0–1.4 all keep the mean boundary error
-# under 7 % there (it is ~28 % with the swing alone).
-_LOADED_PER_SWING = 1.2
 
 
 
@@ -112,13 +83,15 @@ class StreamingAnalyzer:
         memory flat; reps, sets and warnings are unchanged)."""
         self.ctx = ctx
         self.settings = settings or AnalysisSettings()
+        # |u · f| above this: gravity out of the movement plane by more than off_plane_deg
+        self._off_plane_cos = float(np.sin(np.radians(self.settings.off_plane_deg)))
         self.geometry = GEOMETRY[(ctx.exercise, ctx.placement)]
         self._gyro = ctx.has_gyro
         channels = 6 if self._gyro else 3
         self._decimator = Decimator(ctx.rate_hz, ANALYSIS_RATE_HZ)
         self.rate_hz = self._decimator.out_rate_hz
         # After decimation: the filled rows are 2–8× fewer, and so is the copy inserting them makes.
-        self._gap_filler = GapFiller(self.rate_hz, _MAX_FILL_S, channels)
+        self._gap_filler = GapFiller(self.rate_hz, self.settings.max_fill_s, channels)
         self._dt_s = 1.0 / self.rate_hz
         s = self.settings
         self._lowpass = CausalLowPass(s.lowpass_hz, self.rate_hz, s.lowpass_order, 3)
@@ -127,7 +100,7 @@ class StreamingAnalyzer:
         # The angle comes from VQF (no low-pass) with a gyro, from low-passed gravity without; rep
         # starts and ends are found from the low-passed angular rate in both cases.
         lowpass_s = self._lowpass.group_delay_s(self.rate_hz)
-        self._diff_n = max(1, int(round(_DIFF_S * self.rate_hz)))
+        self._diff_n = max(1, int(round(self.settings.rate_diff_s * self.rate_hz)))
         # Band walks are stepped from a held quarter squat (the stance), not from standing: rest is
         # the stance, and a step counts only from it.
         self._stance = ctx.exercise == "band_walk"
@@ -142,16 +115,16 @@ class StreamingAnalyzer:
         self._swing_only = self._stance and ctx.placement == "shank"
         self._rate_from_angle = self._tilt or not self._gyro
         # The stance shows itself between steps: calibrating on a few steps finds it, not standing.
-        self._cal_min_s = _STANCE_CAL_S if self._stance else 1.5
+        self._cal_min_s = s.stance_calibration_s if self._stance else s.calibration_min_s
         # A side step ends back at the stance; its tilt can dip on the way (a trail step abducts as
         # the pelvis moves away, then the foot swings in), so half-way back is not the end yet.
-        self._return_share = _STANCE_RETURN_SHARE if self._stance else _RETURN_SHARE
+        self._return_share = s.stance_return_share_of_peak if self._stance else s.return_share_of_peak
         self._in_stance = False
         self._stance_from = -1
         self._tilt_floor_deg = np.inf
         self._search_from = 0  # finding the stance: where the stretch searched starts
         self._standing_up_s: FloatArray | None = None  # band walks: standing, as held before or after a set
-        self._stance_hold_n = max(2, int(round(_STANCE_HOLD_S * self.rate_hz)))
+        self._stance_hold_n = max(2, int(round(self.settings.stance_hold_s * self.rate_hz)))
         self._delay_s = 0.0 if self._gyro else lowpass_s
         self._boundary_delay_s = lowpass_s + (0.5 * self._diff_n / self.rate_hz if self._rate_from_angle else 0.0)
         self._hist = History(with_quat=self._gyro)
@@ -171,10 +144,10 @@ class StreamingAnalyzer:
         self._last_end_idx = -1
         self._tracker = SetTracker(ctx.exercise, ctx.placement, s, ctx.reference)
         self._min_range_deg = s.min_range_deg(ctx.exercise, ctx.placement)
-        self._still_n = int(round(_STILL_S * self.rate_hz))
-        self._held_n = max(2, int(round(_HELD_S * self.rate_hz)))
-        self._off_plane_n = max(2, int(round(_OFF_PLANE_S * self.rate_hz)))
-        self._thr_deg = max(_START_SHARE * self._min_range_deg, _MIN_START_DEG)
+        self._still_n = int(round(self.settings.still_s * self.rate_hz))
+        self._held_n = max(2, int(round(self.settings.held_s * self.rate_hz)))
+        self._off_plane_n = max(2, int(round(self.settings.off_plane_s * self.rate_hz)))
+        self._thr_deg = max(self.settings.start_share_of_min_range * self._min_range_deg, self.settings.min_start_deg)
         # Samples judged per vectorised pass once calibrated: longer than any rep, so a rep is never
         # cut by it, and short, because a still period cuts the pass and the rest is judged again.
         self._stretch = int(1.5 * s.max_rep_duration_s * self.rate_hz) + 1
@@ -269,7 +242,7 @@ class StreamingAnalyzer:
         assert self._cal is not None
         if not self._rate_from_angle:
             return self._hist.get("w", a, b) @ self._cal.flexion_axis_s
-        # Without a gyro the rate comes from the angle itself: a difference over _DIFF_S (not one
+        # Without a gyro the rate comes from the angle itself: a difference over `rate_diff_s` (not one
         # sample), so that accelerometer noise stays well below the 3 °/s onset threshold.
         k = self._diff_n
         before = max(self._hist.base, a - k)
@@ -297,8 +270,8 @@ class StreamingAnalyzer:
         self._cursor = b
         for k in tries:
             i = a + int(k)
-            if float(t[k]) - t0 > _CAL_MAX_S:  # no single movement plane yet: look at newer data
-                self._restart_calibration(self._hist_index_at(float(t[k]) - _CAL_MAX_S / 2))
+            if float(t[k]) - t0 > self.settings.calibration_max_s:  # no single movement plane yet: look at newer data
+                self._restart_calibration(self._hist_index_at(float(t[k]) - self.settings.calibration_max_s / 2))
                 return
             cal = calibrate(
                 self._hist.get("u", self._cal_start, i + 1),
@@ -308,6 +281,7 @@ class StreamingAnalyzer:
                 min_swept_deg=self._min_range_deg,
                 rest_hint_s=self._cal,
                 rest_is_stance=self._stance,
+                tuning=self.settings,
             )
             if cal is not None:
                 self._cal = cal
@@ -372,7 +346,7 @@ class StreamingAnalyzer:
     def _stance_shifted(self, index: int, theta_deg: float) -> bool:
         """Band walks: held still mid-set a little off the stance (it has shifted; follow it)."""
         in_set = self._in_stance and index > self._stance_from
-        return in_set and abs(theta_deg) <= _STANCE_SHIFT_RANGES * self._min_range_deg
+        return in_set and abs(theta_deg) <= self.settings.stance_shift_min_range_share * self._min_range_deg
 
     def _is_standing(self, up_s: FloatArray) -> bool | np.ndarray:
         """Held nearer standing than the stance, per row of `up_s` (always, before standing has
@@ -393,12 +367,12 @@ class StreamingAnalyzer:
         """
         a = self._cursor
         b = min(end, a + _WINDOW)
-        run = _run_lengths(self._hist.get("speed", a, b) < _STILL_DPS, self._still_run)
+        run = _run_lengths(self._hist.get("speed", a, b) < self.settings.still_dps, self._still_run)
         held = np.flatnonzero(run >= self._still_n) + a
         # Held for a second nearer standing than the stance: standing. Before it is not searched.
         assert self._standing_up_s is not None  # set on leaving the set
         held = held[self._is_standing(self._hist.get("u", a, b)[held - a])]
-        longest_n = int(_CAL_MAX_S * self.rate_hz)
+        longest_n = int(self.settings.calibration_max_s * self.rate_hz)
         stop, stance = b, None
         for i in range(a + (-a) % _TRY_EVERY, b, _TRY_EVERY):
             k = int(held.searchsorted(i, side="right"))
@@ -430,11 +404,11 @@ class StreamingAnalyzer:
         # Held there between steps, as _stance_taken asks, not only passed through slowly (the
         # ends of strides, fidgets): dwell_posture counts any still moment as a visit. Counted
         # anywhere first: a long sit is one hold, and dwell_posture's cost is quadratic.
-        still = self._hist.get("speed", a, b) < _STILL_DPS
-        if np.count_nonzero(_run_lengths(still, 0) == self._stance_hold_n) < _STANCE_HOLDS:
+        still = self._hist.get("speed", a, b) < self.settings.still_dps
+        if np.count_nonzero(_run_lengths(still, 0) == self._stance_hold_n) < self.settings.stance_holds:
             return None
         u = self._hist.get("u", a, b)
-        stance = dwell_posture(u, self._hist.get("gw", a, b))
+        stance = dwell_posture(u, self._hist.get("gw", a, b), self.settings)
         if stance is None:
             return None
         # The same exercise again: a quarter squat nearer the last set's than standing (shifting
@@ -444,7 +418,7 @@ class StreamingAnalyzer:
             return None
         quiet = still & (u @ stance >= np.cos(np.radians(self._min_range_deg)))
         holds = np.count_nonzero(_run_lengths(quiet, 0) == self._stance_hold_n)
-        return stance if holds >= _STANCE_HOLDS else None
+        return stance if holds >= self.settings.stance_holds else None
 
     def _step_calibrated(self, end: int) -> None:
         """Find and judge the reps in [cursor, end), a few numpy passes per rep.
@@ -466,8 +440,8 @@ class StreamingAnalyzer:
         off_plane = None if self._tilt else np.abs(self._hist.get("u", lead, end) @ self._cal.flexion_axis_s)
         off = a - lead
         thr = self._thr_deg
-        onsets = np.flatnonzero(rate <= _ONSET_DPS)
-        run = _run_lengths(self._hist.get("speed", a, end) < _STILL_DPS, self._still_run)
+        onsets = np.flatnonzero(rate <= self.settings.onset_dps)
+        run = _run_lengths(self._hist.get("speed", a, end) < self.settings.still_dps, self._still_run)
         settled = np.flatnonzero(run == self._still_n) + off
 
         self._open = None
@@ -517,7 +491,7 @@ class StreamingAnalyzer:
                 theta = self._theta(lead, end)
                 if self._rate_from_angle:
                     rate = self._theta_rate(lead, end, theta)
-                    onsets = np.flatnonzero(rate <= _ONSET_DPS)
+                    onsets = np.flatnonzero(rate <= self.settings.onset_dps)
                 off = pos = quiet_at + 1
                 quiet_from = quiet_at
                 floor_init = np.inf
@@ -608,19 +582,19 @@ class StreamingAnalyzer:
             self._still_run = int(run[new_cursor - a - 1])
         self._cursor = new_cursor
 
-    @staticmethod
     def _rep_end(
+        self,
         theta: FloatArray,
         rate: FloatArray,
         theta_start: float,
         thr: float,
-        return_share: float = _RETURN_SHARE,
+        return_share: float,
         floor_deg: float = -np.inf,
     ) -> int:
         """Index (from the rep's rise) where the movement stops on its way back, or -1 if not yet.
 
         "On its way back": past `return_share` of the way home from the rep's highest point, or
-        back at `floor_deg`. "Stops": slower than _STOP_SHARE of the fastest return speed (or
+        back at `floor_deg`. "Stops": slower than `stop_share_of_return_speed` of the fastest return speed (or
         turning back up).
         """
         # Most reps end within a few seconds of rising: search that first (the answer is the same,
@@ -634,8 +608,9 @@ class StreamingAnalyzer:
                 back |= theta[:n] < floor_deg + thr
             returning = (peak > thr) & back
             fastest_back = np.minimum.accumulate(np.where(returning, rate[:n], 0.0))
-            # rate >= -max(_ONSET_DPS, _STOP_SHARE·|fastest_back|), one array operation fewer
-            stopped = returning & (rate[:n] >= np.minimum(-_STOP_SHARE * np.abs(fastest_back), -_ONSET_DPS))
+            # rate >= -max(`onset_dps`, `stop_share_of_return_speed`·|fastest_back|), one array operation fewer
+            s = self.settings
+            stopped = returning & (rate[:n] >= np.minimum(-s.stop_share_of_return_speed * np.abs(fastest_back), -s.onset_dps))
             hit = int(stopped.argmax()) if stopped.size else 0
             if stopped.size and stopped[hit]:
                 return hit
@@ -645,14 +620,14 @@ class StreamingAnalyzer:
 
     def _stance_taken(self, a: int, end: int, theta: FloatArray) -> tuple[int, int]:
         """Band walks: (offset from `a` where the segment has held still at the stance for
-        _STANCE_HOLD_S, or -1; offset to look again from: where a hold still under way began).
+        `stance_hold_s`, or -1; offset to look again from: where a hold still under way began).
 
         Walking strides swing the thigh through the stance posture but never stop there, so
         after leaving the stance only a hold at it makes the following movements side steps.
         Holds are counted from `a`, a definite index (a settle, a restart or where a hold began),
         so chunking does not matter.
         """
-        quiet = (self._hist.get("speed", a, end) < _STILL_DPS) & (np.abs(theta) < self._min_range_deg)
+        quiet = (self._hist.get("speed", a, end) < self.settings.still_dps) & (np.abs(theta) < self._min_range_deg)
         run = _run_lengths(quiet, 0)
         hits = np.flatnonzero(run >= self._stance_hold_n)
         if hits.size:
@@ -668,7 +643,7 @@ class StreamingAnalyzer:
         still = settled[lo:hi]
         assert self._cal is not None
         u = self._hist.get("u", lead, lead + int(still[-1]) + 1)[still]
-        moved = np.abs(u @ self._cal.flexion_axis_s) > _OUT_OF_PLANE_COS
+        moved = np.abs(u @ self._cal.flexion_axis_s) > self._off_plane_cos
         if self._stance:  # side steps never hold still away from the stance: this is a new posture
             moved |= u @ self._cal.rest_up_s < np.cos(np.radians(self._min_range_deg))
         hits = np.flatnonzero(moved)
@@ -690,25 +665,25 @@ class StreamingAnalyzer:
         self, off_plane: FloatArray | None, theta: FloatArray, first: int, last: int, lead: int
     ) -> tuple[int, int]:
         """(the first array index in [first, last] where gravity has been out of the movement plane
-        for _OFF_PLANE_S, or -1; the first index after it back at rest, or -1 if not back yet).
+        for `off_plane_s`, or -1; the first index after it back at rest, or -1 if not back yet).
         `off_plane`: |u · f| per array index of the stretch, or None for band-walk thigh steps (a
         tilt in any direction: no plane to leave). "Back at rest": in the plane, slower than
-        _STILL_DPS and near enough to rest that a settle there would re-anchor (a re-strapped
+        `still_dps` and near enough to rest that a settle there would re-anchor (a re-strapped
         sensor can pass through the old plane far from it: that is left to the settle)."""
         if off_plane is None:
             return -1, -1
         tilt = off_plane[first : last + 1]
-        if not tilt.size or tilt.max() <= _OUT_OF_PLANE_COS:  # nearly every rep stays in its plane
+        if not tilt.size or tilt.max() <= self._off_plane_cos:  # nearly every rep stays in its plane
             return -1, -1
-        held = _run_lengths(tilt > _OUT_OF_PLANE_COS, 0) >= self._off_plane_n
+        held = _run_lengths(tilt > self._off_plane_cos, 0) >= self._off_plane_n
         left = int(held.argmax())
         if not held[left]:
             return -1, -1
         left += first
         # Back once in the plane and nearly still: the tail of the roll is not the next rep's start.
-        inside = off_plane[left:] <= _OUT_OF_PLANE_COS
-        inside &= self._hist.get("speed", lead + left, lead + off_plane.size) < _STILL_DPS
-        inside &= np.abs(theta[left:]) <= max(self._min_range_deg, _REST_SHIFT_DEG)
+        inside = off_plane[left:] <= self._off_plane_cos
+        inside &= self._hist.get("speed", lead + left, lead + off_plane.size) < self.settings.still_dps
+        inside &= np.abs(theta[left:]) <= max(self._min_range_deg, self.settings.rest_shift_deg)
         back = int(inside.argmax())
         return (left, left + back) if inside[back] else (left, -1)
 
@@ -719,14 +694,14 @@ class StreamingAnalyzer:
 
         Stepping into a lunge's split stance (or sinking into a stance) and pausing there before
         the first rep rises past the start threshold too; the rep itself starts where the segment
-        last held still for _HELD_S, provided the minimum range was swept from there to the peak.
+        last held still for `held_s`, provided the minimum range was swept from there to the peak.
         Runs are counted from the rep's start, so the answer does not depend on the stretch.
         """
         slow_from, slow_to = onsets.searchsorted((up, peak))
         if slow_to - slow_from < self._held_n:  # the usual rep: never slow for long on the way up
             return start
         rise = theta[start + 1 : peak]
-        slow = np.abs(rate[start + 1 : peak]) <= _ONSET_DPS
+        slow = np.abs(rate[start + 1 : peak]) <= self.settings.onset_dps
         # A band-walk shank holds still between its swings wherever its angle settles (a degree
         # above the stance is enough to rise past the start threshold): any hold there counts.
         lift = -np.inf if self._swing_only else self._thr_deg
@@ -745,13 +720,15 @@ class StreamingAnalyzer:
         itself is the next rep, not a step down.
         """
         wait_n = int(round(self.settings.step_down_within_s * self.rate_hz))
-        after = np.abs(rate[stop + 1 : stop + 1 + wait_n]) > _STEP_MOVING_DPS
+        after = np.abs(rate[stop + 1 : stop + 1 + wait_n]) > self.settings.step_moving_dps
         if not after.any():
             return stop if after.size >= wait_n else -1
         go = stop + 1 + int(after.argmax())
         excursion = theta[go:] - theta[stop]
         sign = 1.0 if float(rate[go]) > 0 else -1.0  # which way the step down turns the segment
-        back = self._rep_end(sign * excursion, sign * rate[go:], 0.0, _MIN_START_DEG)
+        back = self._rep_end(
+            sign * excursion, sign * rate[go:], 0.0, self.settings.min_start_deg, self.settings.return_share_of_peak
+        )
         if back < 0:
             return -1
         if float(np.abs(excursion[: back + 1]).max()) >= range_deg:
@@ -766,7 +743,7 @@ class StreamingAnalyzer:
         self._tilt_floor_deg = np.inf  # whatever follows is measured afresh from here
         held_up_s = self._held_up(index)
         u_now = self._hist.get("u", index, index + 1)[0]
-        off_plane = abs(float(u_now @ self._cal.flexion_axis_s)) > _OUT_OF_PLANE_COS
+        off_plane = abs(float(u_now @ self._cal.flexion_axis_s)) > self._off_plane_cos
         if self._stance and abs(theta_deg) > self._min_range_deg and not self._stance_shifted(index, theta_deg):
             if 0 <= self._stance_from < index and self._is_standing(held_up_s):
                 # Standing after a band-walk set: the next set may be stepped from a quarter squat
@@ -785,7 +762,7 @@ class StreamingAnalyzer:
         # Resting a few degrees off the rest posture, in the plane (a lying adjustment): rest has
         # shifted, the axis has not. Refitting the axis on the next reps could take in knee drift,
         # which in small movements (a 5–10° shank bridge) turns the segment as much as the rep.
-        if abs(theta_deg) > max(self._min_range_deg, _REST_SHIFT_DEG) or off_plane:
+        if abs(theta_deg) > max(self._min_range_deg, self.settings.rest_shift_deg) or off_plane:
             self._restart_calibration(index)
             return False
         self._reanchor(held_up_s)
@@ -794,7 +771,7 @@ class StreamingAnalyzer:
         return True
 
     def _rep_start(self, onsets: np.ndarray, up: int, lower: int, theta: FloatArray) -> int:
-        """The last moment before the up-crossing the segment moved slower than _ONSET_DPS."""
+        """The last moment before the up-crossing the segment moved slower than `onset_dps`."""
         i = int(onsets.searchsorted(up)) - 1
         if i >= 0 and onsets[i] >= lower:
             return int(onsets[i])
@@ -962,7 +939,8 @@ class StreamingAnalyzer:
         shift = self._boundary_delay_s
         self._last_end_idx = start + theta.size - 1
         range_deg = float(theta[peak] - min(float(theta[0]), low_before))
-        if self._stance and abs(float(theta[0])) > max(self._min_range_deg, _STANCE_START_SHARE * range_deg):
+        from_stance_deg = max(self._min_range_deg, self.settings.stance_start_share_of_range * range_deg)
+        if self._stance and abs(float(theta[0])) > from_stance_deg:
             return  # did not start from the stance: walking or standing up between sets, not a step
         candidate = RepCandidate(
             start_s=float(t[0]) - shift,
@@ -981,7 +959,7 @@ class StreamingAnalyzer:
         candidate.warnings = (warning,) if warning is not None else ()
         if self.ctx.exercise == "band_walk":
             candidate.step = self._band_walk_step(start, peak, drift)
-        still = self._hist.get("speed", start, start + theta.size) < _STILL_DPS
+        still = self._hist.get("speed", start, start + theta.size) < self.settings.still_dps
         candidate.hold_s = float(_run_lengths(still, 0).max()) / self.rate_hz  # judged at the set's end
         candidate = self._whole_step(candidate)
         if drift is not None:  # the drift trace shows counted reps only
@@ -997,12 +975,12 @@ class StreamingAnalyzer:
         The shank moves only while its own foot is off the floor. A lead step goes on after the
         swing while the pelvis follows over the planted foot; a trail step began before it, while
         the pelvis moved away. The shank is still during that loaded part, so its length is
-        estimated from the swing (_LOADED_PER_SWING); a trail step never reaches back into the
+        estimated from the swing (`loaded_per_swing_share`); a trail step never reaches back into the
         step before it. Without lead/trail (no gyroscope) the swing is all that is reported.
         """
         if not self._swing_only or rep.step is None:
             return rep
-        loaded_s = _LOADED_PER_SWING * (rep.end_s - rep.start_s)
+        loaded_s = self.settings.loaded_per_swing_share * (rep.end_s - rep.start_s)
         if rep.step == "lead":
             return replace(rep, end_s=rep.end_s + loaded_s)
         start_s = rep.start_s - loaded_s
@@ -1028,7 +1006,7 @@ class StreamingAnalyzer:
             if horizontal < 1e-6:
                 return None
             lateral_e = np.array([knee_end[0] / horizontal, knee_end[1] / horizontal, 0.0])
-        stop = start + max(2, int(_LEAD_SHARE * peak))
+        stop = start + max(2, int(self.settings.lead_share_of_excursion * peak))
         quat = self._hist.get("quat", start, stop)
         acc_e = rotate_to_earth(quat, self._hist.get("acc", start, stop)) * STANDARD_GRAVITY_MS2
         lateral_ms2 = acc_e @ lateral_e
@@ -1103,7 +1081,7 @@ class StreamingAnalyzer:
             start = self._open[0]
             end = self._hist.end
             theta = self._theta(start, end)
-            if theta[-1] < _RETURN_SHARE * float(theta.max()):
+            if theta[-1] < self.settings.return_share_of_peak * float(theta.max()):
                 self._judge_rep(start, theta, self._hist.get("t", start, end))
         self._open = None
         self._search_unclaimed(self._hist.end, whole=True)

@@ -83,6 +83,77 @@ class AnalysisSettings:
     # (UTD-MHAD), controlled squats, lunges, sit-to-stands 0.03–0.05 g.
     gait_impact_g: float = 0.08
     gait_impact_window_s: float = 0.25
+    # --- the rep finder's own cut-offs (pipeline.py) ---
+    # Dropouts up to this long are bridged by a straight line; longer ones stay gaps.
+    max_fill_s: float = 1.0
+    # Turning slower than this is holding still: body sway and strap wobble stay under it.
+    still_dps: float = 12.0
+    # Held still this long re-anchors the rest posture (or reveals a new posture).
+    still_s: float = 1.0
+    # A rep starts once the angle passes this share of the exercise's minimum range ...
+    start_share_of_min_range: float = 0.3
+    # ... and never on less than this: the angle's own noise.
+    min_start_deg: float = 1.0
+    # ... and its start is the last moment it turned slower than this.
+    onset_dps: float = 3.0
+    # Without a gyroscope the angular rate is the angle's change over this long: accelerometer
+    # noise then stays well below `onset_dps`.
+    rate_diff_s: float = 0.12
+    # Past this share of the way back from its peak, a rep ends where the movement stops ...
+    return_share_of_peak: float = 0.5
+    # ... "stops": slower than this share of its fastest return speed (or turning back up).
+    stop_share_of_return_speed: float = 0.03
+    # Gravity this far out of the movement plane: the posture has changed (rolled over, re-strapped) ...
+    off_plane_deg: float = 30.0
+    # ... when it lasts this long; shorter is the movement's own acceleration pulling an
+    # accelerometer-only gravity estimate (fast squats).
+    off_plane_s: float = 0.25
+    # Calibrate on at least this much movement: a rep's worth (field-notes §1: 1.5–4 s per rep).
+    calibration_min_s: float = 1.5
+    # A calibration stretch older than this restarts from its last half: no single movement plane yet.
+    calibration_max_s: float = 30.0
+    # Resting this close to rest, in the plane, re-anchors rather than recalibrates.
+    rest_shift_deg: float = 10.0
+    # Slower than `onset_dps` this long mid-rise is a posture held (a lunge's split stance).
+    held_s: float = 0.25
+    # A step-up's step down has begun once the segment turns faster than this.
+    step_moving_dps: float = 10.0
+    # Band walks: a step ends once within this share of its peak tilt of the stance ...
+    stance_return_share_of_peak: float = 0.2
+    # ... and starts from the stance: no higher than this share of its range ...
+    stance_start_share_of_range: float = 0.5
+    # ... and counts once the segment has held still at the stance this long.
+    stance_hold_s: float = 0.3
+    # Band walks calibrate on this much data (a few steps) at least: the stance shows between steps.
+    stance_calibration_s: float = 5.0
+    # ... and find the stance again between sets once it was held this often.
+    stance_holds: int = 3
+    # Held still within this many minimum ranges of the stance: still the stance (it has shifted).
+    stance_shift_min_range_share: float = 2.0
+    # The first 40 % of a side step's excursion tells a lead step from a trail step.
+    lead_share_of_excursion: float = 0.4
+    # Band-walk shank: the loaded part of a step (the other foot stepping while this one is planted)
+    # lasts about as long as this foot's swing, which as found misses its slow ends. 1.2 fits the
+    # fixtures and 16 other simulated gyro sessions; 1.0–1.4 all keep boundaries within 7 %.
+    loaded_per_swing_share: float = 1.2
+    # --- calibration from the movement (calibration.py) ---
+    # Turning below this rate is posture noise, not movement worth fitting an axis to.
+    calibration_moving_dps: float = 10.0
+    # The best axis must explain this many times more turning than the next one ...
+    axis_dominance_share: float = 2.5
+    # ... or gravity's spread along the swept arc must exceed its spread out of the fitted plane
+    # this many times (a slow, small movement seen by an accelerometer alone).
+    arc_planarity_share: float = 8.0
+    # "Near an end" of the swept arc, as a share of the arc.
+    arc_end_share_of_arc: float = 0.2
+    # Bridges: the posture over this long at the start of the stretch is where the set started ...
+    start_posture_s: float = 0.5
+    # ... unless it lies within this share of the arc's middle (the recording began mid-rep).
+    mid_arc_share_of_arc: float = 0.1
+    # Still postures this close are the same posture (sway and sensor noise stay below it).
+    same_posture_deg: float = 4.0
+    # A recalibrated axis this close to the previous one is the same joint axis through the same strap.
+    same_axis_deg: float = 15.0
     # --- knee drift ---
     # Warn when the segment leaves the rep's own plane toward the midline by more than this
     # (IMU frontal-plane error is ~4–5°, field-notes §2, so the floor sits above it) ...
