@@ -26,31 +26,23 @@ from sensortrack.analysis.drift import (
     medial_axis_earth,
     rotate_one,
 )
-from sensortrack.analysis.filtering import CausalLowPass, Decimator, GapFiller
+from sensortrack.analysis.front_end import SignalFrontEnd
 from sensortrack.analysis.geometry import GEOMETRY, knee_vector_s
 from sensortrack.analysis.history import History
-from sensortrack.analysis.orientation import (
-    STANDARD_GRAVITY_MS2,
-    OrientationTracker,
-    cross_rows,
-    rotate_to_earth,
-    unit_rows,
-    up_in_sensor,
-)
+from sensortrack.analysis.orientation import STANDARD_GRAVITY_MS2, rotate_to_earth
 from sensortrack.analysis.results import (
     AnalysisResult,
     DriftWarning,
     Event,
     LiveState,
     RepWarning,
-    Trace,
 )
 from sensortrack.analysis.repetition import find_repetitions, impact_g, principal_angle_deg
 from sensortrack.analysis.sets import RepCandidate, SetTracker
+from sensortrack.analysis.trace import TraceBuffer
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.model import FloatArray
 
-ANALYSIS_RATE_HZ = 25.0  # thigh/shank movement is below 6 Hz; 25 Hz keeps 40 ms rep timing
 TRACE_RATE_HZ = 10.0
 _WINDOW = 256  # samples searched per numpy pass while calibrating
 _REP_END_FIRST_LOOK = 128  # samples (5 s at 25 Hz) searched for a rep's end before the whole stretch
@@ -87,19 +79,14 @@ class StreamingAnalyzer:
         self._off_plane_cos = float(np.sin(np.radians(self.settings.off_plane_deg)))
         self.geometry = GEOMETRY[(ctx.exercise, ctx.placement)]
         self._gyro = ctx.has_gyro
-        channels = 6 if self._gyro else 3
-        self._decimator = Decimator(ctx.rate_hz, ANALYSIS_RATE_HZ)
-        self.rate_hz = self._decimator.out_rate_hz
-        # After decimation: the filled rows are 2–8× fewer, and so is the copy inserting them makes.
-        self._gap_filler = GapFiller(self.rate_hz, self.settings.max_fill_s, channels)
+        self._front = SignalFrontEnd(ctx.rate_hz, self._gyro, self.settings)
+        self.rate_hz = self._front.rate_hz
         self._dt_s = 1.0 / self.rate_hz
         s = self.settings
-        self._lowpass = CausalLowPass(s.lowpass_hz, self.rate_hz, s.lowpass_order, 3)
-        self._orientation = OrientationTracker(self.rate_hz, s.vqf_tau_acc_s) if self._gyro else None
         # Reported times are moved back by the filters' delay so reps line up with the movement.
         # The angle comes from VQF (no low-pass) with a gyro, from low-passed gravity without; rep
         # starts and ends are found from the low-passed angular rate in both cases.
-        lowpass_s = self._lowpass.group_delay_s(self.rate_hz)
+        lowpass_s = self._front.lowpass_delay_s
         self._diff_n = max(1, int(round(self.settings.rate_diff_s * self.rate_hz)))
         # Band walks are stepped from a held quarter squat (the stance), not from standing: rest is
         # the stance, and a step counts only from it.
@@ -128,7 +115,6 @@ class StreamingAnalyzer:
         self._delay_s = 0.0 if self._gyro else lowpass_s
         self._boundary_delay_s = lowpass_s + (0.5 * self._diff_n / self.rate_hz if self._rate_from_angle else 0.0)
         self._hist = History(with_quat=self._gyro)
-        self._prev_u: FloatArray | None = None
         self._cursor = 0
         self._mode = Mode.UNCALIBRATED
         self._cal: Calibration | None = None
@@ -151,10 +137,7 @@ class StreamingAnalyzer:
         # Samples judged per vectorised pass once calibrated: longer than any rep, so a rep is never
         # cut by it, and short, because a still period cuts the pass and the rest is judged again.
         self._stretch = int(1.5 * s.max_rep_duration_s * self.rate_hz) + 1
-        self._trace_every = max(1, int(round(self.rate_hz / TRACE_RATE_HZ)))
-        self._keep_trace = keep_trace
-        self._trace = np.full((3, 1024), np.nan)  # rows t, angle, drift; grown by doubling
-        self._trace_len = 0
+        self._trace = TraceBuffer(max(1, int(round(self.rate_hz / TRACE_RATE_HZ))), self._delay_s, keep_trace)
         self._calibrations = 0
         # Where the samples no counted rep covers begin: searched for a clearly repeated movement
         # (repetition.py) when the next rep is counted, at the end, or a stretch at a time.
@@ -168,44 +151,12 @@ class StreamingAnalyzer:
     # ---------------------------------------------------------------- input
     def feed(self, t_s: FloatArray, acc_g: FloatArray, gyro_dps: FloatArray | None = None) -> list[Event]:
         """Add samples (times in seconds, acc in g, gyro in °/s) and return the events they caused."""
-        if self._gyro and gyro_dps is None:
-            raise ValueError("this analyzer was set up for gyro data")
-        columns = (acc_g, gyro_dps) if self._gyro else (acc_g,)
-        t_dec, dec = self._decimator.apply(
-            np.asarray(t_s, dtype=np.float64), *(np.asarray(c, dtype=np.float64) for c in columns)
-        )
-        t_kept, kept = self._gap_filler.apply(t_dec, np.hstack(dec) if len(dec) > 1 else dec[0])
-        if kept.shape[0]:
-            self._append(t_kept, kept)
+        columns = self._front.apply(t_s, acc_g, gyro_dps)
+        if columns is not None:
+            self._hist.append(**columns)
         self._run()
         self._refresh_state()
         return self.drain_events()
-
-    def _append(self, t: FloatArray, kept: FloatArray) -> None:
-        acc = kept[:, :3]
-        if self._orientation is not None:
-            gyro = kept[:, 3:6]
-            quat = self._orientation.update(acc, gyro)
-            u = up_in_sensor(quat)
-            w = self._lowpass.apply(gyro)
-            speed = np.sqrt(np.einsum("ij,ij->i", w, w))
-            self._hist.append(t=t, u=u, w=w, speed=speed, gw=self._gravity_turn_rate(u), acc=acc, quat=quat)
-            return
-        u = unit_rows(self._lowpass.apply(acc))
-        gw = self._gravity_turn_rate(u)
-        speed = np.sqrt(np.einsum("ij,ij->i", gw, gw))
-        self._hist.append(t=t, u=u, w=gw, speed=speed, gw=gw, acc=acc)
-
-    def _gravity_turn_rate(self, u: FloatArray) -> FloatArray:
-        """u × du/dt in °/s: the rotation gravity's direction shows, blind to turns about the vertical.
-
-        The flexion axis is fitted to this rather than to the gyro, so a knee turning in about the
-        vertical (the very drift we measure) cannot tilt the calibrated axis.
-        """
-        prev = u[:1] if self._prev_u is None else self._prev_u
-        du = np.diff(np.vstack((prev, u)), axis=0) * self.rate_hz
-        self._prev_u = u[-1:]
-        return np.degrees(cross_rows(u, du))
 
     # ---------------------------------------------------------------- state machine
     def _run(self) -> None:
@@ -1014,26 +965,9 @@ class StreamingAnalyzer:
 
     # ---------------------------------------------------------------- output
     def _put_trace(self, a: int, b: int, theta: FloatArray, drift: FloatArray | None) -> None:
-        """Record every _trace_every-th sample of [a, b); drift=None leaves recorded drift alone."""
-        if not self._keep_trace:
-            return
-        every = self._trace_every
-        first = a + (-a) % every
-        if first >= b:
-            return
-        slot0 = first // every
-        picked = slice(first - a, b - a, every)
-        times = self._hist.get("t", a, b)[picked]
-        stop = slot0 + times.size
-        if stop > self._trace.shape[1]:
-            grown = np.full((3, max(stop, 2 * self._trace.shape[1])), np.nan)
-            grown[:, : self._trace_len] = self._trace[:, : self._trace_len]
-            self._trace = grown
-        self._trace_len = max(self._trace_len, stop)
-        self._trace[0, slot0:stop] = times - self._delay_s
-        self._trace[1, slot0:stop] = theta[picked]
-        if drift is not None:
-            self._trace[2, slot0:stop] = drift[picked]
+        """Trace the samples [a, b) (their angle, and drift when given)."""
+        if b > a:
+            self._trace.put(a, self._hist.get("t", a, b), theta, drift)
 
     def _refresh_state(self) -> None:
         end = self._hist.end
@@ -1101,11 +1035,7 @@ class StreamingAnalyzer:
         if self._cal is not None:
             calibration["flexion_axis_sensor"] = [round(float(x), 4) for x in self._cal.flexion_axis_s]
             calibration["rest_up_sensor"] = [round(float(x), 4) for x in self._cal.rest_up_s]
-        trace = Trace(
-            t_s=self._trace[0, : self._trace_len].copy(),
-            angle_deg=self._trace[1, : self._trace_len].copy(),
-            drift_deg=self._trace[2, : self._trace_len].copy(),
-        )
+        trace = self._trace.result()
         return AnalysisResult(context=self.ctx, sets=self._tracker.sets, calibration=calibration, trace=trace)
 
 
