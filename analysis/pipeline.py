@@ -37,6 +37,7 @@ from sensortrack.analysis.results import (
     LiveState,
     RepWarning,
 )
+from sensortrack.analysis.rep_finder import rep_end, run_lengths
 from sensortrack.analysis.repetition import find_repetitions, impact_g, principal_angle_deg
 from sensortrack.analysis.sets import RepCandidate, SetTracker
 from sensortrack.analysis.trace import TraceBuffer
@@ -45,7 +46,6 @@ from sensortrack.model import FloatArray
 
 TRACE_RATE_HZ = 10.0
 _WINDOW = 256  # samples searched per numpy pass while calibrating
-_REP_END_FIRST_LOOK = 128  # samples (5 s at 25 Hz) searched for a rep's end before the whole stretch
 _TRY_EVERY = 25  # analysis samples between calibration attempts once enough has moved
 
 
@@ -318,7 +318,7 @@ class StreamingAnalyzer:
         """
         a = self._cursor
         b = min(end, a + _WINDOW)
-        run = _run_lengths(self._hist.get("speed", a, b) < self.settings.still_dps, self._still_run)
+        run = run_lengths(self._hist.get("speed", a, b) < self.settings.still_dps, self._still_run)
         held = np.flatnonzero(run >= self._still_n) + a
         # Held for a second nearer standing than the stance: standing. Before it is not searched.
         assert self._standing_up_s is not None  # set on leaving the set
@@ -356,7 +356,7 @@ class StreamingAnalyzer:
         # ends of strides, fidgets): dwell_posture counts any still moment as a visit. Counted
         # anywhere first: a long sit is one hold, and dwell_posture's cost is quadratic.
         still = self._hist.get("speed", a, b) < self.settings.still_dps
-        if np.count_nonzero(_run_lengths(still, 0) == self._stance_hold_n) < self.settings.stance_holds:
+        if np.count_nonzero(run_lengths(still, 0) == self._stance_hold_n) < self.settings.stance_holds:
             return None
         u = self._hist.get("u", a, b)
         stance = dwell_posture(u, self._hist.get("gw", a, b), self.settings)
@@ -368,7 +368,7 @@ class StreamingAnalyzer:
         if float(stance @ self._standing_up_s) >= float(stance @ self._cal.rest_up_s):
             return None
         quiet = still & (u @ stance >= np.cos(np.radians(self._min_range_deg)))
-        holds = np.count_nonzero(_run_lengths(quiet, 0) == self._stance_hold_n)
+        holds = np.count_nonzero(run_lengths(quiet, 0) == self._stance_hold_n)
         return stance if holds >= self.settings.stance_holds else None
 
     def _step_calibrated(self, end: int) -> None:
@@ -392,7 +392,7 @@ class StreamingAnalyzer:
         off = a - lead
         thr = self._thr_deg
         onsets = np.flatnonzero(rate <= self.settings.onset_dps)
-        run = _run_lengths(self._hist.get("speed", a, end) < self.settings.still_dps, self._still_run)
+        run = run_lengths(self._hist.get("speed", a, end) < self.settings.still_dps, self._still_run)
         settled = np.flatnonzero(run == self._still_n) + off
 
         self._open = None
@@ -534,39 +534,15 @@ class StreamingAnalyzer:
         self._cursor = new_cursor
 
     def _rep_end(
-        self,
-        theta: FloatArray,
-        rate: FloatArray,
-        theta_start: float,
-        thr: float,
-        return_share: float,
+        self, theta: FloatArray, rate: FloatArray, theta_start: float, thr: float, return_share: float,
         floor_deg: float = -np.inf,
     ) -> int:
-        """Index (from the rep's rise) where the movement stops on its way back, or -1 if not yet.
-
-        "On its way back": past `return_share` of the way home from the rep's highest point, or
-        back at `floor_deg`. "Stops": slower than `stop_share_of_return_speed` of the fastest return speed (or
-        turning back up).
-        """
-        # Most reps end within a few seconds of rising: search that first (the answer is the same,
-        # every test below runs forward from the rise), then the rest of the stretch.
-        for n in (_REP_END_FIRST_LOOK, theta.size):
-            peak = np.maximum.accumulate(theta[:n]) - theta_start
-            back = theta[:n] - theta_start < return_share * peak
-            if floor_deg > -np.inf:
-                # Back at rest (or where the last rep came back to) counts as returned even when
-                # the rep seemed to start lower (the tail of a stride or a fidget below rest).
-                back |= theta[:n] < floor_deg + thr
-            returning = (peak > thr) & back
-            fastest_back = np.minimum.accumulate(np.where(returning, rate[:n], 0.0))
-            # rate >= -max(`onset_dps`, `stop_share_of_return_speed`·|fastest_back|), one array operation fewer
-            s = self.settings
-            stopped = returning & (rate[:n] >= np.minimum(-s.stop_share_of_return_speed * np.abs(fastest_back), -s.onset_dps))
-            hit = int(stopped.argmax()) if stopped.size else 0
-            if stopped.size and stopped[hit]:
-                return hit
-            if n >= theta.size:
-                return -1
+        """`rep_finder.rep_end` with this analyzer's cut-offs."""
+        s = self.settings
+        return rep_end(
+            theta, rate, theta_start, thr, return_share,
+            stop_share=s.stop_share_of_return_speed, onset_dps=s.onset_dps, floor_deg=floor_deg,
+        )
         return -1
 
     def _stance_taken(self, a: int, end: int, theta: FloatArray) -> tuple[int, int]:
@@ -579,7 +555,7 @@ class StreamingAnalyzer:
         so chunking does not matter.
         """
         quiet = (self._hist.get("speed", a, end) < self.settings.still_dps) & (np.abs(theta) < self._min_range_deg)
-        run = _run_lengths(quiet, 0)
+        run = run_lengths(quiet, 0)
         hits = np.flatnonzero(run >= self._stance_hold_n)
         if hits.size:
             return int(hits[0]), 0
@@ -626,7 +602,7 @@ class StreamingAnalyzer:
         tilt = off_plane[first : last + 1]
         if not tilt.size or tilt.max() <= self._off_plane_cos:  # nearly every rep stays in its plane
             return -1, -1
-        held = _run_lengths(tilt > self._off_plane_cos, 0) >= self._off_plane_n
+        held = run_lengths(tilt > self._off_plane_cos, 0) >= self._off_plane_n
         left = int(held.argmax())
         if not held[left]:
             return -1, -1
@@ -659,7 +635,7 @@ class StreamingAnalyzer:
         candidate = slow & (rise - theta[start] >= lift) & (theta[peak] - rise >= self._min_range_deg)
         if not candidate.any():
             return start
-        hits = np.flatnonzero(candidate & (_run_lengths(slow, 0) >= self._held_n))
+        hits = np.flatnonzero(candidate & (run_lengths(slow, 0) >= self._held_n))
         return start + 1 + int(hits[-1]) if hits.size else start
 
     def _step_down_end(self, stop: int, theta: FloatArray, rate: FloatArray, range_deg: float) -> int:
@@ -911,7 +887,7 @@ class StreamingAnalyzer:
         if self.ctx.exercise == "band_walk":
             candidate.step = self._band_walk_step(start, peak, drift)
         still = self._hist.get("speed", start, start + theta.size) < self.settings.still_dps
-        candidate.hold_s = float(_run_lengths(still, 0).max()) / self.rate_hz  # judged at the set's end
+        candidate.hold_s = float(run_lengths(still, 0).max()) / self.rate_hz  # judged at the set's end
         candidate = self._whole_step(candidate)
         if drift is not None:  # the drift trace shows counted reps only
             self._put_trace(start, start + theta.size, theta, drift.drift_deg)
@@ -1037,14 +1013,6 @@ class StreamingAnalyzer:
             calibration["rest_up_sensor"] = [round(float(x), 4) for x in self._cal.rest_up_s]
         trace = self._trace.result()
         return AnalysisResult(context=self.ctx, sets=self._tracker.sets, calibration=calibration, trace=trace)
-
-
-def _run_lengths(flags: np.ndarray, carry: int) -> np.ndarray:
-    """Length of the run of True ending at each position, continuing a run of `carry` before."""
-    idx = np.arange(flags.size)
-    last_false = np.maximum.accumulate(np.where(~flags, idx, -1))
-    run = idx - last_false
-    return np.where(last_false < 0, run + carry, run)
 
 
 def analyze(

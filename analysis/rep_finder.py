@@ -1,0 +1,60 @@
+"""Pure functions over arrays that find where a rep ends and how long things are held.
+
+The pipeline calls these on the segment angle θ (degrees from rest about the flexion axis) and its
+rate (°/s), a stretch at a time; they keep no state, so they are tested on their own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sensortrack.model import FloatArray
+
+# Most reps end within a few seconds of rising: the first pass searches this many samples (5 s at
+# the 25 Hz analysis rate), then the rest of the stretch. A cost bound, not a threshold: the answer
+# is the same, as every test below runs forward from the rise.
+REP_END_FIRST_LOOK = 128
+
+
+def rep_end(
+    theta: FloatArray,
+    rate: FloatArray,
+    theta_start: float,
+    thr_deg: float,
+    return_share: float,
+    *,
+    stop_share: float,
+    onset_dps: float,
+    floor_deg: float = -np.inf,
+) -> int:
+    """Index (from the rep's rise) where the movement stops on its way back, or -1 if not yet.
+
+    "On its way back": past `return_share` of the way home from the rep's highest point, or back at
+    `floor_deg` (where the last rep came back to). "Stops": slower than `stop_share` of the fastest
+    return speed and than `onset_dps`, or turning back up.
+    """
+    for n in (REP_END_FIRST_LOOK, theta.size):
+        peak = np.maximum.accumulate(theta[:n]) - theta_start
+        back = theta[:n] - theta_start < return_share * peak
+        if floor_deg > -np.inf:
+            # Back at rest counts as returned even when the rep seemed to start lower (the tail of
+            # a stride or a fidget below rest).
+            back |= theta[:n] < floor_deg + thr_deg
+        returning = (peak > thr_deg) & back
+        fastest_back = np.minimum.accumulate(np.where(returning, rate[:n], 0.0))
+        # rate >= -max(onset_dps, stop_share·|fastest_back|), one array operation fewer
+        stopped = returning & (rate[:n] >= np.minimum(-stop_share * np.abs(fastest_back), -onset_dps))
+        hit = int(stopped.argmax()) if stopped.size else 0
+        if stopped.size and stopped[hit]:
+            return hit
+        if n >= theta.size:
+            return -1
+    return -1
+
+
+def run_lengths(flags: np.ndarray, carry: int) -> np.ndarray:
+    """Length of the run of True ending at each position, continuing a run of `carry` before."""
+    idx = np.arange(flags.size)
+    last_false = np.maximum.accumulate(np.where(~flags, idx, -1))
+    run = idx - last_false
+    return np.where(last_false < 0, run + carry, run)
