@@ -1,4 +1,5 @@
-"""Which way each exercise moves the segment, and therefore which way is medial.
+"""The exercise-rules table: which way each exercise moves the segment (and so which way is
+medial), where its rest is, and what one rep of it is.
 
 Conventions (person frame: x forward, y left, z up; segment 'long axis' l points up the segment
 when standing: thigh knee→hip, shank ankle→knee). A rep rotates the segment about a medio-lateral
@@ -31,12 +32,18 @@ class ExerciseGeometry:
     # (repetition.py). Not a step-up (up, then the step down: two movements per rep) nor a band walk
     # (steps from a held stance, the other leg's steps seen in between).
     one_excursion_per_rep: bool = True
+    # Reps start from a held stance (a band walk's quarter squat), not from standing.
+    from_stance: bool = False
+    # Rest is where the set started, not where the segment dwells: a bridge is held at the top.
+    rest_is_start: bool = False
+    # A rep is up and then the step down off the box (step-ups).
+    steps_down: bool = False
 
 
 _SAGITTAL_THIGH = ExerciseGeometry("sagittal", True, 0.0, True)
 _SAGITTAL_SHANK = ExerciseGeometry("sagittal", False, 0.0, True)
-_STEP_UP_THIGH = ExerciseGeometry("sagittal", True, 0.0, True, one_excursion_per_rep=False)
-_STEP_UP_SHANK = ExerciseGeometry("sagittal", False, 0.0, True, one_excursion_per_rep=False)
+_STEP_UP_THIGH = ExerciseGeometry("sagittal", True, 0.0, True, one_excursion_per_rep=False, steps_down=True)
+_STEP_UP_SHANK = ExerciseGeometry("sagittal", False, 0.0, True, one_excursion_per_rep=False, steps_down=True)
 
 GEOMETRY: dict[tuple[str, str], ExerciseGeometry] = {
     ("squat", "thigh"): _SAGITTAL_THIGH,
@@ -47,13 +54,17 @@ GEOMETRY: dict[tuple[str, str], ExerciseGeometry] = {
     ("step_up", "shank"): _STEP_UP_SHANK,
     # Supine with knees bent the thigh rests ~45° above horizontal, knee up: its long axis (knee→hip)
     # is the rest 'up' vector turned 135° back about f (f = left, the direction of hip extension).
-    ("bridge", "thigh"): ExerciseGeometry("sagittal", False, -135.0, True),
-    ("bridge", "shank"): _SAGITTAL_SHANK,
-    ("band_walk", "thigh"): ExerciseGeometry("frontal", False, 0.0, True, one_excursion_per_rep=False),
+    ("bridge", "thigh"): ExerciseGeometry("sagittal", False, -135.0, True, rest_is_start=True),
+    ("bridge", "shank"): ExerciseGeometry("sagittal", False, 0.0, True, rest_is_start=True),
+    ("band_walk", "thigh"): ExerciseGeometry(
+        "frontal", False, 0.0, True, one_excursion_per_rep=False, from_stance=True
+    ),
     # Below the knee a side step shows as the knee bending in the swing (the shank stays upright in
     # the frontal plane, "knees over the feet"): the shank turns about a medio-lateral axis, as in
     # a squat, so medial is along that axis and the drift is its tilt out of that plane.
-    ("band_walk", "shank"): ExerciseGeometry("sagittal", False, 0.0, True, one_excursion_per_rep=False),
+    ("band_walk", "shank"): ExerciseGeometry(
+        "sagittal", False, 0.0, True, one_excursion_per_rep=False, from_stance=True
+    ),
     # Clamshell: side-lying, the top thigh turns mostly about its own long axis; the segment does not
     # sweep a plane the knee could drift out of, so drift is not reported.
     ("clamshell", "thigh"): ExerciseGeometry("sagittal", False, 0.0, False),

@@ -90,7 +90,7 @@ class StreamingAnalyzer:
         self._diff_n = max(1, int(round(self.settings.rate_diff_s * self.rate_hz)))
         # Band walks are stepped from a held quarter squat (the stance), not from standing: rest is
         # the stance, and a step counts only from it.
-        self._stance = ctx.exercise == "band_walk"
+        self._stance = self.geometry.from_stance
         # A thigh steps out in two planes at once (abduction, plus flexion in the swing), so its
         # step is the tilt away from the stance in ANY direction, measured without a fitted axis:
         # getting into the stance and walking between sets (sagittal) turn the thigh more than the
@@ -228,7 +228,7 @@ class StreamingAnalyzer:
                 self._hist.get("u", self._cal_start, i + 1),
                 self._hist.get("gw", self._cal_start, i + 1),
                 self.rate_hz,
-                rest_is_start=self.ctx.exercise == "bridge",
+                rest_is_start=self.geometry.rest_is_start,
                 min_swept_deg=self._min_range_deg,
                 rest_hint_s=self._cal,
                 rest_is_stance=self._stance,
@@ -473,7 +473,7 @@ class StreamingAnalyzer:
                     stop = from_i + stop if stop >= 0 else -1
             # Only a rise long enough to be a rep on its own waits for its step down, so that
             # walking strides (too short) are not stitched into "reps" by the next stride.
-            if stop >= 0 and self.ctx.exercise == "step_up" and t[stop] - t[start] >= self.settings.min_rep_duration_s:
+            if stop >= 0 and self.geometry.steps_down and t[stop] - t[start] >= self.settings.min_rep_duration_s:
                 peak = -1
                 stop = self._step_down_end(stop, theta, rate, float(theta[start : stop + 1].max() - theta[start]))
             last = stop if stop >= 0 else theta.size - 1
@@ -884,7 +884,7 @@ class StreamingAnalyzer:
             candidate.knee_drift_deg = float(drift.drift_deg.max())
             candidate.drift_limit_deg = self._tracker.drift_threshold_deg()
         candidate.warnings = (warning,) if warning is not None else ()
-        if self.ctx.exercise == "band_walk":
+        if self._stance:
             candidate.step = self._band_walk_step(start, peak, drift)
         still = self._hist.get("speed", start, start + theta.size) < self.settings.still_dps
         candidate.hold_s = float(run_lengths(still, 0).max()) / self.rate_hz  # judged at the set's end
