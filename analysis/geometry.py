@@ -38,11 +38,20 @@ class ExerciseGeometry:
     rest_is_start: bool = False
     # A rep is up and then the step down off the box (step-ups).
     steps_down: bool = False
+    # The knee moving in turns the segment about the vertical here (a thigh in a standing exercise,
+    # field-notes §2), which gravity alone cannot see: drift needs a gyroscope.
+    drift_needs_gyro: bool = False
+
+    def drift_observable(self, has_gyro: bool) -> bool:
+        """Whether knee drift can be measured for this exercise and placement with this sensor."""
+        return self.drift_defined and (has_gyro or not self.drift_needs_gyro)
 
 
-_SAGITTAL_THIGH = ExerciseGeometry("sagittal", True, 0.0, True)
+_SAGITTAL_THIGH = ExerciseGeometry("sagittal", True, 0.0, True, drift_needs_gyro=True)
 _SAGITTAL_SHANK = ExerciseGeometry("sagittal", False, 0.0, True)
-_STEP_UP_THIGH = ExerciseGeometry("sagittal", True, 0.0, True, one_excursion_per_rep=False, steps_down=True)
+_STEP_UP_THIGH = ExerciseGeometry(
+    "sagittal", True, 0.0, True, one_excursion_per_rep=False, steps_down=True, drift_needs_gyro=True
+)
 _STEP_UP_SHANK = ExerciseGeometry("sagittal", False, 0.0, True, one_excursion_per_rep=False, steps_down=True)
 
 GEOMETRY: dict[tuple[str, str], ExerciseGeometry] = {

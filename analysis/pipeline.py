@@ -714,7 +714,7 @@ class StreamingAnalyzer:
 
     def _rep_drift(self, a: int, b: int) -> _RepDrift | None:
         """Drift toward the midline over samples [a, b) relative to the rep's start at a."""
-        if not self.geometry.drift_defined:
+        if not self.geometry.drift_observable(self._gyro):
             return None
         assert self._cal is not None and self._knee_s is not None
         if self._gyro:
@@ -843,6 +843,15 @@ class StreamingAnalyzer:
             )
             self._repetition_reps += 1
             self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
+
+    def _drift_sees(self) -> str:
+        if not self.geometry.drift_observable(self._gyro):
+            if self.geometry.drift_defined:
+                return "nothing: the knee turning in turns this segment about the vertical, which needs a gyroscope"
+            return "nothing: this segment sweeps no plane the knee could drift out of"
+        if self._gyro:
+            return "out-of-plane rotation incl. about vertical"
+        return "segment tilt out of its plane only (no gyroscope)"
 
     def _looks_like_rep(self, start_s: float, now_s: float) -> bool:
         """An unfinished movement that is a rep by what is known so far: it belongs to the set in
@@ -999,9 +1008,7 @@ class StreamingAnalyzer:
         self._refresh_state()
         calibration: dict[str, object] = {
             "mode": "gyro+acc (VQF)" if self._gyro else "acc only (gravity)",
-            "drift_sees": "out-of-plane rotation incl. about vertical"
-            if self._gyro
-            else "segment tilt out of its plane only (no gyroscope)",
+            "drift_sees": self._drift_sees(),
             "calibrations": self._calibrations,
             "analysis_rate_hz": round(self.rate_hz, 3),
             # Reps counted from the movement's own repetition where the calibrated finder counted

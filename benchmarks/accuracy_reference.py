@@ -20,6 +20,7 @@ from dataclasses import replace
 
 from sensortrack.analysis.reference import DriftReference
 from sensortrack.analysis.settings import AnalysisSettings
+from sensortrack.config import parse_set_options
 from sensortrack.session_analysis import analyze_session, resolve_context
 from sensortrack.simulation.hard import REPORTING_SEEDS, TUNING_SEEDS, hard_sessions
 from sensortrack.simulation.scoring import auc, drift_readings, score
@@ -38,10 +39,15 @@ def main() -> int:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--seeds", type=_seeds, help="design seeds LO:HI")
     group.add_argument("--report", action="store_true", help="the reporting seeds (1000:1100)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="an analysis setting")
     args = parser.parse_args()
     seeds = args.seeds or (REPORTING_SEEDS if args.report else TUNING_SEEDS)
-    settings = AnalysisSettings()
+    try:
+        settings = AnalysisSettings().with_overrides(parse_set_options(args.set))
+    except ValueError as exc:
+        parser.exit(2, f"accuracy_reference: {exc}\n")
     tally = {k: [0, 0] for k in ("clean_none", "faulty_none", "clean_ref", "faulty_ref")}
+    cells: dict[str, list[int]] = {}  # placement/gyro → [clean warned, clean, faulty warned, faulty] with the reference
     readings: list[tuple[bool, float]] = []
     sessions = 0
     for seed in seeds:
@@ -70,6 +76,11 @@ def main() -> int:
                     tally[f"faulty_{key}"][1] += s.valgus_reps
                 if ref is not None:
                     readings += [(v, d - ref.median_deg) for v, d in drift_readings(result, labels)]
+                    cell = cells.setdefault(f"{ctx.placement} {'gyro' if hard.gyro else 'acc only'}", [0, 0, 0, 0])
+                    cell[0] += round((s.drift_false_alarm_rate or 0.0) * s.clean_reps)
+                    cell[1] += s.clean_reps
+                    cell[2] += round((s.drift_hit_rate or 0.0) * s.valgus_reps)
+                    cell[3] += s.valgus_reps
 
     def pct(key: str) -> str:
         hit, n = tally[key]
@@ -78,6 +89,8 @@ def main() -> int:
     print(f"squat_person sessions with a reference: {sessions} (seeds {seeds.start}:{seeds.stop})")
     print(f"without a reference: correct reps warned {pct('clean_none')}, knee-valgus reps warned {pct('faulty_none')}")
     print(f"with a reference   : correct reps warned {pct('clean_ref')}, knee-valgus reps warned {pct('faulty_ref')}")
+    for name, (cw, cn, fw, fn) in sorted(cells.items()):
+        print(f"  {name:14s} with a reference: correct warned {cw}/{cn}, knee-valgus warned {fw}/{fn}")
     area = auc(readings)
     print(f"per-rep AUC of drift over the reference: {area:.2f}" if area is not None else "per-rep AUC: -")
     return 0

@@ -16,8 +16,10 @@ def _reference_line(result: AnalysisResult) -> str:
     from sensortrack.session_analysis import drift_defined
 
     ref = result.context.reference
-    if not drift_defined(result.context.exercise, result.context.placement):
-        return f"not measured for {result.context.exercise}"
+    ctx = result.context
+    if not drift_defined(ctx.exercise, ctx.placement, ctx.has_gyro):
+        why = "" if drift_defined(ctx.exercise, ctx.placement) else f" for {ctx.exercise}"
+        return f"not measured{why or ' (a thigh sensor without a gyroscope cannot see the knee turn in)'}"
     if ref is None:
         return NO_REFERENCE_TEXT
     limits = {rep.drift_limit_deg for rep in result.reps if rep.drift_limit_deg is not None}

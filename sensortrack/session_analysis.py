@@ -19,10 +19,11 @@ from sensortrack.validation import estimate_rate_hz
 ReferenceLookup = Callable[[str, str, str], DriftReference | None]
 
 
-def drift_defined(exercise: str, placement: str) -> bool:
-    """Whether the analysis measures knee drift for this exercise and placement (not clamshells)."""
+def drift_defined(exercise: str, placement: str, has_gyro: bool = True) -> bool:
+    """Whether the analysis measures knee drift for this exercise and placement (not clamshells)
+    with this sensor (not a thigh in a standing exercise without a gyroscope)."""
     geometry = GEOMETRY.get((exercise, placement))
-    return geometry is not None and geometry.drift_defined
+    return geometry is not None and geometry.drift_observable(has_gyro)
 
 
 def check_reference_fits(reference: DriftReference, exercise: str, placement: str, side: str) -> None:

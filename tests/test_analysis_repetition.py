@@ -67,3 +67,14 @@ def test_rest_is_not_a_set() -> None:
     t, acc = _tilting(0.0, 3.0, 9)
     ctx = AnalysisContext("bridge", "thigh", "left", 100.0, has_gyro=False)
     assert analyze(t, acc, None, ctx).reps == []
+
+
+def test_a_thigh_without_a_gyroscope_measures_no_drift_in_a_standing_exercise() -> None:
+    """The knee turning in turns a standing thigh about the vertical: gravity alone cannot see it,
+    so no drift value and no warning (a shank can: its tilt toward the midline is seen)."""
+    t, acc = _tilting(60.0, 3.0, 6)
+    thigh = analyze(t, acc, None, AnalysisContext("squat", "thigh", "left", 100.0, has_gyro=False))
+    assert thigh.reps and all(r.knee_drift_deg is None and not r.warnings for r in thigh.reps)
+    assert thigh.calibration["drift_sees"].startswith("nothing")
+    shank = analyze(t, acc, None, AnalysisContext("squat", "shank", "left", 100.0, has_gyro=False))
+    assert shank.reps and all(r.knee_drift_deg is not None for r in shank.reps)

@@ -105,7 +105,7 @@ def build_report(
     ctx = result.context
     summary = AnalysisSummary.from_result(result, settings)
     segment = ctx.placement
-    drift_defined = GEOMETRY[(ctx.exercise, ctx.placement)].drift_defined
+    drift_defined = GEOMETRY[(ctx.exercise, ctx.placement)].drift_observable(ctx.has_gyro)
     # The limit is the person's (reference or the session's own reps) and settles as reps come:
     # the plots draw the one the last rep was judged against.
     limits = [r.drift_limit_deg for r in result.reps if r.drift_limit_deg is not None]
@@ -343,6 +343,11 @@ def _explanation(result: AnalysisResult, settings: AnalysisSettings, drift_defin
             "it is <i>not</i> a clinical valgus angle (such as a frontal-plane projection angle from video), and a "
             "knee that is already turned in at the start of every rep cannot be seen by one sensor. Sensors measure "
             "this direction to within about 4–5°. " + _drift_limit_sentence(result, settings) + gyro_note
+        )
+    elif GEOMETRY[(result.context.exercise, result.context.placement)].drift_defined:
+        items.append(
+            f"Knee drift is not measured: the knee turning in turns the {_e(segment)} about the vertical in this "
+            "exercise, which a sensor without a gyroscope cannot see. A shank sensor, or one with a gyroscope, can."
         )
     else:
         items.append(
