@@ -42,13 +42,15 @@ def test_helpers_only_for_work_that_pays_for_them(library: Path) -> None:
     short = [_with_samples(record, 1_100)] * 5  # five 11 s sessions: a few ms each
     tenth_hour = [_with_samples(record, 60_000)] * 20  # twenty 10 min sessions at 100 Hz
     long = [_with_samples(record, 360_000)] * 20  # twenty hours
-    assert reanalyze.helpers_for(short, jobs=8) == 0
-    assert reanalyze.helpers_for(tenth_hour, jobs=2) == 1
-    assert reanalyze.helpers_for(long, jobs=2) == 1  # --jobs caps the processes, this one included
-    assert reanalyze.helpers_for(long, jobs=8) == 7
-    assert reanalyze.helpers_for(long, jobs=1) == 0
+    assert reanalyze.helpers_for(short, jobs=8, idle=8) == 0
+    assert reanalyze.helpers_for(tenth_hour, jobs=2, idle=2) == 1
+    assert reanalyze.helpers_for(long, jobs=2, idle=8) == 1  # --jobs caps the processes, this one included
+    assert reanalyze.helpers_for(long, jobs=8, idle=8) == 7
+    assert reanalyze.helpers_for(long, jobs=1, idle=8) == 0
+    assert reanalyze.helpers_for(long, jobs=8, idle=3) == 2  # a busy machine: only idle cores help
+    assert reanalyze.helpers_for(long, jobs=8, idle=0) == 0
     ten_hours = [_with_samples(record, 3_600_000)] * 3
-    assert reanalyze.helpers_for(ten_hours, jobs=8) == 2  # never more processes than sessions
+    assert reanalyze.helpers_for(ten_hours, jobs=8, idle=8) == 2  # never more processes than sessions
 
 
 def _analysis_columns(lib: Library) -> list[dict[str, object]]:
