@@ -161,3 +161,16 @@ def test_analyze_of_a_big_file_reads_it_with_pyarrow_and_still_no_ui(tmp_path: P
     loaded, code = _heavy_modules_loaded_by(["analyze", "--json", str(big)], library_env)
     assert code == "0"
     assert loaded == ["pyarrow"]
+
+
+def test_version_read_without_importlib_metadata_is_the_installed_one() -> None:
+    code = (
+        "import sys, sensortrack\n"
+        "loaded = 'importlib.metadata' in sys.modules\n"
+        "from importlib.metadata import version\n"
+        "print(sensortrack.__version__, version('sensortrack'), loaded)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/", check=True)
+    ours, installed, loaded = out.stdout.split()
+    assert ours == installed
+    assert loaded == "False"
