@@ -75,10 +75,11 @@ def test_importing_drivers_loads_no_ui_module() -> None:
 
 
 # The commands people run most often start in about the time numpy takes to import (issue 12):
-# they must not pull in the UI, plotting, Parquet/CSV engine or BLE stacks. `analyze` of a big file
+# they must not pull in the UI, plotting, Parquet/CSV engine or BLE stacks (nor pandas, which pyarrow
+# loads behind some conversions when it is installed). `analyze` of a big file
 # is allowed pyarrow: its CSV reader is then the fast path and pays for its own import (~0.05 s
 # against ~1 s saved on a 1 h recording); a short recording is read without it.
-HEAVY = ("textual", "matplotlib", "pyarrow", "bleak", "bumble")
+HEAVY = ("textual", "matplotlib", "pyarrow", "bleak", "bumble", "pandas")
 _LOADED_BY = (
     "import sys\n"
     "from sensortrack.cli import main\n"
