@@ -31,7 +31,8 @@ COMMANDS: list[tuple[str, str]] = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with `only` just that subcommand (so the others' modules stay unimported)."""
     parser = argparse.ArgumentParser(
         prog="sensortrack",
         description="Reps and knee drift from a thigh or shank IMU: live, replayed, or from a file.",
@@ -40,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show a traceback on unexpected errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS:
+        if only is not None and name != only:
+            continue
         module = importlib.import_module(f"sensortrack.commands.{module_name}")
         cmd = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(cmd)
@@ -47,8 +50,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _subcommand(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line, if it is one of ours (the first non-option word).
+
+    None for `sensortrack --help analyze`: that help lists every command.
+    """
+    for arg in argv:
+        if arg in ("-h", "--help"):
+            return None
+        if not arg.startswith("-"):
+            return arg if arg in {name for name, _ in COMMANDS} else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_subcommand(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()

@@ -11,9 +11,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sensortrack.csvrows import as_line_index, parse_rows
+import numpy as np
+from numpy.typing import NDArray
+
+from sensortrack.csvrows import as_line_index, line_spans, parse_fast, parse_rows, use_fast_path
 from sensortrack.errors import InputFileError
-from sensortrack.model import EXERCISES, PLACEMENTS, SIDES, SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.model import EXERCISES, PLACEMENTS, SIDES, FloatArray, SampleBlock, SensorInfo, Session, SessionMeta
 from sensortrack.validation import check_samples, estimate_rate_hz, find_gaps
 
 REQUIRED = ["t", "ax", "ay", "az"]
@@ -38,19 +41,28 @@ def read_sidecar(csv_path: Path) -> dict[str, Any]:
     return raw
 
 
-def read_interchange_csv(path: Path) -> Session:
-    name = str(path)
+def read_interchange_csv(path: Path, *, fast: bool | None = None) -> Session:
+    """Read an interchange CSV: pyarrow's reader for big files, else (or when it declines) the exact path.
+
+    `fast` forces the choice (tests compare the two); the exact path alone words the errors.
+    """
     try:
-        text = path.read_text(encoding="utf-8-sig")  # spreadsheets like to add a BOM
-    except UnicodeDecodeError:
-        raise InputFileError(name, "not a text file (invalid UTF-8)") from None
-    except OSError as exc:
-        raise InputFileError(name, f"cannot read: {exc.strerror}") from None
-    if not text.strip():
-        raise InputFileError(name, "file is empty")
-    lines = text.splitlines()
-    header_line = next((i for i, line in enumerate(lines) if line.strip()), 0)
-    header = [h.strip().strip('"').lower() for h in lines[header_line].split(",")]
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    if use_fast_path(size, fast):
+        try:
+            session = _read_fast(path)
+        except InputFileError:  # bad input: the exact path says which line and how
+            session = None
+        if session is not None:
+            return session
+    return _read_exact(path)
+
+
+def _columns(name: str, header_text: str, header_line: int) -> tuple[list[str], list[str], bool]:
+    """The header's column names, the columns used (in order) and whether gyro columns are there."""
+    header = [h.strip().strip('"').lower() for h in header_text.split(",")]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise InputFileError(
@@ -62,7 +74,58 @@ def read_interchange_csv(path: Path) -> Session:
     if gyro_present and len(gyro_present) != 3:
         absent = [c for c in GYRO if c not in header]
         raise InputFileError(name, f"gyro columns must come as a set: missing {', '.join(absent)}", header_line + 1)
-    used = REQUIRED + (GYRO if gyro_present else [])
+    return header, REQUIRED + (GYRO if gyro_present else []), bool(gyro_present)
+
+
+def _read_fast(path: Path) -> Session | None:
+    """The file through pyarrow's CSV reader; None when only the exact path can vouch for it.
+
+    Takes the common shape only: the header on the first line, ASCII rows (see csvrows.line_spans).
+    """
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    if raw.startswith(b"\xef\xbb\xbf"):  # spreadsheets like to add a BOM
+        raw = raw[3:]
+    end = raw.find(b"\n")
+    if end <= 0:
+        return None
+    try:
+        header_text = raw[:end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if header_text.endswith("\r"):
+        header_text = header_text[:-1]
+    if not header_text.strip() or header_text.splitlines() != [header_text]:
+        return None  # a blank first line, or one str.splitlines() would cut: the exact path's job
+    header, used, gyro_present = _columns(name, header_text, 0)
+    body = raw[end + 1 :]
+    spans = line_spans(body, cr_is_break=True)
+    if spans is None:
+        return None
+    starts, ends = spans
+    nonempty = np.flatnonzero(ends > starts)
+    data = parse_fast(body, len(header), [header.index(c) for c in used], nonempty.size)
+    if data is None:
+        return None
+    return _session(name, path, data, gyro_present, nonempty + 2)  # line 1 is the header
+
+
+def _read_exact(path: Path) -> Session:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # spreadsheets like to add a BOM
+    except UnicodeDecodeError:
+        raise InputFileError(name, "not a text file (invalid UTF-8)") from None
+    except OSError as exc:
+        raise InputFileError(name, f"cannot read: {exc.strerror}") from None
+    if not text.strip():
+        raise InputFileError(name, "file is empty")
+    lines = text.splitlines()
+    header_line = next((i for i, line in enumerate(lines) if line.strip()), 0)
+    header, used, gyro_present = _columns(name, lines[header_line], header_line)
     rows: list[str] = []
     row_lines: list[int] = []
     for number, line in enumerate(lines[header_line + 1 :], start=header_line + 2):
@@ -72,10 +135,15 @@ def read_interchange_csv(path: Path) -> Session:
     if not rows:
         raise InputFileError(name, "no samples (the file has a header but no data rows)")
     data = parse_rows(name, rows, row_lines, len(header), [header.index(c) for c in used])
+    return _session(name, path, data, gyro_present, as_line_index(row_lines))
+
+
+def _session(name: str, path: Path, data: FloatArray, gyro_present: bool, line_of_row: NDArray[np.int64]) -> Session:
+    """Checks and metadata shared by both paths: every sample check belongs here, so both run it."""
     t_s = data[:, 0].copy()
     acc = data[:, 1:4].copy()
     gyro = data[:, 4:7].copy() if gyro_present else None
-    check_samples(name, t_s, acc, gyro, as_line_index(row_lines))
+    check_samples(name, t_s, acc, gyro, line_of_row)
 
     side_info = read_sidecar(path)
     rate_hz = estimate_rate_hz(t_s)

@@ -27,14 +27,16 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sensortrack import __version__
-from sensortrack.csvrows import as_line_index, parse_rows
+from sensortrack.csvrows import as_line_index, line_spans, parse_fast, parse_rows, use_fast_path
 from sensortrack.errors import InputFileError
 from sensortrack.model import (
     EXERCISES,
     PLACEMENTS,
     SIDES,
+    FloatArray,
     Gap,
     SampleBlock,
     SensorInfo,
@@ -227,16 +229,28 @@ def _sensor_from_json(path: str, raw: object) -> SensorInfo:
     )
 
 
-def read_session(path: Path) -> Session:
-    """Read a session file; a recording cut off by a crash is read up to its last whole row."""
-    name = str(path)
+def read_session(path: Path, *, fast: bool | None = None) -> Session:
+    """Read a session file; a recording cut off by a crash is read up to its last whole row.
+
+    Big files go through pyarrow's CSV reader first (csvrows.parse_fast); whenever it declines or the
+    file is bad, the exact path reads it again and words the error. `fast` forces the choice (tests).
+    """
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputFileError(name, "not a text file (invalid UTF-8)") from None
-    except OSError as exc:
-        raise InputFileError(name, f"cannot read: {exc.strerror}") from None
-    lines = text.split("\n")
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    if use_fast_path(size, fast):
+        try:
+            session = _read_fast(path)
+        except InputFileError:  # bad input: the exact path says which line and how
+            session = None
+        if session is not None:
+            return session
+    return _read_exact(path)
+
+
+def _parse_head(name: str, lines: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """Magic line, meta JSON and column header (the file's first three lines)."""
     if not lines or not lines[0].startswith(f"# {FORMAT_NAME}"):
         raise InputFileError(name, "not a sensortrack session file (missing magic line)", 1)
     version_text = lines[0][len(f"# {FORMAT_NAME}") :].strip()
@@ -250,8 +264,92 @@ def read_session(path: Path) -> Session:
     header = lines[2].strip().split(",")
     if header[:4] != ["t_s", *ACC_COLUMNS]:
         raise InputFileError(name, f"header must start with t_s,{','.join(ACC_COLUMNS)}", 3)
+    return meta_json, header
+
+
+def _usecols(header: list[str]) -> tuple[list[int], bool, bool]:
     has_gyro = all(c in header for c in GYRO_COLUMNS)
     has_quat = all(c in header for c in QUAT_COLUMNS)
+    usecols = [header.index(c) for c in ["t_s", *ACC_COLUMNS]]
+    usecols += [header.index(c) for c in GYRO_COLUMNS] if has_gyro else []
+    usecols += [header.index(c) for c in QUAT_COLUMNS] if has_quat else []
+    return usecols, has_gyro, has_quat
+
+
+def _gap_from_line(name: str, text: str, number: int) -> Gap:
+    gap = _parse_meta(name, text[len("# gap ") :], number)
+    try:
+        return Gap(float(gap["start_s"]), float(gap["end_s"]), int(gap["lost_samples"]))
+    except (KeyError, TypeError, ValueError):
+        raise InputFileError(name, "gap line needs start_s, end_s, lost_samples", number) from None
+
+
+def _read_fast(path: Path) -> Session | None:
+    """The rows through pyarrow's CSV reader, comment lines cut out first; None to leave it to the exact path."""
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    head_end = -1
+    for _ in range(3):
+        head_end = raw.find(b"\n", head_end + 1)
+        if head_end < 0:
+            return None
+    if raw.find(b"\r", 0, head_end) >= 0:
+        return None  # read_text() would break the head's lines at this \r too: leave it to the exact path
+    try:
+        head = raw[:head_end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    meta_json, header = _parse_head(name, head.split("\n"))
+    usecols, has_gyro, has_quat = _usecols(header)
+    body = raw[head_end + 1 :]
+    if not body.isascii():  # also the torn tail: the exact path decodes the whole file first
+        return None
+    # read_text() turns \r\n and a lone \r into \n: all three end a line here too.
+    if body and not body.endswith((b"\n", b"\r")):
+        last = max(body.rfind(b"\n"), body.rfind(b"\r")) + 1
+        if not body[last:].startswith(b"# end"):
+            body = body[:last]  # a crash can tear the last line; everything before it was flushed whole
+    spans = line_spans(body, cr_is_break=True)
+    if spans is None:
+        return None
+    starts, ends = spans
+    filled = ends > starts
+    first = np.frombuffer(body, dtype=np.uint8)[np.minimum(starts, max(len(body) - 1, 0))] if body else starts
+    comment = filled & (first == ord("#"))
+    rows = np.flatnonzero(filled & ~comment)
+    recorded_gaps: list[Gap] = []
+    ended = False
+    kept: list[bytes] = []
+    cut = 0
+    for i in np.flatnonzero(comment).tolist():
+        line = body[starts[i] : ends[i]].decode("ascii")
+        if line.startswith("# gap "):
+            recorded_gaps.append(_gap_from_line(name, line, i + 4))
+        elif line.startswith("# end"):
+            ended = True
+        kept.append(body[cut : starts[i]])
+        cut = int(ends[i])
+    rows_text = body[cut:] if not kept else b"".join([*kept, body[cut:]])
+    data = parse_fast(rows_text, len(header), usecols, rows.size)
+    if data is None:
+        return None
+    return _session(name, meta_json, data, has_gyro, has_quat, recorded_gaps, not ended, rows + 4)
+
+
+def _read_exact(path: Path) -> Session:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputFileError(name, "not a text file (invalid UTF-8)") from None
+    except OSError as exc:
+        raise InputFileError(name, f"cannot read: {exc.strerror}") from None
+    lines = text.split("\n")
+    meta_json, header = _parse_head(name, lines)
+    usecols, has_gyro, has_quat = _usecols(header)
 
     body = lines[3:]
     if not text.endswith("\n") and body and not body[-1].startswith("# end"):
@@ -266,30 +364,34 @@ def read_session(path: Path) -> Session:
             continue
         if line.startswith("#"):
             if line.startswith("# gap "):
-                gap = _parse_meta(name, line[len("# gap ") :], number)
-                try:
-                    recorded_gaps.append(
-                        Gap(float(gap["start_s"]), float(gap["end_s"]), int(gap["lost_samples"]))
-                    )
-                except (KeyError, TypeError, ValueError):
-                    raise InputFileError(name, "gap line needs start_s, end_s, lost_samples", number) from None
+                recorded_gaps.append(_gap_from_line(name, line, number))
             elif line.startswith("# end"):
                 ended = True
             continue
         rows.append(line)
         row_lines.append(number)
 
-    interrupted = not ended
-    usecols = [header.index(c) for c in ["t_s", *ACC_COLUMNS]]
-    usecols += [header.index(c) for c in GYRO_COLUMNS] if has_gyro else []
-    usecols += [header.index(c) for c in QUAT_COLUMNS] if has_quat else []
     data = parse_rows(name, rows, row_lines, len(header), usecols)
+    return _session(name, meta_json, data, has_gyro, has_quat, recorded_gaps, not ended, as_line_index(row_lines))
+
+
+def _session(
+    name: str,
+    meta_json: dict[str, Any],
+    data: FloatArray,
+    has_gyro: bool,
+    has_quat: bool,
+    recorded_gaps: list[Gap],
+    interrupted: bool,
+    line_of_row: NDArray[np.int64],
+) -> Session:
+    """Checks and metadata shared by both paths: every sample check belongs here, so both run it."""
     t_s, acc = data[:, 0].copy(), data[:, 1:4].copy()
     gyro = data[:, 4:7].copy() if has_gyro else None
     if gyro is not None and np.isnan(gyro).all():
         gyro = None  # recorded from an accelerometer-only sensor
     quat = data[:, -4:].copy() if has_quat else None
-    check_samples(name, t_s, acc, gyro, as_line_index(row_lines))
+    check_samples(name, t_s, acc, gyro, line_of_row)
 
     sensor = _sensor_from_json(name, meta_json.get("sensor"))
     exercise = meta_json.get("exercise")

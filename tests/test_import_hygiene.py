@@ -1,4 +1,5 @@
-"""analysis/ is pure: no bleak, textual, files, clocks or other I/O (checked two ways)."""
+"""analysis/ is pure: no bleak, textual, files, clocks or other I/O (checked two ways); the everyday
+commands import only what they need."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import ast
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ANALYSIS = Path(__file__).resolve().parent.parent / "analysis"
 FORBIDDEN = {
@@ -69,3 +72,106 @@ def test_importing_drivers_loads_no_ui_module() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/", check=True)
     assert out.stdout.strip() == ""
+
+
+# The commands people run most often start in about the time numpy takes to import (issue 12):
+# they must not pull in the UI, plotting, Parquet/CSV engine or BLE stacks (nor pandas, which pyarrow
+# loads behind some conversions when it is installed). `analyze` of a big file
+# is allowed pyarrow: its CSV reader is then the fast path and pays for its own import (~0.05 s
+# against ~1 s saved on a 1 h recording); a short recording is read without it.
+HEAVY = ("textual", "matplotlib", "pyarrow", "bleak", "bumble", "pandas")
+_LOADED_BY = (
+    "import sys\n"
+    "from sensortrack.cli import main\n"
+    "try:\n"
+    "    code = main(sys.argv[1:])\n"
+    "except SystemExit as exc:\n"
+    "    code = exc.code\n"
+    "loaded = sorted({m.split('.')[0] for m in sys.modules} & set(sys.argv[0].split(',')))\n"
+    "print('LOADED=' + ','.join(loaded) + f' EXIT={code}', file=sys.stderr)\n"
+)
+
+
+def _heavy_modules_loaded_by(argv: list[str], env: dict[str, str]) -> tuple[list[str], str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", _LOADED_BY.replace("sys.argv[0]", repr(",".join(HEAVY))), *argv],
+        capture_output=True, text=True, cwd="/", env=env, timeout=120,
+    )
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("LOADED="), proc.stderr
+    loaded, exit_code = last[len("LOADED="):].split(" EXIT=")
+    return [m for m in loaded.split(",") if m], exit_code
+
+
+@pytest.fixture(scope="module")
+def library_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A real library with one session in it, and private user folders."""
+    import os
+
+    tmp_path = tmp_path_factory.mktemp("hygiene")
+    env = dict(os.environ)
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    env["SENSORTRACK_LIBRARY"] = str(tmp_path / "library.sqlite3")
+    env.pop("SENSORTRACK_CONFIG", None)
+    fixture = ANALYSIS.parent / "fixtures" / "simulated" / "squat_thigh_left.csv"
+    subprocess.run([sys.executable, "-m", "sensortrack", "import", str(fixture)], env=env, check=True,
+                   capture_output=True, cwd="/", timeout=120)
+    return env
+
+
+SHORT = ANALYSIS.parent / "fixtures" / "simulated" / "squat_thigh_right.csv"
+
+
+@pytest.mark.parametrize(
+    ("argv", "exit_code"),
+    [
+        (["--help"], "0"),
+        (["sessions"], "0"),
+        (["sessions", "--json"], "0"),
+        (["sessions", "show", "1"], "0"),
+        (["analyze", str(SHORT)], "0"),
+        (["analyze", "--json", str(SHORT)], "0"),
+        (["analyze", "--help"], "0"),
+    ],
+    ids=lambda v: " ".join(Path(a).name if "/" in a else a for a in v) if isinstance(v, list) else v,
+)
+def test_everyday_commands_import_no_ui_plots_arrow_or_ble(
+    argv: list[str], exit_code: str, library_env: dict[str, str]
+) -> None:
+    loaded, code = _heavy_modules_loaded_by(argv, library_env)
+    assert code == exit_code
+    assert loaded == []
+
+
+def test_analyze_of_a_big_file_reads_it_with_pyarrow_and_still_no_ui(tmp_path: Path, library_env: dict[str, str]) -> None:
+    from sensortrack.csvrows import FAST_MIN_BYTES
+
+    rows = SHORT.read_text(encoding="utf-8").splitlines()
+    head, body = rows[:3], [r for r in rows[3:] if not r.startswith("#")]
+    span_s = float(body[-1].split(",")[0]) + 0.01
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="utf-8") as fh:
+        fh.write("\n".join(head) + "\n")
+        k = 0
+        while fh.tell() < FAST_MIN_BYTES * 1.2:
+            for r in body:
+                t, rest = r.split(",", 1)
+                fh.write(f"{float(t) + k * span_s:.6f},{rest}\n")
+            k += 1
+    loaded, code = _heavy_modules_loaded_by(["analyze", "--json", str(big)], library_env)
+    assert code == "0"
+    assert loaded == ["pyarrow"]
+
+
+def test_version_read_without_importlib_metadata_is_the_installed_one() -> None:
+    code = (
+        "import sys, sensortrack\n"
+        "loaded = 'importlib.metadata' in sys.modules\n"
+        "from importlib.metadata import version\n"
+        "print(sensortrack.__version__, version('sensortrack'), loaded)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/", check=True)
+    ours, installed, loaded = out.stdout.split()
+    assert ours == installed
+    assert loaded == "False"

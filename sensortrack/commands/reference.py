@@ -215,7 +215,7 @@ def _show(library: Library, args: argparse.Namespace) -> int:
             f"  measured   by sensortrack {r.analysis_version}, set {local_time(r.set_utc)}",
         ]
         if r.analysis_version != __version__:
-            lines.append(f"  note       measured by another sensortrack version: `reference set` again to refresh it")
+            lines.append("  note       measured by another sensortrack version: `reference set` again to refresh it")
         print("\n".join(lines))
     return 0
 

@@ -1,4 +1,4 @@
-"""A plain-text progress bar on stderr; no dependency for one bar.
+"""A plain-text progress bar on stderr, with the time left at the pace so far; no dependency for one bar.
 
 On a terminal the bar redraws in place; in a log file or pipe it prints a line per tenth of the work,
 so logs stay short and still show that the job is moving.
@@ -43,5 +43,14 @@ class ProgressBar:
         elapsed_s = time.monotonic() - self._started
         return (
             f"{self.label} [{'#' * filled}{'-' * (BAR_WIDTH - filled)}] "
-            f"{done}/{self.total} {fraction:4.0%} {elapsed_s:5.1f} s"
+            f"{done:>{len(str(self.total))}}/{self.total} {fraction:4.0%} {elapsed_s:5.1f} s{self.eta(done, elapsed_s)}"
         )
+
+    def eta(self, done: int, elapsed_s: float) -> str:
+        """Time left at the pace so far (same width every time, so a redraw covers the last one)."""
+        if done >= self.total:
+            return " " * 13
+        if done <= 0:
+            return "  ETA   --:--"
+        left_s = round(elapsed_s / done * (self.total - done))
+        return f"  ETA {left_s // 60:4d}:{left_s % 60:02d}"

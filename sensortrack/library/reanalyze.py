@@ -1,28 +1,53 @@
-"""Analyse library sessions again after the analysis changed, on every core.
+"""Analyse library sessions again after the analysis changed, on as many cores as the work is worth.
 
-Workers only read session files and compute; the parent process alone writes to the database,
-one transaction per session, so an interrupted run leaves every session either fully old or fully
-new, and readers never wait long.
+This process always analyses too. Helper processes are started only for work that pays for their
+start-up (a spawned interpreter importing numpy, SciPy and VQF: about a second on a 2-core machine)
+and only on cores that are idle, so a few short sessions, or a busy machine, never wait for a pool
+(the caller's `jobs` is a cap, not a demand). Helpers start before this process imports the
+analysis, so both import at once; each gets a session only once it is ready, the biggest first, so
+nobody waits for a helper that is still starting and the last sessions finish close together.
+
+Helpers only read session files and compute; this process alone writes to the database, one
+transaction per session, so an interrupted run leaves every session either fully old or fully new,
+and readers never wait long.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
+import threading
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING
 
-from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.errors import SensortrackError
-from sensortrack.library.ingest import load_library_session, summarize
-from sensortrack.library.records import AnalysisSummary, SessionRecord
-from sensortrack.library.store import Library
 
 if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+
     from sensortrack.analysis.reference import DriftReference
+    from sensortrack.analysis.settings import AnalysisSettings
+    from sensortrack.library.records import AnalysisSummary, SessionRecord
+    from sensortrack.library.store import Library
     from sensortrack.session_analysis import ReferenceLookup
+
+# One unit of work: a session and the person's stored knee-drift reference for it (looked up in
+# this process, which holds the library; helpers get the reference itself).
+Job = tuple["SessionRecord", "DriftReference | None"]
+
+# Reading plus analysing a session runs at about this many samples/s here (pyarrow reader, 2 M
+# samples/s analysis core, SQLite write); only used to weigh the work, so a rough figure is enough.
+WORK_SAMPLES_PER_S = 1_000_000
+# Opening the file and writing the row, whatever the length.
+PER_SESSION_S = 0.01
+# One more helper for each this many seconds of estimated work: its start-up (~1 s of imports,
+# measured with benchmarks/bench_commands.py) must be paid back by the work it takes over.
+WORK_PER_HELPER_S = 1.0
+_READY = "ready"
 
 
 @dataclass(slots=True)
@@ -33,23 +58,54 @@ class ReanalyzeReport:
     vanished: list[int] = field(default_factory=list)  # deleted by someone else meanwhile
 
 
+def estimated_work_s(records: Sequence[SessionRecord]) -> float:
+    return sum(PER_SESSION_S + r.facts.sample_count / WORK_SAMPLES_PER_S for r in records)
+
+
+def available_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):  # a container or taskset may allow fewer than the machine has
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def idle_cpus() -> int:
+    """Cores nobody is using now (1-minute load average); all of them where the OS does not say.
+
+    On a machine already busy with other work a helper gets no core of its own: its start-up then
+    only takes time from this process (measured: 2 cores at load 8, 20 sessions took 13-20 s with a
+    helper against 11-15 s without).
+    """
+    cpus = available_cpus()
+    if not hasattr(os, "getloadavg"):
+        return cpus
+    return max(0, cpus - int(os.getloadavg()[0] + 0.5))
+
+
+def helpers_for(records: Sequence[SessionRecord], jobs: int, idle: int | None = None) -> int:
+    """Helper processes worth starting besides this one: `jobs` caps the processes (this one
+    included), idle cores cap the helpers (this process takes one), and the work decides."""
+    idle = idle_cpus() if idle is None else idle
+    limit = min(jobs - 1, len(records) - 1, idle - 1)
+    if limit <= 0:
+        return 0
+    return min(limit, int(estimated_work_s(records) / WORK_PER_HELPER_S))
+
+
 def analyze_record(
     record: SessionRecord, settings: AnalysisSettings, reference: DriftReference | None = None
 ) -> AnalysisSummary:
-    """Worker: read one library session and analyse it (module-level so it pickles)."""
+    """Read one library session and analyse it; a bug in the analysis fails this session only."""
+    from sensortrack.library.ingest import load_library_session, summarize
+    from sensortrack.library.records import AnalysisSummary
+
     try:
         session = load_library_session(record)
     except SensortrackError as exc:
         return AnalysisSummary.not_analyzed("failed", f"cannot read the session file: {exc}", settings)
-    return summarize(session, settings, reference)
-
-
-def _reference_for(record: SessionRecord, references: ReferenceLookup | None) -> DriftReference | None:
-    """Looked up in the parent (it holds the library); workers get the reference itself."""
-    facts = record.facts
-    if references is None or not (facts.exercise and facts.placement and facts.side):
-        return None
-    return references(facts.exercise, facts.placement, facts.side)
+    try:
+        return summarize(session, settings, reference)
+    except Exception as exc:  # a bug, not the user's fault: the other sessions still get done
+        return AnalysisSummary.not_analyzed("failed", f"internal error: {type(exc).__name__}: {exc}", settings)
 
 
 def reanalyze(
@@ -59,41 +115,170 @@ def reanalyze(
     *,
     jobs: int | None = None,
     on_progress: Callable[[int], None] | None = None,
+    helpers: int | None = None,
     references: ReferenceLookup | None = None,
 ) -> ReanalyzeReport:
-    """`references` finds the person's stored knee-drift reference per session (None: none)."""
+    """Analyse `records` again and store the results. `jobs` caps the processes (default: the CPUs
+    this process may use); `helpers` forces the number of helper processes (tests); `references`
+    finds the person's stored knee-drift reference per session (None: none)."""
     report = ReanalyzeReport()
     if not records:
         return report
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(records)))
-    if workers == 1:  # no pool: starting a worker costs a second of imports
-        for done, record in enumerate(records, start=1):
-            _store(library, record, analyze_record(record, settings, _reference_for(record, references)), report)
-            if on_progress is not None:
-                on_progress(done)
+    ordered = sorted(records, key=lambda r: r.facts.sample_count, reverse=True)
+    todo: deque[Job] = deque((r, _reference_for(r, references)) for r in ordered)
+    count = helpers if helpers is not None else helpers_for(records, jobs or available_cpus())
+    done = 0
+
+    def finish(record: SessionRecord, summary: AnalysisSummary) -> None:
+        nonlocal done
+        _store(library, record, summary, report)
+        done += 1
+        if on_progress is not None:
+            on_progress(done)
+
+    if count <= 0:
+        while todo:
+            record, reference = todo.popleft()
+            finish(record, analyze_record(record, settings, reference))
         return report
-    # spawn, not fork: the parent holds an open SQLite connection, which must never cross a fork
-    # (sqlite.org/howtocorrupt.html §2.6), and it behaves the same on macOS and Windows.
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = _HelperPool(count, settings, todo)
     try:
-        futures: dict[Future[AnalysisSummary], SessionRecord] = {
-            pool.submit(analyze_record, record, settings, _reference_for(record, references)): record
-            for record in records
-        }
-        for done, future in enumerate(as_completed(futures), start=1):
-            record = futures[future]
+        pool.start()
+        while True:
+            for record, summary in pool.results():
+                finish(record, summary)
             try:
-                summary = future.result()
-            except Exception as exc:  # a bug in the analysis must not stop the other sessions
-                summary = AnalysisSummary.not_analyzed(
-                    "failed", f"internal error: {type(exc).__name__}: {exc}", settings
-                )
-            _store(library, record, summary, report)
-            if on_progress is not None:
-                on_progress(done)
+                record, reference = todo.popleft()
+            except IndexError:
+                break
+            finish(record, analyze_record(record, settings, reference))
+        pool.no_more_work()
+        for record, summary in pool.results(until_done=True):
+            finish(record, summary)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.close()
     return report
+
+
+class _HelperPool:
+    """Spawned helper processes fed from `todo` by a thread, one session at a time once each is ready.
+
+    spawn, not fork: this process holds an open SQLite connection, which must never cross a fork
+    (sqlite.org/howtocorrupt.html §2.6), and spawn behaves the same on macOS and Windows. The
+    thread only moves records and results; the database is written by the caller's thread alone.
+    """
+
+    def __init__(self, count: int, settings: AnalysisSettings, todo: deque[Job]) -> None:
+        self._count = count
+        self._settings = settings
+        self._todo = todo
+        self._results: queue.Queue[tuple[SessionRecord, AnalysisSummary] | None] = queue.Queue()
+        self._processes: dict[Connection, BaseProcess] = {}
+        self._finished = False
+        self._stop = threading.Event()  # no more work will come: let go of helpers that are idle
+        self._thread = threading.Thread(target=self._feed, name="reanalyze-feeder", daemon=True)
+
+    def start(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        for _ in range(self._count):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=_helper_main, args=(theirs, self._settings), daemon=True)
+            process.start()
+            theirs.close()
+            self._processes[ours] = process
+        self._thread.start()
+
+    def results(self, *, until_done: bool = False) -> list[tuple[SessionRecord, AnalysisSummary]]:
+        """Results that are in (or, with `until_done`, every remaining one, waiting as needed)."""
+        out = []
+        while not self._finished:
+            try:
+                item = self._results.get(block=until_done)
+            except queue.Empty:
+                break
+            if item is None:  # the feeder has finished: nothing more will come
+                self._finished = True
+            else:
+                out.append(item)
+        return out
+
+    def no_more_work(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.ident is not None:  # started
+            self._thread.join(timeout=5.0)
+        for conn, process in self._processes.items():
+            if process.is_alive():
+                process.terminate()  # still importing, or interrupted: nothing of ours is lost
+            process.join(timeout=5.0)
+            conn.close()
+
+    def _feed(self) -> None:
+        from sensortrack.library.records import AnalysisSummary
+
+        working: dict[Connection, SessionRecord] = {}
+        alive = set(self._processes)
+        try:
+            while alive:
+                if self._stop.is_set():
+                    for conn in alive - set(working):  # idle or still starting: not needed any more
+                        self._processes[conn].terminate()
+                        alive.discard(conn)
+                    if not alive:
+                        break
+                for conn in wait(list(alive), timeout=0.05):
+                    assert isinstance(conn, Connection)
+                    try:
+                        message = conn.recv()
+                    except (EOFError, OSError):  # the helper died (killed, out of memory)
+                        alive.discard(conn)
+                        lost = working.pop(conn, None)
+                        if lost is not None:
+                            summary = AnalysisSummary.not_analyzed(
+                                "failed", "internal error: the helper process stopped unexpectedly", self._settings
+                            )
+                            self._results.put((lost, summary))
+                        continue
+                    if message != _READY:
+                        self._results.put((working.pop(conn), message))
+                    try:
+                        job = self._todo.popleft()
+                    except IndexError:
+                        conn.send(None)
+                        alive.discard(conn)
+                        continue
+                    working[conn] = job[0]
+                    conn.send(job)
+        finally:
+            self._results.put(None)
+
+
+def _helper_main(conn: Connection, settings: AnalysisSettings) -> None:
+    """A helper process: import the analysis, say so, then analyse whatever session comes."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops us
+    import sensortrack.library.ingest  # noqa: F401  (the imports are the start-up cost)
+    import sensortrack.session_analysis  # noqa: F401
+
+    conn.send(_READY)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if job is None:
+            return
+        conn.send(analyze_record(job[0], settings, job[1]))
+
+
+def _reference_for(record: SessionRecord, references: ReferenceLookup | None) -> DriftReference | None:
+    facts = record.facts
+    if references is None or not (facts.exercise and facts.placement and facts.side):
+        return None
+    return references(facts.exercise, facts.placement, facts.side)
 
 
 def _store(library: Library, record: SessionRecord, summary: AnalysisSummary, report: ReanalyzeReport) -> None:

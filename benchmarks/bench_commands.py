@@ -1,0 +1,319 @@
+"""Every user-facing command, timed as a whole process, next to floors measured in the same run.
+
+What a user waits for is the whole command: interpreter start, imports, reading, analysis, output.
+Each command runs `--runs` times (default 5) as a fresh process; the median wall time is printed
+beside two floors measured the same way in the same run:
+
+    numpy floor   python -c "import numpy"
+    scipy floor   python -c "import numpy, scipy.signal"
+
+Goals (issue 12), printed as ratios so a busy machine moves both sides alike:
+    --help, sessions                  <= 1.5x numpy floor
+    analyze, 11 s recording           <= 1.3x scipy floor
+    analyze --json, 1 h at 100 Hz     <= 0.6 s more than the 11 s one (>= 0.6 M samples/s whole process)
+    report                            <= 2x analyze of the same file
+    replay, first frame               <= 1.5x analyze of the same file
+    sessions reanalyze (20 x 10 min)  never slower than --jobs 1; >= 1.7x faster on 2 cores
+
+The TUI commands (replay, demo) run on a pseudo-terminal; "first frame" is the moment the app's
+title reaches the terminal, after which the process is killed. Prints figures; asserts nothing.
+
+    .venv/bin/python benchmarks/bench_commands.py              # everything, 5 runs each
+    .venv/bin/python benchmarks/bench_commands.py --runs 3 --only help,sessions,analyze
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import fcntl
+import json
+import os
+import pty
+import select
+import shutil
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from collections.abc import Callable
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+
+from sensortrack.loading import load_session
+from sensortrack.model import SampleBlock, Session
+from sensortrack.sessionfile import write_session
+
+DEMO = Path(str(files("sensortrack") / "data" / "demo_squats.csv"))
+HOUR_S = 3600.0
+SHORT_S = 11.0
+REANALYZE_SESSIONS = 20
+REANALYZE_MINUTES = 10.0
+FIRST_FRAME_MARKER = b"sensortrack"  # the app's title, in the header of its first frame
+FIRST_FRAME_TIMEOUT_S = 60.0
+
+
+def sensortrack_cmd() -> list[str]:
+    """The console script users run, next to this interpreter (else `python -m sensortrack`)."""
+    script = Path(sys.executable).with_name("sensortrack")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sensortrack"]
+
+
+def looped(seconds: float) -> Session:
+    """The bundled squats, looped (or cut) to `seconds`, at their own 100 Hz."""
+    demo = load_session(DEMO)
+    s = demo.samples
+    span_s = float(s.t_s[-1] - s.t_s[0]) + 1.0 / demo.meta.sensor.nominal_rate_hz
+    reps = int(np.ceil(seconds / span_s))
+    t = np.concatenate([s.t_s - s.t_s[0] + k * span_s for k in range(reps)])
+    keep = t < seconds
+    assert s.gyro_dps is not None
+    block = SampleBlock(
+        t_s=t[keep],
+        acc_g=np.tile(s.acc_g, (reps, 1))[keep],
+        gyro_dps=np.tile(s.gyro_dps, (reps, 1))[keep],
+        sensor=s.sensor,
+    )
+    return Session(meta=demo.meta, samples=block)
+
+
+def write_plain_csv(path: Path, session: Session) -> None:
+    """A plain interchange CSV (t,ax,ay,az,gx,gy,gz) with the sidecar JSON saying what it is."""
+    s = session.samples
+    assert s.gyro_dps is not None
+    rows = np.hstack([s.t_s[:, None], s.acc_g, s.gyro_dps])
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("t,ax,ay,az,gx,gy,gz\n")
+        np.savetxt(fh, rows, fmt=["%.6f"] * 4 + ["%.4f"] * 3, delimiter=",")
+    sensor = session.meta.sensor
+    sidecar = {"exercise": session.meta.exercise, "placement": sensor.placement, "side": sensor.side}
+    path.with_suffix(".json").write_text(json.dumps(sidecar), encoding="utf-8")
+
+
+@dataclasses.dataclass
+class Workspace:
+    root: Path
+    short: Path  # 11 s session file
+    hour: Path  # 1 h plain CSV at 100 Hz
+    library: Path  # 20 sessions of 10 min
+    env: dict[str, str]
+    hour_samples: int
+
+
+def prepare(root: Path, with_library: bool) -> Workspace:
+    env = dict(os.environ)
+    env["XDG_CONFIG_HOME"] = str(root / "config")
+    env["XDG_DATA_HOME"] = str(root / "data")
+    env.pop("SENSORTRACK_CONFIG", None)
+    library = root / "library.sqlite3"
+    env["SENSORTRACK_LIBRARY"] = str(library)
+    short = root / "short.csv"
+    write_session(short, looped(SHORT_S))
+    hour = root / "hour.csv"
+    hour_session = looped(HOUR_S)
+    write_plain_csv(hour, hour_session)
+    if with_library:
+        tenth = looped(REANALYZE_MINUTES * 60.0)
+        sources = []
+        for i in range(REANALYZE_SESSIONS):
+            path = root / "sources" / f"s{i:02d}.csv"
+            meta = dataclasses.replace(tenth.meta, start_time_utc=f"2025-01-{i + 1:02d}T09:00:00+00:00")
+            write_session(path, dataclasses.replace(tenth, meta=meta))
+            sources.append(str(path))
+        subprocess.run([*sensortrack_cmd(), "import", *sources], env=env, check=True, capture_output=True)
+    return Workspace(root, short, hour, library, env, len(hour_session.samples))
+
+
+def time_process(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, the process and everything it waited for)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {err.decode()[-400:]}")
+    return elapsed, usage.ru_utime + usage.ru_stime
+
+
+def time_first_frame(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall time from start until the app's title is on the (pseudo-)terminal; then the app is killed."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    env = {**env, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    seen = b""
+    try:
+        while time.perf_counter() - start < FIRST_FRAME_TIMEOUT_S:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    break
+                seen = (seen + chunk)[-4096:]
+                if FIRST_FRAME_MARKER in seen:
+                    return time.perf_counter() - start, float("nan")  # killed: no CPU figure
+            elif proc.poll() is not None:
+                break
+        raise RuntimeError(f"{' '.join(cmd)}: no first frame (exit {proc.poll()}): {seen[-300:]!r}")
+    finally:
+        if proc.poll() is None:  # the whole process group: demo's app and anything it started
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        os.close(master)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per command (median reported)")
+    parser.add_argument("--only", default="", help="comma-separated groups: help,sessions,analyze,io,report,tui,reanalyze")
+    opts = parser.parse_args()
+    groups = set(filter(None, opts.only.split(","))) or {"help", "sessions", "analyze", "io", "report", "tui", "reanalyze"}
+    st = sensortrack_cmd()
+    root = Path(tempfile.mkdtemp(prefix="bench-commands-"))
+    try:
+        ws = prepare(root, with_library=bool(groups & {"sessions", "io", "report", "reanalyze"}))
+        run_all(opts.runs, groups, st, ws)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def run_all(runs: int, groups: set[str], st: list[str], ws: Workspace) -> None:
+    env = ws.env
+    py = sys.executable
+    counter = iter(range(1_000_000))
+    (ws.root / "out").mkdir(exist_ok=True)
+
+    def fresh(name: str) -> str:
+        return str(ws.root / "out" / f"{next(counter)}-{name}")
+
+    body = ["--exercise", "squat", "--placement", "thigh", "--side", "left"]
+    plan: list[tuple[str, Callable[[], float]]] = []
+
+    def proc(label: str, cmd: Callable[[], list[str]]) -> None:
+        plan.append((label, lambda: time_process(cmd(), env)))
+
+    def tui(label: str, cmd: Callable[[], list[str]]) -> None:
+        plan.append((label, lambda: time_first_frame(cmd(), env)))
+
+    proc("floor: import numpy", lambda: [py, "-c", "import numpy"])
+    proc("floor: import numpy, scipy.signal", lambda: [py, "-c", "import numpy, scipy.signal"])
+    if "help" in groups:
+        proc("--help", lambda: [*st, "--help"])
+    if "sessions" in groups:
+        proc("sessions", lambda: [*st, "sessions"])
+    if groups & {"analyze", "report", "tui"}:
+        proc("analyze 11 s", lambda: [*st, "analyze", str(ws.short)])
+    if "analyze" in groups:
+        proc("analyze --json 11 s", lambda: [*st, "analyze", "--json", str(ws.short)])
+        proc("analyze --json 1 h (100 Hz CSV)", lambda: [*st, "analyze", "--json", str(ws.hour)])
+    if "io" in groups:
+        proc("import 11 s", lambda: [*st, "import", "--library", fresh("lib.sqlite3"), str(ws.short)])
+        proc("export csv (library #1, 10 min)", lambda: [*st, "export", "1", "-o", fresh("x.csv")])
+        proc("export parquet (library #1, 10 min)", lambda: [*st, "export", "1", "-o", fresh("x.parquet")])
+    if "report" in groups:
+        proc("report 11 s", lambda: [*st, "report", str(ws.short), "-o", fresh("r.html")])
+        proc("report progress (20 sessions)", lambda: [*st, "report", "-o", fresh("p.html")])
+    if "tui" in groups:
+        tui("replay 11 s, first frame", lambda: [*st, "replay", str(ws.short), *body])
+        tui("demo, first frame", lambda: [*st, "demo", "--no-library", "-o", fresh("demo.csv")])
+    if "reanalyze" in groups:
+        proc("sessions reanalyze --jobs 1", lambda: [*st, "sessions", "reanalyze", "--jobs", "1"])
+        proc("sessions reanalyze", lambda: [*st, "sessions", "reanalyze"])
+
+    # Round robin, not one command's runs back to back: load from other work on a shared machine
+    # then falls on every command alike, which is what makes the ratios fair.
+    print(f"{runs} rounds over {len(plan)} commands; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at start")
+    walls: dict[str, list[float]] = {label: [] for label, _ in plan}
+    cpus: dict[str, list[float]] = {label: [] for label, _ in plan}
+    for _ in range(runs):
+        for label, measure in plan:
+            wall, cpu = measure()
+            walls[label].append(wall)
+            cpus[label].append(cpu)
+    wall_s = {label: statistics.median(values) for label, values in walls.items()}
+    cpu_s = {label: statistics.median(values) for label, values in cpus.items()}
+    print(f"load {os.getloadavg()[0]:.1f} at end\n")
+    print(f"  {'command':<36} {'wall (median, range)':>24}   {'CPU':>7}")
+    for label in wall_s:
+        spread = f"{min(walls[label]):.2f}-{max(walls[label]):.2f}"
+        cpu = f"{cpu_s[label]:6.2f} s" if cpu_s[label] == cpu_s[label] else "      -"
+        print(f"  {label:<36} {wall_s[label]:6.2f} s ({spread:>11})   {cpu}")
+    core = analysis_core_rate(ws.hour) if "analyze" in groups else None
+    print("\nGoals, on wall time (and on CPU time, which a busy machine disturbs less):")
+    print_goals(wall_s, cpu_s, ws.hour_samples, core)
+
+
+def analysis_core_rate(hour_csv: Path) -> tuple[float, float]:
+    """In-process samples/s of the analysis alone on the 1 h file: best of 3, on wall and CPU time."""
+    from sensortrack.session_analysis import analyze_session
+
+    session = load_session(hour_csv)
+    analyze_session(dataclasses.replace(session, samples=session.samples.slice(0, 5000)))  # warm-up
+    best_wall = best_cpu = float("inf")
+    for _ in range(3):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        analyze_session(session)
+        best_wall = min(best_wall, time.perf_counter() - start)
+        best_cpu = min(best_cpu, time.process_time() - start_cpu)
+    return len(session.samples) / best_wall, len(session.samples) / best_cpu
+
+
+def print_goals(
+    wall: dict[str, float], cpu: dict[str, float], hour_samples: int, core_rate: tuple[float, float] | None
+) -> None:
+    lines: list[tuple[str, str, bool]] = []
+
+    def ratio(label: str, what: str, base: str, goal: float, base_text: str) -> None:
+        if what not in wall or base not in wall:
+            return
+        w, c = wall[what] / wall[base], cpu[what] / cpu[base]
+        cpu_text = f" (CPU {c:.2f}x)" if c == c else ""
+        lines.append((label, f"{w:.2f}x {base_text}{cpu_text}, goal <= {goal}x", w <= goal))
+
+    ratio("--help", "--help", "floor: import numpy", 1.5, "numpy floor")
+    ratio("sessions", "sessions", "floor: import numpy", 1.5, "numpy floor")
+    ratio("analyze 11 s", "analyze 11 s", "floor: import numpy, scipy.signal", 1.3, "scipy floor")
+    hour, short = "analyze --json 1 h (100 Hz CSV)", "analyze --json 11 s"
+    if hour in wall:
+        extra, extra_cpu = wall[hour] - wall[short], cpu[hour] - cpu[short]
+        rate = f"{hour_samples / extra / 1e6:.2f} M samples/s" if extra > 0 else "no measurable difference"
+        lines.append((
+            "analyze 1 h vs 11 s",
+            f"{extra:+.2f} s (CPU {extra_cpu:+.2f} s) for {hour_samples / 1e6:.2f} M samples: {rate}, goal <= +0.6 s",
+            extra <= 0.6,
+        ))
+    if core_rate is not None:
+        lines.append((
+            "analysis core",
+            f"{core_rate[0] / 1e6:.2f} M samples/s (CPU {core_rate[1] / 1e6:.2f}), goal >= 2",
+            core_rate[0] >= 2e6,
+        ))
+    ratio("report 11 s", "report 11 s", "analyze 11 s", 2.0, "analyze of the same file")
+    ratio("replay first frame", "replay 11 s, first frame", "analyze 11 s", 1.5, "analyze of the same file")
+    if "sessions reanalyze" in wall:
+        speedup = wall["sessions reanalyze --jobs 1"] / wall["sessions reanalyze"]
+        lines.append((
+            "reanalyze 20 x 10 min",
+            f"{speedup:.2f}x as fast as --jobs 1, goal >= 1.7x on 2 cores, never < 1x",
+            speedup >= 1.7,
+        ))
+    for label, text, met in lines:
+        print(f"  {'met ' if met else 'MISS'}  {label:<22} {text}")
+
+
+if __name__ == "__main__":
+    main()

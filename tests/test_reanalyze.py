@@ -1,0 +1,105 @@
+"""`sessions reanalyze`: helpers only for work that pays for them, the same results either way, an ETA."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sensortrack.analysis.settings import AnalysisSettings
+from sensortrack.cli import main
+from sensortrack.library import progress, reanalyze
+from sensortrack.library.records import SessionRecord
+from sensortrack.library.store import Library
+
+REPO = Path(__file__).resolve().parents[1]
+SIMULATED = REPO / "fixtures" / "simulated"
+FILES = ["squat_thigh_left.csv", "squat_thigh_right.csv", "bridge_thigh_left.csv", "lunge_thigh_left.csv"]
+
+
+@pytest.fixture
+def library(tmp_path: Path, capsys: pytest.CaptureFixture[str], dated_copy: Callable[[Path, Path, str], Path]) -> Path:
+    path = tmp_path / "lib.sqlite3"
+    files = [
+        dated_copy(SIMULATED / name, tmp_path / f"{i}.csv", f"2025-03-{i + 1:02d}T10:00:00+00:00")
+        for i, name in enumerate(FILES)
+    ]
+    assert main(["import", *map(str, files), "--library", str(path)]) == 0
+    capsys.readouterr()
+    return path
+
+
+def _with_samples(record: SessionRecord, sample_count: int) -> SessionRecord:
+    return dataclasses.replace(record, facts=dataclasses.replace(record.facts, sample_count=sample_count))
+
+
+def test_helpers_only_for_work_that_pays_for_them(library: Path) -> None:
+    with Library.open(library) as lib:
+        record = lib.list()[0]
+    short = [_with_samples(record, 1_100)] * 5  # five 11 s sessions: a few ms each
+    tenth_hour = [_with_samples(record, 60_000)] * 20  # twenty 10 min sessions at 100 Hz
+    long = [_with_samples(record, 360_000)] * 20  # twenty hours
+    assert reanalyze.helpers_for(short, jobs=8, idle=8) == 0
+    assert reanalyze.helpers_for(tenth_hour, jobs=2, idle=2) == 1
+    assert reanalyze.helpers_for(long, jobs=2, idle=8) == 1  # --jobs caps the processes, this one included
+    assert reanalyze.helpers_for(long, jobs=8, idle=8) == 7
+    assert reanalyze.helpers_for(long, jobs=1, idle=8) == 0
+    assert reanalyze.helpers_for(long, jobs=8, idle=3) == 2  # a busy machine: only idle cores help
+    assert reanalyze.helpers_for(long, jobs=8, idle=0) == 0
+    ten_hours = [_with_samples(record, 3_600_000)] * 3
+    assert reanalyze.helpers_for(ten_hours, jobs=8, idle=8) == 2  # never more processes than sessions
+
+
+def _analysis_columns(lib: Library) -> list[dict[str, object]]:
+    """Everything the analysis stored per session, but when it ran."""
+    keep = ("id", "analysis_status", "analysis_message", "set_count", "rep_count", "knee_drift_reps")
+    rows: list[dict[str, object]] = []
+    for r in lib.list():
+        row: dict[str, object] = {k: r.to_dict()[k] for k in keep}
+        row["sets"] = [dataclasses.asdict(s) for s in lib.sets(r.id)]
+        row["reps"] = [dataclasses.asdict(x) for x in lib.reps(r.id)]
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("helpers", [1, 2])
+def test_helpers_give_the_same_results_as_one_process(library: Path, helpers: int) -> None:
+    settings = AnalysisSettings()
+    with Library.open(library) as lib:
+        serial = reanalyze.reanalyze(lib, lib.list(), settings, helpers=0)
+        serial_rows = _analysis_columns(lib)
+        seen: list[int] = []
+        parallel = reanalyze.reanalyze(lib, lib.list(), settings, helpers=helpers, on_progress=seen.append)
+        parallel_rows = _analysis_columns(lib)
+    assert serial.analyzed == parallel.analyzed == len(FILES)
+    assert not parallel.failed and not parallel.vanished
+    assert parallel_rows == serial_rows
+    assert seen == list(range(1, len(FILES) + 1))
+
+
+def test_helper_reports_a_missing_file_and_the_rest_go_on(library: Path) -> None:
+    with Library.open(library) as lib:
+        records = lib.list()
+        records[0].file_path.unlink()
+        report = reanalyze.reanalyze(lib, records, AnalysisSettings(), helpers=2)
+        assert report.analyzed == len(FILES) - 1
+        assert [i for i, _ in report.failed] == [records[0].id]
+        assert "cannot read the session file" in report.failed[0][1]
+        assert lib.get(records[0].id).analysis_status == "failed"
+
+
+def test_progress_bar_shows_time_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [100.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: now[0])
+    out = io.StringIO()
+    bar = progress.ProgressBar(10, "analysing", stream=out)
+    assert "ETA   --:--" in bar.line(0)
+    now[0] = 130.0  # 2 of 10 in 30 s: 8 more at 15 s each
+    assert bar.line(2).endswith("ETA    2:00")
+    now[0] = 200.0
+    finished = bar.line(10)
+    assert "ETA" not in finished and "10/10" in finished
+    assert len(finished) == len(bar.line(9))  # a redraw in place covers the previous line
