@@ -104,6 +104,8 @@ class ExerciseSet:
             if self.reps
             else None,
             "knee_drift_reps": self.drift_reps,
+            # counted from the movement's repetition where the segment could not be calibrated
+            "calibration_uncertain": any(not r.calibrated for r in self.reps),
             "reps": [r.to_dict() for r in self.reps],
         }
 

@@ -56,6 +56,7 @@ def test_the_engine_counts_a_set_below_the_floor_and_says_calibration_is_uncerta
     assert len(result.reps) == 9
     assert all("calibration uncertain" in r.to_dict()["notes"] for r in result.reps)
     assert result.calibration["uncertain_reps"] == 9
+    assert result.to_dict()["sets"][0]["calibration_uncertain"] is True
     # The same in a stream fed in small blocks.
     stream = StreamingAnalyzer(ctx)
     for i in range(0, len(t), 37):
