@@ -22,6 +22,7 @@ class ProgressBar:
         self.interactive = bool(getattr(self.stream, "isatty", lambda: False)())
         self._started = time.monotonic()
         self._logged_step = -1
+        self._first: tuple[float, int] | None = None  # (elapsed s, done) when the first item finished
 
     def update(self, done: int) -> None:
         fraction = done / self.total if self.total else 1.0
@@ -47,10 +48,14 @@ class ProgressBar:
         )
 
     def eta(self, done: int, elapsed_s: float) -> str:
-        """Time left at the pace so far (same width every time, so a redraw covers the last one)."""
+        """Time left at the pace since the first item finished (same width every time, so a redraw
+        covers the last one). The first item also carried the start-up (imports), so it sets no pace."""
         if done >= self.total:
             return " " * 13
-        if done <= 0:
+        if self._first is None and done > 0:
+            self._first = (elapsed_s, done)
+        if self._first is None or done <= self._first[1]:
             return "  ETA   --:--"
-        left_s = round(elapsed_s / done * (self.total - done))
+        first_s, first_done = self._first
+        left_s = round((elapsed_s - first_s) / (done - first_done) * (self.total - done))
         return f"  ETA {left_s // 60:4d}:{left_s % 60:02d}"
