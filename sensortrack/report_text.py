@@ -52,6 +52,11 @@ def format_report(session: Session, result: AnalysisResult) -> str:
             f"Set {st.index}: {len(st.reps)} reps, {_clock(st.start_s)}–{_clock(st.end_s)}, best range "
             f"{st.best_range_deg:.0f}°, knee drifting inward on {st.drift_reps} rep(s)"
         )
+        if any(not r.calibrated for r in st.reps):
+            lines.append(
+                "  calibration uncertain: reps counted from the movement's own repetition "
+                "(no rest posture found, or under the exercise's range floor); no knee drift for them"
+            )
         lines.append("   rep   start    range   down    up    drift" + (" over ref" if personal else "") + "   notes")
         for rep in st.reps:
             drift = "    —" if rep.knee_drift_deg is None else f"{rep.knee_drift_deg:5.1f}°"
@@ -65,6 +70,8 @@ def format_report(session: Session, result: AnalysisResult) -> str:
                 notes.append("shallow")
             if rep.step:
                 notes.append(rep.step)
+            if not rep.calibrated:
+                notes.append("calibration uncertain")
             lines.append(
                 f"   {rep.index:>3}  {_clock(rep.start_s):>7}  {rep.range_deg:5.0f}°  {rep.down_s:4.1f}s "
                 f"{rep.up_s:4.1f}s  {drift}   {', '.join(notes)}"

@@ -79,3 +79,16 @@ def test_a_thigh_without_a_gyroscope_measures_no_drift_in_a_standing_exercise() 
     assert thigh.calibration["drift_sees"].startswith("nothing")
     shank = analyze(t, acc, None, AnalysisContext("squat", "shank", "left", 100.0, has_gyro=False))
     assert shank.reps and all(r.knee_drift_deg is not None for r in shank.reps)
+
+
+def test_analyze_says_calibration_is_uncertain(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The command a user runs: the readable report names the set and its reps as uncertain."""
+    from sensortrack.cli import main
+
+    t, acc = _tilting(4.0, 3.0, 9)
+    path = tmp_path / "clam.csv"
+    rows = "\n".join(f"{ti:.3f},{a:.6f},{b:.6f},{c:.6f}" for ti, (a, b, c) in zip(t, acc, strict=True))
+    path.write_text("t,ax,ay,az\n" + rows + "\n", encoding="utf-8")
+    assert main(["analyze", str(path), "--exercise", "clamshell", "--placement", "thigh", "--side", "left"]) == 0
+    out = capsys.readouterr().out
+    assert "Set 1: 9 reps" in out and out.count("calibration uncertain") == 10
