@@ -87,6 +87,10 @@ async def _record(args: argparse.Namespace) -> int:
     if output.exists():
         raise SensortrackError(f"{output}: already exists; recordings are never overwritten — choose another name")
     _check_options(args)
+    # Read before recording: a broken config is an error now, not a note after the session.
+    from sensortrack.config import load_settings
+
+    settings = load_settings()
 
     rig = None
     try:
@@ -204,10 +208,9 @@ async def _record(args: argparse.Namespace) -> int:
         f"{gaps}, {summary.reconnects} reconnect{'s' if summary.reconnects != 1 else ''}{garbage}"
     )
     if not args.no_library:
-        from sensortrack.config import load_settings
         from sensortrack.library.cli_options import register_recording_or_note
 
-        register_recording_or_note(args.library, summary.path, load_settings(), sys.stderr)
+        register_recording_or_note(args.library, summary.path, settings, sys.stderr)
     return 0
 
 

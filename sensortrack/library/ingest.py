@@ -26,6 +26,10 @@ from sensortrack.model import Session
 from sensortrack.sessionfile import write_session
 
 
+# What a recording's entry says until its analysis is stored.
+PENDING_MESSAGE = "the analysis did not finish; `sensortrack sessions reanalyze` runs it again"
+
+
 @dataclass(frozen=True, slots=True)
 class ImportOutcome:
     action: Literal["imported", "updated", "unchanged"]
@@ -61,6 +65,10 @@ def summarize(session: Session, settings: AnalysisSettings) -> AnalysisSummary:
         return AnalysisSummary.not_analyzed("needs_metadata", str(exc), settings)
     except SensortrackError as exc:
         return AnalysisSummary.not_analyzed("failed", str(exc), settings)
+    except Exception as exc:  # a bug in the analysis must not cost the session its entry
+        return AnalysisSummary.not_analyzed(
+            "failed", f"internal error: {type(exc).__name__}: {exc}", settings, internal=True
+        )
     return AnalysisSummary.from_result(result, settings)
 
 
@@ -204,18 +212,25 @@ def register_recording(
         session = load_session(path)
         sha256 = file_sha256(path)
         start_time_utc = start_time_of(session, path)
-        summary = summarize(session, settings)
         facts = SessionFacts.from_session(session, start_time_utc)
+        # The entry goes in before the analysis runs: should the analysis ever take the process
+        # down (a C extension aborting), the recording is still in the library, marked, and
+        # `sessions reanalyze` completes it.
+        pending = AnalysisSummary.not_analyzed("failed", PENDING_MESSAGE, settings)
         with library.transaction():
             raced = library.find_by_path(path) or library.find_by_sha256(sha256)
             if raced is not None:
                 return raced.id
-            return library.insert_session(
+            session_id = library.insert_session(
                 file_path=path,
                 owned=False,
                 origin="record",
                 original_path=str(path),
                 content_sha256=sha256,
                 facts=facts,
-                summary=summary,
+                summary=pending,
             )
+        summary = summarize(session, settings)
+        with library.transaction():
+            library.store_summary(session_id, summary)
+        return session_id

@@ -66,9 +66,9 @@ def reanalyze(
             record = futures[future]
             try:
                 summary = future.result()
-            except Exception as exc:  # a bug in the analysis must not stop the other sessions
+            except Exception as exc:  # a crashed worker (BrokenProcessPool) must not stop the others
                 summary = AnalysisSummary.not_analyzed(
-                    "failed", f"internal error: {type(exc).__name__}: {exc}", settings
+                    "failed", f"internal error: {type(exc).__name__}: {exc}", settings, internal=True
                 )
             _store(library, record, summary, report)
             if on_progress is not None:
@@ -79,6 +79,10 @@ def reanalyze(
 
 
 def _store(library: Library, record: SessionRecord, summary: AnalysisSummary, report: ReanalyzeReport) -> None:
+    if summary.internal and record.analysis_status == "ok":
+        # sensortrack failed, not the file: the analysis that worked before is kept.
+        report.failed.append((record.id, f"{summary.message}; the previous analysis is kept"))
+        return
     with library.transaction() as conn:
         if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (record.id,)).fetchone() is None:
             report.vanished.append(record.id)

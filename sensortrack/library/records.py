@@ -84,6 +84,9 @@ class AnalysisSummary:
     version: str = __version__
     settings_json: str = "{}"
     analyzed_utc: str = field(default_factory=utc_now_iso)
+    # True when sensortrack failed (a bug, a crashed worker), not the file: such a result never
+    # replaces an analysis that worked before.
+    internal: bool = False
 
     @property
     def rep_count(self) -> int:
@@ -146,9 +149,14 @@ class AnalysisSummary:
         )
 
     @staticmethod
-    def not_analyzed(status: AnalysisStatus, message: str, settings: AnalysisSettings) -> AnalysisSummary:
+    def not_analyzed(
+        status: AnalysisStatus, message: str, settings: AnalysisSettings, *, internal: bool = False
+    ) -> AnalysisSummary:
         return AnalysisSummary(
-            status=status, message=message, settings_json=json.dumps(asdict(settings), sort_keys=True)
+            status=status,
+            message=message,
+            settings_json=json.dumps(asdict(settings), sort_keys=True),
+            internal=internal,
         )
 
 
