@@ -41,7 +41,7 @@ from sensortrack.model import (
     Session,
     SessionMeta,
 )
-from sensortrack.validation import check_samples, find_gaps, merge_gaps
+from sensortrack.validation import check_samples, find_gaps, merge_gaps, start_time_problem
 
 FORMAT_NAME = "sensortrack-session"
 FORMAT_VERSION = 1
@@ -295,10 +295,15 @@ def read_session(path: Path) -> Session:
     exercise = meta_json.get("exercise")
     if exercise is not None and exercise not in EXERCISES:
         raise InputFileError(name, f"exercise '{exercise}' is not one of {', '.join(EXERCISES)}", 2)
+    start_time_utc = meta_json.get("start_time_utc", "")
+    if start_time_utc != "":
+        problem = start_time_problem(start_time_utc) if isinstance(start_time_utc, str) else "start time is not text"
+        if problem is not None:
+            raise InputFileError(name, problem, 2)
     meta = SessionMeta(
         sensor=sensor,
         exercise=exercise,
-        start_time_utc=str(meta_json.get("start_time_utc", "")),
+        start_time_utc=start_time_utc,
         software_version=str(meta_json.get("software_version", "")),
         notes=str(meta_json.get("notes", "")),
         source=str(meta_json.get("source", "")),

@@ -24,6 +24,7 @@ from sensortrack.library.store import Library
 from sensortrack.loading import load_session
 from sensortrack.model import Session
 from sensortrack.sessionfile import write_session
+from sensortrack.validation import start_time_problem
 
 
 # What a recording's entry says until its analysis is stored.
@@ -77,8 +78,10 @@ def start_time_of(session: Session, path: Path) -> str:
     stamp = normalize_utc(session.meta.start_time_utc) if session.meta.start_time_utc else None
     if stamp is not None:
         return stamp
-    moment = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    return moment.isoformat(timespec="seconds")
+    moment = datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
+    if start_time_problem(moment) is not None:  # a file date from a wrong clock: the import date instead
+        moment = datetime.now(UTC).isoformat(timespec="seconds")
+    return moment
 
 
 def load_library_session(record: SessionRecord) -> Session:

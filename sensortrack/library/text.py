@@ -15,7 +15,7 @@ def local_time(utc_iso: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored UTC time in the viewer's local time zone (what a diary or a clinic calendar shows)."""
     try:
         return datetime.fromisoformat(utc_iso).astimezone().strftime(fmt)
-    except ValueError:
+    except (ValueError, OverflowError, OSError):  # hand-edited rows: show what is there
         return utc_iso
 
 
