@@ -234,6 +234,15 @@ class Library:
         p = Path(stored)
         return p if p.is_absolute() else self._root / p
 
+    def _owned_file(self, stored: str) -> Path:
+        """Where the library's own copy is: in THIS library's sessions folder, whatever the row says.
+
+        By name only, so a copied library (database and folder copied) uses its own copies, and a
+        copied database without its folder finds its files missing instead of deleting the original
+        library's (both rows say `lib-sessions/NAME.csv`, relative to the same folder).
+        """
+        return self.sessions_dir / Path(stored).name
+
     # ---- reading ------------------------------------------------------------------------------
 
     def get(self, session_id: int) -> SessionRecord:
@@ -249,6 +258,10 @@ class Library:
         return None if row is None else self._record(row)
 
     def find_by_path(self, file_path: Path) -> SessionRecord | None:
+        if file_path.resolve().parent == self.sessions_dir.resolve():  # one of our own copies
+            with self._guard():
+                rows = self._conn.execute("SELECT * FROM sessions WHERE owned = 1").fetchall()
+            return next((self._record(r) for r in rows if Path(r["file_path"]).name == file_path.name), None)
         with self._guard():
             row = self._conn.execute(
                 "SELECT * FROM sessions WHERE file_path = ?", (self.stored_path(file_path),)
@@ -351,7 +364,7 @@ class Library:
         )
         return SessionRecord(
             id=r["id"],
-            file_path=self._absolute(r["file_path"]),
+            file_path=self._owned_file(r["file_path"]) if r["owned"] else self._absolute(r["file_path"]),
             owned=bool(r["owned"]),
             origin=r["origin"],
             original_path=r["original_path"],
@@ -515,7 +528,7 @@ class Library:
         record = self.get(session_id)
         with self.transaction() as conn:
             conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-        if record.owned:
+        if record.owned and record.file_path.parent == self.sessions_dir:  # never another library's
             record.file_path.unlink(missing_ok=True)
         return record
 
@@ -539,7 +552,7 @@ class Library:
                 self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             try:
                 referenced = {
-                    self._absolute(r[0]).name
+                    self._owned_file(r[0]).name
                     for r in self._conn.execute("SELECT file_path FROM sessions WHERE owned = 1")
                 }
                 for entry in folder.iterdir():
