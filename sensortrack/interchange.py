@@ -14,7 +14,7 @@ from typing import Any
 from sensortrack.csvrows import as_line_index, parse_rows
 from sensortrack.errors import InputFileError
 from sensortrack.model import EXERCISES, PLACEMENTS, SIDES, SampleBlock, SensorInfo, Session, SessionMeta
-from sensortrack.validation import check_samples, estimate_rate_hz, find_gaps
+from sensortrack.validation import check_samples, estimate_rate_hz, find_gaps, impossible_samples, merge_gaps
 
 REQUIRED = ["t", "ax", "ay", "az"]
 GYRO = ["gx", "gy", "gz"]
@@ -76,6 +76,10 @@ def read_interchange_csv(path: Path) -> Session:
     acc = data[:, 1:4].copy()
     gyro = data[:, 4:7].copy() if gyro_present else None
     check_samples(name, t_s, acc, gyro, as_line_index(row_lines))
+    keep, impossible = impossible_samples(name, t_s, acc, gyro)
+    if not keep.all():
+        t_s, acc = t_s[keep], acc[keep]
+        gyro = None if gyro is None else gyro[keep]
 
     side_info = read_sidecar(path)
     rate_hz = estimate_rate_hz(t_s)
@@ -93,4 +97,4 @@ def read_interchange_csv(path: Path) -> Session:
         attribution=str(side_info.get("attribution", "")),
     )
     samples = SampleBlock(t_s=t_s, acc_g=acc, gyro_dps=gyro, sensor=sensor)
-    return Session(meta=meta, samples=samples, gaps=tuple(find_gaps(t_s, rate_hz)), path=name)
+    return Session(meta=meta, samples=samples, gaps=merge_gaps(impossible, find_gaps(t_s, rate_hz)), path=name)

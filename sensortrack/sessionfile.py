@@ -41,7 +41,7 @@ from sensortrack.model import (
     Session,
     SessionMeta,
 )
-from sensortrack.validation import check_samples, find_gaps, merge_gaps, start_time_problem
+from sensortrack.validation import check_samples, find_gaps, impossible_samples, merge_gaps, start_time_problem
 
 FORMAT_NAME = "sensortrack-session"
 FORMAT_VERSION = 1
@@ -290,6 +290,11 @@ def read_session(path: Path) -> Session:
         gyro = None  # recorded from an accelerometer-only sensor
     quat = data[:, -4:].copy() if has_quat else None
     check_samples(name, t_s, acc, gyro, as_line_index(row_lines))
+    keep, impossible = impossible_samples(name, t_s, acc, gyro)
+    if not keep.all():
+        t_s, acc = t_s[keep], acc[keep]
+        gyro = None if gyro is None else gyro[keep]
+        quat = None if quat is None else quat[keep]
 
     sensor = _sensor_from_json(name, meta_json.get("sensor"))
     exercise = meta_json.get("exercise")
@@ -310,5 +315,5 @@ def read_session(path: Path) -> Session:
         attribution=str(meta_json.get("attribution", "")),
     )
     samples = SampleBlock(t_s=t_s, acc_g=acc, gyro_dps=gyro, quat_wxyz=quat, sensor=sensor)
-    gaps = merge_gaps(recorded_gaps, find_gaps(t_s, sensor.nominal_rate_hz))
+    gaps = merge_gaps(recorded_gaps + impossible, find_gaps(t_s, sensor.nominal_rate_hz))
     return Session(meta=meta, samples=samples, gaps=gaps, interrupted=interrupted, path=name)

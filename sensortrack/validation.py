@@ -57,6 +57,39 @@ def check_samples(
         )
 
 
+# Beyond these no body-worn IMU can measure, so a value past them is a corrupted byte or a typo,
+# never movement: 32 g is the largest full scale any supported stream carries (the Thingy:52's
+# Q6.10 format), 4000 °/s the largest gyro range of current MEMS IMUs (e.g. ST LSM6DSO32X).
+PHYSICAL_MAX_ACC_G = 32.0
+PHYSICAL_MAX_GYRO_DPS = 4000.0
+
+
+def impossible_samples(
+    path: str, t_s: FloatArray, acc_g: FloatArray, gyro_dps: FloatArray | None
+) -> tuple[NDArray[np.bool_], list[Gap]]:
+    """(rows to keep, gaps where rows were not kept): samples beyond any sensor's range are lost
+    samples, taken out and marked like the gaps of dropped ones, never passed to the analysis.
+
+    Raises InputFileError when no sample is left."""
+    keep = (np.abs(acc_g) <= PHYSICAL_MAX_ACC_G).all(axis=1)
+    if gyro_dps is not None:
+        keep &= (np.abs(np.nan_to_num(gyro_dps)) <= PHYSICAL_MAX_GYRO_DPS).all(axis=1)
+    if keep.all():
+        return keep, []
+    if not keep.any():
+        raise InputFileError(
+            path, f"every sample is beyond what a sensor can measure (±{PHYSICAL_MAX_ACC_G:g} g, ±{PHYSICAL_MAX_GYRO_DPS:g} °/s)"
+        )
+    bad = np.flatnonzero(~keep)
+    runs = np.split(bad, np.flatnonzero(np.diff(bad) > 1) + 1)
+    gaps = [
+        Gap(start_s=float(t_s[run[0] - 1]), end_s=float(t_s[run[-1] + 1]), lost_samples=len(run))
+        for run in runs
+        if run[0] > 0 and run[-1] + 1 < t_s.size  # at either end the recording simply starts later or ends sooner
+    ]
+    return keep, gaps
+
+
 def estimate_rate_hz(t_s: FloatArray) -> float:
     """Nominal rate from the median interval: robust to gaps and jitter."""
     if t_s.size < 2:
