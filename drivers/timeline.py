@@ -223,6 +223,13 @@ class SampleTimeline:
             elif previous is not None:
                 times = t_s
             missing = np.diff(seq) - 1
+            if device_t is not None and self._last_device_s is not None and len(missing) == len(device_t):
+                # The counter counts the slots the device sampled; while it was not sampling (the
+                # link was down: the open profile restarts its slots on START, not its counter)
+                # only its clock moved on. Whichever shows more is the hole.
+                dev = np.concatenate(([self._last_device_s], device_t))
+                steps = np.diff(dev) / self._period_s
+                missing = np.maximum(missing, np.where(steps > DEVICE_GAP_FACTOR, np.rint(steps) - 1, 0).astype(np.int64))
             return _gaps_at(times, missing)
         if device_t is not None and (self._last_device_s is not None or previous is None):
             dev = device_t if self._last_device_s is None else np.concatenate(([self._last_device_s], device_t))

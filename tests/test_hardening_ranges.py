@@ -114,3 +114,24 @@ def test_plain_csv_impossible_samples_are_taken_out_too(tmp_path: Path) -> None:
     path.write_text("t,ax,ay,az,gx,gy,gz\n0,0,0,1,9999,0,0\n0.02,0,0,1,0,-1e5,0\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="beyond what a sensor can measure"):
         load_session(path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", sorted(FAMILIES))
+def test_every_virtual_model_writes_its_gaps(model: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A drop and a stall: each hole in the timestamps has its `# gap` line with the samples lost
+    (the open profile used to write none: its counter does not count the slots while the link is down)."""
+    out = tmp_path / f"{model}.csv"
+    args = ["record", "--virtual", model, "--from", str(FIXTURE), "-o", str(out), "--speed", "10", "--duration", "40"]
+    assert main([*args, "--drop-at", "10", "--stall-at", "25", "--stall-for", "3", "--no-library"]) == 0
+    written = [
+        json.loads(line[len("# gap ") :]) for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("# gap ")
+    ]
+    t = read_session(out).samples.t_s
+    period = 1.0 / FAMILIES[model].nearest_rate_hz(52.0)
+    holes = [(float(t[i]), int(round((t[i + 1] - t[i]) / period)) - 1) for i in np.flatnonzero(np.diff(t) > 1.8 * period)]
+    assert len(holes) >= 2, holes  # the drop and the stall
+    by_start = {round(g["start_s"], 6): g["lost_samples"] for g in written}
+    for start, lost in holes:
+        assert round(start, 6) in by_start, f"no '# gap' line for the hole at {start:.2f} s"
+        assert by_start[round(start, 6)] == pytest.approx(lost, rel=0.1, abs=2)
