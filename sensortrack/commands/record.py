@@ -63,8 +63,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
+    import sys
+    from pathlib import Path
 
-    return asyncio.run(_record(args))
+    from sensortrack.library.location import resolve_library_path
+    from sensortrack.library.recovery import recording_marker, recover_cut_recordings
+
+    recover_cut_recordings(sys.stdout, sys.stderr)
+    if args.no_library:
+        return asyncio.run(_record(args))
+    # Until the recording is in the library, a marker says where it is (a `kill -9` cannot stop
+    # the file, only the step that adds it): the next run finds and adds it.
+    with recording_marker(Path(args.output), str(resolve_library_path(args.library).absolute())):
+        return asyncio.run(_record(args))
 
 
 async def _record(args: argparse.Namespace) -> int:

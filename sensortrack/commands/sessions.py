@@ -67,6 +67,12 @@ def run(args: argparse.Namespace) -> int:
     from sensortrack.library.store import Library
 
     action = args.action or "list"
+    if action in ("list", "show"):
+        import sys
+
+        from sensortrack.library.recovery import recover_cut_recordings
+
+        recover_cut_recordings(sys.stderr if args.json else sys.stdout, sys.stderr)  # stdout stays JSON
     path = resolve_library_path(args.library)
     if action == "list" and not path.exists():
         # A fresh install has no library yet: that is an empty list, not an error.
