@@ -6,11 +6,17 @@ Python to say which line is wrong and how.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from numpy.typing import NDArray
 
 from sensortrack.errors import InputFileError
 from sensortrack.model import FloatArray
+
+# What a number in these files looks like: ASCII decimal, optional exponent, or nan/inf (which
+# check_samples then names as such).
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(nan|inf|infinity)", re.IGNORECASE)
 
 
 def parse_rows(
@@ -25,14 +31,15 @@ def parse_rows(
         return np.empty((0, len(usecols)))
     try:
         with np.errstate(all="ignore"):
-            data = np.loadtxt(rows, delimiter=",", usecols=usecols, ndmin=2, dtype=np.float64)
+            # comments=None: a '#' inside a text column is text, not the end of the row.
+            data = np.loadtxt(rows, delimiter=",", usecols=usecols, ndmin=2, dtype=np.float64, comments=None)
         # loadtxt reads usecols only: a short or long row elsewhere would slip through.
         if all(r.count(",") == n_fields - 1 for r in rows):
             return data
     except ValueError:
         pass
     _raise_first_bad_row(path, rows, line_numbers, n_fields, usecols)
-    raise AssertionError("unreachable: a row failed to parse but no bad row was found")
+    raise InputFileError(path, "the rows cannot be read as numbers")  # numpy refused what float() took
 
 
 def _raise_first_bad_row(
@@ -47,11 +54,9 @@ def _raise_first_bad_row(
             )
         for col in usecols:
             text = fields[col].strip()
-            try:
-                float(text)
-            except ValueError:
+            if not _NUMBER.fullmatch(text):  # float() also takes '1_0' and non-ASCII digits; numpy does not
                 shown = text if len(text) <= 20 else text[:17] + "..."
-                raise InputFileError(path, f"'{shown}' is not a number", line) from None
+                raise InputFileError(path, f"'{shown}' is not a number", line)
 
 
 def as_line_index(line_numbers: list[int]) -> NDArray[np.int64]:

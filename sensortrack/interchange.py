@@ -29,6 +29,8 @@ def read_sidecar(csv_path: Path) -> dict[str, Any]:
         raw = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputFileError(str(sidecar), f"sidecar is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InputFileError(str(sidecar), "sidecar is not valid JSON (nested too deeply)") from None
     if not isinstance(raw, dict):
         raise InputFileError(str(sidecar), "sidecar must be a JSON object")
     for key, allowed in (("exercise", EXERCISES), ("placement", PLACEMENTS), ("side", SIDES)):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import time
 from dataclasses import asdict
@@ -41,7 +42,14 @@ from sensortrack.model import (
     Session,
     SessionMeta,
 )
-from sensortrack.validation import check_samples, find_gaps, impossible_samples, merge_gaps, start_time_problem
+from sensortrack.validation import (
+    MAX_RATE_HZ,
+    check_samples,
+    find_gaps,
+    impossible_samples,
+    merge_gaps,
+    start_time_problem,
+)
 
 FORMAT_NAME = "sensortrack-session"
 FORMAT_VERSION = 1
@@ -197,6 +205,8 @@ def _parse_meta(path: str, text: str, line: int) -> dict[str, Any]:
         meta = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputFileError(path, f"metadata is not valid JSON ({exc.msg})", line) from None
+    except RecursionError:  # `[[[[…]]]]` thousands deep
+        raise InputFileError(path, "metadata is not valid JSON (nested too deeply)", line) from None
     if not isinstance(meta, dict):
         raise InputFileError(path, "metadata must be a JSON object", line)
     return meta
@@ -213,8 +223,12 @@ def _sensor_from_json(path: str, raw: object) -> SensorInfo:
         raise InputFileError(path, f"side '{side}' is not one of {', '.join(SIDES)}")
     try:
         rate = float(raw.get("nominal_rate_hz", 0.0))
-    except (TypeError, ValueError):
-        raise InputFileError(path, "sensor.nominal_rate_hz is not a number") from None
+    except (TypeError, ValueError, OverflowError):
+        raise InputFileError(path, "sensor.nominal_rate_hz is not a number", 2) from None
+    # 0 means "not stated" (the rate is then taken from the timestamps); NaN, infinity or a rate
+    # no IMU streams at would poison every period computed from it.
+    if not (math.isfinite(rate) and 0.0 <= rate <= MAX_RATE_HZ):
+        raise InputFileError(path, f"sensor.nominal_rate_hz {raw.get('nominal_rate_hz')!r} is not a sample rate (0–{MAX_RATE_HZ:g} Hz)", 2)
     clock = raw.get("clock", "host")
     return SensorInfo(
         model=str(raw.get("model", "unknown")),
@@ -268,11 +282,12 @@ def read_session(path: Path) -> Session:
             if line.startswith("# gap "):
                 gap = _parse_meta(name, line[len("# gap ") :], number)
                 try:
-                    recorded_gaps.append(
-                        Gap(float(gap["start_s"]), float(gap["end_s"]), int(gap["lost_samples"]))
-                    )
-                except (KeyError, TypeError, ValueError):
+                    parsed = Gap(float(gap["start_s"]), float(gap["end_s"]), int(gap["lost_samples"]))
+                except (KeyError, TypeError, ValueError, OverflowError):  # int(inf): OverflowError
                     raise InputFileError(name, "gap line needs start_s, end_s, lost_samples", number) from None
+                if not (math.isfinite(parsed.start_s) and math.isfinite(parsed.end_s)) or parsed.lost_samples < 0:
+                    raise InputFileError(name, "gap line needs finite times and a count of at least 0", number)
+                recorded_gaps.append(parsed)
             elif line.startswith("# end"):
                 ended = True
             continue

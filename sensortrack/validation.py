@@ -45,6 +45,11 @@ def check_samples(
         raise InputFileError(
             path, f"time {how} ({t_s[row - 1]:.6f} s then {t_s[row]:.6f} s)", int(line_of_row[row])
         )
+    if t_s.size < 2:
+        raise InputFileError(path, "only one sample: at least two are needed to know the sample rate")
+    rate_problem = sample_rate_problem(estimate_rate_hz(t_s))
+    if rate_problem is not None:
+        raise InputFileError(path, rate_problem)
     median_norm = float(np.median(np.linalg.norm(acc_g, axis=1)))
     if median_norm > _MS2_MEDIAN_NORM_MIN:
         unit_hint = (
@@ -88,6 +93,22 @@ def impossible_samples(
         if run[0] > 0 and run[-1] + 1 < t_s.size  # at either end the recording simply starts later or ends sooner
     ]
     return keep, gaps
+
+
+# Movement needs a few samples per second to be followed at all; every supported sensor streams
+# at 10 Hz or more. Slower "rates" are time in the wrong unit, or not a recording.
+MIN_RATE_HZ = 1.0
+MAX_RATE_HZ = 10_000.0
+
+
+def sample_rate_problem(rate_hz: float) -> str | None:
+    """Why timestamps with this median rate cannot be seconds of a recording, or None."""
+    if MIN_RATE_HZ <= rate_hz <= MAX_RATE_HZ:
+        return None
+    for factor, unit in ((1e3, "milliseconds"), (1e6, "microseconds")):
+        if MIN_RATE_HZ <= rate_hz * factor <= MAX_RATE_HZ:
+            return f"time looks like {unit} (median step {1 / rate_hz:g}): divide it by {factor:g} to get seconds"
+    return f"the samples are {1 / rate_hz:g} s apart ({rate_hz:.3g} Hz): time must be in seconds"
 
 
 def estimate_rate_hz(t_s: FloatArray) -> float:

@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from sensortrack.loading import load_session
     from sensortrack.report_text import format_report
     from sensortrack.session_analysis import analyze_session
+    from sensortrack.terminal_text import printable_lines
 
     settings = load_settings(args.set_options)
     session = load_session(args.file)
@@ -47,5 +48,5 @@ def run(args: argparse.Namespace) -> int:
         json.dump(payload, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(format_report(session, result))
+        sys.stdout.write(printable_lines(format_report(session, result)))  # names from the file: escaped
     return 0

@@ -93,6 +93,7 @@ async def _record(args: argparse.Namespace) -> int:
     from sensortrack.model import SensorInfo, SessionMeta
     from sensortrack.recording import RecordingControl, record_session
     from sensortrack.sessionfile import SessionWriter
+    from sensortrack.terminal_text import printable
 
     output = Path(args.output)
     if output.exists():
@@ -180,9 +181,9 @@ async def _record(args: argparse.Namespace) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, on_signal, signum)
         printer = StatusPrinter(sys.stdout)
-        print(
-            f"recording {family.display_name} '{found.name}' ({found.address}) at {rate_hz:g} Hz, "
-            f"{range_note(family, full_scale)}, to {output}; Ctrl-C stops"
+        print(  # the name is whatever the device advertises: escaped
+            f"recording {family.display_name} '{printable(found.name)}' ({printable(found.address)}) at {rate_hz:g} Hz, "
+            f"{range_note(family, full_scale)}, to {printable(output)}; Ctrl-C stops"
         )
         try:
             summary = await record_session(

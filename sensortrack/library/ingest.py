@@ -124,6 +124,10 @@ def import_file(
     then update that entry instead — that is how a "needs metadata" session gets completed.
     """
     path = Path(path)
+    try:
+        path.resolve()
+    except (RuntimeError, OSError):  # 3.11 raises RuntimeError for a symlink loop
+        raise InputFileError(str(path), "no such file (a symbolic link loop)") from None
     given = any(v is not None for v in (exercise, placement, side))
     # The library's own copy (e.g. `import library-sessions/*.csv`) is that session, not a new one.
     existing = library.find_by_path(path) if path.resolve().parent == library.sessions_dir.resolve() else None

@@ -50,6 +50,8 @@ def check_output(target: Path, sources: list[Path], force: bool) -> None:
     if part is not None:
         raise InputFileError(str(target), f"is {part}; refusing to write there, even with --force")
     if target.exists():
+        if not (target.is_file() or target.is_dir()):  # writing to a named pipe blocks forever
+            raise InputFileError(str(target), "is not a regular file (a pipe or a device?)")
         if any(src.exists() and target.samefile(src) for src in sources):
             raise InputFileError(str(target), "refusing to overwrite the session it is made from")
         if target.is_dir():

@@ -10,6 +10,7 @@ unreferenced file that `sweep()` removes on the next open.
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from sensortrack.library.records import (
     utc_now_iso,
 )
 from sensortrack.library.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # A writer holds the lock for one session's worth of rows and one file copy: well under a second.
@@ -246,6 +248,8 @@ class Library:
     # ---- reading ------------------------------------------------------------------------------
 
     def get(self, session_id: int) -> SessionRecord:
+        if not -(2**63) <= session_id < 2**63:  # SQLite integers are 64-bit: no such row
+            raise LibraryError(f"no session #{session_id} in library {self.path}")
         with self._guard():
             row = self._conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None:
@@ -302,15 +306,15 @@ class Library:
             ).fetchall()
         return [
             SetRow(
-                set_index=r["set_index"],
-                exercise=r["exercise"],
-                start_s=r["start_s"],
-                end_s=r["end_s"],
-                rep_count=r["rep_count"],
-                mean_range_deg=r["mean_range_deg"],
-                best_range_deg=r["best_range_deg"],
-                mean_tempo_s=r["mean_tempo_s"],
-                drift_rep_count=r["drift_rep_count"],
+                set_index=_count(r["set_index"]),
+                exercise=_text(r["exercise"]),
+                start_s=_number(r["start_s"]) or 0.0,
+                end_s=_number(r["end_s"]) or 0.0,
+                rep_count=_count(r["rep_count"]),
+                mean_range_deg=_number(r["mean_range_deg"]),
+                best_range_deg=_number(r["best_range_deg"]),
+                mean_tempo_s=_number(r["mean_tempo_s"]),
+                drift_rep_count=_count(r["drift_rep_count"]),
             )
             for r in rows
         ]
@@ -322,18 +326,18 @@ class Library:
             ).fetchall()
         return [
             RepRow(
-                set_index=r["set_index"],
-                rep_index=r["rep_index"],
-                start_s=r["start_s"],
-                peak_s=r["peak_s"],
-                end_s=r["end_s"],
-                range_deg=r["range_deg"],
-                down_s=r["down_s"],
-                up_s=r["up_s"],
-                knee_drift_deg=r["knee_drift_deg"],
-                knee_drift_warning=bool(r["knee_drift_warning"]),
-                shallow=bool(r["shallow"]),
-                step=r["step"],
+                set_index=_count(r["set_index"]),
+                rep_index=_count(r["rep_index"]),
+                start_s=_number(r["start_s"]) or 0.0,
+                peak_s=_number(r["peak_s"]) or 0.0,
+                end_s=_number(r["end_s"]) or 0.0,
+                range_deg=_number(r["range_deg"]) or 0.0,
+                down_s=_number(r["down_s"]) or 0.0,
+                up_s=_number(r["up_s"]) or 0.0,
+                knee_drift_deg=_number(r["knee_drift_deg"]),
+                knee_drift_warning=bool(_count(r["knee_drift_warning"])),
+                shallow=bool(_count(r["shallow"])),
+                step=r["step"] if r["step"] is None or isinstance(r["step"], str) else str(r["step"]),
             )
             for r in rows
         ]
@@ -344,42 +348,46 @@ class Library:
         return "{}" if row is None else str(row[0])
 
     def _record(self, r: sqlite3.Row) -> SessionRecord:
+        # SQLite keeps whatever a hand edit put in a column; every value is read through a
+        # check so that one odd row shows as odd instead of crashing `show`, `report`, `reanalyze`.
         facts = SessionFacts(
-            start_time_utc=r["start_time_utc"],
-            exercise=r["exercise"],
-            placement=r["placement"],
-            side=r["side"],
-            sensor_model=r["sensor_model"],
-            sensor_name=r["sensor_name"],
-            rate_hz=r["rate_hz"],
-            has_gyro=bool(r["has_gyro"]),
-            sample_count=r["sample_count"],
-            duration_s=r["duration_s"],
-            gap_count=r["gap_count"],
-            lost_samples=r["lost_samples"],
-            interrupted=bool(r["interrupted"]),
-            source=r["source"],
-            notes=r["notes"],
-            attribution=r["attribution"],
+            start_time_utc=_text(r["start_time_utc"]),
+            exercise=_choice(r["exercise"], EXERCISES),
+            placement=_choice(r["placement"], PLACEMENTS),
+            side=_choice(r["side"], SIDES),
+            sensor_model=_text(r["sensor_model"]),
+            sensor_name=_text(r["sensor_name"]),
+            rate_hz=_number(r["rate_hz"]) or 0.0,
+            has_gyro=bool(_count(r["has_gyro"])),
+            sample_count=_count(r["sample_count"]),
+            duration_s=_number(r["duration_s"]) or 0.0,
+            gap_count=_count(r["gap_count"]),
+            lost_samples=_count(r["lost_samples"]),
+            interrupted=bool(_count(r["interrupted"])),
+            source=_text(r["source"]),
+            notes=_text(r["notes"]),
+            attribution=_text(r["attribution"]),
         )
+        owned = bool(_count(r["owned"]))
+        stored_path = _text(r["file_path"])
         return SessionRecord(
             id=r["id"],
-            file_path=self._owned_file(r["file_path"]) if r["owned"] else self._absolute(r["file_path"]),
-            owned=bool(r["owned"]),
-            origin=r["origin"],
-            original_path=r["original_path"],
-            content_sha256=r["content_sha256"],
-            added_utc=r["added_utc"],
+            file_path=self._owned_file(stored_path) if owned else self._absolute(stored_path),
+            owned=owned,
+            origin=_text(r["origin"]),
+            original_path=_text(r["original_path"]),
+            content_sha256=_text(r["content_sha256"]),
+            added_utc=_text(r["added_utc"]),
             facts=facts,
-            analysis_status=r["analysis_status"],
-            analysis_message=r["analysis_message"],
-            analysis_version=r["analysis_version"],
-            analyzed_utc=r["analyzed_utc"],
-            set_count=r["set_count"],
-            rep_count=r["rep_count"],
-            drift_rep_count=r["drift_rep_count"],
-            mean_range_deg=r["mean_range_deg"],
-            mean_tempo_s=r["mean_tempo_s"],
+            analysis_status=r["analysis_status"],  # a CHECK constraint, verified by quick_check on open
+            analysis_message=_text(r["analysis_message"]),
+            analysis_version=_text(r["analysis_version"]),
+            analyzed_utc=_text(r["analyzed_utc"]),
+            set_count=_count(r["set_count"]),
+            rep_count=_count(r["rep_count"]),
+            drift_rep_count=_count(r["drift_rep_count"]),
+            mean_range_deg=_number(r["mean_range_deg"]),
+            mean_tempo_s=_number(r["mean_tempo_s"]),
         )
 
     # ---- writing (call inside `with library.transaction():`) -----------------------------------
@@ -563,6 +571,28 @@ class Library:
             finally:
                 self._conn.execute("COMMIT")
         return removed
+
+
+def _text(value: object) -> str:
+    return "" if value is None else value if isinstance(value, str) else str(value)
+
+
+def _number(value: object) -> float | None:
+    """A finite number, or None for NULL, text, NaN or infinity (a hand-edited cell)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _count(value: object) -> int:
+    number = _number(value)
+    return int(number) if number is not None and number >= 0 else 0
+
+
+def _choice(value: object, allowed: tuple[str, ...]) -> str | None:
+    """The value when it is one we know; else None, which reads as "needs metadata"."""
+    return value if isinstance(value, str) and value in allowed else None
 
 
 def _check_magic(path: Path) -> None:
