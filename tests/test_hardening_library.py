@@ -77,3 +77,78 @@ def test_export_and_report_never_write_over_a_library(
     assert "refusing" in capsys.readouterr().err
     assert library.read_bytes()[:16] == before[:16]
     assert main(["sessions", "show", "1", "--library", str(library)]) == 0
+
+
+def _open_and_close(path: str) -> str:
+    try:
+        Library.open(Path(path)).close()
+    except Exception as exc:  # reported back to the test: any error is a failure
+        return f"{type(exc).__name__}: {exc}"
+    return ""
+
+
+def test_creating_a_library_from_four_processes_at_once(tmp_path: Path) -> None:
+    import multiprocessing
+
+    # fork: the test module is not importable by name in a spawned worker; no connection is open here.
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        for round_ in range(40):
+            path = str(tmp_path / f"lib{round_}.sqlite3")
+            errors = [e for e in pool.map(_open_and_close, [path] * 4) if e]
+            assert not errors, errors
+
+
+def _read_only_folder(tmp_path: Path) -> Path:
+    """A folder nobody can write: chmod for a normal user; for root (which chmod does not stop) a
+    tmpfs remounted read-only, or skip where mounting is not allowed."""
+    import os
+    import subprocess
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        return folder
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", str(folder)], capture_output=True).returncode:
+        pytest.skip("running as root without permission to mount a read-only file system")
+    return folder
+
+
+def _make_read_only(folder: Path) -> None:
+    import os
+    import subprocess
+
+    if os.geteuid() != 0:
+        for p in [folder, *folder.rglob("*")]:
+            p.chmod(0o555 if p.is_dir() else 0o444)
+    else:
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+
+
+def _undo_read_only(folder: Path) -> None:
+    import os
+    import subprocess
+
+    if os.geteuid() != 0:
+        for p in [folder, *folder.rglob("*")]:
+            p.chmod(0o755 if p.is_dir() else 0o644)
+    else:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_read_only_library_folder_can_still_be_listed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _read_only_folder(tmp_path)
+    try:
+        library = folder / "lib.sqlite3"
+        assert main(["import", str(SIMULATED / "squat_thigh_left.csv"), "--library", str(library)]) == 0
+        _make_read_only(folder)
+        capsys.readouterr()
+        assert main(["sessions", "--library", str(library)]) == 0
+        assert "squat" in capsys.readouterr().out
+        assert main(["sessions", "show", "1", "--library", str(library)]) == 0
+        assert main(["export", "1", "-o", str(tmp_path / "out.csv"), "--library", str(library)]) == 0
+        capsys.readouterr()
+        code = main(["import", str(SIMULATED / "squat_thigh_right.csv"), "--library", str(library)])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and "cannot be written" in err
+    finally:
+        _undo_read_only(folder)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 # A writer holds the lock for one session's worth of rows and one file copy: well under a second.
 # Waiting this long before calling the library busy covers a slow disk without hanging forever.
 BUSY_TIMEOUT_S = 30.0
+# How often opening retries when SQLite reports a lock conflict it does not wait for (below).
+PREPARE_ATTEMPTS = 10
 
 # Names the library gives its own files; the sweep touches nothing else in the sessions folder.
 OWNED_NAME = re.compile(r"^\d{8}T\d{6}Z-[a-z_]+-[0-9a-f]{8}\.csv$")
@@ -60,6 +63,7 @@ class Library:
         self._root = path.resolve().parent  # relative file paths in the table are relative to this
         self._conn = conn
         self._in_transaction = False
+        self.read_only = False
 
     # ---- opening ------------------------------------------------------------------------------
 
@@ -82,24 +86,66 @@ class Library:
                 raise LibraryError(f"cannot create the library folder {path.parent}: {exc.strerror}") from None
         else:
             _check_magic(path)
+        for attempt in range(PREPARE_ATTEMPTS):
+            try:
+                conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            except sqlite3.Error as exc:
+                raise LibraryError(f"cannot open library {path}: {exc}") from None
+            library = cls(path, conn)
+            try:
+                library._prepare()
+            except LibraryError as exc:
+                conn.close()
+                if exc.busy and attempt + 1 < PREPARE_ATTEMPTS:
+                    # SQLite answers BUSY at once, without waiting, where waiting could deadlock:
+                    # several processes creating the same library at the same moment, one of
+                    # them switching it to WAL. The others simply try again after it.
+                    time.sleep(0.02 * (attempt + 1))
+                    continue
+                if create or not exc.read_only:
+                    raise
+                return cls._open_read_only(path)  # a read-only folder or file: listing must still work
+            except BaseException:
+                conn.close()
+                raise
+            return library
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    @classmethod
+    def _open_read_only(cls, path: Path) -> Library:
+        """The library as it is, for reading only: no WAL switch, migration or sweep.
+
+        `immutable=1` (sqlite.org/uri.html) because a WAL library in a folder we cannot write has
+        no -shm file to coordinate through; nobody can write there either, so nothing changes
+        under us.
+        """
+        uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
         try:
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except sqlite3.Error as exc:
             raise LibraryError(f"cannot open library {path}: {exc}") from None
         library = cls(path, conn)
         try:
-            library._prepare()
+            with library._guard():
+                conn.row_factory = sqlite3.Row
+                version = library._check_identity()
+                if version != SCHEMA_VERSION:
+                    raise LibraryError(
+                        f"library {path} is read-only and has schema version {version}; this sensortrack "
+                        f"({__version__}) reads version {SCHEMA_VERSION}: open it once where it can be written"
+                    )
+                library._check_integrity()
         except BaseException:
             conn.close()
             raise
+        library.read_only = True
         return library
 
     def _prepare(self) -> None:
         with self._guard():
             self._conn.row_factory = sqlite3.Row
             self._conn.execute("PRAGMA foreign_keys = ON")
-            version = self._user_version()
-            self._check_identity(version)  # first: another program's user_version means nothing here
+            version = self._check_identity()  # first: another program's user_version means nothing here
             if version > SCHEMA_VERSION:
                 raise LibraryError(
                     f"library {self.path} has schema version {version}, but this sensortrack "
@@ -110,7 +156,8 @@ class Library:
             mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise LibraryError(
-                    f"library {self.path}: cannot switch to WAL mode (got '{mode}'); is the folder read-only?"
+                    f"library {self.path}: cannot switch to WAL mode (got '{mode}'); is the folder read-only?",
+                    read_only=True,
                 )
             if version < SCHEMA_VERSION:
                 self._migrate(version)
@@ -119,11 +166,23 @@ class Library:
     def _user_version(self) -> int:
         return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
 
-    def _check_identity(self, version: int) -> None:
-        app_id = int(self._conn.execute("PRAGMA application_id").fetchone()[0])
-        tables = self._conn.execute("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").fetchone()[0]
+    def _check_identity(self) -> int:
+        """The schema version, after making sure the file is ours.
+
+        Version, application id and tables are read in one transaction: read apart, a library
+        that another process was creating meanwhile looked like "version 0 with tables", i.e.
+        someone else's database.
+        """
+        self._conn.execute("BEGIN")
+        try:
+            version = self._user_version()
+            app_id = int(self._conn.execute("PRAGMA application_id").fetchone()[0])
+            tables = self._conn.execute("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").fetchone()[0]
+        finally:
+            self._conn.execute("COMMIT")
         if (version > 0 and app_id != APPLICATION_ID) or (version == 0 and tables > 0):
             raise LibraryError(f"{self.path} is an SQLite database but not a sensortrack library")
+        return version
 
     def _check_integrity(self) -> None:
         # quick_check is O(database size) without the index cross-checks of integrity_check; the
@@ -194,11 +253,13 @@ class Library:
             if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED"):
                 raise LibraryError(
                     f"library {self.path} is busy: another sensortrack has been writing to it for "
-                    f"{BUSY_TIMEOUT_S:.0f} s; try again"
+                    f"{BUSY_TIMEOUT_S:.0f} s; try again",
+                    busy=True,
                 ) from None
             if name.startswith("SQLITE_READONLY") or name.startswith("SQLITE_CANTOPEN"):
                 raise LibraryError(
-                    f"library {self.path} cannot be written ({exc}); check the folder's permissions"
+                    f"library {self.path} cannot be written ({exc}); check the folder's permissions",
+                    read_only=True,
                 ) from None
             if name == "SQLITE_FULL":
                 raise LibraryError(f"library {self.path}: the disk is full") from None
