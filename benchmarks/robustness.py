@@ -83,7 +83,7 @@ def bad_files(lines: list[str]) -> dict[str, str]:
         "rate 1e999": line(1, "# meta " + json.dumps({**meta, "sensor": {**meta["sensor"], "nominal_rate_hz": "1e999"}})),
         "year 1": line(1, "# meta " + json.dumps({**meta, "start_time_utc": "0001-01-01T00:00:00+00:00"})),
         "year 9999": line(1, "# meta " + json.dumps({**meta, "start_time_utc": "9999-12-31T23:59:59+00:00"})),
-        "one sample": "\n".join(lines[: first + 1]) + "\n",
+        "one sample (plain CSV)": "t,ax,ay,az\n0,0,0,1\n",
         "milliseconds": "t,ax,ay,az\n" + "".join(f"{i * 10},0,0,1\n" for i in range(300)),
         "hash in text": "t,ax,ay,az,n\n" + "".join(f"{i / 50},0,0,1,#{i}\n" for i in range(300)),
         "empty": "",

@@ -78,6 +78,8 @@ def read_interchange_csv(path: Path) -> Session:
     acc = data[:, 1:4].copy()
     gyro = data[:, 4:7].copy() if gyro_present else None
     check_samples(name, t_s, acc, gyro, as_line_index(row_lines))
+    if t_s.size < 2:  # the rate comes from the timestamps alone
+        raise InputFileError(name, "only one sample: at least two are needed to know the sample rate")
     keep, impossible = impossible_samples(name, t_s, acc, gyro)
     if not keep.all():
         t_s, acc = t_s[keep], acc[keep]

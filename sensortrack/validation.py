@@ -45,9 +45,9 @@ def check_samples(
         raise InputFileError(
             path, f"time {how} ({t_s[row - 1]:.6f} s then {t_s[row]:.6f} s)", int(line_of_row[row])
         )
-    if t_s.size < 2:
-        raise InputFileError(path, "only one sample: at least two are needed to know the sample rate")
-    rate_problem = sample_rate_problem(estimate_rate_hz(t_s))
+    # (One sample has no rate to check: a recording stopped right after its first sample is still
+    # read, nothing recorded is lost; a plain CSV needs two to know its rate, interchange.py.)
+    rate_problem = sample_rate_problem(estimate_rate_hz(t_s)) if t_s.size >= 2 else None
     if rate_problem is not None:
         raise InputFileError(path, rate_problem)
     median_norm = float(np.median(np.linalg.norm(acc_g, axis=1)))

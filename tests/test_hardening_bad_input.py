@@ -66,7 +66,6 @@ BAD_FILES: dict[str, str] = {
     "rate_nan": _with_line(1, _meta_line(sensor={**META["sensor"], "nominal_rate_hz": float("nan")})),
     "rate_1e999": _with_line(1, _meta_line(sensor={**META["sensor"], "nominal_rate_hz": "1e999"})),
     "start_year_1": _with_line(1, _meta_line(start_time_utc="0001-01-01T00:00:00+00:00")),
-    "one_sample_session": "\n".join(LINES[: FIRST_ROW + 1]) + "\n",
     "one_sample_csv": _plain(["0.0,0,0,1"]),
     "milliseconds": _plain([f"{i * 10},0,0,1" for i in range(500)]),
     "microseconds": _plain([f"{i * 10000},0,0,1" for i in range(500)]),
@@ -216,6 +215,17 @@ def test_control_characters_from_files_are_escaped(
         assert "\x1b" not in text_out and "\x07" not in text_out and "\r" not in text_out
         assert "\nsensortrack: error: forged" not in text_out
     assert "\\x1b]0;pwned" in outputs[2]  # shown, escaped
+
+
+def test_a_recording_of_one_sample_is_still_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Stopped right after its first sample: nothing to analyse, but nothing recorded is refused."""
+    path = tmp_path / "one.csv"
+    path.write_text("\n".join(LINES[: FIRST_ROW + 1]) + "\n", encoding="utf-8")
+    for argv in (["analyze", str(path), "--json"], ["import", str(path), "--library", str(tmp_path / "lib.sqlite3")],
+                 ["export", str(path), "-o", str(tmp_path / "one.json")]):  # fmt: skip
+        code, out, err = _run(capsys, argv)
+        assert code == 0, err
+    assert json.loads((tmp_path / "one.json").read_text(encoding="utf-8"), parse_constant=lambda c: pytest.fail(c))
 
 
 def test_analyze_json_never_prints_nan_or_infinity(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
