@@ -14,12 +14,14 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -283,3 +285,55 @@ def test_fuzz_mutated_session_files(text: str, command: list[str], tmp_path: Pat
     for side in tmp_path.glob("lib*"):
         if side.is_file():
             side.unlink()
+
+
+# ---- hypothesis over settings, dates and IDs ------------------------------------------------------
+
+_SETTING_NAMES = sorted(f.name for f in fields(AnalysisSettings))
+_VALUE_TEXT = st.one_of(
+    st.text(max_size=12),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(-(10**30), 10**30).map(str),
+    st.sampled_from(["nan", "inf", "-0", "1_0", "١", "true", "1e999", "0x10", " 3 ", "5."]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(key=st.sampled_from(_SETTING_NAMES), value=_VALUE_TEXT)
+def test_fuzz_settings_are_valid_or_one_config_error(key: str, value: str) -> None:
+    import math
+    from dataclasses import asdict
+
+    from sensortrack.analysis.pipeline import ANALYSIS_RATE_HZ
+    from sensortrack.config import load_settings
+    from sensortrack.errors import ConfigError
+    from sensortrack.settings_validation import check_settings
+
+    try:
+        loaded = load_settings([f"{key}={value}"])
+    except ConfigError as exc:
+        assert "\n" not in str(exc) and key in str(exc)
+        return
+    values = asdict(loaded)
+    check_settings(values, ANALYSIS_RATE_HZ)  # whatever got through is in range
+    assert all(math.isfinite(v) for v in values.values() if isinstance(v, float))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(st.text(max_size=14), st.dates().map(str)), flag=st.sampled_from(["--since", "--until"]))
+def test_fuzz_date_filters(text: str, flag: str, library: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, ["sessions", f"{flag}={text}", "--json", "--library", str(library)])
+    if code == 0:
+        assert isinstance(json.loads(out), list)
+    else:
+        _assert_clean_failure(code, out, err)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(session_id=st.one_of(st.integers(-(10**25), 10**25), st.just(1)))
+def test_fuzz_session_ids(session_id: int, library: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, ["sessions", "show", str(session_id), "--json", "--library", str(library)])
+    if code == 0:
+        assert json.loads(out)["session"]["id"] == session_id
+    else:
+        _assert_clean_failure(code, out, err)
