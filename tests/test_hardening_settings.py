@@ -172,3 +172,23 @@ def test_reanalyze_keeps_a_working_analysis_when_sensortrack_fails(
     assert main(["sessions", "show", "1", "--json", "--library", str(library)]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["session"]["analysis_status"] == "ok" and shown["session"]["rep_count"] > 0
+
+
+def test_reanalysis_workers_that_die_keep_every_stored_analysis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A worker process taken down from inside C code (VQF's assertion on a zero time constant,
+    which config checks now stop before it gets here) must not cost any session its analysis."""
+    from sensortrack.library.reanalyze import reanalyze
+
+    library = tmp_path / "lib.sqlite3"
+    for name in ("squat_thigh_left.csv", "squat_thigh_right.csv"):
+        assert main(["import", str(FIXTURE.with_name(name)), "--library", str(library)]) == 0
+    unchecked = AnalysisSettings(vqf_tau_acc_s=0.0)  # the constructor does not check: the config path does
+    with Library.open(library, create=False) as lib:
+        before = {r.id: r.rep_count for r in lib.list()}
+        report = reanalyze(lib, lib.list(), unchecked, jobs=2)
+        after = {r.id: (r.analysis_status, r.rep_count) for r in lib.list()}
+    assert report.analyzed == 0 and len(report.failed) == 2
+    assert all("previous analysis is kept" in message for _, message in report.failed)
+    assert after == {i: ("ok", n) for i, n in before.items()} and all(before.values())
