@@ -191,17 +191,10 @@ class AnalysisSettings:
         return self.max_step_duration_band_walk_s if exercise == "band_walk" else self.max_rep_duration_s
 
     def with_overrides(self, values: dict[str, Any]) -> AnalysisSettings:
-        """A copy with `values` applied; unknown keys or wrong types raise ValueError naming the key."""
-        known = {f.name: f for f in fields(self)}
-        clean: dict[str, Any] = {}
-        for key, value in values.items():
-            if key not in known:
-                raise ValueError(f"unknown analysis setting '{key}'")
-            current = getattr(self, key)
-            try:
-                clean[key] = type(current)(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"analysis setting '{key}' needs a {type(current).__name__}, got {value!r}") from None
-            if isinstance(current, (int, float)) and clean[key] < 0:
-                raise ValueError(f"analysis setting '{key}' must not be negative")
-        return replace(self, **clean)
+        """A copy with `values` applied; unknown keys, wrong types and values out of range raise
+        ValueError naming the key (rules by unit suffix: sensortrack/settings_validation.py)."""
+        from sensortrack.analysis.front_end import ANALYSIS_RATE_HZ
+        from sensortrack.settings_validation import validated_overrides
+
+        defaults = {f.name: getattr(self, f.name) for f in fields(self)}
+        return replace(self, **validated_overrides(defaults, values, ANALYSIS_RATE_HZ))

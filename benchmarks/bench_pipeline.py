@@ -16,7 +16,7 @@ from importlib.resources import files
 import numpy as np
 
 from sensortrack.loading import load_session
-from sensortrack.session_analysis import analyze_session, resolve_context
+from sensortrack.session_analysis import resolve_context
 from sensortrack.analysis.pipeline import analyze
 
 

@@ -25,7 +25,7 @@ from bleak.exc import BleakDeviceNotFoundError
 from sensortrack.drivers.backend import SYSTEM_BACKEND, BleBackend
 from sensortrack.drivers.ble_errors import SensorRefusedError, device_error, is_fatal
 from sensortrack.drivers.clock import HostClock, MonotonicClock
-from sensortrack.drivers.protocols.base import DecodeStats, Decoder, FullScale
+from sensortrack.drivers.protocols.base import DecodeStats, Decoder, FullScale, plausible_range
 from sensortrack.drivers.scan import FoundSensor, find_sensor
 from sensortrack.drivers.status import (
     Connected,
@@ -117,7 +117,7 @@ class SensorSupervisor:
             has_sequence=self.family.has_sequence,
             origin_s=self._origin_s,
             time_scale=settings.jitter_scale or self._clock.speed,
-            full_scale=(self.family.max_acc_g, self.family.max_gyro_dps),
+            full_scale=plausible_range(self.family, self.full_scale),
             has_gyro=self.family.has_gyro,
         )
         self._decoder: Decoder = self.family.new_decoder(self.info.nominal_rate_hz, self.full_scale)

@@ -69,6 +69,9 @@ class SampleTimeline:
         self._last_sequence: int | None = None
         self._reconnected = False
         self._held: tuple[Decoded, float] | None = None  # a late notification awaiting the next
+        # Host-timed samples rejected since the last one kept: marked as a gap before the next kept
+        # one (nothing else would show the hole: no sequence number, no device clock).
+        self._pending_lost = 0
         self.counts = TimelineCounts()
 
     @property
@@ -138,6 +141,9 @@ class SampleTimeline:
         t_s = _strictly_after(t_host - self._origin_s, self._last_t_s)
 
         gaps = self._gaps(t_s, device_t, decoded.sequence, host_lost)
+        if self._pending_lost and self._last_t_s is not None:
+            gaps = _with_lost_before(gaps, self._last_t_s, float(t_s[0]), self._pending_lost)
+        self._pending_lost = 0
         self._last_t_s = float(t_s[-1])
         self._last_arrival_s = arrival_s
         if device_t is not None:
@@ -181,6 +187,11 @@ class SampleTimeline:
                 ok &= (np.abs(gyro) <= 1.05 * gyro_max).all(axis=1)
         if ok.all():
             return decoded
+        timed = self._clock == "device" and device_t is not None and len(device_t) == n
+        counted = self._has_sequence and decoded.sequence is not None and len(decoded.sequence) == n
+        if not (timed or counted):
+            # Time is not advanced over them: a corrupted notification may also be an extra one.
+            self._pending_lost += int(n - ok.sum())
         if not ok.any():
             return self._reject(n)
         self.counts.rejected_samples += int(n - ok.sum())
@@ -212,6 +223,13 @@ class SampleTimeline:
             elif previous is not None:
                 times = t_s
             missing = np.diff(seq) - 1
+            if device_t is not None and self._last_device_s is not None and len(missing) == len(device_t):
+                # The counter counts the slots the device sampled; while it was not sampling (the
+                # link was down: the open profile restarts its slots on START, not its counter)
+                # only its clock moved on. Whichever shows more is the hole.
+                dev = np.concatenate(([self._last_device_s], device_t))
+                steps = np.diff(dev) / self._period_s
+                missing = np.maximum(missing, np.where(steps > DEVICE_GAP_FACTOR, np.rint(steps) - 1, 0).astype(np.int64))
             return _gaps_at(times, missing)
         if device_t is not None and (self._last_device_s is not None or previous is None):
             dev = device_t if self._last_device_s is None else np.concatenate(([self._last_device_s], device_t))
@@ -226,6 +244,14 @@ class SampleTimeline:
             step = (t_s[0] - previous) / self._period_s
             lost = int(round(step)) - 1 if step > DEVICE_GAP_FACTOR else 0
         return [Gap(previous, float(t_s[0]), lost)] if lost > 0 else []
+
+
+def _with_lost_before(gaps: list[Gap], previous_s: float, first_s: float, lost: int) -> list[Gap]:
+    """`gaps` with `lost` more samples missing between the previous block and this one."""
+    if gaps and gaps[0].start_s == previous_s:
+        first = gaps[0]
+        return [Gap(first.start_s, first.end_s, first.lost_samples + lost), *gaps[1:]]
+    return [Gap(previous_s, first_s, lost), *gaps]
 
 
 def _gaps_at(times: FloatArray, missing: np.ndarray) -> list[Gap]:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from sensortrack import __version__
 from sensortrack.errors import SensortrackError
+from sensortrack.terminal_text import printable
 
 # (subcommand, module under sensortrack.commands). Modules keep heavy imports inside run().
 COMMANDS: list[tuple[str, str]] = [
@@ -73,18 +74,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args._run(args) or 0)
     except SensortrackError as exc:
-        print(f"sensortrack: error: {exc}", file=sys.stderr)
+        # Escaped: messages quote file contents and names; one line must stay one line.
+        print(f"sensortrack: error: {printable(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("sensortrack: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `sensortrack analyze f | head`
         return 0
+    except OSError as exc:  # the machine said no: disk full, file too large (ulimit -f), name too long
+        if args.debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"sensortrack: error: {printable(where)}{printable(exc.strerror or exc)}", file=sys.stderr)
+        return 2
     except Exception as exc:  # a bug, not the user's fault: still one line unless asked
         if args.debug:
             raise
         print(
-            f"sensortrack: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            f"sensortrack: internal error: {type(exc).__name__}: {printable(exc)} (run with --debug for details)",
             file=sys.stderr,
         )
         return 1

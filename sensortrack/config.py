@@ -44,18 +44,36 @@ def config_path() -> Path:
     return Path(override) if override else config_dir() / "config.toml"
 
 
+# The tables config.toml may have; anything else is a typo (`[analyis]`) that would otherwise be
+# silently ignored while the user believes the setting took effect.
+KNOWN_TABLES = ("analysis",)
+
+
 def read_config(path: Path | None = None) -> dict[str, Any]:
     """The parsed config file, {} when there is none; a broken file is a ConfigError."""
     path = path or config_path()
-    if not path.is_file():
+    if not path.exists():
         return {}
+    if not path.is_file():  # a folder, a named pipe (would hang), a device
+        raise ConfigError(f"{path}: the config must be a TOML file, this is not a regular file")
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid TOML (not UTF-8 text)") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML (nested too deeply)") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    for key, value in data.items():
+        if key not in KNOWN_TABLES:
+            what = "table" if isinstance(value, dict) else "key"
+            raise ConfigError(
+                f"{path}: unknown {what} '{key}' (settings go in {', '.join(f'[{t}]' for t in KNOWN_TABLES)})"
+            )
+    return data
 
 
 def parse_set_options(items: list[str]) -> dict[str, str]:
@@ -78,7 +96,7 @@ def load_settings(set_options: list[str] | None = None, path: Path | None = None
     try:
         settings = settings.with_overrides(file_values)
     except ValueError as exc:
-        raise ConfigError(f"{path or config_path()}: {exc}") from None
+        raise ConfigError(f"{path or config_path()}: [analysis] {exc}") from None
     try:
         return settings.with_overrides(parse_set_options(set_options or []))
     except ValueError as exc:

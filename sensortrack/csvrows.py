@@ -132,14 +132,15 @@ def parse_rows(
         return np.empty((0, len(usecols)))
     try:
         with np.errstate(all="ignore"):
-            data = np.loadtxt(rows, delimiter=",", usecols=usecols, ndmin=2, dtype=np.float64)
+            # comments=None: a '#' inside a text column is text, not the end of the row.
+            data = np.loadtxt(rows, delimiter=",", usecols=usecols, ndmin=2, dtype=np.float64, comments=None)
         # loadtxt reads usecols only: a short or long row elsewhere would slip through.
         if all(r.count(",") == n_fields - 1 for r in rows):
             return data
     except ValueError:
         pass
     _raise_first_bad_row(path, rows, line_numbers, n_fields, usecols)
-    raise AssertionError("unreachable: a row failed to parse but no bad row was found")
+    raise InputFileError(path, "the rows cannot be read as numbers")  # numpy refused what float() took
 
 
 def _raise_first_bad_row(

@@ -38,6 +38,11 @@ class DeviceError(SensortrackError):
 class LibraryError(SensortrackError):
     """The session library is missing, corrupt, or from a newer sensortrack."""
 
+    def __init__(self, message: str, *, read_only: bool = False, busy: bool = False) -> None:
+        self.read_only = read_only  # the library could be read but not written (permissions)
+        self.busy = busy  # another process held the lock
+        super().__init__(message)
+
 
 class DriftReferenceError(SensortrackError):
     """A personal knee-drift reference that cannot be built or does not fit the session."""

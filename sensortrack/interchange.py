@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from sensortrack.csvrows import as_line_index, line_spans, parse_fast, parse_rows, use_fast_path
 from sensortrack.errors import InputFileError
 from sensortrack.model import EXERCISES, PLACEMENTS, SIDES, FloatArray, SampleBlock, SensorInfo, Session, SessionMeta
-from sensortrack.validation import check_samples, estimate_rate_hz, find_gaps
+from sensortrack.validation import check_samples, estimate_rate_hz, find_gaps, impossible_samples, merge_gaps
 
 REQUIRED = ["t", "ax", "ay", "az"]
 GYRO = ["gx", "gy", "gz"]
@@ -32,6 +32,8 @@ def read_sidecar(csv_path: Path) -> dict[str, Any]:
         raw = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputFileError(str(sidecar), f"sidecar is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InputFileError(str(sidecar), "sidecar is not valid JSON (nested too deeply)") from None
     if not isinstance(raw, dict):
         raise InputFileError(str(sidecar), "sidecar must be a JSON object")
     for key, allowed in (("exercise", EXERCISES), ("placement", PLACEMENTS), ("side", SIDES)):
@@ -144,6 +146,12 @@ def _session(name: str, path: Path, data: FloatArray, gyro_present: bool, line_o
     acc = data[:, 1:4].copy()
     gyro = data[:, 4:7].copy() if gyro_present else None
     check_samples(name, t_s, acc, gyro, line_of_row)
+    if t_s.size < 2:  # the rate comes from the timestamps alone
+        raise InputFileError(name, "only one sample: at least two are needed to know the sample rate")
+    keep, impossible = impossible_samples(name, t_s, acc, gyro)
+    if not keep.all():
+        t_s, acc = t_s[keep], acc[keep]
+        gyro = None if gyro is None else gyro[keep]
 
     side_info = read_sidecar(path)
     rate_hz = estimate_rate_hz(t_s)
@@ -161,4 +169,4 @@ def _session(name: str, path: Path, data: FloatArray, gyro_present: bool, line_o
         attribution=str(side_info.get("attribution", "")),
     )
     samples = SampleBlock(t_s=t_s, acc_g=acc, gyro_dps=gyro, sensor=sensor)
-    return Session(meta=meta, samples=samples, gaps=tuple(find_gaps(t_s, rate_hz)), path=name)
+    return Session(meta=meta, samples=samples, gaps=merge_gaps(impossible, find_gaps(t_s, rate_hz)), path=name)

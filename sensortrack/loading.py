@@ -13,10 +13,15 @@ from sensortrack.sessionfile import is_session_file, read_session
 def load_session(path: str | Path) -> Session:
     """Read `path` as whichever supported format it is; errors are InputFileError with the line."""
     p = Path(path)
-    if not p.exists():
-        raise InputFileError(str(p), "no such file")
-    if p.is_dir():
-        raise InputFileError(str(p), "is a directory, not a session file")
+    try:
+        if not p.exists():  # (a symlink loop, too)
+            raise InputFileError(str(p), "no such file")
+        if p.is_dir():
+            raise InputFileError(str(p), "is a directory, not a session file")
+        if not p.is_file():  # a named pipe would hang the read forever; a device never ends
+            raise InputFileError(str(p), "is not a regular file (a pipe or a device?)")
+    except OSError as exc:  # a name too long for the file system
+        raise InputFileError(str(p), f"cannot open: {exc.strerror or exc}") from None
     if is_session_file(p):
         return read_session(p)
     return read_interchange_csv(p)

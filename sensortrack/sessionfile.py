@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import time
 from dataclasses import asdict
@@ -43,7 +44,14 @@ from sensortrack.model import (
     Session,
     SessionMeta,
 )
-from sensortrack.validation import check_samples, find_gaps, merge_gaps
+from sensortrack.validation import (
+    MAX_RATE_HZ,
+    check_samples,
+    find_gaps,
+    impossible_samples,
+    merge_gaps,
+    start_time_problem,
+)
 
 FORMAT_NAME = "sensortrack-session"
 FORMAT_VERSION = 1
@@ -199,6 +207,8 @@ def _parse_meta(path: str, text: str, line: int) -> dict[str, Any]:
         meta = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputFileError(path, f"metadata is not valid JSON ({exc.msg})", line) from None
+    except RecursionError:  # `[[[[…]]]]` thousands deep
+        raise InputFileError(path, "metadata is not valid JSON (nested too deeply)", line) from None
     if not isinstance(meta, dict):
         raise InputFileError(path, "metadata must be a JSON object", line)
     return meta
@@ -215,8 +225,12 @@ def _sensor_from_json(path: str, raw: object) -> SensorInfo:
         raise InputFileError(path, f"side '{side}' is not one of {', '.join(SIDES)}")
     try:
         rate = float(raw.get("nominal_rate_hz", 0.0))
-    except (TypeError, ValueError):
-        raise InputFileError(path, "sensor.nominal_rate_hz is not a number") from None
+    except (TypeError, ValueError, OverflowError):
+        raise InputFileError(path, "sensor.nominal_rate_hz is not a number", 2) from None
+    # 0 means "not stated" (the rate is then taken from the timestamps); NaN, infinity or a rate
+    # no IMU streams at would poison every period computed from it.
+    if not (math.isfinite(rate) and 0.0 <= rate <= MAX_RATE_HZ):
+        raise InputFileError(path, f"sensor.nominal_rate_hz {raw.get('nominal_rate_hz')!r} is not a sample rate (0–{MAX_RATE_HZ:g} Hz)", 2)
     clock = raw.get("clock", "host")
     return SensorInfo(
         model=str(raw.get("model", "unknown")),
@@ -279,9 +293,12 @@ def _usecols(header: list[str]) -> tuple[list[int], bool, bool]:
 def _gap_from_line(name: str, text: str, number: int) -> Gap:
     gap = _parse_meta(name, text[len("# gap ") :], number)
     try:
-        return Gap(float(gap["start_s"]), float(gap["end_s"]), int(gap["lost_samples"]))
-    except (KeyError, TypeError, ValueError):
+        parsed = Gap(float(gap["start_s"]), float(gap["end_s"]), int(gap["lost_samples"]))
+    except (KeyError, TypeError, ValueError, OverflowError):  # int(inf): OverflowError
         raise InputFileError(name, "gap line needs start_s, end_s, lost_samples", number) from None
+    if not (math.isfinite(parsed.start_s) and math.isfinite(parsed.end_s)) or parsed.lost_samples < 0:
+        raise InputFileError(name, "gap line needs finite times and a count of at least 0", number)
+    return parsed
 
 
 def _read_fast(path: Path) -> Session | None:
@@ -392,20 +409,30 @@ def _session(
         gyro = None  # recorded from an accelerometer-only sensor
     quat = data[:, -4:].copy() if has_quat else None
     check_samples(name, t_s, acc, gyro, line_of_row)
+    keep, impossible = impossible_samples(name, t_s, acc, gyro)
+    if not keep.all():
+        t_s, acc = t_s[keep], acc[keep]
+        gyro = None if gyro is None else gyro[keep]
+        quat = None if quat is None else quat[keep]
 
     sensor = _sensor_from_json(name, meta_json.get("sensor"))
     exercise = meta_json.get("exercise")
     if exercise is not None and exercise not in EXERCISES:
         raise InputFileError(name, f"exercise '{exercise}' is not one of {', '.join(EXERCISES)}", 2)
+    start_time_utc = meta_json.get("start_time_utc", "")
+    if start_time_utc != "":
+        problem = start_time_problem(start_time_utc) if isinstance(start_time_utc, str) else "start time is not text"
+        if problem is not None:
+            raise InputFileError(name, problem, 2)
     meta = SessionMeta(
         sensor=sensor,
         exercise=exercise,
-        start_time_utc=str(meta_json.get("start_time_utc", "")),
+        start_time_utc=start_time_utc,
         software_version=str(meta_json.get("software_version", "")),
         notes=str(meta_json.get("notes", "")),
         source=str(meta_json.get("source", "")),
         attribution=str(meta_json.get("attribution", "")),
     )
     samples = SampleBlock(t_s=t_s, acc_g=acc, gyro_dps=gyro, quat_wxyz=quat, sensor=sensor)
-    gaps = merge_gaps(recorded_gaps, find_gaps(t_s, sensor.nominal_rate_hz))
+    gaps = merge_gaps(recorded_gaps + impossible, find_gaps(t_s, sensor.nominal_rate_hz))
     return Session(meta=meta, samples=samples, gaps=gaps, interrupted=interrupted, path=name)

@@ -5,6 +5,8 @@ Each check raises InputFileError naming the file and the line, so the CLI prints
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -43,6 +45,11 @@ def check_samples(
         raise InputFileError(
             path, f"time {how} ({t_s[row - 1]:.6f} s then {t_s[row]:.6f} s)", int(line_of_row[row])
         )
+    # (One sample has no rate to check: a recording stopped right after its first sample is still
+    # read, nothing recorded is lost; a plain CSV needs two to know its rate, interchange.py.)
+    rate_problem = sample_rate_problem(estimate_rate_hz(t_s)) if t_s.size >= 2 else None
+    if rate_problem is not None:
+        raise InputFileError(path, rate_problem)
     median_norm = float(np.median(np.linalg.norm(acc_g, axis=1)))
     if median_norm > _MS2_MEDIAN_NORM_MIN:
         unit_hint = (
@@ -53,6 +60,55 @@ def check_samples(
         raise InputFileError(
             path, f"acceleration {unit_hint} (median magnitude {median_norm:.2f}, expected about 1)"
         )
+
+
+# Beyond these no body-worn IMU can measure, so a value past them is a corrupted byte or a typo,
+# never movement: 32 g is the largest full scale any supported stream carries (the Thingy:52's
+# Q6.10 format), 4000 °/s the largest gyro range of current MEMS IMUs (e.g. ST LSM6DSO32X).
+PHYSICAL_MAX_ACC_G = 32.0
+PHYSICAL_MAX_GYRO_DPS = 4000.0
+
+
+def impossible_samples(
+    path: str, t_s: FloatArray, acc_g: FloatArray, gyro_dps: FloatArray | None
+) -> tuple[NDArray[np.bool_], list[Gap]]:
+    """(rows to keep, gaps where rows were not kept): samples beyond any sensor's range are lost
+    samples, taken out and marked like the gaps of dropped ones, never passed to the analysis.
+
+    Raises InputFileError when no sample is left."""
+    keep = (np.abs(acc_g) <= PHYSICAL_MAX_ACC_G).all(axis=1)
+    if gyro_dps is not None:
+        keep &= (np.abs(np.nan_to_num(gyro_dps)) <= PHYSICAL_MAX_GYRO_DPS).all(axis=1)
+    if keep.all():
+        return keep, []
+    if not keep.any():
+        raise InputFileError(
+            path, f"every sample is beyond what a sensor can measure (±{PHYSICAL_MAX_ACC_G:g} g, ±{PHYSICAL_MAX_GYRO_DPS:g} °/s)"
+        )
+    bad = np.flatnonzero(~keep)
+    runs = np.split(bad, np.flatnonzero(np.diff(bad) > 1) + 1)
+    gaps = [
+        Gap(start_s=float(t_s[run[0] - 1]), end_s=float(t_s[run[-1] + 1]), lost_samples=len(run))
+        for run in runs
+        if run[0] > 0 and run[-1] + 1 < t_s.size  # at either end the recording simply starts later or ends sooner
+    ]
+    return keep, gaps
+
+
+# Movement needs a few samples per second to be followed at all; every supported sensor streams
+# at 10 Hz or more. Slower "rates" are time in the wrong unit, or not a recording.
+MIN_RATE_HZ = 1.0
+MAX_RATE_HZ = 10_000.0
+
+
+def sample_rate_problem(rate_hz: float) -> str | None:
+    """Why timestamps with this median rate cannot be seconds of a recording, or None."""
+    if MIN_RATE_HZ <= rate_hz <= MAX_RATE_HZ:
+        return None
+    for factor, unit in ((1e3, "milliseconds"), (1e6, "microseconds")):
+        if MIN_RATE_HZ <= rate_hz * factor <= MAX_RATE_HZ:
+            return f"time looks like {unit} (median step {1 / rate_hz:g}): divide it by {factor:g} to get seconds"
+    return f"the samples are {1 / rate_hz:g} s apart ({rate_hz:.3g} Hz): time must be in seconds"
 
 
 def estimate_rate_hz(t_s: FloatArray) -> float:
@@ -87,3 +143,37 @@ def merge_gaps(recorded: list[Gap], found: list[Gap]) -> tuple[Gap, ...]:
     for gap in recorded:  # the recorder knew sequence numbers: its count wins
         by_start[round(gap.start_s, 6)] = gap
     return tuple(sorted(by_start.values(), key=lambda g: g.start_s))
+
+
+# Start times outside these bounds are a wrong clock or a typo, not a recording: 0001-01-01 or
+# 9999-12-31 used to break every later progress report of the whole library (matplotlib's date
+# range). No sensortrack recording predates the Unix epoch; two days ahead allows for a host clock
+# that is off by a time zone or so.
+EARLIEST_START_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=2)
+
+
+def parse_start_time(text: str) -> datetime | None:
+    """ISO 8601 text as an aware UTC time; None when it is not a time at all (a bare time is UTC)."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        return None
+
+
+def start_time_problem(text: str, now: datetime | None = None) -> str | None:
+    """Why `text` cannot be when a session started, or None when it can."""
+    moment = parse_start_time(text)
+    if moment is None:
+        try:
+            datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return f"start time '{text}' is not an ISO 8601 date and time"
+        return f"start time '{text}' is not plausible (before the year 1 in UTC): was the clock wrong?"
+    latest = (now or datetime.now(UTC)) + FUTURE_SLACK
+    if not EARLIEST_START_UTC <= moment <= latest:
+        return f"start time '{text}' is not plausible (before 1970 or in the future): was the clock wrong?"
+    return None

@@ -80,7 +80,7 @@ def test_threshold_override_changes_warnings(capsys: pytest.CaptureFixture[str])
 @pytest.mark.parametrize(
     ("content", "message"),
     [("[analysis\n", "not valid TOML"), ("[analysis]\nno_such = 1\n", "unknown analysis setting"),
-     ("[analysis]\nlowpass_hz = 'fast'\n", "needs a float")],
+     ("[analysis]\nlowpass_hz = 'fast'\n", "needs a number")],
 )
 def test_bad_config_is_a_config_error(tmp_path: Path, content: str, message: str) -> None:
     cfg = tmp_path / "config.toml"

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sensortrack.errors import InputFileError
 from sensortrack.loading import load_session
 from sensortrack.model import Gap, SampleBlock, SensorInfo, Session, SessionMeta
-from sensortrack.sessionfile import SessionWriter, read_session, write_session
+from sensortrack.sessionfile import read_session, write_session
 
 BAD = Path(__file__).resolve().parent.parent / "fixtures" / "bad"
 

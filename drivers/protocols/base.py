@@ -365,3 +365,17 @@ class FamilyDescriptor:
     def nearest_rate_hz(self, rate_hz: float) -> float:
         """The supported rate closest to what was asked for."""
         return min(self.rates_hz, key=lambda r: (abs(r - rate_hz), -r))
+
+
+def plausible_range(family: FamilyDescriptor, full_scale: FullScale | None) -> tuple[float, float]:
+    """(acc g, gyro °/s) beyond which a decoded value cannot be a measurement.
+
+    The range the sensor measures at — the one we set, or its fixed one — where we know it: a
+    ±2 g accelerometer saturates at 2 g, so 53 g can only be corrupted bytes (the stream's own
+    format would carry up to ±32 g). Where only the sensor knows (Movesense), the largest range
+    the stream can carry.
+    """
+    if full_scale is None:
+        return family.max_acc_g, family.max_gyro_dps
+    gyro_dps = full_scale.gyro_dps if full_scale.gyro_dps > 0 else family.max_gyro_dps
+    return min(full_scale.acc_g, family.max_acc_g), min(gyro_dps, family.max_gyro_dps)

@@ -65,8 +65,8 @@ DEFAULT_RATE_HZ = 10.0
 # The firmware never sets the MPU-9250's full scales (drv_motion.c `mpulib_config` only reads them
 # back), so InvenSense Motion Driver 6.12's `mpu_init` defaults stay: ±2 g and ±2000 °/s; the
 # gyro's Q11.5 BLE format then saturates at ±1024 °/s. The motion config has no range field.
-# Read from the firmware source, not confirmed on hardware: the virtual Thingy models only the
-# BLE format's clamp, and plausibility checks use the format's limits (max_acc_g), not ±2 g.
+# Read from the firmware source, not confirmed on hardware. The virtual Thingy saturates at ±2 g
+# like the IMU would, and the recorder rejects anything beyond it as corrupted (drivers/timeline.py).
 FIXED_RANGE = FullScale(2.0, 1024.0)
 
 
@@ -131,7 +131,8 @@ class Thingy52Encoder(EncoderBase):
 
     def encode(self, t_s: FloatArray, acc_g: FloatArray, gyro_dps: FloatArray | None) -> list[bytes]:
         gyro = np.zeros_like(acc_g) if gyro_dps is None else gyro_dps
-        raw = clamp_int16(np.hstack([acc_g * ACC_LSB_PER_G, gyro * GYRO_LSB_PER_DPS, np.zeros_like(acc_g)]))
+        acc = np.clip(acc_g, -FIXED_RANGE.acc_g, FIXED_RANGE.acc_g)  # the IMU saturates at its ±2 g
+        raw = clamp_int16(np.hstack([acc * ACC_LSB_PER_G, gyro * GYRO_LSB_PER_DPS, np.zeros_like(acc_g)]))
         return [row.tobytes() for row in raw]
 
     def subscribed(self, char_uuid: str, enabled: bool) -> None:

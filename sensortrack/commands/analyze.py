@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from sensortrack.personal_reference import reference_from_argument, stored_lookup
     from sensortrack.report_text import format_report
     from sensortrack.session_analysis import analyze_session, resolve_context
+    from sensortrack.terminal_text import printable_lines
 
     if args.reference is not None and args.no_reference:
         raise ConfigError("--reference and --no-reference exclude each other")
@@ -71,5 +72,5 @@ def run(args: argparse.Namespace) -> int:
         json.dump(payload, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(format_report(session, result))
+        sys.stdout.write(printable_lines(format_report(session, result)))  # names from the file: escaped
     return 0

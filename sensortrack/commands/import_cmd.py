@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from sensortrack.library.location import resolve_library_path
     from sensortrack.library.store import Library
     from sensortrack.library.text import one_line
+    from sensortrack.terminal_text import printable
 
     from sensortrack.library.cli_options import reference_person
     from sensortrack.personal_reference import library_lookup
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
             except (InputFileError, LibraryError) as exc:
                 # One bad file must not stop the others; each failure is still one line.
                 failures += 1
-                print(f"sensortrack: error: {exc}", file=sys.stderr)
+                print(f"sensortrack: error: {printable(exc)}", file=sys.stderr)
                 continue
             record = outcome.record
             if args.json:
@@ -67,10 +68,10 @@ def run(args: argparse.Namespace) -> int:
             verb = {"imported": "imported", "updated": "updated", "unchanged": "already in the library:"}[
                 outcome.action
             ]
-            print(f"{verb} {one_line(record)}  ← {name}")
+            print(f"{verb} {one_line(record)}  ← {printable(name)}")
             if record.analysis_status == "needs_metadata":
                 print(
                     f"  give --exercise, --placement and --side to analyse it: "
-                    f"sensortrack import {shlex.quote(name)} --exercise ... --placement ... --side ...",
+                    f"sensortrack import {printable(shlex.quote(name))} --exercise ... --placement ... --side ...",
                 )
     return 2 if failures else 0

@@ -63,8 +63,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
+    import sys
+    from pathlib import Path
 
-    return asyncio.run(_record(args))
+    from sensortrack.library.location import resolve_library_path
+    from sensortrack.library.recovery import recording_marker, recover_cut_recordings
+
+    recover_cut_recordings(sys.stdout, sys.stderr)
+    if args.no_library:
+        return asyncio.run(_record(args))
+    # Until the recording is in the library, a marker says where it is (a `kill -9` cannot stop
+    # the file, only the step that adds it): the next run finds and adds it.
+    with recording_marker(Path(args.output), str(resolve_library_path(args.library).absolute())):
+        return asyncio.run(_record(args))
 
 
 async def _record(args: argparse.Namespace) -> int:
@@ -82,11 +93,16 @@ async def _record(args: argparse.Namespace) -> int:
     from sensortrack.model import SensorInfo, SessionMeta
     from sensortrack.recording import RecordingControl, record_session
     from sensortrack.sessionfile import SessionWriter
+    from sensortrack.terminal_text import printable
 
     output = Path(args.output)
     if output.exists():
         raise SensortrackError(f"{output}: already exists; recordings are never overwritten — choose another name")
     _check_options(args)
+    # Read before recording: a broken config is an error now, not a note after the session.
+    from sensortrack.config import load_settings
+
+    settings = load_settings()
 
     rig = None
     try:
@@ -165,9 +181,9 @@ async def _record(args: argparse.Namespace) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, on_signal, signum)
         printer = StatusPrinter(sys.stdout)
-        print(
-            f"recording {family.display_name} '{found.name}' ({found.address}) at {rate_hz:g} Hz, "
-            f"{range_note(family, full_scale)}, to {output}; Ctrl-C stops"
+        print(  # the name is whatever the device advertises: escaped
+            f"recording {family.display_name} '{printable(found.name)}' ({printable(found.address)}) at {rate_hz:g} Hz, "
+            f"{range_note(family, full_scale)}, to {printable(output)}; Ctrl-C stops"
         )
         try:
             summary = await record_session(
@@ -204,10 +220,9 @@ async def _record(args: argparse.Namespace) -> int:
         f"{gaps}, {summary.reconnects} reconnect{'s' if summary.reconnects != 1 else ''}{garbage}"
     )
     if not args.no_library:
-        from sensortrack.config import load_settings
         from sensortrack.library.cli_options import register_recording_or_note
 
-        register_recording_or_note(args.library, summary.path, load_settings(), sys.stderr)
+        register_recording_or_note(args.library, summary.path, settings, sys.stderr)
     return 0
 
 

@@ -68,6 +68,12 @@ def run(args: argparse.Namespace) -> int:
     from sensortrack.library.store import Library
 
     action = args.action or "list"
+    if action in ("list", "show"):
+        import sys
+
+        from sensortrack.library.recovery import recover_cut_recordings
+
+        recover_cut_recordings(sys.stderr if args.json else sys.stdout, sys.stderr)  # stdout stays JSON
     path = resolve_library_path(args.library)
     if action == "list" and not path.exists():
         # A fresh install has no library yet: that is an empty list, not an error.
@@ -146,7 +152,7 @@ def _show(library: Library, args: argparse.Namespace) -> int:
     import json
 
     from sensortrack.library.records import rep_to_dict, set_to_dict
-    from sensortrack.library.text import STATUS_TEXT, fmt_number, format_duration, format_table, local_time
+    from sensortrack.library.text import STATUS_TEXT, fmt_number, format_duration, format_lines, format_table, local_time
 
     record = library.get(args.id)
     sets = library.sets(record.id)
@@ -188,7 +194,7 @@ def _show(library: Library, args: argparse.Namespace) -> int:
         lines.append(f"  notes      {f.notes}")
     if f.attribution:
         lines.append(f"  credit     {f.attribution}")
-    print("\n".join(lines))
+    print(format_lines(lines))
     if sets:
         print()
         print(
@@ -236,17 +242,18 @@ def _delete(library: Library, args: argparse.Namespace) -> int:
     import sys
 
     from sensortrack.library.text import one_line
+    from sensortrack.terminal_text import printable
 
     record = library.get(args.id)
     what = "and the library's copy of its file" if record.owned else f"(the recording {record.file_path} stays on disk)"
     if not args.yes:
-        print(f"Delete {one_line(record)} {what}? [y/N] ", end="", file=sys.stderr, flush=True)
+        print(f"Delete {one_line(record)} {printable(what)}? [y/N] ", end="", file=sys.stderr, flush=True)
         answer = sys.stdin.readline().strip().lower()
         if answer not in ("y", "yes"):
             print("Nothing deleted.", file=sys.stderr)
             return 1
     library.delete(record.id)
-    print(f"Deleted session #{record.id}" + ("." if record.owned else f"; {record.file_path} was left in place."))
+    print(printable(f"Deleted session #{record.id}" + ("." if record.owned else f"; {record.file_path} was left in place.")))
     return 0
 
 
@@ -260,6 +267,7 @@ def _reanalyze(library: Library, args: argparse.Namespace) -> int:
     from sensortrack.library.progress import ProgressBar
     from sensortrack.library.reanalyze import reanalyze
     from sensortrack.personal_reference import library_lookup
+    from sensortrack.terminal_text import printable
 
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError("--jobs must be at least 1")
@@ -284,5 +292,5 @@ def _reanalyze(library: Library, args: argparse.Namespace) -> int:
         parts.append(f"{len(report.failed)} failed")
     print(f"Re-analysed {len(records)} sessions with sensortrack {__version__}: {', '.join(parts)}.")
     for session_id, message in report.failed:
-        print(f"  #{session_id}: {message}")
+        print(printable(f"  #{session_id}: {message}"))
     return 1 if report.failed else 0

@@ -90,4 +90,11 @@ def register_recording_or_note(
     except SensortrackError as exc:
         print(f"note: not added to the library ({exc}); `sensortrack import {path}` adds it", file=err)
         return
+    except Exception as exc:  # a bug: the recording is safe on disk, so say how to add it and go on
+        print(
+            f"note: not added to the library (internal error: {type(exc).__name__}: {exc}); "
+            f"`sensortrack import {path}` adds it",
+            file=err,
+        )
+        return
     print(f"added to the library as session {session_id} (`sensortrack sessions show {session_id}`)")

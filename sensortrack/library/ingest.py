@@ -24,6 +24,11 @@ from sensortrack.library.store import Library
 from sensortrack.loading import load_session
 from sensortrack.model import Session
 from sensortrack.sessionfile import write_session
+from sensortrack.validation import start_time_problem
+
+
+# What a recording's entry says until its analysis is stored.
+PENDING_MESSAGE = "the analysis did not finish; `sensortrack sessions reanalyze` runs it again"
 
 if TYPE_CHECKING:
     from sensortrack.analysis.reference import DriftReference
@@ -70,6 +75,10 @@ def summarize(
         return AnalysisSummary.not_analyzed("needs_metadata", str(exc), settings)
     except SensortrackError as exc:
         return AnalysisSummary.not_analyzed("failed", str(exc), settings)
+    except Exception as exc:  # a bug in the analysis must not cost the session its entry
+        return AnalysisSummary.not_analyzed(
+            "failed", f"internal error: {type(exc).__name__}: {exc}", settings, internal=True
+        )
     return AnalysisSummary.from_result(result, settings)
 
 
@@ -78,8 +87,10 @@ def start_time_of(session: Session, path: Path) -> str:
     stamp = normalize_utc(session.meta.start_time_utc) if session.meta.start_time_utc else None
     if stamp is not None:
         return stamp
-    moment = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    return moment.isoformat(timespec="seconds")
+    moment = datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
+    if start_time_problem(moment) is not None:  # a file date from a wrong clock: the import date instead
+        moment = datetime.now(UTC).isoformat(timespec="seconds")
+    return moment
 
 
 def load_library_session(record: SessionRecord) -> Session:
@@ -124,6 +135,10 @@ def import_file(
     `references` finds the person's stored knee-drift reference for the session (None: none).
     """
     path = Path(path)
+    try:
+        path.resolve()
+    except (RuntimeError, OSError):  # 3.11 raises RuntimeError for a symlink loop
+        raise InputFileError(str(path), "no such file (a symbolic link loop)") from None
     given = any(v is not None for v in (exercise, placement, side))
     # The library's own copy (e.g. `import library-sessions/*.csv`) is that session, not a new one.
     existing = library.find_by_path(path) if path.resolve().parent == library.sessions_dir.resolve() else None
@@ -221,21 +236,28 @@ def register_recording(
         session = load_session(path)
         sha256 = file_sha256(path)
         start_time_utc = start_time_of(session, path)
-        summary = summarize(session, settings, _lookup(library, person))
         facts = SessionFacts.from_session(session, start_time_utc)
+        # The entry goes in before the analysis runs: should the analysis ever take the process
+        # down (a C extension aborting), the recording is still in the library, marked, and
+        # `sessions reanalyze` completes it.
+        pending = AnalysisSummary.not_analyzed("failed", PENDING_MESSAGE, settings)
         with library.transaction():
             raced = library.find_by_path(path) or library.find_by_sha256(sha256)
             if raced is not None:
                 return raced.id
-            return library.insert_session(
+            session_id = library.insert_session(
                 file_path=path,
                 owned=False,
                 origin="record",
                 original_path=str(path),
                 content_sha256=sha256,
                 facts=facts,
-                summary=summary,
+                summary=pending,
             )
+        summary = summarize(session, settings, _lookup(library, person))
+        with library.transaction():
+            library.store_summary(session_id, summary)
+        return session_id
 
 
 def _lookup(library: Library, person: str | None) -> ReferenceLookup | None:

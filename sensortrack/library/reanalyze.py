@@ -105,7 +105,9 @@ def analyze_record(
     try:
         return summarize(session, settings, reference)
     except Exception as exc:  # a bug, not the user's fault: the other sessions still get done
-        return AnalysisSummary.not_analyzed("failed", f"internal error: {type(exc).__name__}: {exc}", settings)
+        return AnalysisSummary.not_analyzed(
+            "failed", f"internal error: {type(exc).__name__}: {exc}", settings, internal=True
+        )
 
 
 def reanalyze(
@@ -237,7 +239,10 @@ class _HelperPool:
                         lost = working.pop(conn, None)
                         if lost is not None:
                             summary = AnalysisSummary.not_analyzed(
-                                "failed", "internal error: the helper process stopped unexpectedly", self._settings
+                                "failed",
+                                "internal error: the helper process stopped unexpectedly",
+                                self._settings,
+                                internal=True,
                             )
                             self._results.put((lost, summary))
                         continue
@@ -282,6 +287,10 @@ def _reference_for(record: SessionRecord, references: ReferenceLookup | None) ->
 
 
 def _store(library: Library, record: SessionRecord, summary: AnalysisSummary, report: ReanalyzeReport) -> None:
+    if summary.internal and record.analysis_status == "ok":
+        # sensortrack failed, not the file: the analysis that worked before is kept.
+        report.failed.append((record.id, f"{summary.message}; the previous analysis is kept"))
+        return
     with library.transaction() as conn:
         if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (record.id,)).fetchone() is None:
             report.vanished.append(record.id)

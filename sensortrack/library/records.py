@@ -16,6 +16,7 @@ from sensortrack import __version__
 from sensortrack.analysis.results import AnalysisResult
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.model import Session
+from sensortrack.validation import parse_start_time, start_time_problem
 
 AnalysisStatus = Literal["ok", "needs_metadata", "failed"]
 Origin = Literal["import", "record"]
@@ -27,13 +28,8 @@ def utc_now_iso() -> str:
 
 def normalize_utc(text: str) -> str | None:
     """ISO 8601 text → 'YYYY-MM-DDTHH:MM:SS+00:00' (so text order is time order); None if unreadable."""
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:  # the session format writes UTC; a bare time is taken as UTC too
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+    moment = parse_start_time(text)
+    return None if moment is None else moment.isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +83,9 @@ class AnalysisSummary:
     # Which knee-drift baseline the warnings were judged against (the result's `drift_reference`
     # with the limit it gave), as JSON; "" when not analysed.
     drift_reference_json: str = ""
+    # True when sensortrack failed (a bug, a crashed worker), not the file: such a result never
+    # replaces an analysis that worked before.
+    internal: bool = False
 
     @property
     def rep_count(self) -> int:
@@ -150,9 +149,14 @@ class AnalysisSummary:
         )
 
     @staticmethod
-    def not_analyzed(status: AnalysisStatus, message: str, settings: AnalysisSettings) -> AnalysisSummary:
+    def not_analyzed(
+        status: AnalysisStatus, message: str, settings: AnalysisSettings, *, internal: bool = False
+    ) -> AnalysisSummary:
         return AnalysisSummary(
-            status=status, message=message, settings_json=json.dumps(asdict(settings), sort_keys=True)
+            status=status,
+            message=message,
+            settings_json=json.dumps(asdict(settings), sort_keys=True),
+            internal=internal,
         )
 
 
@@ -240,6 +244,12 @@ class SessionRecord:
         except ValueError:
             return None
         return doc if isinstance(doc, dict) else None
+
+    @property
+    def dated(self) -> bool:
+        """Whether the stored start time can be plotted: rows edited by hand, or imported before
+        start times were checked, may hold anything."""
+        return start_time_problem(self.facts.start_time_utc) is None
 
     @property
     def drift_share(self) -> float | None:

@@ -440,10 +440,10 @@ def build_progress_report(
         )
         parts.append("</div>")
     if left_out:
-        ids = ", ".join(f"#{r.id}" for r in left_out)
+        ids = ", ".join(f"#{r.id} ({_left_out_reason(r)})" for r in left_out)
         parts.append(
-            f'<p class="note">Not included, because their analysis needs metadata or failed: {_e(ids)} '
-            "(see <code>sensortrack sessions --status needs_metadata</code>).</p>"
+            f'<p class="note">Not included: {_e(ids)} '
+            "(see <code>sensortrack sessions show ID</code>).</p>"
         )
     parts.append(
         '<div class="section"><h2>What the numbers mean</h2><div class="note"><p>Each point is one session. '
@@ -455,6 +455,14 @@ def build_progress_report(
     )
     parts.append(_footer(generated, ""))
     return "\n".join(parts)
+
+
+def _left_out_reason(record: SessionRecord) -> str:
+    if record.analysis_status == "needs_metadata":
+        return "needs metadata"
+    if record.analysis_status != "ok":
+        return "analysis failed"
+    return "start time not plausible"
 
 
 def write_progress_report(
@@ -470,11 +478,13 @@ def write_progress_report(
     library_path = resolve_library_path(library_option)
     with Library.open(library_path, create=False) as library:
         matching = library.list(SessionFilter(exercise=exercise, placement=placement, side=side))
-    records = [r for r in matching if r.analysis_status == "ok"]
+    # Only sessions that can stand on a time axis: one impossible date must not break the report.
+    records = [r for r in matching if r.analysis_status == "ok" and r.dated]
     if not records:
         raise LibraryError(f"no analysed sessions to report on in library {library_path}")
     check_output(out, [], force)
-    page = build_progress_report(library_path, records, [r for r in matching if r.analysis_status != "ok"])
+    kept = {r.id for r in records}
+    page = build_progress_report(library_path, records, [r for r in matching if r.id not in kept])
     atomic_write_text(out, lambda fh: fh.write(page))
     return len(records)
 

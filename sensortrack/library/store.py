@@ -10,8 +10,10 @@ unreferenced file that `sweep()` removes on the next open.
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,11 +31,14 @@ from sensortrack.library.records import (
     utc_now_iso,
 )
 from sensortrack.library.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # A writer holds the lock for one session's worth of rows and one file copy: well under a second.
 # Waiting this long before calling the library busy covers a slow disk without hanging forever.
 BUSY_TIMEOUT_S = 30.0
+# How often opening retries when SQLite reports a lock conflict it does not wait for (below).
+PREPARE_ATTEMPTS = 10
 
 # Names the library gives its own files; the sweep touches nothing else in the sessions folder.
 OWNED_NAME = re.compile(r"^\d{8}T\d{6}Z-[a-z_]+-[0-9a-f]{8}\.csv$")
@@ -58,6 +63,7 @@ class Library:
         self._root = path.resolve().parent  # relative file paths in the table are relative to this
         self._conn = conn
         self._in_transaction = False
+        self.read_only = False
 
     # ---- opening ------------------------------------------------------------------------------
 
@@ -80,24 +86,66 @@ class Library:
                 raise LibraryError(f"cannot create the library folder {path.parent}: {exc.strerror}") from None
         else:
             _check_magic(path)
+        for attempt in range(PREPARE_ATTEMPTS):
+            try:
+                conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            except sqlite3.Error as exc:
+                raise LibraryError(f"cannot open library {path}: {exc}") from None
+            library = cls(path, conn)
+            try:
+                library._prepare()
+            except LibraryError as exc:
+                conn.close()
+                if exc.busy and attempt + 1 < PREPARE_ATTEMPTS:
+                    # SQLite answers BUSY at once, without waiting, where waiting could deadlock:
+                    # several processes creating the same library at the same moment, one of
+                    # them switching it to WAL. The others simply try again after it.
+                    time.sleep(0.02 * (attempt + 1))
+                    continue
+                if create or not exc.read_only:
+                    raise
+                return cls._open_read_only(path)  # a read-only folder or file: listing must still work
+            except BaseException:
+                conn.close()
+                raise
+            return library
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    @classmethod
+    def _open_read_only(cls, path: Path) -> Library:
+        """The library as it is, for reading only: no WAL switch, migration or sweep.
+
+        `immutable=1` (sqlite.org/uri.html) because a WAL library in a folder we cannot write has
+        no -shm file to coordinate through; nobody can write there either, so nothing changes
+        under us.
+        """
+        uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
         try:
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except sqlite3.Error as exc:
             raise LibraryError(f"cannot open library {path}: {exc}") from None
         library = cls(path, conn)
         try:
-            library._prepare()
+            with library._guard():
+                conn.row_factory = sqlite3.Row
+                version = library._check_identity()
+                if version != SCHEMA_VERSION:
+                    raise LibraryError(
+                        f"library {path} is read-only and has schema version {version}; this sensortrack "
+                        f"({__version__}) reads version {SCHEMA_VERSION}: open it once where it can be written"
+                    )
+                library._check_integrity()
         except BaseException:
             conn.close()
             raise
+        library.read_only = True
         return library
 
     def _prepare(self) -> None:
         with self._guard():
             self._conn.row_factory = sqlite3.Row
             self._conn.execute("PRAGMA foreign_keys = ON")
-            version = self._user_version()
-            self._check_identity(version)  # first: another program's user_version means nothing here
+            version = self._check_identity()  # first: another program's user_version means nothing here
             if version > SCHEMA_VERSION:
                 raise LibraryError(
                     f"library {self.path} has schema version {version}, but this sensortrack "
@@ -108,7 +156,8 @@ class Library:
             mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise LibraryError(
-                    f"library {self.path}: cannot switch to WAL mode (got '{mode}'); is the folder read-only?"
+                    f"library {self.path}: cannot switch to WAL mode (got '{mode}'); is the folder read-only?",
+                    read_only=True,
                 )
             if version < SCHEMA_VERSION:
                 self._migrate(version)
@@ -117,11 +166,23 @@ class Library:
     def _user_version(self) -> int:
         return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
 
-    def _check_identity(self, version: int) -> None:
-        app_id = int(self._conn.execute("PRAGMA application_id").fetchone()[0])
-        tables = self._conn.execute("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").fetchone()[0]
+    def _check_identity(self) -> int:
+        """The schema version, after making sure the file is ours.
+
+        Version, application id and tables are read in one transaction: read apart, a library
+        that another process was creating meanwhile looked like "version 0 with tables", i.e.
+        someone else's database.
+        """
+        self._conn.execute("BEGIN")
+        try:
+            version = self._user_version()
+            app_id = int(self._conn.execute("PRAGMA application_id").fetchone()[0])
+            tables = self._conn.execute("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").fetchone()[0]
+        finally:
+            self._conn.execute("COMMIT")
         if (version > 0 and app_id != APPLICATION_ID) or (version == 0 and tables > 0):
             raise LibraryError(f"{self.path} is an SQLite database but not a sensortrack library")
+        return version
 
     def _check_integrity(self) -> None:
         # quick_check is O(database size) without the index cross-checks of integrity_check; the
@@ -192,11 +253,13 @@ class Library:
             if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED"):
                 raise LibraryError(
                     f"library {self.path} is busy: another sensortrack has been writing to it for "
-                    f"{BUSY_TIMEOUT_S:.0f} s; try again"
+                    f"{BUSY_TIMEOUT_S:.0f} s; try again",
+                    busy=True,
                 ) from None
             if name.startswith("SQLITE_READONLY") or name.startswith("SQLITE_CANTOPEN"):
                 raise LibraryError(
-                    f"library {self.path} cannot be written ({exc}); check the folder's permissions"
+                    f"library {self.path} cannot be written ({exc}); check the folder's permissions",
+                    read_only=True,
                 ) from None
             if name == "SQLITE_FULL":
                 raise LibraryError(f"library {self.path}: the disk is full") from None
@@ -239,9 +302,20 @@ class Library:
         p = Path(stored)
         return p if p.is_absolute() else self._root / p
 
+    def _owned_file(self, stored: str) -> Path:
+        """Where the library's own copy is: in THIS library's sessions folder, whatever the row says.
+
+        By name only, so a copied library (database and folder copied) uses its own copies, and a
+        copied database without its folder finds its files missing instead of deleting the original
+        library's (both rows say `lib-sessions/NAME.csv`, relative to the same folder).
+        """
+        return self.sessions_dir / Path(stored).name
+
     # ---- reading ------------------------------------------------------------------------------
 
     def get(self, session_id: int) -> SessionRecord:
+        if not -(2**63) <= session_id < 2**63:  # SQLite integers are 64-bit: no such row
+            raise LibraryError(f"no session #{session_id} in library {self.path}")
         with self._guard():
             row = self._conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None:
@@ -254,6 +328,10 @@ class Library:
         return None if row is None else self._record(row)
 
     def find_by_path(self, file_path: Path) -> SessionRecord | None:
+        if file_path.resolve().parent == self.sessions_dir.resolve():  # one of our own copies
+            with self._guard():
+                rows = self._conn.execute("SELECT * FROM sessions WHERE owned = 1").fetchall()
+            return next((self._record(r) for r in rows if Path(r["file_path"]).name == file_path.name), None)
         with self._guard():
             row = self._conn.execute(
                 "SELECT * FROM sessions WHERE file_path = ?", (self.stored_path(file_path),)
@@ -294,15 +372,15 @@ class Library:
             ).fetchall()
         return [
             SetRow(
-                set_index=r["set_index"],
-                exercise=r["exercise"],
-                start_s=r["start_s"],
-                end_s=r["end_s"],
-                rep_count=r["rep_count"],
-                mean_range_deg=r["mean_range_deg"],
-                best_range_deg=r["best_range_deg"],
-                mean_tempo_s=r["mean_tempo_s"],
-                drift_rep_count=r["drift_rep_count"],
+                set_index=_count(r["set_index"]),
+                exercise=_text(r["exercise"]),
+                start_s=_number(r["start_s"]) or 0.0,
+                end_s=_number(r["end_s"]) or 0.0,
+                rep_count=_count(r["rep_count"]),
+                mean_range_deg=_number(r["mean_range_deg"]),
+                best_range_deg=_number(r["best_range_deg"]),
+                mean_tempo_s=_number(r["mean_tempo_s"]),
+                drift_rep_count=_count(r["drift_rep_count"]),
             )
             for r in rows
         ]
@@ -314,18 +392,18 @@ class Library:
             ).fetchall()
         return [
             RepRow(
-                set_index=r["set_index"],
-                rep_index=r["rep_index"],
-                start_s=r["start_s"],
-                peak_s=r["peak_s"],
-                end_s=r["end_s"],
-                range_deg=r["range_deg"],
-                down_s=r["down_s"],
-                up_s=r["up_s"],
-                knee_drift_deg=r["knee_drift_deg"],
-                knee_drift_warning=bool(r["knee_drift_warning"]),
-                shallow=bool(r["shallow"]),
-                step=r["step"],
+                set_index=_count(r["set_index"]),
+                rep_index=_count(r["rep_index"]),
+                start_s=_number(r["start_s"]) or 0.0,
+                peak_s=_number(r["peak_s"]) or 0.0,
+                end_s=_number(r["end_s"]) or 0.0,
+                range_deg=_number(r["range_deg"]) or 0.0,
+                down_s=_number(r["down_s"]) or 0.0,
+                up_s=_number(r["up_s"]) or 0.0,
+                knee_drift_deg=_number(r["knee_drift_deg"]),
+                knee_drift_warning=bool(_count(r["knee_drift_warning"])),
+                shallow=bool(_count(r["shallow"])),
+                step=r["step"] if r["step"] is None or isinstance(r["step"], str) else str(r["step"]),
             )
             for r in rows
         ]
@@ -336,43 +414,47 @@ class Library:
         return "{}" if row is None else str(row[0])
 
     def _record(self, r: sqlite3.Row) -> SessionRecord:
+        # SQLite keeps whatever a hand edit put in a column; every value is read through a
+        # check so that one odd row shows as odd instead of crashing `show`, `report`, `reanalyze`.
         facts = SessionFacts(
-            start_time_utc=r["start_time_utc"],
-            exercise=r["exercise"],
-            placement=r["placement"],
-            side=r["side"],
-            sensor_model=r["sensor_model"],
-            sensor_name=r["sensor_name"],
-            rate_hz=r["rate_hz"],
-            has_gyro=bool(r["has_gyro"]),
-            sample_count=r["sample_count"],
-            duration_s=r["duration_s"],
-            gap_count=r["gap_count"],
-            lost_samples=r["lost_samples"],
-            interrupted=bool(r["interrupted"]),
-            source=r["source"],
-            notes=r["notes"],
-            attribution=r["attribution"],
+            start_time_utc=_text(r["start_time_utc"]),
+            exercise=_choice(r["exercise"], EXERCISES),
+            placement=_choice(r["placement"], PLACEMENTS),
+            side=_choice(r["side"], SIDES),
+            sensor_model=_text(r["sensor_model"]),
+            sensor_name=_text(r["sensor_name"]),
+            rate_hz=_number(r["rate_hz"]) or 0.0,
+            has_gyro=bool(_count(r["has_gyro"])),
+            sample_count=_count(r["sample_count"]),
+            duration_s=_number(r["duration_s"]) or 0.0,
+            gap_count=_count(r["gap_count"]),
+            lost_samples=_count(r["lost_samples"]),
+            interrupted=bool(_count(r["interrupted"])),
+            source=_text(r["source"]),
+            notes=_text(r["notes"]),
+            attribution=_text(r["attribution"]),
         )
+        owned = bool(_count(r["owned"]))
+        stored_path = _text(r["file_path"])
         return SessionRecord(
             id=r["id"],
-            file_path=self._absolute(r["file_path"]),
-            owned=bool(r["owned"]),
-            origin=r["origin"],
-            original_path=r["original_path"],
-            content_sha256=r["content_sha256"],
-            added_utc=r["added_utc"],
+            file_path=self._owned_file(stored_path) if owned else self._absolute(stored_path),
+            owned=owned,
+            origin=_text(r["origin"]),
+            original_path=_text(r["original_path"]),
+            content_sha256=_text(r["content_sha256"]),
+            added_utc=_text(r["added_utc"]),
             facts=facts,
-            analysis_status=r["analysis_status"],
-            analysis_message=r["analysis_message"],
-            analysis_version=r["analysis_version"],
-            analyzed_utc=r["analyzed_utc"],
-            set_count=r["set_count"],
-            rep_count=r["rep_count"],
-            drift_rep_count=r["drift_rep_count"],
-            mean_range_deg=r["mean_range_deg"],
-            mean_tempo_s=r["mean_tempo_s"],
-            drift_reference_json=r["drift_reference"],
+            analysis_status=r["analysis_status"],  # a CHECK constraint, verified by quick_check on open
+            analysis_message=_text(r["analysis_message"]),
+            analysis_version=_text(r["analysis_version"]),
+            analyzed_utc=_text(r["analyzed_utc"]),
+            set_count=_count(r["set_count"]),
+            rep_count=_count(r["rep_count"]),
+            drift_rep_count=_count(r["drift_rep_count"]),
+            mean_range_deg=_number(r["mean_range_deg"]),
+            mean_tempo_s=_number(r["mean_tempo_s"]),
+            drift_reference_json=_text(r["drift_reference"]),
         )
 
     # ---- writing (call inside `with library.transaction():`) -----------------------------------
@@ -522,7 +604,7 @@ class Library:
         record = self.get(session_id)
         with self.transaction() as conn:
             conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-        if record.owned:
+        if record.owned and record.file_path.parent == self.sessions_dir:  # never another library's
             record.file_path.unlink(missing_ok=True)
         return record
 
@@ -546,7 +628,7 @@ class Library:
                 self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             try:
                 referenced = {
-                    self._absolute(r[0]).name
+                    self._owned_file(r[0]).name
                     for r in self._conn.execute("SELECT file_path FROM sessions WHERE owned = 1")
                 }
                 for entry in folder.iterdir():
@@ -557,6 +639,28 @@ class Library:
             finally:
                 self._conn.execute("COMMIT")
         return removed
+
+
+def _text(value: object) -> str:
+    return "" if value is None else value if isinstance(value, str) else str(value)
+
+
+def _number(value: object) -> float | None:
+    """A finite number, or None for NULL, text, NaN or infinity (a hand-edited cell)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _count(value: object) -> int:
+    number = _number(value)
+    return int(number) if number is not None and number >= 0 else 0
+
+
+def _choice(value: object, allowed: tuple[str, ...]) -> str | None:
+    """The value when it is one we know; else None, which reads as "needs metadata"."""
+    return value if isinstance(value, str) and value in allowed else None
 
 
 def _check_magic(path: Path) -> None:

@@ -105,4 +105,5 @@ def _history(library: Library, record: SessionRecord) -> tuple[SessionRecord, ..
     # Same placement only: thigh and shank angles are not comparable. Both sides are kept; plots
     # tell them apart.
     flt = SessionFilter(exercise=facts.exercise, placement=facts.placement, status="ok")
-    return tuple(library.list(flt))
+    # A session with an impossible date cannot sit on a time axis; it must not cost this report its plot.
+    return tuple(r for r in library.list(flt) if r.dated)

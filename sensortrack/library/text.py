@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sensortrack.errors import ConfigError
 from sensortrack.library.records import SessionRecord
+from sensortrack.terminal_text import printable
 
 STATUS_TEXT = {"ok": "ok", "needs_metadata": "needs metadata", "failed": "analysis failed"}
 
@@ -15,7 +16,7 @@ def local_time(utc_iso: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored UTC time in the viewer's local time zone (what a diary or a clinic calendar shows)."""
     try:
         return datetime.fromisoformat(utc_iso).astimezone().strftime(fmt)
-    except ValueError:
+    except (ValueError, OverflowError, OSError):  # hand-edited rows: show what is there
         return utc_iso
 
 
@@ -25,10 +26,15 @@ def local_day_start_utc(text: str, *, option: str, next_day: bool = False) -> st
         day = date.fromisoformat(text.strip())
     except ValueError:
         raise ConfigError(f"{option} needs a date like 2025-03-01, got '{text}'") from None
-    if next_day:
-        day += timedelta(days=1)
-    local_midnight = datetime.combine(day, time()).astimezone()  # naive → the viewer's time zone
-    return local_midnight.astimezone(UTC).isoformat(timespec="seconds")
+    try:
+        if next_day:
+            day += timedelta(days=1)
+        local_midnight = datetime.combine(day, time()).astimezone()  # naive → the viewer's time zone
+        return local_midnight.astimezone(UTC).isoformat(timespec="seconds")
+    except (OverflowError, ValueError, OSError):
+        # 0001-01-01 or 9999-12-31: past the calendar's ends in some time zone. Such a bound
+        # means "from the beginning" / "to the end"; stored times sort between these texts.
+        return "0001-01-01T00:00:00+00:00" if day.year == 1 and not next_day else "9999-12-31T23:59:59+00:00"
 
 
 def format_duration(seconds: float) -> str:
@@ -41,8 +47,10 @@ def fmt_number(value: float | None, digits: int = 0, suffix: str = "") -> str:
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int] | None = None) -> str:
-    """Columns padded to their widest cell; indices in `right` are right-aligned (numbers)."""
+    """Columns padded to their widest cell; indices in `right` are right-aligned (numbers).
+    Cells come from files and hand-edited rows: their control characters are escaped."""
     right = right or set()
+    rows = [[printable(c) for c in r] for r in rows]
     widths = (
         [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=True)]
         if rows
@@ -63,11 +71,16 @@ def body_text(record: SessionRecord) -> str:
     return " ".join(v or "?" for v in (f.exercise, f.side, f.placement))
 
 
+def format_lines(lines: Sequence[str]) -> str:
+    """Lines for the terminal, each with its control characters escaped (terminal_text.py)."""
+    return "\n".join(printable(line) for line in lines)  # a line break inside one is escaped too
+
+
 def one_line(record: SessionRecord) -> str:
     """`#3 2025-03-01 10:15 squat left thigh: 3 sets, 30 reps, 4 with knee drift`."""
-    head = f"#{record.id} {local_time(record.facts.start_time_utc)} {body_text(record)}"
+    head = f"#{record.id} {printable(local_time(record.facts.start_time_utc))} {body_text(record)}"
     if record.analysis_status != "ok":
-        return f"{head}: {STATUS_TEXT[record.analysis_status]} ({record.analysis_message})"
+        return f"{head}: {STATUS_TEXT[record.analysis_status]} ({printable(record.analysis_message)})"
     return (
         f"{head}: {record.set_count} set{'s' if record.set_count != 1 else ''}, {record.rep_count} reps, "
         f"{record.drift_rep_count} with knee drift"
