@@ -46,7 +46,7 @@ def config_path() -> Path:
 
 # The tables config.toml may have; anything else is a typo (`[analyis]`) that would otherwise be
 # silently ignored while the user believes the setting took effect.
-KNOWN_TABLES = ("analysis",)
+KNOWN_TABLES = ("analysis", "reference")
 
 
 def read_config(path: Path | None = None) -> dict[str, Any]:
