@@ -79,7 +79,7 @@ def dwell_posture(u: FloatArray, turn_dps: FloatArray, tuning: AnalysisSettings)
     every step starts and ends at the stance, so it is a posture of many separate still moments
     (visits), however long the person stood before the set (one long visit).
     """
-    is_still = np.linalg.norm(turn_dps, axis=1) < tuning.still_dps
+    is_still = np.linalg.norm(turn_dps, axis=1) < tuning.calibration_still_dps
     still = u[is_still]
     if still.shape[0] < 3:
         return None
@@ -131,7 +131,7 @@ def calibrate(
         return None
     near_lo = phi <= lo + tuning.arc_end_share_of_arc * swept
     near_hi = phi >= hi - tuning.arc_end_share_of_arc * swept
-    still = np.abs(rate_dps @ axis) < tuning.still_dps
+    still = np.abs(rate_dps @ axis) < tuning.calibration_still_dps
     dwell_lo = float(np.count_nonzero(near_lo & still))
     dwell_hi = float(np.count_nonzero(near_hi & still))
     started_lo, started_hi = bool(near_lo[0]), bool(near_hi[0])

@@ -139,6 +139,10 @@ class AnalysisSettings:
     # --- calibration from the movement (calibration.py) ---
     # Turning below this rate is posture noise, not movement worth fitting an axis to.
     calibration_moving_dps: float = 10.0
+    # Dwelling at an end of the arc (where rest is) and held postures (a band walk's stance): looser
+    # than `still_dps`, as gravity from an accelerometer alone jitters at rest; 12 °/s put rest at
+    # the wrong end of two small MEx clamshell sets.
+    calibration_still_dps: float = 15.0
     # The best axis must explain this many times more turning than the next one ...
     axis_dominance_share: float = 2.5
     # ... or gravity's spread along the swept arc must exceed its spread out of the fitted plane
