@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sensortrack.analysis.pipeline import ANALYSIS_RATE_HZ
+from sensortrack.analysis.front_end import ANALYSIS_RATE_HZ
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.cli import main
 from sensortrack.config import load_settings
