@@ -304,7 +304,7 @@ def test_fuzz_settings_are_valid_or_one_config_error(key: str, value: str) -> No
     import math
     from dataclasses import asdict
 
-    from sensortrack.analysis.pipeline import ANALYSIS_RATE_HZ
+    from sensortrack.analysis.front_end import ANALYSIS_RATE_HZ
     from sensortrack.config import load_settings
     from sensortrack.errors import ConfigError
     from sensortrack.settings_validation import check_settings
