@@ -174,21 +174,32 @@ def test_reanalyze_keeps_a_working_analysis_when_sensortrack_fails(
     assert shown["session"]["analysis_status"] == "ok" and shown["session"]["rep_count"] > 0
 
 
-def test_reanalysis_workers_that_die_keep_every_stored_analysis(
+def test_reanalysis_taken_down_from_c_code_keeps_every_stored_analysis(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A worker process taken down from inside C code (VQF's assertion on a zero time constant,
-    which config checks now stop before it gets here) must not cost any session its analysis."""
-    from sensortrack.library.reanalyze import reanalyze
+    """A reanalysis taken down from inside C code (VQF's assertion on a zero time constant, which
+    config checks now stop before it gets here), in a helper or in the process itself, must not cost
+    any session its stored analysis: each session is written in a transaction of its own."""
+    import subprocess
+    import sys
 
     library = tmp_path / "lib.sqlite3"
     for name in ("squat_thigh_left.csv", "squat_thigh_right.csv"):
         assert main(["import", str(FIXTURE.with_name(name)), "--library", str(library)]) == 0
-    unchecked = AnalysisSettings(vqf_tau_acc_s=0.0)  # the constructor does not check: the config path does
     with Library.open(library, create=False) as lib:
         before = {r.id: r.rep_count for r in lib.list()}
-        report = reanalyze(lib, lib.list(), unchecked, jobs=2)
+    script = (
+        "import sys\n"
+        "from sensortrack.analysis.settings import AnalysisSettings\n"
+        "from sensortrack.library.reanalyze import reanalyze\n"
+        "from sensortrack.library.store import Library\n"
+        "unchecked = AnalysisSettings(vqf_tau_acc_s=0.0)  # the constructor does not check: the config path does\n"
+        "with Library.open(sys.argv[1], create=False) as lib:\n"
+        "    report = reanalyze(lib, lib.list(), unchecked, jobs=2, helpers=1)\n"
+        "print(report.analyzed, len(report.failed))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(library)], capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 or done.stdout.split() == ["0", "2"]
+    with Library.open(library, create=False) as lib:
         after = {r.id: (r.analysis_status, r.rep_count) for r in lib.list()}
-    assert report.analyzed == 0 and len(report.failed) == 2
-    assert all("previous analysis is kept" in message for _, message in report.failed)
     assert after == {i: ("ok", n) for i, n in before.items()} and all(before.values())
