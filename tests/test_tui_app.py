@@ -150,8 +150,10 @@ async def test_next_rep_key_plays_to_the_next_rep_only() -> None:
         assert source.position_s - at < 2.0
         assert app.query_one(RepTable).row_count == 1
         await pilot.press("n")
-        await _until(pilot, lambda: len(app.set_reps) == 2, 15.0)
-        assert app.query_one(RepTable).row_count == 2
+        # an unpaced chunk (2 s of stream) can hold two rep ends on a loaded machine: >= 2
+        await _until(pilot, lambda: len(app.set_reps) >= 2, 15.0)
+        assert not source.fast_forward
+        assert app.query_one(RepTable).row_count == len(app.set_reps)
 
 
 async def test_help_theme_bell_summary_and_quit_keys() -> None:
@@ -159,7 +161,11 @@ async def test_help_theme_bell_summary_and_quit_keys() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        assert "next rep" in screen_text(app)
+        help_text = screen_text(app)
+        assert "next rep" in help_text
+        # readable key names, not Textual's (question_mark, plus,equals_sign)
+        assert "question_mark" not in help_text and "equals_sign" not in help_text
+        assert "  ?  help" in help_text and "  +  faster" in help_text and "  ←  back 10 s" in help_text
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
         theme = app.theme
@@ -167,9 +173,9 @@ async def test_help_theme_bell_summary_and_quit_keys() -> None:
         assert app.theme != theme
         await pilot.press("t")
         assert app.theme == theme
-        bell = app.bell_enabled
+        mode = app.cues.mode
         await pilot.press("b")
-        assert app.bell_enabled is not bell
+        assert app.cues.mode != mode
         await pilot.press("s")  # before the end: a note, not the summary screen
         assert not isinstance(app.screen, SessionSummaryScreen)
         await pilot.press("q")

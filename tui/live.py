@@ -52,6 +52,7 @@ class LiveSource:
         self.writer = writer
         self.description = description
         self.status = RecordingStatus()
+        self.rssi_dbm: int | None = None  # signal strength when the sensor was found (bleak gives none later)
         self.summary: RecordingSummary | None = None
         self._clock = clock
         self._finished = source_finished
@@ -181,7 +182,7 @@ def open_live_source(
     except OSError as exc:
         raise SensortrackError(f"{path}: cannot create the file: {exc.strerror or exc}") from None
     name = choice.sensor.name or choice.sensor.address
-    return LiveSource(
+    source = LiveSource(
         supervisor,
         writer,
         clock=clock,
@@ -189,6 +190,8 @@ def open_live_source(
         source_finished=source_finished,
         on_close=on_close,
     )
+    source.rssi_dbm = choice.sensor.rssi or None
+    return source
 
 
 def live_rate_hz(family: FamilyDescriptor, wanted_hz: float | None) -> float:
