@@ -13,12 +13,14 @@ from collections import deque
 from pathlib import Path
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from sensortrack.analysis.context import AnalysisContext
@@ -59,9 +61,12 @@ from sensortrack.tui.widgets import (
     counter_scale,
     counter_text,
     fmt_deg,
+    fmt_drift,
     rep_drifted,
     set_summary_line,
 )
+
+W = TypeVar("W", bound=Widget)
 
 PLOT_POINTS = 120  # one point per fed block: ~12 s of history at 1× speed
 REPAINT_S = 1 / 15  # snapshots closer together than this are not worth a repaint
@@ -128,6 +133,9 @@ class SensortrackApp(App[int]):
         self.switch_requested = False  # the plan moved to another exercise: the worker restarts the analysis
         self.stream_ended = False
         self.alert_log: list[tuple[str, int, int]] = []  # ("raised"|"cleared", set, rep), for the record
+        # (where, rep start_s, drift text) each time a rep's drift is put on screen: the tests hold
+        # banner, gauge, table and summary to `analyze`'s number for that rep
+        self.drift_log: list[tuple[str, float, str]] = []
         self.stream_t_s = 0.0
         self._last_paint = 0.0
         self._latest: Snapshot | None = None
@@ -157,7 +165,7 @@ class SensortrackApp(App[int]):
     def on_mount(self) -> None:
         self._rescale()
         self._show_counter()
-        self.query_one(PhaseLabel).show("rest", False)
+        self._view(PhaseLabel).show("rest", False)
         self._show_gauge(None)
         self._show_limits()
         self._show_plan()
@@ -173,12 +181,17 @@ class SensortrackApp(App[int]):
         if self._latest is not None and self._latest is not self._painted:
             self._paint(self._latest)
 
+    def _view(self, kind: type[W]) -> W:
+        """A widget of the live view, also while a help or summary screen is on top of it
+        (App.query_one looks only at the screen on top)."""
+        return self.screen_stack[0].query_one(kind)
+
     def on_resize(self, _event: events.Resize) -> None:
         self._rescale()
 
     def _rescale(self) -> None:
         widest = "88/88" if self.plan is not None else "88✓"
-        self.query_one(RepCounter).rescale(counter_scale(self.size.width, self.size.height, widest))
+        self._view(RepCounter).rescale(counter_scale(self.size.width, self.size.height, widest))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.REPLAY_ACTIONS:
@@ -240,7 +253,7 @@ class SensortrackApp(App[int]):
         event = message.event
         if isinstance(event, SetStarted):
             self.set_reps = []
-            self.query_one(RepTable).clear()
+            self._view(RepTable).clear()
             if self.plan is not None and self.plan.rest_until_s is not None:
                 self.plan.end_rest()  # started before the rest was over
             self._show_counter(event.set_index)
@@ -264,10 +277,11 @@ class SensortrackApp(App[int]):
         limit = self._limit_for(rep, limit_deg)
         self.rep_limits[(set_index, rep.index)] = limit
         self.set_reps.append(rep)
-        self.query_one(RepTable).add_rep(set_index, rep, limit if self.limits.measures_drift or rep.knee_drift_deg is not None else None)
+        self._view(RepTable).add_rep(set_index, rep, limit if self.limits.measures_drift or rep.knee_drift_deg is not None else None)
+        self.drift_log.append(("table", rep.start_s, fmt_drift(rep.knee_drift_deg)))
         best = max(r.range_deg for r in self.set_reps)
-        self.query_one(RangeMeter).show(rep.range_deg, best)
-        self.query_one(TempoLabel).show(rep)
+        self._view(RangeMeter).show(rep.range_deg, best)
+        self._view(TempoLabel).show(rep)
         self._show_gauge(rep, limit)
         self._show_counter(set_index)
         if rep_drifted(rep):
@@ -287,9 +301,10 @@ class SensortrackApp(App[int]):
     def _raise_alert(self, set_index: int, rep: Rep, limit: DriftLimit) -> None:
         self.alert_rep = (set_index, rep.index)
         self.alert_log.append(("raised", set_index, rep.index))
-        self.query_one(AlertBanner).update(
-            f"⚠ REP {rep.index}: KNEE DRIFTING INWARD — {fmt_deg(rep.knee_drift_deg)} ({limit.describe()})"
+        self._view(AlertBanner).update(
+            f"⚠ REP {rep.index}: KNEE DRIFTING INWARD — {fmt_drift(rep.knee_drift_deg)} ({limit.describe()})"
         )
+        self.drift_log.append(("banner", rep.start_s, fmt_drift(rep.knee_drift_deg)))
         self.screen_stack[0].add_class("-alert")  # the live view, even under a help/summary screen
         self.cues.cue("drift", "knee")
 
@@ -297,7 +312,7 @@ class SensortrackApp(App[int]):
         if self.alert_rep is not None:
             self.alert_log.append(("cleared", *self.alert_rep))
         self.alert_rep = None
-        self.query_one(AlertBanner).update("")
+        self._view(AlertBanner).update("")
         self.screen_stack[0].remove_class("-alert")
 
     def _set_ended(self, event: SetEnded) -> None:
@@ -305,7 +320,7 @@ class SensortrackApp(App[int]):
         self.set_reps = []
         if event.kept:
             self.kept_sets.append(done)
-            self.query_one(SetSummary).show(done)
+            self._view(SetSummary).show(done)
             self._show_final_reps(done)  # the set as `analyze` reports it (reps judged at set end)
             self._show_counter(done.index, finished=len(done.reps))
             self.notify(set_summary_line(done), title="set done")
@@ -317,20 +332,21 @@ class SensortrackApp(App[int]):
                 if not any(r.index == self.alert_rep[1] and rep_drifted(r) for r in done.reps):
                     self._clear_alert()
         else:  # too few reps for a set: its live reps are withdrawn, and any warning with them
-            self.query_one(RepTable).clear()
+            self._view(RepTable).clear()
             self._show_counter(None)
-            self.query_one(SetSummary).update(f"{len(done.reps)} movements were not a set (fewer than {self.settings.min_reps_per_set} reps)")
+            self._view(SetSummary).update(f"{len(done.reps)} movements were not a set (fewer than {self.settings.min_reps_per_set} reps)")
             if self.alert_rep is not None and self.alert_rep[0] == done.index:
                 self._clear_alert()
         if self.alert_rep is not None and self.alert_rep[0] == done.index and not self.stream_ended:
             self._clear_alert()
 
     def _show_final_reps(self, done: ExerciseSet) -> None:
-        table = self.query_one(RepTable)
+        table = self._view(RepTable)
         table.clear()
         for rep in done.reps:
             limit = self.rep_limits.get((done.index, rep.index)) or self._limit_for(rep, self.settings.drift_threshold_deg)
             table.add_rep(done.index, rep, limit)
+            self.drift_log.append(("table", rep.start_s, fmt_drift(rep.knee_drift_deg)))
         if done.reps:
             last = done.reps[-1]
             self._show_gauge(last, self.rep_limits.get((done.index, last.index)))
@@ -358,10 +374,10 @@ class SensortrackApp(App[int]):
         self.set_reps = []
         self.rep_limits.clear()
         self.result = None
-        self.query_one(RepTable).clear()
-        self.query_one(SetSummary).update("")
-        self.query_one(RangeMeter).show(None, None)
-        self.query_one(TempoLabel).show(None)
+        self._view(RepTable).clear()
+        self._view(SetSummary).update("")
+        self._view(RangeMeter).show(None, None)
+        self._view(TempoLabel).show(None)
         self._show_gauge(None)
         if self.plan is not None:  # the plan starts again with the recording
             self.plan = PlanProgress(self.plan.plan)
@@ -395,9 +411,9 @@ class SensortrackApp(App[int]):
     def _paint(self, message: Snapshot) -> None:
         self._painted = message
         st = message.state
-        self.query_one(PhaseLabel).show(st.phase, st.calibrated)
+        self._view(PhaseLabel).show(st.phase, st.calibrated)
         threshold_deg = st.drift_threshold_deg or self.settings.drift_threshold_deg
-        self.query_one(RollingPlot).show(message.plot, threshold_deg)
+        self._view(RollingPlot).show(message.plot, threshold_deg)
         self._show_status(message.position_s, st)
         self._show_prompt(st.calibrated)
         if self.plan is not None and self.plan.rest_until_s is not None:
@@ -407,7 +423,7 @@ class SensortrackApp(App[int]):
     def _show_counter(self, set_index: int | None = None, *, finished: int | None = None) -> None:
         """During a set: its reps (against the plan's target). Between sets: the last set's count
         with a tick, so the number does not drop to 0 the moment the set ends."""
-        counter = self.query_one(RepCounter)
+        counter = self._view(RepCounter)
         exercise = self.ctx.exercise.replace("_", " ")
         target = self.plan.target_reps if self.plan is not None else None
         if finished is not None:
@@ -426,10 +442,12 @@ class SensortrackApp(App[int]):
 
     def _show_gauge(self, rep: Rep | None, limit: DriftLimit | None = None) -> None:
         limit = limit or DriftLimit(self.settings.drift_threshold_deg)
+        if rep is not None:
+            self.drift_log.append(("gauge", rep.start_s, fmt_drift(rep.knee_drift_deg)))
         unmeasured = "" if self.limits.measures_drift else self._drift_reason()
         if rep is not None and rep.knee_drift_deg is not None and unmeasured and not self._drift_partial():
             unmeasured = ""  # the engine gave a number after all: show it
-        self.query_one(DriftGauge).show(
+        self._view(DriftGauge).show(
             rep.index if rep is not None else None,
             rep.knee_drift_deg if rep is not None else None,
             limit,
@@ -449,12 +467,12 @@ class SensortrackApp(App[int]):
         return "this sensor"
 
     def _show_limits(self) -> None:
-        line = self.query_one(LimitsLine)
+        line = self._view(LimitsLine)
         line.display = bool(self.limits.notes)
         line.update("⚠ " + self.limits.line if self.limits.notes else "")
 
     def _show_plan(self) -> None:
-        line = self.query_one(PlanLine)
+        line = self._view(PlanLine)
         if self.plan is None:
             line.display = False
             return
@@ -478,7 +496,7 @@ class SensortrackApp(App[int]):
 
     def _show_prompt(self, calibrated: bool | None) -> None:
         """None: no sample yet. Live sensors say they are connecting; then the calibration prompt."""
-        prompt = self.query_one(Prompt)
+        prompt = self._view(Prompt)
         if not self.limits.counts:
             prompt.display = True
             prompt.update(f"This sensor cannot count here: {self.limits.notes[0]}")
@@ -497,12 +515,12 @@ class SensortrackApp(App[int]):
         self.kept_sets = list(message.result.sets)
         if self._latest is not None:  # the newest state may have been skipped by the repaint limit
             self._paint(self._latest)
-        self.query_one(PhaseLabel).update("finished")
-        self.query_one(Prompt).display = False
+        self._view(PhaseLabel).update("finished")
+        self._view(Prompt).display = False
         if isinstance(self.source, LiveSource):
             self.notify(f"recording saved to {self.source.path}", title="stream ended", timeout=30)
         if message.result.sets:  # the last set closes only now: show its summary too
-            self.query_one(SetSummary).show(message.result.sets[-1])
+            self._view(SetSummary).show(message.result.sets[-1])
         self._show_status(getattr(self.source, "position_s", 0.0), None, finished=True)
         self.push_screen(SessionSummaryScreen(message.result, self.limits.notes, self.plan))
 
@@ -517,7 +535,7 @@ class SensortrackApp(App[int]):
         else:
             parts.append(f"{self.ctx.rate_hz:g} Hz" + (" acc+gyro" if self.ctx.has_gyro else " acc only"))
         parts.append(self.cues.describe())
-        self.query_one(StatusLine).update(" │ ".join(parts))
+        self._view(StatusLine).update(" │ ".join(parts))
 
     def _live_status_parts(self, finished: bool) -> list[str]:
         """Connection state, measured rate, lost samples, signal and where the recording goes."""

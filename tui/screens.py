@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Label, Static
 
 from sensortrack.analysis.results import AnalysisResult
 from sensortrack.plans import PlanProgress
-from sensortrack.tui.widgets import fmt_deg, rep_drifted, set_summary_line
+from sensortrack.tui.widgets import fmt_drift, rep_drifted, set_summary_line
 
 
 def plan_summary(progress: PlanProgress) -> str:
@@ -70,7 +70,7 @@ class SessionSummaryScreen(ModalScreen[None]):
             table.add_columns("set", "exercise", "reps", "best range", "knee drift reps")
             for s in result.sets:
                 best = f"{s.best_range_deg:.0f}°"
-                drift = ", ".join(f"{r.index} ({fmt_deg(r.knee_drift_deg)})" for r in s.reps if rep_drifted(r)) or "none"
+                drift = ", ".join(f"{r.index} ({fmt_drift(r.knee_drift_deg)})" for r in s.reps if rep_drifted(r)) or "none"
                 table.add_row(str(s.index), s.exercise, str(len(s.reps)), best, drift)
             yield table
             yield Static("\n".join(set_summary_line(s) for s in result.sets) or "no sets were found", id="summary-lines")

@@ -24,6 +24,16 @@ def fmt_deg(value: float | None) -> str:
     return "–" if value is None or not math.isfinite(value) else f"{value + 0.0:.0f}°".replace("-0°", "0°")
 
 
+def fmt_drift(value: float | None) -> str:
+    """A rep's knee drift as `analyze` gives it (one decimal, its JSON and text round the same)."""
+    return "–" if value is None or not math.isfinite(value) else f"{value + 0.0:.1f}°".replace("-0.0°", "0.0°")
+
+
+def fmt_limit(value: float) -> str:
+    """The drift limit: whole degrees unless the person's own reps made it fractional."""
+    return fmt_deg(value) if abs(value - round(value)) < 0.05 else f"{value:.1f}°"
+
+
 # A 3×5 block font, each cell drawn 2·scale columns wide and `scale` rows tall: at scale 1 the digits
 # are 5 rows tall and 6 columns wide, readable from two metres on 80×24; larger terminals get larger
 # digits (`counter_scale`), so a 200×60 screen is not 80 % empty.
@@ -144,7 +154,7 @@ class DriftGauge(Static):
             return
         value = math.nan if drift_deg is None else drift_deg
         who = f"rep {rep_index} " if rep_index is not None else ""
-        tail = f" {who}{fmt_deg(drift_deg)} ({limit.describe()})"
+        tail = f" {who}{fmt_drift(drift_deg)} ({limit.describe()})"
         # The number and its limit matter more than the bar: the bar gives way in a narrow terminal.
         width = self.WIDTH if not self.size.width else max(8, min(self.WIDTH, self.size.width - 10 - len(tail)))
         full = max(2.0 * limit.deg, 1.0)
@@ -171,7 +181,7 @@ class DriftLimit:
     personal: bool = False
 
     def describe(self) -> str:
-        return f"limit {fmt_deg(self.deg)}" + (", from your clean reps" if self.personal else "")
+        return f"limit {fmt_limit(self.deg)}" + (", from your clean reps" if self.personal else "")
 
 
 LEVELS = " ▁▂▃▄▅▆▇█"
@@ -221,8 +231,8 @@ class RepTable(DataTable[str]):
             fmt_deg(rep.range_deg),
             f"{rep.down_s:.1f}s",
             f"{rep.up_s:.1f}s",
-            fmt_deg(rep.knee_drift_deg),
-            "–" if limit is None or rep.knee_drift_deg is None else fmt_deg(limit.deg),
+            fmt_drift(rep.knee_drift_deg),
+            "–" if limit is None or rep.knee_drift_deg is None else fmt_limit(limit.deg),
             note,
         )
         self.add_row(*(Text(c, style=style) for c in cells), key=f"{set_index}.{rep.index}")
@@ -249,7 +259,7 @@ def set_summary_line(done: ExerciseSet) -> str:
     mean_range = sum(r.range_deg for r in reps) / len(reps)
     tempo = sum(r.end_s - r.start_s for r in reps) / len(reps)
     drifted = [r for r in reps if rep_drifted(r)]
-    drift = f"knee drift on rep {', '.join(f'{r.index} ({fmt_deg(r.knee_drift_deg)})' for r in drifted)}" if drifted else "no knee drift"
+    drift = f"knee drift on rep {', '.join(f'{r.index} ({fmt_drift(r.knee_drift_deg)})' for r in drifted)}" if drifted else "no knee drift"
     return (
         f"set {done.index} done: {len(reps)} reps · range {mean_range:.0f}° avg, {done.best_range_deg:.0f}° best · "
         f"{tempo:.1f} s per rep · {drift}"
