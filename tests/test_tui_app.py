@@ -235,3 +235,36 @@ def test_end_set_splits_the_set_at_that_sample() -> None:
     result = analyzer.finish()
     assert [len(x.reps) for x in result.sets][:2] == [3, 3]
     assert any(isinstance(e, SetEnded) for e in analyzer.drain_events())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])
+async def test_layout_at_80x24_and_200x60(size: tuple[int, int]) -> None:
+    """Counter, warning, status and the q/? keys visible and apart; the counter grows with the screen."""
+    from sensortrack.plans import load_plan
+    from sensortrack.tui.widgets import AlertBanner, PlanLine, StatusLine
+
+    app = replay_app(SQUATS, speed=1000.0, plan=load_plan("squats"))
+    async with app.run_test(size=size) as pilot:
+        await _until(pilot, lambda: app.result is not None)
+        await pilot.press("escape")
+        await pilot.pause()
+        app.clear_notifications()
+        await pilot.pause()
+        text = screen_text(app)
+        regions = {
+            name: app.query_one(kind).region
+            for name, kind in [("alert", AlertBanner), ("plan", PlanLine), ("counter", RepCounter), ("status", StatusLine)]
+        }
+        screen = app.screen.region
+        for name, region in regions.items():
+            assert region.height > 0 and screen.contains_region(region), (name, region)
+        names = list(regions)
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                assert not regions[a].overlaps(regions[b]), (a, b)
+        footer = text.splitlines()[-1]
+        assert "q quit" in footer and "? help" in footer
+        assert "KNEE DRIFTING INWARD" in text and "replay squat_thigh_left.csv" in text
+        digits_rows = app.query_one(RepCounter).query_one("#rep-digits").region.height
+        assert digits_rows == (5 if size == (80, 24) else 15)
+        check_snapshot(f"replay_squat_plan_{size[0]}x{size[1]}", text)

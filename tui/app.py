@@ -63,7 +63,6 @@ from sensortrack.tui.widgets import (
     fmt_deg,
     fmt_drift,
     rep_drifted,
-    set_summary_line,
 )
 
 W = TypeVar("W", bound=Widget)
@@ -290,9 +289,6 @@ class SensortrackApp(App[int]):
             self._clear_alert()  # a clean rep after the warned one: calm again
         if self.count_at == "top":
             self.cues.cue("rep", str(len(self.set_reps)))
-        target = self.plan.target_reps if self.plan is not None else None
-        if target is not None and len(self.set_reps) == target:
-            self.notify(f"target reached: {target} reps", title="set target")
 
     def on_turn_at_bottom(self, _message: TurnAtBottom) -> None:
         if self.count_at == "bottom":  # said at the turn, before the rep is judged
@@ -323,7 +319,6 @@ class SensortrackApp(App[int]):
             self._view(SetSummary).show(done)
             self._show_final_reps(done)  # the set as `analyze` reports it (reps judged at set end)
             self._show_counter(done.index, finished=len(done.reps))
-            self.notify(set_summary_line(done), title="set done")
             self.cues.cue("set_end", "set done")
             if self.plan is not None:
                 self._plan_set_done(len(done.reps), event.t_s)
@@ -355,9 +350,7 @@ class SensortrackApp(App[int]):
         assert self.plan is not None
         before = self.plan.step.exercise
         transition = self.plan.set_done(reps, t_s)
-        if transition.kind == "done":
-            self.notify(f"{self.plan.plan.name}: plan complete", title="well done", timeout=10)
-        elif transition.kind == "next" and self.plan.step.exercise != before:
+        if transition.kind == "next" and self.plan.step.exercise != before:
             self._switch_exercise(self.plan.step.exercise)
         self._show_plan()
 
@@ -405,7 +398,6 @@ class SensortrackApp(App[int]):
         if self.plan.rest_left_s(t_s) == 0.0:
             self.plan.end_rest()
             self.cues.cue("rest_end", "go")
-            self.notify(self.plan.next_label() or "go", title="rest over")
             self._show_plan()
 
     def _paint(self, message: Snapshot) -> None:
@@ -432,7 +424,8 @@ class SensortrackApp(App[int]):
                 rest = " · rest"
             counter.show(f"SET {set_index} DONE · {exercise}{rest}", counter_text(finished, None, True))
         elif set_index is not None:
-            counter.show(f"SET {set_index} · {exercise}", counter_text(len(self.set_reps), target, False))
+            reached = " · target reached ✓" if target and len(self.set_reps) >= target else ""
+            counter.show(f"SET {set_index} · {exercise}{reached}", counter_text(len(self.set_reps), target, False))
         else:
             last = self.kept_sets[-1] if self.kept_sets else None
             if last is not None:
@@ -487,7 +480,7 @@ class SensortrackApp(App[int]):
             line.show(f"REST {int(left) // 60}:{int(left) % 60:02d}  → {p.rest_next}", resting=True)
             return
         step = p.step
-        following = p.plan.steps[p.step_index + 1].label if p.step_index + 1 < len(p.plan.steps) else "end"
+        following = p.plan.steps[p.step_index + 1].label if p.step_index + 1 < len(p.plan.steps) else "the plan is done"
         line.show(
             f"{p.plan.name} · {step.exercise.replace('_', ' ')} set {p.set_number} of {step.sets} · "
             f"target {step.reps} reps · then {following}",

@@ -67,7 +67,7 @@ class SessionSummaryScreen(ModalScreen[None]):
             # Filled here, not in on_mount: quitting just as the stream ends can run on_mount
             # after the app has begun removing the screen's children (a crash on the way out).
             table: DataTable[str] = DataTable(id="summary-table", cursor_type="row")
-            table.add_columns("set", "exercise", "reps", "best range", "knee drift reps")
+            table.add_columns("set", "exercise", "reps", "best range", "knee drift on rep (°)")
             for s in result.sets:
                 best = f"{s.best_range_deg:.0f}°"
                 drift = ", ".join(f"{r.index} ({fmt_drift(r.knee_drift_deg)})" for r in s.reps if rep_drifted(r)) or "none"
