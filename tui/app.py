@@ -539,6 +539,8 @@ class SensortrackApp(App[int]):
             state = f"reconnecting ({st.last_problem})"
         lost = f"lost {st.lost_samples}" + (f" in {st.gaps} gaps" if st.gaps else "")
         parts = [state, f"{st.rate_hz:.0f}/{self.ctx.rate_hz:g} Hz", lost]
+        if self.source.battery_pct is not None:
+            parts.append(f"battery {self.source.battery_pct} %")
         if self.source.rssi_dbm:
             parts.append(f"signal {self.source.rssi_dbm} dBm at scan")
         if st.reconnects:

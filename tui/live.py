@@ -19,7 +19,7 @@ from sensortrack.drivers.backend import SYSTEM_BACKEND, BleBackend
 from sensortrack.drivers.clock import HostClock, MonotonicClock
 from sensortrack.drivers.protocols.base import FamilyDescriptor
 from sensortrack.drivers.scan import FoundSensor
-from sensortrack.drivers.status import DriverItem
+from sensortrack.drivers.status import Connected, DriverItem
 from sensortrack.drivers.supervisor import SensorSupervisor, SupervisorSettings
 from sensortrack.errors import SensortrackError
 from sensortrack.model import SampleBlock, SensorInfo, SessionMeta
@@ -53,6 +53,7 @@ class LiveSource:
         self.description = description
         self.status = RecordingStatus()
         self.rssi_dbm: int | None = None  # signal strength when the sensor was found (bleak gives none later)
+        self.battery_pct: int | None = None  # Battery Service level at the last connection, if it has one
         self.summary: RecordingSummary | None = None
         self._clock = clock
         self._finished = source_finished
@@ -94,6 +95,8 @@ class LiveSource:
     def _on_item(self, item: DriverItem) -> None:
         if isinstance(item, SampleBlock):
             self._items.put_nowait(item)
+        elif isinstance(item, Connected) and item.battery_pct is not None:
+            self.battery_pct = item.battery_pct
 
     async def blocks(self) -> AsyncIterator[SourceItem]:
         self.start()
