@@ -81,3 +81,20 @@ async def test_palette_pause_and_screenshot_folder(tmp_path: Path, monkeypatch: 
         await pilot.pause()
     shots = list((tmp_path / "data").rglob("screenshots/*.svg"))
     assert len(shots) == 1 and "sensortrack" in shots[0].read_text(encoding="utf-8")
+
+
+async def test_setup_screen_highlights_the_choices_it_made() -> None:
+    from textual.widgets import RadioSet
+
+    from sensortrack.tui.setup import Remembered, SetupApp
+
+    app = SetupApp(None, Remembered(exercise="bridge", placement="shank", side="right"))
+    async with app.run_test(size=(100, 36)) as pilot:
+        await pilot.pause()
+        for name, chosen in (("exercise", "bridge"), ("placement", "shank"), ("side", "right")):
+            radio = app.query_one(f"#{name}", RadioSet)
+            assert radio.pressed_button is not None and radio.pressed_button.id == f"{name}-{chosen}"
+            assert radio._selected == radio.pressed_index  # the highlight is on the choice, not on the first
+        await pilot.press("tab", "tab")  # onto the exercise choice
+        await pilot.press("enter")  # pressing the highlighted one keeps the choice
+        assert app.query_one("#exercise", RadioSet).pressed_button.id == "exercise-bridge"  # type: ignore[union-attr]
