@@ -230,3 +230,15 @@ def test_counter_scales_with_the_terminal() -> None:
     assert counter_scale(140, 45) == 2
     assert counter_scale(200, 60) == 3
     assert len(big_number("8✓", 3).splitlines()) == 15
+
+
+async def test_accelerometer_only_thigh_is_marked_in_the_view() -> None:
+    path = ROOT / "fixtures" / "simulated" / "band_walk_thigh_left.csv"  # recorded without a gyroscope
+    app = replay_app(path, speed=1000.0)
+    assert not app.ctx.has_gyro
+    async with app.run_test(size=(100, 36)) as pilot:
+        assert "without a gyroscope the thigh's turn inward is not seen" in str(app.query_one("#limits").content)
+        await _until(pilot, lambda: app.result is not None, 60.0)
+        assert app.result is not None and app.result.reps
+        gauge = str(app.screen_stack[0].query_one("#drift").content)
+        assert "not reliable for a thigh without a gyroscope" in gauge

@@ -434,30 +434,27 @@ class SensortrackApp(App[int]):
                 counter.show(f"waiting for the first rep · {exercise}", counter_text(0, target, False))
 
     def _show_gauge(self, rep: Rep | None, limit: DriftLimit | None = None) -> None:
+        """The last counted rep's drift. Where the sensor cannot measure drift here the gauge says
+        so; a number the analysis still gives is shown (it is `analyze`'s) and marked unreliable."""
         limit = limit or DriftLimit(self.settings.drift_threshold_deg)
         if rep is not None:
             self.drift_log.append(("gauge", rep.start_s, fmt_drift(rep.knee_drift_deg)))
-        unmeasured = "" if self.limits.measures_drift else self._drift_reason()
-        if rep is not None and rep.knee_drift_deg is not None and unmeasured and not self._drift_partial():
-            unmeasured = ""  # the engine gave a number after all: show it
+        number = rep.knee_drift_deg if rep is not None else None
+        caveat = "" if self.limits.measures_drift else self._drift_reason()
         self._view(DriftGauge).show(
             rep.index if rep is not None else None,
-            rep.knee_drift_deg if rep is not None else None,
+            number,
             limit,
-            unmeasured=unmeasured if not self._drift_partial() else "",
-            partial=self._drift_partial(),
+            unmeasured=caveat if number is None else "",
+            partial=caveat if number is not None else "",
         )
-
-    def _drift_partial(self) -> bool:
-        """Accelerometer-only thigh: a number exists, but it cannot show the turn inward."""
-        return not self.limits.measures_drift and self.ctx.placement == "thigh" and not self.ctx.has_gyro and self.ctx.exercise != "clamshell"
 
     def _drift_reason(self) -> str:
         if self.ctx.exercise == "clamshell":
             return "clamshells"
         if self.ctx.exercise == "band_walk" and self.ctx.placement == "shank":
             return "band walks on the shank"
-        return "this sensor"
+        return "a thigh without a gyroscope"
 
     def _show_limits(self) -> None:
         line = self._view(LimitsLine)

@@ -147,7 +147,7 @@ class DriftGauge(Static):
     WIDTH = 24
 
     def show(
-        self, rep_index: int | None, drift_deg: float | None, limit: DriftLimit, *, unmeasured: str = "", partial: bool = False
+        self, rep_index: int | None, drift_deg: float | None, limit: DriftLimit, *, unmeasured: str = "", partial: str = ""
     ) -> None:
         if unmeasured:
             self.update(Text(f"drift    not measured for {unmeasured}", style="dim"))
@@ -168,7 +168,7 @@ class DriftGauge(Static):
         text.append(cells[mark:], style=style)
         text.append(tail)
         if partial:
-            text.append(" partial: no gyro", style="yellow")
+            text.append(f" · not reliable for {partial}", style="yellow")
         self.update(text)
 
 
