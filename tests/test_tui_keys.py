@@ -98,3 +98,16 @@ async def test_setup_screen_highlights_the_choices_it_made() -> None:
         await pilot.press("tab", "tab")  # onto the exercise choice
         await pilot.press("enter")  # pressing the highlighted one keeps the choice
         assert app.query_one("#exercise", RadioSet).pressed_button.id == "exercise-bridge"  # type: ignore[union-attr]
+
+
+async def test_seeking_back_restarts_the_plan() -> None:
+    from sensortrack.plans import Plan, PlanStep
+
+    plan = Plan("p", (PlanStep("squat", 1, 6, 5.0), PlanStep("lunge", 1, 6, 5.0)), "test")
+    app = replay_app(SQUATS, speed=20.0, plan=plan)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await _until(pilot, lambda: app.plan is not None and app.plan.step.exercise == "lunge")
+        assert app.ctx.exercise == "lunge"
+        app.replay.seek(0.0)
+        await _until(pilot, lambda: app.plan is not None and app.plan.step.exercise == "squat" and not app.kept_sets)
+        assert app.ctx.exercise == "squat" and app.plan.sets_done == 0

@@ -177,7 +177,7 @@ class SensortrackApp(App[int]):
 
     def _flush_paint(self) -> None:
         """Paint the newest state if the repaint limit skipped it (a pause right after a burst)."""
-        if self._latest is not None and self._latest is not self._painted:
+        if self.screen_stack and self._latest is not None and self._latest is not self._painted:
             self._paint(self._latest)
 
     def _view(self, kind: type[W]) -> W:
@@ -209,6 +209,9 @@ class SensortrackApp(App[int]):
         try:
             async for item in self.source.blocks():
                 if item is RESTART:
+                    self._finished_parts.clear()
+                    if self.plan is not None:  # the plan starts again with the recording (on_analysis_reset)
+                        self.ctx = dataclasses.replace(self.ctx, exercise=self.plan.plan.steps[0].exercise)
                     analyzer = StreamingAnalyzer(self.ctx, self.settings, keep_trace=False)
                     plot.clear()
                     self.post_message(AnalysisReset())
@@ -249,6 +252,8 @@ class SensortrackApp(App[int]):
 
     # ---------------------------------------------------------------- messages
     def on_analysis_event(self, message: AnalysisEvent) -> None:
+        if not self.screen_stack:  # shutting down: the view is gone, nothing to show it on
+            return
         event = message.event
         if isinstance(event, SetStarted):
             self.set_reps = []
@@ -291,6 +296,8 @@ class SensortrackApp(App[int]):
             self.cues.cue("rep", str(len(self.set_reps)))
 
     def on_turn_at_bottom(self, _message: TurnAtBottom) -> None:
+        if not self.screen_stack:  # shutting down: the view is gone, nothing to show it on
+            return
         if self.count_at == "bottom":  # said at the turn, before the rep is judged
             self.cues.cue("rep", str(len(self.set_reps) + 1))
 
@@ -362,6 +369,8 @@ class SensortrackApp(App[int]):
         self._show_status(self.stream_t_s, None)
 
     def on_analysis_reset(self, _message: AnalysisReset) -> None:
+        if not self.screen_stack:  # shutting down: the view is gone, nothing to show it on
+            return
         self.stream_ended = False
         self.kept_sets.clear()
         self.set_reps = []
@@ -377,12 +386,16 @@ class SensortrackApp(App[int]):
             first = self.plan.step.exercise
             if first != self.ctx.exercise:
                 self._switch_exercise(first)
-            self._finished_parts.clear()
+            else:  # the worker already went back to it (RESTART): say so on screen
+                self.limits = sensor_limits(self.ctx.exercise, self.ctx.placement, self.ctx.has_gyro)
+                self._show_limits()
             self._show_plan()
         self._show_counter(None)
         self._clear_alert()
 
     def on_snapshot(self, message: Snapshot) -> None:
+        if not self.screen_stack:  # shutting down: the view is gone, nothing to show it on
+            return
         self._latest = message
         self.stream_t_s = message.state.t_s
         self._tick_rest(message.state.t_s)
@@ -501,6 +514,8 @@ class SensortrackApp(App[int]):
             prompt.update(CALIBRATION_PROMPT)
 
     def on_stream_finished(self, message: StreamFinished) -> None:
+        if not self.screen_stack:  # shutting down: the view is gone, nothing to show it on
+            return
         self.result = message.result
         self.kept_sets = list(message.result.sets)
         if self._latest is not None:  # the newest state may have been skipped by the repaint limit
@@ -546,6 +561,8 @@ class SensortrackApp(App[int]):
         return parts
 
     def _refresh_live_status(self) -> None:
+        if not self.screen_stack:  # shutting down: the view is gone, nothing to show it on
+            return
         if self.result is None:
             position = self._latest.position_s if self._latest is not None else 0.0
             self._show_status(position, None)
@@ -612,7 +629,9 @@ class SensortrackApp(App[int]):
             while isinstance(self.screen, Screen) and len(self.screen_stack) > 1:
                 self.pop_screen()
             self.replay.rewind()
-            self.post_message(AnalysisReset())
+            self._finished_parts.clear()
+            self.on_analysis_reset(AnalysisReset())  # now, so the new worker starts on the plan's first exercise
+            self.switch_requested = False  # nothing to close: the new worker starts afresh with self.ctx
             self.pump()
         else:
             self.replay.seek(0.0)
