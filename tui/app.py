@@ -12,12 +12,14 @@ import time
 from collections import deque
 from pathlib import Path
 
-from collections.abc import Iterable
-from typing import TypeVar
+import functools
+from collections.abc import Callable, Iterable
+from typing import Concatenate, ParamSpec, TypeVar
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
@@ -66,6 +68,25 @@ from sensortrack.tui.widgets import (
 )
 
 W = TypeVar("W", bound=Widget)
+P = ParamSpec("P")
+
+
+def while_shown(handler: Callable[Concatenate[SensortrackApp, P], None]) -> Callable[Concatenate[SensortrackApp, P], None]:
+    """For message handlers and timers that paint the view: a no-op once the app is shutting down
+    (its widgets are being removed while the worker's last messages still arrive)."""
+
+    @functools.wraps(handler)
+    def run(app: SensortrackApp, *args: P.args, **kwargs: P.kwargs) -> None:
+        if app._exit or app._closing or not app.screen_stack:
+            return
+        try:
+            handler(app, *args, **kwargs)
+        except NoMatches:
+            if not (app._exit or app._closing):  # a real bug, not the way out
+                raise
+
+    return run
+
 
 PLOT_POINTS = 120  # one point per fed block: ~12 s of history at 1× speed
 REPAINT_S = 1 / 15  # snapshots closer together than this are not worth a repaint
@@ -175,9 +196,10 @@ class SensortrackApp(App[int]):
         self.set_interval(4 * REPAINT_S, self._flush_paint)
         self.pump()
 
+    @while_shown
     def _flush_paint(self) -> None:
         """Paint the newest state if the repaint limit skipped it (a pause right after a burst)."""
-        if self.screen_stack and self._latest is not None and self._latest is not self._painted:
+        if self._latest is not None and self._latest is not self._painted:
             self._paint(self._latest)
 
     def _view(self, kind: type[W]) -> W:
@@ -185,6 +207,7 @@ class SensortrackApp(App[int]):
         (App.query_one looks only at the screen on top)."""
         return self.screen_stack[0].query_one(kind)
 
+    @while_shown
     def on_resize(self, _event: events.Resize) -> None:
         self._rescale()
 
@@ -251,9 +274,8 @@ class SensortrackApp(App[int]):
             self.post_message(AnalysisEvent(event, limit_deg))  # type: ignore[arg-type]
 
     # ---------------------------------------------------------------- messages
+    @while_shown
     def on_analysis_event(self, message: AnalysisEvent) -> None:
-        if not self.screen_stack:  # shutting down: the view is gone, nothing to show it on
-            return
         event = message.event
         if isinstance(event, SetStarted):
             self.set_reps = []
@@ -295,9 +317,8 @@ class SensortrackApp(App[int]):
         if self.count_at == "top":
             self.cues.cue("rep", str(len(self.set_reps)))
 
+    @while_shown
     def on_turn_at_bottom(self, _message: TurnAtBottom) -> None:
-        if not self.screen_stack:  # shutting down: the view is gone, nothing to show it on
-            return
         if self.count_at == "bottom":  # said at the turn, before the rep is judged
             self.cues.cue("rep", str(len(self.set_reps) + 1))
 
@@ -335,6 +356,9 @@ class SensortrackApp(App[int]):
                     self._clear_alert()
         else:  # too few reps for a set: its live reps are withdrawn, and any warning with them
             self._view(RepTable).clear()
+            self._view(RangeMeter).show(None, None)
+            self._view(TempoLabel).show(None)
+            self._show_gauge(None)
             self._show_counter(None)
             self._view(SetSummary).update(f"{len(done.reps)} movements were not a set (fewer than {self.settings.min_reps_per_set} reps)")
             if self.alert_rep is not None and self.alert_rep[0] == done.index:
@@ -368,9 +392,8 @@ class SensortrackApp(App[int]):
         self._show_limits()
         self._show_status(self.stream_t_s, None)
 
+    @while_shown
     def on_analysis_reset(self, _message: AnalysisReset) -> None:
-        if not self.screen_stack:  # shutting down: the view is gone, nothing to show it on
-            return
         self.stream_ended = False
         self.kept_sets.clear()
         self.set_reps = []
@@ -393,9 +416,8 @@ class SensortrackApp(App[int]):
         self._show_counter(None)
         self._clear_alert()
 
+    @while_shown
     def on_snapshot(self, message: Snapshot) -> None:
-        if not self.screen_stack:  # shutting down: the view is gone, nothing to show it on
-            return
         self._latest = message
         self.stream_t_s = message.state.t_s
         self._tick_rest(message.state.t_s)
@@ -513,9 +535,8 @@ class SensortrackApp(App[int]):
         else:
             prompt.update(CALIBRATION_PROMPT)
 
+    @while_shown
     def on_stream_finished(self, message: StreamFinished) -> None:
-        if not self.screen_stack:  # shutting down: the view is gone, nothing to show it on
-            return
         self.result = message.result
         self.kept_sets = list(message.result.sets)
         if self._latest is not None:  # the newest state may have been skipped by the repaint limit
@@ -560,9 +581,8 @@ class SensortrackApp(App[int]):
         parts.append(f"● rec {self.source.path.name}")
         return parts
 
+    @while_shown
     def _refresh_live_status(self) -> None:
-        if not self.screen_stack:  # shutting down: the view is gone, nothing to show it on
-            return
         if self.result is None:
             position = self._latest.position_s if self._latest is not None else 0.0
             self._show_status(position, None)
