@@ -77,12 +77,12 @@ def while_shown(handler: Callable[Concatenate[SensortrackApp, P], None]) -> Call
 
     @functools.wraps(handler)
     def run(app: SensortrackApp, *args: P.args, **kwargs: P.kwargs) -> None:
-        if app._exit or app._closing or not app.screen_stack:
+        if app.shutting_down:
             return
         try:
             handler(app, *args, **kwargs)
         except NoMatches:
-            if not (app._exit or app._closing):  # a real bug, not the way out
+            if not app.shutting_down:  # a real bug, not the way out
                 raise
 
     return run
@@ -147,7 +147,8 @@ class SensortrackApp(App[int]):
         self.result: AnalysisResult | None = None
         self.kept_sets: list[ExerciseSet] = []
         self.set_reps: list[Rep] = []  # reps of the set on screen
-        self.rep_limits: dict[tuple[int, int], DriftLimit] = {}  # (set, rep) → limit it was judged against
+        # rep start → the limit it was judged against (by start: a set closing can renumber its reps)
+        self.rep_limits: dict[float, float] = {}
         self.alert_rep: tuple[int, int] | None = None  # (set, rep) the warning names
         self.end_set_requested = False  # the `e` key; the worker applies it before the next block
         self.switch_requested = False  # the plan moved to another exercise: the worker restarts the analysis
@@ -201,6 +202,12 @@ class SensortrackApp(App[int]):
         """Paint the newest state if the repaint limit skipped it (a pause right after a burst)."""
         if self._latest is not None and self._latest is not self._painted:
             self._paint(self._latest)
+
+    @property
+    def shutting_down(self) -> bool:
+        """exit() was called, or Textual's shutdown began (it clears `is_running` before removing
+        the widgets; a test harness leaving run_test does not call exit())."""
+        return self._exit or self._closing or not self.is_running or not self.screen_stack
 
     def _view(self, kind: type[W]) -> W:
         """A widget of the live view, also while a help or summary screen is on top of it
@@ -301,7 +308,7 @@ class SensortrackApp(App[int]):
         if isinstance(self.source, ReplaySource):
             self.source.fast_forward = False  # "next rep" plays unpaced only up to here
         limit = self._limit_for(rep, limit_deg)
-        self.rep_limits[(set_index, rep.index)] = limit
+        self.rep_limits[rep.start_s] = limit.deg
         self.set_reps.append(rep)
         self._view(RepTable).add_rep(set_index, rep, limit if self.limits.measures_drift or rep.knee_drift_deg is not None else None)
         self.drift_log.append(("table", rep.start_s, fmt_drift(rep.knee_drift_deg)))
@@ -346,10 +353,10 @@ class SensortrackApp(App[int]):
             self.kept_sets.append(done)
             self._view(SetSummary).show(done)
             self._show_final_reps(done)  # the set as `analyze` reports it (reps judged at set end)
-            self._show_counter(done.index, finished=len(done.reps))
             self.cues.cue("set_end", "set done")
             if self.plan is not None:
                 self._plan_set_done(len(done.reps), event.t_s)
+            self._show_counter(done.index, finished=len(done.reps))
             # the warning names a rep the final set no longer has: not a counted movement
             if self.alert_rep is not None and self.alert_rep[0] == done.index:
                 if not any(r.index == self.alert_rep[1] and rep_drifted(r) for r in done.reps):
@@ -360,7 +367,7 @@ class SensortrackApp(App[int]):
             self._view(TempoLabel).show(None)
             self._show_gauge(None)
             self._show_counter(None)
-            self._view(SetSummary).update(f"{len(done.reps)} movements were not a set (fewer than {self.settings.min_reps_per_set} reps)")
+            self._view(SetSummary).update(f"{len(done.reps)} movement{'s' if len(done.reps) != 1 else ''} not counted as a set (fewer than {self.settings.min_reps_per_set} reps)")
             if self.alert_rep is not None and self.alert_rep[0] == done.index:
                 self._clear_alert()
         if self.alert_rep is not None and self.alert_rep[0] == done.index and not self.stream_ended:
@@ -370,12 +377,12 @@ class SensortrackApp(App[int]):
         table = self._view(RepTable)
         table.clear()
         for rep in done.reps:
-            limit = self.rep_limits.get((done.index, rep.index)) or self._limit_for(rep, self.settings.drift_threshold_deg)
+            limit = self._limit_for(rep, self.rep_limits.get(rep.start_s, self.settings.drift_threshold_deg))
             table.add_rep(done.index, rep, limit)
             self.drift_log.append(("table", rep.start_s, fmt_drift(rep.knee_drift_deg)))
         if done.reps:
             last = done.reps[-1]
-            self._show_gauge(last, self.rep_limits.get((done.index, last.index)))
+            self._show_gauge(last, self._limit_for(last, self.rep_limits.get(last.start_s, self.settings.drift_threshold_deg)))
 
     def _plan_set_done(self, reps: int, t_s: float) -> None:
         assert self.plan is not None
