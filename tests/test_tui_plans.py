@@ -128,9 +128,16 @@ async def test_plan_targets_rest_countdown_and_next_exercise(tmp_path: Path) -> 
         # the set is over: the counter keeps its count with a tick, the plan line counts down
         assert app.plan is not None and app.plan.sets_done == 1
         assert "SET 1 DONE" in str(app.query_one(RepCounter).query_one("#set-title").content)
+        big_rest: list[int | None] = []
         while app.plan.rest_until_s is not None:
             rest_lines.append(_plan_text(app))
+            big_rest.append(app.query_one(RepCounter).rest_s)
             await pilot.pause(0.05)
+        # the countdown also runs in the big digits beside the set's count, and stops at the end
+        shown = [r for r in big_rest if r is not None]
+        assert shown and shown == sorted(shown, reverse=True) and max(shown) <= 8, big_rest
+        await pilot.pause(0.1)
+        assert app.query_one(RepCounter).rest_s is None
         assert any(line.startswith("REST 0:0") and "set 2 of 2" in line for line in rest_lines), rest_lines
         assert app.query_one(PlanLine).has_class("-resting") is False
         assert ("rest_end", "go") in app.cues.played

@@ -8,12 +8,12 @@ terminal never slows the sensor reading and the screen repaints at most every `R
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
 import time
 from collections import deque
-from pathlib import Path
-
-import functools
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
 from textual import events, work
@@ -440,6 +440,7 @@ class SensortrackApp(App[int]):
         if self.plan.rest_left_s(t_s) == 0.0:
             self.plan.end_rest()
             self.cues.cue("rest_end", "go")
+            self._show_counter(None)
             self._show_plan()
 
     def _paint(self, message: Snapshot) -> None:
@@ -452,6 +453,7 @@ class SensortrackApp(App[int]):
         self._show_prompt(st.calibrated)
         if self.plan is not None and self.plan.rest_until_s is not None:
             self._show_plan()
+            self._show_counter(None)
 
     # ---------------------------------------------------------------- pieces
     def _show_counter(self, set_index: int | None = None, *, finished: int | None = None) -> None:
@@ -460,18 +462,19 @@ class SensortrackApp(App[int]):
         counter = self._view(RepCounter)
         exercise = self.ctx.exercise.replace("_", " ")
         target = self.plan.target_reps if self.plan is not None else None
+        left = self.plan.rest_left_s(self.stream_t_s) if self.plan is not None else None
+        rest_s = None if left is None else int(math.ceil(left))
         if finished is not None:
-            rest = ""
-            if self.plan is not None and self.plan.rest_until_s is not None:
-                rest = " · rest"
-            counter.show(f"SET {set_index} DONE · {exercise}{rest}", counter_text(finished, None, True))
+            rest = f" · REST {rest_s} s" if rest_s is not None else ""
+            counter.show(f"SET {set_index} DONE · {exercise}{rest}", counter_text(finished, None, True), rest_s)
         elif set_index is not None:
             reached = " · target reached ✓" if target and len(self.set_reps) >= target else ""
             counter.show(f"SET {set_index} · {exercise}{reached}", counter_text(len(self.set_reps), target, False))
         else:
             last = self.kept_sets[-1] if self.kept_sets else None
             if last is not None:
-                counter.show(f"SET {last.index} DONE · {exercise}", counter_text(len(last.reps), None, True))
+                rest = f" · REST {rest_s} s" if rest_s is not None else ""
+                counter.show(f"SET {last.index} DONE · {exercise}{rest}", counter_text(len(last.reps), None, True), rest_s)
             else:
                 counter.show(f"waiting for the first rep · {exercise}", counter_text(0, target, False))
 
@@ -516,7 +519,8 @@ class SensortrackApp(App[int]):
             return
         left = p.rest_left_s(self.stream_t_s)
         if left is not None:
-            line.show(f"REST {int(left) // 60}:{int(left) % 60:02d}  → {p.rest_next}", resting=True)
+            secs = int(math.ceil(left))  # as the big countdown: 0 only when the rest is over
+            line.show(f"REST {secs // 60}:{secs % 60:02d}  → {p.rest_next}", resting=True)
             return
         step = p.step
         following = p.plan.steps[p.step_index + 1].label if p.step_index + 1 < len(p.plan.steps) else "the plan is done"

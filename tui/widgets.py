@@ -78,15 +78,28 @@ def counter_scale(width: int, height: int, widest: str = "88✓") -> int:
 
 
 class BigNumber(Static):
-    """The rep count in large block digits."""
+    """The rep count in large block digits; during a rest the seconds left beside it, in the
+    warning colour, as large as the count (readable from where the rest is taken)."""
 
-    def show(self, text: str, scale: int = 1) -> None:
-        self.update(big_number(text, scale))
+    def show(self, text: str, scale: int = 1, rest_s: int | None = None) -> None:
+        if rest_s is None:
+            self.update(big_number(text, scale))
+            return
+        count = big_number(text, scale).split("\n")
+        rest = big_number(str(rest_s), scale).split("\n")
+        width = max(len(line) for line in count)
+        shown = Text()
+        for k, (left, right) in enumerate(zip(count, rest)):
+            shown.append(left.ljust(width + 4 * scale))
+            shown.append(right, style="bold yellow")
+            if k < len(count) - 1:
+                shown.append("\n")
+        self.update(shown)
 
 
 class RepCounter(Vertical):
     """The big number, readable from two metres: reps in the current set (against the target when
-    there is one), or the last set's count with a tick between sets."""
+    there is one), or the last set's count with a tick between sets (and the rest countdown)."""
 
     scale = 1
 
@@ -94,15 +107,15 @@ class RepCounter(Vertical):
         yield Label("waiting for the first rep", id="set-title")
         yield BigNumber(big_number("0"), id="rep-digits")
 
-    def show(self, title: str, text: str) -> None:
-        self._text = text
+    def show(self, title: str, text: str, rest_s: int | None = None) -> None:
+        self._text, self.rest_s = text, rest_s
         self.query_one("#set-title", Label).update(title)
-        self.query_one("#rep-digits", BigNumber).show(text, self.scale)
+        self.query_one("#rep-digits", BigNumber).show(text, self.scale, rest_s)
 
     def rescale(self, scale: int) -> None:
         if scale != self.scale:
             self.scale = scale
-            self.query_one("#rep-digits", BigNumber).show(getattr(self, "_text", "0"), scale)
+            self.query_one("#rep-digits", BigNumber).show(getattr(self, "_text", "0"), scale, getattr(self, "rest_s", None))
 
 
 def counter_text(count: int, target: int | None, done: bool) -> str:
