@@ -258,6 +258,8 @@ class SensorSupervisor:
             self._retire_decoder()
             if self.connections:
                 self._enqueue(self.timeline.new_connection())
+            # Before streaming starts: a GATT round trip amid the first notifications would delay them.
+            battery = await read_battery_pct(client, self._real_s(BATTERY_READ_TIMEOUT_S))
             for uuid in self.family.notify_uuids:
                 await client.start_notify(uuid, self._on_notify)
             for write in self.family.start_writes(self.info.nominal_rate_hz, self.full_scale):
@@ -267,7 +269,6 @@ class SensorSupervisor:
             self.connections += 1
             self.state = "streaming"
             self._last_samples_s = self._clock.now()
-            battery = await read_battery_pct(client, self._real_s(BATTERY_READ_TIMEOUT_S))
             self.queue.put_nowait(
                 Connected(self._sensor.name, self._sensor.address, self.connections, self.info.nominal_rate_hz, battery)
             )
