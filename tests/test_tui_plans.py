@@ -144,7 +144,7 @@ async def test_plan_targets_rest_countdown_and_next_exercise(tmp_path: Path) -> 
         await _until(pilot, lambda: app.plan is not None and app.plan.step.exercise == "lunge")
         assert app.ctx.exercise == "lunge"  # the analysis follows the plan
         await _until(pilot, lambda: app.result is not None, 60.0)
-        assert isinstance(app.screen, SessionSummaryScreen)
+        await _until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen) and bool(app.screen.query("#summary-plan")))
         summary = str(app.screen.query_one("#summary-plan").content)
         assert summary.startswith("Plan Two") and "squat 6/6, 6/6" in summary
     kinds = [k for k, _ in app.cues.played]

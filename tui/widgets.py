@@ -162,6 +162,15 @@ class DriftGauge(Static):
     def show(
         self, rep_index: int | None, drift_deg: float | None, limit: DriftLimit, *, unmeasured: str = "", partial: str = ""
     ) -> None:
+        self._shown = (rep_index, drift_deg, limit, unmeasured, partial)
+        self._render_gauge()
+
+    def on_resize(self) -> None:
+        if hasattr(self, "_shown"):
+            self._render_gauge()  # the bar's width follows the widget's
+
+    def _render_gauge(self) -> None:
+        rep_index, drift_deg, limit, unmeasured, partial = self._shown
         if unmeasured:
             self.update(Text(f"drift    not measured for {unmeasured}", style="dim"))
             return
