@@ -76,8 +76,8 @@ class TimedApp(SensortrackApp):
 
     shown: list[tuple[Rep, float]]
 
-    def _rep_counted(self, set_index: int, rep: Rep) -> None:
-        super()._rep_counted(set_index, rep)
+    def _rep_counted(self, set_index: int, rep: Rep, limit_deg: float) -> None:
+        super()._rep_counted(set_index, rep, limit_deg)
         self.call_after_refresh(lambda: self.shown.append((rep, time.perf_counter())))
 
 

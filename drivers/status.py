@@ -13,6 +13,7 @@ class Connected:
     address: str
     connection: int  # 1 for the first connection, 2 after the first reconnect, ...
     rate_hz: float  # the rate that was requested
+    battery_pct: int | None = None  # Battery Service level read at connection (None: not served)
 
 
 @dataclass(frozen=True, slots=True)

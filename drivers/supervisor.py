@@ -23,6 +23,7 @@ from bleak import BleakClient
 from bleak.exc import BleakDeviceNotFoundError
 
 from sensortrack.drivers.backend import SYSTEM_BACKEND, BleBackend
+from sensortrack.drivers.battery import read_battery_pct
 from sensortrack.drivers.ble_errors import SensorRefusedError, device_error, is_fatal
 from sensortrack.drivers.clock import HostClock, MonotonicClock
 from sensortrack.drivers.protocols.base import DecodeStats, Decoder, FullScale, plausible_range
@@ -60,6 +61,7 @@ MIN_TIMEOUT_REAL_S = 1.0
 # it no longer knows with "pending" and nothing more; a wedged adapter is as silent). The
 # recording is safe by then, so waiting longer only keeps the user, or CI, waiting.
 DISCONNECT_TIMEOUT_S = 3.0
+BATTERY_READ_TIMEOUT_S = 2.0  # one GATT read; a sensor that does not answer simply shows no level
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +258,8 @@ class SensorSupervisor:
             self._retire_decoder()
             if self.connections:
                 self._enqueue(self.timeline.new_connection())
+            # Before streaming starts: a GATT round trip amid the first notifications would delay them.
+            battery = await read_battery_pct(client, self._real_s(BATTERY_READ_TIMEOUT_S))
             for uuid in self.family.notify_uuids:
                 await client.start_notify(uuid, self._on_notify)
             for write in self.family.start_writes(self.info.nominal_rate_hz, self.full_scale):
@@ -265,7 +269,9 @@ class SensorSupervisor:
             self.connections += 1
             self.state = "streaming"
             self._last_samples_s = self._clock.now()
-            self.queue.put_nowait(Connected(self._sensor.name, self._sensor.address, self.connections, self.info.nominal_rate_hz))
+            self.queue.put_nowait(
+                Connected(self._sensor.name, self._sensor.address, self.connections, self.info.nominal_rate_hz, battery)
+            )
             ended = await self._watch()
             if ended == "refused":
                 await self._stop_streaming(client)  # whatever did start (battery)

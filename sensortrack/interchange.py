@@ -1,4 +1,5 @@
-"""The plain interchange CSV other tools write: a header row with t,ax,ay,az[,gx,gy,gz] (s, g, °/s).
+"""The plain interchange CSV other tools write: a header row with t,ax,ay,az[,gx,gy,gz] (s, g, °/s),
+or t_s,ax_g,ay_g,az_g[,gx_dps,gy_dps,gz_dps] as `sensortrack export` writes them.
 
 Other columns are ignored; the gyro columns are optional (accelerometer-only sensors: Polar H10,
 phone loggers, the MEx data). An optional sidecar NAME.json beside NAME.csv may give `exercise`,
@@ -21,6 +22,9 @@ from sensortrack.validation import check_samples, estimate_rate_hz, find_gaps, i
 
 REQUIRED = ["t", "ax", "ay", "az"]
 GYRO = ["gx", "gy", "gz"]
+# The same columns with their units in the name, as `sensortrack export --format csv` (and the
+# session file) writes them: the product reads its own export back.
+UNIT_NAMES = {"t_s": "t", "ax_g": "ax", "ay_g": "ay", "az_g": "az", "gx_dps": "gx", "gy_dps": "gy", "gz_dps": "gz"}
 
 
 def read_sidecar(csv_path: Path) -> dict[str, Any]:
@@ -65,6 +69,8 @@ def read_interchange_csv(path: Path, *, fast: bool | None = None) -> Session:
 def _columns(name: str, header_text: str, header_line: int) -> tuple[list[str], list[str], bool]:
     """The header's column names, the columns used (in order) and whether gyro columns are there."""
     header = [h.strip().strip('"').lower() for h in header_text.split(",")]
+    if not set(REQUIRED) <= set(header):
+        header = [UNIT_NAMES.get(h, h) for h in header]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise InputFileError(

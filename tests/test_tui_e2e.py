@@ -155,3 +155,24 @@ def test_replay_and_live_judge_knee_drift_by_the_stored_reference(
         terminal.wait_for(r"EXIT=0")
         recorded = next(s for s in json.loads(cli("sessions", "--json")) if s["file_path"] == str(out))
         assert recorded["drift_reference"]["kind"] == kind and recorded["knee_drift_reps"] == n_drift
+
+
+def test_plan_with_two_exercises_and_a_rest_countdown(terminal: Terminal, tmp_path: Path) -> None:
+    plan = tmp_path / "two.toml"
+    plan.write_text(
+        "name = 'Two'\n[[exercise]]\nexercise = 'squat'\nsets = 2\nreps = 6\nrest_s = 9\n"
+        "[[exercise]]\nexercise = 'lunge'\nsets = 1\nreps = 6\nrest_s = 5\n",
+        encoding="utf-8",
+    )
+    terminal.keys(f"{SENSORTRACK} replay {SQUATS} --plan {plan} --speed 6 --mute; echo EXIT=$?", "Enter")
+    terminal.wait_for(r"Two · squat set 1 of 2 · target 6 reps · then lunge 1×6")
+    # the first set ends: its count stays with a tick, the plan line counts the rest down
+    screen = terminal.wait_for(r"REST 0:0\d  → set 2 of 2 · squat · 6 reps").string
+    assert "SET 1 DONE · squat" in screen, screen
+    terminal.wait_for(r"Two · squat set 2 of 2")
+    # after the second set the plan moves on to the next exercise, and the analysis with it
+    terminal.wait_for(r"REST 0:0\d  → next exercise: lunge 1×6|Two · lunge set 1 of 1", 90.0)
+    terminal.wait_for(r"lunge · thigh · left", 90.0)
+    terminal.wait_for(r"Plan Two \((complete|not finished)\): squat 6/6, 6/6", 90.0)
+    terminal.keys("q")
+    terminal.wait_for(r"EXIT=0")

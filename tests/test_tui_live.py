@@ -62,6 +62,8 @@ async def test_demo_stream_is_recorded_and_counted_like_the_file(tmp_path: Path)
             assert "● rec live.csv" in str(app.query_one(StatusLine).content)
             status = str(app.query_one(StatusLine).content)
             assert "lost 0" in status and "/100 Hz" in status, status
+            # the open profile serves the Battery Service; the scan's signal strength is shown too
+            assert "battery 87 %" in status and " dBm at scan" in status, status
             await _until(pilot, lambda: app.result is not None)
     finally:
         summary = await source.close()

@@ -8,16 +8,22 @@ terminal never slows the sensor reading and the screen repaints at most every `R
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
-from textual import work
-from textual.app import App, ComposeResult
+from textual import events, work
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer
 
 from sensortrack.analysis.context import AnalysisContext
 from sensortrack.analysis.pipeline import StreamingAnalyzer
@@ -32,13 +38,19 @@ from sensortrack.analysis.results import (
 )
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.errors import SensortrackError
+from sensortrack.plans import Plan, PlanProgress
+from sensortrack.sensor_limits import SensorLimits, sensor_limits
+from sensortrack.tui.cues import Cues, SoundMode, find_speech_engine
 from sensortrack.tui.live import LiveSource
-from sensortrack.tui.messages import AnalysisEvent, AnalysisReset, Snapshot, StreamFinished
+from sensortrack.tui.messages import AnalysisEvent, AnalysisReset, Snapshot, StreamFinished, TurnAtBottom
 from sensortrack.tui.screens import HelpScreen, SessionSummaryScreen
 from sensortrack.tui.sources import RESTART, ReplaySource, SampleSource
 from sensortrack.tui.widgets import (
     AlertBanner,
     DriftGauge,
+    DriftLimit,
+    LimitsLine,
+    PlanLine,
     PhaseLabel,
     Prompt,
     RangeMeter,
@@ -48,12 +60,43 @@ from sensortrack.tui.widgets import (
     SetSummary,
     StatusLine,
     TempoLabel,
-    set_summary_line,
+    counter_scale,
+    counter_text,
+    fmt_drift,
+    rep_drifted,
 )
 
 if TYPE_CHECKING:
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.session_analysis import ReferenceLookup
+
+def _for_exercise(ctx: AnalysisContext, exercise: str) -> AnalysisContext:
+    """The context for the plan's next exercise: a knee-drift reference is one exercise's, so it
+    goes with its exercise."""
+    reference = ctx.reference if ctx.reference is not None and ctx.reference.exercise == exercise else None
+    return dataclasses.replace(ctx, exercise=exercise, reference=reference)
+
+
+W = TypeVar("W", bound=Widget)
+P = ParamSpec("P")
+
+
+def while_shown(handler: Callable[Concatenate[SensortrackApp, P], None]) -> Callable[Concatenate[SensortrackApp, P], None]:
+    """For message handlers and timers that paint the view: a no-op once the app is shutting down
+    (its widgets are being removed while the worker's last messages still arrive)."""
+
+    @functools.wraps(handler)
+    def run(app: SensortrackApp, *args: P.args, **kwargs: P.kwargs) -> None:
+        if app.shutting_down:
+            return
+        try:
+            handler(app, *args, **kwargs)
+        except NoMatches:
+            if not app.shutting_down:  # a real bug, not the way out
+                raise
+
+    return run
+
 
 PLOT_POINTS = 120  # one point per fed block: ~12 s of history at 1× speed
 REPAINT_S = 1 / 15  # snapshots closer together than this are not worth a repaint
@@ -68,21 +111,23 @@ class SensortrackApp(App[int]):
     # Short terminals drop the plot first, then the table: the counter and the warning stay.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (28, "-tall")]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
+    # q and ? first: the footer is cut on the right in a narrow terminal, and these must stay.
     BINDINGS = [
-        Binding("space", "toggle_pause", "pause"),
-        Binding("plus,equals_sign", "faster", "faster"),
-        Binding("minus", "slower", "slower"),
-        Binding("n", "next_rep", "next rep"),
-        Binding("e", "end_set", "end set"),
-        # priority: the rep table would otherwise take the arrows for scrolling
-        Binding("left", "seek(-1)", "−10 s", priority=True),
-        Binding("right", "seek(1)", "+10 s", priority=True),
-        Binding("home", "restart", "restart", show=False, priority=True),
-        Binding("b", "toggle_bell", "bell"),
-        Binding("t", "toggle_theme", "theme"),
-        Binding("s", "summary", "summary"),
-        Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
+        Binding("question_mark", "help", "help", key_display="?"),
+        Binding("space", "toggle_pause", "pause"),
+        Binding("e", "end_set", "end set"),
+        Binding("x", "next_exercise", "next exercise"),
+        Binding("b", "cycle_sound", "sound"),
+        Binding("plus,equals_sign", "faster", "faster", key_display="+", show=False),
+        Binding("minus", "slower", "slower", key_display="−", show=False),
+        Binding("n", "next_rep", "next rep", show=False),
+        # priority: the rep table would otherwise take the arrows for scrolling
+        Binding("left", "seek(-1)", "back 10 s", key_display="←", show=False, priority=True),
+        Binding("right", "seek(1)", "forward 10 s", key_display="→", show=False, priority=True),
+        Binding("home", "restart", "restart", key_display="Home", show=False, priority=True),
+        Binding("t", "toggle_theme", "theme", show=False),
+        Binding("s", "summary", "summary", show=False),
     ]
     REPLAY_ACTIONS = frozenset({"toggle_pause", "faster", "slower", "next_rep", "seek", "restart"})
 
@@ -92,30 +137,49 @@ class SensortrackApp(App[int]):
         ctx: AnalysisContext,
         settings: AnalysisSettings | None = None,
         *,
-        bell: bool = False,
+        sound: SoundMode = "off",
+        count_at: str = "top",
+        plan: Plan | None = None,
+        speech: tuple[str, ...] | None = None,
     ) -> None:
         super().__init__()
         self.source = source
         self.ctx = ctx
         self.settings = settings or AnalysisSettings()
-        self.bell_enabled = bell
+        self.cues = Cues(sound, self._ring, speech=speech if speech is not None else (find_speech_engine() if sound == "auto" else None))
+        self.count_at = count_at
+        self.plan = PlanProgress(plan) if plan is not None else None
+        if plan is not None and plan.steps[0].exercise != ctx.exercise:
+            # The plan says what is done now; the analysis follows it (docs/tui.md, "Plans").
+            self.ctx = ctx = _for_exercise(ctx, plan.steps[0].exercise)
+        self.limits: SensorLimits = sensor_limits(ctx.exercise, ctx.placement, ctx.has_gyro)
         self.error: SensortrackError | None = None
         self.result: AnalysisResult | None = None
         self.kept_sets: list[ExerciseSet] = []
         self.set_reps: list[Rep] = []  # reps of the set on screen
+        # rep start → the limit it was judged against (by start: a set closing can renumber its reps)
+        self.rep_limits: dict[float, float] = {}
         self.alert_rep: tuple[int, int] | None = None  # (set, rep) the warning names
         self.end_set_requested = False  # the `e` key; the worker applies it before the next block
+        self.switch_requested = False  # the plan moved to another exercise: the worker restarts the analysis
         self.stream_ended = False
         self.alert_log: list[tuple[str, int, int]] = []  # ("raised"|"cleared", set, rep), for the record
+        # (where, rep start_s, drift text) each time a rep's drift is put on screen: the tests hold
+        # banner, gauge, table and summary to `analyze`'s number for that rep
+        self.drift_log: list[tuple[str, float, str]] = []
+        self.stream_t_s = 0.0
         self._last_paint = 0.0
         self._latest: Snapshot | None = None
+        self._painted: Snapshot | None = None
+        self._finished_parts: list[AnalysisResult] = []  # exercises of a plan done before this one
         self.sub_title = source.description
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
         yield AlertBanner("", id="alert")
         yield Prompt("", id="prompt")
+        yield LimitsLine("", id="limits")
+        yield PlanLine("", id="plan")
         with Horizontal(id="top"):
             yield RepCounter(id="counter")
             with Vertical(id="metrics"):
@@ -130,18 +194,49 @@ class SensortrackApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(RepCounter).show(None, 0, self.ctx.exercise)
-        self.query_one(PhaseLabel).show("rest", False)
-        self.query_one(DriftGauge).show(float("nan"), self.settings.drift_threshold_deg)
+        self._rescale()
+        self._show_counter()
+        self._view(PhaseLabel).show("rest", False)
+        self._show_gauge(None)
+        self._show_limits()
+        self._show_plan()
         self._show_status(0.0, None)
         self._show_prompt(None)
         if isinstance(self.source, LiveSource):
             self.set_interval(LIVE_STATUS_S, self._refresh_live_status)
+        self.set_interval(4 * REPAINT_S, self._flush_paint)
         self.pump()
+
+    @while_shown
+    def _flush_paint(self) -> None:
+        """Paint the newest state if the repaint limit skipped it (a pause right after a burst)."""
+        if self._latest is not None and self._latest is not self._painted:
+            self._paint(self._latest)
+
+    @property
+    def shutting_down(self) -> bool:
+        """exit() was called, or Textual's shutdown began (it clears `is_running` before removing
+        the widgets; a test harness leaving run_test does not call exit())."""
+        return self._exit or self._closing or not self.is_running or not self.screen_stack
+
+    def _view(self, kind: type[W]) -> W:
+        """A widget of the live view, also while a help or summary screen is on top of it
+        (App.query_one looks only at the screen on top)."""
+        return self.screen_stack[0].query_one(kind)
+
+    @while_shown
+    def on_resize(self, _event: events.Resize) -> None:
+        self._rescale()
+
+    def _rescale(self) -> None:
+        widest = "88/88" if self.plan is not None else "88✓"
+        self._view(RepCounter).rescale(counter_scale(self.size.width, self.size.height, widest))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.REPLAY_ACTIONS:
             return isinstance(self.source, ReplaySource)
+        if action == "next_exercise":
+            return self.plan is not None
         return True
 
     # ---------------------------------------------------------------- the worker
@@ -150,9 +245,13 @@ class SensortrackApp(App[int]):
         """Read the source to its end, analysing as blocks arrive."""
         analyzer = StreamingAnalyzer(self.ctx, self.settings, keep_trace=False)
         plot: deque[tuple[float, float, float]] = deque(maxlen=PLOT_POINTS)
+        phase = "rest"
         try:
             async for item in self.source.blocks():
                 if item is RESTART:
+                    self._finished_parts.clear()
+                    if self.plan is not None:  # the plan starts again with the recording (on_analysis_reset)
+                        self.ctx = _for_exercise(self.ctx, self.plan.plan.steps[0].exercise)
                     analyzer = StreamingAnalyzer(self.ctx, self.settings, keep_trace=False)
                     plot.clear()
                     self.post_message(AnalysisReset())
@@ -160,12 +259,21 @@ class SensortrackApp(App[int]):
                 assert not isinstance(item, type(RESTART))
                 if self.end_set_requested:
                     self.end_set_requested = False
-                    for event in analyzer.end_set():
-                        self.post_message(AnalysisEvent(event))
+                    self._post_events(analyzer.end_set(), analyzer.state.drift_threshold_deg)
+                if self.switch_requested:  # the plan's next exercise: its own analysis from here
+                    self.switch_requested = False
+                    self._finished_parts.append(analyzer.finish())
+                    self._post_events(analyzer.drain_events(), analyzer.state.drift_threshold_deg)
+                    analyzer = StreamingAnalyzer(self.ctx, self.settings, keep_trace=False)
                 gyro = item.gyro_dps if self.ctx.has_gyro else None
-                for event in analyzer.feed(item.t_s, item.acc_g, gyro):
-                    self.post_message(AnalysisEvent(event))
+                # The limit in force while this block's reps were judged (the engine does not put
+                # it on the Rep; a warning carries it, a clean rep does not).
+                limit_deg = analyzer.state.drift_threshold_deg or self.settings.drift_threshold_deg
+                self._post_events(analyzer.feed(item.t_s, item.acc_g, gyro), limit_deg)
                 st = analyzer.state
+                if phase == "down" and st.phase == "up" and st.calibrated:
+                    self.post_message(TurnAtBottom())
+                phase = st.phase
                 plot.append((st.t_s, st.angle_deg, st.drift_deg))
                 position = getattr(self.source, "position_s", st.t_s)
                 self.post_message(Snapshot(dataclasses.replace(st), tuple(plot), position))
@@ -173,104 +281,272 @@ class SensortrackApp(App[int]):
             self.error = exc
             self.exit(2)
             return
-        result = analyzer.finish()
+        last = analyzer.finish()
         self.stream_ended = True  # the last set's warning stays up: it is the last thing they did
-        for event in analyzer.drain_events():  # the last set, closed by the end of the stream
-            self.post_message(AnalysisEvent(event))
-        self.post_message(StreamFinished(result))
+        self._post_events(analyzer.drain_events(), analyzer.state.drift_threshold_deg)
+        self.post_message(StreamFinished(combine_parts([*self._finished_parts, last])))
+
+    def _post_events(self, events_: Iterable[object], limit_deg: float) -> None:
+        for event in events_:
+            self.post_message(AnalysisEvent(event, limit_deg))  # type: ignore[arg-type]
 
     # ---------------------------------------------------------------- messages
+    @while_shown
     def on_analysis_event(self, message: AnalysisEvent) -> None:
         event = message.event
         if isinstance(event, SetStarted):
             self.set_reps = []
-            self.query_one(RepTable).clear()
+            self._view(RepTable).clear()
+            if self.plan is not None and self.plan.rest_until_s is not None:
+                self.plan.end_rest()  # started before the rest was over
+            self._show_counter(event.set_index)
+            self._show_plan()
         elif isinstance(event, RepCounted):
-            self._rep_counted(event.set_index, event.rep)
+            self._rep_counted(event.set_index, event.rep, message.limit_deg)
         elif isinstance(event, DriftWarning):
-            self._raise_alert(event)
+            pass  # raised while the rep is still open: shown only once that movement counts as a rep
         elif isinstance(event, SetEnded):
             self._set_ended(event)
 
-    def _rep_counted(self, set_index: int, rep: Rep) -> None:
+    def _limit_for(self, rep: Rep, limit_deg: float) -> DriftLimit:
+        """The limit `rep` was judged against: its warning says it exactly; else the one in force."""
+        warned = [w.threshold_deg for w in rep.warnings if w.kind == "knee_drift"]
+        deg = warned[0] if warned else limit_deg
+        return DriftLimit(deg, personal=deg > self.settings.drift_threshold_deg + 1e-6)
+
+    def _rep_counted(self, set_index: int, rep: Rep, limit_deg: float) -> None:
         if isinstance(self.source, ReplaySource):
             self.source.fast_forward = False  # "next rep" plays unpaced only up to here
+        limit = self._limit_for(rep, limit_deg)
+        self.rep_limits[rep.start_s] = limit.deg
         self.set_reps.append(rep)
-        self.query_one(RepTable).add_rep(set_index, rep)
+        self._view(RepTable).add_rep(set_index, rep, limit if self.limits.measures_drift or rep.knee_drift_deg is not None else None)
+        self.drift_log.append(("table", rep.start_s, fmt_drift(rep.knee_drift_deg)))
         best = max(r.range_deg for r in self.set_reps)
-        self.query_one(RangeMeter).show(rep.range_deg, best)
-        self.query_one(TempoLabel).show(rep)
-        self.query_one(RepCounter).show(set_index, len(self.set_reps), self.ctx.exercise)
-        drifted = any(w.kind == "knee_drift" for w in rep.warnings)
-        if not drifted and self.alert_rep is not None:
-            # A clean rep after the warned one: calm again. Also when the warned movement itself was
-            # counted clean or not at all (the analyzer warns while a rep is still open).
-            self._clear_alert()
+        self._view(RangeMeter).show(rep.range_deg, best)
+        self._view(TempoLabel).show(rep)
+        self._show_gauge(rep, limit)
+        self._show_counter(set_index)
+        if rep_drifted(rep):
+            self._raise_alert(set_index, rep, limit)
+        elif self.alert_rep is not None:
+            self._clear_alert()  # a clean rep after the warned one: calm again
+        if self.count_at == "top":
+            self.cues.cue("rep", str(len(self.set_reps)))
 
-    def _raise_alert(self, event: DriftWarning) -> None:
-        self.alert_rep = (event.set_index, event.rep_index)
-        self.alert_log.append(("raised", event.set_index, event.rep_index))
-        w = event.warning
-        self.query_one(AlertBanner).update(
-            f"⚠ REP {event.rep_index}: KNEE DRIFTING INWARD — {w.value_deg:.0f}° (limit {w.threshold_deg:.0f}°)"
+    @while_shown
+    def on_turn_at_bottom(self, _message: TurnAtBottom) -> None:
+        if self.count_at == "bottom":  # said at the turn, before the rep is judged
+            self.cues.cue("rep", str(len(self.set_reps) + 1))
+
+    def _raise_alert(self, set_index: int, rep: Rep, limit: DriftLimit) -> None:
+        self.alert_rep = (set_index, rep.index)
+        self.alert_log.append(("raised", set_index, rep.index))
+        self._view(AlertBanner).update(
+            f"⚠ REP {rep.index}: KNEE DRIFTING INWARD — {fmt_drift(rep.knee_drift_deg)} ({limit.describe()})"
         )
+        self.drift_log.append(("banner", rep.start_s, fmt_drift(rep.knee_drift_deg)))
         self.screen_stack[0].add_class("-alert")  # the live view, even under a help/summary screen
-        if self.bell_enabled:
-            self.bell()
+        self.cues.cue("drift", "knee")
 
     def _clear_alert(self) -> None:
         if self.alert_rep is not None:
             self.alert_log.append(("cleared", *self.alert_rep))
         self.alert_rep = None
-        self.query_one(AlertBanner).update("")
+        self._view(AlertBanner).update("")
         self.screen_stack[0].remove_class("-alert")
 
     def _set_ended(self, event: SetEnded) -> None:
         done = event.exercise_set
         self.set_reps = []
-        self.query_one(RepCounter).show(None, 0, self.ctx.exercise)
         if event.kept:
             self.kept_sets.append(done)
-            self.query_one(SetSummary).show(done)
-            self.notify(set_summary_line(done), title="set done")
-        else:  # too few reps for a set: its live reps are withdrawn
-            self.query_one(RepTable).clear()
-            self.query_one(SetSummary).update(f"{len(done.reps)} movements were not a set (fewer than {self.settings.min_reps_per_set} reps)")
+            self._view(SetSummary).show(done)
+            self._show_final_reps(done)  # the set as `analyze` reports it (reps judged at set end)
+            self.cues.cue("set_end", "set done")
+            if self.plan is not None:
+                self._plan_set_done(len(done.reps), event.t_s)
+            self._show_counter(done.index, finished=len(done.reps))
+            # the warning names a rep the final set no longer has: not a counted movement
+            if self.alert_rep is not None and self.alert_rep[0] == done.index:
+                if not any(r.index == self.alert_rep[1] and rep_drifted(r) for r in done.reps):
+                    self._clear_alert()
+        else:  # too few reps for a set: its live reps are withdrawn, and any warning with them
+            self._view(RepTable).clear()
+            self._view(RangeMeter).show(None, None)
+            self._view(TempoLabel).show(None)
+            self._show_gauge(None)
+            self._show_counter(None)
+            self._view(SetSummary).update(f"{len(done.reps)} movement{'s' if len(done.reps) != 1 else ''} not counted as a set (fewer than {self.settings.min_reps_per_set} reps)")
+            if self.alert_rep is not None and self.alert_rep[0] == done.index:
+                self._clear_alert()
         if self.alert_rep is not None and self.alert_rep[0] == done.index and not self.stream_ended:
             self._clear_alert()
 
+    def _show_final_reps(self, done: ExerciseSet) -> None:
+        table = self._view(RepTable)
+        table.clear()
+        for rep in done.reps:
+            limit = self._limit_for(rep, self.rep_limits.get(rep.start_s, self.settings.drift_threshold_deg))
+            table.add_rep(done.index, rep, limit)
+            self.drift_log.append(("table", rep.start_s, fmt_drift(rep.knee_drift_deg)))
+        if done.reps:
+            last = done.reps[-1]
+            self._show_gauge(last, self._limit_for(last, self.rep_limits.get(last.start_s, self.settings.drift_threshold_deg)))
+
+    def _plan_set_done(self, reps: int, t_s: float) -> None:
+        assert self.plan is not None
+        before = self.plan.step.exercise
+        transition = self.plan.set_done(reps, t_s)
+        if transition.kind == "next" and self.plan.step.exercise != before:
+            self._switch_exercise(self.plan.step.exercise)
+        self._show_plan()
+
+    def _switch_exercise(self, exercise: str) -> None:
+        self.ctx = _for_exercise(self.ctx, exercise)
+        self.limits = sensor_limits(self.ctx.exercise, self.ctx.placement, self.ctx.has_gyro)
+        self.switch_requested = True
+        self._show_limits()
+        self._show_status(self.stream_t_s, None)
+
+    @while_shown
     def on_analysis_reset(self, _message: AnalysisReset) -> None:
         self.stream_ended = False
         self.kept_sets.clear()
         self.set_reps = []
+        self.rep_limits.clear()
         self.result = None
-        self.query_one(RepTable).clear()
-        self.query_one(SetSummary).update("")
-        self.query_one(RangeMeter).show(None, None)
-        self.query_one(TempoLabel).show(None)
-        self.query_one(RepCounter).show(None, 0, self.ctx.exercise)
+        self._view(RepTable).clear()
+        self._view(SetSummary).update("")
+        self._view(RangeMeter).show(None, None)
+        self._view(TempoLabel).show(None)
+        self._show_gauge(None)
+        if self.plan is not None:  # the plan starts again with the recording
+            self.plan = PlanProgress(self.plan.plan)
+            first = self.plan.step.exercise
+            if first != self.ctx.exercise:
+                self._switch_exercise(first)
+            else:  # the worker already went back to it (RESTART): say so on screen
+                self.limits = sensor_limits(self.ctx.exercise, self.ctx.placement, self.ctx.has_gyro)
+                self._show_limits()
+            self._show_plan()
+        self._show_counter(None)
         self._clear_alert()
 
+    @while_shown
     def on_snapshot(self, message: Snapshot) -> None:
         self._latest = message
+        self.stream_t_s = message.state.t_s
+        self._tick_rest(message.state.t_s)
         now = time.monotonic()
         if now - self._last_paint < REPAINT_S:
             return
         self._last_paint = now
         self._paint(message)
 
+    def _tick_rest(self, t_s: float) -> None:
+        if self.plan is None or self.plan.rest_until_s is None:
+            return
+        if self.plan.rest_left_s(t_s) == 0.0:
+            self.plan.end_rest()
+            self.cues.cue("rest_end", "go")
+            self._show_counter(None)
+            self._show_plan()
+
     def _paint(self, message: Snapshot) -> None:
+        self._painted = message
         st = message.state
-        self.query_one(PhaseLabel).show(st.phase, st.calibrated)
+        self._view(PhaseLabel).show(st.phase, st.calibrated)
         threshold_deg = st.drift_threshold_deg or self.settings.drift_threshold_deg
-        self.query_one(DriftGauge).show(st.drift_deg, threshold_deg)
-        self.query_one(RollingPlot).show(message.plot, threshold_deg)
+        self._view(RollingPlot).show(message.plot, threshold_deg)
         self._show_status(message.position_s, st)
         self._show_prompt(st.calibrated)
+        if self.plan is not None and self.plan.rest_until_s is not None:
+            self._show_plan()
+            self._show_counter(None)
+
+    # ---------------------------------------------------------------- pieces
+    def _show_counter(self, set_index: int | None = None, *, finished: int | None = None) -> None:
+        """During a set: its reps (against the plan's target). Between sets: the last set's count
+        with a tick, so the number does not drop to 0 the moment the set ends."""
+        counter = self._view(RepCounter)
+        exercise = self.ctx.exercise.replace("_", " ")
+        target = self.plan.target_reps if self.plan is not None else None
+        left = self.plan.rest_left_s(self.stream_t_s) if self.plan is not None else None
+        rest_s = None if left is None else int(math.ceil(left))
+        if finished is not None:
+            rest = f" · REST {rest_s} s" if rest_s is not None else ""
+            counter.show(f"SET {set_index} DONE · {exercise}{rest}", counter_text(finished, None, True), rest_s)
+        elif set_index is not None:
+            reached = " · target reached ✓" if target and len(self.set_reps) >= target else ""
+            counter.show(f"SET {set_index} · {exercise}{reached}", counter_text(len(self.set_reps), target, False))
+        else:
+            last = self.kept_sets[-1] if self.kept_sets else None
+            if last is not None:
+                rest = f" · REST {rest_s} s" if rest_s is not None else ""
+                counter.show(f"SET {last.index} DONE · {exercise}{rest}", counter_text(len(last.reps), None, True), rest_s)
+            else:
+                counter.show(f"waiting for the first rep · {exercise}", counter_text(0, target, False))
+
+    def _show_gauge(self, rep: Rep | None, limit: DriftLimit | None = None) -> None:
+        """The last counted rep's drift. Where the sensor cannot measure drift here the gauge says
+        so; a number the analysis still gives is shown (it is `analyze`'s) and marked unreliable."""
+        limit = limit or DriftLimit(self.settings.drift_threshold_deg)
+        if rep is not None:
+            self.drift_log.append(("gauge", rep.start_s, fmt_drift(rep.knee_drift_deg)))
+        number = rep.knee_drift_deg if rep is not None else None
+        caveat = "" if self.limits.measures_drift else self._drift_reason()
+        self._view(DriftGauge).show(
+            rep.index if rep is not None else None,
+            number,
+            limit,
+            unmeasured=caveat if number is None else "",
+            partial=caveat if number is not None else "",
+        )
+
+    def _drift_reason(self) -> str:
+        if self.ctx.exercise == "clamshell":
+            return "clamshells"
+        if self.ctx.exercise == "band_walk" and self.ctx.placement == "shank":
+            return "band walks on the shank"
+        return "a thigh without a gyroscope"
+
+    def _show_limits(self) -> None:
+        line = self._view(LimitsLine)
+        line.display = bool(self.limits.notes)
+        line.update("⚠ " + self.limits.line if self.limits.notes else "")
+
+    def _show_plan(self) -> None:
+        line = self._view(PlanLine)
+        if self.plan is None:
+            line.display = False
+            return
+        line.display = True
+        p = self.plan
+        if p.finished:
+            done = " · ".join(f"{ex.replace('_', ' ')} {reps}" for ex, reps in p.log)
+            line.show(f"{p.plan.name}: complete ✓ ({done})", resting=False)
+            return
+        left = p.rest_left_s(self.stream_t_s)
+        if left is not None:
+            secs = int(math.ceil(left))  # as the big countdown: 0 only when the rest is over
+            line.show(f"REST {secs // 60}:{secs % 60:02d}  → {p.rest_next}", resting=True)
+            return
+        step = p.step
+        following = p.plan.steps[p.step_index + 1].label if p.step_index + 1 < len(p.plan.steps) else "the plan is done"
+        line.show(
+            f"{p.plan.name} · {step.exercise.replace('_', ' ')} set {p.set_number} of {step.sets} · "
+            f"target {step.reps} reps · then {following}",
+            resting=False,
+        )
 
     def _show_prompt(self, calibrated: bool | None) -> None:
         """None: no sample yet. Live sensors say they are connecting; then the calibration prompt."""
-        prompt = self.query_one(Prompt)
+        prompt = self._view(Prompt)
+        if not self.limits.counts:
+            prompt.display = True
+            prompt.update(f"This sensor cannot count here: {self.limits.notes[0]}")
+            return
         if calibrated:
             prompt.display = False
             return
@@ -280,19 +556,20 @@ class SensortrackApp(App[int]):
         else:
             prompt.update(CALIBRATION_PROMPT)
 
+    @while_shown
     def on_stream_finished(self, message: StreamFinished) -> None:
         self.result = message.result
         self.kept_sets = list(message.result.sets)
         if self._latest is not None:  # the newest state may have been skipped by the repaint limit
             self._paint(self._latest)
-        self.query_one(PhaseLabel).update("finished")
-        self.query_one(Prompt).display = False
+        self._view(PhaseLabel).update("finished")
+        self._view(Prompt).display = False
         if isinstance(self.source, LiveSource):
             self.notify(f"recording saved to {self.source.path}", title="stream ended", timeout=30)
         if message.result.sets:  # the last set closes only now: show its summary too
-            self.query_one(SetSummary).show(message.result.sets[-1])
+            self._view(SetSummary).show(message.result.sets[-1])
         self._show_status(getattr(self.source, "position_s", 0.0), None, finished=True)
-        self.push_screen(SessionSummaryScreen(message.result))
+        self.push_screen(SessionSummaryScreen(message.result, self.limits.notes, self.plan))
 
     def _show_status(self, position_s: float, st: object | None, *, finished: bool = False) -> None:
         parts = [self.source.description, f"{self.ctx.exercise} · {self.ctx.placement} · {self.ctx.side}"]
@@ -304,10 +581,11 @@ class SensortrackApp(App[int]):
             parts = self._live_status_parts(finished) + parts[1:] + [self.source.description]
         else:
             parts.append(f"{self.ctx.rate_hz:g} Hz" + (" acc+gyro" if self.ctx.has_gyro else " acc only"))
-        self.query_one(StatusLine).update(" │ ".join(parts))
+        parts.append(self.cues.describe())
+        self._view(StatusLine).update(" │ ".join(parts))
 
     def _live_status_parts(self, finished: bool) -> list[str]:
-        """Connection state, measured rate, lost samples and where the recording goes."""
+        """Connection state, measured rate, lost samples, signal and where the recording goes."""
         assert isinstance(self.source, LiveSource)
         st = self.source.status
         state = "ended" if finished else st.state
@@ -315,15 +593,25 @@ class SensortrackApp(App[int]):
             state = f"reconnecting ({st.last_problem})"
         lost = f"lost {st.lost_samples}" + (f" in {st.gaps} gaps" if st.gaps else "")
         parts = [state, f"{st.rate_hz:.0f}/{self.ctx.rate_hz:g} Hz", lost]
+        if self.source.battery_pct is not None:
+            parts.append(f"battery {self.source.battery_pct} %")
+        if self.source.rssi_dbm:
+            parts.append(f"signal {self.source.rssi_dbm} dBm at scan")
         if st.reconnects:
             parts.append(f"{st.reconnects} reconnects")
         parts.append(f"● rec {self.source.path.name}")
         return parts
 
+    @while_shown
     def _refresh_live_status(self) -> None:
         if self.result is None:
             position = self._latest.position_s if self._latest is not None else 0.0
             self._show_status(position, None)
+
+    def _ring(self, times: int, gap_s: float) -> None:
+        self.bell()
+        for k in range(1, times):
+            self.set_timer(k * gap_s, self.bell)
 
     # ---------------------------------------------------------------- actions
     @property
@@ -347,8 +635,23 @@ class SensortrackApp(App[int]):
         self._show_status(self.replay.position_s, None)
 
     def action_end_set(self) -> None:
-        """End the current set now; the next rep starts a new one (sets also end by themselves)."""
+        """End the current set now; the next rep starts a new set (sets also end by themselves)."""
         self.end_set_requested = True
+
+    def action_next_exercise(self) -> None:
+        """Go on to the plan's next exercise now (the sets left of this one are skipped)."""
+        if self.plan is None:
+            return
+        if self.plan.advance():
+            self.plan.end_rest()
+            self.end_set_requested = True
+            if self.plan.step.exercise != self.ctx.exercise:
+                self._switch_exercise(self.plan.step.exercise)
+            self.notify(f"next: {self.plan.step.label}", title="plan")
+        else:
+            self.notify("this is the plan's last exercise")
+        self._show_plan()
+        self._show_counter(None)
 
     def action_next_rep(self) -> None:
         """Play unpaced until the next rep is counted."""
@@ -356,31 +659,96 @@ class SensortrackApp(App[int]):
         self.replay.resume()
 
     def action_seek(self, direction: int) -> None:
+        """Seek 10 s; a paused replay stays paused (at the new place)."""
+        if self.result is not None:  # after the end the worker is done: play again from the start
+            self.action_restart()
+            return
         self.replay.seek(self.replay.position_s + direction * SEEK_STEP_S)
-        self.replay.resume()
 
     def action_restart(self) -> None:
-        self.replay.seek(0.0)
-        self.replay.resume()
+        if self.result is not None:  # the stream ended: rewind and read it again
+            while isinstance(self.screen, Screen) and len(self.screen_stack) > 1:
+                self.pop_screen()
+            self.replay.rewind()
+            self._finished_parts.clear()
+            self.on_analysis_reset(AnalysisReset())  # now, so the new worker starts on the plan's first exercise
+            self.switch_requested = False  # nothing to close: the new worker starts afresh with self.ctx
+            self.pump()
+        else:
+            self.replay.seek(0.0)
 
-    def action_toggle_bell(self) -> None:
-        self.bell_enabled = not self.bell_enabled
-        self.notify(f"bell on drift warnings {'on' if self.bell_enabled else 'off'}")
+    def action_cycle_sound(self) -> None:
+        self.cues.cycle()
+        self.notify(self.cues.describe())
+        self._show_status(self._latest.position_s if self._latest else 0.0, None)
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme != "textual-light" else "textual-dark"
 
+    def action_screenshot_to_folder(self) -> None:
+        """An SVG of the screen in `<data dir>/screenshots/` (created if missing)."""
+        from sensortrack.config import data_dir
+
+        folder = data_dir() / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = self.save_screenshot(path=str(folder))
+        self.notify(f"screenshot saved: {path}")
+
     def action_summary(self) -> None:
         if self.result is not None:
-            self.push_screen(SessionSummaryScreen(self.result))
+            self.push_screen(SessionSummaryScreen(self.result, self.limits.notes, self.plan))
         else:
             self.notify(f"{len(self.kept_sets)} sets so far; the session summary shows when the stream ends")
 
+    def help_lines(self) -> list[tuple[str, str]]:
+        """(readable key, what it does) for the keys that work on this source."""
+        lines = []
+        for b in self.BINDINGS:
+            assert isinstance(b, Binding)
+            action = b.action.split("(")[0]
+            if self.check_action(action, ()) is False:
+                continue
+            lines.append((b.key_display or b.key, b.description))
+        return lines
+
     def action_help(self) -> None:
-        lines = [(b.key, b.description) for b in self.BINDINGS if isinstance(b, Binding)]
-        if not isinstance(self.source, ReplaySource):
-            lines = [(k, d) for k, d in lines if k not in {"space", "plus,equals_sign", "minus", "n", "left", "right", "home"}]
-        self.push_screen(HelpScreen(lines))
+        self.push_screen(HelpScreen(self.help_lines()))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette (ctrl+p) carries the view's own commands, then Textual's."""
+        own: list[tuple[str, str, str]] = [
+            ("End set", "end the current set now", "end_set"),
+            ("Sound: next mode", "speech / bell / off", "cycle_sound"),
+            ("Theme: light/dark", "switch the colour theme", "toggle_theme"),
+            ("Screenshot", "save an SVG of the screen to the data folder's screenshots/", "screenshot_to_folder"),
+            ("Session summary", "every set so far (when the stream has ended)", "summary"),
+        ]
+        if self.plan is not None:
+            own.append(("Next exercise", "go on to the plan's next exercise", "next_exercise"))
+        if isinstance(self.source, ReplaySource):
+            own += [
+                ("Pause / resume", "pause or resume the replay", "toggle_pause"),
+                ("Faster", "double the replay speed", "faster"),
+                ("Slower", "halve the replay speed", "slower"),
+                ("Next rep", "play at full speed to the next counted rep", "next_rep"),
+                ("Restart", "play the recording again from the start", "restart"),
+            ]
+        for title, help_text, action in own:
+            yield SystemCommand(title, help_text, lambda a=action: self.run_action(a))
+        for command in super().get_system_commands(screen):
+            if command.title not in {"Theme", "Screenshot"}:  # ours above do the same, better
+                yield command
+
+
+def combine_parts(parts: list[AnalysisResult]) -> AnalysisResult:
+    """One result for a session whose plan switched exercises: the sets of every part, numbered on."""
+    if len(parts) == 1:
+        return parts[0]
+    sets: list[ExerciseSet] = []
+    for part in parts:
+        for s in part.sets:
+            sets.append(dataclasses.replace(s, index=len(sets) + 1))
+    return AnalysisResult(parts[0].context, tuple(sets), parts[-1].calibration)
 
 
 def make_app(
@@ -392,14 +760,16 @@ def make_app(
     *,
     rate_hz: float,
     has_gyro: bool,
-    bell: bool = False,
+    sound: SoundMode = "off",
+    count_at: str = "top",
+    plan: Plan | None = None,
     reference: DriftReference | None = None,
 ) -> SensortrackApp:
     """The live view around `source`; tests and commands build the app only through this."""
     ctx = AnalysisContext(
         exercise=exercise, placement=placement, side=side, rate_hz=rate_hz, has_gyro=has_gyro, reference=reference
     )
-    return SensortrackApp(source, ctx, settings, bell=bell)
+    return SensortrackApp(source, ctx, settings, sound=sound, count_at=count_at, plan=plan)
 
 
 def replay_app(
@@ -407,6 +777,10 @@ def replay_app(
     speed: float = 1.0,
     settings: AnalysisSettings | None = None,
     reference: DriftReference | ReferenceLookup | None = None,
+    *,
+    sound: SoundMode = "off",
+    count_at: str = "top",
+    plan: Plan | None = None,
     **body: str | None,
 ) -> SensortrackApp:
     """The view driven by a recorded session; exercise/placement/side default to the file's.
@@ -417,4 +791,4 @@ def replay_app(
     session = load_session(path)
     ctx = resolve_context(session, body.get("exercise"), body.get("placement"), body.get("side"), reference)
     source = ReplaySource(session, speed, description=f"replay {Path(path).name}")
-    return SensortrackApp(source, ctx, settings)
+    return SensortrackApp(source, ctx, settings, sound=sound, count_at=count_at, plan=plan)

@@ -19,7 +19,7 @@ from sensortrack.drivers.backend import SYSTEM_BACKEND, BleBackend
 from sensortrack.drivers.clock import HostClock, MonotonicClock
 from sensortrack.drivers.protocols.base import FamilyDescriptor
 from sensortrack.drivers.scan import FoundSensor
-from sensortrack.drivers.status import DriverItem
+from sensortrack.drivers.status import Connected, DriverItem
 from sensortrack.drivers.supervisor import SensorSupervisor, SupervisorSettings
 from sensortrack.errors import SensortrackError
 from sensortrack.model import SampleBlock, SensorInfo, SessionMeta
@@ -52,6 +52,8 @@ class LiveSource:
         self.writer = writer
         self.description = description
         self.status = RecordingStatus()
+        self.rssi_dbm: int | None = None  # signal strength when the sensor was found (bleak gives none later)
+        self.battery_pct: int | None = None  # Battery Service level at the last connection, if it has one
         self.summary: RecordingSummary | None = None
         self._clock = clock
         self._finished = source_finished
@@ -93,6 +95,8 @@ class LiveSource:
     def _on_item(self, item: DriverItem) -> None:
         if isinstance(item, SampleBlock):
             self._items.put_nowait(item)
+        elif isinstance(item, Connected) and item.battery_pct is not None:
+            self.battery_pct = item.battery_pct
 
     async def blocks(self) -> AsyncIterator[SourceItem]:
         self.start()
@@ -181,7 +185,7 @@ def open_live_source(
     except OSError as exc:
         raise SensortrackError(f"{path}: cannot create the file: {exc.strerror or exc}") from None
     name = choice.sensor.name or choice.sensor.address
-    return LiveSource(
+    source = LiveSource(
         supervisor,
         writer,
         clock=clock,
@@ -189,6 +193,8 @@ def open_live_source(
         source_finished=source_finished,
         on_close=on_close,
     )
+    source.rssi_dbm = choice.sensor.rssi or None
+    return source
 
 
 def live_rate_hz(family: FamilyDescriptor, wanted_hz: float | None) -> float:

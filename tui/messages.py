@@ -11,9 +11,10 @@ from sensortrack.analysis.results import AnalysisResult, Event
 class AnalysisEvent(Message):
     """One rep/set/warning event, delivered in order and never dropped."""
 
-    def __init__(self, event: Event) -> None:
+    def __init__(self, event: Event, limit_deg: float = 0.0) -> None:
         super().__init__()
         self.event = event
+        self.limit_deg = limit_deg  # the knee-drift limit in force while the event's block was judged
 
 
 class Snapshot(Message):
@@ -40,3 +41,7 @@ class StreamFinished(Message):
     def __init__(self, result: AnalysisResult) -> None:
         super().__init__()
         self.result = result
+
+
+class TurnAtBottom(Message):
+    """The movement turned from going down to coming up: the bottom of a rep (a cue, not a count)."""

@@ -9,7 +9,20 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from sensortrack.analysis.results import AnalysisResult
-from sensortrack.tui.widgets import set_summary_line
+from sensortrack.plans import PlanProgress
+from sensortrack.tui.widgets import fmt_drift, rep_drifted, set_summary_line
+
+
+def plan_summary(progress: PlanProgress) -> str:
+    """Plan against what was done: "squat 8/8, 7/8 · lunge –"."""
+    plan = progress.plan
+    parts = []
+    for step in plan.steps:
+        done = [reps for ex, reps in progress.log if ex == step.exercise]
+        sets = ", ".join(f"{reps}/{step.reps}" for reps in done[: step.sets]) or "–"
+        parts.append(f"{step.exercise.replace('_', ' ')} {sets}")
+    state = "complete" if progress.finished else "not finished"
+    return f"Plan {plan.name} ({state}): " + " · ".join(parts)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -32,9 +45,11 @@ class SessionSummaryScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape", "dismiss", "back to the view"), Binding("q", "app.quit", "quit")]
 
-    def __init__(self, result: AnalysisResult) -> None:
+    def __init__(self, result: AnalysisResult, limits: tuple[str, ...] = (), plan: PlanProgress | None = None) -> None:
         super().__init__()
         self.result = result
+        self.limits = limits  # what the sensor could not do here, said again with the numbers
+        self.plan = plan
 
     def compose(self) -> ComposeResult:
         result = self.result
@@ -45,13 +60,18 @@ class SessionSummaryScreen(ModalScreen[None]):
                 f"Session: {len(result.sets)} sets · {len(reps)} reps · {drift} with knee drift",
                 id="summary-title",
             )
+            if self.limits:
+                yield Static("⚠ " + " · ".join(self.limits), id="summary-limits")
+            if self.plan is not None:
+                yield Static(plan_summary(self.plan), id="summary-plan")
             # Filled here, not in on_mount: quitting just as the stream ends can run on_mount
             # after the app has begun removing the screen's children (a crash on the way out).
             table: DataTable[str] = DataTable(id="summary-table", cursor_type="row")
-            table.add_columns("set", "exercise", "reps", "best range", "knee drift reps")
+            table.add_columns("set", "exercise", "reps", "best range", "knee drift on rep (°)")
             for s in result.sets:
                 best = f"{s.best_range_deg:.0f}°"
-                table.add_row(str(s.index), s.exercise, str(len(s.reps)), best, str(s.drift_reps))
+                drift = ", ".join(f"{r.index} ({fmt_drift(r.knee_drift_deg)})" for r in s.reps if rep_drifted(r)) or "none"
+                table.add_row(str(s.index), s.exercise, str(len(s.reps)), best, drift)
             yield table
             yield Static("\n".join(set_summary_line(s) for s in result.sets) or "no sets were found", id="summary-lines")
             yield Label("q quits · esc goes back", classes="dim")

@@ -132,6 +132,10 @@ class SetupApp(App[LiveChoice | None]):
         return Vertical(Label(title, classes="setup-step"), RadioSet(*buttons, id=name), classes="choice")
 
     def on_mount(self) -> None:
+        # A RadioSet highlights its first button when focused, whatever is pressed: Tab then put the
+        # highlight on "squat" while "bridge" was chosen. Highlight the choice made (no public API).
+        for radio in self.query(RadioSet):
+            radio._selected = radio.pressed_index
         table = self.query_one("#sensors", DataTable)
         table.add_columns("name", "model", "address", "signal")
         self._fill(self.sensors)

@@ -69,6 +69,7 @@ class ReplaySource:
         self._speed = float(speed)
         self._running = asyncio.Event()
         self._running.set()
+        self._wake = asyncio.Event()  # a seek arrived while paused
         self._seek_to_s: float | None = None
         self._fast_until_s = -np.inf  # play unpaced while the position is before this
         self.fast_forward = False
@@ -108,8 +109,17 @@ class ReplaySource:
         self._running.set()
 
     def seek(self, position_s: float) -> None:
-        """Jump to `position_s` seconds into the session (clamped to the recording)."""
+        """Jump to `position_s` seconds into the session (clamped to the recording). Paused, the
+        replay still moves there (unpaced) and stays paused."""
         self._seek_to_s = float(min(max(position_s, 0.0), self.duration_s))
+        self._wake.set()
+
+    def rewind(self) -> None:
+        """Back to the start after the stream has ended: `blocks()` can be read again."""
+        self._index = 0
+        self._seek_to_s = None
+        self._fast_until_s = -np.inf
+        self._anchor = None
 
     # ---------------------------------------------------------------- stream
     async def blocks(self) -> AsyncIterator[SourceItem]:
@@ -122,7 +132,17 @@ class ReplaySource:
                     yield RESTART
                 self._fast_until_s = target
                 self._anchor = None
-            await self._running.wait()
+            seeking = self.position_s < self._fast_until_s
+            while self.paused and not seeking and self._seek_to_s is None:
+                self._wake.clear()
+                waits = [asyncio.ensure_future(self._running.wait()), asyncio.ensure_future(self._wake.wait())]
+                try:
+                    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                finally:  # also when the reader is cancelled: no waiter left behind
+                    for task in waits:
+                        task.cancel()
+            if self._seek_to_s is not None:
+                continue  # apply the seek at the top of the loop
             unpaced = self.fast_forward or self.position_s < self._fast_until_s
             # Bigger chunks when nobody can watch each one: keeps fast replays cheap.
             span_s = self._chunk_s * (20.0 if unpaced else max(1.0, self._speed / 10.0))
@@ -135,7 +155,7 @@ class ReplaySource:
                 await asyncio.sleep(0)  # let the UI breathe between unpaced chunks
             else:
                 await self._pace(float(self._t[stop - 1]) - self._t0)
-            if self._seek_to_s is not None or self.paused:
+            if self._seek_to_s is not None or (self.paused and not self.position_s < self._fast_until_s):
                 continue  # a control changed while waiting: re-plan this chunk
             self._index = stop
             yield block

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,8 +24,19 @@ def fmt_deg(value: float | None) -> str:
     return "–" if value is None or not math.isfinite(value) else f"{value + 0.0:.0f}°".replace("-0°", "0°")
 
 
-# A 3×5 block font, each cell drawn two columns wide: digits 5 rows tall and 6 columns wide stay
-# readable from two metres on an 80×24 terminal, where Textual's 3-row Digits are too small.
+def fmt_drift(value: float | None) -> str:
+    """A rep's knee drift as `analyze` gives it (one decimal, its JSON and text round the same)."""
+    return "–" if value is None or not math.isfinite(value) else f"{value + 0.0:.1f}°".replace("-0.0°", "0.0°")
+
+
+def fmt_limit(value: float) -> str:
+    """The drift limit: whole degrees unless the person's own reps made it fractional."""
+    return fmt_deg(value) if abs(value - round(value)) < 0.05 else f"{value:.1f}°"
+
+
+# A 3×5 block font, each cell drawn 2·scale columns wide and `scale` rows tall: at scale 1 the digits
+# are 5 rows tall and 6 columns wide, readable from two metres on 80×24; larger terminals get larger
+# digits (`counter_scale`), so a 200×60 screen is not 80 % empty.
 _GLYPHS: dict[str, tuple[str, ...]] = {
     "0": ("###", "# #", "# #", "# #", "###"),
     "1": ("## ", " # ", " # ", " # ", "###"),
@@ -36,36 +48,81 @@ _GLYPHS: dict[str, tuple[str, ...]] = {
     "7": ("###", "  #", "  #", "  #", "  #"),
     "8": ("###", "# #", "###", "# #", "###"),
     "9": ("###", "# #", "###", "  #", "###"),
+    "/": ("  #", "  #", " # ", "#  ", "#  "),
+    "✓": ("   ", "  #", "  #", "# #", " # "),
 }
 
 
-def big_number(text: str) -> str:
-    """`text` (digits only) as 5 lines of block characters."""
+def big_number(text: str, scale: int = 1) -> str:
+    """`text` (digits, '/', '✓') as 5·scale lines of block characters."""
     rows = []
     for row in range(5):
         cells = [_GLYPHS[ch][row] for ch in text if ch in _GLYPHS]
-        rows.append("  ".join(c.replace("#", "██").replace(" ", "  ") for c in cells).rstrip())
+        line = ("  " * scale).join(c.replace("#", "██" * scale).replace(" ", "  " * scale) for c in cells).rstrip()
+        rows.extend([line] * scale)
     return "\n".join(rows)
 
 
-class BigNumber(Static):
-    """The rep count in large block digits."""
+def big_width(text: str, scale: int) -> int:
+    glyphs = sum(1 for ch in text if ch in _GLYPHS)
+    return max(0, glyphs * 6 * scale + (glyphs - 1) * 2 * scale)
 
-    def show(self, value: int) -> None:
-        self.update(big_number(str(value)))
+
+def counter_scale(width: int, height: int, widest: str = "88✓") -> int:
+    """How large the digits can be: the rest of the view keeps ~16 rows (80×24 → 1, 140×45 → 2,
+    200×60 → 3), and the widest text the counter will show (with a plan "88/88") must fit in 60 %
+    of the width, so the size does not jump between counts."""
+    by_height = max(1, (height - 16) // 13)
+    by_width = max(1, int(width * 0.6) // big_width(widest, 1))
+    return min(4, by_height, by_width)
+
+
+class BigNumber(Static):
+    """The rep count in large block digits; during a rest the seconds left beside it, in the
+    warning colour, as large as the count (readable from where the rest is taken)."""
+
+    def show(self, text: str, scale: int = 1, rest_s: int | None = None) -> None:
+        if rest_s is None:
+            self.update(big_number(text, scale))
+            return
+        count = big_number(text, scale).split("\n")
+        rest = big_number(str(rest_s), scale).split("\n")
+        width = max(len(line) for line in count)
+        shown = Text()
+        for k, (left, right) in enumerate(zip(count, rest)):
+            shown.append(left.ljust(width + 4 * scale))
+            shown.append(right, style="bold yellow")
+            if k < len(count) - 1:
+                shown.append("\n")
+        self.update(shown)
 
 
 class RepCounter(Vertical):
-    """The big number: reps in the current set, readable from two metres."""
+    """The big number, readable from two metres: reps in the current set (against the target when
+    there is one), or the last set's count with a tick between sets (and the rest countdown)."""
+
+    scale = 1
 
     def compose(self) -> ComposeResult:
         yield Label("waiting for the first rep", id="set-title")
         yield BigNumber(big_number("0"), id="rep-digits")
 
-    def show(self, set_index: int | None, rep_count: int, exercise: str) -> None:
-        title = f"SET {set_index} · {exercise.replace('_', ' ')}" if set_index else "between sets"
+    def show(self, title: str, text: str, rest_s: int | None = None) -> None:
+        self._text, self.rest_s = text, rest_s
         self.query_one("#set-title", Label).update(title)
-        self.query_one("#rep-digits", BigNumber).show(rep_count)
+        self.query_one("#rep-digits", BigNumber).show(text, self.scale, rest_s)
+
+    def rescale(self, scale: int) -> None:
+        if scale != self.scale:
+            self.scale = scale
+            self.query_one("#rep-digits", BigNumber).show(getattr(self, "_text", "0"), scale, getattr(self, "rest_s", None))
+
+
+def counter_text(count: int, target: int | None, done: bool) -> str:
+    """"4", "4/10", or after the set "8✓"."""
+    if done:
+        return f"{count}✓"
+    return f"{count}/{target}" if target else str(count)
 
 
 class PhaseLabel(Static):
@@ -97,21 +154,56 @@ class TempoLabel(Static):
 
 
 class DriftGauge(Static):
-    """Knee drift toward the midline now, with the warning line at its threshold."""
+    """The last counted rep's knee drift (the number the table, the banner and `analyze` give for
+    that rep), with the warning line (│) at the limit that rep was judged against."""
 
-    WIDTH = 30
+    WIDTH = 24
 
-    def show(self, drift_deg: float, threshold_deg: float) -> None:
-        full = max(2.0 * threshold_deg, 1.0)
-        cells = bar(drift_deg, full, self.WIDTH)
-        mark = int(round(self.WIDTH * threshold_deg / full))
+    def show(
+        self, rep_index: int | None, drift_deg: float | None, limit: DriftLimit, *, unmeasured: str = "", partial: str = ""
+    ) -> None:
+        self._shown = (rep_index, drift_deg, limit, unmeasured, partial)
+        self._render_gauge()
+
+    def on_resize(self) -> None:
+        if hasattr(self, "_shown"):
+            self._render_gauge()  # the bar's width follows the widget's
+
+    def _render_gauge(self) -> None:
+        rep_index, drift_deg, limit, unmeasured, partial = self._shown
+        if unmeasured:
+            self.update(Text(f"drift    not measured for {unmeasured}", style="dim"))
+            return
+        value = math.nan if drift_deg is None else drift_deg
+        who = f"rep {rep_index} " if rep_index is not None else ""
+        tail = f" {who}{fmt_drift(drift_deg)} ({limit.describe()})"
+        # The number and its limit matter more than the bar: the bar gives way in a narrow terminal.
+        width = self.WIDTH if not self.size.width else max(8, min(self.WIDTH, self.size.width - 10 - len(tail)))
+        full = max(2.0 * limit.deg, 1.0)
+        cells = bar(value, full, width)
+        mark = int(round(width * limit.deg / full))
+        over = math.isfinite(value) and value > limit.deg
+        style = "bold red" if over else "green"
         text = Text("drift    ")
-        style = "bold red" if math.isfinite(drift_deg) and drift_deg > threshold_deg else "green"
         text.append(cells[:mark], style=style)
         text.append("│", style="bold")
         text.append(cells[mark:], style=style)
-        text.append(f" {fmt_deg(drift_deg)} (limit {fmt_deg(threshold_deg)})")
+        text.append(tail)
+        if partial:
+            text.append(f" · not reliable for {partial}", style="yellow")
         self.update(text)
+
+
+@dataclass(frozen=True, slots=True)
+class DriftLimit:
+    """The knee-drift limit a rep was judged against, and whether the person's own clean reps
+    raised it above the fixed floor (AnalysisSettings.drift_threshold_deg)."""
+
+    deg: float
+    personal: bool = False
+
+    def describe(self) -> str:
+        return f"limit {fmt_limit(self.deg)}" + (", from your clean reps" if self.personal else "")
 
 
 LEVELS = " ▁▂▃▄▅▆▇█"
@@ -150,10 +242,10 @@ class RepTable(DataTable[str]):
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
-        self.add_columns("rep", "range", "down", "up", "drift", "")
+        self.add_columns("rep", "range", "down", "up", "drift", "limit", "")
 
-    def add_rep(self, set_index: int, rep: Rep) -> None:
-        drift = any(w.kind == "knee_drift" for w in rep.warnings)
+    def add_rep(self, set_index: int, rep: Rep, limit: DriftLimit | None) -> None:
+        drift = rep_drifted(rep)
         note = "KNEE IN" if drift else ("shallow" if rep.shallow else "")
         style = "bold red" if drift else ""
         cells = (
@@ -161,11 +253,16 @@ class RepTable(DataTable[str]):
             fmt_deg(rep.range_deg),
             f"{rep.down_s:.1f}s",
             f"{rep.up_s:.1f}s",
-            fmt_deg(rep.knee_drift_deg),
+            fmt_drift(rep.knee_drift_deg),
+            "–" if limit is None or rep.knee_drift_deg is None else fmt_limit(limit.deg),
             note,
         )
         self.add_row(*(Text(c, style=style) for c in cells), key=f"{set_index}.{rep.index}")
         self.move_cursor(row=self.row_count - 1)
+
+
+def rep_drifted(rep: Rep) -> bool:
+    return any(w.kind == "knee_drift" for w in rep.warnings)
 
 
 class AlertBanner(Static):
@@ -183,10 +280,24 @@ def set_summary_line(done: ExerciseSet) -> str:
         return f"set {done.index}: no reps"
     mean_range = sum(r.range_deg for r in reps) / len(reps)
     tempo = sum(r.end_s - r.start_s for r in reps) / len(reps)
+    drifted = [r for r in reps if rep_drifted(r)]
+    drift = f"knee drift on rep {', '.join(f'{r.index} ({fmt_drift(r.knee_drift_deg)})' for r in drifted)}" if drifted else "no knee drift"
     return (
         f"set {done.index} done: {len(reps)} reps · range {mean_range:.0f}° avg, {done.best_range_deg:.0f}° best · "
-        f"{tempo:.1f} s per rep · {done.drift_reps} with knee drift"
+        f"{tempo:.1f} s per rep · {drift}"
     )
+
+
+class LimitsLine(Static):
+    """What this sensor cannot do for this exercise and placement, said before the set starts."""
+
+
+class PlanLine(Static):
+    """The plan: exercise, set k of n, target, what comes next; or the rest countdown."""
+
+    def show(self, text: str, *, resting: bool) -> None:
+        self.set_class(resting, "-resting")
+        self.update(text)
 
 
 class StatusLine(Static):

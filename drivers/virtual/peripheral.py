@@ -30,6 +30,7 @@ from bumble.core import AdvertisingData
 from bumble.device import Connection, Device
 from bumble.gatt import Characteristic, CharacteristicValue, Service
 
+from sensortrack.drivers.battery import BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, MODELS_WITH_BATTERY_SERVICE
 from sensortrack.drivers.protocols.base import CharacteristicSpec, Encoder, FamilyDescriptor, Notification
 from sensortrack.drivers.virtual.faults import Faults
 from sensortrack.drivers.virtual.link import ADVERTISING_INTERVAL_MS, VirtualLink
@@ -111,6 +112,7 @@ class VirtualSensor:
         self._tasks: set[asyncio.Task[None]] = set()
         self._send_lock = asyncio.Lock()
         self._chars: dict[str, Characteristic] = {}
+        self.battery_pct = 87  # what its Battery Service says (one byte), for the families that serve one
         self.device.add_services(self._services())
         self.device.on(self.device.EVENT_CONNECTION, self._on_connection)
 
@@ -194,7 +196,16 @@ class VirtualSensor:
             characteristic.on(characteristic.EVENT_SUBSCRIPTION, self._subscription_handler(spec))
             self._chars[spec.uuid.lower()] = characteristic
             by_service.setdefault(spec.service_uuid, []).append(characteristic)
-        return [Service(uuid, chars) for uuid, chars in by_service.items()]
+        services = [Service(uuid, chars) for uuid, chars in by_service.items()]
+        if self.family.model in MODELS_WITH_BATTERY_SERVICE:
+            level = Characteristic(
+                BATTERY_LEVEL_UUID,
+                Characteristic.Properties.READ,
+                Characteristic.READABLE,
+                CharacteristicValue(read=lambda _connection: bytes([self.battery_pct])),  # read when asked
+            )
+            services.append(Service(BATTERY_SERVICE_UUID, [level]))
+        return services
 
     def _encoder_now(self) -> Encoder:
         """The encoder of this connection, made at the first GATT exchange (after the MTU exchange,

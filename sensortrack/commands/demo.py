@@ -36,12 +36,13 @@ async def _demo(args: argparse.Namespace) -> int:
     from importlib.resources import as_file, files
     from pathlib import Path
 
-    from sensortrack.commands.live import run_live_app
+    from sensortrack.commands.live import load_view_plan, run_live_app
     from sensortrack.config import load_settings
     from sensortrack.errors import SensortrackError
     from sensortrack.tui.live import default_session_path, open_virtual_source
 
     settings = load_settings([])
+    plan = load_view_plan(args)
     output = Path(args.output) if args.output else default_session_path()
     if output.exists():
         raise SensortrackError(f"{output}: already exists; recordings are never overwritten — choose another name")
@@ -51,7 +52,9 @@ async def _demo(args: argparse.Namespace) -> int:
             source,
             choice,
             settings,
-            bell=args.bell,
+            sound=args.sound,
+            count_at=args.count_at,
+            plan=plan,
             library=args.library,
             register=not args.no_library,
             sub_title="demo: a virtual sensor playing squats over the in-process Bluetooth link",

@@ -24,15 +24,22 @@ from sensortrack.library.cli_options import (
 if TYPE_CHECKING:
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.analysis.settings import AnalysisSettings
+    from sensortrack.plans import Plan
     from sensortrack.tui.live import LiveChoice, LiveSource
 
 HELP = "live set view for a sensor (or a virtual one): counts reps, warns on knee drift, records the session"
+
+# The model ids of drivers/protocols/registry.py (MODEL_IDS), written out so that `--help` does not
+# import the drivers; tests/test_tui_plans.py checks the two agree.
+VIRTUAL_MODELS = ("witmotion", "movesense", "polar_verity", "polar_h10", "movella_dot", "thingy52", "open_profile")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--device", metavar="NAME|ADDRESS", help="the sensor to use (default: scan and pick one)")
-    source.add_argument("--virtual", metavar="MODEL", help="a virtual sensor of this model (no hardware; needs --from)")
+    source.add_argument(
+        "--virtual", metavar="MODEL", help=f"a virtual sensor of this model (no hardware; needs --from): {', '.join(VIRTUAL_MODELS)}"
+    )
     parser.add_argument("--from", dest="source", metavar="SESSION", help="session the virtual sensor plays back")
     parser.add_argument("--speed", type=float, default=1.0, metavar="X", help="with --virtual: play X times faster than real time")
     parser.add_argument("--model", metavar="MODEL", help="with --device: the sensor's model if its name does not say")
@@ -44,12 +51,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_reference_options(parser)
 
 
+def add_view_options(parser: argparse.ArgumentParser) -> None:
+    """Options every live view has (`live`, `demo`, `replay`): the plan and the sounds."""
+    parser.add_argument(
+        "--plan", metavar="PLAN", help="train to a plan: a TOML file or a built-in (glutes-knee-friendly, rehab-starter, squats)"
+    )
+    sound = parser.add_mutually_exclusive_group()
+    sound.add_argument(
+        "--sound", choices=("auto", "bell", "off"), default="auto",
+        help="cues for a rep, knee drift, set end and rest end: auto = spoken where espeak-ng/espeak/say is installed, "
+        "else terminal bell patterns (default auto)",
+    )
+    sound.add_argument("--mute", dest="sound", action="store_const", const="off", help="no sounds (same as --sound off)")
+    sound.add_argument("--bell", dest="sound", action="store_const", const="bell", help="terminal bell patterns only (same as --sound bell)")
+    parser.add_argument(
+        "--count-at", choices=("top", "bottom"), default="top",
+        help="when the rep cue sounds: top = when the rep is counted (default), bottom = at the turn of the movement",
+    )
+
+
+def load_view_plan(args: argparse.Namespace) -> Plan | None:
+    from sensortrack.plans import load_plan
+
+    return load_plan(args.plan) if args.plan else None
+
+
 def add_recording_options(parser: argparse.ArgumentParser) -> None:
-    """Options `live` and `demo` share: where the recording goes, the library, the bell."""
+    """Options `live` and `demo` share: where the recording goes, the library, plan and sounds."""
     parser.add_argument("-o", "--output", metavar="FILE", help="session file to record to (default: a new file in the data folder's sessions/)")
     parser.add_argument("--no-library", action="store_true", help="do not add the recording to the session library")
     add_library_option(parser)
-    parser.add_argument("--bell", action="store_true", help="ring the terminal bell on a knee-drift warning")
+    add_view_options(parser)
     parser.add_argument("--timeout", type=float, default=15.0, metavar="S", help="give up if the sensor is not found within S seconds (default 15)")
 
 
@@ -88,6 +120,9 @@ async def _live(args: argparse.Namespace) -> int:
     from sensortrack.tui.setup import SetupApp, load_choices, remembered_from, save_choices
 
     settings = load_settings(args.set)
+    plan = load_view_plan(args)
+    if plan is not None and not args.exercise:
+        args.exercise = plan.steps[0].exercise  # the plan says what comes first; the set-up screen shows it
     output = Path(args.output) if args.output else default_session_path()
     if output.exists():
         raise SensortrackError(f"{output}: already exists; recordings are never overwritten — choose another name")
@@ -145,8 +180,8 @@ async def _live(args: argparse.Namespace) -> int:
         )
         rig = None  # the source closes it from now on
         return await run_live_app(
-            source, choice, settings, bell=args.bell, library=args.library, register=not args.no_library,
-            reference=reference, use_reference=person is not None, person=person,
+            source, choice, settings, sound=args.sound, count_at=args.count_at, plan=plan, library=args.library,
+            register=not args.no_library, reference=reference, use_reference=person is not None, person=person,
         )
     finally:
         if rig is not None:
@@ -158,7 +193,9 @@ async def run_live_app(
     choice: LiveChoice,
     settings: AnalysisSettings,
     *,
-    bell: bool,
+    sound: str = "auto",
+    count_at: str = "top",
+    plan: Plan | None = None,
     library: str | None,
     register: bool,
     sub_title: str | None = None,
@@ -184,7 +221,9 @@ async def run_live_app(
         settings,
         rate_hz=source.supervisor.info.nominal_rate_hz,
         has_gyro=source.supervisor.family.has_gyro,
-        bell=bell,
+        sound=sound,  # type: ignore[arg-type]
+        count_at=count_at,
+        plan=plan,
         reference=reference,
     )
     if sub_title:

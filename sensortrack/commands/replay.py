@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 
+from sensortrack.commands.live import add_view_options
 from sensortrack.library.cli_options import add_body_options, add_library_option, add_reference_options, add_set_option
 
 HELP = "replay a recorded session in the live set view (pause, speed, next rep, seek)"
@@ -15,7 +16,7 @@ HELP = "replay a recorded session in the live set view (pause, speed, next rep, 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("session", metavar="SESSION", help="session file or interchange CSV")
     parser.add_argument("--speed", type=float, default=1.0, metavar="X", help="play X times faster than real time (default 1)")
-    parser.add_argument("--bell", action="store_true", help="ring the terminal bell on a knee-drift warning")
+    add_view_options(parser)
     add_body_options(parser, "when the file does not say")
     add_set_option(parser)
     add_reference_options(parser)
@@ -29,21 +30,25 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.speed > 0:
         raise ConfigError(f"--speed must be positive, got {args.speed:g}")
+    from sensortrack.commands.live import load_view_plan
     from sensortrack.library.cli_options import reference_person
     from sensortrack.personal_reference import stored_lookup
 
     settings = load_settings(args.set)
+    plan = load_view_plan(args)
     person = reference_person(args)
     app = replay_app(
         args.session,
         args.speed,
         settings,
         reference=None if person is None else stored_lookup(args.library, person),
+        sound=args.sound,
+        count_at=args.count_at,
+        plan=plan,
         exercise=args.exercise,
         placement=args.placement,
         side=args.side,
     )
-    app.bell_enabled = args.bell
     return run_app(app)
 
 

@@ -1,0 +1,1 @@
+"""Bundled data: the demo recording and (plans/) the built-in training plans."""

@@ -1,0 +1,1 @@
+"""Built-in training plans (TOML); see sensortrack.plans."""
