@@ -266,8 +266,8 @@ class SensortrackApp(App[int]):
                     self._post_events(analyzer.drain_events(), analyzer.state.drift_threshold_deg)
                     analyzer = StreamingAnalyzer(self.ctx, self.settings, keep_trace=False)
                 gyro = item.gyro_dps if self.ctx.has_gyro else None
-                # The limit in force while this block's reps were judged (the engine does not put
-                # it on the Rep; a warning carries it, a clean rep does not).
+                # The limit in force while this block's reps were judged: the fallback for a rep
+                # without its own `drift_limit_deg` (one counted from repetition).
                 limit_deg = analyzer.state.drift_threshold_deg or self.settings.drift_threshold_deg
                 self._post_events(analyzer.feed(item.t_s, item.acc_g, gyro), limit_deg)
                 st = analyzer.state
@@ -309,10 +309,13 @@ class SensortrackApp(App[int]):
             self._set_ended(event)
 
     def _limit_for(self, rep: Rep, limit_deg: float) -> DriftLimit:
-        """The limit `rep` was judged against: its warning says it exactly; else the one in force."""
+        """The limit `rep` was judged against, as the engine put it on the rep (else its warning's,
+        else the one in force)."""
         warned = [w.threshold_deg for w in rep.warnings if w.kind == "knee_drift"]
-        deg = warned[0] if warned else limit_deg
-        return DriftLimit(deg, personal=deg > self.settings.drift_threshold_deg + 1e-6)
+        deg = rep.drift_limit_deg if rep.drift_limit_deg is not None else (warned[0] if warned else limit_deg)
+        return DriftLimit(
+            deg, personal=deg > self.settings.drift_threshold_deg + 1e-6, reference=self.ctx.reference is not None
+        )
 
     def _rep_counted(self, set_index: int, rep: Rep, limit_deg: float) -> None:
         if isinstance(self.source, ReplaySource):

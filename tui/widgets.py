@@ -196,14 +196,18 @@ class DriftGauge(Static):
 
 @dataclass(frozen=True, slots=True)
 class DriftLimit:
-    """The knee-drift limit a rep was judged against, and whether the person's own clean reps
-    raised it above the fixed floor (AnalysisSettings.drift_threshold_deg)."""
+    """The knee-drift limit a rep was judged against (the engine's `Rep.drift_limit_deg`), and where
+    it came from: the person's stored reference, or their own reps so far when those raised it above
+    the fixed floor (AnalysisSettings.drift_threshold_deg)."""
 
     deg: float
     personal: bool = False
+    reference: bool = False
 
     def describe(self) -> str:
-        return f"limit {fmt_limit(self.deg)}" + (", from your clean reps" if self.personal else "")
+        if self.reference:
+            return f"limit {fmt_limit(self.deg)}, from your reference"
+        return f"limit {fmt_limit(self.deg)}" + (", from your own reps" if self.personal else "")
 
 
 LEVELS = " ▁▂▃▄▅▆▇█"
