@@ -25,10 +25,14 @@ FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "simulated" / "s
 SENSORTRACK = Path(sys.executable).with_name("sensortrack")
 
 
-def _start(out: Path, library: Path) -> subprocess.Popen[str]:
-    args = ["record", "--virtual", "open_profile", "--from", str(FIXTURE), "-o", str(out), "--speed", "4",
+def _start(out: Path, library: Path, command: str = "record") -> subprocess.Popen[str]:
+    args = [command, "--virtual", "open_profile", "--from", str(FIXTURE), "-o", str(out), "--speed", "4",
             "--library", str(library)]  # fmt: skip
-    return subprocess.Popen([str(SENSORTRACK), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if command == "live":
+        args.append("--no-setup")  # the live view runs on whatever terminal it has (here: pipes)
+    return subprocess.Popen(
+        [str(SENSORTRACK), *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def _wait_for_samples(out: Path, timeout_s: float = 60.0) -> None:
@@ -41,12 +45,12 @@ def _wait_for_samples(out: Path, timeout_s: float = 60.0) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize(("command", "seed"), [("record", 1), ("record", 2), ("live", 3)])
 def test_sigkill_at_a_random_moment_then_the_next_run_adds_the_recording(
-    seed: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    command: str, seed: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out, library = tmp_path / "cut.csv", tmp_path / "lib.sqlite3"
-    recorder = _start(out, library)
+    recorder = _start(out, library, command)
     try:
         _wait_for_samples(out)
         time.sleep(random.Random(seed).uniform(0.0, 3.0))

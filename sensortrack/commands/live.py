@@ -22,6 +22,8 @@ from sensortrack.library.cli_options import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.analysis.settings import AnalysisSettings
     from sensortrack.plans import Plan
@@ -87,9 +89,25 @@ def add_recording_options(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
+    import sys
+    from pathlib import Path
+
+    from sensortrack.errors import SensortrackError
+    from sensortrack.library.location import resolve_library_path
+    from sensortrack.library.recovery import recording_marker, recover_cut_recordings
+    from sensortrack.tui.live import default_session_path
 
     _check_options(args)
-    return asyncio.run(_live(args))
+    output = Path(args.output) if args.output else default_session_path()
+    if output.exists():
+        raise SensortrackError(f"{output}: already exists; recordings are never overwritten — choose another name")
+    recover_cut_recordings(sys.stdout, sys.stderr)
+    if args.no_library:
+        return asyncio.run(_live(args, output))
+    # Until the recording is in the library, a marker says where it is (a `kill -9` cannot stop
+    # the file, only the step that adds it): the next live, record or sessions finds and adds it.
+    with recording_marker(output, str(resolve_library_path(args.library).absolute())):
+        return asyncio.run(_live(args, output))
 
 
 def _check_options(args: argparse.Namespace) -> None:
@@ -107,7 +125,7 @@ def _check_options(args: argparse.Namespace) -> None:
             raise ConfigError(f"--{name} must be positive, got {value:g}")
 
 
-async def _live(args: argparse.Namespace) -> int:
+async def _live(args: argparse.Namespace, output: Path) -> int:
     from dataclasses import replace
     from pathlib import Path
 
@@ -115,17 +133,14 @@ async def _live(args: argparse.Namespace) -> int:
     from sensortrack.drivers.backend import SYSTEM_BACKEND
     from sensortrack.drivers.clock import MonotonicClock
     from sensortrack.drivers.scan import family_by_model, find_sensor, scan_sensors
-    from sensortrack.errors import ConfigError, SensortrackError
-    from sensortrack.tui.live import LiveChoice, default_session_path, open_live_source
+    from sensortrack.errors import ConfigError
+    from sensortrack.tui.live import LiveChoice, open_live_source
     from sensortrack.tui.setup import SetupApp, load_choices, remembered_from, save_choices
 
     settings = load_settings(args.set)
     plan = load_view_plan(args)
     if plan is not None and not args.exercise:
         args.exercise = plan.steps[0].exercise  # the plan says what comes first; the set-up screen shows it
-    output = Path(args.output) if args.output else default_session_path()
-    if output.exists():
-        raise SensortrackError(f"{output}: already exists; recordings are never overwritten — choose another name")
     remembered = load_choices()
     rig = None
     try:
