@@ -26,7 +26,7 @@ from sensortrack.session_analysis import analyze_session
 from sensortrack.sessionfile import read_session
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "simulated" / "squat_thigh_right.csv"
-SPEED = 40.0  # 75 s of squats in about 2 s
+SPEED = 20.0  # 75 s of squats in about 4 s (at 40× a 2-core machine's scheduling jitter showed as 1 s)
 
 # Smallest step each stream can express (acc g, gyro °/s); float32 streams are far finer than these.
 FLOAT32 = (1e-6, 1e-4)
@@ -135,7 +135,7 @@ def test_record_virtual_reproduces_the_source_and_its_analysis(model: str, sourc
     # Times. Sample intervals stay within 10 % of the period whatever the delivery jitter (the
     # line through the device clock or the sample count only ever moves that slowly). Once the
     # constant offset is removed, what is left follows the run's delivery delays and backlogs,
-    # multiplied by SPEED on a busy machine: 1 s here is 25 ms of real time (the tight checks are
+    # multiplied by SPEED on a busy machine: 1 s here is 50 ms of real time (the tight checks are
     # test_host_clock_timing_near_real_time and tests/test_ble_timestamps.py).
     steps = np.diff(recording.samples.t_s) * rate_hz
     assert 0.89 < steps.min() and steps.max() < 1.11
