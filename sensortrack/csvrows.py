@@ -17,12 +17,17 @@ thousand rows, and `analyze` of a short recording should not pay for it.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sensortrack.errors import InputFileError
 from sensortrack.model import FloatArray
+
+T = TypeVar("T")
 
 # Below this many bytes the exact path is the quicker one: here `import pyarrow.csv` costs ~40-100 ms
 # beyond numpy, which np.loadtxt plus the Python row pass (~4 µs a row) spends on ~20 000 rows (~1 MB).
@@ -37,6 +42,25 @@ def use_fast_path(size_bytes: int, fast: bool | None) -> bool:
     if fast is not None:
         return fast
     return size_bytes >= FAST_MIN_BYTES or "pyarrow.csv" in sys.modules
+
+
+def read_fast_or_exact(
+    path: Path, fast: bool | None, read_fast: Callable[[Path], T | None], read_exact: Callable[[Path], T]
+) -> T:
+    """`read_fast` for big files (or as `fast` forces), `read_exact` when it declines or the file is bad:
+    the exact path alone words the errors (file and line)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    if use_fast_path(size, fast):
+        try:
+            result = read_fast(path)
+        except InputFileError:  # bad input: the exact path says which line and how
+            result = None
+        if result is not None:
+            return result
+    return read_exact(path)
 
 
 def line_spans(body: bytes, *, cr_is_break: bool) -> tuple[IntArray, IntArray] | None:

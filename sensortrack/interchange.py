@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sensortrack.csvrows import as_line_index, line_spans, parse_fast, parse_rows, use_fast_path
+from sensortrack.csvrows import as_line_index, line_spans, parse_fast, parse_rows, read_fast_or_exact
 from sensortrack.errors import InputFileError
 from sensortrack.model import EXERCISES, PLACEMENTS, SIDES, FloatArray, SampleBlock, SensorInfo, Session, SessionMeta
 from sensortrack.validation import check_samples, estimate_rate_hz, find_gaps, impossible_samples, merge_gaps
@@ -52,18 +52,7 @@ def read_interchange_csv(path: Path, *, fast: bool | None = None) -> Session:
 
     `fast` forces the choice (tests compare the two); the exact path alone words the errors.
     """
-    try:
-        size = path.stat().st_size
-    except OSError:
-        size = 0
-    if use_fast_path(size, fast):
-        try:
-            session = _read_fast(path)
-        except InputFileError:  # bad input: the exact path says which line and how
-            session = None
-        if session is not None:
-            return session
-    return _read_exact(path)
+    return read_fast_or_exact(path, fast, _read_fast, _read_exact)
 
 
 def _columns(name: str, header_text: str, header_line: int) -> tuple[list[str], list[str], bool]:

@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sensortrack import __version__
-from sensortrack.csvrows import as_line_index, line_spans, parse_fast, parse_rows, use_fast_path
+from sensortrack.csvrows import as_line_index, line_spans, parse_fast, parse_rows, read_fast_or_exact
 from sensortrack.errors import InputFileError
 from sensortrack.model import (
     EXERCISES,
@@ -249,18 +249,7 @@ def read_session(path: Path, *, fast: bool | None = None) -> Session:
     Big files go through pyarrow's CSV reader first (csvrows.parse_fast); whenever it declines or the
     file is bad, the exact path reads it again and words the error. `fast` forces the choice (tests).
     """
-    try:
-        size = path.stat().st_size
-    except OSError:
-        size = 0
-    if use_fast_path(size, fast):
-        try:
-            session = _read_fast(path)
-        except InputFileError:  # bad input: the exact path says which line and how
-            session = None
-        if session is not None:
-            return session
-    return _read_exact(path)
+    return read_fast_or_exact(path, fast, _read_fast, _read_exact)
 
 
 def _parse_head(name: str, lines: list[str]) -> tuple[dict[str, Any], list[str]]:
