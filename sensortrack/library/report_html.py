@@ -496,7 +496,7 @@ def _drift_limit_sentence(result: AnalysisResult, settings: AnalysisSettings) ->
         return (
             f"A rep is flagged when its drift passes this person's own reference ({_e(ref.source)}, "
             f"{ref.reps} good reps, median {ref.median_deg:.1f}°) by more than "
-            f"{max(settings.drift_margin_over_reference_deg, settings.drift_spread_multiple * ref.spread_deg):.1f}°."
+            f"{ref.limit_deg(settings) - ref.median_deg:.1f}°."
         )
     return (
         "There is no personal reference for this exercise, so a rep is flagged when its drift passes "
