@@ -16,19 +16,23 @@ from sensortrack import __version__
 from sensortrack.errors import SensortrackError
 from sensortrack.terminal_text import printable
 
-# (subcommand, module under sensortrack.commands). Modules keep heavy imports inside run().
-COMMANDS: list[tuple[str, str]] = [
-    ("analyze", "analyze"),
-    ("demo", "demo"),
-    ("live", "live"),
-    ("replay", "replay"),
-    ("import", "import_cmd"),
-    ("sessions", "sessions"),
-    ("reference", "reference"),
-    ("export", "export"),
-    ("report", "report"),
-    ("scan", "scan"),
-    ("record", "record"),
+# (subcommand, module under sensortrack.commands, one-line help). The help lives here, not in the
+# modules, so that `sensortrack --help` lists every command without importing any of them.
+COMMANDS: list[tuple[str, str, str]] = [
+    ("analyze", "analyze", "analyse a recorded session: sets, every rep, knee drift inward and warnings"),
+    ("demo", "demo",
+     "see the live set view on a virtual sensor playing a bundled recording of squats (no sensor needed)"),
+    ("live", "live",
+     "live set view for a sensor (or a virtual one): counts reps, warns on knee drift, records the session"),
+    ("replay", "replay", "replay a recorded session in the live set view (pause, speed, next rep, seek)"),
+    ("import", "import_cmd", "add session files or plain CSVs to the library (copied in and analysed)"),
+    ("sessions", "sessions", "list, show, delete or re-analyse the sessions in the library"),
+    ("reference", "reference",
+     "personal knee-drift references: a session of your good reps that warnings are judged against"),
+    ("export", "export", "export a session's samples and per-rep table as CSV, JSON or Parquet"),
+    ("report", "report", "write a printable HTML report of a session, or of progress over all library sessions"),
+    ("scan", "scan", "list nearby supported sensors (or virtual ones with --virtual)"),
+    ("record", "record", "record a live sensor (or a virtual one) to a session file"),
 ]
 
 
@@ -41,11 +45,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sensortrack {__version__}")
     parser.add_argument("--debug", action="store_true", help="show a traceback on unexpected errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module_name in COMMANDS:
+    for name, module_name, help_text in COMMANDS:
         if only is not None and name != only:
             continue
+        cmd = sub.add_parser(name, help=help_text, description=help_text)
+        if only is None:
+            continue  # the overview (or an unknown command's error) needs no command's options
         module = importlib.import_module(f"sensortrack.commands.{module_name}")
-        cmd = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(cmd)
         cmd.set_defaults(_run=module.run)
     return parser
@@ -60,7 +66,7 @@ def _subcommand(argv: Sequence[str]) -> str | None:
         if arg in ("-h", "--help"):
             return None
         if not arg.startswith("-"):
-            return arg if arg in {name for name, _ in COMMANDS} else None
+            return arg if arg in {name for name, _, _ in COMMANDS} else None
     return None
 
 

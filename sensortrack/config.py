@@ -16,14 +16,16 @@ Its `[reference]` table names whose stored knee-drift references are used (`sens
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
-from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.errors import ConfigError
+
+if TYPE_CHECKING:  # the settings dataclass and the TOML parser load only when a command reads settings,
+    # not for `--help` or `sessions` (issue 12: their whole-process time is measured against numpy's import)
+    from sensortrack.analysis.settings import AnalysisSettings
 
 APP_NAME = "sensortrack"
 CONFIG_ENV = "SENSORTRACK_CONFIG"
@@ -54,6 +56,8 @@ def read_config(path: Path | None = None) -> dict[str, Any]:
     path = path or config_path()
     if not path.exists():
         return {}
+    import tomllib
+
     if not path.is_file():  # a folder, a named pipe (would hang), a device
         raise ConfigError(f"{path}: the config must be a TOML file, this is not a regular file")
     try:
@@ -89,6 +93,8 @@ def parse_set_options(items: list[str]) -> dict[str, str]:
 
 
 def load_settings(set_options: list[str] | None = None, path: Path | None = None) -> AnalysisSettings:
+    from sensortrack.analysis.settings import AnalysisSettings
+
     settings = AnalysisSettings()
     file_values = read_config(path).get("analysis", {})
     if not isinstance(file_values, dict):

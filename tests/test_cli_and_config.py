@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "sensortrack" / "data" / "demo_squats.csv"
 
 
-@pytest.mark.parametrize("command", [None] + [name for name, _ in COMMANDS])
+@pytest.mark.parametrize("command", [None] + [name for name, _, _ in COMMANDS])
 def test_help_for_every_command(command: str | None, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["--help"] if command is None else [command, "--help"])

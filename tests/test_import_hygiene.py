@@ -175,3 +175,36 @@ def test_version_read_without_importlib_metadata_is_the_installed_one() -> None:
     ours, installed, loaded = out.stdout.split()
     assert ours == installed
     assert loaded == "False"
+
+
+_OURS_LOADED = (
+    "import sys\n"
+    "from sensortrack.cli import main\n"
+    "try:\n"
+    "    main(sys.argv[1:])\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    "print('LOADED=' + ','.join(sorted(m for m in sys.modules if m.startswith('sensortrack.'))), file=sys.stderr)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("argv", "unwanted"),
+    [
+        # The overview lists commands from cli.COMMANDS: no command module, option or setting loads.
+        (["--help"], ("sensortrack.commands.", "sensortrack.analysis", "sensortrack.library.store")),
+        # Listing reads rows: no analysis, no reader, and no recovery import unless a marker is left.
+        (["sessions"], ("sensortrack.analysis", "sensortrack.loading", "sensortrack.sessionfile",
+                        "sensortrack.library.ingest")),
+    ],
+    ids=["--help", "sessions"],
+)
+def test_overview_and_listing_load_none_of_the_commands_machinery(
+    argv: list[str], unwanted: tuple[str, ...], library_env: dict[str, str]
+) -> None:
+    proc = subprocess.run([sys.executable, "-c", _OURS_LOADED, *argv], capture_output=True, text=True, cwd="/",
+                          env=library_env, timeout=120)
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("LOADED="), proc.stderr
+    loaded = last[len("LOADED="):].split(",")
+    assert [m for m in loaded if m.startswith(unwanted)] == []

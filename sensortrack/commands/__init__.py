@@ -1,1 +1,1 @@
-"""CLI subcommands: each module has HELP, add_arguments(parser) and run(args) -> int."""
+"""CLI subcommands: each module has add_arguments(parser) and run(args) -> int (help lines: cli.COMMANDS)."""

@@ -9,8 +9,6 @@ import sys
 from sensortrack.library.cli_options import add_library_option, add_reference_options
 from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
 
-HELP = "analyse a recorded session: sets, every rep, knee drift inward and warnings"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="a sensortrack session file or a plain CSV with t,ax,ay,az[,gx,gy,gz]")

@@ -11,7 +11,6 @@ import argparse
 
 from sensortrack.commands.live import add_recording_options
 
-HELP = "see the live set view on a virtual sensor playing a bundled recording of squats (no sensor needed)"
 
 DEMO_MODEL = "open_profile"  # our own open profile: device clock and gyro, like the good sensors
 

@@ -7,8 +7,6 @@ import argparse
 from sensortrack.library.cli_options import EXPORT_FORMATS as FORMATS
 from sensortrack.library.cli_options import add_body_options, add_library_option, add_reference_options, add_set_option
 
-HELP = "export a session's samples and per-rep table as CSV, JSON or Parquet"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

@@ -13,8 +13,6 @@ from sensortrack.library.cli_options import (
     add_set_option,
 )
 
-HELP = "add session files or plain CSVs to the library (copied in and analysed)"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="session files or t,ax,ay,az[,gx,gy,gz] CSVs")

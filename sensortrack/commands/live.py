@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from sensortrack.plans import Plan
     from sensortrack.tui.live import LiveChoice, LiveSource
 
-HELP = "live set view for a sensor (or a virtual one): counts reps, warns on knee drift, records the session"
 
 # The model ids of drivers/protocols/registry.py (MODEL_IDS), written out so that `--help` does not
 # import the drivers; tests/test_tui_plans.py checks the two agree.

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from sensortrack.drivers.protocols.base import FamilyDescriptor, FullScale
     from sensortrack.recording import RecordingStatus
 
-HELP = "record a live sensor (or a virtual one) to a session file"
 
 # Analysis works on 50 Hz; 100 Hz leaves room for the anti-alias filter and costs little radio.
 DEFAULT_LIVE_RATE_HZ = 100.0

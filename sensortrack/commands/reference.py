@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     from sensortrack.library.references import StoredReference
     from sensortrack.library.store import Library
 
-HELP = "personal knee-drift references: a session of your good reps that warnings are judged against"
-
 
 def _add_common(parser: argparse.ArgumentParser, *, sub: bool, json_flag: bool = True) -> None:
     # As in `sessions`: sub-subcommands take the same options with SUPPRESS defaults, so the option

@@ -10,8 +10,6 @@ import argparse
 from sensortrack.commands.live import add_view_options
 from sensortrack.library.cli_options import add_body_options, add_library_option, add_reference_options, add_set_option
 
-HELP = "replay a recorded session in the live set view (pause, speed, next rep, seek)"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("session", metavar="SESSION", help="session file or interchange CSV")

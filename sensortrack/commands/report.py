@@ -6,8 +6,6 @@ import argparse
 
 from sensortrack.library.cli_options import add_body_options, add_library_option, add_reference_options, add_set_option
 
-HELP = "write a printable HTML report of a session, or of progress over all library sessions"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "list nearby supported sensors (or virtual ones with --virtual)"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=5.0, metavar="S", help="listen for S seconds (default 5)")

@@ -11,7 +11,6 @@ from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
 if TYPE_CHECKING:
     from sensortrack.library.store import Library, SessionFilter
 
-HELP = "list, show, delete or re-analyse the sessions in the library"
 STATUSES = ("ok", "needs_metadata", "failed")
 
 

@@ -10,13 +10,15 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sensortrack import __version__
-from sensortrack.analysis.results import AnalysisResult
-from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.model import Session
 from sensortrack.validation import parse_start_time, start_time_problem
+
+if TYPE_CHECKING:  # annotations only: `sessions` lists rows without importing the analysis
+    from sensortrack.analysis.results import AnalysisResult
+    from sensortrack.analysis.settings import AnalysisSettings
+    from sensortrack.model import Session
 
 AnalysisStatus = Literal["ok", "needs_metadata", "failed"]
 Origin = Literal["import", "record"]

@@ -71,14 +71,16 @@ def _alive(pid: int) -> bool:
 
 def recover_cut_recordings(out: TextIO, err: TextIO) -> int:
     """Add recordings whose recorder died to their library; returns how many were added."""
-    from sensortrack.errors import ConfigError, InputFileError, SensortrackError
-    from sensortrack.library import register_recording
-
     folder = marker_dir()
     try:
         markers = sorted(folder.glob("*.json"))
     except OSError:
         return 0
+    if not markers:  # the usual case: nothing to recover, so the reader and analysis stay unimported
+        return 0
+    from sensortrack.errors import ConfigError, InputFileError, SensortrackError
+    from sensortrack.library import register_recording
+
     added = 0
     for marker in markers:
         try:
