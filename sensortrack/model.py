@@ -7,19 +7,18 @@ in degrees per second (`_dps`). Arrays are time-major: `(n,)` and `(n, 3)`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
 
-Placement = Literal["thigh", "shank"]
-Side = Literal["left", "right"]
-Exercise = Literal["squat", "lunge", "band_walk", "bridge", "clamshell", "step_up"]
-ClockSource = Literal["device", "host"]
-
-PLACEMENTS: tuple[str, ...] = get_args(Placement)
-SIDES: tuple[str, ...] = get_args(Side)
-EXERCISES: tuple[str, ...] = get_args(Exercise)
+# Re-exported (`X as X`): most of the code says `from sensortrack.model import EXERCISES`.
+from sensortrack.vocabulary import EXERCISES as EXERCISES
+from sensortrack.vocabulary import PLACEMENTS as PLACEMENTS
+from sensortrack.vocabulary import SIDES as SIDES
+from sensortrack.vocabulary import ClockSource as ClockSource
+from sensortrack.vocabulary import Exercise as Exercise
+from sensortrack.vocabulary import Placement as Placement
+from sensortrack.vocabulary import Side as Side
 
 FloatArray = NDArray[np.float64]
 

@@ -44,13 +44,13 @@ from sensortrack.model import (
     Session,
     SessionMeta,
 )
+from sensortrack.start_time import start_time_problem
 from sensortrack.validation import (
     MAX_RATE_HZ,
     check_samples,
     find_gaps,
     impossible_samples,
     merge_gaps,
-    start_time_problem,
 )
 
 FORMAT_NAME = "sensortrack-session"

@@ -5,8 +5,6 @@ Each check raises InputFileError naming the file and the line, so the CLI prints
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import numpy as np
 from numpy.typing import NDArray
 
@@ -143,37 +141,3 @@ def merge_gaps(recorded: list[Gap], found: list[Gap]) -> tuple[Gap, ...]:
     for gap in recorded:  # the recorder knew sequence numbers: its count wins
         by_start[round(gap.start_s, 6)] = gap
     return tuple(sorted(by_start.values(), key=lambda g: g.start_s))
-
-
-# Start times outside these bounds are a wrong clock or a typo, not a recording: 0001-01-01 or
-# 9999-12-31 used to break every later progress report of the whole library (matplotlib's date
-# range). No sensortrack recording predates the Unix epoch; two days ahead allows for a host clock
-# that is off by a time zone or so.
-EARLIEST_START_UTC = datetime(1970, 1, 1, tzinfo=UTC)
-FUTURE_SLACK = timedelta(days=2)
-
-
-def parse_start_time(text: str) -> datetime | None:
-    """ISO 8601 text as an aware UTC time; None when it is not a time at all (a bare time is UTC)."""
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
-    except (ValueError, OverflowError):  # 0001-01-01T00:00+01:00 is before year 1 in UTC
-        return None
-
-
-def start_time_problem(text: str, now: datetime | None = None) -> str | None:
-    """Why `text` cannot be when a session started, or None when it can."""
-    moment = parse_start_time(text)
-    if moment is None:
-        try:
-            datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-        except ValueError:
-            return f"start time '{text}' is not an ISO 8601 date and time"
-        return f"start time '{text}' is not plausible (before the year 1 in UTC): was the clock wrong?"
-    latest = (now or datetime.now(UTC)) + FUTURE_SLACK
-    if not EARLIEST_START_UTC <= moment <= latest:
-        return f"start time '{text}' is not plausible (before 1970 or in the future): was the clock wrong?"
-    return None

@@ -184,7 +184,8 @@ _OURS_LOADED = (
     "    main(sys.argv[1:])\n"
     "except SystemExit:\n"
     "    pass\n"
-    "print('LOADED=' + ','.join(sorted(m for m in sys.modules if m.startswith('sensortrack.'))), file=sys.stderr)\n"
+    "print('LOADED=' + ','.join(sorted(m for m in sys.modules if m.startswith(('sensortrack.', 'numpy')))),\n"
+    "      file=sys.stderr)\n"
 )
 
 
@@ -192,12 +193,13 @@ _OURS_LOADED = (
     ("argv", "unwanted"),
     [
         # The overview lists commands from cli.COMMANDS: no command module, option or setting loads.
-        (["--help"], ("sensortrack.commands.", "sensortrack.analysis", "sensortrack.library.store")),
-        # Listing reads rows: no analysis, no reader, and no recovery import unless a marker is left.
-        (["sessions"], ("sensortrack.analysis", "sensortrack.loading", "sensortrack.sessionfile",
+        (["--help"], ("numpy", "sensortrack.commands.", "sensortrack.analysis", "sensortrack.library.store")),
+        # Listing reads rows: no numpy, no analysis, no reader, no recovery import unless a marker is left.
+        (["sessions"], ("numpy", "sensortrack.analysis", "sensortrack.loading", "sensortrack.sessionfile",
                         "sensortrack.library.ingest")),
+        (["sessions", "--json"], ("numpy", "sensortrack.analysis")),
     ],
-    ids=["--help", "sessions"],
+    ids=["--help", "sessions", "sessions --json"],
 )
 def test_overview_and_listing_load_none_of_the_commands_machinery(
     argv: list[str], unwanted: tuple[str, ...], library_env: dict[str, str]

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from sensortrack.library.cli_options import add_library_option, add_reference_options, add_set_option
-from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
+from sensortrack.vocabulary import EXERCISES, PLACEMENTS, SIDES
 
 if TYPE_CHECKING:
     from sensortrack.library.store import Library, SessionFilter

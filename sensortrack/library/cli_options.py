@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, TextIO
 
 from sensortrack.library.location import LIBRARY_ENV, default_library_path
-from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
+from sensortrack.vocabulary import EXERCISES, PLACEMENTS, SIDES
 
 if TYPE_CHECKING:
     from sensortrack.analysis.settings import AnalysisSettings

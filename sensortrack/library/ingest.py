@@ -24,7 +24,7 @@ from sensortrack.library.store import Library
 from sensortrack.loading import load_session
 from sensortrack.model import Session
 from sensortrack.sessionfile import write_session
-from sensortrack.validation import start_time_problem
+from sensortrack.start_time import start_time_problem
 
 
 # What a recording's entry says until its analysis is stored.

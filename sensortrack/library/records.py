@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sensortrack import __version__
-from sensortrack.validation import parse_start_time, start_time_problem
+from sensortrack.start_time import parse_start_time, start_time_problem
 
 if TYPE_CHECKING:  # annotations only: `sessions` lists rows without importing the analysis
     from sensortrack.analysis.results import AnalysisResult

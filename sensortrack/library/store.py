@@ -31,7 +31,7 @@ from sensortrack.library.records import (
     utc_now_iso,
 )
 from sensortrack.library.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
-from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
+from sensortrack.vocabulary import EXERCISES, PLACEMENTS, SIDES
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # A writer holds the lock for one session's worth of rows and one file copy: well under a second.
