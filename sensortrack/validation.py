@@ -30,9 +30,13 @@ def check_samples(
     """Raise InputFileError for non-finite values, time not increasing, or m/s² instead of g."""
     if t_s.size == 0:
         raise InputFileError(path, "no samples (the file has a header but no data rows)")
-    columns = [t_s[:, None], acc_g] + ([gyro_dps] if gyro_dps is not None else [])
-    finite = np.all(np.isfinite(np.hstack(columns)), axis=1)
-    if not finite.all():
+    arrays = [t_s, acc_g] + ([gyro_dps] if gyro_dps is not None else [])
+    # Whole arrays first, rows only to name the bad line: joining the columns (np.hstack) and
+    # reducing row by row cost a third of reading a 1 h file.
+    if not all(np.isfinite(a).all() for a in arrays):
+        finite = np.isfinite(t_s) & np.isfinite(acc_g).all(axis=1)
+        if gyro_dps is not None:
+            finite &= np.isfinite(gyro_dps).all(axis=1)
         row = int(np.argmin(finite))
         raise InputFileError(path, "value is NaN or infinite", int(line_of_row[row]))
     dt = np.diff(t_s)
