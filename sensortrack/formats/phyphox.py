@@ -76,7 +76,7 @@ def _stream(table: Table, axes: dict[str, tuple[int, str | None]], units: dict[s
 def read(source: Source) -> Recording:
     found: dict[str, Stream] = {}
     for member in sorted(source.members):
-        if member.startswith("meta/") or not member.lower().endswith((".csv", ".txt")):
+        if member.startswith("meta/"):  # device and time metadata, no samples
             continue
         text = source.text(member)
         columns = _header_columns(text)

@@ -61,14 +61,16 @@ def _parse_clock(texts: list[str], formats: tuple[str, ...], with_date: bool) ->
     fmt = next((f for f in formats if _try(first, f) is not None), None)
     if fmt is None:
         return None
-    out = np.empty(len(texts))
-    for i, text in enumerate(texts):
+    moments = []
+    for text in texts:
         moment = _try(text.strip(), fmt)
         if moment is None:
             return None
-        out[i] = moment.timestamp() if with_date else moment.hour * 3600 + moment.minute * 60 + moment.second + moment.microsecond / 1e6
-    if not with_date:  # a time of day: past midnight the clock restarts
-        out += 86400.0 * np.concatenate([[0], np.cumsum(np.diff(out) < -43200.0)])
+        moments.append(moment)
+    if with_date:  # differences of datetimes: exact to the microsecond, unlike epoch floats
+        return np.array([(m - moments[0]).total_seconds() for m in moments])
+    out = np.array([m.hour * 3600 + m.minute * 60 + m.second + m.microsecond / 1e6 for m in moments])
+    out += 86400.0 * np.concatenate([[0], np.cumsum(np.diff(out) < -43200.0)])  # past midnight
     return out - out[0]
 
 
