@@ -54,16 +54,17 @@ def claims(heads: dict[str, str]) -> bool:
 
 def _check_decimal_comma(table: Table, needed: int) -> None:
     width = len(table.columns)
-    for row, line in zip(table.rows, table.line_numbers, strict=True):
-        if len(row) > width:
-            raise AmbiguousUnitsError(
-                table.where,
-                f"rows have more fields ({len(row)}) than the header ({width}): the app wrote decimal commas "
-                "into a comma-separated file, so the numbers cannot be told apart — set the phone to a locale "
-                "with a decimal point and export again",
-            )
-        if len(row) < needed:
-            raise InputFileError(table.where, f"expected at least {needed} fields, found {len(row)} (truncated line?)", line)
+    if max(map(len, table.rows)) > width:
+        raise AmbiguousUnitsError(
+            table.where,
+            f"rows have more fields than the header ({width}): the app wrote decimal commas into a "
+            "comma-separated file, so the numbers cannot be told apart — set the phone to a locale with a "
+            "decimal point and export again",
+        )
+    if table.min_width < needed:
+        row = next(i for i, r in enumerate(table.rows) if len(r) < needed)
+        found = len(table.rows[row])
+        raise InputFileError(table.where, f"expected at least {needed} fields, found {found} (truncated line?)", table.line_numbers[row])
 
 
 def read(source: Source) -> Recording:

@@ -46,6 +46,7 @@ class Table:
     rows: list[list[str]]
     line_numbers: list[int]  # 1-based file line of each row
     decimal_comma: bool
+    min_width: int  # the fewest fields of any row
 
     def has(self, name: str) -> bool:
         return name in self.columns
@@ -102,6 +103,8 @@ class Table:
         raise InputFileError(self.where, f"column '{self.columns[column]}' cannot be read as whole numbers")
 
     def _check_width(self, column: int) -> None:
+        if column < self.min_width:
+            return
         for row, line in zip(self.rows, self.line_numbers, strict=True):
             if len(row) <= column:
                 raise InputFileError(
@@ -117,12 +120,10 @@ def read_table(where: str, text: str, header_index: int = 0, delimiter: str | No
     header = lines[header_index]
     sep = delimiter or sniff_delimiter(header)
     columns = [clean_name(f) for f in header.split(sep)]
-    rows: list[list[str]] = []
-    numbers: list[int] = []
-    for number, line in enumerate(lines[header_index + 1 :], start=header_index + 2):
-        if line.strip():
-            rows.append(line.split(sep))
-            numbers.append(number)
-    if not rows:
+    body = lines[header_index + 1 :]
+    first = header_index + 2
+    numbers = [n for n, line in enumerate(body, start=first) if line and not line.isspace()]
+    if not numbers:
         raise InputFileError(where, "no samples (the file has a header but no data rows)")
-    return Table(where, columns, rows, numbers, decimal_comma=sep != ",")
+    rows = [body[n - first].split(sep) for n in numbers]
+    return Table(where, columns, rows, numbers, decimal_comma=sep != ",", min_width=min(map(len, rows)))

@@ -20,6 +20,7 @@ Layout (the records the WitMotion software writes, as read by gyroflow's telemet
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 
 import numpy as np
@@ -27,7 +28,7 @@ import numpy as np
 from sensortrack.errors import InputFileError
 from sensortrack.formats.common import ACC_UNITS, GYRO_UNITS, Recording, Stream, unit_factor, untie_times
 from sensortrack.formats.sources import Source
-from sensortrack.formats.table import find_header_line, read_table, sniff_delimiter
+from sensortrack.formats.table import Table, find_header_line, read_table, sniff_delimiter
 
 NAME = "witmotion"
 TITLE = "WitMotion software record"
@@ -120,7 +121,9 @@ def read(source: Source) -> Recording:
     raise InputFileError(source.name, "no WitMotion record table")
 
 
-def _vector(table, pattern, units, quantity, fix_unit) -> np.ndarray | None:  # type: ignore[no-untyped-def]
+def _vector(
+    table: Table, pattern: re.Pattern[str], units: dict[str, float], quantity: str, fix_unit: Callable[[str], str]
+) -> np.ndarray | None:
     axes = {m.group(1).upper(): (i, m.group(2)) for i, c in enumerate(table.columns) if (m := pattern.match(c))}
     if not axes:
         return None
