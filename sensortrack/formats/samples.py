@@ -101,16 +101,19 @@ def _sensor_logger_csv(t_s: FloatArray, xyz: FloatArray) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _round6(values: FloatArray) -> FloatArray:
+    return np.asarray(np.round(values, 6), dtype=np.float64)
+
+
 def sensor_logger_ios_zip(m: Movement) -> bytes:
     """An iPhone export without "Standardise Units & Frames": acceleration and gravity negated."""
     gravity = m.gravity_g()
     user = (m.acc_g - gravity) * G
-    round6 = lambda a: np.round(a, 6)  # noqa: E731
     gt = m.t_s + 0.003
     files = {
-        "Accelerometer.csv": _sensor_logger_csv(m.t_s, round6(-user)),
-        "Gravity.csv": _sensor_logger_csv(m.t_s, round6(-gravity * G)),
-        "Gyroscope.csv": _sensor_logger_csv(gt, round6(m.gyro_at(gt) * DEG_TO_RAD)),
+        "Accelerometer.csv": _sensor_logger_csv(m.t_s, _round6(-user)),
+        "Gravity.csv": _sensor_logger_csv(m.t_s, _round6(-gravity * G)),
+        "Gyroscope.csv": _sensor_logger_csv(gt, _round6(m.gyro_at(gt) * DEG_TO_RAD)),
         "Metadata.csv": (
             "version,device name,recording epoch time,recording time,recording timezone,platform,appVersion,"
             "device id,sensors,sampleRateMs,standardisation,platform version\n"
