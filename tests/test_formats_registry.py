@@ -145,3 +145,22 @@ def test_mangled_sensor_logger_zip_member_is_one_input_error(tmp_path: Path) -> 
         load_session(folder)
     assert "Gravity.csv" in str(info.value) and "\n" not in str(info.value)
     shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize(("rel", "row", "spike"), [
+    ("movesense/MovesenseShowcase_IMU6_52Hz.csv", 300, lambda f: f[:4] + ["100000.0"] + f[5:]),  # 1e5 °/s
+    ("polar-sensor-logger/Polar_Sense_B5C3F123_20260101100000_ACC.txt", 300, lambda f: f[:2] + ["1000000000"] + f[3:]),  # 1e6 g
+])
+def test_one_impossible_sample_is_a_gap_and_leaves_the_count(tmp_path: Path, rel: str, row: int, spike, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    src = VENDOR / rel
+    sep = ";" if src.suffix == ".txt" else ","
+    lines = src.read_text().splitlines()
+    lines[row] = sep.join(spike(lines[row].split(sep)))
+    path = tmp_path / src.name
+    path.write_text("\n".join(lines) + "\n")
+    session = load_session(path)
+    assert len(session.samples) == len(lines) - 2  # header and the impossible sample
+    code = main(["analyze", str(path), *BODY, "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0 and [len(s["reps"]) for s in result["sets"]] == [EXPECTED_REPS]
+    assert len(result["gaps"]) == len(load_session(src).gaps) + 1  # marked where it was taken out
