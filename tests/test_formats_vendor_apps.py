@@ -206,3 +206,20 @@ def test_witmotion_unknown_unit_is_ambiguous_and_two_devices_are_refused(tmp_pat
     two.write_text("\n".join([WIT_HEADER, *_wit_rows(), *_wit_rows(device="WT901BLE67(aa:bb)")]) + "\n")
     with pytest.raises(InputFileError, match="holds 2 sensors"):
         load_session(two)
+
+
+def test_movella_dot_recording_export_with_label_column_trailing_separator_and_start_time(tmp_path: Path) -> None:
+    # Exported recordings: "Label" first when labels were set, every row ends with ", ".
+    pad = ",,,,,,,,,,,,,,,,,"
+    preamble = ["sep=,", f"DeviceTag:,DOT 2{pad}", f"StartTime:,2025-03-04 09:30:00.250 +0200{pad}", "Movella Technologies B. V. 2005-2025,,", ""]
+    header = "Label,PacketCounter,SampleTimeFine,Acc_X,Acc_Y,Acc_Z,Gyr_X,Gyr_Y,Gyr_Z,"
+    rows = [f"squat,{i}, {1000 + i * 8333}, 0.0, 9.80665, 0.0, 0.0, 0.0, 360.0, " for i in range(240)]
+    path = tmp_path / "DOT2.csv"
+    path.write_text("\n".join([*preamble, header, *rows]) + "\n")
+    session = load_session(path)
+    s = session.samples
+    np.testing.assert_allclose(s.acc_g[:, 1], 1.0)
+    assert s.gyro_dps is not None
+    np.testing.assert_allclose(s.gyro_dps[:, 2], 360.0)
+    np.testing.assert_allclose(s.t_s[-1], 239 * 0.008333)
+    assert session.meta.start_time_utc == "2025-03-04T07:30:00+00:00"

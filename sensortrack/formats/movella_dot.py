@@ -1,9 +1,13 @@
 """Movella DOT (formerly Xsens DOT) app CSV exports.
 
-Layout (Movella DOT user manual, data export chapter, and published exports read by e.g.
-ValidationDataParser.parseXsensCSV-style readers that skip the lines before the header):
-- a few metadata lines (app version, device tag, firmware, filter profile, ...) before the table;
-  the table header starts with `PacketCounter,SampleTimeFine`;
+Layout (the CSV writer of the Movella DOT Android SDK, class XsensDotLogger in
+com.xsens.dot.android.sdk, which the app uses for its exports; Movella DOT user manual):
+- metadata lines before the table, each padded with commas: `sep=,`, `DeviceTag:,<tag>`,
+  `FirmwareVersion:,…`, `AppVersion:,…`, then (for live logs) `SyncStatus:,…`, `OutputRate:,60Hz`,
+  `FilterProfile:,…`, `Measurement Mode:,…`, then `StartTime:,yyyy-MM-dd HH:mm:ss.SSS Z` and a
+  copyright line, an empty line, and the header: `PacketCounter,SampleTimeFine,…` (with an optional
+  `Label` column first); rows are written with ", " between fields, and exported recordings end each
+  row with a separator;
 - `SampleTimeFine` is the sensor clock in microseconds, an unsigned 32-bit counter that wraps
   every 2^32 µs (71.6 min): unwrapped here;
 - `Acc_X,Acc_Y,Acc_Z` in m/s² (gravity included), `Gyr_X,Gyr_Y,Gyr_Z` in °/s; other columns (Euler,
@@ -13,13 +17,15 @@ ValidationDataParser.parseXsensCSV-style readers that skip the lines before the 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 
 from sensortrack.errors import InputFileError
 from sensortrack.formats.common import Recording, Stream
 from sensortrack.formats.sources import Source
 from sensortrack.formats.table import find_header_line, read_table
-from sensortrack.validation import STANDARD_GRAVITY_MS2
+from sensortrack.validation import STANDARD_GRAVITY_MS2, start_time_problem
 
 NAME = "movella-dot"
 TITLE = "Movella DOT app export"
@@ -30,7 +36,21 @@ WRAP_US = 2**32
 
 def _is_header(line: str) -> bool:
     fields = [f.strip().strip('"') for f in line.split(",")]
-    return len(fields) > 1 and fields[0] == "PacketCounter" and "SampleTimeFine" in fields
+    return len(fields) > 1 and "PacketCounter" in fields[:2] and "SampleTimeFine" in fields
+
+
+def _start_time(lines: list[str]) -> str:
+    """The `StartTime:` line as ISO 8601 UTC ("" when absent or not a plausible time)."""
+    for line in lines:
+        if line.startswith("StartTime:,"):
+            text = line.split(",")[1].strip()
+            try:
+                moment = datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f %z")
+            except ValueError:
+                return ""
+            iso = moment.astimezone(UTC).isoformat(timespec="seconds")
+            return "" if start_time_problem(iso) is not None else iso
+    return ""
 
 
 def claims(heads: dict[str, str]) -> bool:
@@ -66,5 +86,12 @@ def read(source: Source) -> Recording:
         if set(GYRO) <= set(table.columns):
             gyro = Stream(where, t, np.column_stack([table.numbers(table.index(c)) for c in GYRO]), table.lines)
         # One table holds both: the gyro shares the accelerometer's rows and timeline.
-        return Recording(fmt=NAME, model="Movella DOT", acc=Stream(where, t, acc, table.lines), gyro=gyro, clock="device")
+        return Recording(
+            fmt=NAME,
+            model="Movella DOT",
+            acc=Stream(where, t, acc, table.lines),
+            gyro=gyro,
+            clock="device",
+            start_time_utc=_start_time(lines[:header]),
+        )
     raise InputFileError(source.name, "no Movella DOT table (a header starting PacketCounter,SampleTimeFine)")

@@ -152,20 +152,25 @@ def movesense_imu6(m: Movement) -> str:
 
 
 def movella_dot_csv(m: Movement) -> str:
+    """The app's export as the DOT SDK's CSV logger writes it: padded metadata lines, an empty line,
+    the header, rows joined by ", "."""
     start_us = 2**32 - 12_000_000  # the µs counter wraps 12 s in: the reader must unwrap it
+    pad = ",,,,,,,,,,,,,,,,,"
     preamble = [
         "sep=,",
-        "Movella DOT,generated from the documented export layout",
-        "Device Tag:,DOT 1",
-        "Firmware Version:,2.6.0",
-        "Filter Profile:,General",
-        "Measurement Mode:,Custom Mode 4",
+        f"DeviceTag:,DOT 1{pad}",
+        f"FirmwareVersion:,2.6.0{pad}",
+        f"AppVersion:,2024.0.0{pad}",
+        f"Measurement Mode:,Custom Mode 5{pad}",
+        f"StartTime:,2026-01-01 11:00:00.000 +0100{pad}",
+        f"Movella Technologies B. V. 2005-2026,,{pad}",
         "",
     ]
-    lines = preamble + ["PacketCounter,SampleTimeFine,Euler_X,Euler_Y,Euler_Z,Acc_X,Acc_Y,Acc_Z,Gyr_X,Gyr_Y,Gyr_Z"]
+    lines = preamble + ["PacketCounter,SampleTimeFine,Quat_W,Quat_X,Quat_Y,Quat_Z,Acc_X,Acc_Y,Acc_Z,Gyr_X,Gyr_Y,Gyr_Z"]
     for i, (t, a, w) in enumerate(zip(m.t_s, m.acc_g * G, m.gyro_dps, strict=True)):
         us = (start_us + int(round(t * 1e6))) % 2**32
-        lines.append(f"{i + 1},{us},0.000000,0.000000,0.000000,{a[0]:.6f},{a[1]:.6f},{a[2]:.6f},{w[0]:.6f},{w[1]:.6f},{w[2]:.6f}")
+        values = [1.0, 0.0, 0.0, 0.0, *(round(float(v), 6) for v in a), *(round(float(v), 6) for v in w)]
+        lines.append(", ".join([str(i + 1), str(us), *(repr(v) for v in values)]))
     return "\n".join(lines) + "\n"
 
 
