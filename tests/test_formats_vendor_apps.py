@@ -223,3 +223,11 @@ def test_movella_dot_recording_export_with_label_column_trailing_separator_and_s
     np.testing.assert_allclose(s.gyro_dps[:, 2], 360.0)
     np.testing.assert_allclose(s.t_s[-1], 239 * 0.008333)
     assert session.meta.start_time_utc == "2025-03-04T07:30:00+00:00"
+
+
+def test_polar_magnetometer_in_gauss_is_not_taken_for_an_accelerometer(tmp_path: Path) -> None:
+    folder = _polar(tmp_path / "rec")
+    rows = [f"2026-06-10T22:00:00.000;{POLAR_T0 + i * 19_230_769};0.3;0.1;-0.4" for i in range(50)]
+    (folder / "magnetometer.txt").write_text("\n".join(["Phone timestamp;sensor timestamp [ns];X [G];Y [G];Z [G]", *rows]) + "\n")
+    s = load_session(folder).samples  # the ACC file is still the only accelerometer
+    np.testing.assert_allclose(s.acc_g[:, 1], -1.0)

@@ -43,6 +43,8 @@ def _kind(member: str, columns: list[str]) -> str | None:
     for column in columns:
         axis = _AXIS.match(column)
         if axis and axis.group(1) == "X":
+            if (axis.group(2) or "").strip() == "G":  # the MAGN stream: gauss, not g
+                return None
             unit = (axis.group(2) or "").lower()
             if unit in ACC_UNITS:
                 return "acc"
