@@ -17,7 +17,7 @@ HELP = "add session files or plain CSVs to the library (copied in and analysed)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE", help="session files or t,ax,ay,az[,gx,gy,gz] CSVs")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="session files, t,ax,ay,az[,gx,gy,gz] CSVs or phone/vendor-app exports (files, folders, zips)")
     add_body_options(parser, "for files that do not say (also completes a file imported before)")
     add_set_option(parser)
     add_library_option(parser)
