@@ -114,3 +114,10 @@ def test_garbage_time_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as info:
         load_session(folder)
     assert info.value.line == 6 and "not a whole number" in str(info.value) and "Gyroscope.csv" in str(info.value)
+
+
+def test_a_renamed_sensor_file_is_recognised_and_says_to_keep_the_names(tmp_path: Path) -> None:
+    path = tmp_path / "acc.csv"
+    path.write_text(_csv([(T0_NS + i * 10_000_000, 0.0, 9.80665, 0.0) for i in range(50)]))
+    with pytest.raises(InputFileError, match="keep them"):
+        load_session(path)

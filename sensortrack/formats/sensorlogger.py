@@ -49,7 +49,7 @@ def _is_sensor_header(head: str) -> bool:
 
 
 def claims(heads: dict[str, str]) -> bool:
-    return any(m.rsplit("/", 1)[-1] in SENSOR_FILES and _is_sensor_header(h) for m, h in heads.items())
+    return any(_is_sensor_header(h) for h in heads.values())
 
 
 def _members(source: Source) -> dict[str, str]:
@@ -95,6 +95,12 @@ def _sign(source: Source, members: dict[str, str]) -> float:
 
 def read(source: Source) -> Recording:
     members = _members(source)
+    if not any(name in members for name in SENSOR_FILES):
+        raise InputFileError(
+            source.name,
+            "a Sensor Logger table, but which sensor it holds is told only by the app's file names "
+            f"({', '.join(SENSOR_FILES)}): keep them",
+        )
     total = "TotalAcceleration.csv" in members
     if not total and "Accelerometer.csv" not in members:
         raise InputFileError(source.name, "Sensor Logger export without Accelerometer.csv or TotalAcceleration.csv")
