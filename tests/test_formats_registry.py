@@ -164,3 +164,24 @@ def test_one_impossible_sample_is_a_gap_and_leaves_the_count(tmp_path: Path, rel
     result = json.loads(capsys.readouterr().out)
     assert code == 0 and [len(s["reps"]) for s in result["sets"]] == [EXPECTED_REPS]
     assert len(result["gaps"]) == len(load_session(src).gaps) + 1  # marked where it was taken out
+
+
+@pytest.mark.parametrize(("rel", "sep", "field", "encoding"), [
+    ("phyphox/Raw Data.csv", ",", 2, "utf-8"),
+    ("polar-sensor-logger/Polar_Sense_B5C3F123_20260101100000_ACC.txt", ";", 3, "utf-8"),
+    ("movesense/MovesenseShowcase_IMU6_52Hz.csv", ",", 3, "utf-8"),
+    ("movella-dot/DOT1_20260101_100000.csv", ",", 6, "utf-8"),
+    ("witmotion/20260101100000.txt", "\t", 3, "gb18030"),
+])
+def test_text_where_a_number_belongs_names_file_and_line(tmp_path: Path, rel: str, sep: str, field: int, encoding: str, capsys: pytest.CaptureFixture[str]) -> None:
+    src = VENDOR / rel
+    lines = src.read_bytes().decode(encoding).splitlines()
+    fields = lines[99].split(sep)
+    fields[field] = "x!"
+    lines[99] = sep.join(fields)
+    path = tmp_path / src.name
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    code = main(["analyze", str(path), *BODY])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert f"{path.name}:100: 'x!' is not a number" in err
