@@ -185,3 +185,14 @@ def test_text_where_a_number_belongs_names_file_and_line(tmp_path: Path, rel: st
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1
     assert f"{path.name}:100: 'x!' is not a number" in err
+
+
+def test_a_folder_reads_only_its_text_tables(tmp_path: Path) -> None:
+    folder = tmp_path / "polar"
+    shutil.copytree(VENDOR / "polar-sensor-logger", folder)
+    (folder / "photo.jpg").write_bytes(b"\xff\xd8\xff" + bytes(range(256)) * 100)
+    (folder / "video.mp4").write_bytes(b"\x00" * 10_000)
+    from sensortrack.formats.sources import open_source
+
+    assert sorted(open_source(folder).members) == sorted(p.name for p in (VENDOR / "polar-sensor-logger").iterdir())
+    assert load_session(folder).meta.source == "import:polar-sensor-logger"

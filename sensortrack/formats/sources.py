@@ -22,6 +22,9 @@ MAX_MEMBERS = 2000
 # Members deeper than this are not part of an export (phyphox puts its metadata one level down).
 MAX_DEPTH = 2
 _SKIPPED_PARTS = {"__MACOSX"}
+# Every supported app exports text tables as .csv or .txt: in a folder or zip only those are read, so
+# a folder given by mistake (Downloads, a photo album) is not read into memory.
+EXPORT_SUFFIXES = (".csv", ".txt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +92,12 @@ def _folder_members(folder: Path) -> dict[str, bytes]:
         raise InputFileError(str(folder), f"cannot list: {exc.strerror or exc}") from None
     for p in candidates:
         rel = p.relative_to(folder)
-        if _SKIPPED_PARTS & set(rel.parts) or any(part.startswith(".") for part in rel.parts) or not p.is_file():
+        if (
+            _SKIPPED_PARTS & set(rel.parts)
+            or any(part.startswith(".") for part in rel.parts)
+            or p.suffix.lower() not in EXPORT_SUFFIXES
+            or not p.is_file()
+        ):
             continue
         if len(members) >= MAX_MEMBERS:
             raise InputFileError(str(folder), f"holds more than {MAX_MEMBERS} files: not a recording export")
@@ -112,6 +120,7 @@ def _zip_members(path: Path) -> dict[str, bytes]:
                 and len(PurePosixPath(info.filename).parts) <= MAX_DEPTH + 1  # exports often wrap all in one folder
                 and not _SKIPPED_PARTS & set(PurePosixPath(info.filename).parts)
                 and not PurePosixPath(info.filename).name.startswith(".")
+                and PurePosixPath(info.filename).suffix.lower() in EXPORT_SUFFIXES
             ]
             if len(infos) > MAX_MEMBERS:
                 raise InputFileError(name, f"holds more than {MAX_MEMBERS} files: not a recording export")
