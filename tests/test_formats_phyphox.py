@@ -115,3 +115,17 @@ def test_garbage_row_names_its_line_and_impossible_values_become_a_gap(tmp_path:
     every.write_text("\n".join([ACC_HEADER] + [f"{i / 100},0,0,500.0,500" for i in range(50)]) + "\n")
     with pytest.raises(InputFileError, match="beyond what a sensor can measure|not in g"):
         load_session(every)
+
+
+def test_one_set_with_two_sensors_each_after_its_own_time_column_and_a_shorter_buffer(tmp_path: Path) -> None:
+    """A custom experiment's single set: acceleration and gyroscope each with their own "Time (s)";
+    the shorter buffer is padded with "" (phyphox-ios ExperimentExportSet.swift)."""
+    header = ACC_HEADER + "," + GYRO_HEADER
+    acc, gyro = _acc_rows(200), _gyro_rows(190)
+    rows = [a + "," + (gyro[i] if i < len(gyro) else '"","","","",""') for i, a in enumerate(acc)]
+    path = tmp_path / "Raw Data.csv"
+    path.write_text("\n".join([header, *rows]) + "\n")
+    s = load_session(path).samples
+    assert s.gyro_dps is not None
+    np.testing.assert_allclose(s.gyro_dps[:, 0], 180.0 * s.t_s, atol=1e-9)  # the gyro's own times were used
+    assert s.t_s[0] == pytest.approx(0.01) and s.t_s[-1] == pytest.approx(1.89)  # within the gyro's span

@@ -61,11 +61,31 @@ def _groups(table: Table) -> dict[str, dict[str, tuple[int, str | None]]]:
     return out
 
 
+def _filled_rows(table: Table, columns: list[int]) -> int:
+    """How many leading rows have all of `columns` filled. phyphox writes `""` where one buffer of a
+    set is shorter than another (phyphox-ios ExperimentExportSet.swift): such a tail is dropped;
+    an empty cell with filled ones after it is left for the number check to report."""
+    def empty(row: list[str]) -> bool:
+        return any(c >= len(row) or not row[c].strip().strip('"') for c in columns)
+
+    flags = [empty(row) for row in table.rows]
+    first = next((i for i, e in enumerate(flags) if e), len(flags))
+    return first if all(flags[first:]) else len(flags)
+
+
 def _stream(table: Table, axes: dict[str, tuple[int, str | None]], units: dict[str, float], quantity: str) -> Stream:
     missing = [a for a in "xyz" if a not in axes]
     if missing:
         raise InputFileError(table.where, f"has no {quantity} column for axis {', '.join(missing)}")
-    t = table.numbers(table.index(TIME))
+    # A set may hold several sensors, each after its own "Time (s)" column: take the nearest one to the left.
+    first = min(index for index, _ in axes.values())
+    time_column = max((i for i, c in enumerate(table.columns[:first]) if c == TIME), default=table.index(TIME))
+    used = [time_column] + [axes[a][0] for a in "xyz"]
+    rows = _filled_rows(table, used)
+    if rows < 2:
+        raise InputFileError(table.where, f"fewer than two {quantity} samples")
+    table = table.head(rows)
+    t = table.numbers(time_column)
     cols = []
     for axis in "xyz":
         index, unit = axes[axis]

@@ -102,6 +102,12 @@ class Table:
                 raise InputFileError(self.where, f"'{value}' is out of range for a timestamp", line)
         raise InputFileError(self.where, f"column '{self.columns[column]}' cannot be read as whole numbers")
 
+    def head(self, n: int) -> Table:
+        """The first `n` rows."""
+        rows = self.rows[:n]
+        return Table(self.where, self.columns, rows, self.line_numbers[:n], self.decimal_comma,
+                     min(map(len, rows)) if rows else 0)
+
     def _check_width(self, column: int) -> None:
         if column < self.min_width:
             return
