@@ -121,3 +121,12 @@ def test_a_renamed_sensor_file_is_recognised_and_says_to_keep_the_names(tmp_path
     path.write_text(_csv([(T0_NS + i * 10_000_000, 0.0, 9.80665, 0.0) for i in range(50)]))
     with pytest.raises(InputFileError, match="keep them"):
         load_session(path)
+
+
+def test_an_accelerometer_file_that_already_holds_gravity_is_not_added_to_gravity_again(tmp_path: Path) -> None:
+    folder = _export(tmp_path / "rec", "android")
+    n, step = 200, 10_000_000
+    (folder / "Accelerometer.csv").write_text(_csv([(T0_NS + i * step, 0.0, 0.0, 9.80665) for i in range(n)]))
+    session = load_session(folder)
+    np.testing.assert_allclose(session.samples.acc_g[:, 2], 1.0)  # not 2 g
+    assert "already included gravity" in session.meta.notes

@@ -93,6 +93,16 @@ def _sign(source: Source, members: dict[str, str]) -> float:
     raise AmbiguousUnitsError(where, f"platform '{platform}' is neither ios nor android: cannot tell the acceleration signs")
 
 
+# User acceleration (gravity removed) of a leg at exercise pace has a median magnitude of a few
+# tenths of a g at most; gravity alone is 1 g. Above this the file cannot be gravity-free.
+GRAVITY_INCLUDED_MEDIAN_G = 0.6
+
+
+def _includes_gravity(acc_ms2: np.ndarray) -> bool:
+    median_g = float(np.median(np.linalg.norm(acc_ms2, axis=1))) / STANDARD_GRAVITY_MS2
+    return median_g > GRAVITY_INCLUDED_MEDIAN_G
+
+
 def read(source: Source) -> Recording:
     members = _members(source)
     if not any(name in members for name in SENSOR_FILES):
@@ -120,6 +130,10 @@ def read(source: Source) -> Recording:
 
     acc_t = seconds(acc_ns)
     lines = table.lines
+    notes = ""
+    if not total and _includes_gravity(acc_ms2):
+        total = True  # an export whose Accelerometer.csv already holds gravity: adding Gravity would double it
+        notes = "Accelerometer.csv already included gravity (median about 1 g): Gravity.csv was not added"
     if not total:
         g_table, g_ns, g_ms2 = _read(source, members["Gravity.csv"])
         gravity = Stream(g_table.where, seconds(g_ns), g_ms2, g_table.lines)
@@ -142,4 +156,5 @@ def read(source: Source) -> Recording:
         gyro=gyro,
         clock="host",
         start_time_utc=utc_from_epoch_ns(origin_ns),
+        notes=notes,
     )
