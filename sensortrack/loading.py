@@ -1,7 +1,9 @@
-"""Open any file a user may hand us: a sensortrack session file or a plain interchange CSV."""
+"""Open any recording a user may hand us: a sensortrack session file, a plain interchange CSV, or
+an export of a phone or vendor app (a file, a folder, or a zip: sensortrack.formats)."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from sensortrack.errors import InputFileError
@@ -12,16 +14,24 @@ from sensortrack.sessionfile import is_session_file, read_session
 
 def load_session(path: str | Path) -> Session:
     """Read `path` as whichever supported format it is; errors are InputFileError with the line."""
+    from sensortrack.formats.registry import load_export, read_file_head, recognise_head
+
     p = Path(path)
     try:
         if not p.exists():  # (a symlink loop, too)
             raise InputFileError(str(p), "no such file")
         if p.is_dir():
-            raise InputFileError(str(p), "is a directory, not a session file")
+            return load_export(p)
         if not p.is_file():  # a named pipe would hang the read forever; a device never ends
             raise InputFileError(str(p), "is not a regular file (a pipe or a device?)")
+        is_zip = zipfile.is_zipfile(p)
     except OSError as exc:  # a name too long for the file system
         raise InputFileError(str(p), f"cannot open: {exc.strerror or exc}") from None
+    if is_zip:
+        return load_export(p)
     if is_session_file(p):
         return read_session(p)
+    fmt = recognise_head({p.name: read_file_head(p)})
+    if fmt is not None:
+        return load_export(p, fmt)
     return read_interchange_csv(p)

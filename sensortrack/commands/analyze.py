@@ -11,7 +11,11 @@ from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="a sensortrack session file or a plain CSV with t,ax,ay,az[,gx,gy,gz]")
+    parser.add_argument(
+        "file",
+        help="a sensortrack session file, a plain CSV with t,ax,ay,az[,gx,gy,gz], or a phone/vendor-app export "
+        "(file, folder or zip: docs/formats.md)",
+    )
     parser.add_argument("--exercise", choices=EXERCISES, help="override the file's exercise")
     parser.add_argument("--placement", choices=PLACEMENTS, help="override where the sensor sits")
     parser.add_argument("--side", choices=SIDES, help="override which leg carries the sensor")

@@ -15,7 +15,7 @@ from sensortrack.library.cli_options import (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE", help="session files or t,ax,ay,az[,gx,gy,gz] CSVs")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="session files, t,ax,ay,az[,gx,gy,gz] CSVs or phone/vendor-app exports (files, folders, zips)")
     add_body_options(parser, "for files that do not say (also completes a file imported before)")
     add_set_option(parser)
     add_library_option(parser)

@@ -42,6 +42,10 @@ class ImportOutcome:
 
 
 def file_sha256(path: Path) -> str:
+    if path.is_dir():  # a phone app's export folder (sensortrack.formats): its files' names and bytes
+        from sensortrack.formats.sources import content_sha256
+
+        return content_sha256(path)
     try:
         with path.open("rb") as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()
