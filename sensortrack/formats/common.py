@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from sensortrack.errors import InputFileError
 from sensortrack.interchange import read_sidecar
 from sensortrack.model import ClockSource, FloatArray, SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.start_time import start_time_problem
 from sensortrack.validation import (
     GAP_FACTOR,
     STANDARD_GRAVITY_MS2,
@@ -26,7 +27,6 @@ from sensortrack.validation import (
     find_gaps,
     impossible_samples,
     merge_gaps,
-    start_time_problem,
 )
 
 IntArray = NDArray[np.int64]

@@ -25,7 +25,8 @@ from sensortrack.errors import InputFileError
 from sensortrack.formats.common import Recording, Stream
 from sensortrack.formats.sources import Source
 from sensortrack.formats.table import find_header_line, read_table
-from sensortrack.validation import STANDARD_GRAVITY_MS2, start_time_problem
+from sensortrack.start_time import start_time_problem
+from sensortrack.validation import STANDARD_GRAVITY_MS2
 
 NAME = "movella-dot"
 TITLE = "Movella DOT app export"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import io
 import math
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
