@@ -15,13 +15,16 @@ Method, fixed and readable:
    benchmarks/train_recognition.py on the simulator and MEx subjects 01–15 only) gives each window
    a probability per exercise×placement and for "none" (walking, jogging, fidgeting, sitting down);
 4. the placement is one for the file (a sensor is not moved mid-session): the one with the larger
-   summed probability; each window's label is then its most likely exercise at that placement;
-5. a mode filter over `smooth_windows` windows, then runs of one exercise make the segments. The
-   timeline is split between consecutive segments of different exercises half-way through the
-   quiet or "none" stretch between them, so each segment keeps its own rest for calibration.
+   summed probability over the windows that move like an exercise;
+5. each window is "none" or "some exercise" (a mode filter over `smooth_windows` smooths that);
+   runs of exercise windows are bouts, cut again where the posture held between reps turns by more
+   than `posture_change_deg` (lying down to bridge after squats); each bout's exercise is the one
+   with the largest mean probability over its windows (a set is one exercise: its windows vote
+   together). The timeline is split between consecutive segments half-way through the stretch
+   between them, so each segment keeps its own rest for calibration.
 
 Pure: arrays in (caller's timestamps), plain data out; no files, clocks or I/O. The tree itself is
-passed in (`RecognitionModel.from_dict`); sensortrack.recognition_model loads the packaged one.
+passed in (`RecognitionModel.from_dict`); sensortrack.recognising.packaged_model loads the packaged one.
 """
 
 from __future__ import annotations

@@ -226,3 +226,22 @@ def test_cli_analyze_plain_csv_without_flags(tmp_path: Path) -> None:
     g = json.loads(given.stdout)
     assert g["exercise"] == "clamshell" and "recognition" not in g
     assert all(s["exercise"] == "clamshell" and s["exercise_source"] == "given" for s in g["sets"])
+
+
+def test_import_and_reanalyze_store_each_set_recognised(tmp_path: Path) -> None:
+    """`import` and `sessions reanalyze` analyse a plain CSV with its exercise recognised: the
+    library keeps each set's own exercise."""
+    from sensortrack.analysis.settings import AnalysisSettings
+    from sensortrack.library.ingest import import_file
+    from sensortrack.library.reanalyze import reanalyze
+    from sensortrack.library.store import Library
+
+    plain = tmp_path / "phone-log.csv"
+    _write_plain_csv(plain, _fixture("clamshell_thigh_right"))
+    with Library.open(tmp_path / "lib.sqlite3") as library:
+        record = import_file(library, plain, AnalysisSettings()).record
+        assert record.analysis_status == "ok" and record.rep_count > 0
+        assert {row.exercise for row in library.sets(record.id)} == {"clamshell"}
+        report = reanalyze(library, [record], AnalysisSettings(), helpers=0)
+        assert report.analyzed == 1
+        assert {row.exercise for row in library.sets(record.id)} == {"clamshell"}
