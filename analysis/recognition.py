@@ -148,6 +148,30 @@ def _period(x: FloatArray) -> tuple[float, float]:
     return (lo + k) / RECOGNITION_RATE_HZ, float(max(seg[k], 0.0))
 
 
+def _periods(rows: FloatArray) -> FloatArray:
+    """_period of every row at once: (n, 2) of period_s and autocorrelation."""
+    x = rows - rows.mean(axis=1, keepdims=True)
+    n = x.shape[1]
+    denom = np.einsum("ij,ij->i", x, x)
+    lo, hi = int(0.6 * RECOGNITION_RATE_HZ), n // 2
+    out = np.zeros((x.shape[0], 2))
+    if hi <= lo + 2:
+        return out
+    spec = np.fft.rfft(x, 2 * n, axis=1)
+    ac = np.fft.irfft(spec * np.conj(spec), axis=1)[:, :n] / np.maximum(denom, 1e-300)[:, None]
+    seg = ac[:, lo:hi]
+    inner = seg[:, 1:-1]
+    is_peak = (inner > seg[:, :-2]) & (inner >= seg[:, 2:]) & (inner > 0.2)
+    peak_vals = np.where(is_peak, inner, -np.inf)
+    k_peak = np.argmax(peak_vals, axis=1) + 1
+    k = np.where(is_peak.any(axis=1), k_peak, np.argmax(seg, axis=1))
+    best = seg[np.arange(seg.shape[0]), k]
+    ok = denom > 1e-9
+    out[ok, 0] = (lo + k[ok]) / RECOGNITION_RATE_HZ
+    out[ok, 1] = np.maximum(best[ok], 0.0)
+    return out
+
+
 def window_features(u: FloatArray, turn_dps: FloatArray, shock_g: FloatArray, body_g: FloatArray,
                     settings: RecognitionSettings) -> FloatArray:
     """The FEATURES of one window, in that order."""
@@ -207,21 +231,55 @@ def windows(t_s: FloatArray, acc_g: FloatArray, settings: RecognitionSettings | 
     starts = list(range(0, max(1, n - w + 1), hop))
     if n > w and starts[-1] + w < n:
         starts.append(n - w)  # the recording's tail gets a window too
-    feats, centre, t0, t1, quiet, rest = [], [], [], [], [], []
-    for i0 in starts:
-        i1 = min(n, i0 + w)
-        still = st.turn_dps[i0:i1] < s.still_dps
-        r = st.u[i0:i1][still].sum(axis=0) if still.any() else np.full(3, np.nan)
-        rest.append(r / max(float(np.linalg.norm(r)), 1e-9) if still.any() else r)
-        f = window_features(st.u[i0:i1], st.turn_dps[i0:i1], st.shock_g[i0:i1], st.body_g[i0:i1], s)
-        feats.append(f)
-        t0.append(st.t_s[i0])
-        t1.append(st.t_s[i1 - 1])
-        centre.append(0.5 * (st.t_s[i0] + st.t_s[i1 - 1]))
-        quiet.append(f[0] < s.quiet_range_deg and f[6] < s.quiet_impact_g * 3 and f[5] < s.quiet_impact_g)
-    return Windows(np.array(centre), np.array(t0), np.array(t1),
-                   np.array(feats).reshape(-1, len(FEATURES)), np.array(quiet, dtype=bool),
-                   np.array(rest).reshape(-1, 3))
+    idx = np.array(starts)
+    if n >= w:  # every window full length: all at once (window_features, vectorised)
+        feats = _features_batch(st, idx, w, s)
+        ends = idx + w
+    else:  # a recording shorter than one window is one window
+        feats = window_features(st.u, st.turn_dps, st.shock_g, st.body_g, s)[None, :]
+        ends = np.array([n])
+    # the mean direction while still, per window (cumulative sums: one pass for all windows)
+    still_u = st.u * (st.turn_dps < s.still_dps)[:, None]
+    c = np.vstack([np.zeros((1, 3)), np.cumsum(still_u, axis=0)])
+    counts = np.concatenate([[0], np.cumsum(st.turn_dps < s.still_dps)])
+    rest = c[ends] - c[idx]
+    rest /= np.maximum(np.linalg.norm(rest, axis=1, keepdims=True), 1e-9)
+    rest[counts[ends] - counts[idx] == 0] = np.nan
+    t0, t1 = st.t_s[idx], st.t_s[ends - 1]
+    quiet = (feats[:, 0] < s.quiet_range_deg) & (feats[:, 6] < s.quiet_impact_g * 3) & (feats[:, 5] < s.quiet_impact_g)
+    return Windows(0.5 * (t0 + t1), t0, t1, feats, quiet, rest)
+
+
+def _features_batch(st: _Stream, starts: np.ndarray, w: int, s: RecognitionSettings) -> FloatArray:
+    """window_features of every full window [i0, i0 + w) at once: the same numbers, one numpy pass."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    u = sliding_window_view(st.u, (w, 3))[starts, 0]  # (nw, w, 3)
+    turn = sliding_window_view(st.turn_dps, w)[starts]
+    shock = sliding_window_view(st.shock_g, w)[starts]
+    body = sliding_window_view(st.body_g, w)[starts]
+    mean = u.mean(axis=1)
+    mean /= np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-9)
+    to_mean = np.degrees(np.arccos(np.clip(np.einsum("nwk,nk->nw", u, mean), -1.0, 1.0)))
+    a = u[np.arange(u.shape[0]), np.argmax(to_mean, axis=1)]
+    from_a = np.degrees(np.arccos(np.clip(np.einsum("nwk,nk->nw", u, a), -1.0, 1.0)))
+    range_deg = np.percentile(from_a, 98, axis=1)
+    still = turn < s.still_dps
+    x = from_a / np.maximum(range_deg, 1e-6)[:, None]
+    n_still = still.sum(axis=1)
+    moving = range_deg > s.quiet_range_deg
+    near_a = np.sum(still & (x < 1 / 3), axis=1)
+    far = np.sum(still & (x > 2 / 3), axis=1)
+    dwell = np.where((n_still > 0) & moving, np.minimum(near_a, far) / np.maximum(n_still, 1), 0.0)
+    mid = np.where(moving, np.mean((x > 1 / 3) & (x < 2 / 3), axis=1), 0.0)
+    periods = _periods(from_a)
+    sv = np.linalg.svd(u - u.mean(axis=1, keepdims=True), compute_uv=False)
+    off_plane = np.where(sv[:, 1] > 1e-9, sv[:, 2] / np.maximum(sv[:, 1], 1e-12), 0.0)
+    return np.column_stack([
+        range_deg, turn.mean(axis=1), n_still / w, dwell, mid,
+        np.sqrt(np.mean(shock**2, axis=1)), np.percentile(shock, 99, axis=1),
+        periods[:, 0], periods[:, 1], off_plane, np.sqrt(np.mean(body**2, axis=1)),
+    ])
 
 
 # ---- the model ---------------------------------------------------------------------------------

@@ -193,6 +193,22 @@ def test_recognition_is_pure_and_cheap() -> None:
     assert elapsed < 5.0  # a sanity bound only; benchmarks/recognition.py prints the real ratio
 
 
+def test_batched_window_features_equal_the_per_window_definition() -> None:
+    """windows() computes all windows in one numpy pass; the tree was trained on the same numbers."""
+    from sensortrack.analysis import recognition as r
+
+    s = _fixture("band_walk_shank_right").samples
+    settings = r.RecognitionSettings()
+    win = r.windows(s.t_s, s.acc_g, settings)
+    st = r._stream(s.t_s, s.acc_g, settings)
+    w = int(settings.window_s * r.RECOGNITION_RATE_HZ)
+    for j, start in enumerate(win.start_s):
+        i0 = int(np.searchsorted(st.t_s, start))
+        one = r.window_features(st.u[i0:i0 + w], st.turn_dps[i0:i0 + w], st.shock_g[i0:i0 + w],
+                                st.body_g[i0:i0 + w], settings)
+        assert np.allclose(win.features[j], one, rtol=1e-9, atol=1e-9)
+
+
 def _write_plain_csv(path: Path, session: Session) -> None:
     s = session.samples
     cols = [s.t_s[:, None], s.acc_g] + ([s.gyro_dps] if s.gyro_dps is not None else [])
