@@ -193,7 +193,7 @@ def window_features(u: FloatArray, turn_dps: FloatArray, shock_g: FloatArray, bo
     period_s, periodicity = _period(from_a)
     centred = u - u.mean(axis=0)
     sv = np.linalg.svd(centred, compute_uv=False)
-    off_plane = float(sv[2] / sv[1]) if sv[1] > 1e-9 else 0.0
+    off_plane = float(sv[2] / sv[1]) if sv.size == 3 and sv[1] > 1e-9 else 0.0  # < 3 samples: no plane
     return np.array([
         range_deg,
         float(turn_dps.mean()),

@@ -138,6 +138,7 @@ class AnalysisResult:
     # depend on it — drift toward the midline, lead/trail — are left out and `notes` says so).
     recognition: dict[str, Any] | None = None
     side_known: bool = True
+    placement_known: bool = True  # False: not given and nothing moved enough to recognise it
     notes: tuple[str, ...] = ()
     exercise: str | None = None  # the session's exercise when recognised (most reps; "none": no exercise)
 
@@ -149,7 +150,7 @@ class AnalysisResult:
         reps = self.reps
         out = {
             "exercise": self.exercise or self.context.exercise,
-            "placement": self.context.placement,
+            "placement": self.context.placement if self.placement_known else None,
             "side": self.context.side if self.side_known else None,
             "rate_hz": round(self.context.rate_hz, 3),
             "gyro": self.context.has_gyro,

@@ -159,6 +159,7 @@ def analyze_recognised(
         ctx, tuple(sets), calibration, trace,
         recognition=None if recognition is None else {**recognition.to_dict(), "placement_source": placement_source},
         side_known=side_known, notes=notes, exercise=top,
+        placement_known=placement_source == "given" or (recognition is not None and recognition.placement_confidence > 0),
     )
 
 

@@ -17,6 +17,8 @@ def _reference_line(result: AnalysisResult) -> str:
 
     ref = result.context.reference
     ctx = result.context
+    if not result.side_known:
+        return "not judged: the side is not given (pass --side)"
     if not drift_defined(ctx.exercise, ctx.placement, ctx.has_gyro):
         why = "" if drift_defined(ctx.exercise, ctx.placement) else f" for {ctx.exercise}"
         return f"not measured{why or ' (a thigh sensor without a gyroscope cannot see the knee turn in)'}"
@@ -35,9 +37,11 @@ def _body_line(result: AnalysisResult) -> str:
     if rec is not None and result.exercise is not None:
         exercise = f"{exercise} (recognised)" if exercise != "none" else "no exercise recognised"
     recognised_placement = rec is not None and rec.get("placement_source") == "recognised"
-    placement = ctx.placement + (" (recognised)" if recognised_placement else "")
+    placement = ctx.placement + (" (recognised)" if recognised_placement else "") + " sensor"
+    if not result.placement_known:
+        placement = "placement unknown"
     side = f"{ctx.side} leg" if result.side_known else "side not given"
-    return f"{exercise}, {placement} sensor, {side}"
+    return f"{exercise}, {placement}, {side}"
 
 
 def _recognised_text(st: ExerciseSet) -> str:

@@ -61,6 +61,7 @@ def test_flags_override_metadata_and_missing_metadata_is_named(tmp_path: Path, c
     assert main(["analyze", str(csv), "--json"]) == 0
     unsaid = json.loads(capsys.readouterr().out)
     assert unsaid["exercise"] == "none" and unsaid["sets"] == [] and unsaid["side"] is None
+    assert unsaid["placement"] is None  # nothing moved: not guessed either
     assert main(["analyze", str(csv), "--exercise", "squat", "--placement", "thigh", "--side", "left", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["sets"] == []
 
