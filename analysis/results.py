@@ -81,6 +81,11 @@ class ExerciseSet:
     start_s: float
     end_s: float
     reps: tuple[Rep, ...]
+    # Where `exercise` came from (issue 13): "given" (flags or the file) or "recognised" from the
+    # movement, with the recogniser's mean probability; `exercise_unsure`: below its unsure limit.
+    exercise_source: Literal["given", "recognised"] = "given"
+    exercise_confidence: float | None = None
+    exercise_unsure: bool = False
 
     @property
     def best_range_deg(self) -> float:
@@ -95,6 +100,9 @@ class ExerciseSet:
         return {
             "index": self.index,
             "exercise": self.exercise,
+            "exercise_source": self.exercise_source,
+            "exercise_confidence": _round_or_none(self.exercise_confidence, 2),
+            "exercise_unsure": self.exercise_unsure,
             "start_s": round(self.start_s, 3),
             "end_s": round(self.end_s, 3),
             "rep_count": len(self.reps),
@@ -125,6 +133,14 @@ class AnalysisResult:
     sets: tuple[ExerciseSet, ...]
     calibration: dict[str, Any] = field(default_factory=dict)
     trace: Trace | None = None
+    # Issue 13, set where the exercise/placement/side were not all given: the recogniser's segments
+    # and placement (None: everything was given), and whether the side is known (False: results that
+    # depend on it — drift toward the midline, lead/trail — are left out and `notes` says so).
+    recognition: dict[str, Any] | None = None
+    side_known: bool = True
+    placement_known: bool = True  # False: not given and nothing moved enough to recognise it
+    notes: tuple[str, ...] = ()
+    exercise: str | None = None  # the session's exercise when recognised (most reps; "none": no exercise)
 
     @property
     def reps(self) -> list[Rep]:
@@ -132,10 +148,10 @@ class AnalysisResult:
 
     def to_dict(self) -> dict[str, Any]:
         reps = self.reps
-        return {
-            "exercise": self.context.exercise,
-            "placement": self.context.placement,
-            "side": self.context.side,
+        out = {
+            "exercise": self.exercise or self.context.exercise,
+            "placement": self.context.placement if self.placement_known else None,
+            "side": self.context.side if self.side_known else None,
             "rate_hz": round(self.context.rate_hz, 3),
             "gyro": self.context.has_gyro,
             "set_count": len(self.sets),
@@ -145,6 +161,11 @@ class AnalysisResult:
             "calibration": self.calibration,
             "drift_reference": self.drift_reference(),
         }
+        if self.recognition is not None:
+            out["recognition"] = self.recognition
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
 
     def drift_reference(self) -> dict[str, Any]:
         """Which baseline the knee-drift warnings were judged against, said in the result."""

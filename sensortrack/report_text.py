@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sensortrack.analysis.results import AnalysisResult
+from sensortrack.analysis.results import AnalysisResult, ExerciseSet
 from sensortrack.model import Session
 
 
@@ -17,6 +17,8 @@ def _reference_line(result: AnalysisResult) -> str:
 
     ref = result.context.reference
     ctx = result.context
+    if not result.side_known:
+        return "not judged: the side is not given (pass --side)"
     if not drift_defined(ctx.exercise, ctx.placement, ctx.has_gyro):
         why = "" if drift_defined(ctx.exercise, ctx.placement) else f" for {ctx.exercise}"
         return f"not measured{why or ' (a thigh sensor without a gyroscope cannot see the knee turn in)'}"
@@ -27,16 +29,39 @@ def _reference_line(result: AnalysisResult) -> str:
     return f"judged against the personal reference {ref.source} ({ref.reps} reps, median {ref.median_deg:.1f}°{past})"
 
 
+def _body_line(result: AnalysisResult) -> str:
+    """Exercise, placement and side, saying which were recognised and which are unknown."""
+    ctx = result.context
+    rec = result.recognition
+    exercise = result.exercise or ctx.exercise
+    if rec is not None and result.exercise is not None:
+        exercise = f"{exercise} (recognised)" if exercise != "none" else "no exercise recognised"
+    recognised_placement = rec is not None and rec.get("placement_source") == "recognised"
+    placement = ctx.placement + (" (recognised)" if recognised_placement else "") + " sensor"
+    if not result.placement_known:
+        placement = "placement unknown"
+    side = f"{ctx.side} leg" if result.side_known else "side not given"
+    return f"{exercise}, {placement}, {side}"
+
+
+def _recognised_text(st: ExerciseSet) -> str:
+    """"recognised: bridge (0.93)", and plainly unsure where the recogniser is."""
+    conf = 0.0 if st.exercise_confidence is None else st.exercise_confidence
+    text = f"recognised: {st.exercise} ({conf:.2f})"
+    return text + " — UNSURE: check the exercise, or pass --exercise" if st.exercise_unsure else text
+
+
 def format_report(session: Session, result: AnalysisResult) -> str:
     ctx = result.context
     samples = session.samples
     duration_s = float(samples.t_s[-1] - samples.t_s[0]) if len(samples) else 0.0
     lines = [
         f"{session.path or 'session'}",
-        f"  {ctx.exercise}, {ctx.placement} sensor, {ctx.side} leg · {session.meta.sensor.model} at "
+        f"  {_body_line(result)} · {session.meta.sensor.model} at "
         f"{ctx.rate_hz:.0f} Hz · {_clock(duration_s)} · {'acc + gyro' if ctx.has_gyro else 'accelerometer only'}",
     ]
     lines.append(f"  knee drift: {_reference_line(result)}")
+    lines += [f"  {note}" for note in result.notes]
     if session.gaps:
         lost = sum(g.lost_samples for g in session.gaps)
         lines.append(f"  {len(session.gaps)} gap(s) in the recording, {lost} samples lost (not filled in)")
@@ -52,6 +77,8 @@ def format_report(session: Session, result: AnalysisResult) -> str:
             f"Set {st.index}: {len(st.reps)} reps, {_clock(st.start_s)}–{_clock(st.end_s)}, best range "
             f"{st.best_range_deg:.0f}°, knee drifting inward on {st.drift_reps} rep(s)"
         )
+        if st.exercise_source == "recognised":
+            lines.append(f"  {_recognised_text(st)}")
         if any(not r.calibrated for r in st.reps):
             lines.append(
                 "  calibration uncertain: reps counted from the movement's own repetition "

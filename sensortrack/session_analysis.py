@@ -90,6 +90,15 @@ def analyze_session(
     side: str | None = None,
     reference: DriftReference | ReferenceLookup | None = None,
 ) -> AnalysisResult:
+    """Flags win over the file's metadata; what neither says of exercise and placement is recognised
+    from the movement, and a missing side leaves out what depends on it (sensortrack/recognising.py)."""
+    exercise = exercise or session.meta.exercise
+    placement = placement or session.meta.sensor.placement
+    side = side or session.meta.sensor.side
+    if not (exercise and placement and side):
+        from sensortrack.recognising import analyze_recognised
+
+        return analyze_recognised(session, settings, exercise, placement, side, reference)
     ctx = resolve_context(session, exercise, placement, side, reference)
     s = session.samples
     return analyze(s.t_s, s.acc_g, s.gyro_dps, ctx, settings)

@@ -34,6 +34,10 @@ def run(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.set)
     plan = load_view_plan(args)
+    if plan is None and (args.exercise is None or args.placement is None):
+        from sensortrack.recognising import body_for_replay  # issue 13: what the file does not say
+
+        args.exercise, args.placement = body_for_replay(args.session, args.exercise, args.placement)
     person = reference_person(args)
     app = replay_app(
         args.session,

@@ -1,0 +1,555 @@
+"""Which exercise, and where the sensor sits, from the movement itself (issue 13).
+
+The sensor may be strapped in any orientation (the simulator draws the mount uniformly on SO(3)),
+so every feature is one a rotation of the sensor cannot change: how far gravity's direction moves
+(the segment's range), how fast and how regularly it moves (rhythm), how much of the time it stays
+still and at which end of its range (holds: a bridge is held at the top), how planar its path is,
+and the short shocks of heel strikes (impact: walking and jogging). Only the accelerometer is read,
+so a sensor with and without a gyroscope is judged alike.
+
+Method, fixed and readable:
+1. resample to 25 Hz; gravity direction u = the normalised 0.5 s mean of the accelerometer;
+2. windows of `window_s`, every `hop_s`; a window whose gravity hardly moves and that has no
+   impacts is quiet (no vote); every other window gets its features;
+3. a shallow decision tree (sensortrack/data/recognition_tree.json, trained by
+   benchmarks/train_recognition.py on the simulator and MEx subjects 01–15 only) gives each window
+   a probability per exercise×placement and for "none" (walking, jogging, fidgeting, sitting down);
+4. the placement is one for the file (a sensor is not moved mid-session): the one with the larger
+   summed probability over the windows that move like an exercise;
+5. each window is "none" or "some exercise" (a mode filter over `smooth_windows` smooths that);
+   runs of exercise windows are bouts, cut again where the posture held between reps turns by more
+   than `posture_change_deg` (lying down to bridge after squats); each bout's exercise is the one
+   with the largest mean probability over its windows (a set is one exercise: its windows vote
+   together). The timeline is split between consecutive segments half-way through the stretch
+   between them, so each segment keeps its own rest for calibration.
+
+Pure: arrays in (caller's timestamps), plain data out; no files, clocks or I/O. The tree itself is
+passed in (`RecognitionModel.from_dict`); sensortrack.recognising.packaged_model loads the packaged one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sensortrack.model import FloatArray
+
+NONE = "none"  # not one of the product's exercises: walking, jogging, fidgeting, sitting down
+RECOGNITION_RATE_HZ = 25.0
+
+FEATURES: tuple[str, ...] = (
+    "range_deg",  # diameter of the path of gravity's direction in the window
+    "rate_dps",  # mean turning rate of gravity's direction
+    "still_share",  # share of the window turning slower than still_dps
+    "dwell_both_ends",  # still time at the less-used end of the range / all still time (holds)
+    "mid_share",  # share of the window spent in the middle third of the range
+    "impact_g",  # rms of the accelerometer minus its 0.5 s mean (heel strikes, shocks)
+    "impact_peak_g",  # 99th percentile of the same
+    "period_s",  # dominant period of the movement (autocorrelation), 0 where none
+    "periodicity",  # the autocorrelation at that period (1 = perfectly regular)
+    "off_plane",  # smallest / middle singular value of the centred path: 0 for one plane
+    "body_g",  # rms of |mean acceleration| − 1 g: the body's own slow accelerations
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RecognitionSettings:
+    # Windows long enough for two slow reps with holds (MEx bridges: ~7 s per rep with the hold).
+    window_s: float = 10.0
+    hop_s: float = 2.0
+    # Gravity's direction as the mean over this: removes most heel-strike and tremor content.
+    gravity_mean_s: float = 0.5
+    # Turning slower than this is "still" (postural sway is 1–3°/s at the segment).
+    still_dps: float = 6.0
+    # A window whose gravity direction moves less than this and whose impacts stay below
+    # quiet_impact_g is quiet: nothing to recognise (standing, lying, sitting still).
+    quiet_range_deg: float = 6.0
+    quiet_impact_g: float = 0.04
+    # Windows voting in the mode filter: 5 × 2 s hop ≈ 10 s, shorter than a set, longer than a rep.
+    smooth_windows: int = 5
+    # Below this mean probability a set's exercise is reported as unsure.
+    unsure_below: float = 0.6
+    # A segment shorter than this (its windows' centres) is merged into its neighbours.
+    min_segment_s: float = 8.0
+    # The posture held between reps turning by more than this is a new activity (lying down to
+    # bridge after squats turns the thigh ~90°; a squat's own bottom pause is too short to move the
+    # still-time mean of a window far), so a bout is split there even without a rest between.
+    posture_change_deg: float = 50.0
+
+
+# ---- features ---------------------------------------------------------------------------------
+
+
+def _resample(t_s: FloatArray, acc_g: FloatArray, rate_hz: float) -> tuple[FloatArray, FloatArray]:
+    """Linear interpolation on a uniform grid (gaps are bridged: recognition needs shape, not detail)."""
+    t = np.asarray(t_s, dtype=float)
+    grid = np.arange(t[0], t[-1] + 0.5 / rate_hz, 1.0 / rate_hz)
+    out = np.empty((grid.size, 3))
+    for k in range(3):
+        out[:, k] = np.interp(grid, t, acc_g[:, k])
+    return grid, out
+
+
+def _moving_mean(x: FloatArray, n: int) -> FloatArray:
+    """Centred moving mean along axis 0 (edges use the samples there are)."""
+    if n <= 1:
+        return x.copy()
+    c = np.cumsum(np.vstack([np.zeros((1, x.shape[1])), x]), axis=0)
+    half = n // 2
+    idx = np.arange(x.shape[0])
+    lo = np.clip(idx - half, 0, x.shape[0])
+    hi = np.clip(idx + half + 1, 0, x.shape[0])
+    return (c[hi] - c[lo]) / (hi - lo)[:, None]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Stream:
+    t_s: FloatArray
+    u: FloatArray  # gravity direction (unit rows)
+    turn_dps: FloatArray  # how fast u turns
+    shock_g: FloatArray  # |acc − its 0.5 s mean|
+    body_g: FloatArray  # |0.5 s mean acc| − 1
+
+
+def _stream(t_s: FloatArray, acc_g: FloatArray, settings: RecognitionSettings) -> _Stream:
+    t, acc = _resample(t_s, acc_g, RECOGNITION_RATE_HZ)
+    n_mean = max(1, int(round(settings.gravity_mean_s * RECOGNITION_RATE_HZ)))
+    g = _moving_mean(acc, n_mean)
+    norm = np.linalg.norm(g, axis=1)
+    u = g / np.maximum(norm, 1e-6)[:, None]
+    lag = 5  # 0.2 s: long enough that sensor noise does not read as turning
+    turn = np.zeros(t.size)
+    if t.size > lag:
+        cos = np.clip(np.sum(u[lag:] * u[:-lag], axis=1), -1.0, 1.0)
+        turn[lag:] = np.degrees(np.arccos(cos)) * RECOGNITION_RATE_HZ / lag
+    return _Stream(t, u, turn, np.linalg.norm(acc - g, axis=1), norm - 1.0)
+
+
+def _angles_deg(u: FloatArray, ref: FloatArray) -> FloatArray:
+    return np.degrees(np.arccos(np.clip(u @ ref, -1.0, 1.0)))
+
+
+def _period(x: FloatArray) -> tuple[float, float]:
+    """Dominant period (s) and its autocorrelation, from lags 0.6 s to half the window."""
+    x = x - x.mean()
+    denom = float(np.dot(x, x))
+    n = x.size
+    lo, hi = int(0.6 * RECOGNITION_RATE_HZ), n // 2
+    if denom <= 1e-9 or hi <= lo + 2:
+        return 0.0, 0.0
+    spec = np.fft.rfft(x, 2 * n)
+    ac = np.fft.irfft(spec * np.conj(spec))[:n] / denom
+    seg = ac[lo:hi]
+    # the first local maximum that stands out, else the largest
+    peaks = np.flatnonzero((seg[1:-1] > seg[:-2]) & (seg[1:-1] >= seg[2:]) & (seg[1:-1] > 0.2)) + 1
+    k = int(peaks[np.argmax(seg[peaks])]) if peaks.size else int(np.argmax(seg))
+    return (lo + k) / RECOGNITION_RATE_HZ, float(max(seg[k], 0.0))
+
+
+def _periods(rows: FloatArray) -> FloatArray:
+    """_period of every row at once: (n, 2) of period_s and autocorrelation."""
+    x = rows - rows.mean(axis=1, keepdims=True)
+    n = x.shape[1]
+    denom = np.einsum("ij,ij->i", x, x)
+    lo, hi = int(0.6 * RECOGNITION_RATE_HZ), n // 2
+    out = np.zeros((x.shape[0], 2))
+    if hi <= lo + 2:
+        return out
+    spec = np.fft.rfft(x, 2 * n, axis=1)
+    ac = np.fft.irfft(spec * np.conj(spec), axis=1)[:, :n] / np.maximum(denom, 1e-300)[:, None]
+    seg = ac[:, lo:hi]
+    inner = seg[:, 1:-1]
+    is_peak = (inner > seg[:, :-2]) & (inner >= seg[:, 2:]) & (inner > 0.2)
+    peak_vals = np.where(is_peak, inner, -np.inf)
+    k_peak = np.argmax(peak_vals, axis=1) + 1
+    k = np.where(is_peak.any(axis=1), k_peak, np.argmax(seg, axis=1))
+    best = seg[np.arange(seg.shape[0]), k]
+    ok = denom > 1e-9
+    out[ok, 0] = (lo + k[ok]) / RECOGNITION_RATE_HZ
+    out[ok, 1] = np.maximum(best[ok], 0.0)
+    return out
+
+
+def window_features(u: FloatArray, turn_dps: FloatArray, shock_g: FloatArray, body_g: FloatArray,
+                    settings: RecognitionSettings) -> FloatArray:
+    """The FEATURES of one window, in that order."""
+    mean = u.mean(axis=0)
+    mean /= max(float(np.linalg.norm(mean)), 1e-9)
+    a = u[int(np.argmax(_angles_deg(u, mean)))]  # one end of the path: farthest from its mean
+    from_a = _angles_deg(u, a)
+    range_deg = float(np.percentile(from_a, 98))
+    still = turn_dps < settings.still_dps
+    x = from_a / max(range_deg, 1e-6)
+    n_still = int(still.sum())
+    if n_still and range_deg > settings.quiet_range_deg:
+        near_a = int(np.sum(still & (x < 1 / 3)))
+        far = int(np.sum(still & (x > 2 / 3)))
+        dwell = min(near_a, far) / n_still
+    else:
+        dwell = 0.0
+    mid = float(np.mean((x > 1 / 3) & (x < 2 / 3))) if range_deg > settings.quiet_range_deg else 0.0
+    period_s, periodicity = _period(from_a)
+    centred = u - u.mean(axis=0)
+    sv = np.linalg.svd(centred, compute_uv=False)
+    off_plane = float(sv[2] / sv[1]) if sv.size == 3 and sv[1] > 1e-9 else 0.0  # < 3 samples: no plane
+    return np.array([
+        range_deg,
+        float(turn_dps.mean()),
+        n_still / u.shape[0],
+        dwell,
+        mid,
+        float(np.sqrt(np.mean(shock_g**2))),
+        float(np.percentile(shock_g, 99)),
+        period_s,
+        periodicity,
+        off_plane,
+        float(np.sqrt(np.mean(body_g**2))),
+    ])
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Windows:
+    """Every window's centre time, features and whether it is quiet."""
+
+    centre_s: FloatArray
+    start_s: FloatArray
+    end_s: FloatArray
+    features: FloatArray  # (n, len(FEATURES))
+    quiet: np.ndarray  # bool (n,)
+    rest_u: FloatArray  # (n, 3) mean gravity direction while still; NaN where never still
+
+
+def windows(t_s: FloatArray, acc_g: FloatArray, settings: RecognitionSettings | None = None) -> Windows:
+    """Cut the recording into windows and compute each one's features."""
+    s = settings or RecognitionSettings()
+    st = _stream(t_s, acc_g, s)
+    n = st.t_s.size
+    w = max(8, int(round(s.window_s * RECOGNITION_RATE_HZ)))
+    hop = max(1, int(round(s.hop_s * RECOGNITION_RATE_HZ)))
+    starts = list(range(0, max(1, n - w + 1), hop))
+    if n > w and starts[-1] + w < n:
+        starts.append(n - w)  # the recording's tail gets a window too
+    idx = np.array(starts)
+    if n >= w:  # every window full length: all at once (window_features, vectorised)
+        feats = _features_batch(st, idx, w, s)
+        ends = idx + w
+    else:  # a recording shorter than one window is one window
+        feats = window_features(st.u, st.turn_dps, st.shock_g, st.body_g, s)[None, :]
+        ends = np.array([n])
+    # the mean direction while still, per window (cumulative sums: one pass for all windows)
+    still_u = st.u * (st.turn_dps < s.still_dps)[:, None]
+    c = np.vstack([np.zeros((1, 3)), np.cumsum(still_u, axis=0)])
+    counts = np.concatenate([[0], np.cumsum(st.turn_dps < s.still_dps)])
+    rest = c[ends] - c[idx]
+    rest /= np.maximum(np.linalg.norm(rest, axis=1, keepdims=True), 1e-9)
+    rest[counts[ends] - counts[idx] == 0] = np.nan
+    t0, t1 = st.t_s[idx], st.t_s[ends - 1]
+    quiet = (feats[:, 0] < s.quiet_range_deg) & (feats[:, 6] < s.quiet_impact_g * 3) & (feats[:, 5] < s.quiet_impact_g)
+    return Windows(0.5 * (t0 + t1), t0, t1, feats, quiet, rest)
+
+
+def _features_batch(st: _Stream, starts: np.ndarray, w: int, s: RecognitionSettings) -> FloatArray:
+    """window_features of every full window [i0, i0 + w) at once: the same numbers, one numpy pass."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    u = sliding_window_view(st.u, (w, 3))[starts, 0]  # (nw, w, 3)
+    turn = sliding_window_view(st.turn_dps, w)[starts]
+    shock = sliding_window_view(st.shock_g, w)[starts]
+    body = sliding_window_view(st.body_g, w)[starts]
+    mean = u.mean(axis=1)
+    mean /= np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-9)
+    to_mean = np.degrees(np.arccos(np.clip(np.einsum("nwk,nk->nw", u, mean), -1.0, 1.0)))
+    a = u[np.arange(u.shape[0]), np.argmax(to_mean, axis=1)]
+    from_a = np.degrees(np.arccos(np.clip(np.einsum("nwk,nk->nw", u, a), -1.0, 1.0)))
+    range_deg = np.percentile(from_a, 98, axis=1)
+    still = turn < s.still_dps
+    x = from_a / np.maximum(range_deg, 1e-6)[:, None]
+    n_still = still.sum(axis=1)
+    moving = range_deg > s.quiet_range_deg
+    near_a = np.sum(still & (x < 1 / 3), axis=1)
+    far = np.sum(still & (x > 2 / 3), axis=1)
+    dwell = np.where((n_still > 0) & moving, np.minimum(near_a, far) / np.maximum(n_still, 1), 0.0)
+    mid = np.where(moving, np.mean((x > 1 / 3) & (x < 2 / 3), axis=1), 0.0)
+    periods = _periods(from_a)
+    sv = np.linalg.svd(u - u.mean(axis=1, keepdims=True), compute_uv=False)
+    off_plane = np.where(sv[:, 1] > 1e-9, sv[:, 2] / np.maximum(sv[:, 1], 1e-12), 0.0)
+    return np.column_stack([
+        range_deg, turn.mean(axis=1), n_still / w, dwell, mid,
+        np.sqrt(np.mean(shock**2, axis=1)), np.percentile(shock, 99, axis=1),
+        periods[:, 0], periods[:, 1], off_plane, np.sqrt(np.mean(body**2, axis=1)),
+    ])
+
+
+# ---- the model ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RecognitionModel:
+    """A decision tree: inner nodes test one feature against a threshold; leaves hold the class
+    probabilities of the training windows that ended there. Classes are "exercise/placement" or
+    "none"."""
+
+    features: tuple[str, ...]
+    classes: tuple[str, ...]
+    feature: np.ndarray  # per node: index into features, −1 at a leaf
+    threshold: FloatArray  # go left where value <= threshold
+    left: np.ndarray
+    right: np.ndarray
+    value: FloatArray  # (nodes, classes) leaf probabilities
+    about: dict[str, Any]
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> RecognitionModel:
+        nodes = d["nodes"]
+        classes = tuple(d["classes"])
+        feature = np.array([n.get("feature", -1) for n in nodes], dtype=int)
+        value = np.array([n.get("p", [0.0] * len(classes)) for n in nodes], dtype=float)
+        if tuple(d["features"]) != FEATURES:
+            raise ValueError("the recognition model was trained on other features than this code computes")
+        return RecognitionModel(
+            features=tuple(d["features"]), classes=classes, feature=feature,
+            threshold=np.array([n.get("threshold", 0.0) for n in nodes], dtype=float),
+            left=np.array([n.get("left", -1) for n in nodes], dtype=int),
+            right=np.array([n.get("right", -1) for n in nodes], dtype=int),
+            value=value, about=dict(d.get("about", {})),
+        )
+
+    def predict_proba(self, x: FloatArray) -> FloatArray:
+        out = np.empty((x.shape[0], len(self.classes)))
+        for i, row in enumerate(x):
+            node = 0
+            while self.feature[node] >= 0:
+                node = self.left[node] if row[self.feature[node]] <= self.threshold[node] else self.right[node]
+            out[i] = self.value[node]
+        return out
+
+
+# ---- from windows to segments -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A stretch of the recording recognised as one exercise (or none)."""
+
+    start_s: float
+    end_s: float
+    exercise: str  # one of the exercises, or NONE
+    confidence: float  # mean probability of that exercise over the segment's moving windows
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
+                "exercise": self.exercise, "confidence": round(self.confidence, 2)}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Recognition:
+    placement: str
+    placement_confidence: float
+    segments: tuple[Segment, ...]  # cover the recording, in time order
+    # per window: centre time, label (exercise, NONE or "" for quiet), P(label's exercise)
+    window_centre_s: FloatArray
+    window_label: tuple[str, ...]
+    window_exercise_p: FloatArray  # (n, len(exercises)+1): P(exercise | placement) incl. none last
+    exercises: tuple[str, ...]
+
+    def exercise_confidence(self, exercise: str, start_s: float, end_s: float) -> float:
+        """Mean probability of `exercise` over the moving windows centred in [start_s, end_s]
+        (the nearest moving window where none is centred there)."""
+        if exercise not in self.exercises:
+            return 0.0
+        k = self.exercises.index(exercise)
+        moving = np.array([lab != "" for lab in self.window_label], dtype=bool)
+        if exercise != NONE:  # a set's exercise is judged on the windows that move like one
+            moving &= np.array([lab not in ("", NONE) for lab in self.window_label], dtype=bool)
+            if not moving.any():
+                moving = np.array([lab != "" for lab in self.window_label], dtype=bool)
+        if not moving.any():
+            return 0.0
+        c = self.window_centre_s
+        inside = moving & (c >= start_s) & (c <= end_s)
+        if not inside.any():
+            mid = 0.5 * (start_s + end_s)
+            idx = np.flatnonzero(moving)
+            inside = np.zeros_like(moving)
+            inside[idx[np.argmin(np.abs(c[idx] - mid))]] = True
+        p = self.window_exercise_p[inside]
+        if k < p.shape[1] - 1:  # an exercise: how sure, given that it is one of the exercises
+            p = _exercise_given_moving(p)
+        return float(p[:, k].mean())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"placement": self.placement, "placement_confidence": round(self.placement_confidence, 2),
+                "segments": [s.to_dict() for s in self.segments]}
+
+
+def _mode_filter(labels: list[str], width: int) -> list[str]:
+    """Each moving window takes the most common label among the moving windows around it (ties:
+    its own); quiet windows ("") stay quiet and do not vote."""
+    half = width // 2
+    out = list(labels)
+    for i, own in enumerate(labels):
+        if not own:
+            continue
+        votes: dict[str, int] = {}
+        for lab in labels[max(0, i - half): i + half + 1]:
+            if lab:
+                votes[lab] = votes.get(lab, 0) + 1
+        best = max(votes.values())
+        out[i] = own if votes.get(own, 0) == best else max(votes, key=lambda k: votes[k])
+    return out
+
+
+_MOVING = "exercise"  # a window of some exercise, which one decided per bout
+
+
+def recognise(t_s: FloatArray, acc_g: FloatArray, model: RecognitionModel,
+              settings: RecognitionSettings | None = None, placement: str | None = None) -> Recognition:
+    """Segments of one exercise each and the placement, from timestamps and accelerations (g).
+
+    `placement`: the caller's (flags or file); recognised where None."""
+    s = settings or RecognitionSettings()
+    win = windows(t_s, acc_g, s)
+    proba = model.predict_proba(win.features) if win.features.shape[0] else np.zeros((0, len(model.classes)))
+    moving = ~win.quiet
+    pairs = [c.split("/") if c != NONE else (NONE, "") for c in model.classes]
+    placements = sorted({p for _, p in pairs if p})
+    exercises = tuple(dict.fromkeys(e for e, _ in pairs if e != NONE))
+    # 4. one placement for the file: summed over the windows that move and are not "none"
+    if placement is None:
+        # the windows that move like an exercise (walking is much alike on thigh and shank)
+        none_idx = [i for i, (e, _) in enumerate(pairs) if e == NONE]
+        voting = moving & (proba[:, none_idx].sum(axis=1) < 0.5) if proba.shape[0] else moving
+        if not voting.any():
+            voting = moving
+        mass = {p: float(proba[voting][:, [i for i, (_, q) in enumerate(pairs) if q == p]].sum())
+                for p in placements}
+        total = sum(mass.values())
+        placement = max(placements, key=lambda p: mass[p]) if total > 0 else placements[0]
+        placement_conf = mass[placement] / total if total > 0 else 0.0
+    else:
+        placement_conf = 1.0
+    # P(exercise | placement), with "none" kept as its own column (the last)
+    cols = [[i for i, (e, q) in enumerate(pairs) if e == ex and q == placement] for ex in exercises]
+    none_col = [i for i, (e, _) in enumerate(pairs) if e == NONE]
+    p_ex = np.column_stack([proba[:, c].sum(axis=1) for c in cols] + [proba[:, none_col].sum(axis=1)]) \
+        if proba.shape[0] else np.zeros((0, len(exercises) + 1))
+    p_ex = p_ex / np.maximum(p_ex.sum(axis=1, keepdims=True), 1e-12)
+    names = exercises + (NONE,)
+    # 5. each window: quiet, none or some exercise; smoothed; then which exercise per bout, from
+    # the bout's summed probabilities (a set is one exercise: its windows vote together)
+    raw = ["" if not moving[i] else (NONE if p_ex[i, -1] >= p_ex[i, :-1].sum() else _MOVING)
+           for i in range(p_ex.shape[0])]
+    labels = _mode_filter(raw, s.smooth_windows)
+    segments = _segments(win, labels, p_ex, names, s, float(t_s[0]), float(t_s[-1]))
+    window_label = tuple(_label_at(segments, c) if lab else "" for c, lab in zip(win.centre_s, labels, strict=True))
+    return Recognition(placement, placement_conf, segments, win.centre_s, window_label, p_ex, names)
+
+
+def _label_at(segments: tuple[Segment, ...], t: float) -> str:
+    for seg in segments:
+        if seg.start_s <= t <= seg.end_s:
+            return seg.exercise
+    return segments[-1].exercise
+
+
+def _exercise_given_moving(p: FloatArray) -> FloatArray:
+    """P(exercise | it is one of the exercises) per window: the "none" column left out."""
+    ex = p[:, :-1]
+    return ex / np.maximum(ex.sum(axis=1, keepdims=True), 1e-12)
+
+
+def _split_at_posture_changes(runs: list[list[int]], rest_u: FloatArray, limit_deg: float,
+                              min_windows: int) -> list[list[int]]:
+    """Exercise runs cut where the still posture of the windows turns past `limit_deg` from the
+    run's posture so far (for at least two windows in a row: one odd window is not a new posture)."""
+    cos_limit = float(np.cos(np.radians(limit_deg)))
+    out: list[list[int]] = []
+    for i0, i1, k in runs:
+        if k != 0:
+            out.append([i0, i1, k])
+            continue
+        pieces: list[list[int]] = []
+        start, ref = i0, np.zeros(3)
+        for i in range(i0, i1 + 1):
+            r = rest_u[i]
+            if np.isnan(r).any():
+                continue
+            norm = float(np.linalg.norm(ref))
+            turned = norm > 0 and float(r @ ref) / norm < cos_limit
+            nxt = rest_u[i + 1] if i + 1 <= i1 else None
+            confirmed = nxt is not None and not np.isnan(nxt).any() and float(nxt @ ref) / max(norm, 1e-9) < cos_limit
+            if turned and confirmed and i > start:
+                pieces.append([start, i - 1, 0])
+                start, ref = i, np.zeros(3)
+            ref = ref + r
+        pieces.append([start, i1, 0])
+        # a piece too short to be a set of its own (the getting up or lying down) joins the next
+        kept: list[list[int]] = []
+        for piece in pieces:
+            if kept and kept[-1][1] - kept[-1][0] + 1 < min_windows:
+                kept[-1][1] = piece[1]
+            elif kept and piece[1] - piece[0] + 1 < min_windows:
+                kept[-1][1] = piece[1]
+            else:
+                kept.append(piece)
+        out += kept
+    return out
+
+
+def _segments(win: Windows, labels: list[str], p_ex: FloatArray, names: tuple[str, ...],
+              s: RecognitionSettings, t_first: float, t_last: float) -> tuple[Segment, ...]:
+    # runs of one label among moving windows (quiet windows join no run)
+    runs: list[list[int]] = []  # [first window, last window, 0 = exercise / 1 = none]
+    for i, lab in enumerate(labels):
+        if not lab:
+            continue
+        k = int(lab == NONE)
+        if runs and runs[-1][2] == k:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i, k])
+    # short runs (a stray window or two) join their longer neighbour
+    changed = True
+    while changed and len(runs) > 1:
+        changed = False
+        spans = [win.centre_s[r[1]] - win.centre_s[r[0]] + s.hop_s for r in runs]
+        j = int(np.argmin(spans))
+        if spans[j] < s.min_segment_s:
+            nb = [x for x in (j - 1, j + 1) if 0 <= x < len(runs)]
+            into = max(nb, key=lambda x: spans[x])
+            runs[into][0] = min(runs[into][0], runs[j][0])
+            runs[into][1] = max(runs[into][1], runs[j][1])
+            del runs[j]
+            merged: list[list[int]] = []
+            for r in runs:
+                if merged and merged[-1][2] == r[2]:
+                    merged[-1][1] = r[1]
+                else:
+                    merged.append(r)
+            runs = merged
+            changed = True
+    runs = _split_at_posture_changes(runs, win.rest_u, s.posture_change_deg,
+                                     max(1, int(np.ceil(s.min_segment_s / s.hop_s))))
+    if not runs:
+        return (Segment(t_first, t_last, NONE, 0.0),)
+    given_moving = _exercise_given_moving(p_ex)
+    out: list[Segment] = []
+    for j, (i0, i1, k) in enumerate(runs):
+        start = t_first if j == 0 else 0.5 * (win.centre_s[runs[j - 1][1]] + win.centre_s[i0])
+        end = t_last if j == len(runs) - 1 else 0.5 * (win.centre_s[i1] + win.centre_s[runs[j + 1][0]])
+        idx = [i for i in range(i0, i1 + 1) if labels[i]]
+        if k == 1:
+            seg = Segment(float(start), float(end), NONE, float(p_ex[idx, -1].mean()))
+        else:
+            mean = given_moving[idx].mean(axis=0)
+            best = int(np.argmax(mean))
+            seg = Segment(float(start), float(end), names[best], float(mean[best]))
+        if out and out[-1].exercise == seg.exercise:  # two bouts of one exercise: one segment
+            prev = out[-1]
+            seg = Segment(prev.start_s, seg.end_s, seg.exercise, 0.5 * (prev.confidence + seg.confidence))
+            out[-1] = seg
+        else:
+            out.append(seg)
+    return tuple(out)

@@ -1,0 +1,235 @@
+"""How well the exercise and the placement are recognised, on people the recogniser was not trained on.
+
+    .venv/bin/python benchmarks/recognition.py [--sim-seeds 1000:1100] [--jobs 2] [--json]
+                                               (--sim-seeds 0:0 leaves the simulator out)
+                                               [--utd DIR ...] [--mex-root DIR] [--no-timing]
+
+Data sets (benchmarks/recognition_data.py says what each is and which part was trained on):
+- simulator, REPORTING seeds (default 1000–1099; the tree was trained on tuning seeds only);
+- MEx subjects 16–30 (the tree was trained on 01–15): bridges and clamshells, thigh, accelerometer;
+- UTD-MHAD local conversions (default /work/realdata/utd-mhad-single and -joined; never trained
+  on, read from that folder only): squats, lunges, sit-to-stand (labelled squat), walking and
+  jogging in place (no exercise).
+Per data set it prints a confusion matrix of true sets (rows) against the recognised exercise
+(columns): a set takes the exercise of the recognised segment overlapping it most; a recording of
+no exercise counts as "none" only if no exercise segment overlaps it at all; walking between the
+simulator's sets is a "none" row too (each walk of 5 s or more, judged by most overlap). Then: sets right %,
+none right %, placement right % (per recording), and the share of sets marked unsure.
+Timing (unless --no-timing), both measured in the same run: recognition time against
+analyze_session time with the exercise given, on simulated sessions; and the whole
+`sensortrack analyze --json` command on the demo recording as a plain CSV, with and without flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from recognition_data import MEX_DIR, MEX_HELD_OUT_SUBJECTS, Recording, labelled_folder, mex, simulated
+from sensortrack.analysis.recognition import NONE, Recognition, RecognitionSettings, recognise
+from sensortrack.model import EXERCISES
+from sensortrack.recognising import packaged_model
+
+UTD_DEFAULT = (Path("/work/realdata/utd-mhad-single"), Path("/work/realdata/utd-mhad-joined"))
+LABELS = (*EXERCISES, NONE)
+MIN_WALK_S = 5.0
+
+
+def _predicted(rec: Recognition, start: float, end: float, truth: str) -> str:
+    overlap: Counter[str] = Counter()
+    for seg in rec.segments:
+        ov = min(end, seg.end_s) - max(start, seg.start_s)
+        if ov > 0:
+            overlap[seg.exercise] += ov
+    if not overlap:
+        return NONE
+    if truth == NONE:  # no exercise means none at all, not just mostly
+        exercises = [e for e in overlap if e != NONE]
+        return max(exercises, key=lambda e: overlap[e]) if exercises else NONE
+    return overlap.most_common(1)[0][0]
+
+
+def judge(rec_in: Recording, walks: tuple[tuple[float, float], ...] = ()) -> dict[str, Any]:
+    settings = RecognitionSettings()
+    rec = recognise(rec_in.t_s, rec_in.acc_g, packaged_model(), settings)
+    sets = []
+    for start, end, truth in rec_in.sets:
+        pred = _predicted(rec, start, end, truth)
+        conf = rec.exercise_confidence(pred, start, end) if pred != NONE else None
+        sets.append({"truth": truth, "predicted": pred, "unsure": conf is not None and conf < settings.unsure_below})
+    for start, end in walks:
+        # a walk between sets is judged by most overlap: 10 s windows cannot isolate a 5 s walk
+        sets.append({"truth": NONE, "predicted": _predicted(rec, start, end, "walk"), "unsure": False, "walk": True})
+    return {"name": rec_in.name, "placement": rec_in.placement, "recognised_placement": rec.placement,
+            "sets": sets}
+
+
+def _sim_seed(seed: int) -> list[dict[str, Any]]:
+    from sensortrack.simulation.catalog import standard_fixtures
+    from sensortrack.simulation.hard import hard_sessions
+    from sensortrack.simulation.simulator import simulate_session
+
+    out = []
+    specs = [(f"{seed}_{f.name}", f.spec, f.seed) for f in standard_fixtures(salt=f"/recognition/{seed}")]
+    specs += [(f"{seed}_{h.scenario}", h.spec, h.seed) for h in hard_sessions(seed)]
+    for name, spec, sseed in specs:
+        session, labels = simulate_session(spec, sseed)
+        s = session.samples
+        rec = Recording(name, "simulator", s.t_s, s.acc_g, s.gyro_dps, labels.placement,
+                        tuple((st.start_s, st.end_s, labels.exercise) for st in labels.sets), name)
+        walks = tuple((d.start_s, d.end_s) for d in labels.distractors
+                      if d.kind == "walk" and d.end_s - d.start_s >= MIN_WALK_S)
+        out.append(judge(rec, walks))
+    return out
+
+
+def summary(name: str, judged: list[dict[str, Any]]) -> dict[str, Any]:
+    matrix: dict[str, Counter[str]] = {t: Counter() for t in LABELS}
+    for j in judged:
+        for s in j["sets"]:
+            matrix[s["truth"]][s["predicted"]] += 1
+    ex_sets = [s for j in judged for s in j["sets"] if s["truth"] != NONE]
+    none_sets = [s for j in judged for s in j["sets"] if s["truth"] == NONE]
+    placed = [j for j in judged if any(s["truth"] != NONE for s in j["sets"])]
+
+    def pct(hits: int, total: int) -> float | None:
+        return round(100.0 * hits / total, 1) if total else None
+
+    return {
+        "data_set": name,
+        "recordings": len(judged),
+        "confusion": {t: dict(matrix[t]) for t in LABELS if matrix[t]},
+        "sets": len(ex_sets),
+        "sets_right_pct": pct(sum(s["predicted"] == s["truth"] for s in ex_sets), len(ex_sets)),
+        "none": len(none_sets),
+        "none_right_pct": pct(sum(s["predicted"] == NONE for s in none_sets), len(none_sets)),
+        "placement_right_pct": pct(sum(j["placement"] == j["recognised_placement"] for j in placed), len(placed)),
+        "unsure_pct": pct(sum(s["unsure"] for s in ex_sets), len(ex_sets)),
+        "wrong": [f'{j["name"]}: {s["truth"]} → {s["predicted"]}' for j in judged for s in j["sets"]
+                  if s["predicted"] != s["truth"]][:40],
+    }
+
+
+def print_summary(sm: dict[str, Any]) -> None:
+    print(f"\n== {sm['data_set']}: {sm['recordings']} recordings")
+    cols = [c for c in LABELS if any(c in row for row in sm["confusion"].values())]
+    print("  truth \\ recognised " + "".join(f"{c[:9]:>10}" for c in cols))
+    for t, row in sm["confusion"].items():
+        print(f"  {t:19s}" + "".join(f"{row.get(c, 0):>10}" for c in cols))
+    print(f"  exercise right: {sm['sets_right_pct']}% of {sm['sets']} sets · none right: "
+          f"{sm['none_right_pct']}% of {sm['none']} · placement right: {sm['placement_right_pct']}% of "
+          f"recordings · sets marked unsure: {sm['unsure_pct']}%")
+
+
+def timing(n: int = 6) -> dict[str, float]:
+    """Recognition time / analysis time with the exercise given, on simulated sessions."""
+    from sensortrack.session_analysis import analyze_session
+    from sensortrack.simulation.catalog import standard_fixtures
+    from sensortrack.simulation.simulator import simulate_session
+
+    rec_s = ana_s = 0.0
+    for fx in standard_fixtures(salt="/recognition/timing")[:: max(1, 24 // n)]:
+        session, _ = simulate_session(fx.spec, fx.seed)
+        s = session.samples
+        t0 = time.perf_counter()
+        analyze_session(session)
+        t1 = time.perf_counter()
+        recognise(s.t_s, s.acc_g, packaged_model())
+        t2 = time.perf_counter()
+        ana_s += t1 - t0
+        rec_s += t2 - t1
+    return {"analyze_s": round(ana_s, 3), "recognise_s": round(rec_s, 3), "ratio": round(rec_s / ana_s, 3)}
+
+
+def timing_command(path: Path, rounds: int = 5) -> dict[str, float]:
+    """Wall time of the whole `sensortrack analyze --json` on a plain CSV: with the exercise,
+    placement and side given, and with nothing given (recognised); the two alternate (a busy
+    machine slows both alike) and the fastest of `rounds` each counts."""
+    import subprocess
+
+    def once(*extra: str) -> float:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sensortrack", "analyze", str(path), "--json", "--no-reference",
+                        *extra], check=True, capture_output=True)
+        return time.perf_counter() - t0
+
+    given = recognised = float("inf")
+    for _ in range(rounds):
+        given = min(given, once("--exercise", "squat", "--placement", "thigh", "--side", "left"))
+        recognised = min(recognised, once())
+    return {"given_s": round(given, 3), "recognised_s": round(recognised, 3), "ratio": round(recognised / given - 1.0, 3)}
+
+
+def _demo_plain_csv(folder: Path) -> Path:
+    from sensortrack.loading import load_session
+
+    s = load_session(Path(__file__).resolve().parent.parent / "sensortrack" / "data" / "demo_squats.csv").samples
+    path = folder / "demo_plain.csv"
+    cols = [s.t_s[:, None], s.acc_g] + ([s.gyro_dps] if s.gyro_dps is not None else [])
+    np.savetxt(path, np.hstack(cols), delimiter=",", comments="", fmt="%.6f",
+               header="t,ax,ay,az" + (",gx,gy,gz" if s.gyro_dps is not None else ""))
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sim-seeds", default="1000:1100")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--mex-root", type=Path, default=MEX_DIR)
+    ap.add_argument("--utd", type=Path, nargs="*", default=list(UTD_DEFAULT))
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--no-timing", action="store_true")
+    args = ap.parse_args(argv)
+    a, b = (int(v) for v in args.sim_seeds.split(":"))
+    if a < 1000 and b > a:
+        print("report on reporting seeds (1000 and up) only: the tree was trained on 0–99", file=sys.stderr)
+        return 2
+    out: list[dict[str, Any]] = []
+    if b > a:
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            judged = [j for part in pool.map(_sim_seed, range(a, b)) for j in part]
+        out.append(summary(f"simulator, reporting seeds {a}-{b - 1}", judged))
+    if (args.mex_root / "act").is_dir():
+        out.append(summary("MEx subjects 16-30 (held out)", [judge(r) for r in mex(MEX_HELD_OUT_SUBJECTS, args.mex_root)]))
+    else:
+        print(f"{args.mex_root}: no act/ folder, MEx left out", file=sys.stderr)
+    for folder in args.utd:
+        if folder.is_dir():
+            out.append(summary(f"UTD-MHAD {folder.name} (never trained on)",
+                               [judge(r) for r in labelled_folder(folder, folder.name)]))
+        else:
+            print(f"{folder}: not here, left out", file=sys.stderr)
+    result: dict[str, Any] = {"model": packaged_model().about, "data_sets": out}
+    if not args.no_timing:
+        import tempfile
+
+        result["timing"] = timing()
+        with tempfile.TemporaryDirectory() as tmp:
+            result["timing_command"] = timing_command(_demo_plain_csv(Path(tmp)))
+    if args.json:
+        json.dump(result, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    print(f"model: {result['model'].get('trained_on', '?')}")
+    for sm in out:
+        print_summary(sm)
+    if "timing" in result:
+        t = result["timing"]
+        print(f"\nrecognising takes {100 * t['ratio']:.1f}% of the analysis' own time "
+              f"({t['recognise_s']:.2f} s recognising vs {t['analyze_s']:.2f} s analyze_session, same sessions)")
+        c = result["timing_command"]
+        print(f"`sensortrack analyze --json` on the demo as a plain CSV: {c['given_s']:.2f} s with the exercise "
+              f"given, {c['recognised_s']:.2f} s recognised: {100 * c['ratio']:+.1f}%")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,132 @@
+"""Train the exercise/placement recogniser's decision tree (sensortrack/data/recognition_tree.json).
+
+    .venv/bin/pip install -e '.[train]'     # scikit-learn: training only, never at run time
+    .venv/bin/python benchmarks/train_recognition.py [--seeds 0:24] [--jobs 2] [--depth 9]
+
+Trained ONLY on data the project may ship (benchmarks/recognition_data.py):
+- simulator tuning seeds (default 0–23 of the tuning range 0–99, as shipped: every standard exercise ×
+  placement × side session and every hard scenario, 32 sessions per seed);
+- MEx subjects 01–15 (CC BY 4.0). MEx 16–30, the simulator's reporting seeds 1000–1099 and the
+  UTD-MHAD recordings are left for benchmarks/recognition.py.
+Windows are weighted so that each class weighs the same in total (walking windows outnumber
+clamshell windows many times over), and MEx windows once more so that the few real people
+(15) weigh as much as the many simulated ones in the two classes they cover.
+
+The tree is written as plain JSON: per node the feature and threshold, or the leaf's class
+probabilities; analysis/recognition.py walks it with numpy and needs no scikit-learn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from recognition_data import MEX_TRAIN_SUBJECTS, mex, simulated, training_rows
+from sensortrack.analysis.recognition import FEATURES, RecognitionSettings
+
+MODEL_PATH = Path(__file__).resolve().parent.parent / "sensortrack" / "data" / "recognition_tree.json"
+
+
+def _seed_rows(seed: int) -> tuple[np.ndarray, list[str], list[str]]:
+    return training_rows(simulated(range(seed, seed + 1)), RecognitionSettings())
+
+
+def collect(seeds: range, jobs: int, cache: Path | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if cache is not None and cache.exists():
+        d = np.load(cache, allow_pickle=False)
+        return d["x"], d["y"], d["source"]
+    xs, ys, src = [], [], []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for x, y, _ in pool.map(_seed_rows, seeds):
+            xs.append(x)
+            ys += y
+            src += ["simulator"] * len(y)
+    x, y, _ = training_rows(mex(MEX_TRAIN_SUBJECTS), RecognitionSettings())
+    xs.append(x)
+    ys += y
+    src += ["mex"] * len(y)
+    out = (np.vstack(xs), np.array(ys), np.array(src))
+    if cache is not None:
+        np.savez(cache, x=out[0], y=out[1], source=out[2])
+    return out
+
+
+def weights(y: np.ndarray, source: np.ndarray) -> np.ndarray:
+    w = np.ones(y.size)
+    classes = np.unique(y)
+    for c in classes:
+        m = y == c
+        for s in np.unique(source[m]):
+            ms = m & (source == s)
+            # each (class, source) pair weighs the same within its class
+            w[ms] = 1.0 / (ms.sum() * len(np.unique(source[m])))
+    return w / w.mean()
+
+
+def fit(x: np.ndarray, y: np.ndarray, source: np.ndarray, depth: int, min_leaf: int) -> Any:
+    from sklearn.tree import DecisionTreeClassifier
+
+    tree = DecisionTreeClassifier(max_depth=depth, min_samples_leaf=min_leaf, random_state=0)
+    tree.fit(x, y, sample_weight=weights(y, source))
+    return tree
+
+
+def export(tree: Any, about: dict[str, Any]) -> dict[str, Any]:
+    t = tree.tree_
+    nodes = []
+    for i in range(t.node_count):
+        if t.children_left[i] < 0:
+            v = t.value[i][0]
+            p = v / v.sum() if v.sum() > 0 else v
+            nodes.append({"p": [round(float(q), 4) for q in p]})
+        else:
+            nodes.append({"feature": int(t.feature[i]), "threshold": round(float(t.threshold[i]), 5),
+                          "left": int(t.children_left[i]), "right": int(t.children_right[i])})
+    return {"features": list(FEATURES), "classes": [str(c) for c in tree.classes_], "nodes": nodes,
+            "about": about}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seeds", default="0:24", help="simulator tuning seeds A:B (inside 0:100)")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--depth", type=int, default=9)
+    ap.add_argument("--min-leaf", type=int, default=20)
+    ap.add_argument("--cache", type=Path, help="keep the window features here (npz) between runs")
+    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = ap.parse_args(argv)
+    a, b = (int(v) for v in args.seeds.split(":"))
+    if not (0 <= a < b <= 100):
+        print("train only on tuning seeds 0–99", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    x, y, source = collect(range(a, b), args.jobs, args.cache)
+    tree = fit(x, y, source, args.depth, args.min_leaf)
+    import sklearn
+
+    counts = {str(c): int((y == c).sum()) for c in np.unique(y)}
+    about = {
+        "trained_on": f"simulator tuning seeds {a}-{b - 1} (standard + hard designs), MEx subjects 01-15",
+        "windows": counts,
+        "max_depth": args.depth,
+        "min_samples_leaf": args.min_leaf,
+        "scikit_learn": sklearn.__version__,
+        "train_accuracy": round(float(np.mean(tree.predict(x) == y)), 4),
+    }
+    args.out.write_text(json.dumps(export(tree, about), indent=1) + "\n", encoding="utf-8")
+    print(f"{len(y)} windows, {tree.tree_.node_count} nodes, depth {tree.get_depth()}, "
+          f"train accuracy {about['train_accuracy']:.3f}, {time.perf_counter() - started:.0f} s → {args.out}")
+    for name, imp in sorted(zip(FEATURES, tree.feature_importances_, strict=True), key=lambda p: -p[1]):
+        print(f"  {name:16s} {imp:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,263 @@
+"""Exercise and placement recognised from the movement (issue 13): known answers on simulated
+sessions the tree was not trained on (the committed fixtures: the tree saw only other seeds), a
+multi-exercise session, walking → none, the CLI without flags on a plain CSV, and flags winning."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sensortrack.analysis.recognition import FEATURES, NONE, RecognitionModel, recognise
+from sensortrack.loading import load_session
+from sensortrack.model import EXERCISES, PLACEMENTS, SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.recognising import SIDE_UNKNOWN_NOTE, packaged_model, recognise_session
+from sensortrack.session_analysis import analyze_session
+from sensortrack.simulation import Distractor, SessionSpec, SetSpec, simulate_session
+from sensortrack.simulation.labels import load_labels
+
+SIM = Path(__file__).resolve().parent.parent / "fixtures" / "simulated"
+
+
+def _bare(session: Session) -> Session:
+    """The session as a plain CSV would give it: no exercise, placement or side."""
+    sensor = dataclasses.replace(session.meta.sensor, placement=None, side=None)
+    return dataclasses.replace(session, meta=dataclasses.replace(session.meta, sensor=sensor, exercise=None),
+                               samples=session.samples.with_sensor(sensor))
+
+
+def _fixture(name: str) -> Session:
+    return load_session(SIM / f"{name}.csv")
+
+
+# Known misses of the shipped tree, listed so that they are seen (strict: fixing one fails the
+# list): this clamshell's small, slow thigh roll reads as a shank's (docs/recognition.md).
+KNOWN_MISSES = {"clamshell_thigh_left": "placement recognised as shank"}
+
+
+@pytest.mark.parametrize("side", ("left", "right"))
+@pytest.mark.parametrize("placement", PLACEMENTS)
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_every_exercise_and_placement_is_recognised(exercise: str, placement: str, side: str,
+                                                    request: pytest.FixtureRequest) -> None:
+    """The placement, and every set's exercise, of each committed simulated fixture (not trained on)."""
+    name = f"{exercise}_{placement}_{side}"
+    if name in KNOWN_MISSES:
+        request.applymarker(pytest.mark.xfail(reason=KNOWN_MISSES[name], strict=True))
+    labels = load_labels(SIM / f"{name}.labels.json")
+    result = analyze_session(_bare(_fixture(name)))
+    assert result.context.placement == placement
+    assert len(result.sets) >= len(labels.sets) - 1
+    for st in result.sets:
+        assert st.exercise_source == "recognised"
+        assert st.exercise_confidence is not None and 0.0 <= st.exercise_confidence <= 1.0
+        assert st.exercise == exercise, (st.index, st.exercise)
+
+
+def test_given_flags_win_and_sets_say_given() -> None:
+    session = _bare(_fixture("bridge_thigh_left"))
+    result = analyze_session(session, exercise="squat", placement="shank", side="left")
+    assert result.context.exercise == "squat" and result.context.placement == "shank"
+    assert result.recognition is None
+    assert all(st.exercise == "squat" and st.exercise_source == "given" and st.exercise_confidence is None
+               for st in result.sets)
+    # the file's own metadata wins too: the fixture as recorded is analysed exactly as before
+    recorded = _fixture("bridge_thigh_left")
+    assert analyze_session(recorded).to_dict()["sets"] == analyze_session(
+        session, exercise="bridge", placement="thigh", side="left").to_dict()["sets"]
+
+
+def test_exercise_given_placement_recognised() -> None:
+    result = analyze_session(_bare(_fixture("squat_shank_left")), exercise="squat", side="left")
+    assert result.context.placement == "shank"
+    assert result.recognition is not None and result.recognition["placement_source"] == "recognised"
+    assert all(st.exercise_source == "given" for st in result.sets)
+
+
+def test_one_exercise_recognised_gives_the_same_sets_as_given() -> None:
+    """One exercise in the whole file: analysed in one pass, exactly as with --exercise."""
+    session = _bare(_fixture("squat_thigh_left"))
+    recognised = analyze_session(session, side="left").to_dict()["sets"]
+    given = analyze_session(session, exercise="squat", placement="thigh", side="left").to_dict()["sets"]
+    strip = ("exercise_source", "exercise_confidence", "exercise_unsure")
+    assert [{k: v for k, v in s.items() if k not in strip} for s in recognised] == \
+        [{k: v for k, v in s.items() if k not in strip} for s in given]
+
+
+def _joined(first: Session, second: Session, pause_s: float = 0.0) -> Session:
+    a, b = first.samples, second.samples
+    dt = float(np.median(np.diff(a.t_s)))
+    shift = float(a.t_s[-1]) + dt + pause_s - float(b.t_s[0])
+    pieces = [a, SampleBlock(b.t_s + shift, b.acc_g, b.gyro_dps, sensor=a.sensor)]
+    if pause_s > 0:  # quiet standing: the last sample of the first held still
+        n = int(pause_s / dt)
+        t = float(a.t_s[-1]) + dt * np.arange(1, n)
+        pieces.insert(1, SampleBlock(t, np.repeat(a.acc_g[-1:], t.size, axis=0),
+                                     None if a.gyro_dps is None else np.zeros((t.size, 3)), sensor=a.sensor))
+    samples = SampleBlock.concat(pieces)
+    sensor = SensorInfo(model="test", nominal_rate_hz=a.sensor.nominal_rate_hz)
+    return Session(SessionMeta(sensor=sensor), samples.with_sensor(sensor))
+
+
+def _sim(exercise: str, placement: str, seed: int, n_sets: int = 2, gyro: bool = True) -> Session:
+    from sensortrack.simulation.spec import ImuSpec
+
+    quiet = "lie" if exercise in ("bridge", "clamshell") else "stand"
+    spec = SessionSpec(exercise, placement, "left", 100.0,  # type: ignore[arg-type]
+                       sets=tuple(SetSpec(8) for _ in range(n_sets)),
+                       lead_in=(Distractor(quiet, 3.0),),  # type: ignore[arg-type]
+                       between=tuple((Distractor(quiet, 4.0),) for _ in range(n_sets - 1)),  # type: ignore[arg-type]
+                       lead_out=(Distractor(quiet, 3.0),), imu=ImuSpec(gyro=gyro))  # type: ignore[arg-type]
+    return simulate_session(spec, seed)[0]
+
+
+def test_a_session_of_several_exercises_gives_each_set_its_own() -> None:
+    bridges = _fixture("bridge_thigh_left")
+    squats = _fixture("squat_thigh_left")
+    session = _joined(bridges, squats, pause_s=4.0)  # no rest long enough to tell them apart by
+    result = analyze_session(session)
+    exercises = [st.exercise for st in result.sets]
+    assert "bridge" in exercises and "squat" in exercises
+    boundary = float(bridges.samples.t_s[-1])
+    for st in result.sets:
+        assert st.exercise == ("bridge" if st.end_s <= boundary + 3.0 else "squat"), exercises
+    assert [st.index for st in result.sets] == list(range(1, len(result.sets) + 1))
+    segs = result.recognition["segments"]  # type: ignore[index]
+    assert [s["exercise"] for s in segs if s["exercise"] != NONE][:2] == ["bridge", "squat"]
+
+
+def _walk_only(seed: int, seconds: float = 40.0) -> Session:
+    """A recording of walking only (the simulator's walk, cut out of a session that has one)."""
+    spec = SessionSpec("squat", "thigh", "right", 100.0, sets=(SetSpec(5),),
+                       lead_in=(Distractor("stand", 2.0), Distractor("walk", seconds)),
+                       lead_out=(Distractor("stand", 1.0),))
+    session, labels = simulate_session(spec, seed)
+    walk = next(d for d in labels.distractors if d.kind == "walk")
+    s = session.samples
+    i0, i1 = np.searchsorted(s.t_s, [walk.start_s, walk.end_s])
+    return dataclasses.replace(_bare(session), samples=s.slice(int(i0), int(i1)))
+
+
+def test_walking_is_no_exercise() -> None:
+    for seed in (2101, 2102):
+        session = _walk_only(seed)
+        rec = recognise_session(session)
+        assert {seg.exercise for seg in rec.segments} == {NONE}, rec.segments
+        result = analyze_session(session)
+        assert result.sets == ()
+        assert result.to_dict()["exercise"] == NONE
+
+
+def test_missing_side_leaves_out_what_depends_on_it() -> None:
+    session = _bare(_fixture("squat_thigh_left"))
+    result = analyze_session(session, exercise="squat", placement="thigh")
+    d = result.to_dict()
+    assert d["side"] is None and SIDE_UNKNOWN_NOTE in d["notes"]
+    reps = [r for s in d["sets"] for r in s["reps"]]
+    assert reps and all(r["knee_drift_deg"] is None and r["warnings"] == [] and r["step"] is None for r in reps)
+    with_side = analyze_session(session, exercise="squat", placement="thigh", side="left")
+    assert len(with_side.reps) == len(result.reps)  # the same reps, only the side's results left out
+
+
+def test_model_file_is_small_readable_and_matches_the_features() -> None:
+    from importlib import resources
+
+    path = resources.files("sensortrack.data").joinpath("recognition_tree.json")
+    raw = path.read_text(encoding="utf-8")
+    assert len(raw) < 200_000
+    d = json.loads(raw)
+    assert tuple(d["features"]) == FEATURES
+    assert NONE in d["classes"] and all(c == NONE or c.split("/")[1] in PLACEMENTS for c in d["classes"])
+    model = RecognitionModel.from_dict(d)
+    p = model.predict_proba(np.zeros((3, len(FEATURES))))
+    assert np.allclose(p.sum(axis=1), 1.0, atol=1e-3)
+    bad = dict(d, features=list(FEATURES[::-1]))
+    with pytest.raises(ValueError):
+        RecognitionModel.from_dict(bad)
+
+
+def test_recognition_is_pure_and_cheap() -> None:
+    session = _fixture("clamshell_thigh_left")
+    s = session.samples
+    t0 = time.perf_counter()
+    a = recognise(s.t_s, s.acc_g, packaged_model())
+    elapsed = time.perf_counter() - t0
+    b = recognise(s.t_s.copy(), s.acc_g.copy(), packaged_model())
+    assert a.segments == b.segments and a.placement == b.placement
+    assert elapsed < 5.0  # a sanity bound only; benchmarks/recognition.py prints the real ratio
+
+
+def test_batched_window_features_equal_the_per_window_definition() -> None:
+    """windows() computes all windows in one numpy pass; the tree was trained on the same numbers."""
+    from sensortrack.analysis import recognition as r
+
+    s = _fixture("band_walk_shank_right").samples
+    settings = r.RecognitionSettings()
+    win = r.windows(s.t_s, s.acc_g, settings)
+    st = r._stream(s.t_s, s.acc_g, settings)
+    w = int(settings.window_s * r.RECOGNITION_RATE_HZ)
+    for j, start in enumerate(win.start_s):
+        i0 = int(np.searchsorted(st.t_s, start))
+        one = r.window_features(st.u[i0:i0 + w], st.turn_dps[i0:i0 + w], st.shock_g[i0:i0 + w],
+                                st.body_g[i0:i0 + w], settings)
+        assert np.abs(win.features[j] - one).max() < 1e-6, (j, win.features[j] - one)
+
+
+def _write_plain_csv(path: Path, session: Session) -> None:
+    s = session.samples
+    cols = [s.t_s[:, None], s.acc_g] + ([s.gyro_dps] if s.gyro_dps is not None else [])
+    header = "t,ax,ay,az" + (",gx,gy,gz" if s.gyro_dps is not None else "")
+    np.savetxt(path, np.hstack(cols), delimiter=",", header=header, comments="", fmt="%.6f")
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sensortrack", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.slow
+def test_cli_analyze_plain_csv_without_flags(tmp_path: Path) -> None:
+    csv = tmp_path / "mystery.csv"
+    _write_plain_csv(csv, _fixture("bridge_thigh_right"))
+    done = _cli("analyze", str(csv), "--json", "--no-reference")
+    assert done.returncode == 0, done.stderr
+    d = json.loads(done.stdout)
+    assert d["exercise"] == "bridge" and d["placement"] == "thigh" and d["side"] is None
+    assert d["recognition"]["placement_source"] == "recognised"
+    assert d["sets"] and all(s["exercise"] == "bridge" and s["exercise_source"] == "recognised"
+                             and 0.0 <= s["exercise_confidence"] <= 1.0 for s in d["sets"])
+    assert "NaN" not in done.stdout
+    text = _cli("analyze", str(csv), "--no-reference")
+    assert text.returncode == 0, text.stderr
+    assert "recognised: bridge (" in text.stdout and "side not given" in text.stdout
+    given = _cli("analyze", str(csv), "--json", "--no-reference", "--exercise", "clamshell",
+                 "--placement", "thigh", "--side", "left")
+    assert given.returncode == 0, given.stderr
+    g = json.loads(given.stdout)
+    assert g["exercise"] == "clamshell" and "recognition" not in g
+    assert all(s["exercise"] == "clamshell" and s["exercise_source"] == "given" for s in g["sets"])
+
+
+def test_import_and_reanalyze_store_each_set_recognised(tmp_path: Path) -> None:
+    """`import` and `sessions reanalyze` analyse a plain CSV with its exercise recognised: the
+    library keeps each set's own exercise."""
+    from sensortrack.analysis.settings import AnalysisSettings
+    from sensortrack.library.ingest import import_file
+    from sensortrack.library.reanalyze import reanalyze
+    from sensortrack.library.store import Library
+
+    plain = tmp_path / "phone-log.csv"
+    _write_plain_csv(plain, _fixture("clamshell_thigh_right"))
+    with Library.open(tmp_path / "lib.sqlite3") as library:
+        record = import_file(library, plain, AnalysisSettings()).record
+        assert record.analysis_status == "ok" and record.rep_count > 0
+        assert {row.exercise for row in library.sets(record.id)} == {"clamshell"}
+        report = reanalyze(library, [record], AnalysisSettings(), helpers=0)
+        assert report.analyzed == 1
+        assert {row.exercise for row in library.sets(record.id)} == {"clamshell"}
