@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from recognition_data import MEX_DIR, MEX_HELD_OUT_SUBJECTS, Recording, labelled_folder, mex, simulated
+from recognition_data import MEX_DIR, MEX_HELD_OUT_SUBJECTS, Recording, labelled_folder, mex
 from sensortrack.analysis.recognition import NONE, Recognition, RecognitionSettings, recognise
 from sensortrack.model import EXERCISES
 from sensortrack.recognising import packaged_model
