@@ -58,11 +58,17 @@ def test_each_sample_is_recognised_and_analysed_end_to_end(rel: str, capsys: pyt
 
 
 @pytest.mark.parametrize("rel", ["sensor-logger/2026-01-01_10-00-00.zip", "witmotion/20260101100000.txt"])
-def test_without_flags_analyze_still_asks_for_exercise_placement_side(rel: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["analyze", str(VENDOR / rel)])
-    err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1
-    assert "does not say its exercise, placement, side" in err
+def test_without_flags_the_exercise_is_recognised_and_the_side_said_missing(
+    rel: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An app export says nothing about the body: exercise and placement come from recognition,
+    the side is never guessed (the six simulated squats on the right thigh)."""
+    code = main(["analyze", "--json", str(VENDOR / rel)])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert (result["exercise"], result["placement"], result["side"]) == ("squat", "thigh", None)
+    assert [(s["exercise_source"], len(s["reps"])) for s in result["sets"]] == [("recognised", EXPECTED_REPS)]
+    assert any("side not given" in note for note in result["notes"])
 
 
 def test_import_reads_each_sample_into_the_library(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
