@@ -148,10 +148,11 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
         if args.virtual:
             from sensortrack.drivers.virtual.rig import start_rig
             from sensortrack.loading import load_session
-            from sensortrack.tui.live import live_rate_hz
+            from sensortrack.tui.live import check_virtual_playable, live_rate_hz
 
             family = family_by_model(args.virtual)
             played = load_session(args.source)
+            check_virtual_playable(family, played, args.source)
             rate_hz = live_rate_hz(family, args.rate or played.meta.sensor.nominal_rate_hz)
             rig = await start_rig([(family, played)], speed=args.speed, rate_hz=rate_hz)
             backend, clock, finished = rig.link.backend, rig.clock, rig.sensors[0].finished
