@@ -12,6 +12,8 @@ from typing import Literal, get_args
 import numpy as np
 from numpy.typing import NDArray
 
+from sensortrack.session_events import SessionEvents
+
 Placement = Literal["thigh", "shank"]
 Side = Literal["left", "right"]
 Exercise = Literal["squat", "lunge", "band_walk", "bridge", "clamshell", "step_up"]
@@ -146,3 +148,4 @@ class Session:
     gaps: tuple[Gap, ...] = ()
     interrupted: bool = False  # the recorder did not close the file (crash, kill -9, power loss)
     path: str = ""
+    events: SessionEvents = SessionEvents()  # exercise changes of a plan, the wearer's set notes

@@ -105,6 +105,10 @@ class LiveSource:
         assert self._task is not None
         self.summary = await self._task  # raises the recording's DeviceError, if it ended with one
 
+    def mark(self, line: str) -> None:
+        """Write an exercise change or a set note into the recording (also after it ended)."""
+        self.writer.add_event(line)
+
     def stop(self) -> None:
         """End the recording (the stream then ends too)."""
         self._control.stop.set()
