@@ -748,6 +748,9 @@ class SensortrackApp(App[int]):
             self._finished_parts.clear()
             self.on_analysis_reset(AnalysisReset())  # now, so the new worker starts on the plan's first exercise
             self.switch_requested = False  # nothing to close: the new worker starts afresh with self.ctx
+            if self.ctx.exercise != self.first_exercise:  # a recording that moved on: from its first exercise
+                self.ctx = _for_exercise(self.ctx, self.first_exercise, self.reference_lookup)
+                self.on_exercise_changed(ExerciseChanged(self.ctx.exercise))
             self.pump()
         else:
             self.replay.seek(0.0)

@@ -63,6 +63,10 @@ class SetRow:
     best_range_deg: float | None
     mean_tempo_s: float | None  # mean rep duration, start to end
     drift_rep_count: int
+    # the wearer's note on this set (sensortrack.session_events.SetNote); None/'' where not given
+    rpe: int | None = None
+    pain: int | None = None
+    pain_where: str = ""
 
 
 def _mean(values: list[float]) -> float | None:
@@ -295,6 +299,9 @@ def set_to_dict(row: SetRow) -> dict[str, Any]:
         "best_range_deg": _round(row.best_range_deg, 1),
         "mean_tempo_s": _round(row.mean_tempo_s, 2),
         "knee_drift_reps": row.drift_rep_count,
+        "rpe": row.rpe,
+        "pain": row.pain,
+        "pain_where": row.pain_where,
     }
 
 
