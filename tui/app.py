@@ -497,7 +497,7 @@ class SensortrackApp(App[int]):
             if isinstance(self.source, LiveSource):
                 self.source.mark(note_line(message.note))
             self.notify(f"set {message.set_index}: {describe_note(message.note)}", title="noted")
-        if self._summary_waits:
+        if self._summary_waits and not self._view(NoteBar).is_open:  # the last question answered
             self._summary_waits = False
             self._push_summary()
 

@@ -2,7 +2,8 @@
 
 A bar under the rep table, not a dialog: it opens when a set ends, takes the keyboard until Enter
 saves it or Esc skips it, and never stops the counting (the sensor worker does not wait for it; the
-next set is counted while it is open). A new set's end replaces a note left unanswered.
+next set is counted while it is open). A new set's end replaces a note left untouched; one being
+typed is finished first, and the newer set's question follows.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class NoteBar(Vertical):
         super().__init__(id=id)
         self.set_index: int | None = None  # the set asked about; None while closed
         self._span = (0.0, 0.0)
+        self._queued: tuple[int, str, float, float] | None = None  # the next set's question, while one is typed
 
     def compose(self) -> ComposeResult:
         yield Label("", id="note-question")
@@ -54,6 +56,9 @@ class NoteBar(Vertical):
 
     def ask(self, set_index: int, exercise: str, start_s: float, end_s: float) -> None:
         """Open (or re-open for a newer set) and take the keyboard."""
+        if self.is_open and any(field.value for field in self.query(Input)):
+            self._queued = (set_index, exercise, start_s, end_s)  # after the one being answered
+            return
         self.set_index = set_index
         self._span = (start_s, end_s)
         self.query_one("#note-question", Label).update(
@@ -67,6 +72,10 @@ class NoteBar(Vertical):
 
     def close(self) -> None:
         self.set_index = None
+        if self._queued is not None:
+            queued, self._queued = self._queued, None
+            self.ask(*queued)
+            return
         self.display = False
         if self.app.focused is not None and self in self.app.focused.ancestors:
             self.app.set_focus(None)
