@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -19,9 +19,8 @@ import numpy as np
 
 from sensortrack.library.cli_options import EXPORT_FORMATS
 from sensortrack.library.outputs import atomic_path, atomic_write_text, check_output
-from sensortrack.library.records import AnalysisSummary, SessionRecord, SetRow, rep_to_dict, set_to_dict
+from sensortrack.library.records import AnalysisSummary, SessionRecord, SetRow, noted_set, rep_to_dict, set_to_dict
 from sensortrack.model import FloatArray, Session
-from sensortrack.session_events import note_for_set
 from sensortrack.sessionfile import ACC_COLUMNS, GYRO_COLUMNS, QUAT_COLUMNS
 
 EXPORT_FORMAT = "sensortrack-export"
@@ -153,12 +152,6 @@ def export_session(
         assert reps_path is not None
         _write_parquet(samples_path, reps_path, columns, reps, metadata)
     return targets
-
-
-def noted_set(row: SetRow, session: Session) -> SetRow:
-    """`row` with the wearer's note on it from the recording, if there is one."""
-    note = note_for_set(session.events.set_notes, row.start_s, row.end_s)
-    return row if note is None else replace(row, rpe=note.rpe, pain=note.pain, pain_where=note.pain_where)
 
 
 def _set_columns(row: SetRow | None) -> dict[str, Any]:

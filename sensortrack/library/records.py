@@ -7,7 +7,7 @@ commands print, so they hold no numpy arrays and no database handles.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +16,7 @@ from sensortrack import __version__
 from sensortrack.analysis.results import AnalysisResult
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.model import Session
+from sensortrack.session_events import note_for_set
 from sensortrack.validation import parse_start_time, start_time_problem
 
 AnalysisStatus = Literal["ok", "needs_metadata", "failed"]
@@ -282,6 +283,12 @@ class SessionRecord:
         }
         out["duration_s"] = round(self.facts.duration_s, 2)
         return out
+
+
+def noted_set(row: SetRow, session: Session) -> SetRow:
+    """`row` with the wearer's note on it from the recording, if there is one."""
+    note = note_for_set(session.events.set_notes, row.start_s, row.end_s)
+    return row if note is None else replace(row, rpe=note.rpe, pain=note.pain, pain_where=note.pain_where)
 
 
 def _round(value: float | None, digits: int) -> float | None:

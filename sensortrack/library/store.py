@@ -405,6 +405,14 @@ class Library:
             )
         return notes
 
+    def felt_by_session(self) -> dict[int, tuple[float | None, int | None]]:
+        """Session id → (mean effort RPE, most pain) over its noted sets, for the progress report."""
+        with self._guard():
+            rows = self._conn.execute(
+                "SELECT session_id, avg(rpe), max(pain) FROM set_notes GROUP BY session_id"
+            ).fetchall()
+        return {int(r[0]): (_number(r[1]), check_score(r[2], PAIN_RANGE)) for r in rows}
+
     def reps(self, session_id: int) -> list[RepRow]:
         with self._guard():
             rows = self._conn.execute(
