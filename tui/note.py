@@ -26,7 +26,9 @@ PAIN_PATTERN = r"(10|[0-9])?"
 class NoteBar(Vertical):
     """Asks about one set; posts `NoteBar.Done` with the note (None when skipped)."""
 
-    BINDINGS = [Binding("escape", "skip", "skip the note", show=False)]
+    # Shown in the footer while the note is open: its fields take the letter keys (q, ? type text),
+    # so the way out has to be in view.
+    BINDINGS = [Binding("escape", "skip", "skip note", key_display="esc")]
 
     class Done(Message):
         def __init__(self, set_index: int, note: SetNote | None) -> None:
@@ -44,9 +46,9 @@ class NoteBar(Vertical):
         yield Label("", id="note-question")
         with Horizontal(id="note-fields"):
             yield Label("effort", classes="note-label")
-            yield Input(placeholder=f"{RPE_RANGE[0]}–{RPE_RANGE[1]}", restrict=RPE_PATTERN, max_length=2, id="note-rpe")
+            yield Input(placeholder=f"{RPE_RANGE[0]}–{RPE_RANGE[1]}", restrict=RPE_PATTERN, max_length=2, id="note-rpe")  # 1 easy … 10 max
             yield Label("pain", classes="note-label")
-            yield Input(placeholder=f"{PAIN_RANGE[0]}–{PAIN_RANGE[1]}", restrict=PAIN_PATTERN, max_length=2, id="note-pain")
+            yield Input(placeholder=f"{PAIN_RANGE[0]}–{PAIN_RANGE[1]}", restrict=PAIN_PATTERN, max_length=2, id="note-pain")  # 0 none … 10 worst
             yield Label("where", classes="note-label")
             yield Input(placeholder="e.g. left knee", max_length=MAX_WHERE_CHARS, id="note-where")
 
@@ -62,8 +64,7 @@ class NoteBar(Vertical):
         self.set_index = set_index
         self._span = (start_s, end_s)
         self.query_one("#note-question", Label).update(
-            f"Set {set_index} ({exercise.replace('_', ' ')}) done — how hard was it (RPE 1 easy … 10 max), any pain "
-            "(0 none … 10 worst), where?  Enter saves · Esc skips · counting goes on"
+            f"Set {set_index} ({exercise.replace('_', ' ')}): effort RPE 1–10 · pain 0–10 · where?  Enter saves, Esc skips"
         )
         for field in self.query(Input):
             field.value = ""
