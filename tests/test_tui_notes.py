@@ -108,6 +108,9 @@ async def test_a_plan_moving_on_writes_the_exercise_into_the_recording(tmp_path:
         async with app.run_test(size=(100, 36)) as pilot:
             await _until(pilot, lambda: app.ctx.exercise == "lunge")
             await _until(pilot, lambda: app.result is not None)
+            # the view numbers the lunge set on after the squat set (each part's analysis counts from 1)
+            await _until(pilot, lambda: app.query_one(NoteBar).set_index == 2)
+            assert "Set 2 (lunge)" in str(app.query_one("#note-question").render())
     finally:
         await source.close()
     recorded = read_session(out)

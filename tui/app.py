@@ -32,6 +32,7 @@ from sensortrack.analysis.pipeline import StreamingAnalyzer
 from sensortrack.analysis.results import (
     AnalysisResult,
     DriftWarning,
+    Event,
     ExerciseSet,
     Rep,
     RepCounted,
@@ -193,6 +194,8 @@ class SensortrackApp(App[int]):
         self._latest: Snapshot | None = None
         self._painted: Snapshot | None = None
         self._finished_parts: list[AnalysisResult] = []  # exercises of a plan done before this one
+        # sets of those parts: each part's analysis numbers its sets from 1, the view numbers on
+        self._set_offset = 0
         self.sub_title = source.description
 
     # ---------------------------------------------------------------- layout
@@ -274,6 +277,7 @@ class SensortrackApp(App[int]):
             async for whole in self.source.blocks():
                 if whole is RESTART:
                     self._finished_parts.clear()
+                    self._set_offset = 0
                     if self.ctx.exercise != self.first_exercise:  # the plan/recording starts again (on_analysis_reset)
                         self.ctx = _for_exercise(self.ctx, self.first_exercise, self.reference_lookup)
                     changes = list(self.exercise_changes)
@@ -308,8 +312,10 @@ class SensortrackApp(App[int]):
 
     def _next_analyzer(self, analyzer: StreamingAnalyzer) -> StreamingAnalyzer:
         """Close `analyzer`'s part of the session; a new one for `self.ctx` from here on."""
-        self._finished_parts.append(analyzer.finish())
+        finished = analyzer.finish()
+        self._finished_parts.append(finished)
         self._post_events(analyzer.drain_events(), analyzer.state.drift_threshold_deg)
+        self._set_offset += len(finished.sets)  # kept sets: as combine_parts numbers them
         return StreamingAnalyzer(self.ctx, self.settings, keep_trace=False)
 
     def _feed(self, analyzer: StreamingAnalyzer, item: SampleBlock, plot: deque[tuple[float, float, float]], phase: str) -> str:
@@ -328,9 +334,9 @@ class SensortrackApp(App[int]):
         self.post_message(Snapshot(dataclasses.replace(st), tuple(plot), position))
         return phase
 
-    def _post_events(self, events_: Iterable[object], limit_deg: float) -> None:
+    def _post_events(self, events_: Iterable[Event], limit_deg: float) -> None:
         for event in events_:
-            self.post_message(AnalysisEvent(event, limit_deg))  # type: ignore[arg-type]
+            self.post_message(AnalysisEvent(renumbered(event, self._set_offset), limit_deg))
 
     # ---------------------------------------------------------------- messages
     @while_shown
@@ -543,12 +549,14 @@ class SensortrackApp(App[int]):
         with a tick, so the number does not drop to 0 the moment the set ends."""
         counter = self._view(RepCounter)
         exercise = self.ctx.exercise.replace("_", " ")
+        # a finished set is named as the exercise it was (the plan may already have moved on)
+        done_exercise = (self.kept_sets[-1].exercise if self.kept_sets else self.ctx.exercise).replace("_", " ")
         target = self.plan.target_reps if self.plan is not None else None
         left = self.plan.rest_left_s(self.stream_t_s) if self.plan is not None else None
         rest_s = None if left is None else int(math.ceil(left))
         if finished is not None:
             rest = f" · REST {rest_s} s" if rest_s is not None else ""
-            counter.show(f"SET {set_index} DONE · {exercise}{rest}", counter_text(finished, None, True), rest_s)
+            counter.show(f"SET {set_index} DONE · {done_exercise}{rest}", counter_text(finished, None, True), rest_s)
         elif set_index is not None:
             reached = " · target reached ✓" if target and len(self.set_reps) >= target else ""
             counter.show(f"SET {set_index} · {exercise}{reached}", counter_text(len(self.set_reps), target, False))
@@ -556,7 +564,7 @@ class SensortrackApp(App[int]):
             last = self.kept_sets[-1] if self.kept_sets else None
             if last is not None:
                 rest = f" · REST {rest_s} s" if rest_s is not None else ""
-                counter.show(f"SET {last.index} DONE · {exercise}{rest}", counter_text(len(last.reps), None, True), rest_s)
+                counter.show(f"SET {last.index} DONE · {done_exercise}{rest}", counter_text(len(last.reps), None, True), rest_s)
             else:
                 counter.show(f"waiting for the first rep · {exercise}", counter_text(0, target, False))
 
@@ -746,6 +754,7 @@ class SensortrackApp(App[int]):
                 self.pop_screen()
             self.replay.rewind()
             self._finished_parts.clear()
+            self._set_offset = 0
             self.on_analysis_reset(AnalysisReset())  # now, so the new worker starts on the plan's first exercise
             self.switch_requested = False  # nothing to close: the new worker starts afresh with self.ctx
             if self.ctx.exercise != self.first_exercise:  # a recording that moved on: from its first exercise
@@ -816,6 +825,15 @@ class SensortrackApp(App[int]):
         for command in super().get_system_commands(screen):
             if command.title not in {"Theme", "Screenshot"}:  # ours above do the same, better
                 yield command
+
+
+def renumbered(event: Event, offset: int) -> Event:
+    """`event` with its set numbered after the `offset` sets of the exercises before it."""
+    if offset == 0:
+        return event
+    if isinstance(event, SetEnded):
+        return dataclasses.replace(event, exercise_set=dataclasses.replace(event.exercise_set, index=event.exercise_set.index + offset))
+    return dataclasses.replace(event, set_index=event.set_index + offset)
 
 
 def split_at_changes(
