@@ -27,8 +27,14 @@ class NoteBar(Vertical):
     """Asks about one set; posts `NoteBar.Done` with the note (None when skipped)."""
 
     # Shown in the footer while the note is open: its fields take the letter keys (q, ? type text),
-    # so the way out has to be in view.
-    BINDINGS = [Binding("escape", "skip", "skip note", key_display="esc")]
+    # so the way out has to be in view. Priority bindings run in the app's own key handler, before
+    # the next key is handed on: Textual's own Tab reaches the app by bubbling up from the field, so
+    # on a busy view a digit typed right after Tab still went to the old field (and was refused).
+    BINDINGS = [
+        Binding("escape", "skip", "skip note", key_display="esc", priority=True),
+        Binding("tab", "field(1)", "next field", show=False, priority=True),
+        Binding("shift+tab", "field(-1)", "previous field", show=False, priority=True),
+    ]
 
     class Done(Message):
         def __init__(self, set_index: int, note: SetNote | None) -> None:
@@ -69,7 +75,7 @@ class NoteBar(Vertical):
         for field in self.query(Input):
             field.value = ""
         self.display = True
-        self.query_one("#note-rpe", Input).focus()
+        self.screen.set_focus(self.query_one("#note-rpe", Input))
 
     def close(self) -> None:
         self.set_index = None
@@ -78,8 +84,9 @@ class NoteBar(Vertical):
             self.ask(*queued)
             return
         self.display = False
-        if self.app.focused is not None and self in self.app.focused.ancestors:
-            self.app.set_focus(None)
+        focused = self.screen.focused
+        if focused is not None and self in focused.ancestors:
+            self.screen.set_focus(None)
 
     def note(self) -> SetNote | None:
         """What was typed (None when nothing was)."""
@@ -95,6 +102,12 @@ class NoteBar(Vertical):
         if self.set_index is not None:
             self.post_message(self.Done(self.set_index, self.note()))
             self.close()
+
+    def action_field(self, step: int) -> None:
+        fields = list(self.query(Input))
+        current = self.app.focused
+        at = fields.index(current) if isinstance(current, Input) and current in fields else -step
+        self.screen.set_focus(fields[(at + step) % len(fields)])  # now, not at the next idle moment
 
     def action_skip(self) -> None:
         if self.set_index is not None:
