@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
@@ -120,3 +121,31 @@ async def test_a_plan_moving_on_writes_the_exercise_into_the_recording(tmp_path:
     assert [s.exercise for s in app.result.sets] == ["squat", "lunge"]
     # replay, analyze and the library see what the view saw: each set with its exercise
     assert app.result.to_dict()["sets"] == analyze_session(recorded).to_dict()["sets"]
+
+
+async def test_a_plan_moving_on_loads_the_reference_of_the_next_exercise() -> None:
+    """A knee-drift reference is one exercise's: the next exercise gets its own stored one, or none."""
+    from sensortrack.analysis.reference import DriftReference
+    from sensortrack.tui.app import replay_app
+
+    asked: list[tuple[str, str, str]] = []
+
+    def lookup(exercise: str, placement: str, side: str) -> DriftReference | None:
+        asked.append((exercise, placement, side))
+        if exercise != "lunge":
+            return None
+        return DriftReference("lunge", placement, side, 2.0, 1.0, 8, "library session 7")
+
+    plan = Plan("two", (PlanStep("squat", 1, 6, 1.0), PlanStep("lunge", 1, 6, 1.0)), "test")
+    app = replay_app(DEMO, speed=50.0, plan=plan, reference=lookup)
+    async with app.run_test(size=(100, 36)) as pilot:
+        assert app.ctx.reference is None  # squats: nothing stored
+        await _until(pilot, lambda: app.ctx.exercise == "lunge")
+        assert app.ctx.reference is not None and app.ctx.reference.source == "library session 7"
+        assert ("lunge", "thigh", "left") in asked
+        await _until(pilot, lambda: app.result is not None)
+        lunge_sets = [s for s in app.result.sets if s.exercise == "lunge"]
+        # the lunge reps were judged against that reference (its limit, not the session's own reps')
+        limit = app.ctx.reference.limit_deg(app.settings)
+        limits = [r.drift_limit_deg for s in lunge_sets for r in s.reps if r.drift_limit_deg is not None]
+        assert limits and all(x == pytest.approx(limit) for x in limits), (limits, limit)

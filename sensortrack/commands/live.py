@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.analysis.settings import AnalysisSettings
     from sensortrack.plans import Plan
+    from sensortrack.session_analysis import ReferenceLookup
     from sensortrack.tui.live import LiveChoice, LiveSource
 
 HELP = "live set view for a sensor (or a virtual one): counts reps, warns on knee drift, records the session"
@@ -185,11 +186,9 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
         from sensortrack.personal_reference import stored_lookup
 
         person = reference_person(args)
-        reference = (
-            None
-            if person is None
-            else stored_lookup(args.library, person)(choice.exercise, choice.placement, choice.side)
-        )
+        # each exercise a plan moves to gets its own stored reference (a reference is one exercise's)
+        lookup = None if person is None else stored_lookup(args.library, person)
+        reference = None if lookup is None else lookup(choice.exercise, choice.placement, choice.side)
         source = open_live_source(
             choice, output, rate_hz=rate_hz, backend=backend, clock=clock, source_finished=finished, origin=origin,
             on_close=rig.close if rig is not None else None,
@@ -198,6 +197,7 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
         return await run_live_app(
             source, choice, settings, sound=args.sound, count_at=args.count_at, plan=plan, library=args.library,
             register=not args.no_library, reference=reference, use_reference=person is not None, person=person,
+            reference_lookup=lookup,
         )
     finally:
         if rig is not None:
@@ -218,6 +218,7 @@ async def run_live_app(
     reference: DriftReference | None = None,
     use_reference: bool = True,
     person: str | None = None,
+    reference_lookup: ReferenceLookup | None = None,
 ) -> int:
     """The live view on `source` until the user quits or the stream ends; then the recording is
     completed, reported and added to the library. Errors come after the terminal is restored.
@@ -241,6 +242,7 @@ async def run_live_app(
         count_at=count_at,
         plan=plan,
         reference=reference,
+        reference_lookup=reference_lookup,
     )
     if sub_title:
         app.sub_title = sub_title
