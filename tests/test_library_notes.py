@@ -229,6 +229,7 @@ def test_notes_reach_the_library_show_and_export_and_survive_reanalysis(
     capsys.readouterr()
     assert main(["sessions", "show", str(session_id), "--library", str(library), "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
+    assert {s["exercise"] for s in shown["sets"]} == {"squat", "bridge"}  # reanalysed a span per exercise too
     assert [(s["rpe"], s["pain"], s["pain_where"]) for s in shown["sets"] if s["rpe"] is not None] == [
         (6, 0, ""),
         (8, 3, "right knee"),
