@@ -134,6 +134,10 @@ def test_a_two_exercise_recording_is_analysed_a_span_per_exercise(tmp_path: Path
     assert main(["analyze", str(tmp_path / "plan.csv"), "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert [s["exercise"] for s in document["sets"]] == [s.exercise for s in result.sets]
+    assert main(["analyze", str(tmp_path / "plan.csv")]) == 0  # the readable report names them too
+    text = capsys.readouterr().out
+    first_bridge = next(s.index for s in result.sets if s.exercise == "bridge")
+    assert f"Set {first_bridge} (bridge): " in text and "Set 1: " in text
 
 
 async def _until(pilot: Pilot[int], condition, timeout_s: float = 60.0) -> None:  # type: ignore[no-untyped-def]
