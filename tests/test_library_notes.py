@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from sensortrack.cli import main
 from sensortrack.library.ingest import register_recording
@@ -34,6 +35,7 @@ from sensortrack.session_events import (
 )
 from sensortrack.sessionfile import SessionWriter, read_session, write_session
 from sensortrack.tui.app import replay_app
+from sensortrack.tui.screens import SessionSummaryScreen
 from sensortrack.tui.widgets import StatusLine
 
 ROOT = Path(__file__).parent.parent
@@ -148,7 +150,9 @@ async def _until(pilot: Pilot[int], condition, timeout_s: float = 60.0) -> None:
 
 
 async def test_replay_moves_to_the_recorded_exercise_and_agrees_with_analyze(tmp_path: Path) -> None:
-    session, _ = two_exercises(tmp_path / "plan.csv")
+    probe = analyze_session(two_exercises(tmp_path / "probe.csv")[0])
+    last = probe.sets[-1]
+    session, _ = two_exercises(tmp_path / "plan.csv", (SetNote(last.start_s, last.end_s, 9, 1, "hip"),))
     app = replay_app(tmp_path / "plan.csv", speed=200.0)
     async with app.run_test(size=(100, 36)) as pilot:
         await _until(pilot, lambda: app.ctx.exercise == "bridge")
@@ -156,6 +160,15 @@ async def test_replay_moves_to_the_recorded_exercise_and_agrees_with_analyze(tmp
         await _until(pilot, lambda: app.result is not None)
         assert app.result is not None
         assert app.result.to_dict()["sets"] == analyze_session(session).to_dict()["sets"]
+        # the summary shows the note given when it was recorded, at its set
+        assert list(app.notes) == [last.index]
+        noted = app.notes[last.index]
+        assert (noted.rpe, noted.pain, noted.pain_where) == (9, 1, "hip")
+        assert noted.set_start_s == pytest.approx(last.start_s, abs=1e-3)  # written to the millisecond
+        await _until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen))
+        rows = app.screen.query_one("#summary-table", DataTable)
+        assert "RPE 9 · pain 1 (hip)" in [str(c) for c in rows.get_row_at(len(app.result.sets) - 1)]
+        await pilot.press("escape")
         # Home plays it again from the first exercise (at 1×, so it is still there to be seen)
         app.replay.speed = 1.0
         await pilot.press("home")

@@ -45,7 +45,7 @@ from sensortrack.model import SampleBlock
 from sensortrack.plans import Plan, PlanProgress
 from sensortrack.sensor_limits import SensorLimits, sensor_limits
 from sensortrack.session_analysis import combine_parts
-from sensortrack.session_events import ExerciseChange, SetNote, exercise_line, note_line
+from sensortrack.session_events import ExerciseChange, SetNote, exercise_line, note_for_set, note_line
 from sensortrack.tui.cues import Cues, SoundMode, find_speech_engine
 from sensortrack.tui.live import LiveSource
 from sensortrack.tui.messages import AnalysisEvent, AnalysisReset, ExerciseChanged, Snapshot, StreamFinished, TurnAtBottom
@@ -640,6 +640,12 @@ class SensortrackApp(App[int]):
     def on_stream_finished(self, message: StreamFinished) -> None:
         self.result = message.result
         self.kept_sets = list(message.result.sets)
+        if isinstance(self.source, ReplaySource):  # the notes given when it was recorded, for the summary
+            recorded = self.source.session.events.set_notes
+            for done in message.result.sets:
+                note = note_for_set(recorded, done.start_s, done.end_s)
+                if note is not None:
+                    self.notes.setdefault(done.index, note)
         if self._latest is not None:  # the newest state may have been skipped by the repaint limit
             self._paint(self._latest)
         self._view(PhaseLabel).update("finished")
