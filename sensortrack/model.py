@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
+from sensortrack.session_events import SessionEvents
 # Re-exported (`X as X`): most of the code says `from sensortrack.model import EXERCISES`.
 from sensortrack.vocabulary import EXERCISES as EXERCISES
 from sensortrack.vocabulary import PLACEMENTS as PLACEMENTS
@@ -145,3 +146,4 @@ class Session:
     gaps: tuple[Gap, ...] = ()
     interrupted: bool = False  # the recorder did not close the file (crash, kill -9, power loss)
     path: str = ""
+    events: SessionEvents = SessionEvents()  # exercise changes of a plan, the wearer's set notes

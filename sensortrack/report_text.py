@@ -74,7 +74,8 @@ def format_report(session: Session, result: AnalysisResult) -> str:
     for st in result.sets:
         lines.append("")
         lines.append(
-            f"Set {st.index}: {len(st.reps)} reps, {_clock(st.start_s)}–{_clock(st.end_s)}, best range "
+            f"Set {st.index}{_other_exercise(st.exercise, ctx.exercise)}: {len(st.reps)} reps, "
+            f"{_clock(st.start_s)}–{_clock(st.end_s)}, best range "
             f"{st.best_range_deg:.0f}°, knee drifting inward on {st.drift_reps} rep(s)"
         )
         if st.exercise_source == "recognised":
@@ -108,3 +109,8 @@ def format_report(session: Session, result: AnalysisResult) -> str:
     lines.append("")
     lines.append(f"{len(result.sets)} set(s), {total} reps, knee drifting inward on {drifted}.")
     return "\n".join(lines) + "\n"
+
+
+def _other_exercise(exercise: str, first: str) -> str:
+    """A plan's session moved on to other exercises (`# exercise` lines): name them at their sets."""
+    return "" if exercise == first else f" ({exercise.replace('_', ' ')})"

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
 
 from sensortrack.analysis.context import AnalysisContext
 from sensortrack.analysis.geometry import GEOMETRY
 from sensortrack.analysis.pipeline import analyze
 from sensortrack.analysis.reference import DriftReference
-from sensortrack.analysis.results import AnalysisResult
+from sensortrack.analysis.results import AnalysisResult, Trace
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.errors import DriftReferenceError, MissingMetadataError
 from sensortrack.model import Session
+from sensortrack.session_events import exercise_segments
 from sensortrack.validation import estimate_rate_hz
 
 # (exercise, placement, side) -> the person's stored reference for them, or None. A lookup rather
@@ -91,7 +95,10 @@ def analyze_session(
     reference: DriftReference | ReferenceLookup | None = None,
 ) -> AnalysisResult:
     """Flags win over the file's metadata; what neither says of exercise and placement is recognised
-    from the movement, and a missing side leaves out what depends on it (sensortrack/recognising.py)."""
+    from the movement, and a missing side leaves out what depends on it (sensortrack/recognising.py).
+    A session whose plan moved to other exercises (its `# exercise` lines) is analysed a span per
+    exercise, as the live view did, unless `exercise` overrides the file."""
+    exercise_flag = exercise
     exercise = exercise or session.meta.exercise
     placement = placement or session.meta.sensor.placement
     side = side or session.meta.sensor.side
@@ -101,4 +108,47 @@ def analyze_session(
         return analyze_recognised(session, settings, exercise, placement, side, reference)
     ctx = resolve_context(session, exercise, placement, side, reference)
     s = session.samples
+    if exercise_flag is None and session.events.exercise_changes and len(s.t_s):
+        spans = exercise_segments(ctx.exercise, session.events.exercise_changes, float(s.t_s[0]), float(s.t_s[-1]))
+        if len(spans) > 1:
+            return _analyze_spans(session, spans, ctx, settings, reference)
     return analyze(s.t_s, s.acc_g, s.gyro_dps, ctx, settings)
+
+
+def _analyze_spans(
+    session: Session,
+    spans: list[tuple[float, float, str]],
+    ctx: AnalysisContext,
+    settings: AnalysisSettings | None,
+    reference: DriftReference | ReferenceLookup | None,
+) -> AnalysisResult:
+    s = session.samples
+    parts = []
+    for k, (start_s, end_s, exercise) in enumerate(spans):
+        first = int(np.searchsorted(s.t_s, start_s, side="left"))
+        last = len(s.t_s) if k == len(spans) - 1 else int(np.searchsorted(s.t_s, end_s, side="left"))
+        if isinstance(reference, DriftReference):  # a given reference is one exercise's
+            ref = reference if reference.exercise == exercise else None
+        else:
+            ref = reference(exercise, ctx.placement, ctx.side) if reference is not None else None
+        part_ctx = replace(ctx, exercise=exercise, reference=ref)
+        gyro = None if s.gyro_dps is None else s.gyro_dps[first:last]
+        parts.append(analyze(s.t_s[first:last], s.acc_g[first:last], gyro, part_ctx, settings))
+    return combine_parts(parts)
+
+
+def combine_parts(parts: list[AnalysisResult]) -> AnalysisResult:
+    """One result for a session done as several exercises in a row: the sets of every part,
+    numbered on; the first part's context (the session's first exercise) heads it."""
+    if len(parts) == 1:
+        return parts[0]
+    sets = [replace(s, index=n) for n, s in enumerate((s for p in parts for s in p.sets), start=1)]
+    traces = [p.trace for p in parts if p.trace is not None]
+    trace = None
+    if len(traces) == len(parts):
+        trace = Trace(
+            np.concatenate([t.t_s for t in traces]),
+            np.concatenate([t.angle_deg for t in traces]),
+            np.concatenate([t.drift_deg for t in traces]),
+        )
+    return AnalysisResult(parts[0].context, tuple(sets), parts[-1].calibration, trace)

@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from sensortrack import __version__
 from sensortrack.csvrows import as_line_index, line_spans, parse_fast, parse_rows, read_fast_or_exact
 from sensortrack.errors import InputFileError
+from sensortrack.session_events import exercise_line, is_event_line, note_line, parse_events
 from sensortrack.model import (
     EXERCISES,
     PLACEMENTS,
@@ -148,6 +149,19 @@ class SessionWriter:
         self._pending.write(f"# gap {json.dumps(asdict(gap))}\n")
         self._maybe_flush()
 
+    def add_event(self, line: str) -> None:
+        """An exercise change or a set note (sensortrack.session_events), where it happened in the stream."""
+        if not is_event_line(line) or "\n" in line:
+            raise ValueError(f"not a session event line: {line!r}")
+        if self._fh is None:  # closed: a note on the last set, given after the stream ended
+            with self.path.open("a", encoding="utf-8", newline="\n") as fh:
+                fh.write(line + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            return
+        self._pending.write(line + "\n")
+        self._maybe_flush()
+
     def _maybe_flush(self) -> None:
         if time.monotonic() - self._last_flush >= self._flush_interval_s:
             self.flush()
@@ -200,6 +214,10 @@ def write_session(path: Path, session: Session) -> None:
             writer.add_gap(gap)
             start = stop
         writer.append(samples.slice(start, len(samples)))
+        for change in session.events.exercise_changes:
+            writer.add_event(exercise_line(change))
+        for note in session.events.set_notes:
+            writer.add_event(note_line(note))
 
 
 def _parse_meta(path: str, text: str, line: int) -> dict[str, Any]:
@@ -327,6 +345,7 @@ def _read_fast(path: Path) -> Session | None:
     comment = filled & (first == ord("#"))
     rows = np.flatnonzero(filled & ~comment)
     recorded_gaps: list[Gap] = []
+    event_lines: list[str] = []
     ended = False
     kept: list[bytes] = []
     cut = 0
@@ -336,13 +355,15 @@ def _read_fast(path: Path) -> Session | None:
             recorded_gaps.append(_gap_from_line(name, line, i + 4))
         elif line.startswith("# end"):
             ended = True
+        elif is_event_line(line):
+            event_lines.append(line)
         kept.append(body[cut : starts[i]])
         cut = int(ends[i])
     rows_text = body[cut:] if not kept else b"".join([*kept, body[cut:]])
     data = parse_fast(rows_text, len(header), usecols, rows.size)
     if data is None:
         return None
-    return _session(name, meta_json, data, has_gyro, has_quat, recorded_gaps, not ended, rows + 4)
+    return _session(name, meta_json, data, has_gyro, has_quat, recorded_gaps, not ended, rows + 4, event_lines)
 
 
 def _read_exact(path: Path) -> Session:
@@ -364,6 +385,7 @@ def _read_exact(path: Path) -> Session:
     rows: list[str] = []
     row_lines: list[int] = []
     recorded_gaps: list[Gap] = []
+    event_lines: list[str] = []
     ended = False
     for number, line in enumerate(body, start=4):
         if not line:
@@ -373,12 +395,16 @@ def _read_exact(path: Path) -> Session:
                 recorded_gaps.append(_gap_from_line(name, line, number))
             elif line.startswith("# end"):
                 ended = True
+            elif is_event_line(line):
+                event_lines.append(line)
             continue
         rows.append(line)
         row_lines.append(number)
 
     data = parse_rows(name, rows, row_lines, len(header), usecols)
-    return _session(name, meta_json, data, has_gyro, has_quat, recorded_gaps, not ended, as_line_index(row_lines))
+    return _session(
+        name, meta_json, data, has_gyro, has_quat, recorded_gaps, not ended, as_line_index(row_lines), event_lines
+    )
 
 
 def _session(
@@ -390,6 +416,7 @@ def _session(
     recorded_gaps: list[Gap],
     interrupted: bool,
     line_of_row: NDArray[np.int64],
+    event_lines: list[str] | None = None,
 ) -> Session:
     """Checks and metadata shared by both paths: every sample check belongs here, so both run it."""
     t_s, acc = data[:, 0].copy(), data[:, 1:4].copy()
@@ -424,4 +451,5 @@ def _session(
     )
     samples = SampleBlock(t_s=t_s, acc_g=acc, gyro_dps=gyro, quat_wxyz=quat, sensor=sensor)
     gaps = merge_gaps(recorded_gaps + impossible, find_gaps(t_s, sensor.nominal_rate_hz))
-    return Session(meta=meta, samples=samples, gaps=gaps, interrupted=interrupted, path=name)
+    events = parse_events(event_lines or [])
+    return Session(meta=meta, samples=samples, gaps=gaps, interrupted=interrupted, path=name, events=events)

@@ -397,7 +397,8 @@ def test_an_old_library_is_upgraded_and_takes_references(
     # Take it back to version 2: what a library written before migration 3 looks like.
     conn = sqlite3.connect(path)
     conn.executescript(
-        "DROP TABLE drift_references; ALTER TABLE sessions DROP COLUMN drift_reference; PRAGMA user_version = 2;"
+        "DROP TABLE set_notes; DROP TABLE drift_references; ALTER TABLE sessions DROP COLUMN drift_reference; "
+        "PRAGMA user_version = 2;"
     )
     conn.close()
     assert [m.version for m in MIGRATIONS][:2] == [1, 2] and SCHEMA_VERSION >= 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import re
 from html.parser import HTMLParser
 from collections.abc import Callable
@@ -196,3 +197,70 @@ def test_progress_report_of_the_whole_library(
         capsys, "report", "-o", str(tmp_path / "none.html"), "--exercise", "lunge", "--library", str(library)
     )
     assert code == 2 and "no analysed sessions" in err
+
+
+def _png_height(png: bytes) -> int:
+    return int.from_bytes(png[20:24], "big")  # IHDR: width at 16, height at 20
+
+
+def _noted(src: Path, dest: Path, start_time_utc: str, rpe: int, pain: int) -> Path:
+    """A dated copy of `src` with the wearer's note on its first set, as the live view writes it."""
+    from dataclasses import replace
+
+    from sensortrack.session_analysis import analyze_session
+    from sensortrack.session_events import SessionEvents, SetNote
+    from sensortrack.sessionfile import read_session, write_session
+
+    session = read_session(src)
+    first = analyze_session(session).sets[0]
+    note = SetNote(first.start_s, first.end_s, rpe, pain, "left knee" if pain else "")
+    session = replace(session, meta=replace(session.meta, start_time_utc=start_time_utc), events=SessionEvents((), (note,)))
+    write_session(dest, session)
+    return dest
+
+
+def test_progress_report_plots_effort_and_pain_next_to_the_drift(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], dated_copy: Callable[[Path, Path, str], Path]
+) -> None:
+    path = tmp_path / "lib.sqlite3"
+    files = [
+        _noted(SIMULATED / "squat_thigh_left.csv", tmp_path / "w1.csv", "2025-03-03T17:00:00+00:00", 6, 0),
+        _noted(SIMULATED / "squat_thigh_left_cut.csv", tmp_path / "w2.csv", "2025-03-10T17:00:00+00:00", 8, 4),
+    ]
+    assert run(capsys, "import", *map(str, files), "--library", str(path))[0] == 0
+    out = tmp_path / "progress.html"
+    assert run(capsys, "report", "-o", str(out), "--library", str(path))[0] == 0
+    text = out.read_text(encoding="utf-8")
+    page = Page(text)
+    assert "Effort (RPE)" in text and "Pain (most)" in text and "how the sets felt" in text
+    assert len(page.images) == 1
+    # the same two sessions without notes: a trend of three panels, not four
+    plain = tmp_path / "plain.sqlite3"
+    copies = [
+        dated_copy(SIMULATED / "squat_thigh_left.csv", tmp_path / "p1.csv", "2025-03-03T17:00:00+00:00"),
+        dated_copy(SIMULATED / "squat_thigh_left_cut.csv", tmp_path / "p2.csv", "2025-03-10T17:00:00+00:00"),
+    ]
+    assert run(capsys, "import", *map(str, copies), "--library", str(plain))[0] == 0
+    assert run(capsys, "report", "-o", str(tmp_path / "plain.html"), "--library", str(plain))[0] == 0
+    plain_page = Page((tmp_path / "plain.html").read_text(encoding="utf-8"))
+    assert _png_height(page.images[0]) > _png_height(plain_page.images[0])
+    assert "Effort (RPE)" not in (tmp_path / "plain.html").read_text(encoding="utf-8")
+    # the session's own report shows the note in its sets table
+    assert run(capsys, "report", "2", "-o", str(tmp_path / "s2.html"), "--library", str(path))[0] == 0
+    session_text = (tmp_path / "s2.html").read_text(encoding="utf-8")
+    assert "<th class=\"num\">Effort (RPE)</th>" in session_text and "4 (left knee)" in session_text
+
+
+def test_report_names_what_the_sensor_cannot_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # an accelerometer-only thigh: drift cannot be seen, said before the numbers
+    out = tmp_path / "bridge.html"
+    bridge = SIMULATED / "bridge_thigh_left.csv"
+    assert run(capsys, "report", str(bridge), "-o", str(out), "--library", str(tmp_path / "none.sqlite3"))[0] == 0
+    text = out.read_text(encoding="utf-8")
+    assert "What this sensor cannot do here" in text
+    assert "Without a gyroscope the thigh's turn inward is not seen" in html.unescape(text)
+    assert text.index("What this sensor cannot do here") < text.index("<h2>Sets</h2>")
+    # a sensor that can do everything here gets no such box
+    squat = tmp_path / "squat.html"
+    assert run(capsys, "report", str(SIMULATED / "squat_thigh_left.csv"), "-o", str(squat), "--library", str(tmp_path / "none.sqlite3"))[0] == 0
+    assert "What this sensor cannot do here" not in squat.read_text(encoding="utf-8")

@@ -269,3 +269,44 @@ async def test_layout_at_80x24_and_200x60(size: tuple[int, int]) -> None:
         digits_rows = app.query_one(RepCounter).query_one("#rep-digits").region.height
         assert digits_rows == (5 if size == (80, 24) else 15)
         check_snapshot(f"replay_squat_plan_{size[0]}x{size[1]}", text)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])
+async def test_note_after_the_last_set_at_80x24_and_200x60(size: tuple[int, int]) -> None:
+    """The note bar fits with the counter, warning, status and the q/? keys; the summary waits for it."""
+    from sensortrack.plans import load_plan
+    from sensortrack.tui.note import NoteBar
+    from sensortrack.tui.screens import SessionSummaryScreen
+    from sensortrack.tui.widgets import AlertBanner, PlanLine, StatusLine
+
+    app = replay_app(SQUATS, speed=1000.0, plan=load_plan("squats"))
+    app.ask_notes = True  # as live does: a replay has no recording to keep it in
+    async with app.run_test(size=size) as pilot:
+        bar = app.query_one(NoteBar)
+        await _until(pilot, lambda: app.result is not None and bar.set_index == len(app.result.sets))
+        assert not isinstance(app.screen, SessionSummaryScreen)
+        await pilot.pause()
+        app.clear_notifications()
+        await pilot.pause()
+        text = screen_text(app)
+        regions = {
+            name: app.query_one(kind).region
+            for name, kind in [
+                ("alert", AlertBanner), ("plan", PlanLine), ("counter", RepCounter), ("note", NoteBar), ("status", StatusLine)
+            ]
+        }
+        for name, region in regions.items():
+            assert region.height > 0 and app.screen.region.contains_region(region), (name, region)
+        names = list(regions)
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                assert not regions[a].overlaps(regions[b]), (a, b)
+        assert app.query_one("#note-rpe").region.height == 3  # the fields themselves, not cut
+        footer = text.splitlines()[-1]
+        # the fields take the letter keys while the note is open (q, ? are typed): the way out is shown
+        assert "esc skip note" in footer and "^p palette" in footer
+        assert "Set 3 (squat): effort RPE 1–10 · pain 0–10 · where?  Enter saves, Esc skips" in text
+        check_snapshot(f"replay_squat_note_{size[0]}x{size[1]}", text)
+        await pilot.press("escape")  # skipped: now the summary
+        await _until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen))
+        assert app.notes == {}

@@ -150,6 +150,8 @@ def test_replay_and_live_judge_knee_drift_by_the_stored_reference(
             f"clear; {SENSORTRACK} live --virtual open_profile --from {valgus} --speed 20 --no-setup -o {out}{flags}; echo EXIT=$?",
             "Enter",
         )
+        terminal.wait_for(r"Set 1 \(squat\): effort RPE 1–10")  # live asks the note first: skipped
+        terminal.keys("Escape")
         terminal.wait_for(rf"Session: 1 sets · {n_reps} reps · {n_drift} with knee drift")
         terminal.keys("q")
         terminal.wait_for(r"EXIT=0")
@@ -176,3 +178,43 @@ def test_plan_with_two_exercises_and_a_rest_countdown(terminal: Terminal, tmp_pa
     terminal.wait_for(r"Plan Two \((complete|not finished)\): squat 6/6, 6/6", 90.0)
     terminal.keys("q")
     terminal.wait_for(r"EXIT=0")
+
+
+def test_demo_with_a_plan_records_each_exercise_and_the_note_after_a_set(
+    terminal: Terminal, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The whole live path in a real terminal: a plan of two exercises with a rest countdown, the
+    note typed after the first set, the other skipped; the library then has both sets with their
+    own exercise and the note."""
+    from sensortrack.cli import main
+
+    plan = tmp_path / "two.toml"
+    plan.write_text(
+        "name = 'Two'\n[[exercise]]\nexercise = 'squat'\nsets = 1\nreps = 6\nrest_s = 8\n"
+        "[[exercise]]\nexercise = 'lunge'\nsets = 1\nreps = 6\nrest_s = 5\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "demo.csv"
+    terminal.keys(f"{SENSORTRACK} demo --plan {plan} --speed 4 --mute -o {out}; echo EXIT=$?", "Enter")
+    terminal.wait_for(r"Two · squat set 1 of 1 · target 6 reps · then lunge 1×6")
+    screen = terminal.wait_for(r"Set 1 \(squat\): effort RPE 1–10 · pain 0–10 · where\?").string
+    assert "SET 1 DONE · squat" in screen, screen
+    for key in ("8", "Tab", "3", "Tab", *"knee"):  # one at a time, as a person types
+        terminal.keys(key)
+        time.sleep(0.15)
+    terminal.wait_for(r"where ▊ +knee")
+    terminal.keys("Enter")
+    terminal.wait_for(r"Two · lunge set 1 of 1|REST 0:0\d  → next exercise: lunge 1×6|SET 2 DONE · lunge", 60.0)
+    terminal.wait_for(r"Set 2 \(lunge\): effort", 60.0)
+    terminal.keys("Escape")
+    terminal.wait_for(r"Plan Two \(complete\): squat \d+/6 · lunge \d+/6", 30.0)
+    terminal.keys("q")
+    terminal.wait_for(r"added to the library as session 1")
+    terminal.wait_for(r"EXIT=0")
+
+    assert main(["sessions", "show", "1", "--json", "--library", str(tmp_path / "library.sqlite3")]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [(s["exercise"], s["rpe"], s["pain"], s["pain_where"]) for s in shown["sets"]] == [
+        ("squat", 8, 3, "knee"),
+        ("lunge", None, None, ""),
+    ]

@@ -4,6 +4,7 @@ the cues, sensor limits said up front, and the command-line options that carry t
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -57,6 +58,20 @@ def test_live_help_lists_the_virtual_models() -> None:
     from sensortrack.drivers.protocols.registry import MODEL_IDS
 
     assert VIRTUAL_MODELS == MODEL_IDS
+
+
+def test_a_gyro_model_refuses_an_accelerometer_only_recording_up_front(tmp_path: Path) -> None:
+    """It used to connect, keep 0 samples (a Verity pairs every ACC frame with a GYRO one) and
+    reconnect forever; now one line says what to play instead, before anything starts."""
+    acc_only = ROOT / "fixtures" / "simulated" / "bridge_thigh_left.csv"
+    done = subprocess.run(
+        [str(SENSORTRACK), "live", "--virtual", "polar_verity", "--from", str(acc_only), "--no-setup", "--no-library",
+         "-o", str(tmp_path / "out.csv")],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)},
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "no gyroscope readings" in done.stderr and "polar_h10" in done.stderr
+    assert not (tmp_path / "out.csv").exists()
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import functools
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
@@ -25,11 +25,14 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
+import numpy as np
+
 from sensortrack.analysis.context import AnalysisContext
 from sensortrack.analysis.pipeline import StreamingAnalyzer
 from sensortrack.analysis.results import (
     AnalysisResult,
     DriftWarning,
+    Event,
     ExerciseSet,
     Rep,
     RepCounted,
@@ -38,11 +41,15 @@ from sensortrack.analysis.results import (
 )
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.errors import SensortrackError
+from sensortrack.model import SampleBlock
 from sensortrack.plans import Plan, PlanProgress
 from sensortrack.sensor_limits import SensorLimits, sensor_limits
+from sensortrack.session_analysis import combine_parts
+from sensortrack.session_events import ExerciseChange, SetNote, exercise_line, note_for_set, note_line
 from sensortrack.tui.cues import Cues, SoundMode, find_speech_engine
 from sensortrack.tui.live import LiveSource
-from sensortrack.tui.messages import AnalysisEvent, AnalysisReset, Snapshot, StreamFinished, TurnAtBottom
+from sensortrack.tui.messages import AnalysisEvent, AnalysisReset, ExerciseChanged, Snapshot, StreamFinished, TurnAtBottom
+from sensortrack.tui.note import NoteBar, describe_note
 from sensortrack.tui.screens import HelpScreen, SessionSummaryScreen
 from sensortrack.tui.sources import RESTART, ReplaySource, SampleSource
 from sensortrack.tui.widgets import (
@@ -70,10 +77,13 @@ if TYPE_CHECKING:
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.session_analysis import ReferenceLookup
 
-def _for_exercise(ctx: AnalysisContext, exercise: str) -> AnalysisContext:
-    """The context for the plan's next exercise: a knee-drift reference is one exercise's, so it
-    goes with its exercise."""
-    reference = ctx.reference if ctx.reference is not None and ctx.reference.exercise == exercise else None
+def _for_exercise(ctx: AnalysisContext, exercise: str, lookup: ReferenceLookup | None = None) -> AnalysisContext:
+    """The context for the next exercise (a plan's, or one the recording moved to): a knee-drift
+    reference is one exercise's, so the new exercise's own is looked up (else none)."""
+    if lookup is not None:
+        reference = lookup(exercise, ctx.placement, ctx.side)
+    else:
+        reference = ctx.reference if ctx.reference is not None and ctx.reference.exercise == exercise else None
     return dataclasses.replace(ctx, exercise=exercise, reference=reference)
 
 
@@ -141,8 +151,19 @@ class SensortrackApp(App[int]):
         count_at: str = "top",
         plan: Plan | None = None,
         speech: tuple[str, ...] | None = None,
+        reference_lookup: ReferenceLookup | None = None,
+        exercise_changes: tuple[ExerciseChange, ...] = (),
+        ask_notes: bool | None = None,
     ) -> None:
         super().__init__()
+        # the stored reference of each exercise the session moves to (None: only the given one)
+        self.reference_lookup = reference_lookup
+        # a recording that moved to other exercises (its `# exercise` lines): replayed the same way
+        self.exercise_changes = exercise_changes if plan is None else ()
+        # the note after a set goes into the recording: asked where there is one (live, demo)
+        self.ask_notes = isinstance(source, LiveSource) if ask_notes is None else ask_notes
+        self.notes: dict[int, SetNote] = {}  # set index → the wearer's note on it
+        self._summary_waits = False  # the stream ended while a note was open: the summary comes after it
         self.source = source
         self.ctx = ctx
         self.settings = settings or AnalysisSettings()
@@ -151,7 +172,8 @@ class SensortrackApp(App[int]):
         self.plan = PlanProgress(plan) if plan is not None else None
         if plan is not None and plan.steps[0].exercise != ctx.exercise:
             # The plan says what is done now; the analysis follows it (docs/tui.md, "Plans").
-            self.ctx = ctx = _for_exercise(ctx, plan.steps[0].exercise)
+            self.ctx = ctx = _for_exercise(ctx, plan.steps[0].exercise, reference_lookup)
+        self.first_exercise = ctx.exercise
         self.limits: SensorLimits = sensor_limits(ctx.exercise, ctx.placement, ctx.has_gyro)
         self.error: SensortrackError | None = None
         self.result: AnalysisResult | None = None
@@ -172,6 +194,8 @@ class SensortrackApp(App[int]):
         self._latest: Snapshot | None = None
         self._painted: Snapshot | None = None
         self._finished_parts: list[AnalysisResult] = []  # exercises of a plan done before this one
+        # sets of those parts: each part's analysis numbers its sets from 1, the view numbers on
+        self._set_offset = 0
         self.sub_title = source.description
 
     # ---------------------------------------------------------------- layout
@@ -190,10 +214,12 @@ class SensortrackApp(App[int]):
         yield RollingPlot("", id="plot")
         yield RepTable(id="reps")
         yield SetSummary("", id="set-summary")
+        yield NoteBar(id="note")
         yield StatusLine("", id="status")
         yield Footer()
 
     def on_mount(self) -> None:
+        self._view(NoteBar).display = False
         self._rescale()
         self._show_counter()
         self._view(PhaseLabel).show("rest", False)
@@ -246,37 +272,35 @@ class SensortrackApp(App[int]):
         analyzer = StreamingAnalyzer(self.ctx, self.settings, keep_trace=False)
         plot: deque[tuple[float, float, float]] = deque(maxlen=PLOT_POINTS)
         phase = "rest"
+        changes = list(self.exercise_changes)  # recorded exercise changes still ahead
         try:
-            async for item in self.source.blocks():
-                if item is RESTART:
+            async for whole in self.source.blocks():
+                if whole is RESTART:
                     self._finished_parts.clear()
-                    if self.plan is not None:  # the plan starts again with the recording (on_analysis_reset)
-                        self.ctx = _for_exercise(self.ctx, self.plan.plan.steps[0].exercise)
+                    self._set_offset = 0
+                    if self.ctx.exercise != self.first_exercise:  # the plan/recording starts again (on_analysis_reset)
+                        self.ctx = _for_exercise(self.ctx, self.first_exercise, self.reference_lookup)
+                    changes = list(self.exercise_changes)
                     analyzer = StreamingAnalyzer(self.ctx, self.settings, keep_trace=False)
                     plot.clear()
                     self.post_message(AnalysisReset())
                     continue
-                assert not isinstance(item, type(RESTART))
+                assert not isinstance(whole, type(RESTART))
                 if self.end_set_requested:
                     self.end_set_requested = False
                     self._post_events(analyzer.end_set(), analyzer.state.drift_threshold_deg)
                 if self.switch_requested:  # the plan's next exercise: its own analysis from here
                     self.switch_requested = False
-                    self._finished_parts.append(analyzer.finish())
-                    self._post_events(analyzer.drain_events(), analyzer.state.drift_threshold_deg)
-                    analyzer = StreamingAnalyzer(self.ctx, self.settings, keep_trace=False)
-                gyro = item.gyro_dps if self.ctx.has_gyro else None
-                # The limit in force while this block's reps were judged: the fallback for a rep
-                # without its own `drift_limit_deg` (one counted from repetition).
-                limit_deg = analyzer.state.drift_threshold_deg or self.settings.drift_threshold_deg
-                self._post_events(analyzer.feed(item.t_s, item.acc_g, gyro), limit_deg)
-                st = analyzer.state
-                if phase == "down" and st.phase == "up" and st.calibrated:
-                    self.post_message(TurnAtBottom())
-                phase = st.phase
-                plot.append((st.t_s, st.angle_deg, st.drift_deg))
-                position = getattr(self.source, "position_s", st.t_s)
-                self.post_message(Snapshot(dataclasses.replace(st), tuple(plot), position))
+                    analyzer = self._next_analyzer(analyzer)
+                    if isinstance(self.source, LiveSource) and len(whole):  # the recording says where
+                        self.source.mark(exercise_line(ExerciseChange(float(whole.t_s[0]), self.ctx.exercise)))
+                for item, change in split_at_changes(whole, changes):
+                    if change is not None:  # the recording moved to another exercise here
+                        self.ctx = _for_exercise(self.ctx, change.exercise, self.reference_lookup)
+                        analyzer = self._next_analyzer(analyzer)
+                        self.post_message(ExerciseChanged(change.exercise))
+                    if len(item):
+                        phase = self._feed(analyzer, item, plot, phase)
         except SensortrackError as exc:  # e.g. the sensor cannot be reached: one line, after the UI
             self.error = exc
             self.exit(2)
@@ -286,9 +310,33 @@ class SensortrackApp(App[int]):
         self._post_events(analyzer.drain_events(), analyzer.state.drift_threshold_deg)
         self.post_message(StreamFinished(combine_parts([*self._finished_parts, last])))
 
-    def _post_events(self, events_: Iterable[object], limit_deg: float) -> None:
+    def _next_analyzer(self, analyzer: StreamingAnalyzer) -> StreamingAnalyzer:
+        """Close `analyzer`'s part of the session; a new one for `self.ctx` from here on."""
+        finished = analyzer.finish()
+        self._finished_parts.append(finished)
+        self._post_events(analyzer.drain_events(), analyzer.state.drift_threshold_deg)
+        self._set_offset += len(finished.sets)  # kept sets: as combine_parts numbers them
+        return StreamingAnalyzer(self.ctx, self.settings, keep_trace=False)
+
+    def _feed(self, analyzer: StreamingAnalyzer, item: SampleBlock, plot: deque[tuple[float, float, float]], phase: str) -> str:
+        """One block through the analysis; its events and state to the UI. Returns the new phase."""
+        gyro = item.gyro_dps if self.ctx.has_gyro else None
+        # The limit in force while this block's reps were judged: the fallback for a rep
+        # without its own `drift_limit_deg` (one counted from repetition).
+        limit_deg = analyzer.state.drift_threshold_deg or self.settings.drift_threshold_deg
+        self._post_events(analyzer.feed(item.t_s, item.acc_g, gyro), limit_deg)
+        st = analyzer.state
+        if phase == "down" and st.phase == "up" and st.calibrated:
+            self.post_message(TurnAtBottom())
+        phase = st.phase
+        plot.append((st.t_s, st.angle_deg, st.drift_deg))
+        position = getattr(self.source, "position_s", st.t_s)
+        self.post_message(Snapshot(dataclasses.replace(st), tuple(plot), position))
+        return phase
+
+    def _post_events(self, events_: Iterable[Event], limit_deg: float) -> None:
         for event in events_:
-            self.post_message(AnalysisEvent(event, limit_deg))  # type: ignore[arg-type]
+            self.post_message(AnalysisEvent(renumbered(event, self._set_offset), limit_deg))
 
     # ---------------------------------------------------------------- messages
     @while_shown
@@ -367,6 +415,8 @@ class SensortrackApp(App[int]):
             self._view(SetSummary).show(done)
             self._show_final_reps(done)  # the set as `analyze` reports it (reps judged at set end)
             self.cues.cue("set_end", "set done")
+            if self.ask_notes:
+                self._view(NoteBar).ask(done.index, done.exercise, done.start_s, done.end_s)
             if self.plan is not None:
                 self._plan_set_done(len(done.reps), event.t_s)
             self._show_counter(done.index, finished=len(done.reps))
@@ -406,7 +456,7 @@ class SensortrackApp(App[int]):
         self._show_plan()
 
     def _switch_exercise(self, exercise: str) -> None:
-        self.ctx = _for_exercise(self.ctx, exercise)
+        self.ctx = _for_exercise(self.ctx, exercise, self.reference_lookup)
         self.limits = sensor_limits(self.ctx.exercise, self.ctx.placement, self.ctx.has_gyro)
         self.switch_requested = True
         self._show_limits()
@@ -433,8 +483,33 @@ class SensortrackApp(App[int]):
                 self.limits = sensor_limits(self.ctx.exercise, self.ctx.placement, self.ctx.has_gyro)
                 self._show_limits()
             self._show_plan()
+        elif self.exercise_changes:  # the worker went back to the recording's first exercise
+            self.on_exercise_changed(ExerciseChanged(self.ctx.exercise))
         self._show_counter(None)
         self._clear_alert()
+
+    @while_shown
+    def on_exercise_changed(self, message: ExerciseChanged) -> None:
+        """The recording moved on to another exercise (the worker already analyses it as that)."""
+        self.limits = sensor_limits(self.ctx.exercise, self.ctx.placement, self.ctx.has_gyro)
+        self._show_limits()
+        self._show_counter(None)
+        self._show_status(self.stream_t_s, None)
+
+    @while_shown
+    def on_note_bar_done(self, message: NoteBar.Done) -> None:
+        if message.note is not None:
+            self.notes[message.set_index] = message.note
+            if isinstance(self.source, LiveSource):
+                self.source.mark(note_line(message.note))
+            self.notify(f"set {message.set_index}: {describe_note(message.note)}", title="noted")
+        if self._summary_waits and not self._view(NoteBar).is_open:  # the last question answered
+            self._summary_waits = False
+            self._push_summary()
+
+    def _push_summary(self) -> None:
+        assert self.result is not None
+        self.push_screen(SessionSummaryScreen(self.result, self.limits.notes, self.plan, self.notes))
 
     @while_shown
     def on_snapshot(self, message: Snapshot) -> None:
@@ -474,12 +549,14 @@ class SensortrackApp(App[int]):
         with a tick, so the number does not drop to 0 the moment the set ends."""
         counter = self._view(RepCounter)
         exercise = self.ctx.exercise.replace("_", " ")
+        # a finished set is named as the exercise it was (the plan may already have moved on)
+        done_exercise = (self.kept_sets[-1].exercise if self.kept_sets else self.ctx.exercise).replace("_", " ")
         target = self.plan.target_reps if self.plan is not None else None
         left = self.plan.rest_left_s(self.stream_t_s) if self.plan is not None else None
         rest_s = None if left is None else int(math.ceil(left))
         if finished is not None:
             rest = f" · REST {rest_s} s" if rest_s is not None else ""
-            counter.show(f"SET {set_index} DONE · {exercise}{rest}", counter_text(finished, None, True), rest_s)
+            counter.show(f"SET {set_index} DONE · {done_exercise}{rest}", counter_text(finished, None, True), rest_s)
         elif set_index is not None:
             reached = " · target reached ✓" if target and len(self.set_reps) >= target else ""
             counter.show(f"SET {set_index} · {exercise}{reached}", counter_text(len(self.set_reps), target, False))
@@ -487,7 +564,7 @@ class SensortrackApp(App[int]):
             last = self.kept_sets[-1] if self.kept_sets else None
             if last is not None:
                 rest = f" · REST {rest_s} s" if rest_s is not None else ""
-                counter.show(f"SET {last.index} DONE · {exercise}{rest}", counter_text(len(last.reps), None, True), rest_s)
+                counter.show(f"SET {last.index} DONE · {done_exercise}{rest}", counter_text(len(last.reps), None, True), rest_s)
             else:
                 counter.show(f"waiting for the first rep · {exercise}", counter_text(0, target, False))
 
@@ -563,6 +640,12 @@ class SensortrackApp(App[int]):
     def on_stream_finished(self, message: StreamFinished) -> None:
         self.result = message.result
         self.kept_sets = list(message.result.sets)
+        if isinstance(self.source, ReplaySource):  # the notes given when it was recorded, for the summary
+            recorded = self.source.session.events.set_notes
+            for done in message.result.sets:
+                note = note_for_set(recorded, done.start_s, done.end_s)
+                if note is not None:
+                    self.notes.setdefault(done.index, note)
         if self._latest is not None:  # the newest state may have been skipped by the repaint limit
             self._paint(self._latest)
         self._view(PhaseLabel).update("finished")
@@ -572,7 +655,10 @@ class SensortrackApp(App[int]):
         if message.result.sets:  # the last set closes only now: show its summary too
             self._view(SetSummary).show(message.result.sets[-1])
         self._show_status(getattr(self.source, "position_s", 0.0), None, finished=True)
-        self.push_screen(SessionSummaryScreen(message.result, self.limits.notes, self.plan))
+        if self._view(NoteBar).is_open:  # the last set's note first: then the summary, with it
+            self._summary_waits = True
+        else:
+            self._push_summary()
 
     def _show_status(self, position_s: float, st: object | None, *, finished: bool = False) -> None:
         parts = [self.source.description, f"{self.ctx.exercise} · {self.ctx.placement} · {self.ctx.side}"]
@@ -674,8 +760,12 @@ class SensortrackApp(App[int]):
                 self.pop_screen()
             self.replay.rewind()
             self._finished_parts.clear()
+            self._set_offset = 0
             self.on_analysis_reset(AnalysisReset())  # now, so the new worker starts on the plan's first exercise
             self.switch_requested = False  # nothing to close: the new worker starts afresh with self.ctx
+            if self.ctx.exercise != self.first_exercise:  # a recording that moved on: from its first exercise
+                self.ctx = _for_exercise(self.ctx, self.first_exercise, self.reference_lookup)
+                self.on_exercise_changed(ExerciseChanged(self.ctx.exercise))
             self.pump()
         else:
             self.replay.seek(0.0)
@@ -699,7 +789,7 @@ class SensortrackApp(App[int]):
 
     def action_summary(self) -> None:
         if self.result is not None:
-            self.push_screen(SessionSummaryScreen(self.result, self.limits.notes, self.plan))
+            self._push_summary()
         else:
             self.notify(f"{len(self.kept_sets)} sets so far; the session summary shows when the stream ends")
 
@@ -743,15 +833,27 @@ class SensortrackApp(App[int]):
                 yield command
 
 
-def combine_parts(parts: list[AnalysisResult]) -> AnalysisResult:
-    """One result for a session whose plan switched exercises: the sets of every part, numbered on."""
-    if len(parts) == 1:
-        return parts[0]
-    sets: list[ExerciseSet] = []
-    for part in parts:
-        for s in part.sets:
-            sets.append(dataclasses.replace(s, index=len(sets) + 1))
-    return AnalysisResult(parts[0].context, tuple(sets), parts[-1].calibration)
+def renumbered(event: Event, offset: int) -> Event:
+    """`event` with its set numbered after the `offset` sets of the exercises before it."""
+    if offset == 0:
+        return event
+    if isinstance(event, SetEnded):
+        return dataclasses.replace(event, exercise_set=dataclasses.replace(event.exercise_set, index=event.exercise_set.index + offset))
+    return dataclasses.replace(event, set_index=event.set_index + offset)
+
+
+def split_at_changes(
+    block: SampleBlock, changes: list[ExerciseChange]
+) -> Iterator[tuple[SampleBlock, ExerciseChange | None]]:
+    """`block` in pieces at the recorded exercise changes it crosses, each with the change that
+    starts it (None for the first piece); used changes are taken off `changes`."""
+    start = 0
+    change: ExerciseChange | None = None
+    while changes and len(block) and changes[0].t_s <= float(block.t_s[-1]):
+        cut = int(np.searchsorted(block.t_s, changes[0].t_s, side="left"))
+        yield block.slice(start, cut), change
+        start, change = cut, changes.pop(0)
+    yield block.slice(start, len(block)), change
 
 
 def make_app(
@@ -767,12 +869,17 @@ def make_app(
     count_at: str = "top",
     plan: Plan | None = None,
     reference: DriftReference | None = None,
+    reference_lookup: ReferenceLookup | None = None,
+    ask_notes: bool | None = None,
 ) -> SensortrackApp:
-    """The live view around `source`; tests and commands build the app only through this."""
+    """The live view around `source`; tests and commands build the app only through this.
+    `reference_lookup` finds the stored reference of each exercise a plan moves to."""
     ctx = AnalysisContext(
         exercise=exercise, placement=placement, side=side, rate_hz=rate_hz, has_gyro=has_gyro, reference=reference
     )
-    return SensortrackApp(source, ctx, settings, sound=sound, count_at=count_at, plan=plan)
+    return SensortrackApp(
+        source, ctx, settings, sound=sound, count_at=count_at, plan=plan, reference_lookup=reference_lookup, ask_notes=ask_notes
+    )
 
 
 def replay_app(
@@ -788,10 +895,17 @@ def replay_app(
 ) -> SensortrackApp:
     """The view driven by a recorded session; exercise/placement/side default to the file's.
     `reference`: the knee-drift reference, or a lookup of the stored one by exercise/placement/side."""
+    from sensortrack.analysis.reference import DriftReference
     from sensortrack.loading import load_session
     from sensortrack.session_analysis import resolve_context
 
     session = load_session(path)
     ctx = resolve_context(session, body.get("exercise"), body.get("placement"), body.get("side"), reference)
     source = ReplaySource(session, speed, description=f"replay {Path(path).name}")
-    return SensortrackApp(source, ctx, settings, sound=sound, count_at=count_at, plan=plan)
+    # A recording that moved to other exercises is replayed as it was done, unless told otherwise.
+    changes = () if body.get("exercise") else session.events.exercise_changes
+    return SensortrackApp(
+        source, ctx, settings, sound=sound, count_at=count_at, plan=plan,
+        reference_lookup=None if reference is None or isinstance(reference, DriftReference) else reference,
+        exercise_changes=changes,
+    )

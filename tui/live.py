@@ -21,8 +21,8 @@ from sensortrack.drivers.protocols.base import FamilyDescriptor
 from sensortrack.drivers.scan import FoundSensor
 from sensortrack.drivers.status import Connected, DriverItem
 from sensortrack.drivers.supervisor import SensorSupervisor, SupervisorSettings
-from sensortrack.errors import SensortrackError
-from sensortrack.model import SampleBlock, SensorInfo, SessionMeta
+from sensortrack.errors import ConfigError, SensortrackError
+from sensortrack.model import SampleBlock, SensorInfo, Session, SessionMeta
 from sensortrack.recording import RecordingControl, RecordingStatus, RecordingSummary, record_session
 from sensortrack.sessionfile import SessionWriter
 from sensortrack.tui.sources import SourceItem
@@ -104,6 +104,10 @@ class LiveSource:
             yield item
         assert self._task is not None
         self.summary = await self._task  # raises the recording's DeviceError, if it ended with one
+
+    def mark(self, line: str) -> None:
+        """Write an exercise change or a set note into the recording (also after it ended)."""
+        self.writer.add_event(line)
 
     def stop(self) -> None:
         """End the recording (the stream then ends too)."""
@@ -197,6 +201,21 @@ def open_live_source(
     return source
 
 
+def check_virtual_playable(family: FamilyDescriptor, session: Session, name: str) -> None:
+    """A virtual sensor sends what its real model sends: a model with a gyroscope cannot play a
+    recording without one (a Polar Verity Sense pairs every ACC frame with a GYRO frame, so the
+    driver would keep none and reconnect forever: "0 samples")."""
+    if family.has_gyro and session.samples.gyro_dps is None:
+        from sensortrack.drivers.protocols.registry import MODEL_IDS
+        from sensortrack.drivers.scan import family_by_model
+
+        acc_only = [m for m in MODEL_IDS if not family_by_model(m).has_gyro]
+        raise ConfigError(
+            f"{name} has no gyroscope readings, but a {family.display_name} always sends them: "
+            f"play it on an accelerometer-only model ({', '.join(acc_only)}) or choose a recording with a gyroscope"
+        )
+
+
 def live_rate_hz(family: FamilyDescriptor, wanted_hz: float | None) -> float:
     """The rate the sensor will actually run at (the nearest it offers to what was asked)."""
     return family.nearest_rate_hz(wanted_hz or DEFAULT_LIVE_RATE_HZ)
@@ -223,6 +242,7 @@ async def open_virtual_source(
 
     family = family_by_model(model)
     session = load_session(session_path)
+    check_virtual_playable(family, session, str(session_path))
     body = (
         exercise or session.meta.exercise,
         placement or session.meta.sensor.placement,

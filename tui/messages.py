@@ -45,3 +45,11 @@ class StreamFinished(Message):
 
 class TurnAtBottom(Message):
     """The movement turned from going down to coming up: the bottom of a rep (a cue, not a count)."""
+
+
+class ExerciseChanged(Message):
+    """The recording moved on to another exercise (a plan's `# exercise` line): analysed as that from here."""
+
+    def __init__(self, exercise: str) -> None:
+        super().__init__()
+        self.exercise = exercise

@@ -10,6 +10,8 @@ from textual.widgets import DataTable, Label, Static
 
 from sensortrack.analysis.results import AnalysisResult
 from sensortrack.plans import PlanProgress
+from sensortrack.session_events import SetNote
+from sensortrack.tui.note import describe_note
 from sensortrack.tui.widgets import fmt_drift, rep_drifted, set_summary_line
 
 
@@ -45,11 +47,18 @@ class SessionSummaryScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape", "dismiss", "back to the view"), Binding("q", "app.quit", "quit")]
 
-    def __init__(self, result: AnalysisResult, limits: tuple[str, ...] = (), plan: PlanProgress | None = None) -> None:
+    def __init__(
+        self,
+        result: AnalysisResult,
+        limits: tuple[str, ...] = (),
+        plan: PlanProgress | None = None,
+        notes: dict[int, SetNote] | None = None,
+    ) -> None:
         super().__init__()
         self.result = result
         self.limits = limits  # what the sensor could not do here, said again with the numbers
         self.plan = plan
+        self.notes = notes or {}  # set index → how it felt, as the wearer noted it
 
     def compose(self) -> ComposeResult:
         result = self.result
@@ -67,11 +76,15 @@ class SessionSummaryScreen(ModalScreen[None]):
             # Filled here, not in on_mount: quitting just as the stream ends can run on_mount
             # after the app has begun removing the screen's children (a crash on the way out).
             table: DataTable[str] = DataTable(id="summary-table", cursor_type="row")
-            table.add_columns("set", "exercise", "reps", "best range", "knee drift on rep (°)")
+            # how it felt before the drift list (the widest column): seen without scrolling
+            felt = ["how it felt"] if self.notes else []
+            table.add_columns("set", "exercise", "reps", "best range", *felt, "knee drift on rep (°)")
             for s in result.sets:
                 best = f"{s.best_range_deg:.0f}°"
                 drift = ", ".join(f"{r.index} ({fmt_drift(r.knee_drift_deg)})" for r in s.reps if rep_drifted(r)) or "none"
-                table.add_row(str(s.index), s.exercise, str(len(s.reps)), best, drift)
+                note = self.notes.get(s.index)
+                said = [describe_note(note) if note else "–"] if self.notes else []
+                table.add_row(str(s.index), s.exercise, str(len(s.reps)), best, *said, drift)
             yield table
             yield Static("\n".join(set_summary_line(s) for s in result.sets) or "no sets were found", id="summary-lines")
             yield Label("q quits · esc goes back", classes="dim")

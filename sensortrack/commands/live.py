@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.analysis.settings import AnalysisSettings
     from sensortrack.plans import Plan
+    from sensortrack.session_analysis import ReferenceLookup
     from sensortrack.tui.live import LiveChoice, LiveSource
 
 
@@ -147,10 +148,11 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
         if args.virtual:
             from sensortrack.drivers.virtual.rig import start_rig
             from sensortrack.loading import load_session
-            from sensortrack.tui.live import live_rate_hz
+            from sensortrack.tui.live import check_virtual_playable, live_rate_hz
 
             family = family_by_model(args.virtual)
             played = load_session(args.source)
+            check_virtual_playable(family, played, args.source)
             rate_hz = live_rate_hz(family, args.rate or played.meta.sensor.nominal_rate_hz)
             rig = await start_rig([(family, played)], speed=args.speed, rate_hz=rate_hz)
             backend, clock, finished = rig.link.backend, rig.clock, rig.sensors[0].finished
@@ -183,11 +185,9 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
         from sensortrack.personal_reference import stored_lookup
 
         person = reference_person(args)
-        reference = (
-            None
-            if person is None
-            else stored_lookup(args.library, person)(choice.exercise, choice.placement, choice.side)
-        )
+        # each exercise a plan moves to gets its own stored reference (a reference is one exercise's)
+        lookup = None if person is None else stored_lookup(args.library, person)
+        reference = None if lookup is None else lookup(choice.exercise, choice.placement, choice.side)
         source = open_live_source(
             choice, output, rate_hz=rate_hz, backend=backend, clock=clock, source_finished=finished, origin=origin,
             on_close=rig.close if rig is not None else None,
@@ -196,6 +196,7 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
         return await run_live_app(
             source, choice, settings, sound=args.sound, count_at=args.count_at, plan=plan, library=args.library,
             register=not args.no_library, reference=reference, use_reference=person is not None, person=person,
+            reference_lookup=lookup,
         )
     finally:
         if rig is not None:
@@ -216,6 +217,7 @@ async def run_live_app(
     reference: DriftReference | None = None,
     use_reference: bool = True,
     person: str | None = None,
+    reference_lookup: ReferenceLookup | None = None,
 ) -> int:
     """The live view on `source` until the user quits or the stream ends; then the recording is
     completed, reported and added to the library. Errors come after the terminal is restored.
@@ -239,6 +241,7 @@ async def run_live_app(
         count_at=count_at,
         plan=plan,
         reference=reference,
+        reference_lookup=reference_lookup,
     )
     if sub_title:
         app.sub_title = sub_title

@@ -198,19 +198,22 @@ def _show(library: Library, args: argparse.Namespace) -> int:
         print()
         print(
             format_table(
-                ["Set", "Reps", "Mean range°", "Best range°", "Tempo s/rep", "Drift reps"],
+                ["Set", "Exercise", "Reps", "Mean range°", "Best range°", "Tempo s/rep", "Drift reps", "RPE", "Pain"],
                 [
                     [
                         str(s.set_index),
+                        s.exercise,
                         str(s.rep_count),
                         fmt_number(s.mean_range_deg),
                         fmt_number(s.best_range_deg),
                         fmt_number(s.mean_tempo_s, 1),
                         str(s.drift_rep_count),
+                        "–" if s.rpe is None else str(s.rpe),
+                        ("–" if s.pain is None else str(s.pain)) + (f" ({s.pain_where})" if s.pain_where else ""),
                     ]
                     for s in sets
                 ],
-                right={0, 1, 2, 3, 4, 5},
+                right={0, 2, 3, 4, 5, 6, 7},
             )
         )
     if reps:

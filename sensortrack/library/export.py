@@ -19,7 +19,7 @@ import numpy as np
 
 from sensortrack.library.cli_options import EXPORT_FORMATS
 from sensortrack.library.outputs import atomic_path, atomic_write_text, check_output
-from sensortrack.library.records import AnalysisSummary, SessionRecord, rep_to_dict, set_to_dict
+from sensortrack.library.records import AnalysisSummary, SessionRecord, SetRow, noted_set, rep_to_dict, set_to_dict
 from sensortrack.model import FloatArray, Session
 from sensortrack.sessionfile import ACC_COLUMNS, GYRO_COLUMNS, QUAT_COLUMNS
 
@@ -48,6 +48,11 @@ REP_COLUMNS = [
     "knee_drift_warning",
     "shallow",
     "step",
+    # the rep's set: its exercise (a plan session has several) and the wearer's note on it
+    "exercise",
+    "set_rpe",
+    "set_pain",
+    "set_pain_where",
 ]
 _COLUMN_UNITS = {"t_s": "s", **{c: "g" for c in ACC_COLUMNS}, **{c: "deg/s" for c in GYRO_COLUMNS}}
 _DECIMALS = {"t_s": 6, **{c: 6 for c in ACC_COLUMNS}, **{c: 4 for c in GYRO_COLUMNS}, **{c: 6 for c in QUAT_COLUMNS}}
@@ -128,7 +133,9 @@ def export_session(
         check_output(target, sources, force)
     metadata = export_metadata(session, summary, record)
     columns = sample_columns(session)
-    reps = [rep_to_dict(r) for r in summary.reps]
+    sets = [noted_set(s, session) for s in summary.sets]
+    by_index = {s.set_index: s for s in sets}
+    reps = [{**rep_to_dict(r), **_set_columns(by_index.get(r.set_index))} for r in summary.reps]
     if fmt == "csv":
         atomic_write_text(samples_path, lambda fh: _write_samples_csv(fh, columns))
         assert reps_path is not None
@@ -137,7 +144,7 @@ def export_session(
         document = {
             **metadata,
             "samples": {k: _json_floats(v, _DECIMALS.get(k, 6)) for k, v in columns.items()},
-            "sets": [set_to_dict(s) for s in summary.sets],
+            "sets": [set_to_dict(s) for s in sets],
             "reps": reps,
         }
         atomic_write_text(samples_path, lambda fh: json.dump(document, fh, ensure_ascii=False, allow_nan=False))
@@ -145,6 +152,12 @@ def export_session(
         assert reps_path is not None
         _write_parquet(samples_path, reps_path, columns, reps, metadata)
     return targets
+
+
+def _set_columns(row: SetRow | None) -> dict[str, Any]:
+    if row is None:
+        return {"exercise": None, "set_rpe": None, "set_pain": None, "set_pain_where": None}
+    return {"exercise": row.exercise, "set_rpe": row.rpe, "set_pain": row.pain, "set_pain_where": row.pain_where}
 
 
 def _write_samples_csv(fh: TextIO, columns: dict[str, FloatArray]) -> None:
@@ -193,6 +206,10 @@ def _write_parquet(
         "knee_drift_warning": pa.bool_(),
         "shallow": pa.bool_(),
         "step": pa.string(),
+        "exercise": pa.string(),
+        "set_rpe": pa.int32(),
+        "set_pain": pa.int32(),
+        "set_pain_where": pa.string(),
     }
     rep_schema = pa.schema([pa.field(c, rep_types.get(c, pa.float64())) for c in REP_COLUMNS], metadata=key_value)
     rep_table = pa.Table.from_pylist([{c: r[c] for c in REP_COLUMNS} for r in reps], schema=rep_schema)

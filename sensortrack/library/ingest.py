@@ -183,6 +183,7 @@ def import_file(
                 content_sha256=sha256,
                 facts=facts,
                 summary=summary,
+                notes=session.events.set_notes,
             )
             os.replace(temp, final)
             _fsync_dir(folder)
@@ -257,6 +258,7 @@ def register_recording(
                 content_sha256=sha256,
                 facts=facts,
                 summary=pending,
+                notes=session.events.set_notes,
             )
         summary = summarize(session, settings, _lookup(library, person))
         with library.transaction():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -256,16 +257,24 @@ def _mark_sets(axes: Sequence[Axes], reps: Sequence[RepRow]) -> None:
         )
 
 
-def trend_figure(history: Sequence[SessionRecord], current_id: int | None) -> Figure:
-    """Per session of one exercise: reps, mean range, share of reps with knee drift; sides apart."""
-    fig, axes = _new_figure(5.0, 3)
+def trend_figure(
+    history: Sequence[SessionRecord], current_id: int | None, felt: dict[int, SessionFelt] | None = None
+) -> Figure:
+    """Per session of one exercise: reps, mean range, share of reps with knee drift; sides apart.
+    With the wearer's notes (`felt`: session id → mean effort, most pain), a panel of those right
+    under the drift: how it felt beside how the knee moved."""
+    felt = {k: v for k, v in (felt or {}).items() if v.rpe is not None or v.pain is not None}
+    noted = any(r.id in felt for r in history)
+    fig, axes = _new_figure(6.4 if noted else 5.0, 4 if noted else 3)
     panels = [
         ("Reps", lambda r: r.rep_count),
         ("Mean range (°)", lambda r: r.mean_range_deg),
         ("Reps with\nknee drift (%)", lambda r: None if r.drift_share is None else 100.0 * r.drift_share),
     ]
+    if noted:
+        _felt_panel(axes[3], history, felt)
     sides = sorted({r.facts.side or "unknown" for r in history})
-    for ax, (label, value) in zip(axes, panels, strict=True):
+    for ax, (label, value) in zip(axes[:3], panels, strict=True):
         for side in sides:
             rows = [r for r in history if (r.facts.side or "unknown") == side]
             colour, marker, line, fill, size = SIDE_STYLE.get(side, (GREY, "^", ":", GREY, 5.5))
@@ -322,11 +331,40 @@ def trend_figure(history: Sequence[SessionRecord], current_id: int | None) -> Fi
             Line2D([], [], linestyle="none", marker="o", markersize=11, markerfacecolor="none", markeredgecolor="black")
         )
         labels.append("this session")
+    if noted:
+        handles.append(Line2D([], [], color=VERMILLION, marker="D", markersize=5, linestyle=":"))
+        labels.append("most pain (leg markers: mean effort)")
     fig.legend(
         handles, labels, fontsize=BASE_FONT_PT - 1, frameon=False, loc="outside upper center", ncols=len(handles)
     )
     axes[-1].set_xlabel(f"Session date ({year_text})", fontsize=BASE_FONT_PT)
     return fig
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFelt:
+    """What the wearer said about a session's sets: mean effort (RPE 1–10) and the most pain (0–10)."""
+
+    rpe: float | None
+    pain: int | None
+
+
+def _felt_panel(ax: Axes, history: Sequence[SessionRecord], felt: dict[int, SessionFelt]) -> None:
+    for side in sorted({r.facts.side or "unknown" for r in history}):
+        rows = [r for r in history if (r.facts.side or "unknown") == side and r.id in felt]
+        colour, marker, line, fill, size = SIDE_STYLE.get(side, (GREY, "^", ":", GREY, 5.5))
+        times = [_when(r) for r in rows]
+        ax.plot(
+            times, [felt[r.id].rpe for r in rows], color=colour, marker=marker, markersize=size, linewidth=1.1,
+            linestyle=line, markerfacecolor=fill, markeredgecolor=colour, clip_on=False,
+        )
+        ax.plot(
+            times, [felt[r.id].pain for r in rows], color=VERMILLION, marker="D", markersize=5, linewidth=1.0,
+            linestyle=":", clip_on=False,
+        )
+    _ylabel(ax, "Effort (RPE) and\npain ◆ (0–10)")
+    ax.set_ylim(0, 10.5)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
 
 
 def _when(record: SessionRecord) -> datetime:

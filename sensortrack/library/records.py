@@ -7,12 +7,13 @@ commands print, so they hold no numpy arrays and no database handles.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sensortrack import __version__
+from sensortrack.session_events import note_for_set
 from sensortrack.start_time import parse_start_time, start_time_problem
 
 if TYPE_CHECKING:  # annotations only: `sessions` lists rows without importing the analysis
@@ -65,6 +66,10 @@ class SetRow:
     best_range_deg: float | None
     mean_tempo_s: float | None  # mean rep duration, start to end
     drift_rep_count: int
+    # the wearer's note on this set (sensortrack.session_events.SetNote); None/'' where not given
+    rpe: int | None = None
+    pain: int | None = None
+    pain_where: str = ""
 
 
 def _mean(values: list[float]) -> float | None:
@@ -282,6 +287,12 @@ class SessionRecord:
         return out
 
 
+def noted_set(row: SetRow, session: Session) -> SetRow:
+    """`row` with the wearer's note on it from the recording, if there is one."""
+    note = note_for_set(session.events.set_notes, row.start_s, row.end_s)
+    return row if note is None else replace(row, rpe=note.rpe, pain=note.pain, pain_where=note.pain_where)
+
+
 def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
@@ -297,6 +308,9 @@ def set_to_dict(row: SetRow) -> dict[str, Any]:
         "best_range_deg": _round(row.best_range_deg, 1),
         "mean_tempo_s": _round(row.mean_tempo_s, 2),
         "knee_drift_reps": row.drift_rep_count,
+        "rpe": row.rpe,
+        "pain": row.pain,
+        "pain_where": row.pain_where,
     }
 
 

@@ -22,10 +22,11 @@ from sensortrack.errors import LibraryError
 from sensortrack.library import plots
 from sensortrack.library.location import resolve_library_path
 from sensortrack.library.outputs import atomic_write_text, check_output
-from sensortrack.library.records import AnalysisSummary, RepRow, SessionRecord, SetRow
+from sensortrack.library.records import AnalysisSummary, RepRow, SessionRecord, SetRow, noted_set
 from sensortrack.library.store import Library, SessionFilter
 from sensortrack.library.targets import Target, load_target
 from sensortrack.library.text import fmt_number, format_duration, local_time
+from sensortrack.sensor_limits import sensor_limits
 
 if TYPE_CHECKING:
     from sensortrack.session_analysis import ReferenceLookup
@@ -58,6 +59,8 @@ figure { margin: 3mm 0; break-inside: avoid; page-break-inside: avoid; }
 figure img { width: 100%; height: auto; display: block; }
 figcaption { font-size: 9pt; color: #444; margin-top: 1mm; }
 .note { background: #f4f7fb; border-left: 3px solid #0072B2; padding: 2mm 3mm; font-size: 9.5pt; break-inside: avoid; }
+.limits { border-left-color: #D55E00; background: #fdf3ec; margin-top: 3mm; }
+.limits ul { margin: 1mm 0 0 0; padding-left: 5mm; }
 footer { margin-top: 8mm; font-size: 8.5pt; color: #666; border-top: 1px solid #ccc; padding-top: 2mm; }
 .section { break-inside: avoid; page-break-inside: avoid; }
 @media print {
@@ -122,7 +125,8 @@ def build_report(
         + (f" · library session #{target.record.id}" if target.record else "")
         + "</p>",
         _facts_table(target, result, when),
-        _summary_section(summary, settings.min_reps_per_set),
+        _limits_section(result),
+        _summary_section(summary, settings.min_reps_per_set, [noted_set(s, session) for s in summary.sets]),
     ]
     if result.trace is not None and result.trace.t_s.size:
         fig = plots.segment_angle_figure(
@@ -229,36 +233,65 @@ def _facts_table(target: Target, result: AnalysisResult, when: str) -> str:
     return f'<table class="facts"><tbody>{body}</tbody></table>'
 
 
-def _summary_section(summary: AnalysisSummary, min_reps: int) -> str:
+def _limits_section(result: AnalysisResult) -> str:
+    """What the sensor could not count or measure for this exercise and placement, said before
+    the numbers (as the live view does before the set): an empty drift column is not clean knees."""
+    ctx = result.context
+    exercises = list(dict.fromkeys(s.exercise for s in result.sets)) or [ctx.exercise]
+    notes = list(dict.fromkeys(n for ex in exercises for n in sensor_limits(ex, ctx.placement, ctx.has_gyro).notes))
+    if not notes:
+        return ""
+    items = "".join(f"<li>{_e(n[:1].upper() + n[1:])}.</li>" for n in notes)
+    return f'<div class="note limits"><b>What this sensor cannot do here</b><ul>{items}</ul></div>'
+
+
+def _summary_section(summary: AnalysisSummary, min_reps: int, sets: Sequence[SetRow] | None = None) -> str:
+    """The sets table; `sets` are the summary's with the wearer's notes on them (effort, pain)."""
+    sets = list(sets if sets is not None else summary.sets)
     if not summary.sets:
         return (
             f'<h2>Sets</h2><p class="note">No sets were found: fewer than {min_reps} reps in a row, or movements '
             "too small to count as reps.</p>"
         )
+    several = len({s.exercise for s in sets}) > 1  # a plan's session: say each set's exercise
+    noted = any(s.rpe is not None or s.pain is not None or s.pain_where for s in sets)
     rows = [
         [
             str(s.set_index),
+            *([_e(EXERCISE_NAMES.get(s.exercise, s.exercise))] if several else []),
             str(s.rep_count),
             fmt_number(s.mean_range_deg, 0, "°"),
             fmt_number(s.best_range_deg, 0, "°"),
             fmt_number(s.mean_tempo_s, 1, " s"),
             _drift_cell(s),
+            *(_note_cells(s) if noted else []),
         ]
-        for s in summary.sets
+        for s in sets
     ]
     total = [
         "<b>All</b>",
+        *([""] if several else []),
         f"<b>{summary.rep_count}</b>",
         f"<b>{fmt_number(summary.mean_range_deg, 0, '°')}</b>",
         f"<b>{fmt_number(max((s.best_range_deg or 0.0 for s in summary.sets), default=None), 0, '°')}</b>",
         f"<b>{fmt_number(summary.mean_tempo_s, 1, ' s')}</b>",
         f"<b>{summary.drift_rep_count} of {summary.rep_count}</b>",
+        *(["", ""] if noted else []),
     ]
     if len(summary.sets) > 1:
         rows.append(total)
-    return "<h2>Sets</h2>" + _table(
-        ["Set", "Reps", "Mean range", "Best range", "Tempo (per rep)", "Reps with knee drift"], rows, {1, 2, 3, 4, 5}
-    )
+    headers = ["Set", *(["Exercise"] if several else []), "Reps", "Mean range", "Best range", "Tempo (per rep)", "Reps with knee drift"]
+    headers += ["Effort (RPE)", "Pain"] if noted else []
+    first = 2 if several else 1
+    return "<h2>Sets</h2>" + _table(headers, rows, set(range(first, first + 6 if noted else first + 5)))
+
+
+def _note_cells(s: SetRow) -> list[str]:
+    """How the set felt, as the wearer noted it after the set ("–": not asked or skipped)."""
+    pain = "–" if s.pain is None else str(s.pain)
+    if s.pain_where:
+        pain += f" ({_e(s.pain_where)})"
+    return ["–" if s.rpe is None else str(s.rpe), pain]
 
 
 def _drift_cell(s: SetRow) -> str:
@@ -393,8 +426,11 @@ def build_progress_report(
     records: Sequence[SessionRecord],
     left_out: Sequence[SessionRecord],
     generated: datetime | None = None,
+    felt: dict[int, tuple[float | None, int | None]] | None = None,
 ) -> str:
-    """The whole library (or a filtered part): per exercise and placement, the trend and a table."""
+    """The whole library (or a filtered part): per exercise and placement, the trend and a table.
+    `felt`: session id → (mean effort, most pain) from the wearer's set notes."""
+    felt_by_id = {k: plots.SessionFelt(*v) for k, v in (felt or {}).items()}
     generated = generated or datetime.now().astimezone()
     groups: dict[tuple[str, str], list[SessionRecord]] = {}
     for record in records:
@@ -413,12 +449,20 @@ def build_progress_report(
             f'<div class="section"><h2>{_e(EXERCISE_NAMES.get(exercise, exercise))} — '
             f"sensor on the {_e(placement)}</h2>"
         )
+        noted = any(r.id in felt_by_id for r in rows)
         if len(rows) >= 2:
-            caption = "Left and right legs are plotted separately; share of reps with knee drift in percent."
-            parts.append(_figure(plots.trend_figure(rows, None), f"{exercise} trend over sessions", caption))
+            caption = "Left and right legs are plotted separately; share of reps with knee drift in percent." + (
+                " Under the drift: how the sets felt, as noted after them — mean effort (RPE 1–10) and the most pain "
+                "(0–10) of each session."
+                if noted
+                else ""
+            )
+            parts.append(_figure(plots.trend_figure(rows, None, felt_by_id), f"{exercise} trend over sessions", caption))
         parts.append(
             _table(
-                ["Date", "Leg", "Sets", "Reps", "Mean range", "Tempo (per rep)", "Reps with knee drift", "Session"],
+                ["Date", "Leg", "Sets", "Reps", "Mean range", "Tempo (per rep)", "Reps with knee drift"]
+                + (["Effort (RPE)", "Pain (most)"] if noted else [])
+                + ["Session"],
                 [
                     [
                         _e(local_time(r.facts.start_time_utc)),
@@ -429,11 +473,12 @@ def build_progress_report(
                         fmt_number(r.mean_tempo_s, 1, " s"),
                         f"{r.drift_rep_count} of {r.rep_count}"
                         + (f" ({100 * r.drift_share:.0f} %)" if r.drift_share is not None else ""),
+                        *(_felt_cells(felt_by_id.get(r.id)) if noted else []),
                         f"#{r.id}",
                     ]
                     for r in rows
                 ],
-                {2, 3, 4, 5, 6, 7},
+                set(range(2, 10 if noted else 8)),
                 ["warn" if r.drift_rep_count else "" for r in rows],
                 "sessions",
             )
@@ -457,6 +502,12 @@ def build_progress_report(
     return "\n".join(parts)
 
 
+def _felt_cells(felt: plots.SessionFelt | None) -> list[str]:
+    if felt is None:
+        return ["–", "–"]
+    return [fmt_number(felt.rpe, 1), "–" if felt.pain is None else str(felt.pain)]
+
+
 def _left_out_reason(record: SessionRecord) -> str:
     if record.analysis_status == "needs_metadata":
         return "needs metadata"
@@ -478,13 +529,14 @@ def write_progress_report(
     library_path = resolve_library_path(library_option)
     with Library.open(library_path, create=False) as library:
         matching = library.list(SessionFilter(exercise=exercise, placement=placement, side=side))
+        felt = library.felt_by_session()
     # Only sessions that can stand on a time axis: one impossible date must not break the report.
     records = [r for r in matching if r.analysis_status == "ok" and r.dated]
     if not records:
         raise LibraryError(f"no analysed sessions to report on in library {library_path}")
     check_output(out, [], force)
     kept = {r.id for r in records}
-    page = build_progress_report(library_path, records, [r for r in matching if r.id not in kept])
+    page = build_progress_report(library_path, records, [r for r in matching if r.id not in kept], felt=felt)
     atomic_write_text(out, lambda fh: fh.write(page))
     return len(records)
 

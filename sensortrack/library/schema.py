@@ -138,4 +138,28 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        4,
+        "the wearer's note after a set: effort (RPE 1-10), pain (0-10) and where",
+        (
+            # Keyed by the set's time span, not its index: a reanalysis may number the sets anew,
+            # and the note must stay with the set it was given for (matched by overlap on reading).
+            # Not deleted with the sets (store_summary replaces those): only with the session.
+            """
+            CREATE TABLE set_notes (
+                session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+                note_index INTEGER NOT NULL,
+                set_start_s REAL NOT NULL,
+                set_end_s REAL NOT NULL CHECK (set_end_s >= set_start_s),
+                rpe INTEGER CHECK (rpe BETWEEN 1 AND 10),
+                pain INTEGER CHECK (pain BETWEEN 0 AND 10),
+                pain_where TEXT NOT NULL DEFAULT '',
+                PRIMARY KEY (session_id, note_index)
+            )
+            """,
+        ),
+    ),
+)
+
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -16,7 +16,7 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sensortrack import __version__
@@ -31,6 +31,7 @@ from sensortrack.library.records import (
     utc_now_iso,
 )
 from sensortrack.library.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from sensortrack.session_events import PAIN_RANGE, RPE_RANGE, SetNote, check_score, clean_where, note_for_set
 from sensortrack.vocabulary import EXERCISES, PLACEMENTS, SIDES
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -370,7 +371,7 @@ class Library:
             rows = self._conn.execute(
                 "SELECT * FROM sets WHERE session_id = ? ORDER BY set_index", (session_id,)
             ).fetchall()
-        return [
+        sets = [
             SetRow(
                 set_index=_count(r["set_index"]),
                 exercise=_text(r["exercise"]),
@@ -384,6 +385,33 @@ class Library:
             )
             for r in rows
         ]
+        notes = self.set_notes(session_id)
+        return [_with_note(s, note_for_set(notes, s.start_s, s.end_s)) for s in sets]
+
+    def set_notes(self, session_id: int) -> list[SetNote]:
+        """The wearer's notes on the session's sets, in the order given; an odd row is read as
+        far as it makes sense (the scores through the same checks as the file's)."""
+        with self._guard():
+            rows = self._conn.execute(
+                "SELECT * FROM set_notes WHERE session_id = ? ORDER BY note_index", (session_id,)
+            ).fetchall()
+        notes = []
+        for r in rows:
+            start, end = _number(r["set_start_s"]), _number(r["set_end_s"])
+            if start is None or end is None:
+                continue
+            notes.append(
+                SetNote(start, end, check_score(r["rpe"], RPE_RANGE), check_score(r["pain"], PAIN_RANGE), clean_where(r["pain_where"]))
+            )
+        return notes
+
+    def felt_by_session(self) -> dict[int, tuple[float | None, int | None]]:
+        """Session id → (mean effort RPE, most pain) over its noted sets, for the progress report."""
+        with self._guard():
+            rows = self._conn.execute(
+                "SELECT session_id, avg(rpe), max(pain) FROM set_notes GROUP BY session_id"
+            ).fetchall()
+        return {int(r[0]): (_number(r[1]), check_score(r[2], PAIN_RANGE)) for r in rows}
 
     def reps(self, session_id: int) -> list[RepRow]:
         with self._guard():
@@ -473,7 +501,9 @@ class Library:
         content_sha256: str,
         facts: SessionFacts,
         summary: AnalysisSummary,
+        notes: Sequence[SetNote] = (),
     ) -> int:
+        """A new session row with its summary and the wearer's set notes (from the file)."""
         self._require_transaction()
         cursor = self._conn.execute(
             """
@@ -511,6 +541,10 @@ class Library:
         )
         session_id = int(cursor.lastrowid or 0)
         self.store_summary(session_id, summary)
+        self._conn.executemany(
+            "INSERT INTO set_notes VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(session_id, k, n.set_start_s, n.set_end_s, n.rpe, n.pain, n.pain_where) for k, n in enumerate(notes)],
+        )
         return session_id
 
     def store_summary(self, session_id: int, summary: AnalysisSummary) -> None:
@@ -639,6 +673,10 @@ class Library:
             finally:
                 self._conn.execute("COMMIT")
         return removed
+
+
+def _with_note(row: SetRow, note: SetNote | None) -> SetRow:
+    return row if note is None else replace(row, rpe=note.rpe, pain=note.pain, pain_where=note.pain_where)
 
 
 def _text(value: object) -> str:
