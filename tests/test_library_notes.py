@@ -270,3 +270,35 @@ def test_notes_reach_the_library_show_and_export_and_survive_reanalysis(
     conn = sqlite3.connect(library)
     assert conn.execute("SELECT count(*) FROM set_notes").fetchone()[0] == 0
     conn.close()
+
+
+def test_reanalysis_judges_each_exercise_of_a_plan_against_its_own_reference(tmp_path: Path) -> None:
+    """A stored reference per exercise reaches every span of a plan session, in this process and in
+    a helper (references travel as a dict, one per exercise at the session's placement and side)."""
+    from sensortrack.analysis.reference import DriftReference
+    from sensortrack.analysis.settings import AnalysisSettings
+    from sensortrack.library.reanalyze import reanalyze
+
+    two_exercises(tmp_path / "plan.csv")
+    library_path = tmp_path / "library.sqlite3"
+    assert main(["import", str(tmp_path / "plan.csv"), "--library", str(library_path)]) == 0
+    # A reference far below anything measured: every rep of its exercise is then past the limit.
+    low = DriftReference("bridge", "thigh", "right", median_deg=-90.0, spread_deg=0.0, reps=5, source="test")
+    stored = {("bridge", "thigh", "right"): low}
+
+    def warned(helpers: int) -> dict[str, list[bool]]:
+        with Library.open(library_path) as library:
+            records = library.list()
+            reanalyze(library, records, AnalysisSettings(), helpers=helpers,
+                      references=lambda e, p, s: stored.get((e, p, s)))
+            exercise_of = {s.set_index: s.exercise for s in library.sets(records[0].id)}
+            reps = library.reps(records[0].id)
+        by_exercise: dict[str, list[bool]] = {}
+        for rep in reps:
+            by_exercise.setdefault(exercise_of[rep.set_index], []).append(rep.knee_drift_warning)
+        return by_exercise
+
+    for helpers in (0, 1):
+        result = warned(helpers)
+        assert result["bridge"] and all(result["bridge"]), helpers
+        assert not all(result["squat"]), helpers  # no squat reference: judged against its own reps

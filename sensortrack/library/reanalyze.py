@@ -35,9 +35,11 @@ if TYPE_CHECKING:
     from sensortrack.library.store import Library
     from sensortrack.session_analysis import ReferenceLookup
 
-# One unit of work: a session and the person's stored knee-drift reference for it (looked up in
-# this process, which holds the library; helpers get the reference itself).
-Job = tuple["SessionRecord", "DriftReference | None"]
+# One unit of work: a session and the person's stored knee-drift references for its placement and
+# side, one per exercise (a plan session holds several exercises). Looked up in this process, which
+# holds the library; helpers get the references themselves.
+References = dict[str, "DriftReference"]
+Job = tuple["SessionRecord", References]
 
 # Reading plus analysing a session runs at about this many samples/s here (pyarrow reader, 2 M
 # samples/s analysis core, SQLite write); only used to weigh the work, so a rough figure is enough.
@@ -92,7 +94,7 @@ def helpers_for(records: Sequence[SessionRecord], jobs: int, idle: int | None = 
 
 
 def analyze_record(
-    record: SessionRecord, settings: AnalysisSettings, reference: DriftReference | None = None
+    record: SessionRecord, settings: AnalysisSettings, references: References | None = None
 ) -> AnalysisSummary:
     """Read one library session and analyse it; a bug in the analysis fails this session only."""
     from sensortrack.library.ingest import load_library_session, summarize
@@ -103,7 +105,7 @@ def analyze_record(
     except SensortrackError as exc:
         return AnalysisSummary.not_analyzed("failed", f"cannot read the session file: {exc}", settings)
     try:
-        return summarize(session, settings, reference)
+        return summarize(session, settings, _lookup(record, references or {}))
     except Exception as exc:  # a bug, not the user's fault: the other sessions still get done
         return AnalysisSummary.not_analyzed(
             "failed", f"internal error: {type(exc).__name__}: {exc}", settings, internal=True
@@ -127,7 +129,7 @@ def reanalyze(
     if not records:
         return report
     ordered = sorted(records, key=lambda r: r.facts.sample_count, reverse=True)
-    todo: deque[Job] = deque((r, _reference_for(r, references)) for r in ordered)
+    todo: deque[Job] = deque((r, _references_for(r, references)) for r in ordered)
     count = helpers if helpers is not None else helpers_for(records, jobs or available_cpus())
     done = 0
 
@@ -140,8 +142,8 @@ def reanalyze(
 
     if count <= 0:
         while todo:
-            record, reference = todo.popleft()
-            finish(record, analyze_record(record, settings, reference))
+            record, refs = todo.popleft()
+            finish(record, analyze_record(record, settings, refs))
         return report
     pool = _HelperPool(count, settings, todo)
     try:
@@ -150,10 +152,10 @@ def reanalyze(
             for record, summary in pool.results():
                 finish(record, summary)
             try:
-                record, reference = todo.popleft()
+                record, refs = todo.popleft()
             except IndexError:
                 break
-            finish(record, analyze_record(record, settings, reference))
+            finish(record, analyze_record(record, settings, refs))
         pool.no_more_work()
         for record, summary in pool.results(until_done=True):
             finish(record, summary)
@@ -279,11 +281,27 @@ def _helper_main(conn: Connection, settings: AnalysisSettings) -> None:
         conn.send(analyze_record(job[0], settings, job[1]))
 
 
-def _reference_for(record: SessionRecord, references: ReferenceLookup | None) -> DriftReference | None:
+def _references_for(record: SessionRecord, references: ReferenceLookup | None) -> References:
+    """The stored references of every exercise at this session's placement and side."""
+    from sensortrack.vocabulary import EXERCISES
+
     facts = record.facts
-    if references is None or not (facts.exercise and facts.placement and facts.side):
+    if references is None or not (facts.placement and facts.side):
+        return {}
+    found = {exercise: references(exercise, facts.placement, facts.side) for exercise in EXERCISES}
+    return {exercise: ref for exercise, ref in found.items() if ref is not None}
+
+
+def _lookup(record: SessionRecord, references: References) -> ReferenceLookup | None:
+    """`references` as the lookup the analysis asks per exercise (None when there is none)."""
+    if not references:
         return None
-    return references(facts.exercise, facts.placement, facts.side)
+    placement, side = record.facts.placement, record.facts.side
+
+    def lookup(exercise: str, at_placement: str, at_side: str) -> DriftReference | None:
+        return references.get(exercise) if (at_placement, at_side) == (placement, side) else None
+
+    return lookup
 
 
 def _store(library: Library, record: SessionRecord, summary: AnalysisSummary, report: ReanalyzeReport) -> None:
