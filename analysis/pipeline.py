@@ -886,6 +886,8 @@ class StreamingAnalyzer:
             range_deg=range_deg,
             knee_drift_deg=None,
         )
+        still = self._hist.get("speed", start, start + theta.size) < self.settings.still_dps
+        candidate.hold_s = float(run_lengths(still, 0).max()) / self.rate_hz  # judged at the set's end
         if self._tracker.rejects(candidate):  # judged on the movement seen (a shank: its swing)
             return
         drift = self._rep_drift(start, start + theta.size)
@@ -896,8 +898,6 @@ class StreamingAnalyzer:
         candidate.warnings = (warning,) if warning is not None else ()
         if self._stance:
             candidate.step = self._band_walk_step(start, peak, drift)
-        still = self._hist.get("speed", start, start + theta.size) < self.settings.still_dps
-        candidate.hold_s = float(run_lengths(still, 0).max()) / self.rate_hz  # judged at the set's end
         candidate = self._whole_step(candidate)
         if drift is not None:  # the drift trace shows counted reps only
             self._put_trace(start, start + theta.size, theta, drift.drift_deg)

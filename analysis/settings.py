@@ -37,6 +37,10 @@ class AnalysisSettings:
     # A rep's range may not fall below this share of the running set median (stops fidgets and
     # half-steps from counting inside a set of real reps).
     min_range_share_of_set: float = 0.45
+    # A movement under the exercise's floor but above this share of it is kept aside and joins a set
+    # of real reps when the set ends, if it is like them (the share above, the set's rhythm): the
+    # floors are set for typical people, and a trailing thigh in a lunge sweeps 10–15° (UTD-MHAD).
+    below_floor_share_of_min_range: float = 0.5
     # ... nor be held still this much longer than twice the set's median hold: that is sitting
     # down on a bench and standing up again, not a rep. Holds that belong to the exercise (a
     # bridge held at the top, pause squats) are held on every rep, which raises the median.
