@@ -99,7 +99,7 @@ class SetTracker:
         """The limit the next rep's drift is judged against: the person's reference when there is
         one, else this session's own reps so far (reference.py)."""
         if self._reference is not None:
-            return self._reference.limit_deg(self.settings)
+            return self._reference.limit_deg(self.settings, self._baseline.level_deg())
         return self._baseline.limit_deg()
 
     def over_reference_deg(self, drift_deg: float | None) -> float | None:

@@ -177,7 +177,8 @@ class AnalysisSettings:
     drift_no_baseline_deg: float = 18.0
     # With a personal reference (the person's own good reps): warn past its median by this much
     # (the strap is put on again between the reference and today: ~3° of the measure moves with
-    # it; chosen on the hard design's tuning seeds 0–29, benchmarks/accuracy_reference.py) ...
+    # it; chosen on the hard design's tuning seeds 0–29, benchmarks/accuracy_reference.py), or past
+    # the lower quartile of today's reps where that is lower (reference.py) ...
     drift_margin_over_reference_deg: float = 3.0
     # ... or by this many of its robust standard deviations, when the person's reps vary more
     # (one-sided 2.5 σ: about 1 % of the person's own correct reps pass it by chance).
