@@ -549,7 +549,6 @@ class StreamingAnalyzer:
             theta, rate, theta_start, thr, return_share,
             stop_share=s.stop_share_of_return_speed, onset_dps=s.onset_dps, floor_deg=floor_deg,
         )
-        return -1
 
     def _stance_taken(self, a: int, end: int, theta: FloatArray) -> tuple[int, int]:
         """Band walks: `stance.stance_taken` over [a, end). Holds are counted from `a`, a definite
