@@ -17,7 +17,7 @@ from enum import Enum
 
 import numpy as np
 
-from sensortrack.analysis.calibration import Calibration, angle_basis, angle_in_basis, calibrate, dwell_posture
+from sensortrack.analysis.calibration import Calibration, angle_basis, angle_in_basis, calibrate
 from sensortrack.analysis.context import AnalysisContext
 from sensortrack.analysis.drift import (
     knee_medial_form,
@@ -29,7 +29,6 @@ from sensortrack.analysis.drift import (
 from sensortrack.analysis.front_end import SignalFrontEnd
 from sensortrack.analysis.geometry import GEOMETRY, knee_vector_s
 from sensortrack.analysis.history import History
-from sensortrack.analysis.orientation import STANDARD_GRAVITY_MS2, rotate_to_earth
 from sensortrack.analysis.results import (
     AnalysisResult,
     DriftWarning,
@@ -40,6 +39,15 @@ from sensortrack.analysis.results import (
 from sensortrack.analysis.rep_finder import rep_end, run_lengths
 from sensortrack.analysis.repetition import find_repetitions, impact_g, principal_angle_deg
 from sensortrack.analysis.sets import RepCandidate, SetTracker
+from sensortrack.analysis.stance import (
+    is_standing,
+    outward_of_knee,
+    stance_posture,
+    stance_shifted,
+    stance_taken,
+    step_side,
+    whole_step_span,
+)
 from sensortrack.analysis.trace import TraceBuffer
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.model import FloatArray
@@ -297,13 +305,12 @@ class StreamingAnalyzer:
     def _stance_shifted(self, index: int, theta_deg: float) -> bool:
         """Band walks: held still mid-set a little off the stance (it has shifted; follow it)."""
         in_set = self._in_stance and index > self._stance_from
-        return in_set and abs(theta_deg) <= self.settings.stance_shift_min_range_share * self._min_range_deg
+        return stance_shifted(theta_deg, in_set, self._min_range_deg, self.settings)
 
     def _is_standing(self, up_s: FloatArray) -> bool | np.ndarray:
-        """Held nearer standing than the stance, per row of `up_s` (always, before standing has
-        been seen)."""
+        """Held nearer standing than the stance, per row of `up_s`."""
         assert self._cal is not None
-        return self._standing_up_s is None or up_s @ self._standing_up_s > up_s @ self._cal.rest_up_s
+        return is_standing(up_s, self._standing_up_s, self._cal.rest_up_s)
 
     def _step_stance_search(self, end: int) -> None:
         """Band walks between sets: find the new set's stance, then replay the stretch searched.
@@ -352,24 +359,11 @@ class StreamingAnalyzer:
 
     def _stance_in(self, a: int, b: int) -> FloatArray | None:
         """The posture the movements over [a, b) keep coming back to, unless it is standing."""
-        # Held there between steps, as _stance_taken asks, not only passed through slowly (the
-        # ends of strides, fidgets): dwell_posture counts any still moment as a visit. Counted
-        # anywhere first: a long sit is one hold, and dwell_posture's cost is quadratic.
-        still = self._hist.get("speed", a, b) < self.settings.still_dps
-        if np.count_nonzero(run_lengths(still, 0) == self._stance_hold_n) < self.settings.stance_holds:
-            return None
-        u = self._hist.get("u", a, b)
-        stance = dwell_posture(u, self._hist.get("gw", a, b), self.settings)
-        if stance is None:
-            return None
-        # The same exercise again: a quarter squat nearer the last set's than standing (shifting
-        # weight between sets comes back to postures near standing too).
         assert self._cal is not None and self._standing_up_s is not None
-        if float(stance @ self._standing_up_s) >= float(stance @ self._cal.rest_up_s):
-            return None
-        quiet = still & (u @ stance >= np.cos(np.radians(self._min_range_deg)))
-        holds = np.count_nonzero(run_lengths(quiet, 0) == self._stance_hold_n)
-        return stance if holds >= self.settings.stance_holds else None
+        return stance_posture(
+            self._hist.get("speed", a, b), self._hist.get("u", a, b), self._hist.get("gw", a, b),
+            self._standing_up_s, self._cal.rest_up_s, self._min_range_deg, self._stance_hold_n, self.settings,
+        )
 
     def _step_calibrated(self, end: int) -> None:
         """Find and judge the reps in [cursor, end), a few numpy passes per rep.
@@ -425,7 +419,12 @@ class StreamingAnalyzer:
         while True:
             # Tilt (band walks) is measured from the stance, which the person only takes during a
             # set: a rise is then measured from the lowest tilt since the last rep or settle.
-            floor = np.minimum(floor_init, np.minimum.accumulate(theta[pos:])) if self._tilt else self._floor_deg
+            if self._tilt:
+                floor = np.minimum(floor_init, np.minimum.accumulate(theta[pos:]))
+            else:
+                # Where the last rep came back to, or lower (not below rest) where the segment went
+                # on down after its end was found: a slow, uneven descent can read as a stop.
+                floor = np.minimum(self._floor_deg, np.maximum(np.minimum.accumulate(theta[pos:]), 0.0))
             above = theta[pos:] - floor > thr
             # argmax stops at the first True; array methods skip the np.* wrappers' overhead
             first_above = int(above.argmax()) if above.size else 0
@@ -456,7 +455,10 @@ class StreamingAnalyzer:
             self._close_set_if_due(t, start, lead)
             # Tilt: the rise was measured from the lowest point before it, so is the way back.
             ref = min(float(theta[start]), float(theta[lower : up + 1].min())) if self._tilt else float(theta[start])
-            rest_floor = -np.inf if self._tilt else self._floor_deg
+            # Where the segment came back to before this rise: the last rep's end, or lower (not
+            # below rest) if it went on down after the end was found (an uneven descent's stop).
+            low_since = max(float(theta[lower : start + 1].min()), 0.0)
+            rest_floor = -np.inf if self._tilt else min(self._floor_deg, low_since)
             stop = self._rep_end(theta[up:], rate[up:], ref, thr, self._return_share, rest_floor)
             stop = up + stop if stop >= 0 else -1
             moved_start, rose_at = False, start
@@ -525,8 +527,12 @@ class StreamingAnalyzer:
             ended_at = float(theta[stop])
             self._floor_deg = ended_at if ended_at > thr else 0.0
         new_cursor = lead + max(stop_at, off)
-        if self._tilt and new_cursor - lead > pos:  # the lowest tilt so far carries into the next call
-            floor_init = min(floor_init, float(theta[pos : new_cursor - lead].min()))
+        if new_cursor - lead > pos:  # the lowest angle so far carries into the next call
+            lowest = float(theta[pos : new_cursor - lead].min())
+            if self._tilt:
+                floor_init = min(floor_init, lowest)
+            else:
+                self._floor_deg = min(self._floor_deg, max(lowest, 0.0))
         self._tilt_floor_deg = floor_init
         self._put_trace(lead + off, new_cursor, theta[off : new_cursor - lead], None)
         if new_cursor > a:
@@ -543,23 +549,12 @@ class StreamingAnalyzer:
             theta, rate, theta_start, thr, return_share,
             stop_share=s.stop_share_of_return_speed, onset_dps=s.onset_dps, floor_deg=floor_deg,
         )
-        return -1
 
     def _stance_taken(self, a: int, end: int, theta: FloatArray) -> tuple[int, int]:
-        """Band walks: (offset from `a` where the segment has held still at the stance for
-        `stance_hold_s`, or -1; offset to look again from: where a hold still under way began).
-
-        Walking strides swing the thigh through the stance posture but never stop there, so
-        after leaving the stance only a hold at it makes the following movements side steps.
-        Holds are counted from `a`, a definite index (a settle, a restart or where a hold began),
-        so chunking does not matter.
-        """
+        """Band walks: `stance.stance_taken` over [a, end). Holds are counted from `a`, a definite
+        index (a settle, a restart or where a hold began), so chunking does not matter."""
         quiet = (self._hist.get("speed", a, end) < self.settings.still_dps) & (np.abs(theta) < self._min_range_deg)
-        run = run_lengths(quiet, 0)
-        hits = np.flatnonzero(run >= self._stance_hold_n)
-        if hits.size:
-            return int(hits[0]), 0
-        return -1, (quiet.size - int(run[-1]) if quiet.size else 0)
+        return stance_taken(quiet, self._stance_hold_n)
 
     def _still_off_plane(self, settled: np.ndarray, first: int, last: int, lead: int) -> int:
         """The first settled (array) index in [first, last] where the posture left the movement plane
@@ -692,7 +687,12 @@ class StreamingAnalyzer:
         if abs(theta_deg) > max(self._min_range_deg, self.settings.rest_shift_deg) or off_plane:
             self._restart_calibration(index)
             return False
-        self._reanchor(held_up_s)
+        if not self._stance and self._tracker.open_rep_count > 0 and theta_deg > self._thr_deg:
+            # Held above rest during a set: a pause on the way down (bridges are lowered unevenly),
+            # not a new rest. Rest stays; the next rep is measured from here unless it goes lower.
+            self._floor_deg = theta_deg
+        else:
+            self._reanchor(held_up_s)
         self._cursor = index + 1
         self._still_run = self._still_n
         return True
@@ -885,6 +885,8 @@ class StreamingAnalyzer:
             range_deg=range_deg,
             knee_drift_deg=None,
         )
+        still = self._hist.get("speed", start, start + theta.size) < self.settings.still_dps
+        candidate.hold_s = float(run_lengths(still, 0).max()) / self.rate_hz  # judged at the set's end
         if self._tracker.rejects(candidate):  # judged on the movement seen (a shank: its swing)
             return
         drift = self._rep_drift(start, start + theta.size)
@@ -895,8 +897,6 @@ class StreamingAnalyzer:
         candidate.warnings = (warning,) if warning is not None else ()
         if self._stance:
             candidate.step = self._band_walk_step(start, peak, drift)
-        still = self._hist.get("speed", start, start + theta.size) < self.settings.still_dps
-        candidate.hold_s = float(run_lengths(still, 0).max()) / self.rate_hz  # judged at the set's end
         candidate = self._whole_step(candidate)
         if drift is not None:  # the drift trace shows counted reps only
             self._put_trace(start, start + theta.size, theta, drift.drift_deg)
@@ -906,47 +906,29 @@ class StreamingAnalyzer:
         self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
 
     def _whole_step(self, rep: RepCandidate) -> RepCandidate:
-        """A band-walk shank's step widened from its swing to the whole step.
-
-        The shank moves only while its own foot is off the floor. A lead step goes on after the
-        swing while the pelvis follows over the planted foot; a trail step began before it, while
-        the pelvis moved away. The shank is still during that loaded part, so its length is
-        estimated from the swing (`loaded_per_swing_share`); a trail step never reaches back into the
-        step before it. Without lead/trail (no gyroscope) the swing is all that is reported.
-        """
+        """A band-walk shank's step widened from its swing to the whole step (`whole_step_span`);
+        without lead/trail (no gyroscope) the swing is all that is reported."""
         if not self._swing_only or rep.step is None:
             return rep
-        loaded_s = self.settings.loaded_per_swing_share * (rep.end_s - rep.start_s)
-        if rep.step == "lead":
-            return replace(rep, end_s=rep.end_s + loaded_s)
-        start_s = rep.start_s - loaded_s
-        if self._tracker.last_end_s is not None:
-            start_s = min(rep.start_s, max(start_s, self._tracker.last_end_s))
-        return replace(rep, start_s=start_s)
+        start_s, end_s = whole_step_span(
+            rep.start_s, rep.end_s, rep.step, self.settings.loaded_per_swing_share, self._tracker.last_end_s
+        )
+        return replace(rep, start_s=start_s, end_s=end_s)
 
     def _band_walk_step(self, start: int, peak: int, drift: _RepDrift | None) -> str | None:
-        """Lead or trail: does the segment first accelerate sideways outward (lead) or inward?
-
-        The lead leg swings out; the trail leg's hip moves away first while its foot stays, which
-        pulls the thigh (and the sensor on it) toward the midline.
-        """
+        """Lead or trail (`stance.step_side`), judged on the first part of the step's excursion."""
         if not self._gyro or drift is None or drift.medial_e is None:
             return None
-        lateral_e = -drift.medial_e
+        lateral_e: FloatArray | None = -drift.medial_e
         if self._tilt:
-            # The thigh's tilt has no fitted plane to take medial from; the step itself shows it: at
-            # the peak the knee end of the segment has swung out, away from the midline.
+            # The thigh's tilt has no fitted plane to take medial from; the step itself shows it.
             assert self._cal is not None
             knee_end = rotate_one(self._hist.get("quat", start + peak, start + peak + 1)[0], -self._cal.rest_up_s)
-            horizontal = float(np.hypot(knee_end[0], knee_end[1]))
-            if horizontal < 1e-6:
+            lateral_e = outward_of_knee(knee_end)
+            if lateral_e is None:
                 return None
-            lateral_e = np.array([knee_end[0] / horizontal, knee_end[1] / horizontal, 0.0])
         stop = start + max(2, int(self.settings.lead_share_of_excursion * peak))
-        quat = self._hist.get("quat", start, stop)
-        acc_e = rotate_to_earth(quat, self._hist.get("acc", start, stop)) * STANDARD_GRAVITY_MS2
-        lateral_ms2 = acc_e @ lateral_e
-        return "lead" if float(np.sum(lateral_ms2)) > 0 else "trail"
+        return step_side(self._hist.get("quat", start, stop), self._hist.get("acc", start, stop), lateral_e)
 
     # ---------------------------------------------------------------- output
     def _put_trace(self, a: int, b: int, theta: FloatArray, drift: FloatArray | None) -> None:

@@ -56,10 +56,21 @@ class DriftReference:
             raise ValueError(f"{source} has {len(values)} reps with a knee-drift value; a reference needs {min_reps}")
         return cls(exercise, placement, side, median(values), robust_spread_deg(values), len(values), source)
 
-    def limit_deg(self, settings: AnalysisSettings) -> float:
-        """Warn past the person's own median by the larger of a fixed margin and their spread."""
+    def limit_deg(self, settings: AnalysisSettings, session_level_deg: float | None = None) -> float:
+        """Warn past the person's own level by the larger of a fixed margin and their spread.
+
+        The level is the reference's median, or `session_level_deg` (the lower quartile of today's
+        reps, `SessionBaseline.level_deg`) where that is lower: the strap put on again moves the
+        measure by a few degrees either way (the reference sessions of
+        benchmarks/accuracy_reference.py), and where today's correct reps read less than the
+        reference's, its median would hide today's faulty ones. Never higher: a session of mostly
+        faulty reps must not lift the limit it is judged by.
+        """
+        level = self.median_deg
+        if session_level_deg is not None:
+            level = min(session_level_deg, self.median_deg)
         margin = max(settings.drift_margin_over_reference_deg, settings.drift_spread_multiple * self.spread_deg)
-        return self.median_deg + margin
+        return level + margin
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -101,6 +112,13 @@ class SessionBaseline:
 
     def add(self, drift_deg: float) -> None:
         bisect.insort(self._drifts, drift_deg)
+
+    def level_deg(self) -> float | None:
+        """The lower quartile of the session's reps so far (None before `drift_baseline_reps`): the
+        person's correct level today even when up to three reps in four so far drifted."""
+        if len(self._drifts) < self._settings.drift_baseline_reps:
+            return None
+        return quantile(self._drifts, 0.25, ordered=True)
 
     def limit_deg(self) -> float:
         s = self._settings

@@ -91,13 +91,15 @@ class SetTracker:
         self._reference = reference
         self._baseline = SessionBaseline(settings)
         self.last_end_s: float | None = None
+        # Movements under the exercise's floor, kept until a set they may belong to ends (`close`).
+        self._below_floor: list[RepCandidate] = []
 
     # --- warnings ---------------------------------------------------------------------------
     def drift_threshold_deg(self) -> float:
         """The limit the next rep's drift is judged against: the person's reference when there is
         one, else this session's own reps so far (reference.py)."""
         if self._reference is not None:
-            return self._reference.limit_deg(self.settings)
+            return self._reference.limit_deg(self.settings, self._baseline.level_deg())
         return self._baseline.limit_deg()
 
     def over_reference_deg(self, drift_deg: float | None) -> float | None:
@@ -109,15 +111,55 @@ class SetTracker:
     def rejects(self, rep: RepCandidate) -> bool:
         s = self.settings
         duration_s = rep.end_s - rep.start_s
-        if rep.range_deg < s.min_range_deg(self.exercise, self.placement):
-            return True
         if not s.min_duration_s(self.exercise) <= duration_s <= s.max_duration_s(self.exercise):
+            return True
+        floor_deg = s.min_range_deg(self.exercise, self.placement)
+        if rep.range_deg < floor_deg:
+            if rep.range_deg >= s.below_floor_share_of_min_range * floor_deg:
+                self._keep_below_floor(rep)
             return True
         current = self._current_set(rep.start_s)
         if current is not None and len(current.ranges) >= 2:
             if rep.range_deg < s.min_range_share_of_set * current.ranges.median():
                 return True
         return False
+
+    def _keep_below_floor(self, rep: RepCandidate) -> None:
+        """Keep a movement under the floor while a set it could join may still come or go on: within
+        a set break of the open set's last rep, or of a set starting after it."""
+        horizon_s = rep.start_s - self.settings.set_break_s
+        if self._open is not None and self.last_end_s is not None:
+            horizon_s = min(horizon_s, self._open.start_s - self.settings.set_break_s)
+        self._below_floor = [r for r in self._below_floor if r.end_s >= horizon_s]
+        self._below_floor.append(rep)
+
+    def _joining(self, opened: _OpenSet) -> list[tuple[Rep, float]]:
+        """The kept movements under the floor that lie within a set break of the set's reps and are
+        not far smaller than them, and that no rep of the set covers (the movement's repetition may
+        have counted it), as reps (with their holds); the rest are forgotten."""
+        s = self.settings
+        first_s, last_s = opened.reps[0].start_s, opened.reps[-1].end_s
+        mid_range = opened.ranges.median()
+        joining = [
+            r
+            for r in self._below_floor
+            if first_s - s.set_break_s <= r.start_s and r.end_s <= last_s + s.set_break_s
+            and r.range_deg >= s.min_range_share_of_set * mid_range
+            and not any(r.start_s < c.end_s and c.start_s < r.end_s for c in opened.reps)  # counted already
+        ]
+        self._below_floor = [r for r in self._below_floor if r.start_s > last_s]
+        return [
+            (
+                Rep(
+                    index=0, start_s=r.start_s, peak_s=r.peak_s, end_s=r.end_s, range_deg=r.range_deg,
+                    down_s=r.peak_s - r.start_s, up_s=r.end_s - r.peak_s, knee_drift_deg=None,
+                    knee_drift_over_reference_deg=None, drift_limit_deg=None, calibrated=r.calibrated,
+                    warnings=(), shallow=False, step=r.step,  # type: ignore[arg-type]
+                ),
+                r.hold_s,
+            )
+            for r in joining
+        ]
 
     def _current_set(self, start_s: float) -> _OpenSet | None:
         """The open set if a rep starting at `start_s` would join it."""
@@ -189,6 +231,11 @@ class SetTracker:
         if self._open is None:
             return []
         opened, self._open = self._open, None
+        joining = self._joining(opened) if opened.reps else []
+        if joining:
+            merged = sorted([*zip(opened.reps, opened.holds_s, strict=True), *joining], key=lambda rh: rh[0].start_s)
+            opened.reps = [r for r, _ in merged]
+            opened.holds_s = [h for _, h in merged]
         events: list[Event] = []
         index = opened.index
         kept = self._consistent(opened)

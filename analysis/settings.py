@@ -37,6 +37,10 @@ class AnalysisSettings:
     # A rep's range may not fall below this share of the running set median (stops fidgets and
     # half-steps from counting inside a set of real reps).
     min_range_share_of_set: float = 0.45
+    # A movement under the exercise's floor but above this share of it is kept aside and joins a set
+    # of real reps when the set ends, if it is like them (the share above, the set's rhythm): the
+    # floors are set for typical people, and a trailing thigh in a lunge sweeps 10–15° (UTD-MHAD).
+    below_floor_share_of_min_range: float = 0.5
     # ... nor be held still this much longer than twice the set's median hold: that is sitting
     # down on a bench and standing up again, not a rep. Holds that belong to the exercise (a
     # bridge held at the top, pause squats) are held on every rep, which raises the median.
@@ -173,7 +177,8 @@ class AnalysisSettings:
     drift_no_baseline_deg: float = 18.0
     # With a personal reference (the person's own good reps): warn past its median by this much
     # (the strap is put on again between the reference and today: ~3° of the measure moves with
-    # it; chosen on the hard design's tuning seeds 0–29, benchmarks/accuracy_reference.py) ...
+    # it; chosen on the hard design's tuning seeds 0–29, benchmarks/accuracy_reference.py), or past
+    # the lower quartile of today's reps where that is lower (reference.py) ...
     drift_margin_over_reference_deg: float = 3.0
     # ... or by this many of its robust standard deviations, when the person's reps vary more
     # (one-sided 2.5 σ: about 1 % of the person's own correct reps pass it by chance).

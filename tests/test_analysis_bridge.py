@@ -131,3 +131,18 @@ def test_a_lone_movement_between_two_joined_sets_is_dropped() -> None:
         [1, 5, 9, 13, 17],
         [33, 37, 41, 45, 49],
     ]
+
+
+
+@pytest.mark.parametrize("design_seed", [0, 26])
+def test_a_bridge_lowered_unevenly_is_one_rep_not_two(design_seed: int) -> None:
+    """Real bridges are lowered with a stop part of the way down (MEx; the hard design's bridges,
+    tuning seeds). A stop held for a second there is not a new rest, and where a stop ended the rep
+    the next rep is measured from where the segment really came back to (not below rest): the old
+    floor split the next lift and lost reps (10 counted 6 on seed 0, 6 counted 4 on seed 26)."""
+    from sensortrack.simulation.hard import hard_sessions
+
+    (hard,) = hard_sessions(design_seed, only="bridge")
+    session, labels = simulate_session(hard.spec, seed=hard.seed)
+    counts = score(analyze_session(session), labels).set_counts
+    assert all(found == true for true, found in counts), counts

@@ -424,3 +424,28 @@ def test_an_old_library_is_upgraded_and_takes_references(
     assert code == 2 and out == "" and err.count("\n") == 1 and "upgrade sensortrack" in err
     assert path.read_bytes() == before
     assert run(capsys, "analyze", str(files["valgus"]), "--library", str(path), "--no-reference")[0] == 0
+
+
+def test_todays_lower_level_lowers_the_reference_limit_and_never_raises_it() -> None:
+    """The strap put on again moves the measure: where today's reps (lower quartile) read less than
+    the reference's median, the limit follows them down; a session of faulty reps, reading more,
+    is still judged against the reference."""
+    from sensortrack.analysis.reference import DriftReference, SessionBaseline
+    from sensortrack.analysis.sets import RepCandidate, SetTracker
+
+    s = AnalysisSettings()
+    ref = DriftReference("squat", "thigh", "left", median_deg=12.0, spread_deg=0.4, reps=8, source="test")
+    assert ref.limit_deg(s) == pytest.approx(12.0 + s.drift_margin_over_reference_deg)
+    assert ref.limit_deg(s, 8.0) == pytest.approx(8.0 + s.drift_margin_over_reference_deg)
+    assert ref.limit_deg(s, 20.0) == pytest.approx(ref.limit_deg(s))
+    baseline = SessionBaseline(s)
+    for drift in (8.0, 9.0):
+        baseline.add(drift)
+        assert baseline.level_deg() is None  # too few reps to say what today's level is
+    baseline.add(30.0)
+    assert baseline.level_deg() == pytest.approx(8.5)
+
+    tracker = SetTracker("squat", "thigh", s, ref)
+    for k, drift in enumerate((8.0, 8.5, 9.0, 8.2)):
+        assert tracker.drift_threshold_deg() == pytest.approx(15.0 if k < s.drift_baseline_reps else 11.1, abs=0.2)
+        tracker.accept(RepCandidate(3.0 * k, 3.0 * k + 1, 3.0 * k + 2, 60.0, drift), now_s=3.0 * k + 2)

@@ -179,6 +179,29 @@ def test_small_range_sets_on_a_coarse_accelerometer_like_mex() -> None:
     assert np.median(np.diff(fast_rate.samples.t_s)) == pytest.approx(1 / 25.0, rel=0.05)
 
 
+def test_a_bridge_lowered_unevenly_stops_part_of_the_way_down() -> None:
+    """`return_pause_s`: each rep pauses on the way back with 30–70 % of its lift still to go, and
+    the rep (its label) lasts that much longer; the thigh is still during the pause."""
+    pause = SetSpec(4, pause_at_peak_s=(2.0, 2.0), return_pause_s=(1.0, 1.0), range_deg=(20.0, 20.0))
+    spec = SessionSpec("bridge", "thigh", "left", 100.0, sets=(pause,), lead_in=(Distractor("lie", 2.0),),
+                       lead_out=(Distractor("lie", 1.0),), imu=ImuSpec.ideal())
+    truth = true_motion(spec, 31)
+    plain = true_motion(replace(spec, sets=(replace(pause, return_pause_s=(0.0, 0.0)),)), 31)
+    flex = truth.motion.thigh_flex_deg
+    for rep in truth.labels.reps:
+        t0 = truth.t_first_s
+        window = slice(truth.motion.index(t0 + rep.peak_s), truth.motion.index(t0 + rep.end_s))
+        lowering = flex[window]
+        lift = float(lowering.max() - lowering.min())
+        steps = np.abs(np.diff(lowering))
+        held = lowering[1:][steps < 1e-3 * lift]  # barely moving: the top hold and the pause
+        middle = held[(held > lowering.min() + 0.25 * lift) & (held < lowering.max() - 0.25 * lift)]
+        assert middle.size >= 0.8 * 100  # ~1 s held part of the way down
+    durations = [r.end_s - r.start_s for r in truth.labels.reps]
+    plain_durations = [r.end_s - r.start_s for r in plain.labels.reps]
+    assert len(durations) == 4 and min(durations) > min(plain_durations)
+
+
 # ---- 7. alternating lunges ------------------------------------------------------------------------
 
 

@@ -52,6 +52,8 @@ class RepPlan:
     drift_deg: float  # peak medial rotation: 8–18° when valgus, a small wobble otherwise
     valgus: bool
     other_leg: bool = False  # alternating lunges: the other leg's lunge (not a rep of this sensor's leg)
+    return_pause_s: float = 0.0  # a pause on the way back (SetSpec.return_pause_s) ...
+    return_pause_level: float = 0.5  # ... with this share of the excursion still to go
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,11 @@ def plan_set(exercise: str, spec: SetSpec, rng: np.random.Generator, person: Per
         amplitude = spec.depth_scale * rng.uniform(0.85, 1.15) * (0.5 if i in spec.shallow_reps else 1.0)
         valgus = spec.drift and i >= spec.drift_from_rep and exercise != "clamshell" and not other
         drift = rng.uniform(*person.valgus_deg) if valgus else rng.uniform(-1, 1) * CLEAN_WOBBLE_DEG
-        reps.append(RepPlan(t, t + away, t + away + pause, t + duration + pause, amplitude, drift, valgus, other))
+        back_pause, back_level = 0.0, 0.5
+        if spec.return_pause_s[1] > 0:  # drawn only when asked: default sets keep their random stream
+            back_pause, back_level = rng.uniform(*spec.return_pause_s), rng.uniform(0.3, 0.7)
+        end = t + duration + pause + back_pause
+        reps.append(RepPlan(t, t + away, t + away + pause, end, amplitude, drift, valgus, other, back_pause, back_level))
         t = reps[-1].end_s + (rng.uniform(*spec.rest_between_reps_s) if k < moves else 0.0)
     teardown = rng.uniform(*SETUP_S) if setup else 0.0
     if teardown:
@@ -124,7 +130,15 @@ def _add_drift(scene: Scene, sl: slice, deg: FloatArray, yaw_share: float = 1.0,
 
 
 def _rep_profile(t: FloatArray, rep: RepPlan, t0: float) -> FloatArray:
-    return move_hold_return(t, t0 + rep.start_s, t0 + rep.reach_s, t0 + rep.leave_s, t0 + rep.end_s)
+    if rep.return_pause_s <= 0:
+        return move_hold_return(t, t0 + rep.start_s, t0 + rep.reach_s, t0 + rep.leave_s, t0 + rep.end_s)
+    # Back in two moves with a pause between: first to `return_pause_level`, then home.
+    level = rep.return_pause_level
+    leave, end = t0 + rep.leave_s, t0 + rep.end_s
+    moving = end - leave - rep.return_pause_s
+    first_end = leave + (1.0 - level) * moving
+    return (ramp(t, t0 + rep.start_s, t0 + rep.reach_s) - (1.0 - level) * ramp(t, leave, first_end)
+            - level * ramp(t, first_end + rep.return_pause_s, end))
 
 
 def _stance(scene: Scene, t0: float, plan: SetPlan, thigh_deg: float, shank_deg: float) -> None:

@@ -152,9 +152,11 @@ def _small(exercise: str, small: tuple[float, float], usual: tuple[float, float]
     def make(rng: np.random.Generator, placement: str, gyro: bool) -> SessionSpec:
         """A small-range set and a usual one; without a gyroscope, the MEx accelerometer."""
         hold = (3.0, 5.0) if exercise == "bridge" else (0.0, 0.5)  # MEx bridges hold ~5 s
-        sets = [SetSpec(int(rng.integers(5, 11)), range_deg=small, pause_at_peak_s=hold),
+        # ... and are lowered unevenly: a creep or a stop of up to 1.5 s part of the way down.
+        back = (0.0, 1.5) if exercise == "bridge" else (0.0, 0.0)
+        sets = [SetSpec(int(rng.integers(5, 11)), range_deg=small, pause_at_peak_s=hold, return_pause_s=back),
                 SetSpec(int(rng.integers(5, 11)), range_deg=usual, pause_at_peak_s=hold,
-                        drift=exercise == "bridge")]
+                        drift=exercise == "bridge", return_pause_s=back)]
         rng.shuffle(sets)  # type: ignore[arg-type]
         common = _common(rng, gyro)
         if not gyro:

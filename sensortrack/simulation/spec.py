@@ -54,6 +54,9 @@ class SetSpec:
     # flexion, bridge thigh lift, clamshell opening) drawn in this range instead of the exercise's own
     alternating: bool = False  # lunge: forward lunges from standing, legs alternating; only the
     # instrumented leg's lunges are reps (n_reps of them), the other leg's are labelled "other_leg"
+    return_pause_s: tuple[float, float] = (0.0, 0.0)  # drawn per rep: a pause part of the way back
+    # (30–70 % of the range still to go), as real bridges are lowered unevenly (MEx: a slow creep or
+    # a stop half-way down); (0, 0) draws nothing, so default sets are generated as before
 
 
 @dataclass(frozen=True, slots=True)

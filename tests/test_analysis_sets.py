@@ -1,0 +1,51 @@
+"""SetTracker: movements under the exercise's floor join a set of real reps they are like."""
+
+from __future__ import annotations
+
+from sensortrack.analysis.results import SetEnded
+from sensortrack.analysis.sets import RepCandidate, SetTracker
+from sensortrack.analysis.settings import AnalysisSettings
+
+S = AnalysisSettings()  # lunge thigh floor 20°, below-floor share 0.5: 10°
+
+
+def _rep(start_s: float, range_deg: float, duration_s: float = 2.0, calibrated: bool = True) -> RepCandidate:
+    return RepCandidate(start_s, start_s + 0.5 * duration_s, start_s + duration_s, range_deg, None,
+                        calibrated=calibrated)
+
+
+def _feed(tracker: SetTracker, reps: list[RepCandidate]) -> list[int]:
+    """Each rep judged as the pipeline does (rejected, or accepted), then the stream's end."""
+    for rep in reps:
+        if not tracker.rejects(rep):
+            tracker.accept(rep, now_s=rep.end_s)
+    events = tracker.close(now_s=1000.0)
+    return [len(e.exercise_set.reps) for e in events if isinstance(e, SetEnded) and e.kept]
+
+
+def test_a_trailing_thigh_s_smaller_lunges_join_the_set_they_belong_to() -> None:
+    """UTD-MHAD: a trailing thigh sweeps 15° on some lunges, 21–22° on others (floor 20°)."""
+    tracker = SetTracker("lunge", "thigh", S)
+    assert _feed(tracker, [_rep(0.8, 14.8), _rep(3.6, 22.2), _rep(6.2, 21.2), _rep(9.2, 15.1)]) == [4]
+    sets = tracker.sets
+    assert [r.index for r in sets[0].reps] == [1, 2, 3, 4]
+    assert [round(r.start_s, 1) for r in sets[0].reps] == [0.8, 3.6, 6.2, 9.2]
+    assert sets[0].reps[0].knee_drift_deg is None  # not measured for a movement kept aside
+
+
+def test_movements_under_the_floor_alone_far_from_a_set_or_unlike_it_are_not_reps() -> None:
+    # Alone: no set of real reps to join.
+    assert _feed(SetTracker("lunge", "thigh", S), [_rep(0.0, 15.0), _rep(3.0, 15.0), _rep(6.0, 15.0)]) == []
+    # More than a set break before the set, or under half the set's reps: not joined.
+    far = [_rep(0.0, 15.0), _rep(10.0, 40.0), _rep(13.0, 41.0), _rep(16.0, 42.0), _rep(19.0, 17.0)]
+    assert _feed(SetTracker("lunge", "thigh", S), far) == [3]
+    # Under half the floor: never kept (a fidget).
+    assert _feed(SetTracker("lunge", "thigh", S), [_rep(0.0, 9.0), _rep(3.0, 22.0), _rep(6.0, 22.0)]) == []
+
+
+def test_a_movement_a_set_already_counted_is_not_counted_twice() -> None:
+    """A rep the movement's repetition counted (repetition.py) covers the same samples."""
+    tracker = SetTracker("lunge", "thigh", S)
+    reps = [_rep(0.0, 15.0), _rep(0.1, 25.0, calibrated=False), _rep(3.0, 25.0, calibrated=False),
+            _rep(6.0, 25.0, calibrated=False)]
+    assert _feed(tracker, reps) == [3]
