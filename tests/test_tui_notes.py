@@ -145,7 +145,9 @@ async def test_a_plan_moving_on_loads_the_reference_of_the_next_exercise() -> No
         assert ("lunge", "thigh", "left") in asked
         await _until(pilot, lambda: app.result is not None)
         lunge_sets = [s for s in app.result.sets if s.exercise == "lunge"]
-        # the lunge reps were judged against that reference (its limit, not the session's own reps')
+        # the lunge reps were judged against that reference: its limit, which today's reps may only
+        # lower once there are three of them (a strap put on again), never raise
         limit = app.ctx.reference.limit_deg(app.settings)
         limits = [r.drift_limit_deg for s in lunge_sets for r in s.reps if r.drift_limit_deg is not None]
-        assert limits and all(x == pytest.approx(limit) for x in limits), (limits, limit)
+        assert limits and limits[0] == pytest.approx(limit), (limits, limit)
+        assert all(x <= limit + 1e-9 for x in limits), (limits, limit)
