@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -58,8 +59,19 @@ class PairSettings:
     dropout_s: float = 1.0
 
     def with_overrides(self, values: dict[str, Any]) -> PairSettings:
+        """A copy with `values` (numbers or their text) set; ValueError names a bad key or value."""
         known = {f.name: f.type for f in fields(self)}
         unknown = sorted(set(values) - set(known))
         if unknown:
-            raise ValueError(f"unknown pair setting(s): {', '.join(unknown)}")
-        return replace(self, **values)
+            raise ValueError(f"unknown pair setting(s): {', '.join(unknown)} (known: {', '.join(known)})")
+        parsed: dict[str, Any] = {}
+        for key, raw in values.items():
+            kind = int if known[key] in (int, "int") else float
+            try:
+                value = kind(raw)
+            except (TypeError, ValueError):
+                raise ValueError(f"pair.{key} must be a number, got {raw!r}") from None
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"pair.{key} must be a finite number ≥ 0, got {raw!r}")
+            parsed[key] = value
+        return replace(self, **parsed)

@@ -146,3 +146,6 @@ class Session:
     gaps: tuple[Gap, ...] = ()
     interrupted: bool = False  # the recorder did not close the file (crash, kill -9, power loss)
     path: str = ""
+    # The other sensors recorded in the same session (a two-sensor file, format version 2), each a
+    # Session of its own on the same timeline; () for a single sensor.
+    companions: tuple[Session, ...] = ()
