@@ -189,9 +189,11 @@ class KneePairAnalyzer:
         if not ready:
             return
         if self.axes is None:
-            if len(ready) < self.pair_settings.knee_calibration_reps and not final:
+            n = self.pair_settings.knee_calibration_reps
+            if len(ready) < n and not final:
                 return
-            self._calibrate(ready)
+            # Always the first n reps (whenever they became ready): the same axis in batch and stream.
+            self._calibrate(ready[:n] if len(ready) >= n else ready)
             if self.axes is None:
                 if final:
                     for rep in self._pending:
