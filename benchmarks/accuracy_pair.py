@@ -130,6 +130,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100, help="how many seeds of the range (default all 100)")
     parser.add_argument("--set", action="append", default=[], metavar="pair.KEY=VALUE", help="override a pair setting")
     parser.add_argument("--no-sides", action="store_true", help="skip the left + right sessions")
+    parser.add_argument("--limits", action="store_true", help="also the warn rates at other valgus limits (tuning)")
     args = parser.parse_args()
     overrides = {k.removeprefix("pair."): v for k, v in parse_set_options(args.set).items()}
     pair_settings = PairSettings().with_overrides(overrides)
@@ -152,6 +153,11 @@ def main() -> None:
     print(f"valgus reps warned   {100 * np.mean(total['pos_warned']):5.1f} %   (goal ≥ 90 %)")
     print(f"correct reps warned  {100 * np.mean(total['neg_warned']):5.1f} %   (goal ≤ 5 %, no personal reference)")
     print(f"per-rep AUC          {auc(total['pos'], total['neg']):.3f}     (goal ≥ 0.97)")
+    if args.limits:
+        pos, neg = np.array(total["pos"]), np.array(total["neg"])
+        for limit in np.arange(2.5, 7.01, 0.5):
+            print(f"  limit {limit:.1f}°: valgus warned {100 * np.mean(pos > limit):5.1f} %, "
+                  f"correct warned {100 * np.mean(neg > limit):5.1f} %")
     print(f"knee flexion range   |error| median {np.median(err):.2f}°, 95th {np.percentile(err, 95):.2f}°, "
           f"max {err.max():.2f}°, within 3°: {100 * np.mean(err <= 3.0):.1f} %   (goal within 3°)")
     print(f"clock alignment      |error| median {np.median(total['align_err_ms']):.1f} ms, "
