@@ -52,6 +52,9 @@ def activity(t_s: FloatArray, acc_g: FloatArray, gyro_dps: FloatArray | None, gr
     else:
         signal = np.linalg.norm(np.diff(acc_g, axis=0, prepend=acc_g[:1]), axis=1) * 100.0
     out = np.interp(grid_s, t_s, signal, left=0.0, right=0.0)
+    # Inside a dropout nothing was seen: no made-up straight line across it, just stillness.
+    after = np.clip(np.searchsorted(t_s, grid_s), 1, t_s.size - 1)
+    out[(t_s[after] - t_s[after - 1]) > 0.25] = 0.0
     # Smoothed over ~0.3 s: thigh and shank share the slow rep envelope, not the sensor noise or
     # the heel-strike ringing.
     k = max(1, int(round(0.3 / float(grid_s[1] - grid_s[0])))) if grid_s.size > 1 else 1

@@ -147,14 +147,20 @@ class KneePairAnalyzer:
         self._knee: dict[float, KneeRep] = {}
         self._unmeasured: dict[float, str] = {}  # rep start → why it has no knee angle
         self.axes: HingeAxes | None = None
-        self._thigh_times: list[tuple[float, float]] = []  # (first, last) of each fed thigh block
+        self._cal_tried = 0  # calibration attempts made on the first k ready reps, k up to this
+        self._thigh_holes: list[tuple[float, float]] = []  # the thigh's stream missing in between
+        self._thigh_last_s = -np.inf
         self._shank_reps: list[Rep] = []
         self._events: list[Event | KneeMeasured] = []
 
     # ---------------------------------------------------------------- input
     def feed_thigh(self, t_s: FloatArray, acc_g: FloatArray, gyro_dps: FloatArray | None) -> list[Event | KneeMeasured]:
-        if len(t_s):
-            self._thigh_times.append((float(t_s[0]), float(t_s[-1])))
+        if len(t_s):  # where the thigh's stream is missing (the same holes in any chunking)
+            joined = np.concatenate(([self._thigh_last_s], np.asarray(t_s, dtype=np.float64)))
+            steps = np.diff(joined)
+            for i in np.flatnonzero(steps > self.pair_settings.dropout_s):
+                self._thigh_holes.append((float(joined[i]), float(joined[i + 1])))
+            self._thigh_last_s = float(joined[-1])
         for event in self.thigh.feed(t_s, acc_g, gyro_dps):
             self._events.append(event)
             if isinstance(event, RepCounted):
@@ -189,11 +195,16 @@ class KneePairAnalyzer:
         if not ready:
             return
         if self.axes is None:
+            # Fitted on the first k ready reps, k = n, n + 1, … until a fit succeeds: the same
+            # sequence of attempts however the reps became ready, so batch and stream agree.
             n = self.pair_settings.knee_calibration_reps
-            if len(ready) < n and not final:
-                return
-            # Always the first n reps (whenever they became ready): the same axis in batch and stream.
-            self._calibrate(ready[:n] if len(ready) >= n else ready)
+            for k in range(max(n, self._cal_tried + 1), len(ready) + 1):
+                self._cal_tried = k
+                self._calibrate(ready[:k])
+                if self.axes is not None:
+                    break
+            if self.axes is None and final and ready:
+                self._calibrate(ready)
             if self.axes is None:
                 if final:
                     for rep in self._pending:
@@ -209,7 +220,7 @@ class KneePairAnalyzer:
         self._pending = [r for r in self._pending if id(r) not in done]
         oldest = min((r.start_s for r in self._pending), default=min(s.newest_s for s in self._seg.values()))
         for seg in self._seg.values():
-            seg.forget_before(oldest - self.pair_settings.knee_pre_start_s - 2.0)
+            seg.forget_before(oldest - self.pair_settings.knee_pre_start_s - self.pair_settings.settle_after_dropout_s - 1.0)
 
     def _both(self, t0: float, t1: float) -> tuple[dict[str, FloatArray], dict[str, FloatArray]] | None:
         """The thigh's columns over [t0, t1] and the shank's at the thigh's times, or None when
@@ -219,8 +230,10 @@ class KneePairAnalyzer:
         if th["t"].size < 5 or sh["t"].size < 5:
             return None
         gap = self.pair_settings.dropout_s
-        for cols in (th, sh):
-            if float(np.max(np.diff(cols["t"]), initial=0.0)) > gap:
+        settle = self.pair_settings.settle_after_dropout_s
+        for name in ("thigh", "shank"):  # a dropout inside, or just before while the filter settles
+            seen = self._seg[name].window(t0 - settle, t1)["t"]
+            if seen.size < 2 or float(np.max(np.diff(seen))) > gap or seen[0] > t0 + gap:
                 return None
         t = th["t"]
         inside = (t >= sh["t"][0]) & (t <= sh["t"][-1])
@@ -242,6 +255,10 @@ class KneePairAnalyzer:
         w1: list[FloatArray] = []
         w2: list[FloatArray] = []
         for rep in reps:
+            # Whole reps. Reps that cave tilt the fitted axis toward the caving and hide part of it
+            # (a caving that grows in step with flexion is a hinge about a tilted axis to any fit);
+            # fitting only the parts nearer extension, or only the most hinge-like reps, was tried
+            # and lost more to noise than it gained (seeds 0–11 of benchmarks/accuracy_pair.py).
             both = self._both(rep.start_s - s.knee_pre_start_s, rep.end_s)
             if both is not None:
                 w1.append(both[0]["w"])
@@ -335,14 +352,10 @@ class KneePairAnalyzer:
 
     def _dropout_reps(self, shank_result: AnalysisResult) -> tuple[Rep, ...]:
         """The shank's reps where the thigh's stream was missing for longer than `dropout_s`."""
-        gap = self.pair_settings.dropout_s
-        holes: list[tuple[float, float]] = []
-        spans = sorted(self._thigh_times)
-        for (_, last), (first, _) in zip(spans, spans[1:], strict=False):
-            if first - last > gap:
-                holes.append((last, first))
-        if spans and self._shank_reps:
-            holes.append((spans[-1][1], np.inf))  # the thigh stopped for good before the shank did
+        holes = [h for h in self._thigh_holes if np.isfinite(h[0])]
+        holes.append((self._thigh_last_s, np.inf))  # the thigh stopped for good before the shank did
+        first = next((h[1] for h in self._thigh_holes if not np.isfinite(h[0])), np.inf)
+        holes.append((-np.inf, first))  # or started after it
         out = []
         for rep in shank_result.reps:
             if any(lo < rep.peak_s < hi for lo, hi in holes):

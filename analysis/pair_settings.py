@@ -28,9 +28,12 @@ class PairSettings:
     # --- functional knee-axis calibration (knee_axis.py) ---
     # Samples where either segment turns faster than this carry the axis; slower ones are mostly noise.
     axis_moving_dps: float = 20.0
-    axis_min_samples: int = 50
+    axis_min_samples: int = 30  # four unknowns (two axes in spherical coordinates)
     # Reps (seen by both sensors) the axis is fitted on before the first knee angle is given.
-    knee_calibration_reps: int = 3
+    # Five, not three: a rep that caves tilts the fitted axis toward the caving and hides part of
+    # it; more reps average that out (seeds 0–11 with every rep of the first set caving: correct
+    # reps warned 19 % with 3, 6 % with 5).
+    knee_calibration_reps: int = 5
     # Heading of each sensor's hinge axis averaged over this long at a rep's start and end (standing).
     heading_window_s: float = 0.2
     # The range is measured from the straightest knee this long before the detected rep start too
@@ -57,6 +60,9 @@ class PairSettings:
     # --- rep counting from both streams ---
     # The first sensor's stream missing for longer than this inside a rep: the other sensor counts it.
     dropout_s: float = 1.0
+    # After a dropout a sensor's orientation filter needs VQF's 3 s accelerometer time constant
+    # (vqf_tau_acc_s) for its tilt to come back within a degree or two: reps starting sooner get no knee angle.
+    settle_after_dropout_s: float = 3.0
 
     def with_overrides(self, values: dict[str, Any]) -> PairSettings:
         """A copy with `values` (numbers or their text) set; ValueError names a bad key or value."""

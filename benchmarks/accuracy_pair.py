@@ -58,8 +58,8 @@ def _ctx(session: Session, exercise: str) -> AnalysisContext:
                            session.samples.gyro_dps is not None)
 
 
-def knee_session(seed: int, pair_settings: PairSettings) -> dict[str, list[float]]:
-    spec = pair_session_spec(seed)
+def knee_session(seed: int, pair_settings: PairSettings, valgus_first: bool = False) -> dict[str, list[float]]:
+    spec = pair_session_spec(seed, valgus_first=valgus_first)
     thigh, shank, truth = simulate_knee_pair(spec, seed)
     t, s = thigh.samples, shank.samples
     clock = estimate_alignment(t.t_s, t.acc_g, t.gyro_dps, s.t_s, s.acc_g, s.gyro_dps, pair_settings)
@@ -130,6 +130,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100, help="how many seeds of the range (default all 100)")
     parser.add_argument("--set", action="append", default=[], metavar="pair.KEY=VALUE", help="override a pair setting")
     parser.add_argument("--no-sides", action="store_true", help="skip the left + right sessions")
+    parser.add_argument("--valgus-first", action="store_true",
+                        help="the first set caves on every rep too (the axis is calibrated on caving reps)")
     parser.add_argument("--limits", action="store_true", help="also the warn rates at other valgus limits (tuning)")
     args = parser.parse_args()
     overrides = {k.removeprefix("pair."): v for k, v in parse_set_options(args.set).items()}
@@ -138,7 +140,7 @@ def main() -> None:
     total: dict[str, list[float]] = {}
     flagged = {"symmetric": [0, 0], "range": [0, 0], "valgus": [0, 0]}
     for seed in seeds:
-        for key, values in knee_session(seed, pair_settings).items():
+        for key, values in knee_session(seed, pair_settings, args.valgus_first).items():
             total.setdefault(key, []).extend(values)
         if not args.no_sides:
             kind = (None, "range", "valgus")[seed % 3]
@@ -147,7 +149,8 @@ def main() -> None:
             cell[0] += int(hit)
             cell[1] += 1
     err = np.abs(np.array(total["range_err"]))
-    print(f"seeds {seeds[0]}–{seeds[-1]} ({args.seeds}), {len(seeds)} thigh+shank sessions")
+    design = "first set caving on every rep" if args.valgus_first else "first set clean"
+    print(f"seeds {seeds[0]}–{seeds[-1]} ({args.seeds}), {len(seeds)} thigh+shank sessions, {design}")
     print(f"reps scored {len(total['pos']) + len(total['neg'])} (valgus {len(total['pos'])}), "
           f"true reps without a knee angle {len(total['missed'])}")
     print(f"valgus reps warned   {100 * np.mean(total['pos_warned']):5.1f} %   (goal ≥ 90 %)")

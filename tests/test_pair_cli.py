@@ -20,7 +20,7 @@ from sensortrack.simulation.spec import Distractor, SessionSpec, SetSpec
 
 def _spec(side: str) -> SessionSpec:
     return SessionSpec(exercise="squat", placement="thigh", side=side, rate_hz=100.0,  # type: ignore[arg-type]
-                       sets=(SetSpec(n_reps=6, drift=True, drift_from_rep=4),),
+                       sets=(SetSpec(n_reps=8, drift=True, drift_from_rep=6),),
                        lead_in=(Distractor("stand", 3.0),), lead_out=(Distractor("stand", 2.0),))
 
 
@@ -75,11 +75,11 @@ def test_two_sensor_session_file(files: tuple[Path, KneePairTruth], capsys: pyte
     data = json.loads(out)
     _no_nan(data)
     assert data["sensors"] == 2 and data["pair"] == "thigh+shank"
-    assert data["rep_count"] == 6 and data["knee_drift_reps"] == 3
+    assert data["rep_count"] == 8 and data["knee_drift_reps"] == 3
     assert "Seel" in data["knee"]["method"]
     assert data["clock_alignment"]["offset_s"] == pytest.approx(0.8, abs=0.05)
     reps = _reps(data)
-    assert [bool(r["warnings"]) for r in reps] == [False] * 3 + [True] * 3
+    assert [bool(r["warnings"]) for r in reps] == [False] * 5 + [True] * 3
     for rep, true_rep in zip(reps, truth.reps, strict=True):
         assert rep["knee_flexion_range_deg"] == pytest.approx(true_rep.flexion_range_deg, abs=3.0)
         assert rep["knee_drift_source"] == "knee angle (thigh + shank)"
@@ -116,7 +116,7 @@ def test_left_right_symmetry(files: tuple[Path, KneePairTruth], capsys: pytest.C
     assert code == 0, err
     data = json.loads(out)
     _no_nan(data)
-    assert data["pair"] == "left+right" and data["rep_pairs"] == 6
+    assert data["pair"] == "left+right" and data["rep_pairs"] == 8
     assert [f["measure"] for f in data["symmetry"]["flagged"]] == ["range"]
     assert data["symmetry"]["flagged"][0]["side"] == "right"
     code, out, _ = run(capsys, "analyze", str(d / "left.csv"), "--with", str(d / "right.csv"),

@@ -2,6 +2,8 @@
 
     sensortrack record --device NAME|ADDRESS --placement thigh --side left -o squats.csv
     sensortrack record --virtual witmotion --from squats.csv -o copy.csv --speed 10 --drop-at 20
+    sensortrack record --device A:thigh:right --device B:shank:right -o knee.csv      (two sensors)
+    sensortrack record --virtual witmotion --from thigh.csv --virtual movesense --from shank.csv -o knee.csv
 """
 
 from __future__ import annotations
@@ -25,9 +27,19 @@ DEFAULT_LIVE_RATE_HZ = 100.0
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--device", metavar="NAME|ADDRESS", help="the sensor's advertised name or Bluetooth address")
-    source.add_argument("--virtual", metavar="MODEL", help="record a virtual sensor of this model (no hardware)")
-    parser.add_argument("--from", dest="source", metavar="SESSION", help="session the virtual sensor plays back")
+    source.add_argument(
+        "--device", metavar="NAME|ADDRESS[:PLACEMENT:SIDE]", action="append",
+        help="the sensor's advertised name or Bluetooth address; give two (each with :PLACEMENT:SIDE, e.g. "
+        "A:thigh:right B:shank:right) to record both into one two-sensor session",
+    )  # fmt: skip
+    source.add_argument(
+        "--virtual", metavar="MODEL[:PLACEMENT:SIDE]", action="append",
+        help="record a virtual sensor of this model (no hardware); twice, each with its --from, for a pair",
+    )  # fmt: skip
+    parser.add_argument(
+        "--from", dest="source", metavar="SESSION", action="append",
+        help="session the virtual sensor plays back (a two-sensor session plays as a virtual pair)",
+    )  # fmt: skip
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="session file to create (never overwritten)")
     parser.add_argument("--placement", choices=PLACEMENTS, help="where the sensor sits (required with --device)")
     parser.add_argument("--side", choices=SIDES, help="which leg (required with --device)")
@@ -56,8 +68,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     faults.add_argument("--garbage", type=float, default=0.0, metavar="P", help="inject random-byte notifications with probability P")
     faults.add_argument("--seed", type=int, default=0, help="seed for --loss and --garbage")
     faults.add_argument(
-        "--clock-drift-ppm", type=float, default=0.0, metavar="PPM",
-        help="the sensor's own clock runs PPM parts per million fast (negative: slow)",
+        "--clock-drift-ppm", type=float, action="append", metavar="PPM",
+        help="the sensor's own clock runs PPM parts per million fast (negative: slow); with two sensors "
+        "once for each, or once for both",
+    )  # fmt: skip
+    faults.add_argument(
+        "--fault-sensor", type=int, metavar="N",
+        help="with two virtual sensors: --drop-at/--stall-at/--loss/--garbage hit only sensor N (1 or 2)",
     )  # fmt: skip
 
 
@@ -79,6 +96,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _record(args: argparse.Namespace) -> int:
+    from sensortrack.commands.record_pair import is_pair, record_pair, single_sensor_args
+
+    if is_pair(args):
+        return await record_pair(args)
+    single_sensor_args(args)
     import asyncio
     import math
     import signal

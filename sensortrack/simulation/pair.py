@@ -233,13 +233,16 @@ TUNING_SEEDS = range(0, 100)
 REPORTING_SEEDS = range(1000, 1100)
 
 
-def pair_session_spec(seed: int, exercise: str = "squat", placement: str = "thigh") -> SessionSpec:
+def pair_session_spec(seed: int, exercise: str = "squat", placement: str = "thigh", valgus_first: bool = False) -> SessionSpec:
     """One session of the pair benchmark: two squat sets, the second with valgus from a drawn rep
-    (or none), 100–200 Hz, consumer-IMU flaws, standing and walking between the sets."""
+    (or none), 100–200 Hz, consumer-IMU flaws, standing and walking between the sets.
+    `valgus_first`: the first set's knee caves on every rep (the knee axis is then calibrated on
+    caving reps)."""
     rng = _rng(seed, 7)
     n1, n2 = int(rng.integers(6, 11)), int(rng.integers(6, 11))
     valgus_from = int(rng.integers(1, n2 + 1)) if rng.random() < 0.75 else 0
-    sets = (SetSpec(n_reps=n1), SetSpec(n_reps=n2, drift=valgus_from > 0, drift_from_rep=max(valgus_from, 1)))
+    sets = (SetSpec(n_reps=n1, drift=valgus_first),
+            SetSpec(n_reps=n2, drift=valgus_from > 0, drift_from_rep=max(valgus_from, 1)))
     between = ((Distractor("stand", float(rng.uniform(2, 4))), Distractor("walk", float(rng.uniform(4, 8))),
                 Distractor("stand", float(rng.uniform(2, 3)))),)
     imu = ImuSpec(drop_bursts_per_min=float(rng.uniform(0.5, 2.0)), jitter_fraction=float(rng.uniform(0.0, 0.04)),
