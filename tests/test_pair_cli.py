@@ -149,3 +149,9 @@ def test_pair_file_with_with_is_refused(files: tuple[Path, KneePairTruth], capsy
     d, _ = files
     code, _, err = run(capsys, "analyze", str(d / "pair.csv"), "--with", str(d / "shank.csv"))
     assert code == 2 and "already holds two sensors" in err
+
+
+def test_live_with_two_sensors_says_how_to_record_them(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "live", "--device", "A", "--device", "B")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "live view follows one sensor" in err and "sensortrack record --device" in err
