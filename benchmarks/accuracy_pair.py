@@ -1,7 +1,7 @@
 """Two-sensor accuracy and cost on the pair simulator (sensortrack/simulation/pair.py).
 
     .venv/bin/python benchmarks/accuracy_pair.py [--seeds tune|report] [--n 100] [--set pair.KEY=VALUE]
-                                                [--phytmo DIR]
+                                                [--valgus-first] [--no-sides] [--limits]
 
 Seeds 0–99 were used to choose the method and its limits (`--seeds tune`); 1000–1099 were not
 (`--seeds report`, the default): only those figures count. Per seed:
@@ -15,9 +15,9 @@ Seeds 0–99 were used to choose the method and its limits (`--seeds tune`); 100
 Then the cost of two 200 Hz streams fed live-like in 50 ms blocks, as a share of one core, against
 the floor of one stream through the single-sensor engine in the same run.
 
-`--phytmo DIR`: thigh + shin CSVs of the PHYTMO data set (Villa-Calvo et al., licensed CC BY 4.0),
-which have no rep labels: only the knee flexion range is printed against the sum of the two
-segments' own ranges (the issue's goal: within 5° on clean sagittal squats). Not part of the repo.
+`--valgus-first`: the first set caves on every rep too, so the knee axis is calibrated on caving reps
+(the method's weak case, docs/two-sensors.md). Everything here is simulated: no real thigh + shank
+recordings with rep labels were available.
 """
 
 from __future__ import annotations
