@@ -10,14 +10,22 @@ from __future__ import annotations
 
 import argparse
 import shutil
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sensortrack.library.cli_options import add_library_option
 from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
 
 if TYPE_CHECKING:
+    import asyncio
+    from pathlib import Path
+
+    from sensortrack.drivers.clock import HostClock
+    from sensortrack.drivers.pair_supervisor import PairSupervisor
     from sensortrack.drivers.protocols.base import FamilyDescriptor, FullScale
-    from sensortrack.recording import RecordingStatus
+    from sensortrack.drivers.supervisor import SensorSupervisor
+    from sensortrack.model import SessionMeta
+    from sensortrack.recording import RecordingStatus, RecordingSummary
+    from sensortrack.sessionfile import SessionWriter
 
 HELP = "record a live sensor (or a virtual one) to a session file"
 
@@ -102,8 +110,6 @@ async def _record(args: argparse.Namespace) -> int:
         return await record_pair(args)
     single_sensor_args(args)
     import asyncio
-    import math
-    import signal
     import sys
     from pathlib import Path
 
@@ -113,8 +119,6 @@ async def _record(args: argparse.Namespace) -> int:
     from sensortrack.drivers.supervisor import SensorSupervisor, SupervisorSettings
     from sensortrack.errors import ConfigError, MissingMetadataError, SensortrackError
     from sensortrack.model import SensorInfo, SessionMeta
-    from sensortrack.recording import RecordingControl, record_session
-    from sensortrack.sessionfile import SessionWriter
     from sensortrack.terminal_text import printable
 
     output = Path(args.output)
@@ -184,45 +188,12 @@ async def _record(args: argparse.Namespace) -> int:
             source="record:virtual" if args.virtual else "record",
             notes="; ".join(part for part in (origin, range_note(family, full_scale)) if part),
         )
-        try:
-            # record_session flushes it every 0.5 s from a worker thread.
-            writer = SessionWriter(output, meta, gyro=family.has_gyro, flush_interval_s=math.inf)
-        except FileExistsError:
-            raise SensortrackError(f"{output}: already exists; recordings are never overwritten") from None
-        except OSError as exc:
-            raise SensortrackError(f"{output}: cannot create the file: {exc.strerror or exc}") from None
-
-        control = RecordingControl()
-        loop = asyncio.get_running_loop()
-        interrupted: list[int] = []
-
-        def on_signal(signum: int) -> None:
-            interrupted.append(signum)
-            control.stop.set()
-
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, on_signal, signum)
-        printer = StatusPrinter(sys.stdout)
+        writer = create_writer(output, meta, gyro=family.has_gyro)
         print(  # the name is whatever the device advertises: escaped
             f"recording {family.display_name} '{printable(found.name)}' ({printable(found.address)}) at {rate_hz:g} Hz, "
             f"{range_note(family, full_scale)}, to {printable(output)}; Ctrl-C stops"
         )
-        try:
-            summary = await record_session(
-                supervisor,
-                writer,
-                clock=clock,
-                duration_s=args.duration,
-                control=control,
-                source_finished=finished,
-                # In real seconds even on a sped-up virtual link: connecting is not sped up.
-                first_connect_timeout_s=max(args.timeout, 30.0) * clock.speed,
-                on_status=printer.show,
-            )
-        finally:
-            printer.done()
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(signum)
+        summary, interrupted = await record_until_stopped(supervisor, writer, clock=clock, args=args, finished=finished)
     finally:
         if rig is not None:
             await rig.close()
@@ -246,6 +217,69 @@ async def _record(args: argparse.Namespace) -> int:
 
         register_recording_or_note(args.library, summary.path, settings, sys.stderr)
     return 0
+
+
+def create_writer(output: Path, meta: SessionMeta, **options: Any) -> SessionWriter:
+    """The session file to record into (never one that exists); `record_session` flushes it every
+    0.5 s from a worker thread. A file that cannot be created is one line of error."""
+    import math
+
+    from sensortrack.errors import SensortrackError
+    from sensortrack.sessionfile import SessionWriter
+
+    try:
+        return SessionWriter(output, meta, flush_interval_s=math.inf, **options)
+    except FileExistsError:
+        raise SensortrackError(f"{output}: already exists; recordings are never overwritten") from None
+    except OSError as exc:
+        raise SensortrackError(f"{output}: cannot create the file: {exc.strerror or exc}") from None
+
+
+async def record_until_stopped(
+    supervisor: SensorSupervisor | PairSupervisor,
+    writer: SessionWriter,
+    *,
+    clock: HostClock,
+    args: argparse.Namespace,
+    finished: asyncio.Event | None,
+) -> tuple[RecordingSummary, list[int]]:
+    """Record with the status line until --duration, Ctrl-C/SIGTERM or the virtual source's end;
+    also the signals that stopped it (none: it ended by itself)."""
+    import asyncio
+    import signal
+    import sys
+
+    from sensortrack.drivers.pair_supervisor import PairSupervisor
+    from sensortrack.recording import PairWriter, RecordingControl, record_session
+
+    control = RecordingControl()
+    loop = asyncio.get_running_loop()
+    interrupted: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        interrupted.append(signum)
+        control.stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal, signum)
+    printer = StatusPrinter(sys.stdout)
+    try:
+        summary = await record_session(
+            supervisor,
+            PairWriter(writer) if isinstance(supervisor, PairSupervisor) else writer,
+            clock=clock,
+            duration_s=args.duration,
+            control=control,
+            source_finished=finished,
+            # In real seconds even on a sped-up virtual link: connecting is not sped up.
+            first_connect_timeout_s=max(args.timeout, 30.0) * clock.speed,
+            on_status=printer.show,
+        )
+    finally:
+        printer.done()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+    return summary, interrupted
 
 
 def _full_scale(family: FamilyDescriptor, args: argparse.Namespace) -> FullScale | None:

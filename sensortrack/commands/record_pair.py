@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
-import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,7 +86,14 @@ def _check_bodies(bodies: list[tuple[str | None, str | None]]) -> None:
 
 
 async def record_pair(args: argparse.Namespace) -> int:  # noqa: C901 - one straight sequence of steps
-    from sensortrack.commands.record import DEFAULT_LIVE_RATE_HZ, StatusPrinter, _check_options, _full_scale, range_note
+    from sensortrack.commands.record import (
+        DEFAULT_LIVE_RATE_HZ,
+        _check_options,
+        _full_scale,
+        create_writer,
+        range_note,
+        record_until_stopped,
+    )
     from sensortrack.config import load_settings
     from sensortrack.drivers.backend import SYSTEM_BACKEND
     from sensortrack.drivers.clock import MonotonicClock, ScaledClock
@@ -101,8 +106,6 @@ async def record_pair(args: argparse.Namespace) -> int:  # noqa: C901 - one stra
     from sensortrack.drivers.virtual.peripheral import VirtualSensor
     from sensortrack.loading import load_session
     from sensortrack.model import SensorInfo, SessionMeta
-    from sensortrack.recording import PairWriter, RecordingControl, record_session
-    from sensortrack.sessionfile import SessionWriter
     from sensortrack.terminal_text import printable
 
     output = Path(args.output)
@@ -195,40 +198,14 @@ async def record_pair(args: argparse.Namespace) -> int:  # noqa: C901 - one stra
         notes = [origin, *(f"{s.info.placement}: {range_note(s.family, s.full_scale)}" for s in supervisors)]
         meta = SessionMeta(sensor=supervisors[0].info, exercise=exercise,  # type: ignore[arg-type]
                            source="record:virtual" if virtual else "record", notes="; ".join(n for n in notes if n))
-        try:
-            writer = SessionWriter(output, meta, gyro=any(s.family.has_gyro for s in supervisors),
-                                   flush_interval_s=math.inf, companions=(supervisors[1].info,))
-        except FileExistsError:
-            raise SensortrackError(f"{output}: already exists; recordings are never overwritten") from None
-        except OSError as exc:
-            raise SensortrackError(f"{output}: cannot create the file: {exc.strerror or exc}") from None
-
-        control = RecordingControl()
-        loop = asyncio.get_running_loop()
-        interrupted: list[int] = []
-
-        def on_signal(signum: int) -> None:
-            interrupted.append(signum)
-            control.stop.set()
-
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, on_signal, signum)
-        printer = StatusPrinter(sys.stdout)
+        writer = create_writer(output, meta, gyro=any(s.family.has_gyro for s in supervisors),
+                               companions=(supervisors[1].info,))
         described = " and ".join(
             f"{s.family.display_name} '{printable(f.name)}' on the {s.info.side} {s.info.placement} at {s.info.nominal_rate_hz:g} Hz"
             for s, f in zip(supervisors, found, strict=True)
         )
         print(f"recording two sensors: {described}, to {printable(output)}; Ctrl-C stops")
-        try:
-            summary = await record_session(
-                pair, PairWriter(writer), clock=clock, duration_s=args.duration, control=control,
-                source_finished=finished, first_connect_timeout_s=max(args.timeout, 30.0) * clock.speed,
-                on_status=printer.show,
-            )
-        finally:
-            printer.done()
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(signum)
+        summary, interrupted = await record_until_stopped(pair, writer, clock=clock, args=args, finished=finished)
     finally:
         if watcher is not None:
             watcher.cancel()
