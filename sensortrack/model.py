@@ -147,3 +147,6 @@ class Session:
     interrupted: bool = False  # the recorder did not close the file (crash, kill -9, power loss)
     path: str = ""
     events: SessionEvents = SessionEvents()  # exercise changes of a plan, the wearer's set notes
+    # The other sensors recorded in the same session (a two-sensor file, format version 2), each a
+    # Session of its own on the same timeline; () for a single sensor.
+    companions: tuple[Session, ...] = ()

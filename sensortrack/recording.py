@@ -31,6 +31,7 @@ from sensortrack.drivers.status import (
     Stalled,
     StreamStats,
 )
+from sensortrack.drivers.pair_supervisor import PairSupervisor
 from sensortrack.drivers.supervisor import DISCONNECT_TIMEOUT_S, SensorSupervisor
 from sensortrack.model import Gap, SampleBlock
 from sensortrack.sessionfile import SessionWriter
@@ -83,8 +84,8 @@ class RecordingControl:
 
 
 async def record_session(
-    supervisor: SensorSupervisor,
-    writer: SessionWriter,
+    supervisor: SensorSupervisor | PairSupervisor,
+    writer: SessionWriter | PairWriter,
     *,
     clock: HostClock,
     duration_s: float | None = None,
@@ -232,7 +233,7 @@ async def _next_items(queue: asyncio.Queue[DriverItem], timeout_s: float) -> lis
     return items
 
 
-async def _stop_supervisor(supervisor: SensorSupervisor, task: asyncio.Task[None]) -> None:
+async def _stop_supervisor(supervisor: SensorSupervisor | PairSupervisor, task: asyncio.Task[None]) -> None:
     """Stop the supervisor and wait for `run()` to return; cancel it if it outlasts its own bounds."""
     supervisor.stop()
     await asyncio.wait({task}, timeout=supervisor.max_stop_s + STOP_GRACE_S)
@@ -258,3 +259,35 @@ async def _uninterrupted(cleanup: Coroutine[Any, Any, None]) -> None:
     inner.result()  # the cleanup's own failure, if any
     if cancelled:
         raise asyncio.CancelledError
+
+
+class PairWriter:
+    """A two-sensor session file (format version 2) written from a PairSupervisor's tagged items:
+    each block and gap goes to the sensor it came from. Offers what `record_session` asks of a
+    writer, so one sensor and two are recorded by the same loop."""
+
+    def __init__(self, writer: SessionWriter) -> None:
+        self._writer = writer
+        self.per_sensor: dict[int, int] = {}
+
+    @property
+    def path(self) -> Path:
+        return self._writer.path
+
+    @property
+    def samples_written(self) -> int:
+        return self._writer.samples_written
+
+    def append(self, block: SampleBlock) -> None:
+        index = int(getattr(block, "sensor_index", 0))
+        self._writer.append(block, index)
+        self.per_sensor[index] = self.per_sensor.get(index, 0) + len(block)
+
+    def add_gap(self, gap: Gap) -> None:
+        self._writer.add_gap(gap, int(getattr(gap, "sensor_index", 0)))
+
+    def flush(self) -> None:
+        self._writer.flush()
+
+    def close(self) -> None:
+        self._writer.close()

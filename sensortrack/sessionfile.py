@@ -1,4 +1,4 @@
-"""The sensortrack session file (format version 1): a self-describing CSV written while recording.
+"""The sensortrack session file (format versions 1 and 2): a self-describing CSV written while recording.
 
     # sensortrack-session 1
     # meta {"format": "sensortrack-session", "version": 1, "sensor": {...}, "units": {...}, ...}
@@ -13,6 +13,11 @@ Lines starting with `#` are metadata, so `pandas.read_csv(f, comment="#")` and D
 least every `flush_interval_s` (0.5 s by default), so a crash or `kill -9` loses at most that much
 and leaves a readable file without the `# end` line; the reader then drops a torn last row and marks
 the session interrupted instead of refusing it. Full description: docs/session-format.md.
+
+Version 2 holds two (or more) sensors recorded together: the meta line lists them under "sensors",
+every row ends with a `sensor` column (0, 1, …: its index there) and gap lines say which sensor
+lost samples. Each sensor's t_s increases on its own; rows of the sensors interleave as they arrived.
+A single sensor is still written as version 1, and version 1 files read as before.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import json
 import math
 import os
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -56,7 +61,11 @@ from sensortrack.validation import (
 
 FORMAT_NAME = "sensortrack-session"
 FORMAT_VERSION = 1
+PAIR_FORMAT_VERSION = 2  # two or more sensors in one file (the `sensor` column)
+READ_VERSIONS = (FORMAT_VERSION, PAIR_FORMAT_VERSION)
 MAGIC = f"# {FORMAT_NAME} {FORMAT_VERSION}"
+SENSOR_COLUMN = "sensor"
+MAX_SENSORS = 8
 ACC_COLUMNS = ["ax_g", "ay_g", "az_g"]
 GYRO_COLUMNS = ["gx_dps", "gy_dps", "gz_dps"]
 QUAT_COLUMNS = ["qw", "qx", "qy", "qz"]
@@ -77,10 +86,13 @@ def is_session_file(path: Path) -> bool:
         return False
 
 
-def _meta_to_json(meta: SessionMeta, columns: list[str]) -> dict[str, Any]:
+def _meta_to_json(meta: SessionMeta, columns: list[str], companions: tuple[SensorInfo, ...] = ()) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if companions:
+        extra["sensors"] = [asdict(meta.sensor), *(asdict(c) for c in companions)]
     return {
         "format": FORMAT_NAME,
-        "version": FORMAT_VERSION,
+        "version": PAIR_FORMAT_VERSION if companions else FORMAT_VERSION,
         "columns": columns,
         "units": UNITS,
         "sensor": asdict(meta.sensor),
@@ -90,6 +102,7 @@ def _meta_to_json(meta: SessionMeta, columns: list[str]) -> dict[str, Any]:
         "source": meta.source,
         "notes": meta.notes,
         "attribution": meta.attribution,
+        **extra,
     }
 
 
@@ -104,11 +117,17 @@ class SessionWriter:
         gyro: bool = True,
         quaternion: bool = False,
         flush_interval_s: float = 0.5,
+        companions: tuple[SensorInfo, ...] = (),
     ) -> None:
+        """`companions`: the other sensors of a two-sensor session (format version 2); their
+        blocks and gaps go in with `sensor=1, 2, …`."""
         self.path = Path(path)
         self._columns = ["t_s", *ACC_COLUMNS]
         self._columns += GYRO_COLUMNS if gyro else []
         self._columns += QUAT_COLUMNS if quaternion else []
+        self._sensors = 1 + len(companions)
+        if companions:
+            self._columns.append(SENSOR_COLUMN)
         self._gyro = gyro
         self._quat = quaternion
         self._flush_interval_s = flush_interval_s
@@ -118,18 +137,21 @@ class SessionWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # "x": never overwrite an existing recording.
         self._fh: TextIO | None = self.path.open("x", encoding="utf-8", newline="\n")
-        header = json.dumps(_meta_to_json(meta, self._columns), ensure_ascii=False)
-        self._fh.write(f"{MAGIC}\n# meta {header}\n{','.join(self._columns)}\n")
+        header = json.dumps(_meta_to_json(meta, self._columns, companions), ensure_ascii=False)
+        version = PAIR_FORMAT_VERSION if companions else FORMAT_VERSION
+        self._fh.write(f"# {FORMAT_NAME} {version}\n# meta {header}\n{','.join(self._columns)}\n")
         self._sync()
 
     @property
     def samples_written(self) -> int:
         return self._samples
 
-    def append(self, block: SampleBlock) -> None:
-        """Queue a block's rows; they reach the disk within `flush_interval_s`."""
+    def append(self, block: SampleBlock, sensor: int = 0) -> None:
+        """Queue a block's rows (of sensor number `sensor`); they reach the disk within `flush_interval_s`."""
         if len(block) == 0:
             return
+        if not 0 <= sensor < self._sensors:
+            raise ValueError(f"sensor {sensor} is not one of this file's {self._sensors}")
         parts = [block.t_s[:, None], block.acc_g]
         fmt = ["%.6f"] * 4
         if self._gyro:
@@ -140,13 +162,17 @@ class SessionWriter:
             quat = block.quat_wxyz if block.quat_wxyz is not None else np.full((len(block), 4), np.nan)
             parts.append(quat)
             fmt += ["%.6f"] * 4
+        if self._sensors > 1:
+            parts.append(np.full((len(block), 1), float(sensor)))
+            fmt.append("%d")
         np.savetxt(self._pending, np.hstack(parts), fmt=fmt, delimiter=",")
         self._samples += len(block)
         self._maybe_flush()
 
-    def add_gap(self, gap: Gap) -> None:
+    def add_gap(self, gap: Gap, sensor: int = 0) -> None:
         """Write down samples known to be lost (from sequence numbers or a link drop)."""
-        self._pending.write(f"# gap {json.dumps(asdict(gap))}\n")
+        fields_ = asdict(gap) | ({"sensor": sensor} if self._sensors > 1 else {})
+        self._pending.write(f"# gap {json.dumps(fields_)}\n")
         self._maybe_flush()
 
     def add_event(self, line: str) -> None:
@@ -198,22 +224,24 @@ class SessionWriter:
 
 def write_session(path: Path, session: Session) -> None:
     """Write a whole session at once (fixtures, imports, conversions)."""
-    samples = session.samples
+    streams = (session, *session.companions)
     with SessionWriter(
         path,
         session.meta,
-        gyro=samples.gyro_dps is not None,
-        quaternion=samples.quat_wxyz is not None,
+        gyro=any(s.samples.gyro_dps is not None for s in streams),
+        quaternion=any(s.samples.quat_wxyz is not None for s in streams),
         flush_interval_s=1e9,
+        companions=tuple(c.meta.sensor for c in session.companions),
     ) as writer:
-        gaps = list(session.gaps)
-        start = 0
-        for gap in gaps:  # interleave gap lines where they happened, as a recorder would
-            stop = int(np.searchsorted(samples.t_s, gap.end_s))
-            writer.append(samples.slice(start, stop))
-            writer.add_gap(gap)
-            start = stop
-        writer.append(samples.slice(start, len(samples)))
+        for index, stream in enumerate(streams):  # one sensor after the other: each stays in time order
+            samples = stream.samples
+            start = 0
+            for gap in stream.gaps:  # interleave gap lines where they happened, as a recorder would
+                stop = int(np.searchsorted(samples.t_s, gap.end_s))
+                writer.append(samples.slice(start, stop), index)
+                writer.add_gap(gap, index)
+                start = stop
+            writer.append(samples.slice(start, len(samples)), index)
         for change in session.events.exercise_changes:
             writer.add_event(exercise_line(change))
         for note in session.events.set_notes:
@@ -275,9 +303,10 @@ def _parse_head(name: str, lines: list[str]) -> tuple[dict[str, Any], list[str]]
     if not lines or not lines[0].startswith(f"# {FORMAT_NAME}"):
         raise InputFileError(name, "not a sensortrack session file (missing magic line)", 1)
     version_text = lines[0][len(f"# {FORMAT_NAME}") :].strip()
-    if version_text != str(FORMAT_VERSION):
+    if version_text not in {str(v) for v in READ_VERSIONS}:
+        readable = " and ".join(str(v) for v in READ_VERSIONS)
         raise InputFileError(
-            name, f"session format version '{version_text}' is not supported (this sensortrack reads {FORMAT_VERSION})", 1
+            name, f"session format version '{version_text}' is not supported (this sensortrack reads {readable})", 1
         )
     if len(lines) < 3 or not lines[1].startswith("# meta "):
         raise InputFileError(name, "missing '# meta' line (file truncated in its header?)", 2)
@@ -285,6 +314,14 @@ def _parse_head(name: str, lines: list[str]) -> tuple[dict[str, Any], list[str]]
     header = lines[2].strip().split(",")
     if header[:4] != ["t_s", *ACC_COLUMNS]:
         raise InputFileError(name, f"header must start with t_s,{','.join(ACC_COLUMNS)}", 3)
+    if version_text == str(PAIR_FORMAT_VERSION):
+        if header[-1] != SENSOR_COLUMN:
+            raise InputFileError(name, f"a version {PAIR_FORMAT_VERSION} header must end with the '{SENSOR_COLUMN}' column", 3)
+        sensors = meta_json.get("sensors")
+        if not isinstance(sensors, list) or not 2 <= len(sensors) <= MAX_SENSORS:
+            raise InputFileError(name, f"a version {PAIR_FORMAT_VERSION} file lists 2–{MAX_SENSORS} sensors under 'sensors'", 2)
+    elif SENSOR_COLUMN in header:
+        raise InputFileError(name, f"the '{SENSOR_COLUMN}' column needs format version {PAIR_FORMAT_VERSION}", 3)
     return meta_json, header
 
 
@@ -294,18 +331,27 @@ def _usecols(header: list[str]) -> tuple[list[int], bool, bool]:
     usecols = [header.index(c) for c in ["t_s", *ACC_COLUMNS]]
     usecols += [header.index(c) for c in GYRO_COLUMNS] if has_gyro else []
     usecols += [header.index(c) for c in QUAT_COLUMNS] if has_quat else []
+    usecols += [header.index(SENSOR_COLUMN)] if header[-1] == SENSOR_COLUMN else []
     return usecols, has_gyro, has_quat
 
 
 def _gap_from_line(name: str, text: str, number: int) -> Gap:
+    return _sensor_gap_from_line(name, text, number)[1]
+
+
+def _sensor_gap_from_line(name: str, text: str, number: int) -> tuple[int, Gap]:
+    """(sensor index, gap): version 2 gap lines say which sensor lost the samples (default 0)."""
     gap = _parse_meta(name, text[len("# gap ") :], number)
     try:
         parsed = Gap(float(gap["start_s"]), float(gap["end_s"]), int(gap["lost_samples"]))
+        sensor = int(gap.get("sensor", 0))
     except (KeyError, TypeError, ValueError, OverflowError):  # int(inf): OverflowError
         raise InputFileError(name, "gap line needs start_s, end_s, lost_samples", number) from None
     if not (math.isfinite(parsed.start_s) and math.isfinite(parsed.end_s)) or parsed.lost_samples < 0:
         raise InputFileError(name, "gap line needs finite times and a count of at least 0", number)
-    return parsed
+    if not 0 <= sensor < MAX_SENSORS:
+        raise InputFileError(name, f"gap line's sensor {sensor} is not a sensor of this file", number)
+    return sensor, parsed
 
 
 def _read_fast(path: Path) -> Session | None:
@@ -344,7 +390,7 @@ def _read_fast(path: Path) -> Session | None:
     first = np.frombuffer(body, dtype=np.uint8)[np.minimum(starts, max(len(body) - 1, 0))] if body else starts
     comment = filled & (first == ord("#"))
     rows = np.flatnonzero(filled & ~comment)
-    recorded_gaps: list[Gap] = []
+    recorded_gaps: list[tuple[int, Gap]] = []
     event_lines: list[str] = []
     ended = False
     kept: list[bytes] = []
@@ -352,7 +398,7 @@ def _read_fast(path: Path) -> Session | None:
     for i in np.flatnonzero(comment).tolist():
         line = body[starts[i] : ends[i]].decode("ascii")
         if line.startswith("# gap "):
-            recorded_gaps.append(_gap_from_line(name, line, i + 4))
+            recorded_gaps.append(_sensor_gap_from_line(name, line, i + 4))
         elif line.startswith("# end"):
             ended = True
         elif is_event_line(line):
@@ -384,7 +430,7 @@ def _read_exact(path: Path) -> Session:
         body = body[:-1]
     rows: list[str] = []
     row_lines: list[int] = []
-    recorded_gaps: list[Gap] = []
+    recorded_gaps: list[tuple[int, Gap]] = []
     event_lines: list[str] = []
     ended = False
     for number, line in enumerate(body, start=4):
@@ -392,7 +438,7 @@ def _read_exact(path: Path) -> Session:
             continue
         if line.startswith("#"):
             if line.startswith("# gap "):
-                recorded_gaps.append(_gap_from_line(name, line, number))
+                recorded_gaps.append(_sensor_gap_from_line(name, line, number))
             elif line.startswith("# end"):
                 ended = True
             elif is_event_line(line):
@@ -413,12 +459,53 @@ def _session(
     data: FloatArray,
     has_gyro: bool,
     has_quat: bool,
+    recorded_gaps: list[tuple[int, Gap]],
+    interrupted: bool,
+    line_of_row: NDArray[np.int64],
+    event_lines: list[str] | None = None,
+) -> Session:
+    """Checks and metadata shared by both paths: every sample check belongs here, so both run it.
+    A version 2 file is split by its `sensor` column into one Session per sensor (the first one
+    returned, the others as its companions)."""
+    sensors = meta_json.get("sensors") if meta_json.get("version") == PAIR_FORMAT_VERSION else None
+    if not isinstance(sensors, list):
+        return _stream(name, meta_json, meta_json.get("sensor"), data, has_gyro, has_quat,
+                       [g for _, g in recorded_gaps], interrupted, line_of_row, event_lines)
+    index = data[:, -1]
+    bad = ~np.isin(index, np.arange(len(sensors)))
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise InputFileError(name, f"sensor {index[first]:g} is not one of the {len(sensors)} sensors in the metadata",
+                             int(line_of_row[first]))
+    streams = []
+    for k, sensor_json in enumerate(sensors):
+        rows = index == k
+        if not rows.any():
+            raise InputFileError(name, f"sensor {k} ({_describe(sensor_json)}) has no samples in this file")
+        streams.append(_stream(name, meta_json, sensor_json, data[rows, :-1], has_gyro, has_quat,
+                               [g for s, g in recorded_gaps if s == k], interrupted, line_of_row[rows], event_lines))
+    return replace(streams[0], companions=tuple(streams[1:]))
+
+
+def _describe(sensor_json: object) -> str:
+    if isinstance(sensor_json, dict):
+        return f"{sensor_json.get('placement') or '?'} {sensor_json.get('side') or '?'}"
+    return "not described"
+
+
+def _stream(
+    name: str,
+    meta_json: dict[str, Any],
+    sensor_json: object,
+    data: FloatArray,
+    has_gyro: bool,
+    has_quat: bool,
     recorded_gaps: list[Gap],
     interrupted: bool,
     line_of_row: NDArray[np.int64],
     event_lines: list[str] | None = None,
 ) -> Session:
-    """Checks and metadata shared by both paths: every sample check belongs here, so both run it."""
+    """One sensor's samples, checked, with the file's metadata."""
     t_s, acc = data[:, 0].copy(), data[:, 1:4].copy()
     gyro = data[:, 4:7].copy() if has_gyro else None
     if gyro is not None and np.isnan(gyro).all():
@@ -431,7 +518,7 @@ def _session(
         gyro = None if gyro is None else gyro[keep]
         quat = None if quat is None else quat[keep]
 
-    sensor = _sensor_from_json(name, meta_json.get("sensor"))
+    sensor = _sensor_from_json(name, sensor_json)
     exercise = meta_json.get("exercise")
     if exercise is not None and exercise not in EXERCISES:
         raise InputFileError(name, f"exercise '{exercise}' is not one of {', '.join(EXERCISES)}", 2)

@@ -34,6 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="judge knee drift against REF: a session file or library ID of the same person's good reps "
         "(same exercise, placement and side); default: the stored reference (`sensortrack reference`)",
     )
+    # Two sensors recorded together (docs/two-sensors.md): a two-sensor session file needs nothing more.
+    parser.add_argument("--with", dest="with_file", metavar="FILE2",
+                        help="a second sensor's file recorded together with FILE (thigh + shank, or left + right)")
+    parser.add_argument("--with-placement", choices=PLACEMENTS, help="override where the --with sensor sits")
+    parser.add_argument("--with-side", choices=SIDES, help="override which leg carries the --with sensor")
     add_reference_options(parser)
     add_library_option(parser)
 
@@ -50,8 +55,15 @@ def run(args: argparse.Namespace) -> int:
 
     if args.reference is not None and args.no_reference:
         raise ConfigError("--reference and --no-reference exclude each other")
-    settings = load_settings(args.set_options)
+    from sensortrack.pair_analysis import split_pair_settings
+
+    engine_options, pair_options = split_pair_settings(args.set_options)
+    settings = load_settings(engine_options)
     session = load_session(args.file)
+    if args.with_file is not None or session.companions:
+        return _run_pair(args, session, settings, pair_options)
+    if pair_options:
+        raise ConfigError("pair.* settings apply to two sensors only (a two-sensor file or --with FILE2)")
     reference = None
     if args.reference is not None:
         ctx = resolve_context(session, args.exercise, args.placement, args.side)
@@ -75,4 +87,39 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         sys.stdout.write(printable_lines(format_report(session, result)))  # names from the file: escaped
+    return 0
+
+
+def _run_pair(args: argparse.Namespace, session: object, settings: object, pair_options: dict[str, str]) -> int:
+    """Two sensors: a two-sensor session file, or FILE with --with FILE2."""
+    from sensortrack.errors import ConfigError
+    from sensortrack.loading import load_session
+    from sensortrack.model import Session
+    from sensortrack.pair_analysis import analyze_pair, format_pair_report, load_pair_settings
+    from sensortrack.terminal_text import printable_lines
+
+    assert isinstance(session, Session)
+    if args.reference is not None:
+        raise ConfigError("--reference is for one sensor: with two, knee drift comes from the knee angle itself")
+    if args.with_file is not None:
+        if session.companions:
+            raise ConfigError(f"{args.file} already holds two sensors: leave out --with")
+        other = load_session(args.with_file)
+        if other.companions:
+            raise ConfigError(f"{args.with_file} already holds two sensors: analyse it on its own")
+    else:
+        if len(session.companions) != 1:
+            raise ConfigError(f"{args.file} holds {1 + len(session.companions)} sensors: two are analysed together")
+        other = session.companions[0]
+    bodies = ((args.placement, args.side), (args.with_placement, args.with_side))
+    analysis = analyze_pair(session, other, settings, load_pair_settings(pair_options), args.exercise, bodies)  # type: ignore[arg-type]
+    if args.json:
+        payload = analysis.to_dict()
+        payload["file"] = args.file
+        if args.with_file is not None:
+            payload["with_file"] = args.with_file
+        json.dump(payload, sys.stdout, ensure_ascii=False, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(printable_lines(format_pair_report(analysis)))
     return 0

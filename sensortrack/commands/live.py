@@ -38,9 +38,11 @@ VIRTUAL_MODELS = ("witmotion", "movesense", "polar_verity", "polar_h10", "movell
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--device", metavar="NAME|ADDRESS", help="the sensor to use (default: scan and pick one)")
+    # Repeatable only to say clearly that the live view shows one sensor (docs/two-sensors.md).
+    source.add_argument("--device", metavar="NAME|ADDRESS", action="append", help="the sensor to use (default: scan and pick one)")
     source.add_argument(
-        "--virtual", metavar="MODEL", help=f"a virtual sensor of this model (no hardware; needs --from): {', '.join(VIRTUAL_MODELS)}"
+        "--virtual", metavar="MODEL", action="append",
+        help=f"a virtual sensor of this model (no hardware; needs --from): {', '.join(VIRTUAL_MODELS)}"
     )
     parser.add_argument("--from", dest="source", metavar="SESSION", help="session the virtual sensor plays back")
     parser.add_argument("--speed", type=float, default=1.0, metavar="X", help="with --virtual: play X times faster than real time")
@@ -97,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
     from sensortrack.library.recovery import recording_marker, recover_cut_recordings
     from sensortrack.tui.live import default_session_path
 
+    _one_sensor(args)
     _check_options(args)
     output = Path(args.output) if args.output else default_session_path()
     if output.exists():
@@ -108,6 +111,20 @@ def run(args: argparse.Namespace) -> int:
     # the file, only the step that adds it): the next live, record or sessions finds and adds it.
     with recording_marker(output, str(resolve_library_path(args.library).absolute())):
         return asyncio.run(_live(args, output))
+
+
+def _one_sensor(args: argparse.Namespace) -> None:
+    """The live view follows one sensor; two are recorded with `record` and analysed as a pair."""
+    from sensortrack.errors import ConfigError
+
+    for name in ("device", "virtual"):
+        values = getattr(args, name)
+        if values and len(values) > 1:
+            raise ConfigError(
+                "the live view follows one sensor; record two with `sensortrack record --device A:thigh:right "
+                "--device B:shank:right -o FILE`, then `sensortrack analyze FILE` (docs/two-sensors.md)"
+            )
+        setattr(args, name, values[0] if values else None)
 
 
 def _check_options(args: argparse.Namespace) -> None:

@@ -2,20 +2,30 @@
 
     sensortrack record --device NAME|ADDRESS --placement thigh --side left -o squats.csv
     sensortrack record --virtual witmotion --from squats.csv -o copy.csv --speed 10 --drop-at 20
+    sensortrack record --device A:thigh:right --device B:shank:right -o knee.csv      (two sensors)
+    sensortrack record --virtual witmotion --from thigh.csv --virtual movesense --from shank.csv -o knee.csv
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sensortrack.library.cli_options import add_library_option
 from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
 
 if TYPE_CHECKING:
+    import asyncio
+    from pathlib import Path
+
+    from sensortrack.drivers.clock import HostClock
+    from sensortrack.drivers.pair_supervisor import PairSupervisor
     from sensortrack.drivers.protocols.base import FamilyDescriptor, FullScale
-    from sensortrack.recording import RecordingStatus
+    from sensortrack.drivers.supervisor import SensorSupervisor
+    from sensortrack.model import SessionMeta
+    from sensortrack.recording import RecordingStatus, RecordingSummary
+    from sensortrack.sessionfile import SessionWriter
 
 
 # Analysis works on 50 Hz; 100 Hz leaves room for the anti-alias filter and costs little radio.
@@ -24,9 +34,19 @@ DEFAULT_LIVE_RATE_HZ = 100.0
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--device", metavar="NAME|ADDRESS", help="the sensor's advertised name or Bluetooth address")
-    source.add_argument("--virtual", metavar="MODEL", help="record a virtual sensor of this model (no hardware)")
-    parser.add_argument("--from", dest="source", metavar="SESSION", help="session the virtual sensor plays back")
+    source.add_argument(
+        "--device", metavar="NAME|ADDRESS[:PLACEMENT:SIDE]", action="append",
+        help="the sensor's advertised name or Bluetooth address; give two (each with :PLACEMENT:SIDE, e.g. "
+        "A:thigh:right B:shank:right) to record both into one two-sensor session",
+    )  # fmt: skip
+    source.add_argument(
+        "--virtual", metavar="MODEL[:PLACEMENT:SIDE]", action="append",
+        help="record a virtual sensor of this model (no hardware); twice, each with its --from, for a pair",
+    )  # fmt: skip
+    parser.add_argument(
+        "--from", dest="source", metavar="SESSION", action="append",
+        help="session the virtual sensor plays back (a two-sensor session plays as a virtual pair)",
+    )  # fmt: skip
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="session file to create (never overwritten)")
     parser.add_argument("--placement", choices=PLACEMENTS, help="where the sensor sits (required with --device)")
     parser.add_argument("--side", choices=SIDES, help="which leg (required with --device)")
@@ -55,8 +75,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     faults.add_argument("--garbage", type=float, default=0.0, metavar="P", help="inject random-byte notifications with probability P")
     faults.add_argument("--seed", type=int, default=0, help="seed for --loss and --garbage")
     faults.add_argument(
-        "--clock-drift-ppm", type=float, default=0.0, metavar="PPM",
-        help="the sensor's own clock runs PPM parts per million fast (negative: slow)",
+        "--clock-drift-ppm", type=float, action="append", metavar="PPM",
+        help="the sensor's own clock runs PPM parts per million fast (negative: slow); with two sensors "
+        "once for each, or once for both",
+    )  # fmt: skip
+    faults.add_argument(
+        "--fault-sensor", type=int, metavar="N",
+        help="with two virtual sensors: --drop-at/--stall-at/--loss/--garbage hit only sensor N (1 or 2)",
     )  # fmt: skip
 
 
@@ -78,9 +103,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _record(args: argparse.Namespace) -> int:
+    from sensortrack.commands.record_pair import is_pair, record_pair, single_sensor_args
+
+    if is_pair(args):
+        return await record_pair(args)
+    single_sensor_args(args)
     import asyncio
-    import math
-    import signal
     import sys
     from pathlib import Path
 
@@ -90,8 +118,6 @@ async def _record(args: argparse.Namespace) -> int:
     from sensortrack.drivers.supervisor import SensorSupervisor, SupervisorSettings
     from sensortrack.errors import ConfigError, MissingMetadataError, SensortrackError
     from sensortrack.model import SensorInfo, SessionMeta
-    from sensortrack.recording import RecordingControl, record_session
-    from sensortrack.sessionfile import SessionWriter
     from sensortrack.terminal_text import printable
 
     output = Path(args.output)
@@ -161,45 +187,12 @@ async def _record(args: argparse.Namespace) -> int:
             source="record:virtual" if args.virtual else "record",
             notes="; ".join(part for part in (origin, range_note(family, full_scale)) if part),
         )
-        try:
-            # record_session flushes it every 0.5 s from a worker thread.
-            writer = SessionWriter(output, meta, gyro=family.has_gyro, flush_interval_s=math.inf)
-        except FileExistsError:
-            raise SensortrackError(f"{output}: already exists; recordings are never overwritten") from None
-        except OSError as exc:
-            raise SensortrackError(f"{output}: cannot create the file: {exc.strerror or exc}") from None
-
-        control = RecordingControl()
-        loop = asyncio.get_running_loop()
-        interrupted: list[int] = []
-
-        def on_signal(signum: int) -> None:
-            interrupted.append(signum)
-            control.stop.set()
-
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, on_signal, signum)
-        printer = StatusPrinter(sys.stdout)
+        writer = create_writer(output, meta, gyro=family.has_gyro)
         print(  # the name is whatever the device advertises: escaped
             f"recording {family.display_name} '{printable(found.name)}' ({printable(found.address)}) at {rate_hz:g} Hz, "
             f"{range_note(family, full_scale)}, to {printable(output)}; Ctrl-C stops"
         )
-        try:
-            summary = await record_session(
-                supervisor,
-                writer,
-                clock=clock,
-                duration_s=args.duration,
-                control=control,
-                source_finished=finished,
-                # In real seconds even on a sped-up virtual link: connecting is not sped up.
-                first_connect_timeout_s=max(args.timeout, 30.0) * clock.speed,
-                on_status=printer.show,
-            )
-        finally:
-            printer.done()
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(signum)
+        summary, interrupted = await record_until_stopped(supervisor, writer, clock=clock, args=args, finished=finished)
     finally:
         if rig is not None:
             await rig.close()
@@ -223,6 +216,69 @@ async def _record(args: argparse.Namespace) -> int:
 
         register_recording_or_note(args.library, summary.path, settings, sys.stderr)
     return 0
+
+
+def create_writer(output: Path, meta: SessionMeta, **options: Any) -> SessionWriter:
+    """The session file to record into (never one that exists); `record_session` flushes it every
+    0.5 s from a worker thread. A file that cannot be created is one line of error."""
+    import math
+
+    from sensortrack.errors import SensortrackError
+    from sensortrack.sessionfile import SessionWriter
+
+    try:
+        return SessionWriter(output, meta, flush_interval_s=math.inf, **options)
+    except FileExistsError:
+        raise SensortrackError(f"{output}: already exists; recordings are never overwritten") from None
+    except OSError as exc:
+        raise SensortrackError(f"{output}: cannot create the file: {exc.strerror or exc}") from None
+
+
+async def record_until_stopped(
+    supervisor: SensorSupervisor | PairSupervisor,
+    writer: SessionWriter,
+    *,
+    clock: HostClock,
+    args: argparse.Namespace,
+    finished: asyncio.Event | None,
+) -> tuple[RecordingSummary, list[int]]:
+    """Record with the status line until --duration, Ctrl-C/SIGTERM or the virtual source's end;
+    also the signals that stopped it (none: it ended by itself)."""
+    import asyncio
+    import signal
+    import sys
+
+    from sensortrack.drivers.pair_supervisor import PairSupervisor
+    from sensortrack.recording import PairWriter, RecordingControl, record_session
+
+    control = RecordingControl()
+    loop = asyncio.get_running_loop()
+    interrupted: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        interrupted.append(signum)
+        control.stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal, signum)
+    printer = StatusPrinter(sys.stdout)
+    try:
+        summary = await record_session(
+            supervisor,
+            PairWriter(writer) if isinstance(supervisor, PairSupervisor) else writer,
+            clock=clock,
+            duration_s=args.duration,
+            control=control,
+            source_finished=finished,
+            # In real seconds even on a sped-up virtual link: connecting is not sped up.
+            first_connect_timeout_s=max(args.timeout, 30.0) * clock.speed,
+            on_status=printer.show,
+        )
+    finally:
+        printer.done()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+    return summary, interrupted
 
 
 def _full_scale(family: FamilyDescriptor, args: argparse.Namespace) -> FullScale | None:

@@ -1,0 +1,170 @@
+"""Two sensors' sessions analysed together: which pair they are, their clocks aligned, one result.
+
+Thigh + shank of the same leg → the knee's own angles (analysis/knee_pair.py); the same segment of
+the left and the right leg → symmetry (analysis/sides_pair.py). The second stream's clock is
+mapped onto the first's from the movement both saw (analysis/clock_align.py), so two CSVs started
+by hand a few seconds apart, or two devices with their own clocks, line up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sensortrack.analysis.clock_align import ClockAlignment, estimate_alignment
+from sensortrack.analysis.knee_pair import KneePairAnalyzer, PairResult
+from sensortrack.analysis.pair_settings import PairSettings
+from sensortrack.analysis.settings import AnalysisSettings
+from sensortrack.analysis.sides_pair import SidesAnalyzer, SidesResult
+from sensortrack.errors import ConfigError, MissingMetadataError
+from sensortrack.model import Session
+from sensortrack.session_analysis import resolve_context
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PairAnalysis:
+    kind: str  # "thigh+shank" | "left+right"
+    first: Session  # thigh, or left
+    second: Session  # shank, or right
+    alignment: ClockAlignment
+    result: PairResult | SidesResult
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.result.to_dict()
+        out["clock_alignment"] = {
+            **self.alignment.to_dict(),
+            "applies_to": f"{_name(self.second)} mapped onto {_name(self.first)}'s timeline",
+        }
+        out["streams"] = [_stream_dict(s) for s in (self.first, self.second)]
+        out["interrupted"] = self.first.interrupted or self.second.interrupted
+        return out
+
+
+def _name(session: Session) -> str:
+    sensor = session.meta.sensor
+    return f"{sensor.side} {sensor.placement}"
+
+
+def _stream_dict(session: Session) -> dict[str, Any]:
+    sensor = session.meta.sensor
+    return {
+        "placement": sensor.placement, "side": sensor.side, "model": sensor.model, "name": sensor.name,
+        "file": session.path, "samples": len(session.samples), "rate_hz": sensor.nominal_rate_hz,
+        "gaps": [{"start_s": g.start_s, "end_s": g.end_s, "lost_samples": g.lost_samples} for g in session.gaps],
+    }
+
+
+def _with_body(session: Session, exercise: str | None, placement: str | None, side: str | None) -> Session:
+    ctx = resolve_context(session, exercise, placement, side)
+    sensor = session.meta.sensor.with_body(ctx.placement, ctx.side)  # type: ignore[arg-type]
+    return replace(session, meta=replace(session.meta, sensor=sensor, exercise=ctx.exercise),  # type: ignore[arg-type]
+                   samples=session.samples.with_sensor(sensor))
+
+
+def split_pair_settings(set_options: list[str]) -> tuple[list[str], dict[str, str]]:
+    """`--set pair.KEY=VALUE` options apart from the single-sensor engine's."""
+    engine: list[str] = []
+    pair: dict[str, str] = {}
+    for item in set_options:
+        key, sep, value = item.partition("=")
+        if key.strip().startswith("pair."):
+            if not sep:
+                raise ConfigError(f"--set needs KEY=VALUE, got '{item}'")
+            pair[key.strip().removeprefix("pair.")] = value.strip()
+        else:
+            engine.append(item)
+    return engine, pair
+
+
+def load_pair_settings(values: dict[str, str]) -> PairSettings:
+    try:
+        return PairSettings().with_overrides(values)
+    except ValueError as exc:
+        raise ConfigError(f"--set: {exc}") from None
+
+
+def analyze_pair(
+    a: Session,
+    b: Session,
+    settings: AnalysisSettings | None = None,
+    pair_settings: PairSettings | None = None,
+    exercise: str | None = None,
+    bodies: tuple[tuple[str | None, str | None], tuple[str | None, str | None]] = ((None, None), (None, None)),
+) -> PairAnalysis:
+    """Analyse two sessions recorded together; `bodies` overrides (placement, side) of each."""
+    pair_settings = pair_settings or PairSettings()
+    exercise = exercise or a.meta.exercise or b.meta.exercise
+    if a.meta.exercise and b.meta.exercise and a.meta.exercise != b.meta.exercise and exercise is None:
+        raise MissingMetadataError(f"the two sensors' files say {a.meta.exercise} and {b.meta.exercise}: pass --exercise")
+    a = _with_body(a, exercise, *bodies[0])
+    b = _with_body(b, exercise, *bodies[1])
+    sa, sb = a.meta.sensor, b.meta.sensor
+    if sa.side == sb.side and {sa.placement, sb.placement} == {"thigh", "shank"}:
+        kind = "thigh+shank"
+        first, second = (a, b) if sa.placement == "thigh" else (b, a)
+    elif sa.placement == sb.placement and {sa.side, sb.side} == {"left", "right"}:
+        kind = "left+right"
+        first, second = (a, b) if sa.side == "left" else (b, a)
+    else:
+        raise ConfigError(
+            f"two sensors must be the thigh and shank of one leg or the same segment of both legs; got the "
+            f"{_name(a)} and the {_name(b)} (set them with --placement/--side and --with-placement/--with-side)"
+        )
+    x, y = first.samples, second.samples
+    alignment = estimate_alignment(x.t_s, x.acc_g, x.gyro_dps, y.t_s, y.acc_g, y.gyro_dps, pair_settings)
+    t_second = alignment.to_first(y.t_s)
+    ctx_first = resolve_context(first)
+    ctx_second = resolve_context(second)
+    result: PairResult | SidesResult
+    if kind == "thigh+shank":
+        knee = KneePairAnalyzer(ctx_first, ctx_second, settings, pair_settings)
+        knee.feed_thigh(x.t_s, x.acc_g, x.gyro_dps)
+        knee.feed_shank(t_second, y.acc_g, y.gyro_dps)
+        result = knee.finish()
+    else:
+        sides = SidesAnalyzer(ctx_first, ctx_second, settings, pair_settings)
+        sides.feed("left", x.t_s, x.acc_g, x.gyro_dps)
+        sides.feed("right", t_second, y.acc_g, y.gyro_dps)
+        result = sides.finish()
+    return PairAnalysis(kind, first, second, alignment, result)
+
+
+def format_pair_report(analysis: PairAnalysis) -> str:
+    """The readable report of a pair: alignment, then per rep (knee) or per rep pair (symmetry)."""
+    al = analysis.alignment
+    lines = [
+        f"two sensors: {_name(analysis.first)} + {_name(analysis.second)} ({analysis.kind})",
+        f"clocks: {_name(analysis.second)} {al.offset_s:+.3f} s, skew {al.skew_ppm:+.0f} ppm "
+        f"({al.method}, r={al.correlation:.2f})",
+    ]
+    result = analysis.result
+    if isinstance(result, PairResult):
+        data = result.to_dict()
+        lines.append(f"{data['rep_count']} reps in {data['set_count']} set(s); knee drift warnings: {data['knee_drift_reps']}")
+        lines.append(f"knee: {data['knee']['method']}")
+        for s in data["sets"]:
+            lines.append(f"set {s['index']} ({s['exercise']}), {s['rep_count']} reps")
+            for r in s["reps"]:
+                flex = "—" if r["knee_flexion_range_deg"] is None else f"{r['knee_flexion_range_deg']:5.1f}°"
+                valgus = "—" if r["knee_valgus_deg"] is None else f"{r['knee_valgus_deg']:4.1f}°"
+                warn = "  KNEE DRIFTING INWARD" if r["warnings"] else ""
+                lines.append(f"  rep {r['index']:2d} at {r['start_s']:7.2f} s  knee flexion {flex}  toward valgus {valgus}{warn}")
+        for r in data["dropout_reps"]:
+            lines.append(f"  rep at {r['start_s']:7.2f} s counted from the shank (thigh sensor out)")
+    else:
+        data = result.to_dict()
+        sym = data["symmetry"]
+        lines.append(f"{data['rep_pairs']} rep pairs; asymmetry (median): range {sym['range_asymmetry_pct']} %, "
+                     f"tempo {sym['tempo_asymmetry_pct']} %, drift {sym['drift_asymmetry_pct']} %")
+        for flag in sym["flagged"]:
+            lines.append(f"ASYMMETRY: {flag['measure']} {flag['asymmetry_pct']} % (limit {flag['limit_pct']:g} %), "
+                         f"{flag['side']} side short")
+        if not sym["flagged"]:
+            lines.append("no asymmetry past its limit")
+        for k, p in enumerate(data["pairs"], start=1):
+            lines.append(f"  pair {k:2d} at {p['left']['start_s']:7.2f} s  range L {p['left']['range_deg']:5.1f}° "
+                         f"R {p['right']['range_deg']:5.1f}° ({p['asymmetry_pct']['range']} %)  "
+                         f"tempo L {p['left']['tempo_s']:.2f} s R {p['right']['tempo_s']:.2f} s")
+        if data["only_left"] or data["only_right"]:
+            lines.append(f"reps of one side only: left {len(data['only_left'])}, right {len(data['only_right'])}")
+    return "\n".join(lines) + "\n"
