@@ -12,10 +12,9 @@ import numpy as np
 
 from sensortrack.analysis.filtering import CausalLowPass, Decimator, GapFiller
 from sensortrack.analysis.orientation import OrientationTracker, cross_rows, unit_rows, up_in_sensor
+from sensortrack.analysis.settings import ANALYSIS_RATE_HZ as ANALYSIS_RATE_HZ  # re-exported
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.model import FloatArray
-
-ANALYSIS_RATE_HZ = 25.0  # thigh/shank movement is below 6 Hz; 25 Hz keeps 40 ms rep timing
 
 
 class SignalFrontEnd:

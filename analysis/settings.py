@@ -10,6 +10,11 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 
+# The rate the analysis runs at, after the front end's decimation. Here rather than in front_end.py
+# so that checking `--set` values does not import SciPy (the front end's filters).
+ANALYSIS_RATE_HZ = 25.0  # thigh/shank movement is below 6 Hz; 25 Hz keeps 40 ms rep timing
+
+
 @dataclass(frozen=True, slots=True)
 class AnalysisSettings:
     # --- filtering (SciPy SOS Butterworth, causal with carried state) ---
@@ -202,7 +207,6 @@ class AnalysisSettings:
     def with_overrides(self, values: dict[str, Any]) -> AnalysisSettings:
         """A copy with `values` applied; unknown keys, wrong types and values out of range raise
         ValueError naming the key (rules by unit suffix: sensortrack/settings_validation.py)."""
-        from sensortrack.analysis.front_end import ANALYSIS_RATE_HZ
         from sensortrack.settings_validation import validated_overrides
 
         defaults = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -8,19 +8,27 @@ only gets the reference reps' drift and checks that the reference fits.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sensortrack.analysis.reference import DriftReference
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.errors import DriftReferenceError, LibraryError
 from sensortrack.library.store import Library
-from sensortrack.model import Session
-from sensortrack.session_analysis import ReferenceLookup, analyze_session, check_same_body, drift_defined
+
+if TYPE_CHECKING:
+    from sensortrack.model import Session
+    from sensortrack.session_analysis import ReferenceLookup
+
+# The analysis (pipeline, SciPy: ~1 s) is imported only where a reference is built or checked, not
+# to look one up: `sessions reanalyze` starts its helpers while this process imports the analysis,
+# and an import here had it done before they started, so they never overlapped (issue 12).
 
 NO_REFERENCE_TEXT = "no personal reference: warnings judged against this session's own reps"
 
 
 def check_drift_defined(exercise: str, placement: str) -> None:
+    from sensortrack.session_analysis import drift_defined
+
     if not drift_defined(exercise, placement):
         raise DriftReferenceError(
             f"knee drift is not measured for {exercise} ({placement} sensor), so a {exercise} session "
@@ -42,6 +50,8 @@ def build_reference_checked(
 ) -> tuple[DriftReference, int]:
     """`build_reference`, and how many of its reps were warned when judged against the session's
     own reps: a reference is meant to be good reps, and a warned one may not have been."""
+    from sensortrack.session_analysis import analyze_session
+
     check_drift_defined(exercise, placement)
     result = analyze_session(session, settings, exercise, placement, side)
     warned = sum(1 for rep in result.reps if rep.warnings)
@@ -85,6 +95,8 @@ def reference_from_argument(
         str(session.meta.sensor.side or side),
     )
     # Checked before the analysis: a mismatch is the likelier mistake, and cheaper to report.
+    from sensortrack.session_analysis import check_same_body
+
     check_same_body(source, ref_body, (exercise, placement, side))
     return build_reference(session, settings, source=source, exercise=exercise, placement=placement, side=side)
 

@@ -210,3 +210,21 @@ def test_overview_and_listing_load_none_of_the_commands_machinery(
     assert last.startswith("LOADED="), proc.stderr
     loaded = last[len("LOADED="):].split(",")
     assert [m for m in loaded if m.startswith(unwanted)] == []
+
+
+def test_reanalyze_starts_its_helpers_before_this_process_imports_the_analysis() -> None:
+    """What `sessions reanalyze` does before starting helpers (settings with --set, the reference
+    lookup) loads no SciPy: otherwise this process's ~1 s of imports ends before the helpers start
+    theirs, and on 2 cores the helpers never pay off (issue 12)."""
+    code = (
+        "import sys\n"
+        "from sensortrack.config import load_settings\n"
+        "from sensortrack.personal_reference import library_lookup\n"
+        "from sensortrack.library.reanalyze import reanalyze\n"
+        "load_settings(['drift_threshold_deg=7'])\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'\n"
+        "                      or m == 'sensortrack.analysis.pipeline')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/", check=True,
+                         env={**__import__("os").environ, "SENSORTRACK_CONFIG": "/nonexistent/config.toml"})
+    assert out.stdout.strip() == ""

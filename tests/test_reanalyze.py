@@ -105,3 +105,26 @@ def test_progress_bar_shows_time_left(monkeypatch: pytest.MonkeyPatch) -> None:
     finished = bar.line(10)
     assert "ETA" not in finished and "10/10" in finished
     assert len(finished) == len(bar.line(9))  # a redraw in place covers the previous line
+
+
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="idle share is read from /proc/stat (Linux)")
+def test_idle_cores_are_the_ones_idle_now_not_a_minute_ago() -> None:
+    """Busy loops on every core leave no core idle; once they stop the cores are idle again at once
+    (the 1-minute load average would still count them and keep the second core unused)."""
+    import subprocess
+    import sys
+    import time
+
+    cpus = reanalyze.available_cpus()
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(cpus)]
+    try:
+        time.sleep(0.5)  # the interpreters are up and spinning
+        share = reanalyze.idle_share_now(0.2)
+        assert share is not None and 0.0 <= share <= 1.0
+        assert reanalyze.idle_cpus() < cpus
+    finally:
+        for proc in burners:
+            proc.kill()
+            proc.wait()
+    time.sleep(0.2)
+    assert reanalyze.idle_share_now(0.2) > 1.0 / (cpus + 1) - 1e-9  # most of a core is free again

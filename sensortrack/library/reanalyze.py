@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,9 @@ PER_SESSION_S = 0.01
 # One more helper for each this many seconds of estimated work: its start-up (~1 s of imports,
 # measured with benchmarks/bench_commands.py) must be paid back by the work it takes over.
 WORK_PER_HELPER_S = 1.0
+# How long to watch the machine before deciding how many cores are idle: a few scheduler ticks
+# (10 ms each), short against a helper's ~1 s start-up.
+IDLE_SAMPLE_S = 0.05
 _READY = "ready"
 
 
@@ -71,16 +75,48 @@ def available_cpus() -> int:
 
 
 def idle_cpus() -> int:
-    """Cores nobody is using now (1-minute load average); all of them where the OS does not say.
+    """Cores nobody is using now; all of them where the OS does not say.
 
     On a machine already busy with other work a helper gets no core of its own: its start-up then
     only takes time from this process (measured: 2 cores at load 8, 20 sessions took 13-20 s with a
-    helper against 11-15 s without).
+    helper against 11-15 s without). "Now" is the last ~50 ms of /proc/stat where there is one: the
+    1-minute load average still counts whatever ran just before this command (a previous command of a
+    script, or the same user's last `analyze`) and kept a quiet 2-core machine from ever using its
+    second core. Elsewhere the load average is the best there is.
     """
     cpus = available_cpus()
+    share = idle_share_now()
+    if share is not None:
+        return min(cpus, int(share * (os.cpu_count() or cpus) + 0.5))
     if not hasattr(os, "getloadavg"):
         return cpus
     return max(0, cpus - int(os.getloadavg()[0] + 0.5))
+
+
+def idle_share_now(window_s: float = IDLE_SAMPLE_S) -> float | None:
+    """The machine's idle share of CPU time over `window_s` (this process sleeps meanwhile), from
+    /proc/stat's first line (user nice system idle iowait irq softirq steal ...; proc(5)); None
+    where there is no /proc/stat."""
+
+    def totals() -> tuple[int, int] | None:
+        try:
+            with open("/proc/stat", encoding="ascii") as fh:
+                fields = fh.readline().split()
+        except (OSError, UnicodeDecodeError):
+            return None
+        if len(fields) < 6 or fields[0] != "cpu":
+            return None
+        ticks = [int(x) for x in fields[1:9] if x.isdigit()]
+        return sum(ticks), ticks[3] + ticks[4]  # all, idle + iowait
+
+    before = totals()
+    if before is None:
+        return None
+    time.sleep(window_s)
+    after = totals()
+    if after is None or after[0] <= before[0]:
+        return None
+    return (after[1] - before[1]) / (after[0] - before[0])
 
 
 def helpers_for(records: Sequence[SessionRecord], jobs: int, idle: int | None = None) -> int:
