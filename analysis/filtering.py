@@ -42,7 +42,7 @@ class CausalLowPass:
 
 
 class Decimator:
-    """Average each run of `factor` consecutive samples into one (~50 Hz out), carrying leftovers.
+    """Average each run of `factor` consecutive samples into one (~25 Hz out), carrying leftovers.
 
     A block mean is a linear-phase low-pass (first null at the output rate); stamping each output
     with the mean time of its inputs leaves no delay. Runs are counted from the first sample ever

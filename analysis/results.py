@@ -55,6 +55,11 @@ class Rep:
     shallow: bool = False
     step: Literal["lead", "trail"] | None = None  # band_walk only
 
+    @property
+    def drifted(self) -> bool:
+        """Warned for knee drift (the one question every face asks of a rep)."""
+        return any(w.kind == "knee_drift" for w in self.warnings)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "index": self.index,
@@ -93,7 +98,7 @@ class ExerciseSet:
 
     @property
     def drift_reps(self) -> int:
-        return sum(1 for r in self.reps if any(w.kind == "knee_drift" for w in r.warnings))
+        return sum(1 for r in self.reps if r.drifted)
 
     def to_dict(self) -> dict[str, Any]:
         ranges = [r.range_deg for r in self.reps]

@@ -60,7 +60,7 @@ _DBUS_NOT_FOUND = ("org.bluez.Error.DoesNotExist", "org.freedesktop.DBus.Error.U
 
 
 def is_fatal(error: DeviceError) -> bool:
-    return bool(getattr(error, "fatal", False))
+    return error.fatal
 
 
 def bluetooth_unavailable(reason: BleakBluetoothNotAvailableReason | None, detail: str = "") -> DeviceError:

@@ -34,6 +34,10 @@ class ConfigError(SensortrackError):
 class DeviceError(SensortrackError):
     """A sensor could not be found, connected or configured; the message says what to do."""
 
+    # Retrying cannot help (no adapter, Bluetooth off, no permission): the recorder stops instead of
+    # reconnecting. The BLE errors in drivers/ble_errors.py set it per kind.
+    fatal: bool = False
+
 
 class LibraryError(SensortrackError):
     """The session library is missing, corrupt, or from a newer sensortrack."""

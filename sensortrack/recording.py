@@ -36,6 +36,11 @@ from sensortrack.drivers.supervisor import DISCONNECT_TIMEOUT_S, SensorSuperviso
 from sensortrack.model import Gap, SampleBlock
 from sensortrack.sessionfile import SessionWriter
 
+# What `record` and `live` ask a sensor for when the user does not say. The analysis runs at 25 Hz
+# (analysis.settings.ANALYSIS_RATE_HZ); 100 Hz leaves its decimation room to average out noise and
+# costs little radio.
+DEFAULT_LIVE_RATE_HZ = 100.0
+
 
 _LOG = logging.getLogger(__name__)
 

@@ -127,3 +127,16 @@ def test_no_warning_while_walking_between_sets() -> None:
     drifted = {(st.index, r.index) for st in result.sets for r in st.reps if r.warnings}
     assert warned and warned <= counted
     assert warned == drifted
+
+
+
+def test_a_rep_is_drifted_exactly_when_it_carries_a_knee_drift_warning() -> None:
+    from dataclasses import replace
+
+    from sensortrack.analysis.results import ExerciseSet, Rep, RepWarning
+
+    clean = Rep(index=1, start_s=0.0, peak_s=1.0, end_s=2.0, range_deg=60.0, down_s=1.0, up_s=1.0, knee_drift_deg=9.0)
+    warned = replace(clean, index=2, warnings=(RepWarning("knee_drift", 1.0, 9.0, 6.0, "knee drifting inward"),))
+    assert (clean.drifted, warned.drifted) == (False, True)
+    one_set = ExerciseSet(index=1, exercise="squat", start_s=0.0, end_s=4.0, reps=(clean, warned))
+    assert one_set.to_dict()["knee_drift_reps"] == 1

@@ -119,8 +119,22 @@ async def test_a_plan_moving_on_writes_the_exercise_into_the_recording(tmp_path:
     assert [c.exercise for c in changes] == ["lunge"] and isinstance(changes[0], ExerciseChange)
     assert app.result is not None
     assert [s.exercise for s in app.result.sets] == ["squat", "lunge"]
-    # replay, analyze and the library see what the view saw: each set with its exercise
-    assert app.result.to_dict()["sets"] == analyze_session(recorded).to_dict()["sets"]
+    # replay, analyze and the library see what the view saw: each set with its exercise. Times to
+    # within 2 ms: the live view analysed the device's timestamps, the file holds them rounded, and
+    # a time on a rounding boundary of the JSON's 3 decimals may then come out 1 ms apart.
+    assert _same_sets(app.result.to_dict()["sets"], analyze_session(recorded).to_dict()["sets"])
+
+
+def _same_sets(a: object, b: object, key: str = "") -> bool:
+    """Equal, except that times (`*_s`) may differ by 2 ms and other numbers by one rounding step."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_sets(a[k], b[k], k) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_sets(x, y, key) for x, y in zip(a, b))
+    if isinstance(a, float) or isinstance(b, float):
+        tolerance = 0.002 if key.endswith("_s") else 0.1
+        return isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(a - b) <= tolerance + 1e-9
+    return a == b
 
 
 async def test_a_plan_moving_on_loads_the_reference_of_the_next_exercise() -> None:

@@ -70,7 +70,6 @@ from sensortrack.tui.widgets import (
     counter_scale,
     counter_text,
     fmt_drift,
-    rep_drifted,
 )
 
 if TYPE_CHECKING:
@@ -378,7 +377,7 @@ class SensortrackApp(App[int]):
         self._view(TempoLabel).show(rep)
         self._show_gauge(rep, limit)
         self._show_counter(set_index)
-        if rep_drifted(rep):
+        if rep.drifted:
             self._raise_alert(set_index, rep, limit)
         elif self.alert_rep is not None:
             self._clear_alert()  # a clean rep after the warned one: calm again
@@ -422,7 +421,7 @@ class SensortrackApp(App[int]):
             self._show_counter(done.index, finished=len(done.reps))
             # the warning names a rep the final set no longer has: not a counted movement
             if self.alert_rep is not None and self.alert_rep[0] == done.index:
-                if not any(r.index == self.alert_rep[1] and rep_drifted(r) for r in done.reps):
+                if not any(r.index == self.alert_rep[1] and r.drifted for r in done.reps):
                     self._clear_alert()
         else:  # too few reps for a set: its live reps are withdrawn, and any warning with them
             self._view(RepTable).clear()

@@ -23,12 +23,16 @@ from sensortrack.drivers.status import Connected, DriverItem
 from sensortrack.drivers.supervisor import SensorSupervisor, SupervisorSettings
 from sensortrack.errors import ConfigError, SensortrackError
 from sensortrack.model import SampleBlock, SensorInfo, Session, SessionMeta
-from sensortrack.recording import RecordingControl, RecordingStatus, RecordingSummary, record_session
+from sensortrack.recording import (
+    DEFAULT_LIVE_RATE_HZ,
+    RecordingControl,
+    RecordingStatus,
+    RecordingSummary,
+    record_session,
+)
 from sensortrack.sessionfile import SessionWriter
 from sensortrack.tui.sources import SourceItem
 
-# The analysis runs at 50 Hz; 100 Hz leaves room for its anti-alias filter (as `record` asks for).
-DEFAULT_LIVE_RATE_HZ = 100.0
 STATUS_INTERVAL_S = 0.25  # how often the recording loop refreshes the status the view shows
 
 

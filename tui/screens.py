@@ -12,7 +12,7 @@ from sensortrack.analysis.results import AnalysisResult
 from sensortrack.plans import PlanProgress
 from sensortrack.session_events import SetNote
 from sensortrack.tui.note import describe_note
-from sensortrack.tui.widgets import fmt_drift, rep_drifted, set_summary_line
+from sensortrack.tui.widgets import fmt_drift, set_summary_line
 
 
 def plan_summary(progress: PlanProgress) -> str:
@@ -81,7 +81,7 @@ class SessionSummaryScreen(ModalScreen[None]):
             table.add_columns("set", "exercise", "reps", "best range", *felt, "knee drift on rep (°)")
             for s in result.sets:
                 best = f"{s.best_range_deg:.0f}°"
-                drift = ", ".join(f"{r.index} ({fmt_drift(r.knee_drift_deg)})" for r in s.reps if rep_drifted(r)) or "none"
+                drift = ", ".join(f"{r.index} ({fmt_drift(r.knee_drift_deg)})" for r in s.reps if r.drifted) or "none"
                 note = self.notes.get(s.index)
                 said = [describe_note(note) if note else "–"] if self.notes else []
                 table.add_row(str(s.index), s.exercise, str(len(s.reps)), best, *said, drift)

@@ -249,7 +249,7 @@ class RepTable(DataTable[str]):
         self.add_columns("rep", "range", "down", "up", "drift", "limit", "")
 
     def add_rep(self, set_index: int, rep: Rep, limit: DriftLimit | None) -> None:
-        drift = rep_drifted(rep)
+        drift = rep.drifted
         note = "KNEE IN" if drift else ("shallow" if rep.shallow else "")
         style = "bold red" if drift else ""
         cells = (
@@ -263,10 +263,6 @@ class RepTable(DataTable[str]):
         )
         self.add_row(*(Text(c, style=style) for c in cells), key=f"{set_index}.{rep.index}")
         self.move_cursor(row=self.row_count - 1)
-
-
-def rep_drifted(rep: Rep) -> bool:
-    return any(w.kind == "knee_drift" for w in rep.warnings)
 
 
 class AlertBanner(Static):
@@ -284,7 +280,7 @@ def set_summary_line(done: ExerciseSet) -> str:
         return f"set {done.index}: no reps"
     mean_range = sum(r.range_deg for r in reps) / len(reps)
     tempo = sum(r.end_s - r.start_s for r in reps) / len(reps)
-    drifted = [r for r in reps if rep_drifted(r)]
+    drifted = [r for r in reps if r.drifted]
     drift = f"knee drift on rep {', '.join(f'{r.index} ({fmt_drift(r.knee_drift_deg)})' for r in drifted)}" if drifted else "no knee drift"
     return (
         f"set {done.index} done: {len(reps)} reps · range {mean_range:.0f}° avg, {done.best_range_deg:.0f}° best · "

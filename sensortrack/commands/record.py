@@ -28,9 +28,6 @@ if TYPE_CHECKING:
     from sensortrack.sessionfile import SessionWriter
 
 
-# Analysis works on 50 Hz; 100 Hz leaves room for the anti-alias filter and costs little radio.
-DEFAULT_LIVE_RATE_HZ = 100.0
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
@@ -118,6 +115,7 @@ async def _record(args: argparse.Namespace) -> int:
     from sensortrack.drivers.supervisor import SensorSupervisor, SupervisorSettings
     from sensortrack.errors import ConfigError, MissingMetadataError, SensortrackError
     from sensortrack.model import SensorInfo, SessionMeta
+    from sensortrack.recording import DEFAULT_LIVE_RATE_HZ
     from sensortrack.terminal_text import printable
 
     output = Path(args.output)

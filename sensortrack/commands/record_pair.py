@@ -87,7 +87,6 @@ def _check_bodies(bodies: list[tuple[str | None, str | None]]) -> None:
 
 async def record_pair(args: argparse.Namespace) -> int:  # noqa: C901 - one straight sequence of steps
     from sensortrack.commands.record import (
-        DEFAULT_LIVE_RATE_HZ,
         _check_options,
         _full_scale,
         create_writer,
@@ -96,6 +95,7 @@ async def record_pair(args: argparse.Namespace) -> int:  # noqa: C901 - one stra
     )
     from sensortrack.config import load_settings
     from sensortrack.drivers.backend import SYSTEM_BACKEND
+    from sensortrack.recording import DEFAULT_LIVE_RATE_HZ
     from sensortrack.drivers.clock import MonotonicClock, ScaledClock
     from sensortrack.drivers.pair_supervisor import PairSupervisor
     from sensortrack.drivers.scan import family_by_model, find_sensor

@@ -126,7 +126,7 @@ class AnalysisSummary:
                     down_s=r.down_s,
                     up_s=r.up_s,
                     knee_drift_deg=r.knee_drift_deg,
-                    knee_drift_warning=any(w.kind == "knee_drift" for w in r.warnings),
+                    knee_drift_warning=r.drifted,
                     shallow=r.shallow,
                     step=r.step,
                 )
