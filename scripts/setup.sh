@@ -14,6 +14,8 @@ fi
 stamp="$repo/.venv/.sensortrack-installed"
 if [ ! -f "$stamp" ] || [ "$repo/pyproject.toml" -nt "$stamp" ]; then
   "$repo/.venv/bin/python" -m pip install -q --upgrade pip setuptools wheel
-  "$repo/.venv/bin/python" -m pip install -q -e "$repo[test]"
+  # setuptools explains editable installs in a boxed "Editable installation" notice before the first
+  # test dot (information only: analysis/, drivers/, tui/ are mapped into the sensortrack namespace).
+  PYTHONWARNINGS="ignore:Editable installation" "$repo/.venv/bin/python" -m pip install -q -e "$repo[test]"
   touch "$stamp"
 fi
