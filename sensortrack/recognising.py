@@ -29,7 +29,7 @@ from sensortrack.analysis.recognition import NONE, Recognition, RecognitionModel
 from sensortrack.analysis.results import AnalysisResult, ExerciseSet, Rep
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.model import Session
-from sensortrack.validation import estimate_rate_hz
+from sensortrack.session_analysis import resolve_context
 
 if TYPE_CHECKING:
     from sensortrack.session_analysis import ReferenceLookup
@@ -58,26 +58,6 @@ def recognise_session(session: Session, placement: str | None = None,
 def _without_side(rep: Rep) -> Rep:
     return dataclasses.replace(rep, knee_drift_deg=None, knee_drift_over_reference_deg=None,
                                drift_limit_deg=None, warnings=(), step=None)
-
-
-def _context(session: Session, exercise: str, placement: str, side: str) -> AnalysisContext:
-    rate_hz = session.meta.sensor.nominal_rate_hz
-    if rate_hz <= 0:
-        rate_hz = estimate_rate_hz(session.samples.t_s)
-    return AnalysisContext(exercise=exercise, placement=placement, side=side, rate_hz=float(rate_hz),
-                           has_gyro=session.samples.gyro_dps is not None)
-
-
-def _fitting_reference(reference: DriftReference | ReferenceLookup, exercise: str, placement: str,
-                      side: str) -> DriftReference | None:
-    """The person's reference for this stretch: looked up by its exercise, or the one given,
-    which must fit it (a reference is one exercise, placement and side)."""
-    from sensortrack.session_analysis import check_reference_fits
-
-    found = reference if isinstance(reference, DriftReference) else reference(exercise, placement, side)
-    if found is not None:
-        check_reference_fits(found, exercise, placement, side)
-    return found
 
 
 def _analyze_span(session: Session, ctx: AnalysisContext, settings: AnalysisSettings | None,
@@ -123,9 +103,9 @@ def analyze_recognised(
         spans = [(float(session.samples.t_s[0]), float(session.samples.t_s[-1]), spans[0][2])]
     parts: list[AnalysisResult] = []
     for start, end, ex in spans:
-        ctx = _context(session, ex, str(placement), use_side)
-        if side_known and reference is not None:
-            ctx = dataclasses.replace(ctx, reference=_fitting_reference(reference, ex, str(placement), use_side))
+        # The person's reference for this stretch (looked up by its exercise, or the one given, which
+        # must fit it); none without a known side.
+        ctx = resolve_context(session, ex, str(placement), use_side, reference if side_known else None)
         parts.append(_analyze_span(session, ctx, settings, start, end, whole))
     sets: list[ExerciseSet] = []
     for part in parts:
@@ -146,7 +126,7 @@ def analyze_recognised(
         trace = first.trace if len(parts) == 1 else None
         calibration = first.calibration
     else:  # nothing but walking, fidgeting or rest: no exercise to analyse
-        ctx = _context(session, "squat", str(placement), use_side)
+        ctx = resolve_context(session, "squat", str(placement), use_side)
         trace, calibration = None, {}
     by_reps: dict[str, int] = {}
     for st in sets:
