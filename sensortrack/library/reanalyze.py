@@ -165,7 +165,12 @@ def reanalyze(
     if not records:
         return report
     ordered = sorted(records, key=lambda r: r.facts.sample_count, reverse=True)
-    todo: deque[Job] = deque((r, _references_for(r, references)) for r in ordered)
+    by_body: dict[tuple[str | None, str | None], References] = {}  # looked up once per placement and side
+    for r in ordered:
+        body = (r.facts.placement, r.facts.side)
+        if body not in by_body:
+            by_body[body] = _references_for(r, references)
+    todo: deque[Job] = deque((r, by_body[(r.facts.placement, r.facts.side)]) for r in ordered)
     count = helpers if helpers is not None else helpers_for(records, jobs or available_cpus())
     done = 0
 
