@@ -18,6 +18,7 @@ from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.analysis.sides_pair import SidesAnalyzer, SidesResult
 from sensortrack.errors import ConfigError, MissingMetadataError
 from sensortrack.model import Session
+from sensortrack.result_schema import RESULT_SCHEMA_VERSION
 from sensortrack.session_analysis import resolve_context
 
 
@@ -30,7 +31,12 @@ class PairAnalysis:
     result: PairResult | SidesResult
 
     def to_dict(self) -> dict[str, Any]:
+        """The pair's result in the result schema (docs/result-schema.md): `sets` and their reps carry
+        the pair's measures — the knee's angles (thigh + shank), or both legs' sets with each rep's
+        side and its pair's asymmetry (left + right) — on top of each kind's own fields."""
         out = self.result.to_dict()
+        if isinstance(self.result, SidesResult):
+            out.update(_sides_sets(self.result))
         out["clock_alignment"] = {
             **self.alignment.to_dict(),
             "applies_to": f"{_name(self.second)} mapped onto {_name(self.first)}'s timeline",
@@ -38,6 +44,34 @@ class PairAnalysis:
         out["streams"] = [_stream_dict(s) for s in (self.first, self.second)]
         out["interrupted"] = self.first.interrupted or self.second.interrupted
         return out
+
+
+def _sides_sets(result: SidesResult) -> dict[str, Any]:
+    """Both legs' sets (left first) in the one result shape: each set and rep says its side, and a
+    rep made together with the other leg's carries the pair's asymmetry."""
+    asymmetry: dict[tuple[str, float], dict[str, float | None]] = {}
+    for pair in result.pairs:
+        asymmetry[("left", pair.left.start_s)] = pair.asymmetry_pct
+        asymmetry[("right", pair.right.start_s)] = pair.asymmetry_pct
+    sets: list[dict[str, Any]] = []
+    for side, side_result in (("left", result.left), ("right", result.right)):
+        for exercise_set in side_result.sets:
+            doc = exercise_set.to_dict()
+            doc["side"] = side
+            for rep_doc, rep in zip(doc["reps"], exercise_set.reps, strict=True):
+                rep_doc["side"] = side
+                for measure, value in asymmetry.get((side, rep.start_s), {}).items():
+                    rep_doc[f"{measure}_asymmetry_pct"] = None if value is None else round(value, 1)
+            sets.append(doc)
+    return {
+        "schema_version": RESULT_SCHEMA_VERSION,
+        "side": None,  # both
+        "drift_reference": {"kind": "session", "note": "each leg's warnings are judged against its own reps"},
+        "set_count": len(sets),
+        "rep_count": sum(s["rep_count"] for s in sets),
+        "knee_drift_reps": sum(s["knee_drift_reps"] for s in sets),
+        "sets": sets,
+    }
 
 
 def _name(session: Session) -> str:

@@ -157,7 +157,10 @@ def _show(library: Library, args: argparse.Namespace) -> int:
     sets = library.sets(record.id)
     reps = library.reps(record.id)
     if args.json:
+        from sensortrack.result_schema import RESULT_SCHEMA_VERSION
+
         document = {
+            "schema_version": RESULT_SCHEMA_VERSION,
             "session": record.to_dict(),
             "analysis_settings": json.loads(library.analysis_settings_json(record.id)),
             "sets": [set_to_dict(s) for s in sets],

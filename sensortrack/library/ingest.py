@@ -69,11 +69,16 @@ def summarize(
 ) -> AnalysisSummary:
     """Analyse a session for the library; a session the analysis cannot take is kept, and marked.
 
-    `reference`: the person's knee-drift reference, or a lookup of the stored one (None: none).
+    `reference`: the person's knee-drift reference, or a lookup of the stored one (None: none); a
+    two-sensor session needs none (its knee drift comes from the knee angle or each leg's own reps).
     """
     from sensortrack.session_analysis import analyze_session  # pulls in the whole pipeline
 
     try:
+        if len(session.companions) == 1:  # two sensors: the pair's measures (docs/two-sensors.md)
+            from sensortrack.pair_analysis import analyze_pair
+
+            return AnalysisSummary.from_pair(analyze_pair(session, session.companions[0], settings), settings)
         result = analyze_session(session, settings, reference=reference)
     except MissingMetadataError as exc:
         return AnalysisSummary.not_analyzed("needs_metadata", str(exc), settings)
