@@ -165,6 +165,8 @@ def analyze_pair(
 
 def format_pair_report(analysis: PairAnalysis) -> str:
     """The readable report of a pair: alignment, then per rep (knee) or per rep pair (symmetry)."""
+    from sensortrack.report_text import rep_table_text
+
     al = analysis.alignment
     lines = [
         f"two sensors: {_name(analysis.first)} + {_name(analysis.second)} ({analysis.kind})",
@@ -178,11 +180,7 @@ def format_pair_report(analysis: PairAnalysis) -> str:
         lines.append(f"knee: {data['knee']['method']}")
         for s in data["sets"]:
             lines.append(f"set {s['index']} ({s['exercise']}), {s['rep_count']} reps")
-            for r in s["reps"]:
-                flex = "—" if r["knee_flexion_range_deg"] is None else f"{r['knee_flexion_range_deg']:5.1f}°"
-                valgus = "—" if r["knee_valgus_deg"] is None else f"{r['knee_valgus_deg']:4.1f}°"
-                warn = "  KNEE DRIFTING INWARD" if r["warnings"] else ""
-                lines.append(f"  rep {r['index']:2d} at {r['start_s']:7.2f} s  knee flexion {flex}  toward valgus {valgus}{warn}")
+            lines += ["  " + line for line in rep_table_text(s["reps"], with_set=False).splitlines()]
         for r in data["dropout_reps"]:
             lines.append(f"  rep at {r['start_s']:7.2f} s counted from the shank (thigh sensor out)")
     else:

@@ -90,7 +90,7 @@ def test_show_text_and_json(library: Path, capsys: pytest.CaptureFixture[str]) -
     assert code == 0
     assert out.startswith("Session #2")
     assert "squat" in out and "right thigh" in out
-    assert out.count("knee drift") == doc["session"]["knee_drift_reps"]
+    assert out.count("KNEE DRIFTING INWARD") == doc["session"]["knee_drift_reps"]
 
 
 def test_unknown_id_and_missing_library_are_one_line_errors(

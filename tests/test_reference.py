@@ -398,7 +398,9 @@ def test_an_old_library_is_upgraded_and_takes_references(
     conn = sqlite3.connect(path)
     conn.executescript(
         "DROP TABLE set_notes; DROP TABLE drift_references; ALTER TABLE sessions DROP COLUMN drift_reference; "
-        "PRAGMA user_version = 2;"
+        # and what migration 5 added to the sessions table (its sets and reps it rebuilds from any)
+        "ALTER TABLE sessions DROP COLUMN sensors; ALTER TABLE sessions DROP COLUMN pair; "
+        "ALTER TABLE sessions DROP COLUMN pair_measures; PRAGMA user_version = 2;"
     )
     conn.close()
     assert [m.version for m in MIGRATIONS][:2] == [1, 2] and SCHEMA_VERSION >= 3
