@@ -111,7 +111,7 @@ class VirtualSensor:
         self._drop_pending_readvertise = False  # a link-drop fault decides when to advertise again
         self._tasks: set[asyncio.Task[None]] = set()
         self._send_lock = asyncio.Lock()
-        self._chars: dict[str, Characteristic] = {}
+        self._chars: dict[str, Characteristic[bytes]] = {}
         self.battery_pct = 87  # what its Battery Service says (one byte), for the families that serve one
         self.device.add_services(self._services())
         self.device.on(self.device.EVENT_CONNECTION, self._on_connection)
@@ -182,12 +182,12 @@ class VirtualSensor:
     # ---- GATT ----
 
     def _services(self) -> list[Service]:
-        by_service: dict[str, list[Characteristic]] = {}
+        by_service: dict[str, list[Characteristic[bytes]]] = {}
         for spec in self.family.characteristics:
             properties = Characteristic.Properties(0)
             for name in spec.properties:
                 properties |= _PROPERTIES[name]
-            characteristic = Characteristic(
+            characteristic: Characteristic[bytes] = Characteristic(
                 spec.uuid,
                 properties,
                 Characteristic.READABLE | Characteristic.WRITEABLE,
@@ -198,7 +198,7 @@ class VirtualSensor:
             by_service.setdefault(spec.service_uuid, []).append(characteristic)
         services = [Service(uuid, chars) for uuid, chars in by_service.items()]
         if self.family.model in MODELS_WITH_BATTERY_SERVICE:
-            level = Characteristic(
+            level: Characteristic[bytes] = Characteristic(
                 BATTERY_LEVEL_UUID,
                 Characteristic.Properties.READ,
                 Characteristic.READABLE,

@@ -25,6 +25,7 @@ from sensortrack.loading import load_session
 from sensortrack.model import Session
 from sensortrack.sessionfile import write_session
 from sensortrack.start_time import start_time_problem
+from sensortrack.vocabulary import Exercise, Placement, Side
 
 
 # What a recording's entry says until its analysis is stored.
@@ -53,13 +54,15 @@ def file_sha256(path: Path) -> str:
         raise InputFileError(str(path), f"cannot read: {exc.strerror}") from None
 
 
-def with_body_metadata(session: Session, *, exercise: str | None, placement: str | None, side: str | None) -> Session:
+def with_body_metadata(
+    session: Session, *, exercise: Exercise | None, placement: Placement | None, side: Side | None
+) -> Session:
     """The session with exercise/placement/side replaced where the argument is not None."""
-    sensor = session.meta.sensor.with_body(placement, side)  # type: ignore[arg-type]
+    sensor = session.meta.sensor.with_body(placement, side)
     meta = replace(
         session.meta,
         sensor=sensor,
-        exercise=exercise if exercise is not None else session.meta.exercise,  # type: ignore[arg-type]
+        exercise=exercise if exercise is not None else session.meta.exercise,
     )
     return replace(session, meta=meta, samples=session.samples.with_sensor(sensor))
 
