@@ -8,7 +8,7 @@ from typing import Any, Literal
 import numpy as np
 
 from sensortrack.analysis.context import AnalysisContext
-from sensortrack.result_schema import RESULT_SCHEMA_VERSION
+from sensortrack.result_schema import PAIR_REP_FIELDS, RESULT_SCHEMA_VERSION
 
 WarningKind = Literal["knee_drift"]
 Phase = Literal["rest", "down", "up"]
@@ -83,24 +83,10 @@ class Rep:
             "calibrated": self.calibrated,
             "notes": (["shallow"] if self.shallow else []) + ([] if self.calibrated else ["calibration uncertain"]),
             "step": self.step,
-            **PAIR_REP_FIELDS,
+            # two sensors: filled by the pair's result (pair_analysis.py, knee_pair.py), null here
+            **dict.fromkeys(PAIR_REP_FIELDS),
         }
 
-
-# The two-sensor measures every rep carries (null for one sensor): filled by the pair's result
-# (sensortrack/pair_analysis.py, analysis/knee_pair.py). `side`: the leg whose sensor counted the
-# rep in a left + right session.
-PAIR_REP_FIELDS: dict[str, Any] = {
-    "side": None,
-    "knee_drift_source": None,
-    "segment_knee_drift_deg": None,
-    "knee_flexion_range_deg": None,
-    "knee_valgus_deg": None,
-    "peak_flexion_s": None,
-    "range_asymmetry_pct": None,
-    "tempo_asymmetry_pct": None,
-    "drift_asymmetry_pct": None,
-}
 
 @dataclass(frozen=True, slots=True)
 class ExerciseSet:

@@ -44,3 +44,6 @@ REP_FIELDS = (
     "drift_asymmetry_pct",
 )
 
+
+# The two-sensor fields: null on every rep of a one-sensor result.
+PAIR_REP_FIELDS = REP_FIELDS[REP_FIELDS.index("side") :]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sensortrack import __version__
+from sensortrack.result_schema import PAIR_REP_FIELDS
 from sensortrack.session_events import note_for_set
 from sensortrack.start_time import parse_start_time, start_time_problem
 
@@ -105,22 +106,8 @@ class RepRow:
             calibrated=bool(rep["calibrated"]),
             notes=tuple(rep["notes"]),
             warning_details_json=json.dumps(rep["warning_details"], ensure_ascii=False),
-            **{name: rep[name] for name in PAIR_REP_COLUMNS},
+            **{name: rep[name] for name in PAIR_REP_FIELDS},
         )
-
-
-# The result schema's two-sensor rep fields, which RepRow and the library's reps table name alike.
-PAIR_REP_COLUMNS = (
-    "side",
-    "knee_drift_source",
-    "segment_knee_drift_deg",
-    "knee_flexion_range_deg",
-    "knee_valgus_deg",
-    "peak_flexion_s",
-    "range_asymmetry_pct",
-    "tempo_asymmetry_pct",
-    "drift_asymmetry_pct",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,20 +330,12 @@ class SessionRecord:
     @property
     def pair_measures(self) -> dict[str, Any] | None:
         """A pair's session-wide measures (AnalysisSummary.pair_json); None for one sensor."""
-        try:
-            doc = json.loads(self.pair_json) if self.pair_json else None
-        except ValueError:
-            return None
-        return doc if isinstance(doc, dict) else None
+        return _json_object(self.pair_json)
 
     @property
     def drift_reference(self) -> dict[str, Any] | None:
         """The baseline this session's knee-drift warnings were judged against; None if unknown."""
-        try:
-            doc = json.loads(self.drift_reference_json) if self.drift_reference_json else None
-        except ValueError:
-            return None
-        return doc if isinstance(doc, dict) else None
+        return _json_object(self.drift_reference_json)
 
     @property
     def dated(self) -> bool:
@@ -393,6 +372,15 @@ class SessionRecord:
         }
         out["duration_s"] = round(self.facts.duration_s, 2)
         return out
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    """The JSON object in a stored text; None for '', other JSON or a hand-edited cell."""
+    try:
+        doc = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
 
 
 def noted_set(row: SetRow, session: Session) -> SetRow:
