@@ -44,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sensortrack.config import load_settings
+    from sensortrack.config import load_settings, split_pair_settings
     from sensortrack.errors import ConfigError
     from sensortrack.library.cli_options import reference_person
     from sensortrack.loading import load_session
@@ -55,7 +55,6 @@ def run(args: argparse.Namespace) -> int:
 
     if args.reference is not None and args.no_reference:
         raise ConfigError("--reference and --no-reference exclude each other")
-    from sensortrack.pair_analysis import split_pair_settings
 
     engine_options, pair_options = split_pair_settings(args.set_options)
     settings = load_settings(engine_options)
