@@ -92,22 +92,40 @@ class _Section:
         full = n // BLOCK
         y = np.empty_like(x)
         if full:
-            blocks = x[: full * BLOCK].reshape(full, BLOCK, -1)
-            y_blocks = self.toeplitz @ blocks  # every block as if it started from rest
-            added = self.to_state @ blocks  # (full, 2, ch): what each block adds to the state
-            starts = np.empty((full, 2, x.shape[1]))
+            ch = x.shape[1]
+            # Blocks side by side as columns (BLOCK, full·ch): one matrix product for all of them.
+            columns = x[: full * BLOCK].reshape(full, BLOCK, ch).transpose(1, 0, 2).reshape(BLOCK, full * ch)
+            y_cols = self.toeplitz @ columns  # every block as if it started from rest
+            added = (self.to_state @ columns).reshape(2, full, ch)  # what each block adds to the state
             carry = self.powers[BLOCK]
-            for k in range(full):  # the only sequential part: one 2×2 step per block
-                starts[k] = state
-                state = carry @ state + added[k]
-            y_blocks += self.from_state @ starts
-            y[: full * BLOCK] = y_blocks.reshape(full * BLOCK, -1)
+            starts = _chain_states(carry, state, added)
+            state = carry @ starts[:, -1] + added[:, -1]
+            y_cols += self.from_state @ starts.reshape(2, full * ch)
+            y[: full * BLOCK] = y_cols.reshape(BLOCK, full, ch).transpose(1, 0, 2).reshape(full * BLOCK, ch)
         rest = n - full * BLOCK
         if rest:
             tail = x[full * BLOCK :]
             y[full * BLOCK :] = self.toeplitz[:rest, :rest] @ tail + self.from_state[:rest] @ state
             state = self.powers[rest] @ state + self.to_state[:, BLOCK - rest :] @ tail
         return y, state
+
+
+def _chain_states(carry: FloatArray, first: FloatArray, added: FloatArray) -> FloatArray:
+    """The state at the start of each block, s[k+1] = carry·s[k] + added[k] from s[0] = first, as a
+    prefix scan (log2(blocks) vectorised steps instead of a Python step per block)."""
+    out = np.empty_like(added)  # (2, blocks, ch)
+    out[:, 0] = first
+    out[:, 1:] = added[:, :-1]
+    power = carry.copy()  # carry^step
+    step = 1
+    while step < out.shape[1]:
+        earlier = out[:, :-step]
+        out[:, step:] = out[:, step:] + np.stack(
+            (power[0, 0] * earlier[0] + power[0, 1] * earlier[1], power[1, 0] * earlier[0] + power[1, 1] * earlier[1])
+        )
+        power = power @ power
+        step *= 2
+    return out
 
 
 class SosFilter:
