@@ -82,8 +82,9 @@ def run(args: argparse.Namespace) -> int:
             {"start_s": g.start_s, "end_s": g.end_s, "lost_samples": g.lost_samples} for g in session.gaps
         ]
         payload["interrupted"] = session.interrupted
-        json.dump(payload, sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        # dumps, not dump: dump streams through the pure-Python encoder, one write per token
+        # (55 k writes, ~0.5 s for an hour's reps); dumps encodes in C and writes once.
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, allow_nan=False) + "\n")
     else:
         sys.stdout.write(printable_lines(format_report(session, result)))  # names from the file: escaped
     return 0
@@ -117,8 +118,7 @@ def _run_pair(args: argparse.Namespace, session: object, settings: object, pair_
         payload["file"] = args.file
         if args.with_file is not None:
             payload["with_file"] = args.with_file
-        json.dump(payload, sys.stdout, ensure_ascii=False, allow_nan=False)
-        sys.stdout.write("\n")
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, allow_nan=False) + "\n")
     else:
         sys.stdout.write(printable_lines(format_pair_report(analysis)))
     return 0
