@@ -97,21 +97,6 @@ def _with_body(session: Session, exercise: str | None, placement: str | None, si
                    samples=session.samples.with_sensor(sensor))
 
 
-def split_pair_settings(set_options: list[str]) -> tuple[list[str], dict[str, str]]:
-    """`--set pair.KEY=VALUE` options apart from the single-sensor engine's."""
-    engine: list[str] = []
-    pair: dict[str, str] = {}
-    for item in set_options:
-        key, sep, value = item.partition("=")
-        if key.strip().startswith("pair."):
-            if not sep:
-                raise ConfigError(f"--set needs KEY=VALUE, got '{item}'")
-            pair[key.strip().removeprefix("pair.")] = value.strip()
-        else:
-            engine.append(item)
-    return engine, pair
-
-
 def load_pair_settings(values: dict[str, str]) -> PairSettings:
     try:
         return PairSettings().with_overrides(values)

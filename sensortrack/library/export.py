@@ -141,7 +141,7 @@ def export_session(
             "sets": [set_to_dict(s) for s in sets],  # each rep names its set: they are listed apart
             "reps": reps,
         }
-        atomic_write_text(samples_path, lambda fh: json.dump(document, fh, ensure_ascii=False, allow_nan=False))
+        atomic_write_text(samples_path, lambda fh: fh.write(json.dumps(document, ensure_ascii=False, allow_nan=False)))
     else:
         assert reps_path is not None
         _write_parquet(samples_path, reps_path, columns, reps, metadata)

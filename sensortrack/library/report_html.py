@@ -13,8 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from matplotlib.figure import Figure
-
 from sensortrack import __version__
 from sensortrack.analysis.geometry import GEOMETRY
 from sensortrack.analysis.results import AnalysisResult
@@ -95,11 +93,8 @@ def _table(
     return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def _figure(fig: Figure, alt: str, caption: str) -> str:
-    data = plots.figure_png_base64(fig)
-    return (
-        f'<figure><img src="data:image/png;base64,{data}" alt="{_e(alt)}"><figcaption>{caption}</figcaption></figure>'
-    )
+def _figure(svg: str, alt: str, caption: str) -> str:
+    return f'<figure><img src="{plots.svg_data_uri(svg)}" alt="{_e(alt)}"><figcaption>{caption}</figcaption></figure>'
 
 
 def build_report(
