@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from sensortrack.drivers.protocols.base import FamilyDescriptor, FullScale
     from sensortrack.drivers.scan import FoundSensor
     from sensortrack.drivers.virtual.faults import Faults
-    from sensortrack.drivers.virtual.peripheral import PlayTogether, VirtualSensor
+    from sensortrack.drivers.virtual.peripheral import VirtualSensor
 
 # What `record` and `live` ask a sensor for when the user does not say. The analysis runs at 25 Hz
 # (analysis.settings.ANALYSIS_RATE_HZ); 100 Hz leaves its decimation room to average out noise and
