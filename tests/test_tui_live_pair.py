@@ -148,3 +148,55 @@ async def test_sides_pair_live_shows_symmetry(tmp_path: Path) -> None:
     assert sym.pairs >= 6 and sym.median["range"] > app.pair.pair_settings.range_asymmetry_limit_pct
     assert sym.median["tempo"] < app.pair.pair_settings.tempo_asymmetry_limit_pct
     assert f"median {sym.median['range']:.0f} %, limit 15 %" in text
+
+
+async def test_setup_screen_chooses_two_sensors(tmp_path: Path) -> None:
+    """Two sensors found by a real scan of the virtual link: `2` marks the second, "5 · Second
+    sensor" says where it sits; its placement and side follow from the first one's."""
+    from textual.widgets import DataTable
+
+    from sensortrack.drivers.protocols.registry import FAMILIES
+    from sensortrack.drivers.scan import scan_sensors
+    from sensortrack.drivers.virtual.rig import start_rig
+    from sensortrack.tui.setup import Remembered, SetupApp
+
+    thigh, _, _ = simulate_knee_pair(_spec(), 41, DeviceClock())
+    rig = await start_rig([(FAMILIES["movesense"], thigh), (FAMILIES["witmotion"], thigh)])
+    try:
+        backend = rig.link.backend
+        app = SetupApp(lambda: scan_sensors(1.0, backend=backend), Remembered(side="right", sensor=rig.sensors[0].name))
+        async with app.run_test(size=SIZE) as pilot:
+            await _until(pilot, lambda: app.scans >= 1 and len(app.sensors) == 2)
+            table = app.query_one("#sensors", DataTable)
+            assert app.sensors[table.cursor_row].name == rig.sensors[0].name  # the remembered one first
+            await pilot.click("#pairing-same_leg")
+            await pilot.pause()
+            await pilot.press("s")  # a pair chosen, but no second sensor marked: a note, not an exit
+            assert app.is_running
+            table.focus()
+            await pilot.press("down", "2")  # the other sensor is the second
+            assert table.get_row_at(1)[-1] == "2nd" and table.get_row_at(0)[-1] == ""
+            await pilot.press("up")
+            await pilot.click("#placement-thigh")
+            await pilot.pause()
+            await pilot.press("s")
+        choice = app.return_value
+        assert choice is not None and choice.second is not None
+        assert (choice.sensor.name, choice.placement, choice.side) == (rig.sensors[0].name, "thigh", "right")
+        assert (choice.second.sensor.name, choice.second.placement, choice.second.side) == (rig.sensors[1].name, "shank", "right")
+
+        app = SetupApp(lambda: scan_sensors(1.0, backend=backend), Remembered(side="left", placement="shank"))
+        async with app.run_test(size=SIZE) as pilot:
+            await _until(pilot, lambda: app.scans >= 1 and len(app.sensors) == 2)
+            app.query_one("#sensors", DataTable).focus()
+            await pilot.press("down", "2")  # marking picks "other segment, same leg"; then the other leg instead
+            assert app.query_one("#pairing-same_leg").value
+            await pilot.click("#pairing-other_leg")
+            await pilot.pause()
+            await pilot.press("s")  # the cursor is on the second: the first is the other sensor
+        choice = app.return_value
+        assert choice is not None and choice.second is not None
+        assert (choice.placement, choice.side, choice.second.placement, choice.second.side) == ("shank", "left", "shank", "right")
+        assert choice.sensor.address != choice.second.sensor.address
+    finally:
+        await rig.close()
