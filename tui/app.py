@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from dataclasses import dataclass
 import math
 import time
 from collections import deque
@@ -105,6 +106,40 @@ def _for_exercise(ctx: AnalysisContext, exercise: str, lookup: ReferenceLookup |
     return dataclasses.replace(ctx, exercise=exercise, reference=reference)
 
 
+@dataclass(frozen=True, slots=True)
+class RecognisedStretch:
+    """A stretch of a replayed recording whose exercise was recognised (the file did not say it)."""
+
+    start_s: float
+    end_s: float
+    exercise: str
+    confidence: float
+    unsure: bool  # below RecognitionSettings.unsure_below: shown as unsure, never as a plain label
+
+    def describe(self) -> str:
+        name = self.exercise.replace("_", " ")
+        return f"unsure: {name}? ({self.confidence:.2f})" if self.unsure else f"recognised: {name} ({self.confidence:.2f})"
+
+
+SIDE_UNKNOWN = "side not given: knee drift toward the midline is not shown (pass --side)"
+
+
+def without_side(rep: Rep) -> Rep:
+    """A rep without what depends on the side (it is not known: nothing is guessed)."""
+    return dataclasses.replace(rep, knee_drift_deg=None, knee_drift_over_reference_deg=None, drift_limit_deg=None, warnings=(), step=None)
+
+
+def _side_free(event: Event) -> Event | None:
+    if isinstance(event, DriftWarning):
+        return None
+    if isinstance(event, RepCounted):
+        return dataclasses.replace(event, rep=without_side(event.rep))
+    if isinstance(event, SetEnded):
+        done = event.exercise_set
+        return dataclasses.replace(event, exercise_set=dataclasses.replace(done, reps=tuple(without_side(r) for r in done.reps)))
+    return event
+
+
 W = TypeVar("W", bound=Widget)
 P = ParamSpec("P")
 
@@ -174,8 +209,12 @@ class SensortrackApp(App[int]):
         ask_notes: bool | None = None,
         second: AnalysisContext | None = None,
         pair_settings: PairSettings | None = None,
+        recognised: tuple[RecognisedStretch, ...] = (),
+        side_known: bool = True,
     ) -> None:
         super().__init__()
+        self.recognised = recognised  # the exercise of each stretch, where the file did not say it
+        self.side_known = side_known
         # Two sensors: `second` is the other sensor's context (sensor index 1; `ctx` is index 0's
         # until the pair says which stream the view follows), analysed by a LivePair.
         self.pair: LivePair | None = None
@@ -348,7 +387,11 @@ class SensortrackApp(App[int]):
         last = analyzer.finish()
         self.stream_ended = True  # the last set's warning stays up: it is the last thing they did
         self._post_events(analyzer.drain_events(), analyzer.state.drift_threshold_deg)
-        self.post_message(StreamFinished(combine_parts([*self._finished_parts, last])))
+        result = combine_parts([*self._finished_parts, last])
+        if not self.side_known:
+            result = dataclasses.replace(result, sets=tuple(
+                dataclasses.replace(st, reps=tuple(without_side(r) for r in st.reps)) for st in result.sets))
+        self.post_message(StreamFinished(result))
 
     def _new_analyzer(self) -> StreamingAnalyzer | LivePair:
         """The analysis for `self.ctx` from here on: one stream's, or the pair's."""
@@ -398,8 +441,10 @@ class SensortrackApp(App[int]):
         for event in events_:
             if isinstance(event, KneeMeasured | OtherSideRep):
                 self.post_message(PairUpdate(event))
-            else:
-                self.post_message(AnalysisEvent(renumbered(event, self._set_offset), limit_deg))
+                continue
+            shown = event if self.side_known else _side_free(event)
+            if shown is not None:
+                self.post_message(AnalysisEvent(renumbered(shown, self._set_offset), limit_deg))
 
     # ---------------------------------------------------------------- messages
     @while_shown
@@ -668,6 +713,9 @@ class SensortrackApp(App[int]):
         with a tick, so the number does not drop to 0 the moment the set ends."""
         counter = self._view(RepCounter)
         exercise = self.ctx.exercise.replace("_", " ")
+        stretch = self.current_stretch()
+        if stretch is not None and stretch.unsure:
+            exercise = f"{exercise}? (unsure)"  # never a plain label the recogniser is not sure of
         # a finished set is named as the exercise it was (the plan may already have moved on)
         done_exercise = (self.kept_sets[-1].exercise if self.kept_sets else self.ctx.exercise).replace("_", " ")
         target = self.plan.target_reps if self.plan is not None else None
@@ -695,6 +743,8 @@ class SensortrackApp(App[int]):
             self.drift_log.append(("gauge", rep.start_s, fmt_drift(rep.knee_drift_deg)))
         number = rep.knee_drift_deg if rep is not None else None
         caveat = "" if self.limits.measures_drift else self._drift_reason()
+        if not self.side_known:
+            caveat = "an unknown side (pass --side)"
         self._view(DriftGauge).show(
             rep.index if rep is not None else None,
             number,
@@ -712,8 +762,11 @@ class SensortrackApp(App[int]):
 
     def _show_limits(self) -> None:
         line = self._view(LimitsLine)
-        line.display = bool(self.limits.notes)
-        line.update("⚠ " + self.limits.line if self.limits.notes else "")
+        text = "⚠ " + self.limits.line if self.limits.notes else ""
+        if not self.side_known:
+            text = (text + " · " if text else "⚠ ") + SIDE_UNKNOWN
+        line.display = bool(text)
+        line.update(text)
 
     def _show_plan(self) -> None:
         line = self._view(PlanLine)
@@ -780,7 +833,7 @@ class SensortrackApp(App[int]):
             self._push_summary()
 
     def _show_status(self, position_s: float, st: object | None, *, finished: bool = False) -> None:
-        parts = [self.source.description, f"{self.ctx.exercise} · {self.ctx.placement} · {self.ctx.side}"]
+        parts = [self.source.description, self._body_text()]
         if isinstance(self.source, ReplaySource):
             state = "finished" if finished else ("paused" if self.source.paused else f"{self.source.speed:g}×")
             parts.append(f"{position_s:5.1f} / {self.source.duration_s:.1f} s {state}")
@@ -791,6 +844,17 @@ class SensortrackApp(App[int]):
             parts.append(f"{self.ctx.rate_hz:g} Hz" + (" acc+gyro" if self.ctx.has_gyro else " acc only"))
         parts.append(self.cues.describe())
         self._view(StatusLine).update(" │ ".join(parts))
+
+    def current_stretch(self) -> RecognisedStretch | None:
+        """The recognised stretch the stream is in (the last one begun), if the exercise was recognised."""
+        begun = [st for st in self.recognised if st.start_s <= self.stream_t_s + 1e-9]
+        return begun[-1] if begun else (self.recognised[0] if self.recognised else None)
+
+    def _body_text(self) -> str:
+        stretch = self.current_stretch()
+        exercise = stretch.describe() if stretch is not None else self.ctx.exercise
+        side = self.ctx.side if self.side_known else "side not given"
+        return f"{exercise} · {self.ctx.placement} · {side}"
 
     def _live_status_parts(self, finished: bool) -> list[str]:
         """Connection state, measured rate, lost samples, signal and where the recording goes."""
@@ -1019,21 +1083,35 @@ def replay_app(
     sound: SoundMode = "off",
     count_at: str = "top",
     plan: Plan | None = None,
+    recognised: tuple[RecognisedStretch, ...] = (),
     **body: str | None,
 ) -> SensortrackApp:
     """The view driven by a recorded session; exercise/placement/side default to the file's.
-    `reference`: the knee-drift reference, or a lookup of the stored one by exercise/placement/side."""
+    `reference`: the knee-drift reference, or a lookup of the stored one by exercise/placement/side.
+    `recognised`: the exercise of each stretch where neither flags nor file say it (the view
+    switches at each change). A side neither says is not guessed: what depends on it is left out."""
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.loading import load_session
     from sensortrack.session_analysis import resolve_context
 
     session = load_session(path)
-    ctx = resolve_context(session, body.get("exercise"), body.get("placement"), body.get("side"), reference)
+    side_known = bool(body.get("side") or session.meta.sensor.side)
+    exercise = body.get("exercise") or (recognised[0].exercise if recognised else None)
+    side = body.get("side") if side_known else PLACEHOLDER_SIDE
+    ctx = resolve_context(session, exercise, body.get("placement"), side, reference if side_known else None)
     source = ReplaySource(session, speed, description=f"replay {Path(path).name}")
     # A recording that moved to other exercises is replayed as it was done, unless told otherwise.
     changes = () if body.get("exercise") else session.events.exercise_changes
+    if recognised and not changes:  # where the recognised exercise changes
+        changes = tuple(
+            ExerciseChange(b.start_s, b.exercise) for a, b in zip(recognised, recognised[1:]) if b.exercise != a.exercise
+        )
     return SensortrackApp(
         source, ctx, settings, sound=sound, count_at=count_at, plan=plan,
-        reference_lookup=None if reference is None or isinstance(reference, DriftReference) else reference,
-        exercise_changes=changes,
-    )
+        reference_lookup=None if reference is None or isinstance(reference, DriftReference) or not side_known else reference,
+        exercise_changes=changes, recognised=recognised, side_known=side_known,
+    )  # fmt: skip
+
+
+# Analysed with this side where none is known; nothing that depends on it is shown.
+PLACEHOLDER_SIDE = "left"
