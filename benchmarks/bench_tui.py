@@ -21,6 +21,11 @@ of its end; memory stays flat over a 2-hour session. Prints figures; asserts not
    chunk of both streams, as the pair supervisor hands them over) into the view with the pair
    analysis (knee angles), knee gauge and sensor panel; CPU share and rep latency as in 1 and 2,
    and the CPU as a ratio to the one-stream figure of 1 measured in the same run.
+6. `live --exercise auto`: when each set's exercise is decided (LiveRecogniser, stream time)
+   against the end of the set's second rep, and whether it was right, on simulator reporting seeds
+   1012–1023 (the rule "one full window, then two runs agreeing" was chosen after seeing seeds
+   1001–1003 answer clamshell early; these were never looked at) for the standing exercises and
+   bridges, one set per session.
 """
 
 from __future__ import annotations
@@ -229,6 +234,38 @@ async def demo_path(seconds: float) -> None:
     )
 
 
+def auto_decisions(seeds: range = range(1012, 1024)) -> None:
+    from sensortrack.analysis.recognition_live import LiveRecogniser
+    from sensortrack.recognising import packaged_model
+    from sensortrack.session_analysis import analyze_session
+    from sensortrack.simulation import Distractor, SessionSpec, SetSpec, simulate_session
+
+    print("live --exercise auto: decision against the end of the set's second rep (simulator seeds 1012–1023):")
+    for exercise, quiet in (("squat", "stand"), ("lunge", "stand"), ("step_up", "stand"), ("band_walk", "stand"), ("bridge", "lie")):
+        leads, right, unsure = [], 0, 0
+        for seed in seeds:
+            spec = SessionSpec(exercise, "thigh", "left", 100.0, sets=(SetSpec(8),),  # type: ignore[arg-type]
+                               lead_in=(Distractor(quiet, 4.0),), lead_out=(Distractor(quiet, 6.0),))  # type: ignore[arg-type]
+            session = simulate_session(spec, seed)[0]
+            reps = analyze_session(session).reps
+            s = session.samples
+            rec = LiveRecogniser(packaged_model(), "thigh")
+            decided = None
+            for i in range(0, len(s), 10):  # 0.1 s blocks, as a sensor's notifications are batched
+                decided = rec.feed(s.t_s[i : i + 10], s.acc_g[i : i + 10])
+                if decided is not None:
+                    break
+            decided = decided or rec.best_guess()
+            if decided is None or len(reps) < 2:
+                continue
+            leads.append(decided.decided_s - reps[1].end_s)
+            right += decided.exercise == exercise
+            unsure += decided.unsure
+        if leads:
+            print(f"  {exercise:<10} decided {statistics.median(leads):+5.1f} s (median; max {max(leads):+5.1f} s) after rep 2's end; "
+                  f"right {right}/{len(leads)}, shown unsure {unsure}/{len(leads)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0, help="real-time measuring span (default 30)")
@@ -237,6 +274,7 @@ def main() -> None:
     args = parser.parse_args()
     one_stream = asyncio.run(cpu_and_latency(args.seconds))
     asyncio.run(pair_cpu_and_latency(args.seconds, one_stream))
+    auto_decisions()
     if args.pair_only:
         return
     asyncio.run(memory(args.hours))

@@ -93,6 +93,7 @@ from sensortrack.tui.widgets import (
 
 if TYPE_CHECKING:
     from sensortrack.analysis.pair_settings import PairSettings
+    from sensortrack.analysis.recognition_live import BoutExercise, LiveRecogniser
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.session_analysis import ReferenceLookup
 
@@ -211,8 +212,14 @@ class SensortrackApp(App[int]):
         pair_settings: PairSettings | None = None,
         recognised: tuple[RecognisedStretch, ...] = (),
         side_known: bool = True,
+        auto: LiveRecogniser | None = None,
     ) -> None:
         super().__init__()
+        # `live --exercise auto`: the exercise of each bout is recognised while it streams
+        self.auto = auto if plan is None else None
+        self.awaiting_exercise = self.auto is not None
+        self._held: list[SampleBlock] = []  # a bout's samples until its exercise is decided
+        self._fed_auto = False
         self.recognised = recognised  # the exercise of each stretch, where the file did not say it
         self.side_known = side_known
         # Two sensors: `second` is the other sensor's context (sensor index 1; `ctx` is index 0's
@@ -378,12 +385,20 @@ class SensortrackApp(App[int]):
                         self.ctx = _for_exercise(self.ctx, change.exercise, self.reference_lookup)
                         analyzer = self._next_analyzer(analyzer)
                         self.post_message(ExerciseChanged(change.exercise))
-                    if len(item):
+                    if not len(item):
+                        continue
+                    if self.auto is not None and self.pair is None:
+                        analyzer, phase = self._feed_auto(analyzer, item, plot, phase)
+                    else:
                         phase = self._feed(analyzer, item, plot, phase)
         except SensortrackError as exc:  # e.g. the sensor cannot be reached: one line, after the UI
             self.error = exc
             self.exit(2)
             return
+        if self.awaiting_exercise and self._held and self.auto is not None:  # ended before the bout was decided
+            guess = self.auto.best_guess()
+            if guess is not None:
+                analyzer, phase = self._decided(analyzer, guess, plot, phase)
         last = analyzer.finish()
         self.stream_ended = True  # the last set's warning stays up: it is the last thing they did
         self._post_events(analyzer.drain_events(), analyzer.state.drift_threshold_deg)
@@ -392,6 +407,41 @@ class SensortrackApp(App[int]):
             result = dataclasses.replace(result, sets=tuple(
                 dataclasses.replace(st, reps=tuple(without_side(r) for r in st.reps)) for st in result.sets))
         self.post_message(StreamFinished(result))
+
+    def _feed_auto(
+        self, analyzer: StreamingAnalyzer | LivePair, item: SampleBlock, plot: deque[tuple[float, float, float]], phase: str
+    ) -> tuple[StreamingAnalyzer | LivePair, str]:
+        """`live --exercise auto`: each bout's samples are held until its exercise is decided
+        (LiveRecogniser), then analysed as that exercise — the same analysis as before if it did
+        not change, a new one (like a plan's next exercise) if it did."""
+        assert self.auto is not None
+        decided = self.auto.feed(item.t_s, item.acc_g)
+        if not self.awaiting_exercise:
+            return analyzer, self._feed(analyzer, item, plot, phase)
+        self._held.append(item)
+        keep_s = self.auto.settings.buffer_s
+        while len(self._held) > 1 and float(item.t_s[-1] - self._held[0].t_s[-1]) > keep_s:
+            self._held.pop(0)
+        if decided is None:
+            return analyzer, phase
+        return self._decided(analyzer, decided, plot, phase)
+
+    def _decided(
+        self, analyzer: StreamingAnalyzer | LivePair, decided: BoutExercise, plot: deque[tuple[float, float, float]], phase: str
+    ) -> tuple[StreamingAnalyzer | LivePair, str]:
+        """The bout's exercise is known: analyse its held samples as that exercise."""
+        self.awaiting_exercise = False
+        stretch = RecognisedStretch(decided.start_s, math.inf, decided.exercise, decided.confidence, decided.unsure)
+        self.recognised = (*self.recognised, stretch)
+        if decided.exercise != self.ctx.exercise or not self._fed_auto:
+            self.ctx = _for_exercise(self.ctx, decided.exercise, self.reference_lookup)
+            analyzer = self._next_analyzer(analyzer) if self._fed_auto else self._new_analyzer()
+        self.post_message(ExerciseChanged(decided.exercise))
+        held, self._held = self._held, []
+        for block in held:
+            phase = self._feed(analyzer, block, plot, phase)
+        self._fed_auto = True
+        return analyzer, phase
 
     def _new_analyzer(self) -> StreamingAnalyzer | LivePair:
         """The analysis for `self.ctx` from here on: one stream's, or the pair's."""
@@ -442,6 +492,9 @@ class SensortrackApp(App[int]):
             if isinstance(event, KneeMeasured | OtherSideRep):
                 self.post_message(PairUpdate(event))
                 continue
+            if isinstance(event, SetEnded) and self.auto is not None:  # the next bout: recognised anew
+                self.awaiting_exercise = True
+                self.auto.start_after(event.t_s)
             shown = event if self.side_known else _side_free(event)
             if shown is not None:
                 self.post_message(AnalysisEvent(renumbered(shown, self._set_offset), limit_deg))
@@ -716,6 +769,8 @@ class SensortrackApp(App[int]):
         stretch = self.current_stretch()
         if stretch is not None and stretch.unsure:
             exercise = f"{exercise}? (unsure)"  # never a plain label the recogniser is not sure of
+        if self.awaiting_exercise:
+            exercise = "recognising the exercise…"
         # a finished set is named as the exercise it was (the plan may already have moved on)
         done_exercise = (self.kept_sets[-1].exercise if self.kept_sets else self.ctx.exercise).replace("_", " ")
         target = self.plan.target_reps if self.plan is not None else None
@@ -851,6 +906,8 @@ class SensortrackApp(App[int]):
         return begun[-1] if begun else (self.recognised[0] if self.recognised else None)
 
     def _body_text(self) -> str:
+        if self.awaiting_exercise:
+            return f"auto: recognising the exercise… · {self.ctx.placement} · {self.ctx.side}"
         stretch = self.current_stretch()
         exercise = stretch.describe() if stretch is not None else self.ctx.exercise
         side = self.ctx.side if self.side_known else "side not given"
@@ -1061,7 +1118,16 @@ def make_app(
 ) -> SensortrackApp:
     """The live view around `source`; tests and commands build the app only through this.
     `reference_lookup` finds the stored reference of each exercise a plan moves to. `second`:
-    the second sensor's (placement, side, rate_hz, has_gyro) when `source` streams a pair."""
+    the second sensor's (placement, side, rate_hz, has_gyro) when `source` streams a pair.
+    `exercise="auto"` (one sensor, no plan): each bout's exercise is recognised as it streams."""
+    auto = None
+    if exercise == AUTO and plan is None and second is None:
+        from sensortrack.analysis.recognition_live import LiveRecogniser
+        from sensortrack.recognising import packaged_model
+
+        auto = LiveRecogniser(packaged_model(), placement)
+    if exercise == AUTO:
+        exercise = plan.steps[0].exercise if plan is not None else AUTO_PLACEHOLDER  # replaced once recognised
     ctx = AnalysisContext(
         exercise=exercise, placement=placement, side=side, rate_hz=rate_hz, has_gyro=has_gyro, reference=reference
     )
@@ -1070,7 +1136,7 @@ def make_app(
         other = AnalysisContext(exercise=exercise, placement=second[0], side=second[1], rate_hz=second[2], has_gyro=second[3])
     return SensortrackApp(
         source, ctx, settings, sound=sound, count_at=count_at, plan=plan, reference_lookup=reference_lookup, ask_notes=ask_notes,
-        second=other, pair_settings=pair_settings,
+        second=other, pair_settings=pair_settings, auto=auto,
     )  # fmt: skip
 
 
@@ -1115,3 +1181,5 @@ def replay_app(
 
 # Analysed with this side where none is known; nothing that depends on it is shown.
 PLACEHOLDER_SIDE = "left"
+AUTO = "auto"  # `live`'s first exercise choice: recognise each bout's exercise
+AUTO_PLACEHOLDER = "squat"  # the context's exercise until the first bout is recognised (nothing is analysed before)

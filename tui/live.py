@@ -269,7 +269,8 @@ def open_live_source(
         info = SensorInfo(model=family.model, placement=placement, side=side, nominal_rate_hz=live_rate_hz(family, wanted_hz))  # type: ignore[arg-type]
         sensors.append(SensorToRecord(found, info))
     recording = open_recording(
-        sensors, path, exercise=choice.exercise, source="live:virtual" if backend.virtual else "live", notes=origin,
+        sensors, path, exercise=None if choice.exercise == "auto" else choice.exercise,  # auto: recognised later too
+        source="live:virtual" if backend.virtual else "live", notes=origin,
         backend=backend, clock=clock,
     )  # fmt: skip
     names = [f"{s.found.family.display_name} '{s.found.name or s.found.address}'" for s in sensors]  # type: ignore[union-attr]

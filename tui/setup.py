@@ -27,6 +27,8 @@ from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
 from sensortrack.tui.live import LiveChoice, SecondSensor
 
 PAIRINGS = ("none", "same_leg", "other_leg")  # where the second sensor sits
+# "auto" first: each bout's exercise recognised as it streams (one sensor; tui/app.py, AUTO)
+LIVE_EXERCISES = ("auto", *EXERCISES)
 
 CHOICES_FILENAME = "live.toml"
 
@@ -68,7 +70,7 @@ def load_choices(path: Path | None = None) -> Remembered:
     if not isinstance(data, dict):
         return Remembered()
     default = Remembered()
-    allowed = {"exercise": EXERCISES, "placement": PLACEMENTS, "side": SIDES}
+    allowed = {"exercise": LIVE_EXERCISES, "placement": PLACEMENTS, "side": SIDES}
 
     def pick(key: str) -> str:
         value = data.get(key)
@@ -132,7 +134,7 @@ class SetupApp(App[LiveChoice | None]):
             yield Label("", id="scan-status")
             yield DataTable(id="sensors", cursor_type="row")
             with Horizontal(id="body-choices"):
-                yield self._radio("2 · Exercise", "exercise", EXERCISES, self.defaults.exercise)
+                yield self._radio("2 · Exercise", "exercise", LIVE_EXERCISES, self.defaults.exercise)
                 yield self._radio("3 · Sensor on the", "placement", PLACEMENTS, self.defaults.placement)
                 yield self._radio("4 · Leg", "side", SIDES, self.defaults.side)
                 yield self._radio("5 · Second sensor (2 marks it)", "pairing", PAIRINGS, self._pairing, PAIRING_LABELS)

@@ -16,8 +16,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
 from sensortrack.library.cli_options import (
-    add_body_options,
     add_library_option,
     add_reference_options,
     add_set_option,
@@ -60,7 +60,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate", type=float, metavar="HZ", help="sampling rate to ask for (default 100, nearest the sensor offers)")
     parser.add_argument("--no-setup", action="store_true", help="skip the set-up screen: use the options and the remembered choices")
     add_recording_options(parser)
-    add_body_options(parser, "(default: what you chose last time)")
+    parser.add_argument(
+        "--exercise", choices=("auto", *EXERCISES),
+        help="exercise (default: what you chose last time); auto: recognise each set's exercise as it streams",
+    )  # fmt: skip
+    parser.add_argument("--placement", choices=PLACEMENTS, help="where the sensor sits (default: what you chose last time)")
+    parser.add_argument("--side", choices=SIDES, help="which leg (default: what you chose last time)")
     add_set_option(parser)
     add_reference_options(parser)
 
@@ -228,7 +233,7 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
         person = reference_person(args)
         # each exercise a plan moves to gets its own stored reference (a reference is one exercise's)
         lookup = None if person is None else stored_lookup(args.library, person)
-        reference = None if lookup is None else lookup(choice.exercise, choice.placement, choice.side)
+        reference = None if lookup is None or choice.exercise == "auto" else lookup(choice.exercise, choice.placement, choice.side)
         source = open_live_source(
             choice, output, rate_hz=rate_hz, backend=backend, clock=clock, source_finished=finished, origin=origin,
             on_close=virtual.close if virtual is not None else None,
@@ -252,6 +257,7 @@ async def _live_pair(
     from dataclasses import replace
 
     from sensortrack.commands.record_pair import check_bodies, device_bodies, split_body, start_virtual_pair
+    from sensortrack.errors import ConfigError
     from sensortrack.drivers.backend import SYSTEM_BACKEND
     from sensortrack.drivers.clock import MonotonicClock
     from sensortrack.drivers.scan import family_by_model, find_sensor
@@ -281,6 +287,8 @@ async def _live_pair(
             choice = await SetupApp(None, defaults, sensor=found[0], second=choice.second).run_async()  # type: ignore[union-attr]
         if choice is None:
             return 0
+        if choice.exercise == "auto":
+            raise ConfigError("with two sensors choose the exercise (auto recognises it for one sensor)")
         save_choices(remembered_from(choice))
         source = open_live_source(
             choice, output, rate_hz=rates[0], backend=backend, clock=clock, source_finished=finished, origin=origin,
