@@ -200,3 +200,28 @@ async def test_setup_screen_chooses_two_sensors(tmp_path: Path) -> None:
         assert choice.sensor.address != choice.second.sensor.address
     finally:
         await rig.close()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["record", "--virtual", "movesense:thigh:right", "--from", "x.csv", "--virtual", "movesense:shank:right", "--from", "y.csv"],
+        ["record", "--virtual", "witmotion", "--from", "x.csv"],
+        ["live", "--virtual", "movesense:thigh:right", "--from", "x.csv", "--virtual", "movesense:shank:right", "--from", "y.csv"],
+        ["live", "--virtual", "open_profile", "--from", "x.csv"],
+        ["demo"],
+    ],
+)
+def test_every_recording_face_refuses_an_existing_file_with_one_message(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One recording service: the same one line, before anything connects, from every command."""
+    from sensortrack import cli
+
+    out = tmp_path / "precious.csv"
+    out.write_text("my recording\n")
+    code = cli.main([*argv, "-o", str(out), "--no-library"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert err[0].endswith(f"{out}: already exists; recordings are never overwritten — choose another name")
+    assert out.read_text() == "my recording\n"
