@@ -75,6 +75,24 @@ class VirtualStats:
     advertising_since_s: list[float] = field(default_factory=list)  # clock times (re)advertising began
 
 
+@dataclass(slots=True)
+class PlayTogether:
+    """Virtual sensors strapped on together: none plays its session before every one of them has
+    started streaming once, then all from one moment (a wearer starts moving once both sensors are
+    connected). Without it each plays from its own first stream, seconds apart for a pair that
+    connects one after the other, and a live view would see the two segments out of step."""
+
+    members: int
+    streamed: set[int] = field(default_factory=set)
+    origin_s: float | None = None
+
+    def origin(self, member: int, now_s: float) -> float | None:
+        self.streamed.add(member)
+        if self.origin_s is None and len(self.streamed) >= self.members:
+            self.origin_s = now_s
+        return self.origin_s
+
+
 class VirtualSensor:
     def __init__(
         self,
@@ -107,6 +125,7 @@ class VirtualSensor:
         self._connection: Connection | None = None
         self._encoder: Encoder | None = None
         self._origin_s: float | None = None  # clock time of session position 0
+        self.together: tuple[PlayTogether, int] | None = None  # (its group, its member number)
         self._cursor_s = 0.0  # stream position up to which samples have been sent or lost
         self._drop_pending_readvertise = False  # a link-drop fault decides when to advertise again
         self._tasks: set[asyncio.Task[None]] = set()
@@ -329,7 +348,14 @@ class VirtualSensor:
         if self._origin_s is None:
             if not streaming:
                 return
-            self._origin_s = self.link.clock.now()  # the session starts with the first stream
+            if self.together is not None:
+                group, member = self.together
+                origin_s = group.origin(member, self.link.clock.now())
+                if origin_s is None:
+                    return  # the others are not streaming yet
+                self._origin_s = origin_s
+            else:
+                self._origin_s = self.link.clock.now()  # the session starts with the first stream
         position_s = self.position_s
         if streaming and encoder is not None:
             self._playback.set_rate(encoder.rate_hz, self._cursor_s)
