@@ -25,6 +25,9 @@ ROOT = Path(__file__).parent.parent
 SQUATS = ROOT / "fixtures" / "simulated" / "squat_thigh_left.csv"
 SENSORTRACK = Path(sys.executable).parent / "sensortrack"
 TMUX = shutil.which("tmux")
+# A tmux server of this test process alone (-L): on a shared machine another run's sessions ending
+# must not take down the server while this run starts one ("server exited unexpectedly").
+TMUX_CMD = [TMUX or "tmux", "-L", f"sensortrack-tests-{os.getpid()}"]
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (CI: apt-get install tmux)")
 
@@ -36,11 +39,11 @@ class Terminal:
         self.name = name
 
     def capture(self) -> str:
-        done = subprocess.run([TMUX, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True, check=False)
+        done = subprocess.run([*TMUX_CMD, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True, check=False)
         return done.stdout
 
     def keys(self, *keys: str) -> None:
-        subprocess.run([TMUX, "send-keys", "-t", self.name, *keys], check=True)
+        subprocess.run([*TMUX_CMD, "send-keys", "-t", self.name, *keys], check=True)
 
     def wait_for(self, pattern: str, timeout_s: float = 60.0, *, gone: str | None = None) -> re.Match[str]:
         """The first match of `pattern` on a screen that no longer shows `gone`."""
@@ -69,14 +72,14 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
     term_env = [f"-e{k}={env[k]}" for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "SENSORTRACK_LIBRARY")]
     # The shell stays after the command so its exit status and last output can be read.
     subprocess.run(
-        [TMUX, "-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "100", "-y", "36", *term_env, "bash --norc --noprofile"],
+        [*TMUX_CMD, "-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "100", "-y", "36", *term_env, "bash --norc --noprofile"],
         check=True,
         env=env,
     )
     try:
         yield term
     finally:
-        subprocess.run([TMUX, "kill-session", "-t", name], check=False, capture_output=True)
+        subprocess.run([*TMUX_CMD, "kill-session", "-t", name], check=False, capture_output=True)
 
 
 def test_replay_in_a_real_terminal_counts_like_analyze_and_names_the_drift_rep(terminal: Terminal) -> None:
