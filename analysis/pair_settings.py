@@ -34,6 +34,10 @@ class PairSettings:
     # it; more reps average that out (seeds 0–11 with every rep of the first set caving: correct
     # reps warned 19 % with 3, 6 % with 5).
     knee_calibration_reps: int = 5
+    # The frontal angle's part that follows flexion (an axis fitted a few degrees off) is measured
+    # on each calibration rep's descent up to this share of its peak flexion: knees cave from
+    # mid-descent on (field-notes §2), so a caving calibration rep does not teach it its caving.
+    crosstalk_share_of_peak: float = 0.5
     # Heading of each sensor's hinge axis averaged over this long at a rep's start and end (standing).
     heading_window_s: float = 0.2
     # The range is measured from the straightest knee this long before the detected rep start too
@@ -46,6 +50,8 @@ class PairSettings:
     # reference needed. Simulated correct squats move it 0–2.5° (wobble, sway), caving ones 6–13°;
     # measured, on seeds 0–99 of benchmarks/accuracy_pair.py: 4° warned 99.7 % of caving and 5.3 % of
     # correct reps, 5° 97.8 % and 3.2 %, 6° 94.9 % and 2.2 %; 5° keeps a margin on both goals.
+    # With the flexion crosstalk taken out (knee_pair._fit_crosstalk), same seeds: 4° 100 % and
+    # 0.9 %, 5° 99.4 % and 0.2 %, 6° 96.5 % and 0.0 %: 5° still sits in the middle of the gap.
     knee_valgus_limit_deg: float = 5.0
     # --- left + right symmetry (Robinson et al. 1987 symmetry index: 100·|L−R| / mean(L, R)) ---
     # Squat depth differs by up to ~10 % between healthy legs; 15 % is past that and below the

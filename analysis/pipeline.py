@@ -744,16 +744,17 @@ class StreamingAnalyzer:
             return None
         if not finished and not self._looks_like_rep(float(t[0]), float(t[-1])):
             return None
-        threshold = self._tracker.drift_threshold_deg()
+        depth = np.maximum.accumulate(theta) - theta[0]
+        threshold = self._tracker.drift_threshold_deg(depth)  # per sample: a reference scales with depth
         over = drift.drift_deg > threshold
         if not over.any():  # most reps: no need to look further
             return None
-        big_enough = np.maximum.accumulate(theta) - theta[0] >= self._min_range_deg
-        crossing = np.flatnonzero(over & big_enough)
+        crossing = np.flatnonzero(over & (depth >= self._min_range_deg))
         if not crossing.size:
             return None
         i = int(crossing[0])
         value = float(drift.drift_deg[i])
+        threshold = float(np.broadcast_to(threshold, depth.shape)[i])
         warning = RepWarning(
             kind="knee_drift",
             t_s=float(t[i]) - self._delay_s,
@@ -893,7 +894,7 @@ class StreamingAnalyzer:
         warning = self._maybe_warn(drift, start, t, theta)
         if drift is not None:
             candidate.knee_drift_deg = float(drift.drift_deg.max())
-            candidate.drift_limit_deg = self._tracker.drift_threshold_deg()
+            candidate.drift_limit_deg = float(self._tracker.drift_threshold_deg(range_deg))
         candidate.warnings = (warning,) if warning is not None else ()
         if self._stance:
             candidate.step = self._band_walk_step(start, peak, drift)

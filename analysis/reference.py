@@ -6,6 +6,13 @@ person's knee-valgus reps sit above that person's own correct reps (field-notes 
 is taken from the person: from a reference session of their good reps when there is one, else from
 the reps of the session itself (all of them, warned or not: a baseline of "clean reps only" never
 forms for someone whose first rep is already over an absolute floor).
+
+A person's habitual knee path (the knee turning in, the femur rotating, the plane of the squat
+turned a little) grows with how deep they go, so with a reference their expected drift is scaled
+by depth: the reference's reps are taken at that person's usual depth (each rep's drift × usual
+range / its range), and during a rep the level is scaled by the depth reached so far over today's
+usual range. A rep 15 % deeper than usual then is not read as 15 % of extra drift, and the
+reference's spread no longer carries its reps' depth differences (benchmarks/accuracy_reference.py).
 """
 
 from __future__ import annotations
@@ -48,15 +55,36 @@ class DriftReference:
 
     @classmethod
     def from_drifts(
-        cls, drifts: Iterable[float | None], *, exercise: str, placement: str, side: str, source: str, min_reps: int
+        cls,
+        drifts: Iterable[float | None],
+        *,
+        exercise: str,
+        placement: str,
+        side: str,
+        source: str,
+        min_reps: int,
+        ranges_deg: Iterable[float] | None = None,
     ) -> DriftReference:
-        """From the `knee_drift_deg` of the reference's reps; ValueError if too few have one."""
-        values = [float(d) for d in drifts if d is not None and math.isfinite(d)]
-        if len(values) < min_reps:
-            raise ValueError(f"{source} has {len(values)} reps with a knee-drift value; a reference needs {min_reps}")
+        """From the `knee_drift_deg` of the reference's reps; ValueError if too few have one.
+
+        With `ranges_deg` (each rep's range, in the same order) every drift is taken at the
+        reference's median range first (`at_usual_depth`), so the spread is the person's own
+        scatter and not their reps' depth differences."""
+        drift_list = list(drifts)
+        range_list = list(ranges_deg) if ranges_deg is not None else [None] * len(drift_list)
+        pairs = [
+            (float(d), r) for d, r in zip(drift_list, range_list, strict=True) if d is not None and math.isfinite(d)
+        ]
+        if len(pairs) < min_reps:
+            raise ValueError(f"{source} has {len(pairs)} reps with a knee-drift value; a reference needs {min_reps}")
+        values = [d for d, _ in pairs]
+        if all(r is not None and math.isfinite(r) for _, r in pairs):
+            values = at_usual_depth(values, [float(r) for _, r in pairs if r is not None])
         return cls(exercise, placement, side, median(values), robust_spread_deg(values), len(values), source)
 
-    def limit_deg(self, settings: AnalysisSettings, session_level_deg: float | None = None) -> float:
+    def limit_deg(
+        self, settings: AnalysisSettings, session_level_deg: float | None = None, depth_share: Any = 1.0
+    ) -> Any:
         """Warn past the person's own level by the larger of a fixed margin and their spread.
 
         The level is the reference's median, or `session_level_deg` (the lower quartile of today's
@@ -64,13 +92,24 @@ class DriftReference:
         measure by a few degrees either way (the reference sessions of
         benchmarks/accuracy_reference.py), and where today's correct reps read less than the
         reference's, its median would hide today's faulty ones. Never higher: a session of mostly
-        faulty reps must not lift the limit it is judged by.
+        faulty reps must not lift the limit it is judged by. The level is scaled by `depth_share`
+        (a float, or a NumPy array per sample: the depth reached so far over today's usual range),
+        as the person's habitual drift grows with depth (module doc); the margin is not.
         """
         level = self.median_deg
         if session_level_deg is not None:
             level = min(session_level_deg, self.median_deg)
-        margin = max(settings.drift_margin_over_reference_deg, settings.drift_spread_multiple * self.spread_deg)
-        return level + margin
+        return level * depth_share + self.margin_deg(settings)
+
+    def margin_deg(self, settings: AnalysisSettings) -> float:
+        """How far past the person's level a rep warns: a fixed floor (by placement, settings) or
+        `drift_spread_multiple` of their spread, whichever is larger."""
+        floor = (
+            settings.drift_margin_over_reference_shank_deg
+            if self.placement == "shank"
+            else settings.drift_margin_over_reference_deg
+        )
+        return max(floor, settings.drift_spread_multiple * self.spread_deg)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -109,16 +148,35 @@ class SessionBaseline:
     def __init__(self, settings: AnalysisSettings) -> None:
         self._settings = settings
         self._drifts: list[float] = []  # kept sorted: the limit is asked for at every rep
+        self._reps: list[tuple[float, float]] = []  # (drift, range) of the reps that have a range
 
-    def add(self, drift_deg: float) -> None:
+    def add(self, drift_deg: float, range_deg: float | None = None) -> None:
         bisect.insort(self._drifts, drift_deg)
+        if range_deg is not None and math.isfinite(range_deg):
+            self._reps.append((drift_deg, range_deg))
+
+    def usual_range_deg(self) -> float | None:
+        """The median range of the session's reps so far (None before `drift_baseline_reps`)."""
+        if len(self._reps) < self._settings.drift_baseline_reps:
+            return None
+        return median([r for _, r in self._reps])
 
     def level_deg(self) -> float | None:
-        """The lower quartile of the session's reps so far (None before `drift_baseline_reps`): the
-        person's correct level today even when up to three reps in four so far drifted."""
+        """The lower quartile of the session's reps so far (None before `drift_baseline_reps`), each
+        taken at today's usual depth when the reps have ranges (module doc): the person's correct
+        level today even when up to three reps in four so far drifted."""
         if len(self._drifts) < self._settings.drift_baseline_reps:
             return None
+        if len(self._reps) == len(self._drifts):
+            return quantile(sorted(at_usual_depth([d for d, _ in self._reps], [r for _, r in self._reps])), 0.25)
         return quantile(self._drifts, 0.25, ordered=True)
+
+    def depth_share(self, depth_deg: Any) -> Any:
+        """`depth_deg` (float or NumPy array) over today's usual range; 1.0 while that is unknown."""
+        usual = self.usual_range_deg()
+        if usual is None or usual <= 0:
+            return 1.0
+        return depth_deg / usual
 
     def limit_deg(self) -> float:
         s = self._settings
@@ -129,6 +187,13 @@ class SessionBaseline:
         # The lower quartile: the person's own correct pattern even when up to three reps in four
         # so far drifted (a median would follow a run of faulty reps up and stop warning them).
         return max(s.drift_threshold_deg, quantile(self._drifts, 0.25, ordered=True) + s.drift_margin_over_baseline_deg)
+
+
+def at_usual_depth(drifts_deg: Sequence[float], ranges_deg: Sequence[float]) -> list[float]:
+    """Each rep's drift scaled to the median range of the reps (drift × median range / its range):
+    what it would read at the person's usual depth. Ranges under 1° count as 1°."""
+    usual = median(ranges_deg)
+    return [d * usual / max(r, 1.0) for d, r in zip(drifts_deg, ranges_deg, strict=True)]
 
 
 def quantile(values: Sequence[float], q: float, *, ordered: bool = False) -> float:

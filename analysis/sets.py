@@ -10,6 +10,7 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from itertools import groupby
+from typing import Any
 
 
 from sensortrack.analysis.reference import DriftReference, SessionBaseline
@@ -95,11 +96,13 @@ class SetTracker:
         self._below_floor: list[RepCandidate] = []
 
     # --- warnings ---------------------------------------------------------------------------
-    def drift_threshold_deg(self) -> float:
+    def drift_threshold_deg(self, depth_deg: Any = None) -> Any:
         """The limit the next rep's drift is judged against: the person's reference when there is
-        one, else this session's own reps so far (reference.py)."""
+        one (its level scaled by `depth_deg`, float or array, the depth reached: reference.py),
+        else this session's own reps so far."""
         if self._reference is not None:
-            return self._reference.limit_deg(self.settings, self._baseline.level_deg())
+            share = 1.0 if depth_deg is None else self._baseline.depth_share(depth_deg)
+            return self._reference.limit_deg(self.settings, self._baseline.level_deg(), share)
         return self._baseline.limit_deg()
 
     def over_reference_deg(self, drift_deg: float | None) -> float | None:
@@ -210,7 +213,7 @@ class SetTracker:
         self._open.holds_s.append(rep.hold_s)
         self._open.ranges.add(final.range_deg)
         if final.knee_drift_deg is not None:
-            self._baseline.add(final.knee_drift_deg)
+            self._baseline.add(final.knee_drift_deg, final.range_deg)
         self.last_end_s = rep.end_s
         events.append(RepCounted(set_index=self._open.index, rep=final, t_s=now_s))
         return events

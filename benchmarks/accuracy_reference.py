@@ -49,6 +49,7 @@ def main() -> int:
     tally = {k: [0, 0] for k in ("clean_none", "faulty_none", "clean_ref", "faulty_ref")}
     cells: dict[str, list[int]] = {}  # placement/gyro → [clean warned, clean, faulty warned, faulty] with the reference
     readings: list[tuple[bool, float]] = []
+    over_limit: list[tuple[bool, float]] = []
     sessions = 0
     for seed in seeds:
         for hard in hard_sessions(seed, only="squat_person"):
@@ -60,6 +61,7 @@ def main() -> int:
                 reference = DriftReference.from_drifts(
                     (r.knee_drift_deg for r in ref_result.reps), exercise=ctx.exercise, placement=ctx.placement,
                     side=ctx.side, source=f"seed {seed}", min_reps=settings.drift_reference_min_reps,
+                    ranges_deg=[r.range_deg for r in ref_result.reps],
                 )
             except ValueError:
                 continue  # too few reps counted in the reference: no reference to judge by
@@ -76,6 +78,12 @@ def main() -> int:
                     tally[f"faulty_{key}"][1] += s.valgus_reps
                 if ref is not None:
                     readings += [(v, d - ref.median_deg) for v, d in drift_readings(result, labels)]
+                    # The rep's drift over the limit it was judged by (the level scaled by its depth).
+                    report = result.to_dict()
+                    for rep in (r for st in report["sets"] for r in st["reps"]):
+                        if rep["knee_drift_deg"] is not None and rep["drift_limit_deg"] is not None:
+                            rep["knee_drift_deg"] -= rep["drift_limit_deg"]
+                    over_limit += drift_readings(report, labels)
                     cell = cells.setdefault(f"{ctx.placement} {'gyro' if hard.gyro else 'acc only'}", [0, 0, 0, 0])
                     cell[0] += round((s.drift_false_alarm_rate or 0.0) * s.clean_reps)
                     cell[1] += s.clean_reps
@@ -92,7 +100,9 @@ def main() -> int:
     for name, (cw, cn, fw, fn) in sorted(cells.items()):
         print(f"  {name:14s} with a reference: correct warned {cw}/{cn}, knee-valgus warned {fw}/{fn}")
     area = auc(readings)
-    print(f"per-rep AUC of drift over the reference: {area:.2f}" if area is not None else "per-rep AUC: -")
+    print(f"per-rep AUC of drift over the reference: {area:.3f}" if area is not None else "per-rep AUC: -")
+    area = auc(over_limit)
+    print(f"per-rep AUC of drift over the limit applied (depth-scaled): {area:.3f}" if area is not None else "")
     return 0
 
 

@@ -63,6 +63,7 @@ def build_reference_checked(
             side=side,
             source=source,
             min_reps=settings.drift_reference_min_reps,
+            ranges_deg=[rep.range_deg for rep in result.reps],
         )
     except ValueError as exc:
         raise DriftReferenceError(f"{exc}: record more good reps for the reference") from None

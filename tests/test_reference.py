@@ -97,12 +97,15 @@ def _reps(doc: dict[str, object]) -> list[dict[str, object]]:
 def test_a_reference_judges_each_rep_against_the_persons_own_clean_reps(
     files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    clean_drifts = [r.knee_drift_deg for r in analyze_session(read_session(files["clean"])).reps]
-    assert len(clean_drifts) == 6 and all(d is not None for d in clean_drifts)
+    clean_reps = analyze_session(read_session(files["clean"])).reps
+    assert len(clean_reps) == 6 and all(r.knee_drift_deg is not None for r in clean_reps)
+    # Each reference rep's drift taken at the reference's median depth (reference.py).
+    usual_ref = statistics.median([r.range_deg for r in clean_reps])
+    clean_drifts = [r.knee_drift_deg * usual_ref / r.range_deg for r in clean_reps]  # type: ignore[operator]
     median = statistics.median(clean_drifts)
     spread = 1.4826 * statistics.median([abs(d - median) for d in clean_drifts])
     s = AnalysisSettings()
-    limit = median + max(s.drift_margin_over_reference_deg, s.drift_spread_multiple * spread)
+    margin = max(s.drift_margin_over_reference_deg, s.drift_spread_multiple * spread)
 
     doc = _analyze_json(capsys, str(files["valgus"]), "--reference", str(files["clean"]))
     ref = doc["drift_reference"]
@@ -111,13 +114,24 @@ def test_a_reference_judges_each_rep_against_the_persons_own_clean_reps(
     assert ref["spread_deg"] == pytest.approx(spread, abs=0.01)  # type: ignore[index]
     reps = _reps(doc)
     assert len(reps) == 6
-    for rep in reps:
+    for i, rep in enumerate(reps):
         drift = rep["knee_drift_deg"]
         assert rep["knee_drift_over_reference_deg"] == pytest.approx(drift - median, abs=0.11)
-        assert rep["drift_limit_deg"] == pytest.approx(limit, abs=0.06)
+        # The limit at the rep's own depth: the reference's level (or the lower quartile of today's
+        # reps so far at today's usual depth, where lower) × range / today's usual range, + margin.
+        limit = median + margin
+        if i >= s.drift_baseline_reps:
+            before = reps[:i]
+            usual = statistics.median([r["range_deg"] for r in before])
+            today = sorted(r["knee_drift_deg"] * usual / r["range_deg"] for r in before)
+            pos = 0.25 * (len(today) - 1)
+            lower_quartile = today[int(pos)] + (pos - int(pos)) * (today[min(int(pos) + 1, len(today) - 1)] - today[int(pos)])
+            limit = min(median, lower_quartile) * rep["range_deg"] / usual + margin
+        assert rep["drift_limit_deg"] == pytest.approx(limit, abs=0.3)
         if rep["warnings"]:
-            assert drift > limit - 0.05
-            assert rep["warning_details"][0]["threshold_deg"] == pytest.approx(limit, abs=0.06)
+            threshold = rep["warning_details"][0]["threshold_deg"]
+            assert rep["warning_details"][0]["value_deg"] > threshold - 0.05
+            assert threshold <= limit + 0.3  # reached on the way down: at a depth up to the rep's range
     with_reference = sum(1 for rep in reps if rep["warnings"])
     assert with_reference == 6  # every rep of this set was made to cave in
 
@@ -447,7 +461,65 @@ def test_todays_lower_level_lowers_the_reference_limit_and_never_raises_it() -> 
     baseline.add(30.0)
     assert baseline.level_deg() == pytest.approx(8.5)
 
+    m = s.drift_margin_over_reference_deg
     tracker = SetTracker("squat", "thigh", s, ref)
     for k, drift in enumerate((8.0, 8.5, 9.0, 8.2)):
-        assert tracker.drift_threshold_deg() == pytest.approx(15.0 if k < s.drift_baseline_reps else 11.1, abs=0.2)
+        assert tracker.drift_threshold_deg() == pytest.approx(12.0 + m if k < s.drift_baseline_reps else 8.25 + m)
         tracker.accept(RepCandidate(3.0 * k, 3.0 * k + 1, 3.0 * k + 2, 60.0, drift), now_s=3.0 * k + 2)
+
+
+def test_the_reference_level_scales_with_the_reps_depth() -> None:
+    """A person's habitual drift grows with depth: a reference is taken at its reps' usual depth,
+    and a rep's limit follows the depth it reached against today's usual range (the margin not)."""
+    import numpy as np
+
+    from sensortrack.analysis.reference import DriftReference, at_usual_depth
+    from sensortrack.analysis.sets import RepCandidate, SetTracker
+
+    s = AnalysisSettings()
+    # Three reps of one person whose drift is 0.2° per degree of depth: at the usual depth (60°)
+    # they all read 12°, so no spread is left from their depth differences.
+    assert at_usual_depth([10.0, 12.0, 14.0], [50.0, 60.0, 70.0]) == pytest.approx([12.0, 12.0, 12.0])
+    ref = DriftReference.from_drifts([10.0, 12.0, 14.0, None], exercise="squat", placement="thigh", side="left",
+                                     source="test", min_reps=3, ranges_deg=[50.0, 60.0, 70.0, 40.0])
+    assert ref.median_deg == pytest.approx(12.0) and ref.spread_deg == pytest.approx(0.0) and ref.reps == 3
+    flat = DriftReference.from_drifts([10.0, 12.0, 14.0], exercise="squat", placement="thigh", side="left",
+                                      source="test", min_reps=3)
+    assert flat.spread_deg == pytest.approx(1.4826 * 2.0)  # without ranges: the depth differences stay
+    m = s.drift_margin_over_reference_deg
+    shank = DriftReference("squat", "shank", "left", 1.0, 0.0, 5, "test")
+    assert shank.limit_deg(s) == pytest.approx(1.0 + s.drift_margin_over_reference_shank_deg)
+
+    tracker = SetTracker("squat", "thigh", s, ref)
+    assert tracker.drift_threshold_deg(np.array([0.0, 30.0])) == pytest.approx(12.0 + m)  # no usual range yet
+    for k in range(3):
+        tracker.accept(RepCandidate(3.0 * k, 3.0 * k + 1, 3.0 * k + 2, 60.0, 12.0), now_s=3.0 * k + 2)
+    depth = np.array([0.0, 30.0, 60.0, 72.0])
+    assert tracker.drift_threshold_deg(depth) == pytest.approx(12.0 * depth / 60.0 + m)
+    assert tracker.drift_threshold_deg() == pytest.approx(12.0 + m)
+
+
+def test_with_a_reference_streaming_gives_the_batch_answer(files: dict[str, Path]) -> None:
+    """The depth-scaled limit is decided per sample from what came before it: any chunking of the
+    stream gives the batch result, warnings and their times included."""
+    from sensortrack.analysis.pipeline import StreamingAnalyzer, analyze
+    from sensortrack.personal_reference import build_reference
+    from sensortrack.session_analysis import resolve_context
+
+    session = read_session(files["valgus"])
+    ctx = resolve_context(session)
+    reference = build_reference(read_session(files["clean"]), AnalysisSettings(), source="clean",
+                                exercise=ctx.exercise, placement=ctx.placement, side=ctx.side)
+    ctx = replace(ctx, reference=reference)
+    s = session.samples
+    batch = analyze(s.t_s, s.acc_g, s.gyro_dps, ctx)
+    assert sum(1 for r in batch.reps if r.warnings) == 6
+    rng = np.random.default_rng(3)
+    analyzer = StreamingAnalyzer(ctx)
+    i = 0
+    while i < len(s):
+        n = int(rng.choice([1, 5, 16, 333]))
+        block = s.slice(i, i + n)
+        analyzer.feed(block.t_s, block.acc_g, block.gyro_dps)
+        i += n
+    assert analyzer.finish().to_dict() == batch.to_dict()

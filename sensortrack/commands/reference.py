@@ -208,8 +208,9 @@ def _show(library: Library, args: argparse.Namespace) -> int:
             f"  from       {_from(r)} ({ref.source})",
             f"  reps       {ref.reps} with a knee-drift value",
             f"  drift      median {ref.median_deg:.1f}°, robust spread {ref.spread_deg:.1f}°",
-            f"  warns past {ref.limit_deg(settings):.1f}° (median + the larger of "
-            f"{settings.drift_margin_over_reference_deg:g}° and {settings.drift_spread_multiple:g} × spread)",
+            f"  warns past {ref.limit_deg(settings):.1f}° at the usual depth (median × depth / usual depth "
+            f"+ {ref.margin_deg(settings):.1f}°, the larger of the {ref.placement}'s floor and "
+            f"{settings.drift_spread_multiple:g} × spread)",
             f"  measured   by sensortrack {r.analysis_version}, set {local_time(r.set_utc)}",
         ]
         if r.analysis_version != __version__:
