@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sensortrack import __version__
+from sensortrack.model import EXERCISES
 from sensortrack.session_events import note_for_set
 from sensortrack.start_time import parse_start_time, start_time_problem
 
@@ -93,6 +94,10 @@ class AnalysisSummary:
     # True when sensortrack failed (a bug, a crashed worker), not the file: such a result never
     # replaces an analysis that worked before.
     internal: bool = False
+    # The session's exercise (most reps) and placement where recognition gave them (issue 13);
+    # None where they were given or nothing was recognised.
+    recognised_exercise: str | None = None
+    recognised_placement: str | None = None
 
     @property
     def rep_count(self) -> int:
@@ -153,6 +158,8 @@ class AnalysisSummary:
             reps=tuple(reps),
             settings_json=json.dumps(asdict(settings), sort_keys=True),
             drift_reference_json=json.dumps(_drift_reference(result, settings)),
+            recognised_exercise=result.exercise if result.exercise in EXERCISES and result.sets else None,
+            recognised_placement=_recognised_placement(result),
         )
 
     @staticmethod
@@ -165,6 +172,13 @@ class AnalysisSummary:
             settings_json=json.dumps(asdict(settings), sort_keys=True),
             internal=internal,
         )
+
+
+def _recognised_placement(result: AnalysisResult) -> str | None:
+    rec = result.recognition
+    if rec is None or rec.get("placement_source") != "recognised" or not result.placement_known:
+        return None
+    return result.context.placement
 
 
 def _drift_reference(result: AnalysisResult, settings: AnalysisSettings) -> dict[str, Any]:
@@ -242,6 +256,25 @@ class SessionRecord:
     mean_range_deg: float | None
     mean_tempo_s: float | None
     drift_reference_json: str = ""  # see AnalysisSummary
+    recognised_exercise: str | None = None  # see AnalysisSummary
+    recognised_placement: str | None = None
+
+    @property
+    def exercise(self) -> str | None:
+        """The exercise the user or file gave, else the recognised one."""
+        return self.facts.exercise or self.recognised_exercise
+
+    @property
+    def exercise_source(self) -> str | None:
+        return "given" if self.facts.exercise else "recognised" if self.recognised_exercise else None
+
+    @property
+    def placement(self) -> str | None:
+        return self.facts.placement or self.recognised_placement
+
+    @property
+    def placement_source(self) -> str | None:
+        return "given" if self.facts.placement else "recognised" if self.recognised_placement else None
 
     @property
     def drift_reference(self) -> dict[str, Any] | None:
@@ -284,6 +317,8 @@ class SessionRecord:
             "drift_reference": self.drift_reference,
         }
         out["duration_s"] = round(self.facts.duration_s, 2)
+        out.update(exercise=self.exercise, exercise_source=self.exercise_source,
+                   placement=self.placement, placement_source=self.placement_source)
         return out
 
 
