@@ -171,7 +171,7 @@ MIGRATIONS += (
             # reanalysis): the analysis' own output, replaced with each summary; no row where both
             # were given or nothing was recognised.
             """
-            CREATE TABLE session_recognition (
+            CREATE TABLE IF NOT EXISTS session_recognition (
                 session_id INTEGER PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
                 exercise TEXT,
                 placement TEXT
