@@ -37,8 +37,12 @@ def _fixture(name: str) -> Session:
 
 
 # Known misses of the shipped tree, listed so that they are seen (strict: fixing one fails the
-# list): this clamshell's small, slow thigh roll reads as a shank's (docs/recognition.md).
-KNOWN_MISSES = {"clamshell_thigh_left": "placement recognised as shank"}
+# list): this clamshell's small, slow thigh roll reads as a shank's; one set in each of two lunge
+# sessions reads as clamshells since the tree also learnt the small, slow rear-leg lunges of
+# recognition_scenes.py (the price of UTD-MHAD's real rear-leg lunges, docs/recognition.md).
+KNOWN_MISSES = {"clamshell_thigh_left": "placement recognised as shank",
+                "lunge_thigh_left": "its first set recognised as clamshell",
+                "lunge_shank_right": "its first set recognised as clamshell"}
 
 
 @pytest.mark.parametrize("side", ("left", "right"))
