@@ -247,27 +247,34 @@ _OTHER_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
 
 
 def _fast_table(where: str, text: str, header_index: int, sep: str, columns: list[str]) -> Table | None:
-    """The table through pyarrow, or None where only the exact path can vouch for the rows: text
-    outside ASCII or with other line breaks, whitespace-only lines, rows of different widths."""
-    if not text.isascii() or any(b in text for b in _OTHER_BREAKS):
+    """The table through pyarrow, or None where only the exact path can vouch for the rows: rows
+    outside ASCII or with line breaks other than \\n and \\r, a line of blanks, rows of different
+    widths. (The lines above the rows — header, preamble — may hold anything: they are read apart.)"""
+    cut = -1
+    for _ in range(header_index + 1):
+        cut = text.find("\n", cut + 1)
+        if cut < 0:
+            return None
+    if len(text[: cut + 1].splitlines()) != header_index + 1:  # another break above the rows
         return None
-    raw = text.encode("ascii")
+    body = text[cut + 1 :]
+    if not body.isascii() or any(b in body for b in _OTHER_BREAKS):
+        return None
+    raw = body.encode("ascii")
     spans = line_spans(raw, cr_is_break=True)
     if spans is None:  # other control characters
         return None
     starts, ends = spans
-    if header_index + 1 >= starts.size:
-        return None
-    body_from = int(starts[header_index + 1])
-    starts, ends = starts[header_index + 1 :], ends[header_index + 1 :]
-    if ends[-1] == starts[-1] and ends[-1] == len(raw):  # the text ends with a line break
-        starts, ends = starts[:-1], ends[:-1]
     nonempty = ends > starts
     if not nonempty.any():
         return None  # the exact path says there are no samples
-    if _BLANK_LINE.search(raw):  # str.isspace() skips such a line, pyarrow would read a row: rare
-        return None
-    arrays = _read_fast(raw[body_from:], sep, int(nonempty.sum()), raw[int(starts[nonempty][0]) : int(ends[nonempty][0])])
+    # a line of blanks only: str.isspace() skips it, pyarrow would read a row (rare: looked for
+    # with a quick scan first, the exact pattern only where one may be)
+    if raw[:1] in (b" ", b"\t") or any(p in raw for p in _BLANK_STARTS):
+        if _BLANK_LINE.search(raw):
+            return None
+    first = int(np.flatnonzero(nonempty)[0])
+    arrays = _read_fast(raw, sep, int(nonempty.sum()), raw[int(starts[first]) : int(ends[first])])
     if arrays is None:
         return None
     line_numbers = np.flatnonzero(nonempty).astype(np.int64) + header_index + 2
@@ -276,6 +283,9 @@ def _fast_table(where: str, text: str, header_index: int, sep: str, columns: lis
         return [line.split(sep) for line in text.splitlines()[header_index + 1 :] if line and not line.isspace()]
 
     return Table(where, columns, None, line_numbers, sep != ",", arrays, exact_rows)
+
+
+_BLANK_STARTS = (b"\n ", b"\n\t", b"\r ", b"\r\t")
 
 
 def _values(array: Any, dtype: Any) -> Any:
