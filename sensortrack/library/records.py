@@ -174,6 +174,10 @@ class AnalysisSummary:
         )
 
 
+def _source(given: str | None, recognised: str | None) -> str | None:
+    return "given" if given else "recognised" if recognised else None
+
+
 def _recognised_placement(result: AnalysisResult) -> str | None:
     rec = result.recognition
     if rec is None or rec.get("placement_source") != "recognised" or not result.placement_known:
@@ -266,7 +270,7 @@ class SessionRecord:
 
     @property
     def exercise_source(self) -> str | None:
-        return "given" if self.facts.exercise else "recognised" if self.recognised_exercise else None
+        return _source(self.facts.exercise, self.recognised_exercise)
 
     @property
     def placement(self) -> str | None:
@@ -274,7 +278,7 @@ class SessionRecord:
 
     @property
     def placement_source(self) -> str | None:
-        return "given" if self.facts.placement else "recognised" if self.recognised_placement else None
+        return _source(self.facts.placement, self.recognised_placement)
 
     @property
     def drift_reference(self) -> dict[str, Any] | None:
