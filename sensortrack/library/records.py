@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sensortrack import __version__
-from sensortrack.model import EXERCISES
+from sensortrack.vocabulary import EXERCISES
 from sensortrack.session_events import note_for_set
 from sensortrack.start_time import parse_start_time, start_time_problem
 
