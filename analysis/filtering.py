@@ -1,14 +1,15 @@
 """Causal SOS Butterworth filtering with carried state, so chunked streaming equals one batch call.
 
-scipy's sosfilt(..., zi=zf) continues a filter exactly across calls (field-notes §3), which is what
-makes the streaming analyzer's output independent of how the stream is chunked.
+The filter's state carries across calls (as scipy's sosfilt(..., zi=zf) does, field-notes §3), which
+is what makes the streaming analyzer's output independent of how the stream is chunked. The filter
+itself is `analysis.dsp` (NumPy only: importing scipy.signal cost every command about a second).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
+from sensortrack.analysis.dsp import SosFilter, butter_lowpass_sos, group_delay_samples, sos_steady_state
 from sensortrack.model import FloatArray
 
 
@@ -19,7 +20,8 @@ class CausalLowPass:
         nyquist_hz = rate_hz / 2.0
         # Keep the cut-off strictly below Nyquist for low-rate sensors (e.g. 10 Hz Thingy default).
         cutoff_hz = min(cutoff_hz, 0.9 * nyquist_hz)
-        self.sos = signal.butter(order, cutoff_hz, btype="low", fs=rate_hz, output="sos")
+        self.sos = butter_lowpass_sos(order, cutoff_hz, rate_hz)
+        self._filter = SosFilter(self.sos)
         self.cutoff_hz = cutoff_hz
         self._zi: np.ndarray | None = None
         self._channels = channels
@@ -29,16 +31,14 @@ class CausalLowPass:
             return x.copy()
         if self._zi is None:
             # Start from the first sample as a steady state: no start-up transient from zero.
-            base = signal.sosfilt_zi(self.sos)  # (sections, 2)
+            base = sos_steady_state(self.sos)  # (sections, 2)
             self._zi = base[:, :, None] * x[0][None, None, :]
-        y, self._zi = signal.sosfilt(self.sos, x, axis=0, zi=self._zi)
-        return np.asarray(y)
+        y, self._zi = self._filter.apply(x, self._zi)
+        return y
 
     def group_delay_s(self, rate_hz: float) -> float:
         """Group delay near DC: how much later the filtered signal shows a slow movement."""
-        b, a = signal.sos2tf(self.sos)
-        _, gd = signal.group_delay((b, a), w=[0.5], fs=rate_hz)
-        return float(gd[0]) / rate_hz
+        return group_delay_samples(self.sos, 0.5, rate_hz) / rate_hz
 
 
 class Decimator:

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import find_peaks
 
+from sensortrack.analysis.dsp import find_prominent_peaks
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.model import FloatArray
 
@@ -108,7 +108,7 @@ def find_repetitions(
     best: list[RepeatedRep] = []
     for sign in (1.0, -1.0):
         x = sign * angle_deg
-        peaks, props = find_peaks(x, prominence=floor, distance=max(1, int(s.min_rep_duration_s * rate_hz)))
+        peaks, props = find_prominent_peaks(x, floor, max(1, int(s.min_rep_duration_s * rate_hz)))
         if peaks.size < s.min_reps_per_set:
             continue
         found: list[RepeatedRep] = []

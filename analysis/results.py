@@ -8,6 +8,7 @@ from typing import Any, Literal
 import numpy as np
 
 from sensortrack.analysis.context import AnalysisContext
+from sensortrack.result_schema import PAIR_REP_FIELDS, RESULT_SCHEMA_VERSION
 
 WarningKind = Literal["knee_drift"]
 Phase = Literal["rest", "down", "up"]
@@ -60,22 +61,30 @@ class Rep:
         """Warned for knee drift (the one question every face asks of a rep)."""
         return any(w.kind == "knee_drift" for w in self.warnings)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, set_index: int | None = None) -> dict[str, Any]:
+        """The rep in the result schema (docs/result-schema.md); `set_index`: its set's index (None:
+        a rep outside any set). The two-sensor fields are null here; a pair's result fills them."""
         return {
+            "set": set_index,
             "index": self.index,
             "start_s": round(self.start_s, 3),
             "peak_s": round(self.peak_s, 3),
             "end_s": round(self.end_s, 3),
-            "range_deg": round(self.range_deg, 1),
+            "duration_s": round(self.end_s - self.start_s, 2),
             "down_s": round(self.down_s, 2),
             "up_s": round(self.up_s, 2),
-            "knee_drift_deg": None if self.knee_drift_deg is None else round(self.knee_drift_deg, 1),
+            "range_deg": round(self.range_deg, 1),
+            "knee_drift_deg": _round_or_none(self.knee_drift_deg, 1),
             "knee_drift_over_reference_deg": _round_or_none(self.knee_drift_over_reference_deg, 1),
             "drift_limit_deg": _round_or_none(self.drift_limit_deg, 1),
             "warnings": [w.kind for w in self.warnings],
             "warning_details": [w.to_dict() for w in self.warnings],
+            "shallow": self.shallow,
+            "calibrated": self.calibrated,
             "notes": (["shallow"] if self.shallow else []) + ([] if self.calibrated else ["calibration uncertain"]),
             "step": self.step,
+            # two sensors: filled by the pair's result (pair_analysis.py, knee_pair.py), null here
+            **dict.fromkeys(PAIR_REP_FIELDS),
         }
 
 
@@ -104,6 +113,7 @@ class ExerciseSet:
         ranges = [r.range_deg for r in self.reps]
         return {
             "index": self.index,
+            "side": None,  # the leg of a left + right session's set
             "exercise": self.exercise,
             "exercise_source": self.exercise_source,
             "exercise_confidence": _round_or_none(self.exercise_confidence, 2),
@@ -119,7 +129,7 @@ class ExerciseSet:
             "knee_drift_reps": self.drift_reps,
             # counted from the movement's repetition where the segment could not be calibrated
             "calibration_uncertain": any(not r.calibrated for r in self.reps),
-            "reps": [r.to_dict() for r in self.reps],
+            "reps": [r.to_dict(self.index) for r in self.reps],
         }
 
 
@@ -154,6 +164,9 @@ class AnalysisResult:
     def to_dict(self) -> dict[str, Any]:
         reps = self.reps
         out = {
+            "schema_version": RESULT_SCHEMA_VERSION,
+            "sensors": 1,
+            "pair": None,  # "thigh+shank" | "left+right" for two sensors
             "exercise": self.exercise or self.context.exercise,
             "placement": self.context.placement if self.placement_known else None,
             "side": self.context.side if self.side_known else None,

@@ -16,6 +16,16 @@ of its end; memory stays flat over a 2-hour session. Prints figures; asserts not
    simulated 15 minutes.
 4. The whole demo path (virtual sensor + bumble link + driver + recording + app) at 1x, for
    comparison: here the virtual sensor's own CPU is in the same process.
+5. Two sensors (issue 14: two 200 Hz streams < 20 % of one core, rep shown < 0.3 s after its end):
+   a simulated thigh + shank pair at 200 Hz replayed in real time as tagged blocks (each 0.1 s
+   chunk of both streams, as the pair supervisor hands them over) into the view with the pair
+   analysis (knee angles), knee gauge and sensor panel; CPU share and rep latency as in 1 and 2,
+   and the CPU as a ratio to the one-stream figure of 1 measured in the same run.
+6. `live --exercise auto`: when each set's exercise is decided (LiveRecogniser, stream time)
+   against the end of the set's second rep, and whether it was right, on simulator reporting seeds
+   1012–1023 (the rule "one full window, then two runs agreeing" was chosen after seeing seeds
+   1001–1003 answer clamshell early; these were never looked at) for the standing exercises and
+   bridges, one set per session.
 """
 
 from __future__ import annotations
@@ -81,7 +91,28 @@ class TimedApp(SensortrackApp):
         self.call_after_refresh(lambda: self.shown.append((rep, time.perf_counter())))
 
 
-async def cpu_and_latency(seconds: float) -> None:
+def latencies(app: TimedApp, source: TimedReplay) -> list[float]:
+    """Per counted rep: wall seconds from handing out its last sample to its count on screen."""
+    lat = []
+    handed_t = np.array([t for t, _ in source.handed])
+    for rep, shown_at in app.shown:
+        k = int(np.searchsorted(handed_t, rep.end_s))  # the first chunk holding the rep's last sample
+        if k < len(source.handed):
+            lat.append(shown_at - source.handed[k][1])
+    return lat
+
+
+def print_latency(lat: list[float]) -> None:
+    if lat:
+        print(
+            f"rep shown after its last sample was handed out: median {statistics.median(lat):.3f} s, "
+            f"max {max(lat):.3f} s over {len(lat)} reps (goal < 0.3 s)"
+        )
+    else:
+        print("no rep was counted in that time: run longer (--seconds)")
+
+
+async def cpu_and_latency(seconds: float) -> float:
     session = at_200_hz()
     source = TimedReplay(session, speed=1.0)
     base = make_app(source, "squat", "thigh", "left", rate_hz=RATE_HZ, has_gyro=True)
@@ -93,19 +124,68 @@ async def cpu_and_latency(seconds: float) -> None:
         await asyncio.sleep(seconds)
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     print(f"CPU at {RATE_HZ:g} Hz, 1x, headless: {100 * cpu / wall:.1f} % of one core over {wall:.0f} s (goal < 15 %)")
-    lat = []
-    handed_t = np.array([t for t, _ in source.handed])
-    for rep, shown_at in app.shown:
-        k = int(np.searchsorted(handed_t, rep.end_s))  # the first chunk holding the rep's last sample
-        if k < len(source.handed):
-            lat.append(shown_at - source.handed[k][1])
-    if lat:
-        print(
-            f"rep shown after its last sample was handed out: median {statistics.median(lat):.3f} s, "
-            f"max {max(lat):.3f} s over {len(lat)} reps (goal < 0.3 s)"
-        )
-    else:
-        print("no rep was counted in that time: run longer (--seconds)")
+    print_latency(latencies(app, source))
+    return cpu / wall
+
+
+class PairReplay(TimedReplay):
+    """A two-sensor session replayed as the pair supervisor hands it over: each chunk of the first
+    stream, then the second stream's samples up to the same time, both tagged with their sensor."""
+
+    def __init__(self, session: Session, speed: float) -> None:
+        super().__init__(session, speed)
+        self._other = session.companions[0].samples
+        self._other_done = 0
+
+    async def blocks(self):  # type: ignore[no-untyped-def,override]
+        from sensortrack.drivers.pair_supervisor import SensorBlock
+
+        async for item in super().blocks():
+            if not isinstance(item, SampleBlock):
+                yield item
+                continue
+            yield SensorBlock(item.t_s, item.acc_g, item.gyro_dps, item.quat_wxyz, item.sensor, sensor_index=0)
+            o = self._other
+            end = int(np.searchsorted(o.t_s, item.t_s[-1], side="right"))
+            if end > self._other_done:
+                part = o.slice(self._other_done, end)
+                self._other_done = end
+                yield SensorBlock(part.t_s, part.acc_g, part.gyro_dps, part.quat_wxyz, part.sensor, sensor_index=1)
+
+
+def knee_pair_at_200_hz(seconds: float) -> Session:
+    from sensortrack.simulation.pair import DeviceClock, simulate_knee_pair
+    from sensortrack.simulation.spec import Distractor, SessionSpec, SetSpec
+
+    sets = max(1, int(np.ceil(seconds / 40.0)) + 1)  # ~40 s per set of 10 with its rest
+    spec = SessionSpec(exercise="squat", placement="thigh", side="right", rate_hz=RATE_HZ,
+                       sets=tuple(SetSpec(n_reps=10, drift=k % 2 == 1, drift_from_rep=6) for k in range(sets)),
+                       lead_in=(Distractor("stand", 3.0),), lead_out=(Distractor("stand", 2.0),))  # fmt: skip
+    thigh, shank, _ = simulate_knee_pair(spec, 1000, DeviceClock())  # a reporting seed: nothing is tuned here
+    return dataclasses.replace(thigh, companions=(shank,))
+
+
+async def pair_cpu_and_latency(seconds: float, one_stream: float) -> None:
+    from sensortrack.analysis.context import AnalysisContext
+
+    session = knee_pair_at_200_hz(seconds)
+    source = PairReplay(session, speed=1.0)
+    thigh = AnalysisContext("squat", "thigh", "right", RATE_HZ, True)
+    shank = AnalysisContext("squat", "shank", "right", RATE_HZ, True)
+    app = TimedApp(source, thigh, None, second=shank)
+    app.shown = []
+    async with app.run_test(size=(100, 36)) as pilot:
+        await pilot.pause(1.0)
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        await asyncio.sleep(seconds)
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    share = cpu / wall
+    print(
+        f"two sensors (thigh + shank) at {RATE_HZ:g} Hz each, 1x, headless, with knee angles: {100 * share:.1f} % of one "
+        f"core over {wall:.0f} s (goal < 20 %); {share / one_stream:.2f}× the one-stream figure above; "
+        f"{len(app.knee_log)} reps got their knee angle"
+    )
+    print_latency(latencies(app, source))
 
 
 def rss_mb() -> float:
@@ -154,12 +234,49 @@ async def demo_path(seconds: float) -> None:
     )
 
 
+def auto_decisions(seeds: range = range(1012, 1024)) -> None:
+    from sensortrack.analysis.recognition_live import LiveRecogniser
+    from sensortrack.recognising import packaged_model
+    from sensortrack.session_analysis import analyze_session
+    from sensortrack.simulation import Distractor, SessionSpec, SetSpec, simulate_session
+
+    print("live --exercise auto: decision against the end of the set's second rep (simulator seeds 1012–1023):")
+    for exercise, quiet in (("squat", "stand"), ("lunge", "stand"), ("step_up", "stand"), ("band_walk", "stand"), ("bridge", "lie")):
+        leads, right, unsure = [], 0, 0
+        for seed in seeds:
+            spec = SessionSpec(exercise, "thigh", "left", 100.0, sets=(SetSpec(8),),  # type: ignore[arg-type]
+                               lead_in=(Distractor(quiet, 4.0),), lead_out=(Distractor(quiet, 6.0),))  # type: ignore[arg-type]
+            session = simulate_session(spec, seed)[0]
+            reps = analyze_session(session).reps
+            s = session.samples
+            rec = LiveRecogniser(packaged_model(), "thigh")
+            decided = None
+            for i in range(0, len(s), 10):  # 0.1 s blocks, as a sensor's notifications are batched
+                decided = rec.feed(s.t_s[i : i + 10], s.acc_g[i : i + 10])
+                if decided is not None:
+                    break
+            decided = decided or rec.best_guess()
+            if decided is None or len(reps) < 2:
+                continue
+            leads.append(decided.decided_s - reps[1].end_s)
+            right += decided.exercise == exercise
+            unsure += decided.unsure
+        if leads:
+            print(f"  {exercise:<10} decided {statistics.median(leads):+5.1f} s (median; max {max(leads):+5.1f} s) after rep 2's end; "
+                  f"right {right}/{len(leads)}, shown unsure {unsure}/{len(leads)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0, help="real-time measuring span (default 30)")
     parser.add_argument("--hours", type=float, default=2.0, help="simulated session length for the memory check (default 2)")
+    parser.add_argument("--pair-only", action="store_true", help="only the one- and two-stream CPU and latency figures")
     args = parser.parse_args()
-    asyncio.run(cpu_and_latency(args.seconds))
+    one_stream = asyncio.run(cpu_and_latency(args.seconds))
+    asyncio.run(pair_cpu_and_latency(args.seconds, one_stream))
+    auto_decisions()
+    if args.pair_only:
+        return
     asyncio.run(memory(args.hours))
     asyncio.run(demo_path(min(args.seconds, 20.0)))
 

@@ -162,5 +162,7 @@ class PairSupervisor:
             name = type(item).__name__.lower()
             state.state = {"disconnected": "reconnecting", "reconnecting": "reconnecting", "stalled": "stalled"}.get(name, state.state)
             state.last_problem = str(getattr(item, "reason", state.last_problem))
+        # SensorEvent is a status item of its own, queued beside the untagged one; DriverItem (status.py)
+        # does not list it, so that one-sensor consumers need not know it
         self.queue.put_nowait(SensorEvent(index, item))  # type: ignore[arg-type]
         return item

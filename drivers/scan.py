@@ -69,7 +69,8 @@ async def scan_sensors(
 ) -> list[FoundSensor]:
     """Devices heard within `timeout_s`, supported ones first, strongest signal first."""
     try:
-        seen = await BleakScanner.discover(timeout=timeout_s, return_adv=True, backend=backend.scanner)
+        # bleak's overloads leave out backend=None, which its implementation takes as "the platform's own"
+        seen = await BleakScanner.discover(timeout=timeout_s, return_adv=True, backend=backend.scanner)  # type: ignore[call-overload]
     except Exception as exc:  # bleak and the OS raise a zoo of types; translate them all
         raise device_error(exc, "the Bluetooth scan") from None
     found = [_found(device, adv) for device, adv in seen.values()]

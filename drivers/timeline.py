@@ -107,7 +107,8 @@ class SampleTimeline:
         behind it, the host was busy and a backlog is arriving (nothing lost); if it comes at the
         normal pace, samples were lost before the late one. The held one is returned first.
         """
-        decoded = self._plausible(decoded, arrival_s)
+        # None when nothing is plausible, checked right below (drivers/ take annotation edits only today)
+        decoded = self._plausible(decoded, arrival_s)  # type: ignore[assignment]
         if decoded is None:
             return []
         if self._clock == "device" and decoded.device_time_s is not None and len(decoded.device_time_s) == len(decoded):
@@ -202,7 +203,7 @@ class SampleTimeline:
             sequence=None if decoded.sequence is None or len(decoded.sequence) != n else decoded.sequence[ok],
         )
 
-    def _reject(self, n: int) -> None:
+    def _reject(self, n: int) -> Decoded | None:  # always None: `_plausible` returns it as its answer
         self.counts.rejected_samples += n
         return None
 
@@ -263,5 +264,5 @@ def _strictly_after(t_s: FloatArray, previous: float | None) -> FloatArray:
     """`t_s` nudged forward where needed so every sample is later than the one before it."""
     ramp = np.arange(len(t_s)) * MIN_STEP_S
     floor = -np.inf if previous is None else previous + MIN_STEP_S
-    shifted = np.maximum.accumulate(np.maximum(t_s - ramp, floor))
+    shifted: FloatArray = np.maximum.accumulate(np.maximum(t_s - ramp, floor))
     return shifted + ramp

@@ -9,8 +9,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+
+# The analysis multiplies only small matrices (filter blocks, rotations), where BLAS worker threads
+# cost more than they save, and `sessions reanalyze` already runs one process per idle core, which
+# threaded BLAS would oversubscribe (measured: analysis/dsp.py's block product 30x slower with
+# OpenBLAS threads on a busy 2-core machine). Set before anything imports numpy; the user's own
+# setting wins.
+for _blas_threads in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_blas_threads, "1")
 
 from sensortrack import __version__
 from sensortrack.errors import SensortrackError

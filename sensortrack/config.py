@@ -92,6 +92,22 @@ def parse_set_options(items: list[str]) -> dict[str, str]:
     return values
 
 
+def split_pair_settings(set_options: list[str]) -> tuple[list[str], dict[str, str]]:
+    """`--set pair.KEY=VALUE` options apart from the single-sensor engine's (here, not beside the pair
+    analysis, so that a one-sensor `analyze` does not import the pair analysis and its SciPy parts)."""
+    engine: list[str] = []
+    pair: dict[str, str] = {}
+    for item in set_options:
+        key, sep, value = item.partition("=")
+        if key.strip().startswith("pair."):
+            if not sep:
+                raise ConfigError(f"--set needs KEY=VALUE, got '{item}'")
+            pair[key.strip().removeprefix("pair.")] = value.strip()
+        else:
+            engine.append(item)
+    return engine, pair
+
+
 def load_settings(set_options: list[str] | None = None, path: Path | None = None) -> AnalysisSettings:
     from sensortrack.analysis.settings import AnalysisSettings
 

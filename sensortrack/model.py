@@ -118,8 +118,8 @@ class SampleBlock:
         return SampleBlock(
             t_s=np.concatenate([b.t_s for b in blocks]),
             acc_g=np.concatenate([b.acc_g for b in blocks]),
-            gyro_dps=np.concatenate([b.gyro_dps for b in blocks]) if gyro else None,  # type: ignore[misc]
-            quat_wxyz=np.concatenate([b.quat_wxyz for b in blocks]) if quat else None,  # type: ignore[misc]
+            gyro_dps=np.concatenate([b.gyro_dps for b in blocks if b.gyro_dps is not None]) if gyro else None,
+            quat_wxyz=np.concatenate([b.quat_wxyz for b in blocks if b.quat_wxyz is not None]) if quat else None,
             sensor=blocks[0].sensor,
         )
 

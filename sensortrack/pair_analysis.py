@@ -18,6 +18,7 @@ from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.analysis.sides_pair import SidesAnalyzer, SidesResult
 from sensortrack.errors import ConfigError, MissingMetadataError
 from sensortrack.model import Session
+from sensortrack.result_schema import RESULT_SCHEMA_VERSION
 from sensortrack.session_analysis import resolve_context
 
 
@@ -30,7 +31,12 @@ class PairAnalysis:
     result: PairResult | SidesResult
 
     def to_dict(self) -> dict[str, Any]:
+        """The pair's result in the result schema (docs/result-schema.md): `sets` and their reps carry
+        the pair's measures — the knee's angles (thigh + shank), or both legs' sets with each rep's
+        side and its pair's asymmetry (left + right) — on top of each kind's own fields."""
         out = self.result.to_dict()
+        if isinstance(self.result, SidesResult):
+            out.update(_sides_sets(self.result))
         out["clock_alignment"] = {
             **self.alignment.to_dict(),
             "applies_to": f"{_name(self.second)} mapped onto {_name(self.first)}'s timeline",
@@ -38,6 +44,34 @@ class PairAnalysis:
         out["streams"] = [_stream_dict(s) for s in (self.first, self.second)]
         out["interrupted"] = self.first.interrupted or self.second.interrupted
         return out
+
+
+def _sides_sets(result: SidesResult) -> dict[str, Any]:
+    """Both legs' sets (left first) in the one result shape: each set and rep says its side, and a
+    rep made together with the other leg's carries the pair's asymmetry."""
+    asymmetry: dict[tuple[str, float], dict[str, float | None]] = {}
+    for pair in result.pairs:
+        asymmetry[("left", pair.left.start_s)] = pair.asymmetry_pct
+        asymmetry[("right", pair.right.start_s)] = pair.asymmetry_pct
+    sets: list[dict[str, Any]] = []
+    for side, side_result in (("left", result.left), ("right", result.right)):
+        for exercise_set in side_result.sets:
+            doc = exercise_set.to_dict()
+            doc["side"] = side
+            for rep_doc, rep in zip(doc["reps"], exercise_set.reps, strict=True):
+                rep_doc["side"] = side
+                for measure, value in asymmetry.get((side, rep.start_s), {}).items():
+                    rep_doc[f"{measure}_asymmetry_pct"] = None if value is None else round(value, 1)
+            sets.append(doc)
+    return {
+        "schema_version": RESULT_SCHEMA_VERSION,
+        "side": None,  # both
+        "drift_reference": {"kind": "session", "note": "each leg's warnings are judged against its own reps"},
+        "set_count": len(sets),
+        "rep_count": sum(s["rep_count"] for s in sets),
+        "knee_drift_reps": sum(s["knee_drift_reps"] for s in sets),
+        "sets": sets,
+    }
 
 
 def _name(session: Session) -> str:
@@ -56,24 +90,11 @@ def _stream_dict(session: Session) -> dict[str, Any]:
 
 def _with_body(session: Session, exercise: str | None, placement: str | None, side: str | None) -> Session:
     ctx = resolve_context(session, exercise, placement, side)
+    # AnalysisContext names exercise/placement/side as plain str (analysis/ is not type-checked
+    # strictly yet); resolve_context only ever gives values of the vocabulary's Literals
     sensor = session.meta.sensor.with_body(ctx.placement, ctx.side)  # type: ignore[arg-type]
     return replace(session, meta=replace(session.meta, sensor=sensor, exercise=ctx.exercise),  # type: ignore[arg-type]
                    samples=session.samples.with_sensor(sensor))
-
-
-def split_pair_settings(set_options: list[str]) -> tuple[list[str], dict[str, str]]:
-    """`--set pair.KEY=VALUE` options apart from the single-sensor engine's."""
-    engine: list[str] = []
-    pair: dict[str, str] = {}
-    for item in set_options:
-        key, sep, value = item.partition("=")
-        if key.strip().startswith("pair."):
-            if not sep:
-                raise ConfigError(f"--set needs KEY=VALUE, got '{item}'")
-            pair[key.strip().removeprefix("pair.")] = value.strip()
-        else:
-            engine.append(item)
-    return engine, pair
 
 
 def load_pair_settings(values: dict[str, str]) -> PairSettings:
@@ -131,6 +152,8 @@ def analyze_pair(
 
 def format_pair_report(analysis: PairAnalysis) -> str:
     """The readable report of a pair: alignment, then per rep (knee) or per rep pair (symmetry)."""
+    from sensortrack.report_text import rep_table_text
+
     al = analysis.alignment
     lines = [
         f"two sensors: {_name(analysis.first)} + {_name(analysis.second)} ({analysis.kind})",
@@ -144,11 +167,7 @@ def format_pair_report(analysis: PairAnalysis) -> str:
         lines.append(f"knee: {data['knee']['method']}")
         for s in data["sets"]:
             lines.append(f"set {s['index']} ({s['exercise']}), {s['rep_count']} reps")
-            for r in s["reps"]:
-                flex = "—" if r["knee_flexion_range_deg"] is None else f"{r['knee_flexion_range_deg']:5.1f}°"
-                valgus = "—" if r["knee_valgus_deg"] is None else f"{r['knee_valgus_deg']:4.1f}°"
-                warn = "  KNEE DRIFTING INWARD" if r["warnings"] else ""
-                lines.append(f"  rep {r['index']:2d} at {r['start_s']:7.2f} s  knee flexion {flex}  toward valgus {valgus}{warn}")
+            lines += ["  " + line for line in rep_table_text(s["reps"], with_set=False).splitlines()]
         for r in data["dropout_reps"]:
             lines.append(f"  rep at {r['start_s']:7.2f} s counted from the shank (thigh sensor out)")
     else:

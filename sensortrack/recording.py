@@ -1,6 +1,8 @@
 """The recording loop: a sensor supervisor's queue → a session file, crash-safe, until told to stop.
 
-Used by `sensortrack record` and by the TUI's live mode. Guarantees:
+The one recording service of `sensortrack record` (one sensor or two) and the TUI's live mode:
+`open_recording` builds the supervisor(s) and the session file, `Recording.run` records them,
+`start_virtual_sensors` puts virtual sensors on the in-process link for either. Guarantees:
 - every sample block and gap that reached the queue is written; the file is flushed and fsynced
   at least every `flush_interval_s` (0.5 s) even while no data arrives, so a crash or power loss
   costs at most that much;
@@ -16,10 +18,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+import math
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sensortrack.drivers.ble_errors import SensorNotFoundError
 from sensortrack.drivers.clock import HostClock
@@ -32,9 +35,17 @@ from sensortrack.drivers.status import (
     StreamStats,
 )
 from sensortrack.drivers.pair_supervisor import PairSupervisor
-from sensortrack.drivers.supervisor import DISCONNECT_TIMEOUT_S, SensorSupervisor
-from sensortrack.model import Gap, SampleBlock
+from sensortrack.drivers.supervisor import DISCONNECT_TIMEOUT_S, SensorSupervisor, SupervisorSettings, shared_connect_lock
+from sensortrack.errors import SensortrackError
+from sensortrack.model import Gap, SampleBlock, SensorInfo, Session, SessionMeta
 from sensortrack.sessionfile import SessionWriter
+
+if TYPE_CHECKING:
+    from sensortrack.drivers.backend import BleBackend
+    from sensortrack.drivers.protocols.base import FamilyDescriptor, FullScale
+    from sensortrack.drivers.scan import FoundSensor
+    from sensortrack.drivers.virtual.faults import Faults
+    from sensortrack.drivers.virtual.peripheral import VirtualSensor
 
 # What `record` and `live` ask a sensor for when the user does not say. The analysis runs at 25 Hz
 # (analysis.settings.ANALYSIS_RATE_HZ); 100 Hz leaves its decimation room to average out noise and
@@ -296,3 +307,193 @@ class PairWriter:
 
     def close(self) -> None:
         self._writer.close()
+
+
+# ---------------------------------------------------------------- the recording service
+
+
+def never_overwrite(path: Path) -> None:
+    """One line of error if `path` exists: nothing the user recorded is ever replaced."""
+    if path.exists():
+        raise SensortrackError(_exists(path))
+
+
+def _exists(path: Path) -> str:
+    return f"{path}: already exists; recordings are never overwritten — choose another name"
+
+
+def create_writer(output: Path, meta: SessionMeta, **options: Any) -> SessionWriter:
+    """The session file to record into (never one that exists); `record_session` flushes it every
+    0.5 s from a worker thread. A file that cannot be created is one line of error."""
+    try:
+        return SessionWriter(output, meta, flush_interval_s=math.inf, **options)
+    except FileExistsError:
+        raise SensortrackError(_exists(output)) from None
+    except OSError as exc:
+        raise SensortrackError(f"{output}: cannot create the file: {exc.strerror or exc}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class SensorToRecord:
+    """A found sensor and what it is recorded as (its placement, side and rate in `info`)."""
+
+    found: FoundSensor
+    info: SensorInfo
+    full_scale: FullScale | None = None
+
+
+@dataclass(slots=True)
+class Recording:
+    """One sensor's or two sensors' supervision and the session file they are written into."""
+
+    supervisor: SensorSupervisor | PairSupervisor
+    writer: SessionWriter
+    clock: HostClock
+
+    @property
+    def sensors(self) -> list[SensorSupervisor]:
+        s = self.supervisor
+        return list(s.supervisors) if isinstance(s, PairSupervisor) else [s]
+
+    @property
+    def is_pair(self) -> bool:
+        return isinstance(self.supervisor, PairSupervisor)
+
+    @property
+    def path(self) -> Path:
+        return self.writer.path
+
+    def loop_writer(self) -> SessionWriter | PairWriter:
+        """What `record_session` writes to: a pair's items go to the sensor they came from."""
+        return PairWriter(self.writer) if self.is_pair else self.writer
+
+    async def run(self, **options: Any) -> RecordingSummary:
+        """`record_session` on this recording (its keyword options)."""
+        return await record_session(self.supervisor, self.loop_writer(), clock=self.clock, **options)
+
+    def discard(self) -> None:
+        """Never started: close the file and remove it (nothing was recorded)."""
+        self.writer.close()
+        self.writer.path.unlink(missing_ok=True)
+
+
+def open_recording(
+    sensors: Sequence[SensorToRecord],
+    output: Path,
+    *,
+    exercise: str | None,
+    source: str,
+    notes: str = "",
+    backend: BleBackend,
+    clock: HostClock,
+) -> Recording:
+    """Supervisors for one sensor or two (then on one host timeline, connecting one at a time) and
+    the session file, created now (never over an existing one; two sensors: format version 2)."""
+    if len(sensors) not in (1, 2):
+        raise ValueError("a recording has one sensor or two")
+    pair = len(sensors) == 2
+    origin_s = clock.now() if pair else None  # one host timeline for both
+    lock = shared_connect_lock() if pair else None
+    supervisors = [
+        SensorSupervisor(
+            s.found, s.info, asyncio.Queue(), settings=SupervisorSettings(), backend=backend, clock=clock,
+            origin_s=origin_s, connect_lock=lock, full_scale=s.full_scale,
+        )
+        for s in sensors
+    ]  # fmt: skip
+    meta = SessionMeta(sensor=supervisors[0].info, exercise=exercise, source=source, notes=notes)  # type: ignore[arg-type]
+    companions = tuple(s.info for s in supervisors[1:])
+    writer = create_writer(output, meta, gyro=any(s.family.has_gyro for s in supervisors), companions=companions)
+    supervisor: SensorSupervisor | PairSupervisor = PairSupervisor(supervisors) if pair else supervisors[0]
+    return Recording(supervisor, writer, clock)
+
+
+def ending(summary: RecordingSummary, sensors: int = 1) -> str:
+    """How a recording ended, as `record` and `live` say it."""
+    played = "sources played to the end" if sensors > 1 else "source played to the end"
+    return {"duration": "duration reached", "stop": "stopped", "source ended": played}.get(summary.ended_by, summary.ended_by)
+
+
+def check_virtual_playable(family: FamilyDescriptor, session: Session, name: str) -> None:
+    """A virtual sensor sends what its real model sends: a model with a gyroscope cannot play a
+    recording without one (a Polar Verity Sense pairs every ACC frame with a GYRO frame, so the
+    driver would keep none and reconnect forever: "0 samples")."""
+    if family.has_gyro and session.samples.gyro_dps is None:
+        from sensortrack.drivers.protocols.registry import MODEL_IDS
+        from sensortrack.drivers.scan import family_by_model
+        from sensortrack.errors import ConfigError
+
+        acc_only = [m for m in MODEL_IDS if not family_by_model(m).has_gyro]
+        raise ConfigError(
+            f"{name} has no gyroscope readings, but a {family.display_name} always sends them: "
+            f"play it on an accelerometer-only model ({', '.join(acc_only)}) or choose a recording with a gyroscope"
+        )
+
+
+@dataclass(slots=True)
+class VirtualSensors:
+    """Virtual sensors advertising on one in-process link, found by a real bleak scan."""
+
+    sensors: list[VirtualSensor]
+    sessions: list[Session]  # what each plays
+    found: list[FoundSensor]
+    backend: BleBackend
+    clock: HostClock
+    finished: asyncio.Event  # every sensor has played its session to the end
+    _watcher: asyncio.Future[None] | None = None
+
+    async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+        for sensor in self.sensors:
+            await sensor.close()
+
+
+async def start_virtual_sensors(
+    plays: Sequence[tuple[FamilyDescriptor, Session, float]],
+    *,
+    speed: float = 1.0,
+    faults: Sequence[Faults] | None = None,
+    clock_drift_ppm: Sequence[float] | None = None,
+    timeout_s: float = 15.0,
+    together: bool = False,
+) -> VirtualSensors:
+    """One virtual sensor per (family, session to play, rate it starts at) on a link running at
+    `speed`, each found by scanning (two of one model get names ending -1, -2). `together`: the
+    sessions start playing at one moment, once all are streaming (PlayTogether: a live pair's
+    segments in step); else each from its own first stream (`record` aligns files afterwards)."""
+    from sensortrack.drivers.clock import ScaledClock
+    from sensortrack.drivers.scan import find_sensor
+    from sensortrack.drivers.virtual.faults import Faults
+    from sensortrack.drivers.virtual.link import VirtualLink
+    from sensortrack.drivers.virtual.names import advertised_name
+    from sensortrack.drivers.virtual.peripheral import PlayTogether, VirtualSensor
+
+    link = VirtualLink(ScaledClock(speed))
+    several = len(plays) > 1
+    started: list[VirtualSensor] = []
+    out = VirtualSensors(started, [p[1] for p in plays], [], link.backend, link.clock, asyncio.Event())
+    group = PlayTogether(len(plays))
+    try:
+        for k, (family, session, rate_hz) in enumerate(plays):
+            sensor = VirtualSensor(
+                link, family, session, name=f"{advertised_name(family)}-{k + 1}" if several else None,
+                faults=faults[k] if faults else Faults(), initial_rate_hz=family.nearest_rate_hz(rate_hz),
+                clock_drift_ppm=clock_drift_ppm[k] if clock_drift_ppm else 0.0,
+            )  # fmt: skip
+            if together:
+                sensor.together = (group, k)
+            await sensor.start()
+            started.append(sensor)
+        for sensor, (family, _, _) in zip(started, plays, strict=True):
+            out.found.append(await find_sensor(sensor.address if several else sensor.name, timeout_s, model=family.model if several else None, backend=link.backend))
+    except BaseException:
+        await out.close()
+        raise
+
+    async def all_played() -> None:
+        await asyncio.gather(*(s.finished.wait() for s in started))
+        out.finished.set()
+
+    out._watcher = asyncio.ensure_future(all_played())
+    return out

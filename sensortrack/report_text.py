@@ -1,14 +1,68 @@
-"""The human-readable `sensortrack analyze` report: one block per set, one line per rep."""
+"""The human-readable `sensortrack analyze` report, and the one text rep table every terminal face
+draws (analyze, `sessions show`, a pair's report) from reps in the result schema."""
 
 from __future__ import annotations
 
-from sensortrack.analysis.results import AnalysisResult, ExerciseSet
-from sensortrack.model import Session
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sensortrack.library.text import fmt_number, format_table
+
+if TYPE_CHECKING:  # `sessions show` draws rep tables without importing the analysis
+    from sensortrack.analysis.results import AnalysisResult, ExerciseSet
+    from sensortrack.model import Session
 
 
 def _clock(seconds: float) -> str:
     minutes, secs = divmod(max(seconds, 0.0), 60.0)
     return f"{int(minutes):d}:{secs:04.1f}"
+
+
+def rep_table_text(reps: Sequence[Mapping[str, Any]], *, with_set: bool = True) -> str:
+    """Reps (result schema dicts) as a text table. Columns that no rep has a value for are left out:
+    the reference excess without a personal reference, the knee's angles and the asymmetry of a pair."""
+
+    def has(field: str) -> bool:
+        return any(r[field] is not None for r in reps)
+
+    columns: list[tuple[str, Any, bool]] = []  # header, cell, right-aligned
+    if with_set:
+        columns.append(("Set", lambda r: "–" if r["set"] is None else str(r["set"]), True))
+    if has("side"):
+        columns.append(("Side", lambda r: r["side"] or "", False))
+    columns += [
+        ("Rep", lambda r: str(r["index"]), True),
+        ("Start", lambda r: _clock(r["start_s"]), True),
+        ("Range°", lambda r: f"{r['range_deg']:.0f}", True),
+        ("Down s", lambda r: f"{r['down_s']:.1f}", True),
+        ("Up s", lambda r: f"{r['up_s']:.1f}", True),
+        ("Drift°", lambda r: fmt_number(r["knee_drift_deg"], 1), True),
+    ]
+    if has("knee_drift_over_reference_deg"):
+        columns.append(("over ref", lambda r: fmt_number(r["knee_drift_over_reference_deg"], 1, "", signed=True), True))
+    if has("knee_flexion_range_deg"):
+        columns.append(("Knee flex°", lambda r: fmt_number(r["knee_flexion_range_deg"], 1), True))
+    if has("range_asymmetry_pct"):
+        columns.append(("Range asym %", lambda r: fmt_number(r["range_asymmetry_pct"], 0), True))
+    columns.append(("Notes", _rep_notes, False))
+    return format_table(
+        [c[0] for c in columns],
+        [[cell(r) for _, cell, _ in columns] for r in reps],
+        right={i for i, c in enumerate(columns) if c[2]},
+    )
+
+
+def _rep_notes(rep: Mapping[str, Any]) -> str:
+    notes = ["KNEE DRIFTING INWARD"] if rep["warnings"] else []
+    notes += [n for n in rep["notes"] if n != "calibration uncertain"]
+    if rep["step"]:
+        notes.append(f"{rep['step']} step")
+    if not rep["calibrated"]:
+        notes.append("calibration uncertain")
+    source = rep["knee_drift_source"]
+    if source and source != "knee angle (thigh + shank)":
+        notes.append(f"knee drift: {source}")
+    return ", ".join(notes)
 
 
 def _reference_line(result: AnalysisResult) -> str:
@@ -67,7 +121,6 @@ def format_report(session: Session, result: AnalysisResult) -> str:
         lines.append(f"  {len(session.gaps)} gap(s) in the recording, {lost} samples lost (not filled in)")
     if session.interrupted:
         lines.append("  recording was interrupted (no end mark): read up to the last whole sample")
-    personal = ctx.reference is not None
     if not result.sets:
         lines.append("  no sets found")
         return "\n".join(lines) + "\n"
@@ -85,25 +138,7 @@ def format_report(session: Session, result: AnalysisResult) -> str:
                 "  calibration uncertain: reps counted from the movement's own repetition "
                 "(no rest posture found, or under the exercise's range floor); no knee drift for them"
             )
-        lines.append("   rep   start    range   down    up    drift" + (" over ref" if personal else "") + "   notes")
-        for rep in st.reps:
-            drift = "    —" if rep.knee_drift_deg is None else f"{rep.knee_drift_deg:5.1f}°"
-            if personal:
-                over = rep.knee_drift_over_reference_deg
-                drift += "        —" if over is None else f"   {over:+5.1f}°"
-            notes = []
-            if rep.warnings:
-                notes.append("KNEE DRIFTING INWARD")
-            if rep.shallow:
-                notes.append("shallow")
-            if rep.step:
-                notes.append(rep.step)
-            if not rep.calibrated:
-                notes.append("calibration uncertain")
-            lines.append(
-                f"   {rep.index:>3}  {_clock(rep.start_s):>7}  {rep.range_deg:5.0f}°  {rep.down_s:4.1f}s "
-                f"{rep.up_s:4.1f}s  {drift}   {', '.join(notes)}"
-            )
+        lines += ["  " + line for line in rep_table_text(st.to_dict()["reps"], with_set=False).splitlines()]
     total = sum(len(s.reps) for s in result.sets)
     drifted = sum(s.drift_reps for s in result.sets)
     lines.append("")

@@ -78,9 +78,9 @@ def impossible_samples(
     samples, taken out and marked like the gaps of dropped ones, never passed to the analysis.
 
     Raises InputFileError when no sample is left."""
-    keep = (np.abs(acc_g) <= PHYSICAL_MAX_ACC_G).all(axis=1)
+    keep = np.asarray((np.abs(acc_g) <= PHYSICAL_MAX_ACC_G).all(axis=1), dtype=np.bool_)
     if gyro_dps is not None:
-        keep &= (np.abs(np.nan_to_num(gyro_dps)) <= PHYSICAL_MAX_GYRO_DPS).all(axis=1)
+        keep &= np.asarray((np.abs(np.nan_to_num(gyro_dps)) <= PHYSICAL_MAX_GYRO_DPS).all(axis=1), dtype=np.bool_)
     if keep.all():
         return keep, []
     if not keep.any():

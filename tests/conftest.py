@@ -40,3 +40,36 @@ def dated_copy() -> Callable[[Path, Path, str], Path]:
         return dest
 
     return copy
+
+
+# Tests paced by the wall clock: a recording or virtual sensor plays at a set speed, or a real
+# timeout/reconnect must pass. They are the ones a loaded machine can slow down or time out, so they
+# carry the `realtime` marker (pyproject.toml): `pytest -m "not realtime"` is the quick run.
+REALTIME_MODULES = frozenset(
+    {
+        "test_ble_backend",
+        "test_ble_errors",
+        "test_ble_virtual",
+        "test_hardening_durability",
+        "test_hardening_replay_terminal",
+        "test_pair_record",
+        "test_record_drift",
+        "test_record_e2e",
+        "test_record_loop",
+        "test_record_ranges",
+        "test_tui_app",
+        "test_tui_drift_agreement",
+        "test_tui_e2e",
+        "test_tui_keys",
+        "test_tui_live",
+        "test_tui_notes",
+        "test_tui_plans",
+        "test_tui_sources",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.stem in REALTIME_MODULES:
+            item.add_marker(pytest.mark.realtime)

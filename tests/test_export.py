@@ -35,7 +35,7 @@ def library(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
 def stored_reps(path: Path) -> list[dict[str, object]]:
     with Library.open(path) as library:
         return [
-            {"set": r.set_index, "rep": r.rep_index, "range_deg": r.range_deg, "warn": r.knee_drift_warning}
+            {"set": r.set_index, "index": r.rep_index, "range_deg": r.range_deg, "warn": r.knee_drift_warning}
             for r in library.reps(1)
         ]
 
@@ -58,10 +58,11 @@ def test_csv_export_of_a_library_session(library: Path, tmp_path: Path, capsys: 
     np.testing.assert_allclose(samples[["gx_dps", "gy_dps", "gz_dps"]], source.samples.gyro_dps, atol=1e-4)
 
     reps = pd.read_csv(reps_path)
-    assert list(reps.columns)[:3] == ["set", "rep", "start_s"]
+    assert list(reps.columns)[:3] == ["set", "index", "start_s"]
     expected = stored_reps(library)
     assert len(reps) == len(expected) > 0
-    assert reps["knee_drift_warning"].tolist() == [int(bool(r["warn"])) for r in expected]
+    assert reps["warnings"].fillna("").tolist() == ["knee_drift" if r["warn"] else "" for r in expected]
+    assert reps["shallow"].isin([0, 1]).all() and reps["calibrated"].isin([0, 1]).all()
     np.testing.assert_allclose(reps["range_deg"], [r["range_deg"] for r in expected], atol=0.05)
     np.testing.assert_allclose(reps["duration_s"], reps["end_s"] - reps["start_s"], atol=0.011)
 
@@ -86,8 +87,8 @@ def test_parquet_export_keeps_units_and_metadata(
     assert len(meta["gaps"]) == len(source.gaps)
 
     reps = pq.read_table(tmp_path / "squats-reps.parquet")
-    assert str(reps.schema.field("knee_drift_warning").type) == "bool"
-    assert reps.column("knee_drift_warning").to_pylist() == [r["warn"] for r in stored_reps(library)]
+    assert str(reps.schema.field("shallow").type) == "bool"
+    assert reps.column("warnings").to_pylist() == ["knee_drift" if r["warn"] else "" for r in stored_reps(library)]
     assert json.loads(reps.schema.metadata[b"sensortrack"])["library_id"] == 1
 
 

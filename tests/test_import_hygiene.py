@@ -228,3 +228,17 @@ def test_reanalyze_starts_its_helpers_before_this_process_imports_the_analysis()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/", check=True,
                          env={**__import__("os").environ, "SENSORTRACK_CONFIG": "/nonexistent/config.toml"})
     assert out.stdout.strip() == ""
+
+
+def test_one_sensor_analyze_loads_no_scipy() -> None:
+    """The analysis needs NumPy only (analysis/dsp.py); SciPy stays with the pair analysis and the
+    simulator. scipy.signal alone was ~1 s of every `analyze` (issue 12)."""
+    code = (
+        "import sys\n"
+        "from sensortrack.cli import main\n"
+        "code = main(['analyze', sys.argv[1], '--json'])\n"
+        "print(code, sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'), file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(SHORT)], capture_output=True, text=True, cwd="/",
+                         check=True, timeout=120)
+    assert out.stderr.strip().splitlines()[-1] == "0 []"

@@ -83,14 +83,14 @@ def test_show_text_and_json(library: Path, capsys: pytest.CaptureFixture[str]) -
     assert doc["session"]["id"] == 2
     assert len(doc["reps"]) == doc["session"]["rep_count"]
     assert sum(s["rep_count"] for s in doc["sets"]) == len(doc["reps"])
-    assert sum(r["knee_drift_warning"] for r in doc["reps"]) == doc["session"]["knee_drift_reps"]
+    assert sum("knee_drift" in r["warnings"] for r in doc["reps"]) == doc["session"]["knee_drift_reps"]
     assert doc["analysis_settings"]["drift_threshold_deg"] == 6.0
 
     code, out, _ = run(capsys, "sessions", "--library", str(library), "show", "2")
     assert code == 0
     assert out.startswith("Session #2")
     assert "squat" in out and "right thigh" in out
-    assert out.count("knee drift") == doc["session"]["knee_drift_reps"]
+    assert out.count("KNEE DRIFTING INWARD") == doc["session"]["knee_drift_reps"]
 
 
 def test_unknown_id_and_missing_library_are_one_line_errors(

@@ -134,7 +134,7 @@ def test_a_failure_inside_the_transaction_leaves_no_row_and_no_file(tmp_path: Pa
         with pytest.raises(sqlite3.IntegrityError, match="injected failure"):
             import_file(library, SQUAT_RIGHT, SETTINGS)
         assert library.count() == 1
-        assert library._conn.execute("SELECT count(*) FROM sets WHERE session_id != 1").fetchone()[0] == 0
+        assert library.query("SELECT count(*) FROM sets WHERE session_id != 1")[0][0] == 0
         assert sorted(p.name for p in library.sessions_dir.iterdir()) == files_before  # no copy, no .part
 
 
@@ -187,9 +187,9 @@ def test_killed_mid_import_leaves_neither_half_row_nor_counted_file(tmp_path: Pa
 
     with Library.open(path) as library:  # opening sweeps
         assert [r.original_path for r in library.list()] == [str(BRIDGE_LEFT)]
-        assert library._conn.execute("SELECT count(*) FROM reps WHERE session_id != 1").fetchone()[0] == 0
+        assert library.query("SELECT count(*) FROM reps WHERE session_id != 1")[0][0] == 0
         assert [p.name for p in folder.iterdir()] == [library.get(1).file_path.name]
-        assert library._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert library.query("PRAGMA integrity_check")[0][0] == "ok"
         # And the import works when tried again.
         assert import_file(library, SQUAT_RIGHT, SETTINGS).action == "imported"
         assert library.count() == 2

@@ -194,10 +194,23 @@ def _v3_library(tmp_path: Path) -> Path:
     return path
 
 
-def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
+def _dump(path: Path, columns: dict[str, list[str]] | None = None) -> dict[str, list[tuple[object, ...]]]:
+    """Each table's rows, in `columns` (a table's columns as they were before a migration) or all."""
     conn = sqlite3.connect(path)
     try:
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in ("sessions", "sets", "reps", "drift_references")}
+        out = {}
+        for t in ("sessions", "sets", "reps", "drift_references"):
+            names = (columns or {}).get(t) or [d[0] for d in conn.execute(f"SELECT * FROM {t}").description]
+            out[t] = conn.execute(f"SELECT {', '.join(names)} FROM {t} ORDER BY {', '.join(names[:2])}").fetchall()
+        return out
+    finally:
+        conn.close()
+
+
+def _columns(path: Path) -> dict[str, list[str]]:
+    conn = sqlite3.connect(path)
+    try:
+        return {t: [d[0] for d in conn.execute(f"SELECT * FROM {t}").description] for t in ("sessions", "sets", "reps")}
     finally:
         conn.close()
 
@@ -207,13 +220,13 @@ def test_a_version_3_library_opens_migrated_without_loss(tmp_path: Path, capsys:
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
     conn.close()
-    before = _dump(path)
+    before, old_columns = _dump(path), _columns(path)
     assert len(before["sessions"]) == 2 and len(before["reps"]) > 20
     with Library.open(path) as library:
-        assert library.schema_version == SCHEMA_VERSION >= 4
+        assert library.schema_version == SCHEMA_VERSION >= 5
         assert [len(library.sets(r.id)) for r in library.list()] == [3, 2]
         assert all(s.rpe is None and s.pain is None for r in library.list() for s in library.sets(r.id))
-    assert _dump(path) == before  # every row as it was
+    assert _dump(path, old_columns) == before  # every row as it was (migration 5 adds columns)
     assert (tmp_path / "library.sqlite3.v3.bak").exists()  # and the old file kept beside it
     assert main(["sessions", "show", "1", "--library", str(path), "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)

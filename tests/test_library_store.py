@@ -172,7 +172,7 @@ def test_upgrades_a_version_1_library_keeping_its_data_and_a_backup(tmp_path: Pa
         # The index migration 2 adds is there and used by the trend query.
         plan = " ".join(
             str(row[-1])
-            for row in library._conn.execute(
+            for row in library.query(
                 "EXPLAIN QUERY PLAN SELECT * FROM sessions "
                 "WHERE exercise = 'squat' AND placement = 'thigh' ORDER BY start_time_utc"
             )
@@ -215,7 +215,7 @@ def test_garbage_inside_a_real_library_is_reported_as_damage(tmp_path: Path) -> 
     with Library.open(path) as library:
         for i in range(60):  # enough rows for several pages
             add(library, f"s{i:03d}.csv")
-        library._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        library.query("PRAGMA wal_checkpoint(TRUNCATE)")  # the pages into the main file, to damage them
     data = bytearray(path.read_bytes())
     page_size = int.from_bytes(data[16:18], "big")
     assert len(data) >= 4 * page_size
@@ -320,7 +320,7 @@ def test_delete_removes_rows_then_the_owned_file(tmp_path: Path) -> None:
         library.delete(sid)
         library.delete(rid)
         assert library.count() == 0
-        counts = [library._conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("sets", "reps")]
+        counts = [library.query(f"SELECT count(*) FROM {t}")[0][0] for t in ("sets", "reps")]
         assert counts == [0, 0]
         with pytest.raises(LibraryError, match=f"no session #{sid}"):
             library.get(sid)

@@ -151,7 +151,10 @@ def test_pair_file_with_with_is_refused(files: tuple[Path, KneePairTruth], capsy
     assert code == 2 and "already holds two sensors" in err
 
 
-def test_live_with_two_sensors_says_how_to_record_them(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "live", "--device", "A", "--device", "B")
+def test_live_with_two_sensors_needs_each_ones_place(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # `live` takes two sensors as `record` does (issue 14): each one's placement and side with it
+    code, out, err = run(capsys, "live", "--device", "A", "--device", "B", "-o", str(tmp_path / "x.csv"), "--no-library")
     assert code == 2 and out == "" and err.count("\n") == 1
-    assert "live view follows one sensor" in err and "sensortrack record --device" in err
+    assert "NAME:PLACEMENT:SIDE" in err
+    code, out, err = run(capsys, "live", "--device", "A:thigh:right", "--device", "B:thigh:right", "-o", str(tmp_path / "x.csv"), "--no-library")
+    assert code == 2 and "both sensors are on the right thigh" in err and err.count("\n") == 1

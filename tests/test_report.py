@@ -16,7 +16,7 @@ from sensortrack.library.store import Library
 
 REPO = Path(__file__).resolve().parents[1]
 SIMULATED = REPO / "fixtures" / "simulated"
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SVG_START = b"<svg xmlns=\"http://www.w3.org/2000/svg\""
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -45,7 +45,7 @@ class Page(HTMLParser):
         a = dict(attrs)
         if tag == "img":
             src = a.get("src") or ""
-            assert src.startswith("data:image/png;base64,"), src[:40]
+            assert src.startswith("data:image/svg+xml;base64,"), src[:40]
             self.images.append(base64.b64decode(src.split(",", 1)[1]))
         if tag in ("link", "script") or (tag == "img" and not (a.get("src") or "").startswith("data:")):
             self.external.append(tag)
@@ -97,7 +97,7 @@ def test_library_session_report_has_figures_tables_and_trend(
     page = Page(text)
     assert page.external == []  # self-contained: nothing to fetch
     assert len(page.images) == 3  # angle over time, per-rep bars, trend
-    assert all(img.startswith(PNG_MAGIC) for img in page.images)
+    assert all(img.startswith(SVG_START) for img in page.images)
     assert page.headings == [
         "Sets",
         "Movement over time",
@@ -161,14 +161,22 @@ def test_report_errors_are_one_line(library: Path, tmp_path: Path, capsys: pytes
     assert code == 2 and err.count("\n") == 1 and "not a sensortrack library" in err
 
 
-def test_rendered_figures_have_print_resolution(
+def test_figures_are_vector_graphics_sharp_on_paper(
     library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "report.html"
     assert run(capsys, "report", "1", "-o", str(out), "--library", str(library))[0] == 0
-    for image in Page(out.read_text(encoding="utf-8")).images:
-        width = int.from_bytes(image[16:20], "big")  # PNG IHDR width
-        assert width >= 1300  # 17 cm at ≥ 190 dpi: sharp on paper
+    images = Page(out.read_text(encoding="utf-8")).images
+    assert len(images) == 3
+    for image in images:
+        svg = image.decode("utf-8")
+        assert re.search(r'viewBox="0 0 680 \d+', svg)  # scales to any print width without pixels
+        assert "<polyline" in svg or "<rect" in svg  # data drawn as shapes
+        assert "matplotlib" not in svg
+    angle, bars, trend = (i.decode("utf-8") for i in images)
+    assert ">Time since the start of the recording (s)</text>" in angle  # axis text is text, not pixels
+    assert ">Rep (numbered through the session)</text>" in bars
+    assert ">left leg</text>" in trend and ">right leg</text>" in trend
     assert re.search(r"<title>Squat, left thigh — 2025-03-0[34] \d\d:\d\d</title>", out.read_text(encoding="utf-8"))
 
 
@@ -185,7 +193,7 @@ def test_progress_report_of_the_whole_library(
         "Squat — sensor on the thigh",
         "What the numbers mean",
     ]
-    assert len(page.images) == 1 and page.images[0].startswith(PNG_MAGIC)  # a trend needs two sessions
+    assert len(page.images) == 1 and page.images[0].startswith(SVG_START)  # a trend needs two sessions
     assert page.rows == {"sessions": 4}
 
     only = tmp_path / "bridge.html"
@@ -199,8 +207,10 @@ def test_progress_report_of_the_whole_library(
     assert code == 2 and "no analysed sessions" in err
 
 
-def _png_height(png: bytes) -> int:
-    return int.from_bytes(png[20:24], "big")  # IHDR: width at 16, height at 20
+def _svg_height(svg: bytes) -> float:
+    view_box = re.search(rb'viewBox="0 0 [0-9.]+ ([0-9.]+)"', svg)
+    assert view_box is not None
+    return float(view_box.group(1))
 
 
 def _noted(src: Path, dest: Path, start_time_utc: str, rpe: int, pain: int) -> Path:
@@ -243,7 +253,7 @@ def test_progress_report_plots_effort_and_pain_next_to_the_drift(
     assert run(capsys, "import", *map(str, copies), "--library", str(plain))[0] == 0
     assert run(capsys, "report", "-o", str(tmp_path / "plain.html"), "--library", str(plain))[0] == 0
     plain_page = Page((tmp_path / "plain.html").read_text(encoding="utf-8"))
-    assert _png_height(page.images[0]) > _png_height(plain_page.images[0])
+    assert _svg_height(page.images[0]) > _svg_height(plain_page.images[0])
     assert "Effort (RPE)" not in (tmp_path / "plain.html").read_text(encoding="utf-8")
     # the session's own report shows the note in its sets table
     assert run(capsys, "report", "2", "-o", str(tmp_path / "s2.html"), "--library", str(path))[0] == 0

@@ -7,14 +7,15 @@ Screen snapshots are exported text compared with tests/snapshots/*.txt; refresh 
 
 from __future__ import annotations
 
-import io
+import html
 import os
+import re
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from rich.console import Console
+from rich.cells import cell_len
 from textual.pilot import Pilot
 
 from sensortrack.loading import load_session
@@ -37,13 +38,28 @@ async def _until(pilot: Pilot[int], condition, timeout_s: float = 20.0) -> None:
         await pilot.pause(0.02)
 
 
+# One text run of Textual's public SVG screenshot (rich's export_svg): its x in pixels, its line.
+_SVG_TEXT = re.compile(
+    r'<text [^>]*?x="([0-9.e+-]+)"[^>]*?textLength="([0-9.e+-]+)"[^>]*?clip-path="url\(#[^)]*-line-(\d+)\)"[^>]*>(.*?)</text>'
+)
+
+
 def screen_text(app: SensortrackApp) -> str:
-    """The screen as plain text (what a person sees, without colours)."""
+    """The screen as plain text (what a person sees, without colours), read from the app's public
+    SVG screenshot: each text run placed at its cell column on its line."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), record=True, force_terminal=True)
-    # Same render path as App.export_screenshot, exported as text instead of SVG.
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-    return "\n".join(line.rstrip() for line in console.export_text().splitlines())
+    grid = [[" "] * width for _ in range(height)]
+    for x_px, length_px, line, escaped in _SVG_TEXT.findall(app.export_screenshot()):
+        text = html.unescape(escaped).replace("\xa0", " ")
+        char_px = float(length_px) / len(text)  # rich sets textLength to one cell's width per character
+        col = round(float(x_px) / char_px)
+        for char in text:
+            if 0 <= col < width and int(line) < height:
+                grid[int(line)][col] = char
+                if cell_len(char) == 2 and col + 1 < width:
+                    grid[int(line)][col + 1] = ""  # a wide character covers two cells
+            col += cell_len(char)
+    return "\n".join("".join(row).rstrip() for row in grid)
 
 
 def check_snapshot(name: str, text: str) -> None:

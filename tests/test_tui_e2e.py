@@ -218,3 +218,37 @@ def test_demo_with_a_plan_records_each_exercise_and_the_note_after_a_set(
         ("squat", 8, 3, "knee"),
         ("lunge", None, None, ""),
     ]
+
+
+@pytest.mark.slow
+def test_live_on_a_recorded_pair_shows_both_sensors_and_the_knee(terminal: Terminal, tmp_path: Path) -> None:
+    """`live` with one two-sensor session played as a virtual pair (thigh + shank) in a real
+    terminal: both sensors' state, the knee-angle gauge; one two-sensor recording at the end."""
+    from dataclasses import replace
+
+    from sensortrack.sessionfile import read_session, write_session
+    from sensortrack.simulation.pair import DeviceClock, simulate_knee_pair
+    from sensortrack.simulation.spec import Distractor, SessionSpec, SetSpec
+
+    spec = SessionSpec(exercise="squat", placement="thigh", side="right", rate_hz=100.0,
+                       sets=(SetSpec(n_reps=8, drift=True, drift_from_rep=6),),
+                       lead_in=(Distractor("stand", 3.0),), lead_out=(Distractor("stand", 2.0),))
+    thigh, shank, _ = simulate_knee_pair(spec, 41, DeviceClock())
+    pair = tmp_path / "pair.csv"
+    write_session(pair, replace(thigh, companions=(shank,)))
+    out = tmp_path / "live_pair.csv"
+    terminal.keys(f"{SENSORTRACK} live --virtual movesense --from {pair} --no-setup --speed 2 --mute -o {out}; echo EXIT=$?", "Enter")
+    terminal.wait_for(r"right thigh +● streaming", 60.0)
+    terminal.wait_for(r"right shank +● streaming", 30.0)
+    terminal.wait_for(r"knee +.*rep \d+ valgus [+-]\d+\.\d° \(limit 5°\)", 90.0)  # flexion follows (cut at 100 columns)
+    screen = terminal.wait_for(r"Set 1 \(squat\): effort", 90.0).string  # the note after the set: skipped
+    assert "KNEE CAVING INWARD" in screen, screen  # the simulated valgus reps, judged by the knee angle
+    terminal.wait_for(r"right thigh +○ ended", 30.0)
+    terminal.keys("Escape")
+    terminal.wait_for(r"Session: 1 sets · \d+ reps", 30.0)
+    terminal.keys("q")
+    terminal.wait_for(r"recording saved: ", 30.0)
+    terminal.wait_for(r"EXIT=0", 30.0)
+    recorded = read_session(out)
+    assert recorded.meta.source == "live:virtual" and len(recorded.companions) == 1
+    assert {recorded.meta.sensor.placement, recorded.companions[0].meta.sensor.placement} == {"thigh", "shank"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from dataclasses import dataclass
 import math
 import time
 from collections import deque
@@ -48,8 +49,26 @@ from sensortrack.session_analysis import combine_parts
 from sensortrack.session_events import ExerciseChange, SetNote, exercise_line, note_for_set, note_line
 from sensortrack.tui.cues import Cues, SoundMode, find_speech_engine
 from sensortrack.tui.live import LiveSource
-from sensortrack.tui.messages import AnalysisEvent, AnalysisReset, ExerciseChanged, Snapshot, StreamFinished, TurnAtBottom
+from sensortrack.tui.messages import (
+    AnalysisEvent,
+    AnalysisReset,
+    ExerciseChanged,
+    PairUpdate,
+    Snapshot,
+    StreamFinished,
+    TurnAtBottom,
+)
 from sensortrack.tui.note import NoteBar, describe_note
+from sensortrack.tui.pair_view import (
+    KNEE,
+    KneeGauge,
+    KneeMeasured,
+    LivePair,
+    OtherSideRep,
+    SensorsPanel,
+    SymmetryPanel,
+    symmetry_of,
+)
 from sensortrack.tui.screens import HelpScreen, SessionSummaryScreen
 from sensortrack.tui.sources import RESTART, ReplaySource, SampleSource
 from sensortrack.tui.widgets import (
@@ -73,6 +92,8 @@ from sensortrack.tui.widgets import (
 )
 
 if TYPE_CHECKING:
+    from sensortrack.analysis.pair_settings import PairSettings
+    from sensortrack.analysis.recognition_live import BoutExercise, LiveRecogniser
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.session_analysis import ReferenceLookup
 
@@ -84,6 +105,40 @@ def _for_exercise(ctx: AnalysisContext, exercise: str, lookup: ReferenceLookup |
     else:
         reference = ctx.reference if ctx.reference is not None and ctx.reference.exercise == exercise else None
     return dataclasses.replace(ctx, exercise=exercise, reference=reference)
+
+
+@dataclass(frozen=True, slots=True)
+class RecognisedStretch:
+    """A stretch of a replayed recording whose exercise was recognised (the file did not say it)."""
+
+    start_s: float
+    end_s: float
+    exercise: str
+    confidence: float
+    unsure: bool  # below RecognitionSettings.unsure_below: shown as unsure, never as a plain label
+
+    def describe(self) -> str:
+        name = self.exercise.replace("_", " ")
+        return f"unsure: {name}? ({self.confidence:.2f})" if self.unsure else f"recognised: {name} ({self.confidence:.2f})"
+
+
+SIDE_UNKNOWN = "side not given: knee drift toward the midline is not shown (pass --side)"
+
+
+def without_side(rep: Rep) -> Rep:
+    """A rep without what depends on the side (it is not known: nothing is guessed)."""
+    return dataclasses.replace(rep, knee_drift_deg=None, knee_drift_over_reference_deg=None, drift_limit_deg=None, warnings=(), step=None)
+
+
+def _side_free(event: Event) -> Event | None:
+    if isinstance(event, DriftWarning):
+        return None
+    if isinstance(event, RepCounted):
+        return dataclasses.replace(event, rep=without_side(event.rep))
+    if isinstance(event, SetEnded):
+        done = event.exercise_set
+        return dataclasses.replace(event, exercise_set=dataclasses.replace(done, reps=tuple(without_side(r) for r in done.reps)))
+    return event
 
 
 W = TypeVar("W", bound=Widget)
@@ -153,8 +208,31 @@ class SensortrackApp(App[int]):
         reference_lookup: ReferenceLookup | None = None,
         exercise_changes: tuple[ExerciseChange, ...] = (),
         ask_notes: bool | None = None,
+        second: AnalysisContext | None = None,
+        pair_settings: PairSettings | None = None,
+        recognised: tuple[RecognisedStretch, ...] = (),
+        side_known: bool = True,
+        auto: LiveRecogniser | None = None,
     ) -> None:
         super().__init__()
+        # `live --exercise auto`: the exercise of each bout is recognised while it streams
+        self.auto = auto if plan is None else None
+        self.awaiting_exercise = self.auto is not None
+        self._held: list[SampleBlock] = []  # a bout's samples until its exercise is decided
+        self._fed_auto = False
+        self.recognised = recognised  # the exercise of each stretch, where the file did not say it
+        self.side_known = side_known
+        # Two sensors: `second` is the other sensor's context (sensor index 1; `ctx` is index 0's
+        # until the pair says which stream the view follows), analysed by a LivePair.
+        self.pair: LivePair | None = None
+        self.second_ctx: AnalysisContext | None = None  # the stream the view does not follow
+        if second is not None:
+            self.pair = LivePair((ctx, second), settings or AnalysisSettings(), pair_settings)
+            self.second_ctx = (ctx, second)[1 - self.pair.primary_index]
+            ctx = self.pair.primary_ctx
+        self.knee_log: list[tuple[float, float]] = []  # (rep start_s, valgus °) as the knee gauge showed them
+        self.pair_reps: list[Rep] = []  # the primary's reps this session (symmetry)
+        self.other_reps: list[Rep] = []  # the other leg's reps (left + right)
         # the stored reference of each exercise the session moves to (None: only the given one)
         self.reference_lookup = reference_lookup
         # a recording that moved to other exercises (its `# exercise` lines): replayed the same way
@@ -210,10 +288,17 @@ class SensortrackApp(App[int]):
                 yield RangeMeter("range    –", id="range")
                 yield TempoLabel("tempo    –", id="tempo")
                 yield DriftGauge("", id="drift")
+                if self.pair is not None:  # two sensors: what only a pair can see
+                    if self.pair.kind == KNEE:
+                        yield KneeGauge("", id="knee")
+                    else:
+                        yield SymmetryPanel("", id="symmetry")
         yield RollingPlot("", id="plot")
         yield RepTable(id="reps")
         yield SetSummary("", id="set-summary")
         yield NoteBar(id="note")
+        if self.pair is not None:
+            yield SensorsPanel("", id="sensors-panel")
         yield StatusLine("", id="status")
         yield Footer()
 
@@ -227,6 +312,7 @@ class SensortrackApp(App[int]):
         self._show_plan()
         self._show_status(0.0, None)
         self._show_prompt(None)
+        self._show_pair_panels()
         if isinstance(self.source, LiveSource):
             self.set_interval(LIVE_STATUS_S, self._refresh_live_status)
         self.set_interval(4 * REPAINT_S, self._flush_paint)
@@ -268,7 +354,7 @@ class SensortrackApp(App[int]):
     @work(exclusive=True, group="sensor")
     async def pump(self) -> None:
         """Read the source to its end, analysing as blocks arrive."""
-        analyzer = StreamingAnalyzer(self.ctx, self.settings, keep_trace=False)
+        analyzer = self._new_analyzer()
         plot: deque[tuple[float, float, float]] = deque(maxlen=PLOT_POINTS)
         phase = "rest"
         changes = list(self.exercise_changes)  # recorded exercise changes still ahead
@@ -280,7 +366,7 @@ class SensortrackApp(App[int]):
                     if self.ctx.exercise != self.first_exercise:  # the plan/recording starts again (on_analysis_reset)
                         self.ctx = _for_exercise(self.ctx, self.first_exercise, self.reference_lookup)
                     changes = list(self.exercise_changes)
-                    analyzer = StreamingAnalyzer(self.ctx, self.settings, keep_trace=False)
+                    analyzer = self._new_analyzer()
                     plot.clear()
                     self.post_message(AnalysisReset())
                     continue
@@ -293,37 +379,105 @@ class SensortrackApp(App[int]):
                     analyzer = self._next_analyzer(analyzer)
                     if isinstance(self.source, LiveSource) and len(whole):  # the recording says where
                         self.source.mark(exercise_line(ExerciseChange(float(whole.t_s[0]), self.ctx.exercise)))
-                for item, change in split_at_changes(whole, changes):
+                pieces = [(whole, None)] if self.pair is not None else split_at_changes(whole, changes)  # a pair's blocks stay whole: they say their sensor
+                for item, change in pieces:
                     if change is not None:  # the recording moved to another exercise here
                         self.ctx = _for_exercise(self.ctx, change.exercise, self.reference_lookup)
                         analyzer = self._next_analyzer(analyzer)
                         self.post_message(ExerciseChanged(change.exercise))
-                    if len(item):
+                    if not len(item):
+                        continue
+                    if self.auto is not None and self.pair is None:
+                        analyzer, phase = self._feed_auto(analyzer, item, plot, phase)
+                    else:
                         phase = self._feed(analyzer, item, plot, phase)
         except SensortrackError as exc:  # e.g. the sensor cannot be reached: one line, after the UI
             self.error = exc
             self.exit(2)
             return
+        if self.awaiting_exercise and self._held and self.auto is not None:  # ended before the bout was decided
+            guess = self.auto.best_guess()
+            if guess is not None:
+                analyzer, phase = self._decided(analyzer, guess, plot, phase)
         last = analyzer.finish()
         self.stream_ended = True  # the last set's warning stays up: it is the last thing they did
         self._post_events(analyzer.drain_events(), analyzer.state.drift_threshold_deg)
-        self.post_message(StreamFinished(combine_parts([*self._finished_parts, last])))
+        result = combine_parts([*self._finished_parts, last])
+        if not self.side_known:
+            result = dataclasses.replace(result, sets=tuple(
+                dataclasses.replace(st, reps=tuple(without_side(r) for r in st.reps)) for st in result.sets))
+        self.post_message(StreamFinished(result))
 
-    def _next_analyzer(self, analyzer: StreamingAnalyzer) -> StreamingAnalyzer:
+    def _feed_auto(
+        self, analyzer: StreamingAnalyzer | LivePair, item: SampleBlock, plot: deque[tuple[float, float, float]], phase: str
+    ) -> tuple[StreamingAnalyzer | LivePair, str]:
+        """`live --exercise auto`: each bout's samples are held until its exercise is decided
+        (LiveRecogniser), then analysed as that exercise — the same analysis as before if it did
+        not change, a new one (like a plan's next exercise) if it did."""
+        assert self.auto is not None
+        decided = self.auto.feed(item.t_s, item.acc_g)
+        if not self.awaiting_exercise:
+            return analyzer, self._feed(analyzer, item, plot, phase)
+        self._held.append(item)
+        keep_s = self.auto.settings.buffer_s
+        while len(self._held) > 1 and float(item.t_s[-1] - self._held[0].t_s[-1]) > keep_s:
+            self._held.pop(0)
+        if decided is None:
+            return analyzer, phase
+        return self._decided(analyzer, decided, plot, phase)
+
+    def _decided(
+        self, analyzer: StreamingAnalyzer | LivePair, decided: BoutExercise, plot: deque[tuple[float, float, float]], phase: str
+    ) -> tuple[StreamingAnalyzer | LivePair, str]:
+        """The bout's exercise is known: analyse its held samples as that exercise."""
+        self.awaiting_exercise = False
+        stretch = RecognisedStretch(decided.start_s, math.inf, decided.exercise, decided.confidence, decided.unsure)
+        self.recognised = (*self.recognised, stretch)
+        if decided.exercise != self.ctx.exercise or not self._fed_auto:
+            self.ctx = _for_exercise(self.ctx, decided.exercise, self.reference_lookup)
+            analyzer = self._next_analyzer(analyzer) if self._fed_auto else self._new_analyzer()
+        self.post_message(ExerciseChanged(decided.exercise))
+        held, self._held = self._held, []
+        for block in held:
+            phase = self._feed(analyzer, block, plot, phase)
+        self._fed_auto = True
+        return analyzer, phase
+
+    def _new_analyzer(self) -> StreamingAnalyzer | LivePair:
+        """The analysis for `self.ctx` from here on: one stream's, or the pair's."""
+        if self.pair is None:
+            return StreamingAnalyzer(self.ctx, self.settings, keep_trace=False)
+        assert self.second_ctx is not None
+        other = dataclasses.replace(self.second_ctx, exercise=self.ctx.exercise)
+        contexts = (self.ctx, other) if self.pair.primary_index == 0 else (other, self.ctx)
+        self.pair = LivePair(contexts, self.settings, self.pair.pair_settings)
+        self.second_ctx = other
+        return self.pair
+
+    def _next_analyzer(self, analyzer: StreamingAnalyzer | LivePair) -> StreamingAnalyzer | LivePair:
         """Close `analyzer`'s part of the session; a new one for `self.ctx` from here on."""
         finished = analyzer.finish()
         self._finished_parts.append(finished)
         self._post_events(analyzer.drain_events(), analyzer.state.drift_threshold_deg)
         self._set_offset += len(finished.sets)  # kept sets: as combine_parts numbers them
-        return StreamingAnalyzer(self.ctx, self.settings, keep_trace=False)
+        return self._new_analyzer()
 
-    def _feed(self, analyzer: StreamingAnalyzer, item: SampleBlock, plot: deque[tuple[float, float, float]], phase: str) -> str:
+    def _feed(
+        self, analyzer: StreamingAnalyzer | LivePair, item: SampleBlock, plot: deque[tuple[float, float, float]], phase: str
+    ) -> str:
         """One block through the analysis; its events and state to the UI. Returns the new phase."""
-        gyro = item.gyro_dps if self.ctx.has_gyro else None
         # The limit in force while this block's reps were judged: the fallback for a rep
         # without its own `drift_limit_deg` (one counted from repetition).
         limit_deg = analyzer.state.drift_threshold_deg or self.settings.drift_threshold_deg
-        self._post_events(analyzer.feed(item.t_s, item.acc_g, gyro), limit_deg)
+        if isinstance(analyzer, LivePair):
+            index = int(getattr(item, "sensor_index", 0))
+            ctx = analyzer.contexts[index]
+            self._post_events(analyzer.feed(index, item.t_s, item.acc_g, item.gyro_dps if ctx.has_gyro else None), limit_deg)
+            if index != analyzer.primary_index:
+                return phase  # the view's phase and plot follow the primary stream
+        else:
+            gyro = item.gyro_dps if self.ctx.has_gyro else None
+            self._post_events(analyzer.feed(item.t_s, item.acc_g, gyro), limit_deg)
         st = analyzer.state
         if phase == "down" and st.phase == "up" and st.calibrated:
             self.post_message(TurnAtBottom())
@@ -333,9 +487,17 @@ class SensortrackApp(App[int]):
         self.post_message(Snapshot(dataclasses.replace(st), tuple(plot), position))
         return phase
 
-    def _post_events(self, events_: Iterable[Event], limit_deg: float) -> None:
+    def _post_events(self, events_: Iterable[Event | KneeMeasured | OtherSideRep], limit_deg: float) -> None:
         for event in events_:
-            self.post_message(AnalysisEvent(renumbered(event, self._set_offset), limit_deg))
+            if isinstance(event, KneeMeasured | OtherSideRep):
+                self.post_message(PairUpdate(event))
+                continue
+            if isinstance(event, SetEnded) and self.auto is not None:  # the next bout: recognised anew
+                self.awaiting_exercise = True
+                self.auto.start_after(event.t_s)
+            shown = event if self.side_known else _side_free(event)
+            if shown is not None:
+                self.post_message(AnalysisEvent(renumbered(shown, self._set_offset), limit_deg))
 
     # ---------------------------------------------------------------- messages
     @while_shown
@@ -370,6 +532,7 @@ class SensortrackApp(App[int]):
         limit = self._limit_for(rep, limit_deg)
         self.rep_limits[rep.start_s] = limit.deg
         self.set_reps.append(rep)
+        self.pair_reps.append(rep)
         self._view(RepTable).add_rep(set_index, rep, limit if self.limits.measures_drift or rep.knee_drift_deg is not None else None)
         self.drift_log.append(("table", rep.start_s, fmt_drift(rep.knee_drift_deg)))
         best = max(r.range_deg for r in self.set_reps)
@@ -377,12 +540,63 @@ class SensortrackApp(App[int]):
         self._view(TempoLabel).show(rep)
         self._show_gauge(rep, limit)
         self._show_counter(set_index)
-        if rep.drifted:
+        if self.pair is not None and self.pair.kind == KNEE and self.pair.knee is not None and self.pair.knee.measurable:
+            pass  # the knee's own angle decides, once both sensors have covered this rep (on_pair_update)
+        elif rep.drifted:
             self._raise_alert(set_index, rep, limit)
         elif self.alert_rep is not None:
             self._clear_alert()  # a clean rep after the warned one: calm again
         if self.count_at == "top":
             self.cues.cue("rep", str(len(self.set_reps)))
+
+    @while_shown
+    def on_pair_update(self, message: PairUpdate) -> None:
+        """What only the pair sees: a rep's knee angle (thigh + shank), the other leg's rep (left + right)."""
+        assert self.pair is not None
+        item = message.item
+        if isinstance(item, OtherSideRep):
+            self.other_reps.append(item.rep)
+            self._show_pair_panels()
+            return
+        knee = item.knee
+        self.knee_log.append((knee.start_s, knee.valgus_deg))
+        rep = next((r for r in reversed(self.pair_reps) if abs(r.start_s - knee.start_s) < 1e-9), None)
+        index = rep.index if rep is not None else None
+        self._view(KneeGauge).show(index, knee, self.pair.pair_settings.knee_valgus_limit_deg)
+        set_index = self.kept_sets[-1].index if rep is not None and rep not in self.set_reps and self.kept_sets else None
+        if rep is not None and knee.warning is not None:
+            self._raise_knee_alert(set_index if set_index is not None else self._current_set(), rep, knee.valgus_deg)
+        elif self.alert_rep is not None and not self.stream_ended:
+            self._clear_alert()
+
+    def _current_set(self) -> int:
+        return (self.kept_sets[-1].index + 1) if self.kept_sets else 1
+
+    def _raise_knee_alert(self, set_index: int, rep: Rep, valgus_deg: float) -> None:
+        assert self.pair is not None
+        self.alert_rep = (set_index, rep.index)
+        self.alert_log.append(("raised", set_index, rep.index))
+        limit = self.pair.pair_settings.knee_valgus_limit_deg
+        self._view(AlertBanner).update(f"⚠ REP {rep.index}: KNEE CAVING INWARD — valgus {valgus_deg:.1f}° (knee angle, limit {limit:g}°)")
+        self.screen_stack[0].add_class("-alert")
+        self.cues.cue("drift", "knee")
+
+    def _show_pair_panels(self) -> None:
+        if self.pair is None:
+            return
+        if self.pair.kind == KNEE:
+            gauge = self._view(KneeGauge)
+            if not self.knee_log:
+                knee = self.pair.knee
+                why = "" if knee is None or knee.measurable else "needs a gyroscope in both sensors (and no clamshells)"
+                gauge.show(None, None, self.pair.pair_settings.knee_valgus_limit_deg, why)
+        else:
+            primary = self.pair.primary_ctx.side
+            other = "right" if primary == "left" else "left"
+            sym = symmetry_of(self.pair_reps, self.other_reps, self.pair.pair_settings) if self.pair_reps else None
+            self._view(SymmetryPanel).show(sym, self.pair.pair_settings, (primary, other))
+        if isinstance(self.source, LiveSource):
+            self._view(SensorsPanel).show(self.source.sensor_views(self.result is not None), self.pair.kind, self.pair.primary_index)
 
     @while_shown
     def on_turn_at_bottom(self, _message: TurnAtBottom) -> None:
@@ -486,6 +700,10 @@ class SensortrackApp(App[int]):
             self.on_exercise_changed(ExerciseChanged(self.ctx.exercise))
         self._show_counter(None)
         self._clear_alert()
+        self.pair_reps.clear()
+        self.other_reps.clear()
+        self.knee_log.clear()
+        self._show_pair_panels()
 
     @while_shown
     def on_exercise_changed(self, message: ExerciseChanged) -> None:
@@ -548,6 +766,11 @@ class SensortrackApp(App[int]):
         with a tick, so the number does not drop to 0 the moment the set ends."""
         counter = self._view(RepCounter)
         exercise = self.ctx.exercise.replace("_", " ")
+        stretch = self.current_stretch()
+        if stretch is not None and stretch.unsure:
+            exercise = f"{exercise}? (unsure)"  # never a plain label the recogniser is not sure of
+        if self.awaiting_exercise:
+            exercise = "recognising the exercise…"
         # a finished set is named as the exercise it was (the plan may already have moved on)
         done_exercise = (self.kept_sets[-1].exercise if self.kept_sets else self.ctx.exercise).replace("_", " ")
         target = self.plan.target_reps if self.plan is not None else None
@@ -575,6 +798,8 @@ class SensortrackApp(App[int]):
             self.drift_log.append(("gauge", rep.start_s, fmt_drift(rep.knee_drift_deg)))
         number = rep.knee_drift_deg if rep is not None else None
         caveat = "" if self.limits.measures_drift else self._drift_reason()
+        if not self.side_known:
+            caveat = "an unknown side (pass --side)"
         self._view(DriftGauge).show(
             rep.index if rep is not None else None,
             number,
@@ -592,8 +817,11 @@ class SensortrackApp(App[int]):
 
     def _show_limits(self) -> None:
         line = self._view(LimitsLine)
-        line.display = bool(self.limits.notes)
-        line.update("⚠ " + self.limits.line if self.limits.notes else "")
+        text = "⚠ " + self.limits.line if self.limits.notes else ""
+        if not self.side_known:
+            text = (text + " · " if text else "⚠ ") + SIDE_UNKNOWN
+        line.display = bool(text)
+        line.update(text)
 
     def _show_plan(self) -> None:
         line = self._view(PlanLine)
@@ -660,7 +888,7 @@ class SensortrackApp(App[int]):
             self._push_summary()
 
     def _show_status(self, position_s: float, st: object | None, *, finished: bool = False) -> None:
-        parts = [self.source.description, f"{self.ctx.exercise} · {self.ctx.placement} · {self.ctx.side}"]
+        parts = [self.source.description, self._body_text()]
         if isinstance(self.source, ReplaySource):
             state = "finished" if finished else ("paused" if self.source.paused else f"{self.source.speed:g}×")
             parts.append(f"{position_s:5.1f} / {self.source.duration_s:.1f} s {state}")
@@ -671,6 +899,19 @@ class SensortrackApp(App[int]):
             parts.append(f"{self.ctx.rate_hz:g} Hz" + (" acc+gyro" if self.ctx.has_gyro else " acc only"))
         parts.append(self.cues.describe())
         self._view(StatusLine).update(" │ ".join(parts))
+
+    def current_stretch(self) -> RecognisedStretch | None:
+        """The recognised stretch the stream is in (the last one begun), if the exercise was recognised."""
+        begun = [st for st in self.recognised if st.start_s <= self.stream_t_s + 1e-9]
+        return begun[-1] if begun else (self.recognised[0] if self.recognised else None)
+
+    def _body_text(self) -> str:
+        if self.awaiting_exercise:
+            return f"auto: recognising the exercise… · {self.ctx.placement} · {self.ctx.side}"
+        stretch = self.current_stretch()
+        exercise = stretch.describe() if stretch is not None else self.ctx.exercise
+        side = self.ctx.side if self.side_known else "side not given"
+        return f"{exercise} · {self.ctx.placement} · {side}"
 
     def _live_status_parts(self, finished: bool) -> list[str]:
         """Connection state, measured rate, lost samples, signal and where the recording goes."""
@@ -695,6 +936,8 @@ class SensortrackApp(App[int]):
         if self.result is None:
             position = self._latest.position_s if self._latest is not None else 0.0
             self._show_status(position, None)
+        if self.pair is not None:
+            self._show_pair_panels()
 
     def _ring(self, times: int, gap_s: float) -> None:
         self.bell()
@@ -870,15 +1113,31 @@ def make_app(
     reference: DriftReference | None = None,
     reference_lookup: ReferenceLookup | None = None,
     ask_notes: bool | None = None,
+    second: tuple[str, str, float, bool] | None = None,
+    pair_settings: PairSettings | None = None,
 ) -> SensortrackApp:
     """The live view around `source`; tests and commands build the app only through this.
-    `reference_lookup` finds the stored reference of each exercise a plan moves to."""
+    `reference_lookup` finds the stored reference of each exercise a plan moves to. `second`:
+    the second sensor's (placement, side, rate_hz, has_gyro) when `source` streams a pair.
+    `exercise="auto"` (one sensor, no plan): each bout's exercise is recognised as it streams."""
+    auto = None
+    if exercise == AUTO and plan is None and second is None:
+        from sensortrack.analysis.recognition_live import LiveRecogniser
+        from sensortrack.recognising import packaged_model
+
+        auto = LiveRecogniser(packaged_model(), placement)
+    if exercise == AUTO:
+        exercise = plan.steps[0].exercise if plan is not None else AUTO_PLACEHOLDER  # replaced once recognised
     ctx = AnalysisContext(
         exercise=exercise, placement=placement, side=side, rate_hz=rate_hz, has_gyro=has_gyro, reference=reference
     )
+    other = None
+    if second is not None:
+        other = AnalysisContext(exercise=exercise, placement=second[0], side=second[1], rate_hz=second[2], has_gyro=second[3])
     return SensortrackApp(
-        source, ctx, settings, sound=sound, count_at=count_at, plan=plan, reference_lookup=reference_lookup, ask_notes=ask_notes
-    )
+        source, ctx, settings, sound=sound, count_at=count_at, plan=plan, reference_lookup=reference_lookup, ask_notes=ask_notes,
+        second=other, pair_settings=pair_settings, auto=auto,
+    )  # fmt: skip
 
 
 def replay_app(
@@ -890,21 +1149,37 @@ def replay_app(
     sound: SoundMode = "off",
     count_at: str = "top",
     plan: Plan | None = None,
+    recognised: tuple[RecognisedStretch, ...] = (),
     **body: str | None,
 ) -> SensortrackApp:
     """The view driven by a recorded session; exercise/placement/side default to the file's.
-    `reference`: the knee-drift reference, or a lookup of the stored one by exercise/placement/side."""
+    `reference`: the knee-drift reference, or a lookup of the stored one by exercise/placement/side.
+    `recognised`: the exercise of each stretch where neither flags nor file say it (the view
+    switches at each change). A side neither says is not guessed: what depends on it is left out."""
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.loading import load_session
     from sensortrack.session_analysis import resolve_context
 
     session = load_session(path)
-    ctx = resolve_context(session, body.get("exercise"), body.get("placement"), body.get("side"), reference)
+    side_known = bool(body.get("side") or session.meta.sensor.side)
+    exercise = body.get("exercise") or (recognised[0].exercise if recognised else None)
+    side = body.get("side") if side_known else PLACEHOLDER_SIDE
+    ctx = resolve_context(session, exercise, body.get("placement"), side, reference if side_known else None)
     source = ReplaySource(session, speed, description=f"replay {Path(path).name}")
     # A recording that moved to other exercises is replayed as it was done, unless told otherwise.
     changes = () if body.get("exercise") else session.events.exercise_changes
+    if recognised and not changes:  # where the recognised exercise changes
+        changes = tuple(
+            ExerciseChange(b.start_s, b.exercise) for a, b in zip(recognised, recognised[1:]) if b.exercise != a.exercise
+        )
     return SensortrackApp(
         source, ctx, settings, sound=sound, count_at=count_at, plan=plan,
-        reference_lookup=None if reference is None or isinstance(reference, DriftReference) else reference,
-        exercise_changes=changes,
-    )
+        reference_lookup=None if reference is None or isinstance(reference, DriftReference) or not side_known else reference,
+        exercise_changes=changes, recognised=recognised, side_known=side_known,
+    )  # fmt: skip
+
+
+# Analysed with this side where none is known; nothing that depends on it is shown.
+PLACEHOLDER_SIDE = "left"
+AUTO = "auto"  # `live`'s first exercise choice: recognise each bout's exercise
+AUTO_PLACEHOLDER = "squat"  # the context's exercise until the first bout is recognised (nothing is analysed before)

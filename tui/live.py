@@ -1,9 +1,11 @@
-"""The live view's source for a sensor: the BLE driver's queue, recorded crash-safely as it streams.
+"""The live view's source: one sensor's or a pair's driver queue, recorded crash-safely as it streams.
 
-`LiveSource` runs `sensortrack.recording.record_session` (the same loop as `sensortrack record`)
-in a task; every block is written to the session file first and only then handed to the view, so
-a slow or crashed UI never costs a recorded sample. `open_live_source` wires a found sensor (real,
-or virtual on the in-process bumble link) to a supervisor, a session file and that source.
+`LiveSource` runs the recording service (`sensortrack.recording`: the same supervisors, session
+file and loop as `sensortrack record`) in a task; every block is written to the session file first
+and only then handed to the view, so a slow or crashed UI never costs a recorded sample.
+`open_live_source` wires one found sensor or two (real, or virtual on the in-process bumble link)
+to that service. With two, each block says which sensor it came from (`sensor_index`) and each
+sensor's own state (streaming, reconnecting, rate, battery) is kept apart for the view.
 """
 
 from __future__ import annotations
@@ -14,52 +16,78 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sensortrack.drivers.backend import SYSTEM_BACKEND, BleBackend
 from sensortrack.drivers.clock import HostClock, MonotonicClock
+from sensortrack.drivers.pair_supervisor import PairSupervisor, SensorEvent
 from sensortrack.drivers.protocols.base import FamilyDescriptor
 from sensortrack.drivers.scan import FoundSensor
 from sensortrack.drivers.status import Connected, DriverItem
-from sensortrack.drivers.supervisor import SensorSupervisor, SupervisorSettings
-from sensortrack.errors import ConfigError, SensortrackError
-from sensortrack.model import SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.drivers.supervisor import SensorSupervisor
+from sensortrack.errors import SensortrackError
+from sensortrack.model import SampleBlock, SensorInfo, Session
 from sensortrack.recording import (
     DEFAULT_LIVE_RATE_HZ,
+    Recording,
     RecordingControl,
     RecordingStatus,
     RecordingSummary,
-    record_session,
+    SensorToRecord,
+    check_virtual_playable,
+    open_recording,
 )
 from sensortrack.sessionfile import SessionWriter
 from sensortrack.tui.sources import SourceItem
 
+if TYPE_CHECKING:
+    from sensortrack.drivers.virtual.faults import Faults
+
 STATUS_INTERVAL_S = 0.25  # how often the recording loop refreshes the status the view shows
+# A connected sensor that sent nothing for this long (real seconds) is shown as silent: the
+# supervisor's own stall timeout (5 s) is for reconnecting, far too late for the wearer to see;
+# notifications come in bursts of a few hundred ms on a busy machine, so not much shorter.
+SILENT_AFTER_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class SensorView:
+    """One sensor of the live recording as the status panel shows it."""
+
+    placement: str
+    side: str
+    state: str  # connecting | streaming | silent | reconnecting | stalled | ended
+    rate_hz: float
+    nominal_rate_hz: float
+    lost_samples: int
+    gaps: int
+    reconnects: int
+    battery_pct: int | None
+    last_problem: str
 
 
 class LiveSource:
-    """Blocks from a sensor supervisor, written to `writer` before the view sees them."""
+    """Blocks from a recording's supervisor(s), written to its file before the view sees them."""
 
     seekable = False
 
     def __init__(
         self,
-        supervisor: SensorSupervisor,
-        writer: SessionWriter,
+        recording: Recording,
         *,
-        clock: HostClock,
         description: str,
         source_finished: asyncio.Event | None = None,
         first_connect_timeout_s: float = 30.0,
         on_close: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        self.supervisor = supervisor
-        self.writer = writer
+        self.recording = recording
         self.description = description
         self.status = RecordingStatus()
         self.rssi_dbm: int | None = None  # signal strength when the sensor was found (bleak gives none later)
         self.battery_pct: int | None = None  # Battery Service level at the last connection, if it has one
+        self.batteries: list[int | None] = [None] * len(recording.sensors)  # the same, per sensor of a pair
+        self.last_block_s: list[float | None] = [None] * len(recording.sensors)  # clock time of each one's newest block
         self.summary: RecordingSummary | None = None
-        self._clock = clock
         self._finished = source_finished
         self._first_connect_timeout_s = first_connect_timeout_s
         self._on_close = on_close
@@ -69,8 +97,51 @@ class LiveSource:
         self._closed = False
 
     @property
+    def supervisor(self) -> SensorSupervisor:
+        """The (first) sensor's supervisor: its info and family describe the stream the view analyses."""
+        return self.recording.sensors[0]
+
+    @property
+    def infos(self) -> list[SensorInfo]:
+        return [s.info for s in self.recording.sensors]
+
+    @property
+    def has_gyro(self) -> list[bool]:
+        return [s.family.has_gyro for s in self.recording.sensors]
+
+    @property
+    def writer(self) -> SessionWriter:
+        return self.recording.writer
+
+    @property
     def path(self) -> Path:
-        return self.writer.path
+        return self.recording.path
+
+    def sensor_views(self, finished: bool = False) -> list[SensorView]:
+        """Each sensor's state now (one entry for a single sensor)."""
+        st = self.status
+        pair = self.recording.supervisor
+        if not isinstance(pair, PairSupervisor):
+            info = self.supervisor.info
+            state = "streaming" if st.state == "recording" else st.state
+            return [SensorView(info.placement, info.side, "ended" if finished else state, st.rate_hz, info.nominal_rate_hz,
+                               st.lost_samples, st.gaps, st.reconnects, self.battery_pct, st.last_problem)]
+        now_s = self.recording.clock.now()
+        silent_s = SILENT_AFTER_S * self.recording.clock.speed  # clock seconds (a sped-up virtual link)
+
+        def state(k: int, said: str) -> str:
+            last = self.last_block_s[k]
+            if finished:
+                return "ended"
+            if said == "streaming" and last is not None and now_s - last > silent_s:
+                return f"silent {now_s - last:.0f} s"
+            return said
+
+        return [
+            SensorView(s.info.placement, s.info.side, state(k, s.state), s.rate_hz, s.info.nominal_rate_hz,
+                       s.lost_samples, s.gaps, s.reconnects, self.batteries[k], s.last_problem)
+            for k, s in enumerate(pair.states)
+        ]  # fmt: skip
 
     def start(self) -> None:
         """Start connecting and recording (idempotent; needs the running event loop)."""
@@ -79,10 +150,7 @@ class LiveSource:
 
     async def _record(self) -> RecordingSummary:
         try:
-            return await record_session(
-                self.supervisor,
-                self.writer,
-                clock=self._clock,
+            return await self.recording.run(
                 control=self._control,
                 source_finished=self._finished,
                 first_connect_timeout_s=self._first_connect_timeout_s,
@@ -98,9 +166,14 @@ class LiveSource:
 
     def _on_item(self, item: DriverItem) -> None:
         if isinstance(item, SampleBlock):
-            self._items.put_nowait(item)
+            self._items.put_nowait(item)  # a pair's blocks carry their sensor_index
+            self.last_block_s[int(getattr(item, "sensor_index", 0))] = self.recording.clock.now()
+        elif isinstance(item, SensorEvent):
+            if isinstance(item.item, Connected) and item.item.battery_pct is not None:
+                self.batteries[item.sensor_index] = item.item.battery_pct
         elif isinstance(item, Connected) and item.battery_pct is not None:
             self.battery_pct = item.battery_pct
+            self.batteries[0] = self.batteries[0] if len(self.batteries) > 1 else item.battery_pct
 
     async def blocks(self) -> AsyncIterator[SourceItem]:
         self.start()
@@ -129,8 +202,7 @@ class LiveSource:
                 with contextlib.suppress(SensortrackError):
                     self.summary = await self._task
             else:  # never started: nothing was recorded, the empty file goes
-                self.writer.close()
-                self.writer.path.unlink(missing_ok=True)
+                self.recording.discard()
         finally:
             if self._on_close is not None:
                 await self._on_close()
@@ -152,6 +224,17 @@ def default_session_path(folder: Path | None = None, now: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
+class SecondSensor:
+    """The second sensor of a live pair: where it sits (the thigh + shank of one leg, or the
+    same segment of the other leg)."""
+
+    sensor: FoundSensor
+    placement: str
+    side: str
+    rate_hz: float | None = None  # asked for (None: the first sensor's, else the default)
+
+
+@dataclass(frozen=True, slots=True)
 class LiveChoice:
     """What the wearer confirmed before the live view starts."""
 
@@ -159,6 +242,7 @@ class LiveChoice:
     exercise: str
     placement: str
     side: str
+    second: SecondSensor | None = None
 
 
 def open_live_source(
@@ -172,52 +256,32 @@ def open_live_source(
     origin: str = "",
     on_close: Callable[[], Awaitable[None]] | None = None,
 ) -> LiveSource:
-    """A LiveSource for the chosen sensor, recording to `path` (created now, never overwritten)."""
-    family = choice.sensor.family
-    assert family is not None, "find_sensor/scan_sensors only return supported sensors"
+    """A LiveSource for the chosen sensor (and the second, if chosen), recording to `path`
+    (created now, never overwritten)."""
     clock = clock or MonotonicClock()
-    rate_hz = live_rate_hz(family, rate_hz)
-    info = SensorInfo(model=family.model, placement=choice.placement, side=choice.side, nominal_rate_hz=rate_hz)  # type: ignore[arg-type]
-    queue: asyncio.Queue[DriverItem] = asyncio.Queue()
-    supervisor = SensorSupervisor(choice.sensor, info, queue, settings=SupervisorSettings(), backend=backend, clock=clock)
-    meta = SessionMeta(
-        sensor=supervisor.info,
-        exercise=choice.exercise,  # type: ignore[arg-type]
-        source="live:virtual" if backend.virtual else "live",
-        notes=origin,
-    )
-    try:
-        writer = SessionWriter(path, meta, gyro=family.has_gyro)
-    except FileExistsError:
-        raise SensortrackError(f"{path}: already exists; recordings are never overwritten") from None
-    except OSError as exc:
-        raise SensortrackError(f"{path}: cannot create the file: {exc.strerror or exc}") from None
-    name = choice.sensor.name or choice.sensor.address
+    bodies = [(choice.sensor, choice.placement, choice.side, rate_hz)]
+    if choice.second is not None:
+        bodies.append((choice.second.sensor, choice.second.placement, choice.second.side, choice.second.rate_hz or rate_hz))
+    sensors = []
+    for found, placement, side, wanted_hz in bodies:
+        family = found.family
+        assert family is not None, "find_sensor/scan_sensors only return supported sensors"
+        info = SensorInfo(model=family.model, placement=placement, side=side, nominal_rate_hz=live_rate_hz(family, wanted_hz))  # type: ignore[arg-type]
+        sensors.append(SensorToRecord(found, info))
+    recording = open_recording(
+        sensors, path, exercise=None if choice.exercise == "auto" else choice.exercise,  # auto: recognised later too
+        source="live:virtual" if backend.virtual else "live", notes=origin,
+        backend=backend, clock=clock,
+    )  # fmt: skip
+    names = [f"{s.found.family.display_name} '{s.found.name or s.found.address}'" for s in sensors]  # type: ignore[union-attr]
     source = LiveSource(
-        supervisor,
-        writer,
-        clock=clock,
-        description=f"{family.display_name} '{name}'",
+        recording,
+        description=" + ".join(names),
         source_finished=source_finished,
         on_close=on_close,
     )
     source.rssi_dbm = choice.sensor.rssi or None
     return source
-
-
-def check_virtual_playable(family: FamilyDescriptor, session: Session, name: str) -> None:
-    """A virtual sensor sends what its real model sends: a model with a gyroscope cannot play a
-    recording without one (a Polar Verity Sense pairs every ACC frame with a GYRO frame, so the
-    driver would keep none and reconnect forever: "0 samples")."""
-    if family.has_gyro and session.samples.gyro_dps is None:
-        from sensortrack.drivers.protocols.registry import MODEL_IDS
-        from sensortrack.drivers.scan import family_by_model
-
-        acc_only = [m for m in MODEL_IDS if not family_by_model(m).has_gyro]
-        raise ConfigError(
-            f"{name} has no gyroscope readings, but a {family.display_name} always sends them: "
-            f"play it on an accelerometer-only model ({', '.join(acc_only)}) or choose a recording with a gyroscope"
-        )
 
 
 def live_rate_hz(family: FamilyDescriptor, wanted_hz: float | None) -> float:
@@ -239,9 +303,9 @@ async def open_virtual_source(
 ) -> tuple[LiveSource, LiveChoice]:
     """A virtual `model` sensor playing `session_path` on the in-process BLE link, found by a real
     bleak scan, connected through the real driver and recorded to `path`."""
-    from sensortrack.drivers.scan import family_by_model, find_sensor
-    from sensortrack.drivers.virtual.rig import start_rig
+    from sensortrack.drivers.scan import family_by_model
     from sensortrack.errors import MissingMetadataError
+    from sensortrack.recording import start_virtual_sensors
     from sensortrack.loading import load_session
 
     family = family_by_model(model)
@@ -257,21 +321,56 @@ async def open_virtual_source(
             f"{session_path}: the file does not say the exercise, placement and side: give --exercise, --placement and --side"
         )
     rate_hz = live_rate_hz(family, rate_hz or session.meta.sensor.nominal_rate_hz)
-    rig = await start_rig([(family, session)], speed=speed, rate_hz=rate_hz)
+    virtual = await start_virtual_sensors([(family, session, rate_hz)], speed=speed, timeout_s=timeout_s)
     try:
-        found = await find_sensor(rig.sensors[0].name, timeout_s, backend=rig.link.backend)
-        choice = LiveChoice(found, *body)  # type: ignore[arg-type]
+        choice = LiveChoice(virtual.found[0], *body)  # type: ignore[arg-type]
         source = open_live_source(
             choice,
             path,
             rate_hz=rate_hz,
-            backend=rig.link.backend,
-            clock=rig.clock,
-            source_finished=rig.sensors[0].finished,
+            backend=virtual.backend,
+            clock=virtual.clock,
+            source_finished=virtual.finished,
             origin=f"virtual {family.model} playing {Path(session_path).name}",
-            on_close=rig.close,
+            on_close=virtual.close,
         )
     except BaseException:
-        await rig.close()
+        await virtual.close()
+        raise
+    return source, choice
+
+
+async def open_virtual_pair(
+    plays: list[tuple[str, Session, str, str]],
+    path: Path,
+    *,
+    exercise: str,
+    speed: float = 1.0,
+    faults: list[Faults] | None = None,
+    timeout_s: float = 15.0,
+) -> tuple[LiveSource, LiveChoice]:
+    """Two virtual sensors, each (model, session it plays, placement, side), on one in-process link:
+    found by bleak scans, connected through the real drivers, recorded to `path` as one
+    two-sensor session. `faults` per sensor (a dropout of one while the other streams)."""
+    from sensortrack.drivers.scan import family_by_model
+    from sensortrack.recording import start_virtual_sensors
+
+    families = [family_by_model(model) for model, *_ in plays]
+    for family, (_, session, placement, side) in zip(families, plays, strict=True):
+        check_virtual_playable(family, session, f"the {side} {placement}'s recording")
+    rates = [live_rate_hz(f, p[1].meta.sensor.nominal_rate_hz) for f, p in zip(families, plays, strict=True)]
+    virtual = await start_virtual_sensors(
+        [(f, p[1], r) for f, p, r in zip(families, plays, rates, strict=True)], speed=speed, faults=faults, timeout_s=timeout_s,
+        together=True,
+    )
+    try:
+        (_, _, p1, s1), (_, _, p2, s2) = plays
+        choice = LiveChoice(virtual.found[0], exercise, p1, s1, second=SecondSensor(virtual.found[1], p2, s2, rates[1]))
+        source = open_live_source(
+            choice, path, rate_hz=rates[0], backend=virtual.backend, clock=virtual.clock,
+            source_finished=virtual.finished, origin="virtual pair", on_close=virtual.close,
+        )  # fmt: skip
+    except BaseException:
+        await virtual.close()
         raise
     return source, choice

@@ -53,3 +53,11 @@ class ExerciseChanged(Message):
     def __init__(self, exercise: str) -> None:
         super().__init__()
         self.exercise = exercise
+
+
+class PairUpdate(Message):
+    """Two sensors: a rep's knee angle is known, or the other leg counted a rep."""
+
+    def __init__(self, item: object) -> None:
+        super().__init__()
+        self.item = item

@@ -1,6 +1,9 @@
 """Before `sensortrack live`: pick or confirm the sensor, choose exercise, placement and side.
 
 The choices are remembered in `<config dir>/live.toml`, so the next session starts with one key.
+A second sensor is marked in the list with `2`; "5 · Second sensor" says where it sits: the other
+segment of the same leg (thigh + shank: knee angles) or the same segment of the other leg (left +
+right: symmetry). Its placement and side follow from the first sensor's.
 The sensor list comes from a real Bluetooth scan (`scan` is `drivers.scan.scan_sensors` bound to
 the system or the virtual backend), rescanned with `r`.
 """
@@ -21,7 +24,11 @@ from textual.widgets import Button, DataTable, Footer, Header, Label, RadioButto
 from sensortrack.drivers.scan import FoundSensor
 from sensortrack.errors import SensortrackError
 from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
-from sensortrack.tui.live import LiveChoice
+from sensortrack.tui.live import LiveChoice, SecondSensor
+
+PAIRINGS = ("none", "same_leg", "other_leg")  # where the second sensor sits
+# "auto" first: each bout's exercise recognised as it streams (one sensor; tui/app.py, AUTO)
+LIVE_EXERCISES = ("auto", *EXERCISES)
 
 CHOICES_FILENAME = "live.toml"
 
@@ -63,7 +70,7 @@ def load_choices(path: Path | None = None) -> Remembered:
     if not isinstance(data, dict):
         return Remembered()
     default = Remembered()
-    allowed = {"exercise": EXERCISES, "placement": PLACEMENTS, "side": SIDES}
+    allowed = {"exercise": LIVE_EXERCISES, "placement": PLACEMENTS, "side": SIDES}
 
     def pick(key: str) -> str:
         value = data.get(key)
@@ -102,15 +109,22 @@ class SetupApp(App[LiveChoice | None]):
     BINDINGS = [
         Binding("s", "start", "start"),
         Binding("r", "rescan", "scan again"),
+        Binding("2", "mark_second", "second sensor"),
         Binding("t", "toggle_theme", "theme"),
         Binding("q,escape", "quit_setup", "quit"),
     ]
 
-    def __init__(self, scan: Scan | None, defaults: Remembered, *, sensor: FoundSensor | None = None) -> None:
+    def __init__(
+        self, scan: Scan | None, defaults: Remembered, *, sensor: FoundSensor | None = None, second: SecondSensor | None = None
+    ) -> None:
         super().__init__()
         self._scan = scan
         self.defaults = defaults
         self.sensors: list[FoundSensor] = [sensor] if sensor is not None else []
+        if second is not None:
+            self.sensors.append(second.sensor)
+        self.second_address: str | None = second.sensor.address if second is not None else None
+        self._pairing = "none" if second is None else pairing_of(defaults.placement, defaults.side, second.placement, second.side)
         self.scans = 0  # completed scans (tests wait on this)
 
     def compose(self) -> ComposeResult:
@@ -120,15 +134,17 @@ class SetupApp(App[LiveChoice | None]):
             yield Label("", id="scan-status")
             yield DataTable(id="sensors", cursor_type="row")
             with Horizontal(id="body-choices"):
-                yield self._radio("2 · Exercise", "exercise", EXERCISES, self.defaults.exercise)
+                yield self._radio("2 · Exercise", "exercise", LIVE_EXERCISES, self.defaults.exercise)
                 yield self._radio("3 · Sensor on the", "placement", PLACEMENTS, self.defaults.placement)
                 yield self._radio("4 · Leg", "side", SIDES, self.defaults.side)
+                yield self._radio("5 · Second sensor (2 marks it)", "pairing", PAIRINGS, self._pairing, PAIRING_LABELS)
             yield Button("Start (s)", id="start", variant="success")
         yield Footer()
 
     @staticmethod
-    def _radio(title: str, name: str, options: tuple[str, ...], selected: str) -> Vertical:
-        buttons = [RadioButton(o.replace("_", " "), value=o == selected, id=f"{name}-{o}") for o in options]
+    def _radio(title: str, name: str, options: tuple[str, ...], selected: str, labels: dict[str, str] | None = None) -> Vertical:
+        labels = labels or {}
+        buttons = [RadioButton(labels.get(o, o.replace("_", " ")), value=o == selected, id=f"{name}-{o}") for o in options]
         return Vertical(Label(title, classes="setup-step"), RadioSet(*buttons, id=name), classes="choice")
 
     def on_mount(self) -> None:
@@ -137,7 +153,7 @@ class SetupApp(App[LiveChoice | None]):
         for radio in self.query(RadioSet):
             radio._selected = radio.pressed_index
         table = self.query_one("#sensors", DataTable)
-        table.add_columns("name", "model", "address", "signal")
+        table.add_columns("name", "model", "address", "signal", "use")
         self._fill(self.sensors)
         if self._scan is not None:
             self.action_rescan()
@@ -149,8 +165,9 @@ class SetupApp(App[LiveChoice | None]):
         table.clear()
         for found in sensors:
             rssi = f"{found.rssi} dBm" if found.rssi else ""
-            table.add_row(found.name or "(no name)", found.model, found.address, rssi, key=found.address)
-        remembered = [i for i, f in enumerate(sensors) if self.defaults.sensor in (f.name, f.address)]
+            use = "2nd" if found.address == self.second_address else ""
+            table.add_row(found.name or "(no name)", found.model, found.address, rssi, use, key=found.address)
+        remembered = [i for i, f in enumerate(sensors) if self.defaults.sensor in (f.name, f.address) and f.address != self.second_address]
         if sensors:
             table.move_cursor(row=remembered[0] if remembered else 0)
 
@@ -188,17 +205,57 @@ class SetupApp(App[LiveChoice | None]):
         if event.button.id == "start":
             self.action_start()
 
+    def _highlighted(self) -> FoundSensor:
+        row = self.query_one("#sensors", DataTable).cursor_row
+        return self.sensors[min(max(row, 0), len(self.sensors) - 1)]
+
+    def action_mark_second(self) -> None:
+        """The highlighted sensor is the second one (again: not any more)."""
+        if not self.sensors:
+            return
+        found = self._highlighted()
+        self.second_address = None if found.address == self.second_address else found.address
+        if self.second_address is not None and self._pressed("pairing") == "none":
+            self.query_one("#pairing-same_leg", RadioButton).value = True  # the usual pair: thigh + shank
+        elif self.second_address is None:
+            self.query_one("#pairing-none", RadioButton).value = True
+        self._fill(self.sensors)
+        self.query_one("#sensors", DataTable).move_cursor(row=self.sensors.index(found))
+
     def action_start(self) -> None:
         if not self.sensors:
             self.notify("no sensor to use yet: wait for the scan or press r", severity="warning")
             return
-        row = self.query_one("#sensors", DataTable).cursor_row
-        sensor = self.sensors[min(max(row, 0), len(self.sensors) - 1)]
-        choice = LiveChoice(sensor, self._pressed("exercise"), self._pressed("placement"), self._pressed("side"))
-        self.exit(choice)
+        placement, side, pairing = self._pressed("placement"), self._pressed("side"), self._pressed("pairing")
+        second_found = next((f for f in self.sensors if f.address == self.second_address), None)
+        sensor = self._highlighted()
+        if sensor.address == self.second_address:  # the cursor on the second: the first is the other one
+            sensor = next((f for f in self.sensors if f.address != self.second_address), sensor)
+        second = None
+        if pairing != "none":
+            if second_found is None or second_found.address == sensor.address:
+                self.notify("mark the second sensor with 2 (or choose none under 5)", severity="warning")
+                return
+            other_placement, other_side = second_body(placement, side, pairing)
+            second = SecondSensor(second_found, other_placement, other_side)
+        self.exit(LiveChoice(sensor, self._pressed("exercise"), placement, side, second=second))
 
     def action_quit_setup(self) -> None:
         self.exit(None)
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme != "textual-light" else "textual-dark"
+
+
+PAIRING_LABELS = {"none": "none", "same_leg": "other segment, same leg", "other_leg": "same segment, other leg"}
+
+
+def second_body(placement: str, side: str, pairing: str) -> tuple[str, str]:
+    """Where the second sensor sits, from the first's body and the pairing chosen."""
+    if pairing == "same_leg":
+        return ("shank" if placement == "thigh" else "thigh"), side
+    return placement, ("right" if side == "left" else "left")
+
+
+def pairing_of(placement: str, side: str, other_placement: str, other_side: str) -> str:
+    return "same_leg" if side == other_side and placement != other_placement else "other_leg"

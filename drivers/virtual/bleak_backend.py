@@ -241,6 +241,7 @@ class BumbleClient(BaseBleakClient):
                     char_proxy,
                     char_proxy.handle,
                     uuid_text(char_proxy.uuid),
+                    # bleak wants its Literal property names: these are _PROPERTY_NAMES' values, all of them
                     properties,  # type: ignore[arg-type]
                     lambda: self.mtu_size - 3,
                     service,
@@ -312,9 +313,9 @@ class BumbleClient(BaseBleakClient):
                 raise BleakError(f"{what} failed: device disconnected") from None
             raise
 
-    def _characteristic(self, characteristic: BleakGATTCharacteristic) -> CharacteristicProxy:
+    def _characteristic(self, characteristic: BleakGATTCharacteristic) -> CharacteristicProxy[bytes]:
         self._require()
-        return characteristic.obj
+        return characteristic.obj  # type: ignore[no-any-return]  # bleak types `obj` (the backend's own object) as Any
 
     async def read_gatt_char(
         self, characteristic: BleakGATTCharacteristic, *, use_cached: bool = False, **kwargs: Any

@@ -20,6 +20,7 @@ import asyncio
 import itertools
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bumble import hci
 from bumble.controller import Controller
@@ -29,6 +30,9 @@ from bumble.link import LocalLink
 from bumble.transport.common import AsyncPipeSink
 
 from sensortrack.drivers.clock import HostClock, MonotonicClock
+
+if TYPE_CHECKING:  # bleak_backend imports this module: the backend type is named for the checker only
+    from sensortrack.drivers.backend import BleBackend
 
 # A handler on "bumble" keeps its warnings ("GATT Request timeout", ...) off the user's terminal
 # unless logging is configured; the driver reports those situations itself.
@@ -138,7 +142,9 @@ class QuietHost(Host):
         # mid-command); bumble would then set a result on a finished future and log a traceback.
         if self.pending_response is not None and self.pending_response.done():
             return
-        super().on_command_processed(event)
+        # bumble's Host annotates the narrower event types it is called with; this override passes on
+        # whatever it gets, as the base class does at run time
+        super().on_command_processed(event)  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)
@@ -170,7 +176,7 @@ class VirtualLink:
     def __init__(self, clock: HostClock | None = None) -> None:
         self.clock: HostClock = clock or MonotonicClock()
         self.faults = BackendFaults()
-        self.link = LocalLink()
+        self.link = LocalLink()  # type: ignore[no-untyped-call]  # bumble's LocalLink.__init__ has no annotations
         self._addresses = itertools.count(2)
         central_address = _static_random_address(1)
         self.central = self._new_device("sensortrack", central_address, faults=self.faults)
@@ -178,7 +184,7 @@ class VirtualLink:
         self.connect_lock = asyncio.Lock()
         self.link_id = next(self._ids)
         self._powered = False
-        self._backend: object | None = None
+        self._backend: BleBackend | None = None
 
     def _new_device(self, name: str, address: hci.Address, faults: BackendFaults | None = None) -> Device:
         controller = SpecController(name, link=self.link, public_address=address.to_string(False), faults=faults)
@@ -194,7 +200,7 @@ class VirtualLink:
             self._powered = True
 
     @property
-    def backend(self):  # -> sensortrack.drivers.backend.BleBackend (import kept lazy: no cycle)
+    def backend(self) -> BleBackend:  # the import is for type checking only: no cycle at run time
         """bleak backend classes bound to this link, for `BleakScanner/BleakClient(backend=...)`."""
         if self._backend is None:
             from sensortrack.drivers.virtual.bleak_backend import backend_for

@@ -75,6 +75,24 @@ class VirtualStats:
     advertising_since_s: list[float] = field(default_factory=list)  # clock times (re)advertising began
 
 
+@dataclass(slots=True)
+class PlayTogether:
+    """Virtual sensors strapped on together: none plays its session before every one of them has
+    started streaming once, then all from one moment (a wearer starts moving once both sensors are
+    connected). Without it each plays from its own first stream, seconds apart for a pair that
+    connects one after the other, and a live view would see the two segments out of step."""
+
+    members: int
+    streamed: set[int] = field(default_factory=set)
+    origin_s: float | None = None
+
+    def origin(self, member: int, now_s: float) -> float | None:
+        self.streamed.add(member)
+        if self.origin_s is None and len(self.streamed) >= self.members:
+            self.origin_s = now_s
+        return self.origin_s
+
+
 class VirtualSensor:
     def __init__(
         self,
@@ -107,11 +125,12 @@ class VirtualSensor:
         self._connection: Connection | None = None
         self._encoder: Encoder | None = None
         self._origin_s: float | None = None  # clock time of session position 0
+        self.together: tuple[PlayTogether, int] | None = None  # (its group, its member number)
         self._cursor_s = 0.0  # stream position up to which samples have been sent or lost
         self._drop_pending_readvertise = False  # a link-drop fault decides when to advertise again
         self._tasks: set[asyncio.Task[None]] = set()
         self._send_lock = asyncio.Lock()
-        self._chars: dict[str, Characteristic] = {}
+        self._chars: dict[str, Characteristic[bytes]] = {}
         self.battery_pct = 87  # what its Battery Service says (one byte), for the families that serve one
         self.device.add_services(self._services())
         self.device.on(self.device.EVENT_CONNECTION, self._on_connection)
@@ -182,12 +201,12 @@ class VirtualSensor:
     # ---- GATT ----
 
     def _services(self) -> list[Service]:
-        by_service: dict[str, list[Characteristic]] = {}
+        by_service: dict[str, list[Characteristic[bytes]]] = {}
         for spec in self.family.characteristics:
             properties = Characteristic.Properties(0)
             for name in spec.properties:
                 properties |= _PROPERTIES[name]
-            characteristic = Characteristic(
+            characteristic: Characteristic[bytes] = Characteristic(
                 spec.uuid,
                 properties,
                 Characteristic.READABLE | Characteristic.WRITEABLE,
@@ -198,7 +217,7 @@ class VirtualSensor:
             by_service.setdefault(spec.service_uuid, []).append(characteristic)
         services = [Service(uuid, chars) for uuid, chars in by_service.items()]
         if self.family.model in MODELS_WITH_BATTERY_SERVICE:
-            level = Characteristic(
+            level: Characteristic[bytes] = Characteristic(
                 BATTERY_LEVEL_UUID,
                 Characteristic.Properties.READ,
                 Characteristic.READABLE,
@@ -329,7 +348,14 @@ class VirtualSensor:
         if self._origin_s is None:
             if not streaming:
                 return
-            self._origin_s = self.link.clock.now()  # the session starts with the first stream
+            if self.together is not None:
+                group, member = self.together
+                origin_s = group.origin(member, self.link.clock.now())
+                if origin_s is None:
+                    return  # the others are not streaming yet
+                self._origin_s = origin_s
+            else:
+                self._origin_s = self.link.clock.now()  # the session starts with the first stream
         position_s = self.position_s
         if streaming and encoder is not None:
             self._playback.set_rate(encoder.rate_hz, self._cursor_s)

@@ -20,6 +20,7 @@ class VirtualRig:
 
     @property
     def clock(self) -> ScaledClock:
+        # a rig's link is always made with its ScaledClock (VirtualLink types the clock as any HostClock)
         return self.link.clock  # type: ignore[return-value]
 
     async def close(self) -> None:

@@ -37,14 +37,13 @@ async def _demo(args: argparse.Namespace) -> int:
 
     from sensortrack.commands.live import load_view_plan, run_live_app
     from sensortrack.config import load_settings
-    from sensortrack.errors import SensortrackError
+    from sensortrack.recording import never_overwrite
     from sensortrack.tui.live import default_session_path, open_virtual_source
 
     settings = load_settings([])
     plan = load_view_plan(args)
     output = Path(args.output) if args.output else default_session_path()
-    if output.exists():
-        raise SensortrackError(f"{output}: already exists; recordings are never overwritten — choose another name")
+    never_overwrite(output)
     with as_file(files("sensortrack") / "data" / "demo_squats.csv") as played:
         source, choice = await open_virtual_source(DEMO_MODEL, played, output, speed=args.speed, timeout_s=args.timeout)
         return await run_live_app(

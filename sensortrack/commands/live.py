@@ -3,6 +3,9 @@
     sensortrack live                                   # scan, choose, go
     sensortrack live --device "Movesense 220330000123"
     sensortrack live --virtual open_profile --from squats.csv --speed 4     # no hardware
+    sensortrack live --device A:thigh:right --device B:shank:right          # two sensors: knee angles
+    sensortrack live --virtual movesense:thigh:right --from thigh.csv --virtual movesense:shank:right --from shank.csv
+    sensortrack live --virtual movesense --from two-sensor-session.csv      # a recorded pair, played back
 
 Every live session is written to a session file as it streams (default
 `<data dir>/sessions/<start time>.csv`) and added to the library when it ends.
@@ -13,8 +16,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
 from sensortrack.library.cli_options import (
-    add_body_options,
     add_library_option,
     add_reference_options,
     add_set_option,
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
     from sensortrack.plans import Plan
     from sensortrack.session_analysis import ReferenceLookup
     from sensortrack.tui.live import LiveChoice, LiveSource
+    from sensortrack.tui.setup import Remembered
 
 
 # The model ids of drivers/protocols/registry.py (MODEL_IDS), written out so that `--help` does not
@@ -38,19 +42,30 @@ VIRTUAL_MODELS = ("witmotion", "movesense", "polar_verity", "polar_h10", "movell
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group()
-    # Repeatable only to say clearly that the live view shows one sensor (docs/two-sensors.md).
-    source.add_argument("--device", metavar="NAME|ADDRESS", action="append", help="the sensor to use (default: scan and pick one)")
     source.add_argument(
-        "--virtual", metavar="MODEL", action="append",
-        help=f"a virtual sensor of this model (no hardware; needs --from): {', '.join(VIRTUAL_MODELS)}"
+        "--device", metavar="NAME|ADDRESS[:PLACEMENT:SIDE]", action="append",
+        help="the sensor to use (default: scan and pick one); twice, each NAME:PLACEMENT:SIDE, for a pair "
+        "(thigh + shank of one leg, or one segment of each leg)",
+    )  # fmt: skip
+    source.add_argument(
+        "--virtual", metavar="MODEL[:PLACEMENT:SIDE]", action="append",
+        help=f"a virtual sensor of this model (no hardware; needs --from; twice for a pair): {', '.join(VIRTUAL_MODELS)}"
     )
-    parser.add_argument("--from", dest="source", metavar="SESSION", help="session the virtual sensor plays back")
+    parser.add_argument(
+        "--from", dest="source", metavar="SESSION", action="append",
+        help="session the virtual sensor plays back (a two-sensor session plays as a virtual pair)",
+    )  # fmt: skip
     parser.add_argument("--speed", type=float, default=1.0, metavar="X", help="with --virtual: play X times faster than real time")
     parser.add_argument("--model", metavar="MODEL", help="with --device: the sensor's model if its name does not say")
     parser.add_argument("--rate", type=float, metavar="HZ", help="sampling rate to ask for (default 100, nearest the sensor offers)")
     parser.add_argument("--no-setup", action="store_true", help="skip the set-up screen: use the options and the remembered choices")
     add_recording_options(parser)
-    add_body_options(parser, "(default: what you chose last time)")
+    parser.add_argument(
+        "--exercise", choices=("auto", *EXERCISES),
+        help="exercise (default: what you chose last time); auto: recognise each set's exercise as it streams",
+    )  # fmt: skip
+    parser.add_argument("--placement", choices=PLACEMENTS, help="where the sensor sits (default: what you chose last time)")
+    parser.add_argument("--side", choices=SIDES, help="which leg (default: what you chose last time)")
     add_set_option(parser)
     add_reference_options(parser)
 
@@ -94,16 +109,15 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from sensortrack.errors import SensortrackError
     from sensortrack.library.location import resolve_library_path
     from sensortrack.library.recovery import recording_marker, recover_cut_recordings
+    from sensortrack.recording import never_overwrite
     from sensortrack.tui.live import default_session_path
 
-    _one_sensor(args)
+    _sensor_options(args)
     _check_options(args)
     output = Path(args.output) if args.output else default_session_path()
-    if output.exists():
-        raise SensortrackError(f"{output}: already exists; recordings are never overwritten — choose another name")
+    never_overwrite(output)
     recover_cut_recordings(sys.stdout, sys.stderr)
     if args.no_library:
         return asyncio.run(_live(args, output))
@@ -113,18 +127,27 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(_live(args, output))
 
 
-def _one_sensor(args: argparse.Namespace) -> None:
-    """The live view follows one sensor; two are recorded with `record` and analysed as a pair."""
+def _sensor_options(args: argparse.Namespace) -> None:
+    """One sensor: --device/--virtual/--from back to single values (a :PLACEMENT:SIDE suffix sets
+    those). Two (`args.pair`): kept as lists, as `record` takes them."""
+    from sensortrack.commands.record_pair import is_pair, split_body
     from sensortrack.errors import ConfigError
 
+    args.pair = is_pair(args)
+    if args.pair:
+        return
     for name in ("device", "virtual"):
         values = getattr(args, name)
-        if values and len(values) > 1:
-            raise ConfigError(
-                "the live view follows one sensor; record two with `sensortrack record --device A:thigh:right "
-                "--device B:shank:right -o FILE`, then `sensortrack analyze FILE` (docs/two-sensors.md)"
-            )
-        setattr(args, name, values[0] if values else None)
+        if values:
+            spec = split_body(values[0])
+            setattr(args, name, spec.what)
+            args.placement = args.placement or spec.placement
+            args.side = args.side or spec.side
+        else:
+            setattr(args, name, None)
+    if args.source and len(args.source) > 1:
+        raise ConfigError("one --virtual plays one --from SESSION")
+    args.source = args.source[0] if args.source else None
 
 
 def _check_options(args: argparse.Namespace) -> None:
@@ -132,6 +155,8 @@ def _check_options(args: argparse.Namespace) -> None:
 
     if args.virtual and not args.source:
         raise ConfigError("--virtual needs --from SESSION: the recording the virtual sensor plays back")
+    if args.pair and (args.placement or args.side):
+        raise ConfigError("with two sensors give each one's placement and side as NAME:PLACEMENT:SIDE, not --placement/--side")
     if not args.virtual and (args.source or args.speed != 1.0):
         raise ConfigError("--from and --speed only apply to virtual sensors (--virtual MODEL)")
     if args.model and not args.device:
@@ -159,30 +184,34 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
     if plan is not None and not args.exercise:
         args.exercise = plan.steps[0].exercise  # the plan says what comes first; the set-up screen shows it
     remembered = load_choices()
-    rig = None
+    virtual = None
     try:
         backend, clock, finished, origin, rate_hz = SYSTEM_BACKEND, MonotonicClock(), None, "", args.rate
+        if args.pair:
+            return await _live_pair(args, output, settings, plan, remembered)
         if args.virtual:
-            from sensortrack.drivers.virtual.rig import start_rig
             from sensortrack.loading import load_session
-            from sensortrack.tui.live import check_virtual_playable, live_rate_hz
+            from sensortrack.recording import check_virtual_playable, start_virtual_sensors
+            from sensortrack.tui.live import live_rate_hz
 
             family = family_by_model(args.virtual)
             played = load_session(args.source)
             check_virtual_playable(family, played, args.source)
             rate_hz = live_rate_hz(family, args.rate or played.meta.sensor.nominal_rate_hz)
-            rig = await start_rig([(family, played)], speed=args.speed, rate_hz=rate_hz)
-            backend, clock, finished = rig.link.backend, rig.clock, rig.sensors[0].finished
+            virtual = await start_virtual_sensors([(family, played, rate_hz)], speed=args.speed, timeout_s=args.timeout)
+            backend, clock, finished = virtual.backend, virtual.clock, virtual.finished
             origin = f"virtual {family.model} playing {Path(args.source).name}"
             # The file says what was done: it beats last time's choice, the options beat both.
             remembered = remembered.with_options(played.meta.exercise, played.meta.sensor.placement, played.meta.sensor.side)
-            remembered = replace(remembered, sensor=rig.sensors[0].name)
+            remembered = replace(remembered, sensor=virtual.found[0].name)
         defaults = remembered.with_options(args.exercise, args.placement, args.side)
 
         fixed = None
         if args.device:
             model = family_by_model(args.model).model if args.model else None
             fixed = await find_sensor(args.device, args.timeout, model=model, backend=backend)
+        elif virtual is not None and args.no_setup:
+            fixed = virtual.found[0]  # found already; the set-up screen scans for it like a real one
         elif args.no_setup:
             if not defaults.sensor:
                 raise ConfigError("--no-setup needs --device the first time: no sensor has been used before")
@@ -204,20 +233,85 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
         person = reference_person(args)
         # each exercise a plan moves to gets its own stored reference (a reference is one exercise's)
         lookup = None if person is None else stored_lookup(args.library, person)
-        reference = None if lookup is None else lookup(choice.exercise, choice.placement, choice.side)
+        reference = None if lookup is None or choice.exercise == "auto" else lookup(choice.exercise, choice.placement, choice.side)
         source = open_live_source(
             choice, output, rate_hz=rate_hz, backend=backend, clock=clock, source_finished=finished, origin=origin,
-            on_close=rig.close if rig is not None else None,
+            on_close=virtual.close if virtual is not None else None,
         )
-        rig = None  # the source closes it from now on
+        virtual = None  # the source closes it from now on
         return await run_live_app(
             source, choice, settings, sound=args.sound, count_at=args.count_at, plan=plan, library=args.library,
             register=not args.no_library, reference=reference, use_reference=person is not None, person=person,
             reference_lookup=lookup,
         )
     finally:
-        if rig is not None:
-            await rig.close()
+        if virtual is not None:
+            await virtual.close()
+
+
+async def _live_pair(
+    args: argparse.Namespace, output: Path, settings: AnalysisSettings, plan: Plan | None, remembered: Remembered
+) -> int:
+    """Two sensors: both found (or played as a virtual pair), confirmed in the set-up screen unless
+    --no-setup, recorded into one two-sensor session and shown together."""
+    from dataclasses import replace
+
+    from sensortrack.commands.record_pair import check_bodies, device_bodies, split_body, start_virtual_pair
+    from sensortrack.errors import ConfigError
+    from sensortrack.drivers.backend import SYSTEM_BACKEND
+    from sensortrack.drivers.clock import MonotonicClock
+    from sensortrack.drivers.scan import family_by_model, find_sensor
+    from sensortrack.tui.live import LiveChoice, SecondSensor, open_live_source
+    from sensortrack.tui.setup import SetupApp, remembered_from, save_choices
+
+    virtual = None
+    try:
+        if args.virtual:
+            virtual, bodies, exercise, origin = await start_virtual_pair(args, None, live=True)
+            backend, clock, finished, found = virtual.backend, virtual.clock, virtual.finished, virtual.found
+            rates: list[float | None] = [args.rate or s.meta.sensor.nominal_rate_hz or None for s in virtual.sessions]
+        else:
+            specs = [split_body(d) for d in args.device]
+            bodies = device_bodies(specs)
+            backend, clock, finished, origin = SYSTEM_BACKEND, MonotonicClock(), None, ""
+            model = family_by_model(args.model).model if args.model else None
+            found = [await find_sensor(s.what, args.timeout, model=model, backend=backend) for s in specs]
+            exercise, rates = args.exercise, [args.rate, args.rate]
+        check_bodies(bodies)
+        (p1, s1), (p2, s2) = bodies
+        defaults = replace(remembered.with_options(args.exercise or exercise, p1, s1), sensor=found[0].name or found[0].address)
+        choice: LiveChoice | None = LiveChoice(
+            found[0], defaults.exercise, p1, s1, second=SecondSensor(found[1], p2, s2, rates[1])  # type: ignore[arg-type]
+        )
+        if not args.no_setup:
+            choice = await SetupApp(None, defaults, sensor=found[0], second=choice.second).run_async()  # type: ignore[union-attr]
+        if choice is None:
+            return 0
+        if choice.exercise == "auto":
+            raise ConfigError("with two sensors choose the exercise (auto recognises it for one sensor)")
+        save_choices(remembered_from(choice))
+        source = open_live_source(
+            choice, output, rate_hz=rates[0], backend=backend, clock=clock, source_finished=finished, origin=origin,
+            on_close=virtual.close if virtual is not None else None,
+        )
+        virtual = None  # the source closes it from now on
+        # Knee drift of a thigh + shank pair comes from the knee angle: no personal reference.
+        return await run_live_app(
+            source, choice, settings, sound=args.sound, count_at=args.count_at, plan=plan, library=args.library,
+            register=not args.no_library, use_reference=False,
+        )
+    finally:
+        if virtual is not None:
+            await virtual.close()
+
+
+def live_second(source: LiveSource) -> tuple[str, str, float, bool] | None:
+    """The second sensor of a live pair as the view takes it: (placement, side, rate, gyroscope)."""
+    sensors = source.recording.sensors
+    if len(sensors) < 2:
+        return None
+    info = sensors[1].info
+    return info.placement, info.side, info.nominal_rate_hz, sensors[1].family.has_gyro
 
 
 async def run_live_app(
@@ -259,6 +353,7 @@ async def run_live_app(
         plan=plan,
         reference=reference,
         reference_lookup=reference_lookup,
+        second=live_second(source),
     )
     if sub_title:
         app.sub_title = sub_title

@@ -10,22 +10,16 @@ from __future__ import annotations
 
 import argparse
 import shutil
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sensortrack.library.cli_options import add_library_option
 from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
 
 if TYPE_CHECKING:
     import asyncio
-    from pathlib import Path
 
-    from sensortrack.drivers.clock import HostClock
-    from sensortrack.drivers.pair_supervisor import PairSupervisor
     from sensortrack.drivers.protocols.base import FamilyDescriptor, FullScale
-    from sensortrack.drivers.supervisor import SensorSupervisor
-    from sensortrack.model import SessionMeta
-    from sensortrack.recording import RecordingStatus, RecordingSummary
-    from sensortrack.sessionfile import SessionWriter
+    from sensortrack.recording import Recording, RecordingStatus, RecordingSummary
 
 
 
@@ -105,33 +99,36 @@ async def _record(args: argparse.Namespace) -> int:
     if is_pair(args):
         return await record_pair(args)
     single_sensor_args(args)
-    import asyncio
     import sys
     from pathlib import Path
 
     from sensortrack.drivers.backend import SYSTEM_BACKEND
     from sensortrack.drivers.clock import MonotonicClock
     from sensortrack.drivers.scan import family_by_model, find_sensor
-    from sensortrack.drivers.supervisor import SensorSupervisor, SupervisorSettings
     from sensortrack.errors import ConfigError, MissingMetadataError, SensortrackError
-    from sensortrack.model import SensorInfo, SessionMeta
-    from sensortrack.recording import DEFAULT_LIVE_RATE_HZ
+    from sensortrack.model import SensorInfo
+    from sensortrack.recording import (
+        DEFAULT_LIVE_RATE_HZ,
+        SensorToRecord,
+        ending,
+        never_overwrite,
+        open_recording,
+        start_virtual_sensors,
+    )
     from sensortrack.terminal_text import printable
 
     output = Path(args.output)
-    if output.exists():
-        raise SensortrackError(f"{output}: already exists; recordings are never overwritten — choose another name")
+    never_overwrite(output)
     _check_options(args)
     # Read before recording: a broken config is an error now, not a note after the session.
     from sensortrack.config import load_settings
 
     settings = load_settings()
 
-    rig = None
+    virtual = None
     try:
         if args.virtual:
             from sensortrack.drivers.virtual.faults import Faults
-            from sensortrack.drivers.virtual.rig import start_rig
             from sensortrack.loading import load_session
 
             if args.model:
@@ -149,16 +146,16 @@ async def _record(args: argparse.Namespace) -> int:
                 garbage=args.garbage,
                 seed=args.seed,
             )
-            rig = await start_rig(
-                [(family, source)], speed=args.speed, faults=faults, rate_hz=rate_hz, clock_drift_ppm=args.clock_drift_ppm
-            )
-            backend, clock = rig.link.backend, rig.clock
-            found = await find_sensor(rig.sensors[0].name, args.timeout, backend=backend)
+            virtual = await start_virtual_sensors(
+                [(family, source, rate_hz)], speed=args.speed, faults=[faults],
+                clock_drift_ppm=[args.clock_drift_ppm], timeout_s=args.timeout,
+            )  # fmt: skip
+            backend, clock, finished = virtual.backend, virtual.clock, virtual.finished
+            found = virtual.found[0]
             placement = args.placement or source.meta.sensor.placement
             side = args.side or source.meta.sensor.side
             exercise = args.exercise or source.meta.exercise
             origin = f"virtual {family.model} playing {args.source}"
-            finished = rig.sensors[0].finished
         else:
             backend, clock, finished = SYSTEM_BACKEND, MonotonicClock(), None
             model = family_by_model(args.model).model if args.model else None
@@ -175,27 +172,22 @@ async def _record(args: argparse.Namespace) -> int:
             print(f"note: {family.display_name} does not offer {args.rate:g} Hz; recording at {rate_hz:g} Hz")
 
         info = SensorInfo(model=family.model, placement=placement, side=side, nominal_rate_hz=rate_hz)
-        queue: asyncio.Queue = asyncio.Queue()
-        supervisor = SensorSupervisor(
-            found, info, queue, settings=SupervisorSettings(), backend=backend, clock=clock, full_scale=full_scale
-        )
-        meta = SessionMeta(
-            sensor=supervisor.info,
-            exercise=exercise,
+        recording = open_recording(
+            [SensorToRecord(found, info, full_scale)], output, exercise=exercise,
             source="record:virtual" if args.virtual else "record",
             notes="; ".join(part for part in (origin, range_note(family, full_scale)) if part),
-        )
-        writer = create_writer(output, meta, gyro=family.has_gyro)
+            backend=backend, clock=clock,
+        )  # fmt: skip
         print(  # the name is whatever the device advertises: escaped
             f"recording {family.display_name} '{printable(found.name)}' ({printable(found.address)}) at {rate_hz:g} Hz, "
             f"{range_note(family, full_scale)}, to {printable(output)}; Ctrl-C stops"
         )
-        summary, interrupted = await record_until_stopped(supervisor, writer, clock=clock, args=args, finished=finished)
+        summary, interrupted = await record_until_stopped(recording, args=args, finished=finished)
     finally:
-        if rig is not None:
-            await rig.close()
+        if virtual is not None:
+            await virtual.close()
 
-    how = {"duration": "duration reached", "stop": "stopped", "source ended": "source played to the end"}.get(summary.ended_by, summary.ended_by)
+    how = ending(summary)
     if summary.path is None:
         if interrupted:
             print(f"{how} before any sample arrived; no file written")
@@ -216,27 +208,9 @@ async def _record(args: argparse.Namespace) -> int:
     return 0
 
 
-def create_writer(output: Path, meta: SessionMeta, **options: Any) -> SessionWriter:
-    """The session file to record into (never one that exists); `record_session` flushes it every
-    0.5 s from a worker thread. A file that cannot be created is one line of error."""
-    import math
-
-    from sensortrack.errors import SensortrackError
-    from sensortrack.sessionfile import SessionWriter
-
-    try:
-        return SessionWriter(output, meta, flush_interval_s=math.inf, **options)
-    except FileExistsError:
-        raise SensortrackError(f"{output}: already exists; recordings are never overwritten") from None
-    except OSError as exc:
-        raise SensortrackError(f"{output}: cannot create the file: {exc.strerror or exc}") from None
-
-
 async def record_until_stopped(
-    supervisor: SensorSupervisor | PairSupervisor,
-    writer: SessionWriter,
+    recording: Recording,
     *,
-    clock: HostClock,
     args: argparse.Namespace,
     finished: asyncio.Event | None,
 ) -> tuple[RecordingSummary, list[int]]:
@@ -246,8 +220,7 @@ async def record_until_stopped(
     import signal
     import sys
 
-    from sensortrack.drivers.pair_supervisor import PairSupervisor
-    from sensortrack.recording import PairWriter, RecordingControl, record_session
+    from sensortrack.recording import RecordingControl
 
     control = RecordingControl()
     loop = asyncio.get_running_loop()
@@ -261,15 +234,12 @@ async def record_until_stopped(
         loop.add_signal_handler(signum, on_signal, signum)
     printer = StatusPrinter(sys.stdout)
     try:
-        summary = await record_session(
-            supervisor,
-            PairWriter(writer) if isinstance(supervisor, PairSupervisor) else writer,
-            clock=clock,
+        summary = await recording.run(
             duration_s=args.duration,
             control=control,
             source_finished=finished,
             # In real seconds even on a sped-up virtual link: connecting is not sped up.
-            first_connect_timeout_s=max(args.timeout, 30.0) * clock.speed,
+            first_connect_timeout_s=max(args.timeout, 30.0) * recording.clock.speed,
             on_status=printer.show,
         )
     finally:

@@ -14,9 +14,14 @@ import asyncio
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sensortrack.errors import ConfigError, MissingMetadataError, SensortrackError
 from sensortrack.model import PLACEMENTS, SIDES, Session
+
+if TYPE_CHECKING:
+    from sensortrack.drivers.pair_supervisor import PairSupervisor
+    from sensortrack.recording import VirtualSensors
 
 PAIR_MAGIC = "# sensortrack-session 2"
 
@@ -78,154 +83,156 @@ def _per_sensor(values: list[float] | None, n: int, flag: str) -> list[float]:
     return values
 
 
-def _check_bodies(bodies: list[tuple[str | None, str | None]]) -> None:
+def check_bodies(bodies: list[tuple[str | None, str | None]]) -> None:
     if any(p is None or sd is None for p, sd in bodies):
         raise MissingMetadataError("each sensor needs its placement and side: MODEL:PLACEMENT:SIDE or in its session")
     if bodies[0] == bodies[1]:
         raise ConfigError(f"both sensors are on the {bodies[0][1]} {bodies[0][0]}: a pair is two places")
 
 
-async def record_pair(args: argparse.Namespace) -> int:  # noqa: C901 - one straight sequence of steps
-    from sensortrack.commands.record import (
-        _check_options,
-        _full_scale,
-        create_writer,
-        range_note,
-        record_until_stopped,
-    )
+async def record_pair(args: argparse.Namespace) -> int:
+    from sensortrack.commands.record import _check_options, _full_scale, range_note, record_until_stopped
     from sensortrack.config import load_settings
     from sensortrack.drivers.backend import SYSTEM_BACKEND
-    from sensortrack.recording import DEFAULT_LIVE_RATE_HZ
-    from sensortrack.drivers.clock import MonotonicClock, ScaledClock
+    from sensortrack.drivers.clock import MonotonicClock
     from sensortrack.drivers.pair_supervisor import PairSupervisor
     from sensortrack.drivers.scan import family_by_model, find_sensor
-    from sensortrack.drivers.supervisor import SensorSupervisor, SupervisorSettings, shared_connect_lock
-    from sensortrack.drivers.virtual.faults import Faults
-    from sensortrack.drivers.virtual.link import VirtualLink
-    from sensortrack.drivers.virtual.names import advertised_name
-    from sensortrack.drivers.virtual.peripheral import VirtualSensor
-    from sensortrack.loading import load_session
-    from sensortrack.model import SensorInfo, SessionMeta
+    from sensortrack.model import SensorInfo
+    from sensortrack.recording import (
+        DEFAULT_LIVE_RATE_HZ,
+        SensorToRecord,
+        ending,
+        never_overwrite,
+        open_recording,
+    )
     from sensortrack.terminal_text import printable
 
     output = Path(args.output)
-    if output.exists():
-        raise SensortrackError(f"{output}: already exists; recordings are never overwritten — choose another name")
+    never_overwrite(output)
     drifts = args.clock_drift_ppm
     args.clock_drift_ppm = 0.0 if not drifts else drifts[0]  # _check_options reads one value
     _check_options(args)
     settings = load_settings()
-    virtual = bool(args.virtual)
-    sensors: list[VirtualSensor] = []
+    virtual: VirtualSensors | None = None
     finished: asyncio.Event | None = None
-    watcher: asyncio.Future[None] | None = None
     try:
-        if virtual:
-            specs = [split_body(v) for v in args.virtual]
-            if len(specs) == 1:  # one two-sensor session played as a virtual pair
-                whole = load_session(args.source[0])
-                streams: list[Session] = [whole, *whole.companions]
-                specs = specs * len(streams)
-                origins = [args.source[0]] * len(streams)
-            else:
-                if len(args.source) != len(specs):
-                    raise ConfigError("each --virtual needs its own --from SESSION, in the same order")
-                streams = [load_session(p) for p in args.source]
-                origins = list(args.source)
-            if len(streams) != 2:
-                raise ConfigError(f"a pair is two sensors, got {len(streams)}")
-            clock_drifts = _per_sensor(drifts, 2, "--clock-drift-ppm")
-            if args.fault_sensor is not None and args.fault_sensor not in (1, 2):
-                raise ConfigError("--fault-sensor is 1 or 2")
-            faults = Faults(drop_at_s=tuple(args.drop_at), readvertise_after_s=args.readvertise_after,
-                            stall_at_s=tuple(args.stall_at), stall_s=args.stall_for, loss=args.loss,
-                            garbage=args.garbage, seed=args.seed)
-            link = VirtualLink(ScaledClock(args.speed))
-            backend, clock = link.backend, link.clock
-            bodies = []
-            families = []
-            for k, (spec, stream) in enumerate(zip(specs, streams, strict=True)):
-                family = family_by_model(spec.what)
-                rate_hz = family.nearest_rate_hz(args.rate or stream.meta.sensor.nominal_rate_hz or DEFAULT_LIVE_RATE_HZ)
-                sensor = VirtualSensor(
-                    link, family, stream, name=f"{advertised_name(family)}-{k + 1}",
-                    faults=faults if args.fault_sensor in (None, k + 1) else Faults(),
-                    initial_rate_hz=rate_hz, clock_drift_ppm=clock_drifts[k],
-                )
-                await sensor.start()
-                sensors.append(sensor)
-                families.append(family)
-                bodies.append((spec.placement or stream.meta.sensor.placement, spec.side or stream.meta.sensor.side))
-            found = [await find_sensor(s.address, args.timeout, model=f.model, backend=backend)
-                     for s, f in zip(sensors, families, strict=True)]
-            exercise = args.exercise or streams[0].meta.exercise
-            origin = "virtual pair playing " + " and ".join(origins)
-            finished = asyncio.Event()
-
-            async def all_played() -> None:
-                await asyncio.gather(*(s.finished.wait() for s in sensors))
-                finished.set()  # type: ignore[union-attr]
-
-            watcher = asyncio.ensure_future(all_played())
+        if args.virtual:
+            virtual, bodies, exercise, origin = await start_virtual_pair(args, drifts)
+            backend, clock, finished, found = virtual.backend, virtual.clock, virtual.finished, virtual.found
+            families = [s.family for s in virtual.sensors]
+            stated = [s.meta.sensor.nominal_rate_hz for s in virtual.sessions]
         else:
             backend, clock = SYSTEM_BACKEND, MonotonicClock()
             specs = [split_body(d) for d in args.device]
-            if len(specs) != 2:
-                raise ConfigError(f"a pair is two sensors, got {len(specs)} --device")
-            if any(s.placement is None for s in specs):
-                raise MissingMetadataError("with two sensors give each as --device NAME:PLACEMENT:SIDE (e.g. A:thigh:right)")
-            bodies = [(s.placement, s.side) for s in specs]
-            _check_bodies(bodies)  # before looking for any device
+            bodies = device_bodies(specs)
             model = family_by_model(args.model).model if args.model else None
             found = [await find_sensor(s.what, args.timeout, model=model, backend=backend) for s in specs]
             families = [f.family for f in found]  # type: ignore[misc]
+            stated = [0.0, 0.0]
             exercise, origin = args.exercise, ""
-        _check_bodies(bodies)
+        check_bodies(bodies)
 
-        queue_origin = clock.now()  # one host timeline for both
-        lock = shared_connect_lock()
-        supervisors = []
-        for k, (f, family, (placement, side)) in enumerate(zip(found, families, bodies, strict=True)):
+        sensors = []
+        for f, family, (placement, side), rate in zip(found, families, bodies, stated, strict=True):
             assert family is not None
-            stated = streams[k].meta.sensor.nominal_rate_hz if virtual else 0.0
-            rate_hz = family.nearest_rate_hz(args.rate or stated or DEFAULT_LIVE_RATE_HZ)
+            rate_hz = family.nearest_rate_hz(args.rate or rate or DEFAULT_LIVE_RATE_HZ)
             info = SensorInfo(model=family.model, placement=placement, side=side, nominal_rate_hz=rate_hz)  # type: ignore[arg-type]
-            supervisors.append(SensorSupervisor(
-                f, info, asyncio.Queue(), settings=SupervisorSettings(), backend=backend, clock=clock,
-                origin_s=queue_origin, connect_lock=lock, full_scale=_full_scale(family, args),
-            ))
-        pair = PairSupervisor(supervisors)
-        notes = [origin, *(f"{s.info.placement}: {range_note(s.family, s.full_scale)}" for s in supervisors)]
-        meta = SessionMeta(sensor=supervisors[0].info, exercise=exercise,  # type: ignore[arg-type]
-                           source="record:virtual" if virtual else "record", notes="; ".join(n for n in notes if n))
-        writer = create_writer(output, meta, gyro=any(s.family.has_gyro for s in supervisors),
-                               companions=(supervisors[1].info,))
+            sensors.append(SensorToRecord(f, info, _full_scale(family, args)))
+        notes = [origin, *(f"{s.info.placement}: {range_note(f, s.full_scale)}" for s, f in zip(sensors, families, strict=True))]  # type: ignore[arg-type]
+        recording = open_recording(
+            sensors, output, exercise=exercise, source="record:virtual" if virtual else "record",
+            notes="; ".join(n for n in notes if n), backend=backend, clock=clock,
+        )  # fmt: skip
         described = " and ".join(
             f"{s.family.display_name} '{printable(f.name)}' on the {s.info.side} {s.info.placement} at {s.info.nominal_rate_hz:g} Hz"
-            for s, f in zip(supervisors, found, strict=True)
+            for s, f in zip(recording.sensors, found, strict=True)
         )
         print(f"recording two sensors: {described}, to {printable(output)}; Ctrl-C stops")
-        summary, interrupted = await record_until_stopped(pair, writer, clock=clock, args=args, finished=finished)
+        summary, interrupted = await record_until_stopped(recording, args=args, finished=finished)
     finally:
-        if watcher is not None:
-            watcher.cancel()
-        for sensor in sensors:
-            await sensor.close()
+        if virtual is not None:
+            await virtual.close()
 
-    how = {"duration": "duration reached", "stop": "stopped", "source ended": "sources played to the end"}.get(summary.ended_by, summary.ended_by)
+    how = ending(summary, sensors=2)
     if summary.path is None:
         if interrupted:
             print(f"{how} before any sample arrived; no file written")
             return 130
         raise SensortrackError("no sample arrived from either sensor; no file written")
     print(f"{how}: {summary.samples} samples ({summary.duration_s:.1f} s) in {summary.path}, both sensors on one host timeline")
-    for state in pair.states:
-        skew = ("host-timed (no device clock)" if state.drift_ppm is None
-                else f"device clock {state.drift_ppm:+.0f} ppm against the host (mapped out)")
-        print(f"  {state.info.side} {state.info.placement}: {state.samples} samples, {state.gaps} gaps "
-              f"({state.lost_samples} samples lost), {state.reconnects} reconnects, {skew}")
+    assert isinstance(recording.supervisor, PairSupervisor)
+    for line in pair_state_lines(recording.supervisor):
+        print(f"  {line}")
     if not args.no_library:
         from sensortrack.library.cli_options import register_recording_or_note
 
         register_recording_or_note(args.library, summary.path, settings, sys.stderr)
     return 0
+
+
+def pair_state_lines(pair: PairSupervisor) -> list[str]:
+    """Per sensor: what it recorded and how its clock was placed on the host timeline."""
+    lines = []
+    for state in pair.states:
+        skew = ("host-timed (no device clock)" if state.drift_ppm is None
+                else f"device clock {state.drift_ppm:+.0f} ppm against the host (mapped out)")
+        lines.append(f"{state.info.side} {state.info.placement}: {state.samples} samples, {state.gaps} gaps "
+                     f"({state.lost_samples} samples lost), {state.reconnects} reconnects, {skew}")
+    return lines
+
+
+def device_bodies(specs: list[SensorSpec]) -> list[tuple[str | None, str | None]]:
+    """Two `--device NAME:PLACEMENT:SIDE`: their bodies, checked before looking for any device."""
+    if len(specs) != 2:
+        raise ConfigError(f"a pair is two sensors, got {len(specs)} --device")
+    if any(s.placement is None for s in specs):
+        raise MissingMetadataError("with two sensors give each as --device NAME:PLACEMENT:SIDE (e.g. A:thigh:right)")
+    bodies = [(s.placement, s.side) for s in specs]
+    check_bodies(bodies)
+    return bodies
+
+
+async def start_virtual_pair(
+    args: argparse.Namespace, drifts: list[float] | None, *, live: bool = False
+) -> tuple[VirtualSensors, list[tuple[str | None, str | None]], str | None, str]:
+    """`--virtual MODEL[:PLACEMENT:SIDE] --from FILE` twice, or once with a two-sensor session:
+    the two virtual sensors found on their link, each one's (placement, side), the exercise and
+    where they play from (`live`: both start playing at one moment). Faults (`--drop-at`, …) hit `--fault-sensor` only, if given."""
+    from sensortrack.drivers.scan import family_by_model
+    from sensortrack.drivers.virtual.faults import Faults
+    from sensortrack.loading import load_session
+    from sensortrack.recording import DEFAULT_LIVE_RATE_HZ, start_virtual_sensors
+    from sensortrack.recording import check_virtual_playable
+
+    specs = [split_body(v) for v in args.virtual]
+    if len(specs) == 1:  # one two-sensor session played as a virtual pair
+        whole = load_session(args.source[0])
+        streams: list[Session] = [whole, *whole.companions]
+        specs = specs * len(streams)
+        origins = [args.source[0]] * len(streams)
+    else:
+        if len(args.source or []) != len(specs):
+            raise ConfigError("each --virtual needs its own --from SESSION, in the same order")
+        streams = [load_session(p) for p in args.source]
+        origins = list(args.source)
+    if len(streams) != 2:
+        raise ConfigError(f"a pair is two sensors, got {len(streams)}")
+    clock_drifts = _per_sensor(drifts, 2, "--clock-drift-ppm")
+    fault_sensor = getattr(args, "fault_sensor", None)
+    if fault_sensor is not None and fault_sensor not in (1, 2):
+        raise ConfigError("--fault-sensor is 1 or 2")
+    faults = Faults(drop_at_s=tuple(getattr(args, "drop_at", ())), readvertise_after_s=getattr(args, "readvertise_after", 1.0),
+                    stall_at_s=tuple(getattr(args, "stall_at", ())), stall_s=getattr(args, "stall_for", 2.0),
+                    loss=getattr(args, "loss", 0.0), garbage=getattr(args, "garbage", 0.0), seed=getattr(args, "seed", 0))
+    families = [family_by_model(spec.what) for spec in specs]
+    for family, stream, origin in zip(families, streams, origins, strict=True):
+        if live:  # the live view checks (record keeps what it did before)
+            check_virtual_playable(family, stream, origin)
+    plays = [(f, s, args.rate or s.meta.sensor.nominal_rate_hz or DEFAULT_LIVE_RATE_HZ) for f, s in zip(families, streams, strict=True)]
+    virtual = await start_virtual_sensors(
+        plays, speed=args.speed, faults=[faults if fault_sensor in (None, k + 1) else Faults() for k in range(2)],
+        clock_drift_ppm=clock_drifts, timeout_s=args.timeout, together=live,  # live: the segments in step
+    )  # fmt: skip
+    bodies = [(spec.placement or s.meta.sensor.placement, spec.side or s.meta.sensor.side) for spec, s in zip(specs, streams, strict=True)]
+    exercise = args.exercise or streams[0].meta.exercise
+    return virtual, bodies, exercise, "virtual pair playing " + " and ".join(origins)

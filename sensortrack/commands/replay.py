@@ -1,14 +1,25 @@
 """`sensortrack replay SESSION`: the live set view driven by a recorded session.
 
     sensortrack replay squats.csv --speed 4
+    sensortrack replay phone-export.csv          # exercise and placement recognised, side not needed
+
+What the file and the flags do not say is recognised (issue 13): the placement, and the exercise
+of each stretch; the view switches exercise where the recognised exercise changes (or where the
+file's `# exercise` lines say), and says "recognised: bridge (0.93)" or that it is unsure. A
+missing side is not guessed: results that need it (knee drift toward the midline) are left out,
+and the view says so.
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from sensortrack.commands.live import add_view_options
 from sensortrack.library.cli_options import add_body_options, add_library_option, add_reference_options, add_set_option
+
+if TYPE_CHECKING:
+    from sensortrack.tui.app import RecognisedStretch
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,10 +45,9 @@ def run(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.set)
     plan = load_view_plan(args)
+    recognised: tuple[RecognisedStretch, ...] = ()
     if plan is None and (args.exercise is None or args.placement is None):
-        from sensortrack.recognising import body_for_replay  # issue 13: what the file does not say
-
-        args.exercise, args.placement = body_for_replay(args.session, args.exercise, args.placement)
+        args.placement, recognised = recognised_stretches(args.session, args.exercise, args.placement)
     person = reference_person(args)
     app = replay_app(
         args.session,
@@ -50,8 +60,40 @@ def run(args: argparse.Namespace) -> int:
         exercise=args.exercise,
         placement=args.placement,
         side=args.side,
+        recognised=recognised,
     )
     return run_app(app)
+
+
+def recognised_stretches(
+    path: str, exercise: str | None, placement: str | None
+) -> tuple[str | None, tuple[RecognisedStretch, ...]]:
+    """The placement (flag, file, else recognised) and, where neither flag nor file says the
+    exercise, the recognised stretches of one exercise each, in time order (empty: it is said)."""
+    from sensortrack.analysis.recognition import NONE, RecognitionSettings
+    from sensortrack.errors import MissingMetadataError
+    from sensortrack.loading import load_session
+    from sensortrack.recognising import recognise_session
+    from sensortrack.tui.app import RecognisedStretch
+
+    session = load_session(path)
+    placement = placement or session.meta.sensor.placement
+    exercise = exercise or session.meta.exercise
+    if exercise and placement:
+        return placement, ()
+    rec = recognise_session(session, placement)
+    if exercise:
+        return placement or rec.placement, ()
+    unsure_below = RecognitionSettings().unsure_below
+    stretches = tuple(
+        RecognisedStretch(seg.start_s, seg.end_s, seg.exercise, conf, conf < unsure_below)
+        for seg in rec.segments
+        if seg.exercise != NONE
+        for conf in (rec.exercise_confidence(seg.exercise, seg.start_s, seg.end_s),)
+    )
+    if not stretches:
+        raise MissingMetadataError(f"{path}: no exercise recognised in it: pass --exercise")
+    return placement or rec.placement, stretches
 
 
 def run_app(app: object) -> int:

@@ -168,13 +168,17 @@ def _show(library: Library, args: argparse.Namespace) -> int:
         format_table,
         local_time,
         placement_text,
+        pair_text,
     )
 
     record = library.get(args.id)
     sets = library.sets(record.id)
     reps = library.reps(record.id)
     if args.json:
+        from sensortrack.result_schema import RESULT_SCHEMA_VERSION
+
         document = {
+            "schema_version": RESULT_SCHEMA_VERSION,
             "session": record.to_dict(),
             "analysis_settings": json.loads(library.analysis_settings_json(record.id)),
             "sets": [set_to_dict(s) for s in sets],
@@ -202,7 +206,9 @@ def _show(library: Library, args: argparse.Namespace) -> int:
         + (f": {record.analysis_message}" if record.analysis_message else "")
         + f" (sensortrack {record.analysis_version or '?'}, {local_time(record.analyzed_utc)})",
     ]
-    if record.analysis_status == "ok":
+    if record.analysis_status == "ok" and record.pair is not None:
+        lines.append(f"  sensors    2, {pair_text(record)}")
+    elif record.analysis_status == "ok":
         from sensortrack.personal_reference import describe_reference
 
         lines.append(f"  reference  {describe_reference(record.drift_reference)}")
@@ -212,13 +218,15 @@ def _show(library: Library, args: argparse.Namespace) -> int:
         lines.append(f"  credit     {f.attribution}")
     print(format_lines(lines))
     if sets:
+        sided = ["Side"] if any(s.side for s in sets) else []  # a left + right session: each leg's sets
         print()
         print(
             format_table(
-                ["Set", "Exercise", "Reps", "Mean range°", "Best range°", "Tempo s/rep", "Drift reps", "RPE", "Pain"],
+                ["Set", *sided, "Exercise", "Reps", "Mean range°", "Best range°", "Tempo s/rep", "Drift reps", "RPE", "Pain"],
                 [
                     [
                         str(s.set_index),
+                        *([s.side or ""] if sided else []),
                         s.exercise,
                         str(s.rep_count),
                         fmt_number(s.mean_range_deg),
@@ -230,30 +238,14 @@ def _show(library: Library, args: argparse.Namespace) -> int:
                     ]
                     for s in sets
                 ],
-                right={0, 2, 3, 4, 5, 6, 7},
+                right={0, *(k + len(sided) for k in (2, 3, 4, 5, 6, 7))},
             )
         )
     if reps:
+        from sensortrack.report_text import rep_table_text
+
         print()
-        print(
-            format_table(
-                ["Set", "Rep", "Start s", "Range°", "Down s", "Up s", "Drift°", "Warning"],
-                [
-                    [
-                        str(r.set_index),
-                        str(r.rep_index),
-                        f"{r.start_s:.1f}",
-                        f"{r.range_deg:.0f}",
-                        f"{r.down_s:.1f}",
-                        f"{r.up_s:.1f}",
-                        fmt_number(r.knee_drift_deg, 1),
-                        "knee drift" if r.knee_drift_warning else ("shallow" if r.shallow else ""),
-                    ]
-                    for r in reps
-                ],
-                right={0, 1, 2, 3, 4, 5, 6},
-            )
-        )
+        print(rep_table_text([rep_to_dict(r) for r in reps]))
     return 0
 
 

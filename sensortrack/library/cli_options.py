@@ -9,6 +9,8 @@ from sensortrack.library.location import LIBRARY_ENV, default_library_path
 from sensortrack.vocabulary import EXERCISES, PLACEMENTS, SIDES
 
 if TYPE_CHECKING:
+    import os
+
     from sensortrack.analysis.settings import AnalysisSettings
 
 # Here rather than in export.py so that building the parser does not import numpy and pyarrow.
@@ -67,7 +69,7 @@ def reference_person(args: argparse.Namespace) -> str | None:
 
 def register_recording_or_note(
     library: str | None,
-    path: object,
+    path: str | os.PathLike[str],
     settings: AnalysisSettings,
     err: TextIO,
     *,
@@ -86,7 +88,7 @@ def register_recording_or_note(
 
     try:
         whose = load_person(person) if use_reference else None
-        session_id = register_recording(library, path, settings, person=whose)  # type: ignore[arg-type]
+        session_id = register_recording(library, path, settings, person=whose)
     except SensortrackError as exc:
         print(f"note: not added to the library ({exc}); `sensortrack import {path}` adds it", file=err)
         return

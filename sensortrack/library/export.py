@@ -21,10 +21,13 @@ from sensortrack.library.cli_options import EXPORT_FORMATS
 from sensortrack.library.outputs import atomic_path, atomic_write_text, check_output
 from sensortrack.library.records import AnalysisSummary, SessionRecord, SetRow, noted_set, rep_to_dict, set_to_dict
 from sensortrack.model import FloatArray, Session
+from sensortrack.result_schema import REP_FIELDS, RESULT_SCHEMA_VERSION
 from sensortrack.sessionfile import ACC_COLUMNS, GYRO_COLUMNS, QUAT_COLUMNS
 
 EXPORT_FORMAT = "sensortrack-export"
-EXPORT_VERSION = 1
+# 2: the rep table in the result schema (docs/result-schema.md: `index`, `warnings` and the two-sensor
+# fields; 1 had `rep` and `knee_drift_warning`).
+EXPORT_VERSION = 2
 
 UNITS = {
     "t_s": "s",
@@ -34,26 +37,13 @@ UNITS = {
     "*_deg": "degrees",
     "*_s": "seconds since the start of the recording (t_s) or durations",
 }
-REP_COLUMNS = [
-    "set",
-    "rep",
-    "start_s",
-    "peak_s",
-    "end_s",
-    "duration_s",
-    "down_s",
-    "up_s",
-    "range_deg",
-    "knee_drift_deg",
-    "knee_drift_warning",
-    "shallow",
-    "step",
-    # the rep's set: its exercise (a plan session has several) and the wearer's note on it
-    "exercise",
-    "set_rpe",
-    "set_pain",
-    "set_pain_where",
-]
+# The rep table: every rep field of the result schema (docs/result-schema.md), then its set's
+# exercise and the wearer's note on that set. In CSV and Parquet the list fields (`warnings`,
+# `notes`) are texts joined by "; " and `warning_details` is JSON text.
+SET_COLUMNS = ["exercise", "set_rpe", "set_pain", "set_pain_where"]
+REP_COLUMNS = [*REP_FIELDS, *SET_COLUMNS]
+_LIST_COLUMNS = ("warnings", "notes")
+_FLAG_COLUMNS = ("shallow", "calibrated")
 _COLUMN_UNITS = {"t_s": "s", **{c: "g" for c in ACC_COLUMNS}, **{c: "deg/s" for c in GYRO_COLUMNS}}
 _DECIMALS = {"t_s": 6, **{c: 6 for c in ACC_COLUMNS}, **{c: 4 for c in GYRO_COLUMNS}, **{c: 6 for c in QUAT_COLUMNS}}
 
@@ -76,6 +66,7 @@ def export_metadata(session: Session, summary: AnalysisSummary, record: SessionR
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
+        "schema_version": RESULT_SCHEMA_VERSION,
         "library_id": record.id if record else None,
         "start_time_utc": record.facts.start_time_utc if record else meta.start_time_utc,
         "exercise": meta.exercise,
@@ -90,6 +81,9 @@ def export_metadata(session: Session, summary: AnalysisSummary, record: SessionR
         "sample_count": len(session.samples),
         "duration_s": round(float(t_s[-1] - t_s[0]), 3) if len(t_s) else 0.0,
         "gaps": [asdict(g) for g in session.gaps],
+        "sensors": 1 + len(session.companions),
+        "pair": summary.pair,
+        "pair_measures": json.loads(summary.pair_json) if summary.pair_json else None,
         "units": UNITS,
         "analysis": {
             "status": summary.status,
@@ -134,8 +128,8 @@ def export_session(
     metadata = export_metadata(session, summary, record)
     columns = sample_columns(session)
     sets = [noted_set(s, session) for s in summary.sets]
-    by_index = {s.set_index: s for s in sets}
-    reps = [{**rep_to_dict(r), **_set_columns(by_index.get(r.set_index))} for r in summary.reps]
+    by_index = {(s.side, s.set_index): s for s in sets}
+    reps = [{**rep_to_dict(r), **_set_columns(by_index.get((r.side, r.set_index)))} for r in summary.reps]
     if fmt == "csv":
         atomic_write_text(samples_path, lambda fh: _write_samples_csv(fh, columns))
         assert reps_path is not None
@@ -144,10 +138,10 @@ def export_session(
         document = {
             **metadata,
             "samples": {k: _json_floats(v, _DECIMALS.get(k, 6)) for k, v in columns.items()},
-            "sets": [set_to_dict(s) for s in sets],
+            "sets": [set_to_dict(s) for s in sets],  # each rep names its set: they are listed apart
             "reps": reps,
         }
-        atomic_write_text(samples_path, lambda fh: json.dump(document, fh, ensure_ascii=False, allow_nan=False))
+        atomic_write_text(samples_path, lambda fh: fh.write(json.dumps(document, ensure_ascii=False, allow_nan=False)))
     else:
         assert reps_path is not None
         _write_parquet(samples_path, reps_path, columns, reps, metadata)
@@ -169,13 +163,22 @@ def _write_samples_csv(fh: TextIO, columns: dict[str, FloatArray]) -> None:
     np.savetxt(fh, data, fmt=fmt, delimiter=",")
 
 
+def rep_table_row(rep: dict[str, Any]) -> dict[str, Any]:
+    """A rep (with its set's columns) as one flat row of scalars, for CSV and Parquet."""
+    row = {k: rep[k] for k in REP_COLUMNS}
+    for name in _LIST_COLUMNS:
+        row[name] = "; ".join(row[name])
+    row["warning_details"] = json.dumps(row["warning_details"], ensure_ascii=False)
+    return row
+
+
 def _write_reps_csv(fh: TextIO, reps: list[dict[str, Any]]) -> None:
     writer = csv.DictWriter(fh, fieldnames=REP_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for rep in reps:
-        row = {k: rep[k] for k in REP_COLUMNS}
+        row = rep_table_row(rep)
         # 1/0 and empty cells: what spreadsheets and pandas read without a converter.
-        for flag in ("knee_drift_warning", "shallow"):
+        for flag in _FLAG_COLUMNS:
             row[flag] = int(bool(row[flag]))
         writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
 
@@ -202,17 +205,16 @@ def _write_parquet(
     samples = pa.table(list(columns.values()), schema=pa.schema(fields, metadata=key_value))
     rep_types = {
         "set": pa.int32(),
-        "rep": pa.int32(),
-        "knee_drift_warning": pa.bool_(),
-        "shallow": pa.bool_(),
-        "step": pa.string(),
+        "index": pa.int32(),
+        **{c: pa.bool_() for c in _FLAG_COLUMNS},
+        **{c: pa.string() for c in (*_LIST_COLUMNS, "warning_details", "step", "side", "knee_drift_source")},
         "exercise": pa.string(),
         "set_rpe": pa.int32(),
         "set_pain": pa.int32(),
         "set_pain_where": pa.string(),
     }
     rep_schema = pa.schema([pa.field(c, rep_types.get(c, pa.float64())) for c in REP_COLUMNS], metadata=key_value)
-    rep_table = pa.Table.from_pylist([{c: r[c] for c in REP_COLUMNS} for r in reps], schema=rep_schema)
+    rep_table = pa.Table.from_pylist([rep_table_row(r) for r in reps], schema=rep_schema)
     with atomic_path(samples_path) as temp:
         pq.write_table(samples, temp)
     with atomic_path(reps_path) as temp:

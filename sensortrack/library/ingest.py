@@ -25,6 +25,7 @@ from sensortrack.loading import load_session
 from sensortrack.model import Session
 from sensortrack.sessionfile import write_session
 from sensortrack.start_time import start_time_problem
+from sensortrack.vocabulary import Exercise, Placement, Side
 
 
 # What a recording's entry says until its analysis is stored.
@@ -53,13 +54,15 @@ def file_sha256(path: Path) -> str:
         raise InputFileError(str(path), f"cannot read: {exc.strerror}") from None
 
 
-def with_body_metadata(session: Session, *, exercise: str | None, placement: str | None, side: str | None) -> Session:
+def with_body_metadata(
+    session: Session, *, exercise: Exercise | None, placement: Placement | None, side: Side | None
+) -> Session:
     """The session with exercise/placement/side replaced where the argument is not None."""
-    sensor = session.meta.sensor.with_body(placement, side)  # type: ignore[arg-type]
+    sensor = session.meta.sensor.with_body(placement, side)
     meta = replace(
         session.meta,
         sensor=sensor,
-        exercise=exercise if exercise is not None else session.meta.exercise,  # type: ignore[arg-type]
+        exercise=exercise if exercise is not None else session.meta.exercise,
     )
     return replace(session, meta=meta, samples=session.samples.with_sensor(sensor))
 
@@ -69,11 +72,16 @@ def summarize(
 ) -> AnalysisSummary:
     """Analyse a session for the library; a session the analysis cannot take is kept, and marked.
 
-    `reference`: the person's knee-drift reference, or a lookup of the stored one (None: none).
+    `reference`: the person's knee-drift reference, or a lookup of the stored one (None: none); a
+    two-sensor session needs none (its knee drift comes from the knee angle or each leg's own reps).
     """
     from sensortrack.session_analysis import analyze_session  # pulls in the whole pipeline
 
     try:
+        if len(session.companions) == 1:  # two sensors: the pair's measures (docs/two-sensors.md)
+            from sensortrack.pair_analysis import analyze_pair
+
+            return AnalysisSummary.from_pair(analyze_pair(session, session.companions[0], settings), settings)
         result = analyze_session(session, settings, reference=reference)
     except MissingMetadataError as exc:
         return AnalysisSummary.not_analyzed("needs_metadata", str(exc), settings)

@@ -1,7 +1,7 @@
 """Analyse library sessions again after the analysis changed, on as many cores as the work is worth.
 
 This process always analyses too. Helper processes are started only for work that pays for their
-start-up (a spawned interpreter importing numpy, SciPy and VQF: about a second on a 2-core machine)
+start-up (a spawned interpreter importing numpy, VQF and the analysis: ~0.3 s of CPU on a 2-core machine)
 and only on cores that are idle, so a few short sessions, or a busy machine, never wait for a pool
 (the caller's `jobs` is a cap, not a demand). Helpers start before this process imports the
 analysis, so both import at once; each gets a session only once it is ready, the biggest first, so
@@ -47,9 +47,10 @@ Job = tuple["SessionRecord", References]
 WORK_SAMPLES_PER_S = 1_000_000
 # Opening the file and writing the row, whatever the length.
 PER_SESSION_S = 0.01
-# One more helper for each this many seconds of estimated work: its start-up (~1 s of imports,
-# measured with benchmarks/bench_commands.py) must be paid back by the work it takes over.
-WORK_PER_HELPER_S = 1.0
+# One more helper for each this many seconds of estimated work: its start-up (~0.3 s of imports
+# since the analysis needs no SciPy; ~0.6 s wall on a busy machine) must be paid back by the work
+# it takes over, with room to spare.
+WORK_PER_HELPER_S = 0.6
 # How long to watch the machine before deciding how many cores are idle: a few scheduler ticks
 # (10 ms each), short against a helper's ~1 s start-up.
 IDLE_SAMPLE_S = 0.05

@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sensortrack import __version__
-from sensortrack.vocabulary import EXERCISES
+from sensortrack.result_schema import PAIR_REP_FIELDS
 from sensortrack.session_events import note_for_set
 from sensortrack.start_time import parse_start_time, start_time_problem
+from sensortrack.vocabulary import EXERCISES
 
 if TYPE_CHECKING:  # annotations only: `sessions` lists rows without importing the analysis
     from sensortrack.analysis.results import AnalysisResult
     from sensortrack.analysis.settings import AnalysisSettings
     from sensortrack.model import Session
+    from sensortrack.pair_analysis import PairAnalysis
 
 AnalysisStatus = Literal["ok", "needs_metadata", "failed"]
 Origin = Literal["import", "record"]
@@ -38,6 +40,9 @@ def normalize_utc(text: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class RepRow:
+    """One rep as the library keeps it: every field of the result schema's rep
+    (docs/result-schema.md), the two-sensor ones None for one sensor."""
+
     set_index: int
     rep_index: int
     start_s: float
@@ -47,13 +52,63 @@ class RepRow:
     down_s: float
     up_s: float
     knee_drift_deg: float | None
-    knee_drift_warning: bool
+    knee_drift_warning: bool  # the schema's `warnings` (knee_drift is the only kind)
     shallow: bool
     step: str | None
+    knee_drift_over_reference_deg: float | None = None
+    drift_limit_deg: float | None = None
+    calibrated: bool = True
+    notes: tuple[str, ...] = ()
+    warning_details_json: str = "[]"  # the schema's `warning_details`, as JSON
+    side: str | None = None
+    knee_drift_source: str | None = None
+    segment_knee_drift_deg: float | None = None
+    knee_flexion_range_deg: float | None = None
+    knee_valgus_deg: float | None = None
+    peak_flexion_s: float | None = None
+    range_asymmetry_pct: float | None = None
+    tempo_asymmetry_pct: float | None = None
+    drift_asymmetry_pct: float | None = None
 
     @property
     def duration_s(self) -> float:
         return self.end_s - self.start_s
+
+    @property
+    def warnings(self) -> list[str]:
+        return ["knee_drift"] if self.knee_drift_warning else []
+
+    @property
+    def warning_details(self) -> list[dict[str, Any]]:
+        try:
+            doc = json.loads(self.warning_details_json or "[]")
+        except ValueError:  # a hand-edited row: the warning itself is still in knee_drift_warning
+            return []
+        return [d for d in doc if isinstance(d, dict)] if isinstance(doc, list) else []
+
+    @staticmethod
+    def from_dict(rep: dict[str, Any]) -> RepRow:
+        """From a rep of the result schema (a result's `to_dict`)."""
+        return RepRow(
+            set_index=int(rep["set"]),
+            rep_index=int(rep["index"]),
+            start_s=rep["start_s"],
+            peak_s=rep["peak_s"],
+            end_s=rep["end_s"],
+            range_deg=rep["range_deg"],
+            down_s=rep["down_s"],
+            up_s=rep["up_s"],
+            knee_drift_deg=rep["knee_drift_deg"],
+            knee_drift_warning="knee_drift" in rep["warnings"],
+            shallow=bool(rep["shallow"]),
+            step=rep["step"],
+            knee_drift_over_reference_deg=rep["knee_drift_over_reference_deg"],
+            drift_limit_deg=rep["drift_limit_deg"],
+            calibrated=bool(rep["calibrated"]),
+            notes=tuple(rep["notes"]),
+            warning_details_json=json.dumps(rep["warning_details"], ensure_ascii=False),
+            **{name: rep[name] for name in PAIR_REP_FIELDS},
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +126,12 @@ class SetRow:
     rpe: int | None = None
     pain: int | None = None
     pain_where: str = ""
+    # where `exercise` came from (issue 13): "given" or "recognised", with the recogniser's confidence
+    exercise_source: str = "given"
+    exercise_confidence: float | None = None
+    exercise_unsure: bool = False
+    calibration_uncertain: bool = False
+    side: str | None = None  # the leg, in a left + right session
 
 
 def _mean(values: list[float]) -> float | None:
@@ -94,6 +155,11 @@ class AnalysisSummary:
     # True when sensortrack failed (a bug, a crashed worker), not the file: such a result never
     # replaces an analysis that worked before.
     internal: bool = False
+    sensors: int = 1
+    pair: str | None = None  # "thigh+shank" | "left+right"
+    # A pair's session-wide measures (the knee's axis and method, or the symmetry with its flags;
+    # the clock alignment and both streams), as JSON; "" for one sensor.
+    pair_json: str = ""
     # The session's exercise (most reps) and placement where recognition gave them (issue 13);
     # None where they were given or nothing was recognised.
     recognised_exercise: str | None = None
@@ -117,39 +183,55 @@ class AnalysisSummary:
 
     @staticmethod
     def from_result(result: AnalysisResult, settings: AnalysisSettings) -> AnalysisSummary:
+        return replace(
+            AnalysisSummary.from_document(result.to_dict(), settings, json.dumps(_drift_reference(result, settings))),
+            recognised_exercise=result.exercise if result.exercise in EXERCISES and result.sets else None,
+            recognised_placement=_recognised_placement(result),
+        )
+
+    @staticmethod
+    def from_pair(analysis: PairAnalysis, settings: AnalysisSettings) -> AnalysisSummary:
+        """A two-sensor session: the pair's reps and measures, not the first sensor's alone."""
+        doc = analysis.to_dict()
+        if analysis.kind == "thigh+shank":
+            reference = {"kind": "knee angle", "note": doc["knee"]["drift_reference"]}
+            measures = {k: doc[k] for k in ("knee", "dropout_reps")}
+        else:
+            reference = doc["drift_reference"]
+            measures = {k: doc[k] for k in ("symmetry", "rep_pairs", "only_left", "only_right")}
+        measures.update({k: doc[k] for k in ("clock_alignment", "streams")})
+        return replace(
+            AnalysisSummary.from_document(doc, settings, json.dumps(reference)),
+            sensors=2,
+            pair=analysis.kind,
+            pair_json=json.dumps(measures, ensure_ascii=False, allow_nan=False),
+        )
+
+    @staticmethod
+    def from_document(doc: dict[str, Any], settings: AnalysisSettings, drift_reference_json: str) -> AnalysisSummary:
+        """From a result in the result schema: its sets and reps as the faces print them."""
         sets: list[SetRow] = []
         reps: list[RepRow] = []
-        for s in result.sets:
-            set_reps = [
-                RepRow(
-                    set_index=s.index,
-                    rep_index=r.index,
-                    start_s=r.start_s,
-                    peak_s=r.peak_s,
-                    end_s=r.end_s,
-                    range_deg=r.range_deg,
-                    down_s=r.down_s,
-                    up_s=r.up_s,
-                    knee_drift_deg=r.knee_drift_deg,
-                    knee_drift_warning=r.drifted,
-                    shallow=r.shallow,
-                    step=r.step,
-                )
-                for r in s.reps
-            ]
+        for s in doc["sets"]:
+            set_reps = [RepRow.from_dict(r) for r in s["reps"]]
             reps += set_reps
             ranges = [r.range_deg for r in set_reps]
             sets.append(
                 SetRow(
-                    set_index=s.index,
-                    exercise=s.exercise,
-                    start_s=s.start_s,
-                    end_s=s.end_s,
+                    set_index=s["index"],
+                    exercise=s["exercise"],
+                    start_s=s["start_s"],
+                    end_s=s["end_s"],
                     rep_count=len(set_reps),
                     mean_range_deg=_mean(ranges),
                     best_range_deg=max(ranges) if ranges else None,
                     mean_tempo_s=_mean([r.duration_s for r in set_reps]),
                     drift_rep_count=sum(1 for r in set_reps if r.knee_drift_warning),
+                    exercise_source=s["exercise_source"],
+                    exercise_confidence=s["exercise_confidence"],
+                    exercise_unsure=bool(s["exercise_unsure"]),
+                    calibration_uncertain=bool(s["calibration_uncertain"]),
+                    side=s["side"],
                 )
             )
         return AnalysisSummary(
@@ -157,9 +239,7 @@ class AnalysisSummary:
             sets=tuple(sets),
             reps=tuple(reps),
             settings_json=json.dumps(asdict(settings), sort_keys=True),
-            drift_reference_json=json.dumps(_drift_reference(result, settings)),
-            recognised_exercise=result.exercise if result.exercise in EXERCISES and result.sets else None,
-            recognised_placement=_recognised_placement(result),
+            drift_reference_json=drift_reference_json,
         )
 
     @staticmethod
@@ -213,6 +293,7 @@ class SessionFacts:
     source: str
     notes: str
     attribution: str
+    sensors: int = 1  # 2: a two-sensor session (the facts above are the first sensor's)
 
     @staticmethod
     def from_session(session: Session, start_time_utc: str) -> SessionFacts:
@@ -235,6 +316,7 @@ class SessionFacts:
             source=session.meta.source,
             notes=session.meta.notes,
             attribution=session.meta.attribution,
+            sensors=1 + len(session.companions),
         )
 
 
@@ -260,8 +342,15 @@ class SessionRecord:
     mean_range_deg: float | None
     mean_tempo_s: float | None
     drift_reference_json: str = ""  # see AnalysisSummary
+    pair: str | None = None  # see AnalysisSummary
+    pair_json: str = ""
     recognised_exercise: str | None = None  # see AnalysisSummary
     recognised_placement: str | None = None
+
+    @property
+    def pair_measures(self) -> dict[str, Any] | None:
+        """A pair's session-wide measures (AnalysisSummary.pair_json); None for one sensor."""
+        return _json_object(self.pair_json)
 
     @property
     def exercise(self) -> str | None:
@@ -283,11 +372,7 @@ class SessionRecord:
     @property
     def drift_reference(self) -> dict[str, Any] | None:
         """The baseline this session's knee-drift warnings were judged against; None if unknown."""
-        try:
-            doc = json.loads(self.drift_reference_json) if self.drift_reference_json else None
-        except ValueError:
-            return None
-        return doc if isinstance(doc, dict) else None
+        return _json_object(self.drift_reference_json)
 
     @property
     def dated(self) -> bool:
@@ -319,11 +404,22 @@ class SessionRecord:
             "mean_range_deg": _round(self.mean_range_deg, 1),
             "mean_tempo_s": _round(self.mean_tempo_s, 2),
             "drift_reference": self.drift_reference,
+            "pair": self.pair,
+            "pair_measures": self.pair_measures,
         }
         out["duration_s"] = round(self.facts.duration_s, 2)
         out.update(exercise=self.exercise, exercise_source=self.exercise_source,
                    placement=self.placement, placement_source=self.placement_source)
         return out
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    """The JSON object in a stored text; None for '', other JSON or a hand-edited cell."""
+    try:
+        doc = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
 
 
 def noted_set(row: SetRow, session: Session) -> SetRow:
@@ -337,9 +433,14 @@ def _round(value: float | None, digits: int) -> float | None:
 
 
 def set_to_dict(row: SetRow) -> dict[str, Any]:
+    """A set in the result schema (its reps listed apart, each naming its set)."""
     return {
         "index": row.set_index,
+        "side": row.side,
         "exercise": row.exercise,
+        "exercise_source": row.exercise_source,
+        "exercise_confidence": _round(row.exercise_confidence, 2),
+        "exercise_unsure": row.exercise_unsure,
         "start_s": round(row.start_s, 3),
         "end_s": round(row.end_s, 3),
         "rep_count": row.rep_count,
@@ -347,6 +448,7 @@ def set_to_dict(row: SetRow) -> dict[str, Any]:
         "best_range_deg": _round(row.best_range_deg, 1),
         "mean_tempo_s": _round(row.mean_tempo_s, 2),
         "knee_drift_reps": row.drift_rep_count,
+        "calibration_uncertain": row.calibration_uncertain,
         "rpe": row.rpe,
         "pain": row.pain,
         "pain_where": row.pain_where,
@@ -354,9 +456,10 @@ def set_to_dict(row: SetRow) -> dict[str, Any]:
 
 
 def rep_to_dict(row: RepRow) -> dict[str, Any]:
+    """A rep in the result schema: the same fields, in the same order, as `Rep.to_dict`."""
     return {
         "set": row.set_index,
-        "rep": row.rep_index,
+        "index": row.rep_index,
         "start_s": round(row.start_s, 3),
         "peak_s": round(row.peak_s, 3),
         "end_s": round(row.end_s, 3),
@@ -365,7 +468,21 @@ def rep_to_dict(row: RepRow) -> dict[str, Any]:
         "up_s": round(row.up_s, 2),
         "range_deg": round(row.range_deg, 1),
         "knee_drift_deg": _round(row.knee_drift_deg, 1),
-        "knee_drift_warning": row.knee_drift_warning,
+        "knee_drift_over_reference_deg": _round(row.knee_drift_over_reference_deg, 1),
+        "drift_limit_deg": _round(row.drift_limit_deg, 1),
+        "warnings": row.warnings,
+        "warning_details": row.warning_details,
         "shallow": row.shallow,
+        "calibrated": row.calibrated,
+        "notes": list(row.notes),
         "step": row.step,
+        "side": row.side,
+        "knee_drift_source": row.knee_drift_source,
+        "segment_knee_drift_deg": _round(row.segment_knee_drift_deg, 1),
+        "knee_flexion_range_deg": _round(row.knee_flexion_range_deg, 1),
+        "knee_valgus_deg": _round(row.knee_valgus_deg, 1),
+        "peak_flexion_s": _round(row.peak_flexion_s, 3),
+        "range_asymmetry_pct": _round(row.range_asymmetry_pct, 1),
+        "tempo_asymmetry_pct": _round(row.tempo_asymmetry_pct, 1),
+        "drift_asymmetry_pct": _round(row.drift_asymmetry_pct, 1),
     }

@@ -7,12 +7,11 @@ printed on A4 without anything else. All text from files is escaped.
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any
 
 from sensortrack import __version__
 from sensortrack.analysis.geometry import GEOMETRY
@@ -22,7 +21,7 @@ from sensortrack.errors import LibraryError
 from sensortrack.library import plots
 from sensortrack.library.location import resolve_library_path
 from sensortrack.library.outputs import atomic_write_text, check_output
-from sensortrack.library.records import AnalysisSummary, RepRow, SessionRecord, SetRow, noted_set
+from sensortrack.library.records import AnalysisSummary, SessionRecord, SetRow, noted_set, rep_to_dict
 from sensortrack.library.store import Library, SessionFilter
 from sensortrack.library.targets import Target, load_target
 from sensortrack.library.text import fmt_number, format_duration, local_time
@@ -94,19 +93,25 @@ def _table(
     return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def _figure(fig: Figure, alt: str, caption: str) -> str:
-    data = plots.figure_png_base64(fig)
-    return (
-        f'<figure><img src="data:image/png;base64,{data}" alt="{_e(alt)}"><figcaption>{caption}</figcaption></figure>'
-    )
+def _figure(svg: str, alt: str, caption: str) -> str:
+    return f'<figure><img src="{plots.svg_data_uri(svg)}" alt="{_e(alt)}"><figcaption>{caption}</figcaption></figure>'
 
 
 def build_report(
-    target: Target, result: AnalysisResult, settings: AnalysisSettings, generated: datetime | None = None
+    target: Target,
+    result: AnalysisResult,
+    settings: AnalysisSettings,
+    generated: datetime | None = None,
+    summary: AnalysisSummary | None = None,
 ) -> str:
+    """The report page. `result`: the (first) sensor's analysis, for its angle trace; `summary`: the
+    session's sets and reps when they are not that result's own (a two-sensor session's pair)."""
     session = target.session
     ctx = result.context
-    summary = AnalysisSummary.from_result(result, settings)
+    summary = summary or AnalysisSummary.from_result(result, settings)
+    # A left + right session plots the first leg's trace with that leg's reps; tables show both.
+    plotted_reps = [r for r in summary.reps if r.side in (None, ctx.side)]
+    plotted_sets = [s for s in summary.sets if s.side in (None, ctx.side)]
     segment = ctx.placement
     drift_defined = GEOMETRY[(ctx.exercise, ctx.placement)].drift_observable(ctx.has_gyro)
     # The limit is the person's (reference or the session's own reps) and settles as reps come:
@@ -124,8 +129,9 @@ def build_report(
         f'<p class="sub">Session of {_e(when)} · sensor on the {_e(ctx.side)} {_e(segment)}'
         + (f" · library session #{target.record.id}" if target.record else "")
         + "</p>",
-        _facts_table(target, result, when),
+        _facts_table(target, result, when, summary),
         _limits_section(result),
+        _pair_section(summary),
         _summary_section(summary, settings.min_reps_per_set, [noted_set(s, session) for s in summary.sets]),
     ]
     if result.trace is not None and result.trace.t_s.size:
@@ -133,8 +139,8 @@ def build_report(
             result.trace.t_s,
             result.trace.angle_deg,
             result.trace.drift_deg,
-            summary.reps,
-            summary.sets,
+            plotted_reps,
+            plotted_sets,
             session.gaps,
             threshold_deg=threshold,
             segment=segment,
@@ -154,7 +160,7 @@ def build_report(
         parts.append("</div>")
     if summary.reps:
         fig = plots.rep_bars_figure(
-            summary.reps,
+            plotted_reps,
             threshold_deg=threshold,
             drift_defined=drift_defined,
             shallow_share=settings.shallow_share_of_best,
@@ -174,14 +180,14 @@ def build_report(
             )
         )
         parts.append("</div>")
-        parts.append(_rep_table(summary.reps, drift_defined))
+        parts.append(_rep_table([rep_to_dict(r) for r in summary.reps], drift_defined))
     parts.append(_trend_section(target))
     parts.append(_explanation(result, settings, drift_defined, segment))
     parts.append(
         _footer(
             generated,
             f"Analysis: {result.calibration.get('mode', '')}, knee-drift limit {threshold:.1f}° "
-            f"({'personal reference' if ctx.reference is not None else 'from this session’s reps'}). "
+            f"({_limit_source(summary, ctx.reference is not None)}). "
             + (f"Data credit: {session.meta.attribution}." if session.meta.attribution else ""),
         )
     )
@@ -203,7 +209,52 @@ def _footer(generated: datetime, text: str) -> str:
     )
 
 
-def _facts_table(target: Target, result: AnalysisResult, when: str) -> str:
+def _limit_source(summary: AnalysisSummary, personal: bool) -> str:
+    if summary.pair == "thigh+shank":
+        return "the knee's own frontal-plane angle, no reference needed"
+    return "personal reference" if personal else "from this session’s reps"
+
+
+def _pair_section(summary: AnalysisSummary) -> str:
+    """What two sensors measured together: the knee's angles, or left/right symmetry."""
+    if summary.pair is None:
+        return ""
+    measures: dict[str, Any] = json.loads(summary.pair_json or "{}")
+    if summary.pair == "thigh+shank":
+        knee = measures.get("knee") or {}
+        flexion = [r.knee_flexion_range_deg for r in summary.reps if r.knee_flexion_range_deg is not None]
+        mean = fmt_number(sum(flexion) / len(flexion), 0, "°") if flexion else "–"
+        return (
+            '<div class="section"><h2>Knee angles (thigh + shank)</h2><p class="note">'
+            f"Knee angles were measured on {knee.get('measured_reps', 0)} of {summary.rep_count} reps "
+            f"(mean knee flexion range {_e(mean)}). The knee drift of these reps is the knee's own frontal-plane "
+            "angle moving toward valgus, from both sensors' orientations — no personal reference needed. "
+            f"Method: {_e(knee.get('method', ''))}.</p></div>"
+        )
+    sym = measures.get("symmetry") or {}
+    limits = sym.get("limits_pct") or {}
+    flagged = {f.get("measure"): f for f in sym.get("flagged") or []}
+    rows = []
+    for measure, label in (("range", "Range"), ("tempo", "Tempo"), ("drift", "Knee drift")):
+        flag = flagged.get(measure)
+        rows.append(
+            [
+                label,
+                fmt_number(sym.get(f"{measure}_asymmetry_pct"), 1, " %"),
+                fmt_number(limits.get(measure), 0, " %"),
+                f'<span class="flag">past the limit, {_e(flag.get("side"))} side short</span>' if flag else "within",
+            ]
+        )
+    return (
+        '<div class="section"><h2>Left / right symmetry</h2>'
+        f"<p>{_e(measures.get('rep_pairs', 0))} reps made by both legs together; asymmetry is "
+        "100·|L − R| / mean(L, R), the session's median over those rep pairs.</p>"
+        + _table(["Measure", "Asymmetry (median)", "Limit", ""], rows, {1, 2})
+        + "</div>"
+    )
+
+
+def _facts_table(target: Target, result: AnalysisResult, when: str, summary: AnalysisSummary) -> str:
     session = target.session
     sensor = session.meta.sensor
     t_s = session.samples.t_s
@@ -224,6 +275,7 @@ def _facts_table(target: Target, result: AnalysisResult, when: str) -> str:
             " ".join(x for x in (sensor.model, sensor.name) if x)
             + (" (accelerometer + gyroscope)" if session.samples.has_gyro else " (accelerometer only)"),
         ),
+        *_second_sensor_rows(summary),
         ("Duration", format_duration(duration) + " min:s"),
         ("Data", quality),
     ]
@@ -231,6 +283,15 @@ def _facts_table(target: Target, result: AnalysisResult, when: str) -> str:
         rows.append(("Notes", session.meta.notes))
     body = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in rows)
     return f'<table class="facts"><tbody>{body}</tbody></table>'
+
+
+def _second_sensor_rows(summary: AnalysisSummary) -> list[tuple[str, str]]:
+    if summary.pair is None:
+        return []
+    streams = json.loads(summary.pair_json or "{}").get("streams") or []
+    worn = ", ".join(f"{s.get('side')} {s.get('placement')} ({s.get('model')})" for s in streams)
+    kind = "thigh + shank of one leg" if summary.pair == "thigh+shank" else "left + right"
+    return [("Sensors", f"2, {kind}: {worn}")]
 
 
 def _limits_section(result: AnalysisResult) -> str:
@@ -299,32 +360,42 @@ def _drift_cell(s: SetRow) -> str:
     return f'<span class="flag">{text}</span>' if s.drift_rep_count else text
 
 
-def _rep_table(reps: Sequence[RepRow], drift_defined: bool) -> str:
-    headers = ["Set", "Rep", "Start", "Range", "Out", "Back", "Knee drift", "Note"]
+def _rep_table(reps: Sequence[dict[str, Any]], drift_defined: bool) -> str:
+    """The HTML rep table, from reps in the result schema; a pair's columns where a rep has them."""
+    sided = any(r["side"] for r in reps)
+    knee = any(r["knee_flexion_range_deg"] is not None for r in reps)
+    asym = any(r["range_asymmetry_pct"] is not None for r in reps)
+    headers = ["Set", *(["Leg"] if sided else []), "Rep", "Start", "Range", "Out", "Back", "Knee drift"]
+    headers += (["Knee flexion"] if knee else []) + (["Range asymmetry"] if asym else []) + ["Note"]
     rows = []
     classes = []
     for r in reps:
         notes = []
-        if r.knee_drift_warning:
+        if r["warnings"]:
             notes.append('<span class="flag">knee drifting inward</span>')
-        if r.shallow:
+        if r["shallow"]:
             notes.append("shallow")
-        if r.step:
-            notes.append(f"{r.step} step")
+        if r["step"]:
+            notes.append(f"{_e(r['step'])} step")
+        drift = fmt_number(r["knee_drift_deg"], 1, "°") if drift_defined or knee else "not measured"
         rows.append(
             [
-                str(r.set_index),
-                str(r.rep_index),
-                f"{r.start_s:.1f} s",
-                f"{r.range_deg:.0f}°",
-                f"{r.down_s:.1f} s",
-                f"{r.up_s:.1f} s",
-                fmt_number(r.knee_drift_deg, 1, "°") if drift_defined else "not measured",
+                "–" if r["set"] is None else str(r["set"]),
+                *([_e(r["side"] or "")] if sided else []),
+                str(r["index"]),
+                f"{r['start_s']:.1f} s",
+                f"{r['range_deg']:.0f}°",
+                f"{r['down_s']:.1f} s",
+                f"{r['up_s']:.1f} s",
+                drift,
+                *([fmt_number(r["knee_flexion_range_deg"], 0, "°")] if knee else []),
+                *([fmt_number(r["range_asymmetry_pct"], 0, " %")] if asym else []),
                 ", ".join(notes),
             ]
         )
-        classes.append("warn" if r.knee_drift_warning else "")
-    return "<div><h2>Rep table</h2>" + _table(headers, rows, {0, 1, 2, 3, 4, 5, 6}, classes, "reps") + "</div>"
+        classes.append("warn" if r["warnings"] else "")
+    numeric = set(range(len(headers) - 1)) - ({1} if sided else set())
+    return "<div><h2>Rep table</h2>" + _table(headers, rows, numeric, classes, "reps") + "</div>"
 
 
 def _trend_section(target: Target) -> str:
@@ -408,6 +479,7 @@ def write_report(
 ) -> Target:
     """Analyse ID|FILE afresh (the plot needs the angle trace) and write its report to `out`;
     `reference` finds the person's stored knee-drift reference for it (None: none)."""
+    from sensortrack.analysis.knee_pair import PairResult
     from sensortrack.session_analysis import analyze_session
 
     target = load_target(
@@ -415,8 +487,16 @@ def write_report(
     )
     sources = [Path(p) for p in (target.session.path, target.record.file_path if target.record else None) if p]
     check_output(out, sources, force)
-    result = analyze_session(target.session, settings, reference=reference)
-    page = build_report(target, result, settings)
+    session = target.session
+    if len(session.companions) == 1:  # two sensors: the pair's measures, plotted on the first's trace
+        from sensortrack.pair_analysis import analyze_pair
+
+        pair = analyze_pair(session, session.companions[0], settings)
+        first = pair.result.thigh if isinstance(pair.result, PairResult) else pair.result.left
+        page = build_report(target, first, settings, summary=AnalysisSummary.from_pair(pair, settings))
+    else:
+        result = analyze_session(session, settings, reference=reference)
+        page = build_report(target, result, settings)
     atomic_write_text(out, lambda fh: fh.write(page))
     return target
 

@@ -162,9 +162,94 @@ MIGRATIONS += (
     ),
 )
 
+# The result schema's rep and set fields (docs/result-schema.md) and two sensors (issue 14): sets and
+# reps are keyed by their side too ('' for one leg; a left + right session numbers each leg's sets
+# from 1), so both tables are rebuilt (SQLite cannot change a primary key) and their rows copied.
+_REP_COLUMNS_V1 = (
+    "session_id, set_index, rep_index, start_s, peak_s, end_s, range_deg, down_s, up_s, knee_drift_deg, "
+    "knee_drift_warning, shallow, step"
+)
+_SET_COLUMNS_V1 = (
+    "session_id, set_index, exercise, start_s, end_s, rep_count, mean_range_deg, best_range_deg, mean_tempo_s, "
+    "drift_rep_count"
+)
 MIGRATIONS += (
     Migration(
         5,
+        "one result shape: every rep and set field of the result schema; two-sensor sessions and their measures",
+        (
+            """
+            CREATE TABLE sets_v5 (
+                session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+                side TEXT NOT NULL DEFAULT '',
+                set_index INTEGER NOT NULL,
+                exercise TEXT NOT NULL,
+                start_s REAL NOT NULL,
+                end_s REAL NOT NULL,
+                rep_count INTEGER NOT NULL,
+                mean_range_deg REAL,
+                best_range_deg REAL,
+                mean_tempo_s REAL,
+                drift_rep_count INTEGER NOT NULL,
+                exercise_source TEXT NOT NULL DEFAULT 'given',
+                exercise_confidence REAL,
+                exercise_unsure INTEGER NOT NULL DEFAULT 0,
+                calibration_uncertain INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (session_id, side, set_index)
+            )
+            """,
+            """
+            CREATE TABLE reps_v5 (
+                session_id INTEGER NOT NULL,
+                side TEXT NOT NULL DEFAULT '',
+                set_index INTEGER NOT NULL,
+                rep_index INTEGER NOT NULL,
+                start_s REAL NOT NULL,
+                peak_s REAL NOT NULL,
+                end_s REAL NOT NULL,
+                range_deg REAL NOT NULL,
+                down_s REAL NOT NULL,
+                up_s REAL NOT NULL,
+                knee_drift_deg REAL,
+                knee_drift_warning INTEGER NOT NULL,
+                shallow INTEGER NOT NULL,
+                step TEXT,
+                knee_drift_over_reference_deg REAL,
+                drift_limit_deg REAL,
+                calibrated INTEGER NOT NULL DEFAULT 1,
+                notes TEXT NOT NULL DEFAULT '[]',            -- JSON list of the rep's notes
+                warning_details TEXT NOT NULL DEFAULT '[]',  -- JSON list, as in the result
+                knee_drift_source TEXT,
+                segment_knee_drift_deg REAL,
+                knee_flexion_range_deg REAL,
+                knee_valgus_deg REAL,
+                peak_flexion_s REAL,
+                range_asymmetry_pct REAL,
+                tempo_asymmetry_pct REAL,
+                drift_asymmetry_pct REAL,
+                PRIMARY KEY (session_id, side, set_index, rep_index),
+                FOREIGN KEY (session_id, side, set_index) REFERENCES sets_v5 (session_id, side, set_index)
+                    ON DELETE CASCADE
+            )
+            """,
+            f"INSERT INTO sets_v5 ({_SET_COLUMNS_V1}) SELECT {_SET_COLUMNS_V1} FROM sets",
+            f"INSERT INTO reps_v5 ({_REP_COLUMNS_V1}) SELECT {_REP_COLUMNS_V1} FROM reps",
+            # Rows written before: their notes as the analysis would have said them.
+            """UPDATE reps_v5 SET notes = CASE WHEN shallow THEN '["shallow"]' ELSE '[]' END""",
+            "DROP TABLE reps",
+            "DROP TABLE sets",
+            "ALTER TABLE sets_v5 RENAME TO sets",
+            "ALTER TABLE reps_v5 RENAME TO reps",
+            "ALTER TABLE sessions ADD COLUMN sensors INTEGER NOT NULL DEFAULT 1",
+            "ALTER TABLE sessions ADD COLUMN pair TEXT",
+            "ALTER TABLE sessions ADD COLUMN pair_measures TEXT NOT NULL DEFAULT ''",
+        ),
+    ),
+)
+
+MIGRATIONS += (
+    Migration(
+        6,
         "the session's exercise and placement as recognised where the file and flags did not say",
         (
             # Apart from sessions.exercise/placement (what the user or file said, which win on every

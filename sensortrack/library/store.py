@@ -10,6 +10,7 @@ unreferenced file that `sweep()` removes on the next open.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import sqlite3
@@ -46,7 +47,7 @@ OWNED_NAME = re.compile(r"^\d{8}T\d{6}Z-[a-z_]+-[0-9a-f]{8}\.csv$")
 TEMP_NAME = re.compile(r"^\.import-[0-9a-f]{32}\.part$")
 
 
-# A session row with what recognition said of it (schema 5's session_recognition; NULLs where none).
+# A session row with what recognition said of it (schema 6's session_recognition; NULLs where none).
 _SESSION_ROWS = (
     "SELECT sessions.*, rec.exercise AS recognised_exercise, rec.placement AS recognised_placement "
     "FROM sessions LEFT JOIN session_recognition AS rec ON rec.session_id = sessions.id"
@@ -377,7 +378,7 @@ class Library:
     def sets(self, session_id: int) -> list[SetRow]:
         with self._guard():
             rows = self._conn.execute(
-                "SELECT * FROM sets WHERE session_id = ? ORDER BY set_index", (session_id,)
+                "SELECT * FROM sets WHERE session_id = ? ORDER BY side, set_index", (session_id,)
             ).fetchall()
         sets = [
             SetRow(
@@ -390,6 +391,11 @@ class Library:
                 best_range_deg=_number(r["best_range_deg"]),
                 mean_tempo_s=_number(r["mean_tempo_s"]),
                 drift_rep_count=_count(r["drift_rep_count"]),
+                exercise_source=_text(r["exercise_source"]),
+                exercise_confidence=_number(r["exercise_confidence"]),
+                exercise_unsure=bool(_count(r["exercise_unsure"])),
+                calibration_uncertain=bool(_count(r["calibration_uncertain"])),
+                side=_text(r["side"]) or None,
             )
             for r in rows
         ]
@@ -424,7 +430,7 @@ class Library:
     def reps(self, session_id: int) -> list[RepRow]:
         with self._guard():
             rows = self._conn.execute(
-                "SELECT * FROM reps WHERE session_id = ? ORDER BY set_index, rep_index", (session_id,)
+                "SELECT * FROM reps WHERE session_id = ? ORDER BY side, set_index, rep_index", (session_id,)
             ).fetchall()
         return [
             RepRow(
@@ -440,6 +446,20 @@ class Library:
                 knee_drift_warning=bool(_count(r["knee_drift_warning"])),
                 shallow=bool(_count(r["shallow"])),
                 step=r["step"] if r["step"] is None or isinstance(r["step"], str) else str(r["step"]),
+                knee_drift_over_reference_deg=_number(r["knee_drift_over_reference_deg"]),
+                drift_limit_deg=_number(r["drift_limit_deg"]),
+                calibrated=bool(_count(r["calibrated"])),
+                notes=_text_list(r["notes"]),
+                warning_details_json=_text(r["warning_details"]),
+                side=_text(r["side"]) or None,
+                knee_drift_source=None if r["knee_drift_source"] is None else _text(r["knee_drift_source"]),
+                segment_knee_drift_deg=_number(r["segment_knee_drift_deg"]),
+                knee_flexion_range_deg=_number(r["knee_flexion_range_deg"]),
+                knee_valgus_deg=_number(r["knee_valgus_deg"]),
+                peak_flexion_s=_number(r["peak_flexion_s"]),
+                range_asymmetry_pct=_number(r["range_asymmetry_pct"]),
+                tempo_asymmetry_pct=_number(r["tempo_asymmetry_pct"]),
+                drift_asymmetry_pct=_number(r["drift_asymmetry_pct"]),
             )
             for r in rows
         ]
@@ -469,6 +489,7 @@ class Library:
             source=_text(r["source"]),
             notes=_text(r["notes"]),
             attribution=_text(r["attribution"]),
+            sensors=max(1, _count(r["sensors"])),
         )
         owned = bool(_count(r["owned"]))
         stored_path = _text(r["file_path"])
@@ -491,6 +512,8 @@ class Library:
             mean_range_deg=_number(r["mean_range_deg"]),
             mean_tempo_s=_number(r["mean_tempo_s"]),
             drift_reference_json=_text(r["drift_reference"]),
+            pair=_text(r["pair"]) or None,
+            pair_json=_text(r["pair_measures"]),
             recognised_exercise=_choice(r["recognised_exercise"], EXERCISES),
             recognised_placement=_choice(r["recognised_placement"], PLACEMENTS),
         )
@@ -521,8 +544,8 @@ class Library:
                 file_path, owned, content_sha256, origin, original_path, added_utc, start_time_utc,
                 exercise, placement, side, sensor_model, sensor_name, rate_hz, has_gyro, sample_count,
                 duration_s, gap_count, lost_samples, interrupted, source, notes, attribution,
-                analysis_status, analysis_message, set_count, rep_count, drift_rep_count
-            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'failed', '', 0, 0, 0)
+                analysis_status, analysis_message, set_count, rep_count, drift_rep_count, sensors
+            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'failed', '', 0, 0, 0, ?)
             """,
             (
                 self.stored_path(file_path),
@@ -547,6 +570,7 @@ class Library:
                 facts.source,
                 facts.notes,
                 facts.attribution,
+                facts.sensors,
             ),
         )
         session_id = int(cursor.lastrowid or 0)
@@ -563,10 +587,11 @@ class Library:
         conn = self._conn
         conn.execute("DELETE FROM sets WHERE session_id = ?", (session_id,))  # cascades to reps
         conn.executemany(
-            "INSERT INTO sets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO sets ({', '.join(_SET_COLUMNS)}) VALUES ({', '.join('?' * len(_SET_COLUMNS))})",
             [
                 (
                     session_id,
+                    s.side or "",
                     s.set_index,
                     s.exercise,
                     s.start_s,
@@ -576,15 +601,20 @@ class Library:
                     s.best_range_deg,
                     s.mean_tempo_s,
                     s.drift_rep_count,
+                    s.exercise_source,
+                    s.exercise_confidence,
+                    int(s.exercise_unsure),
+                    int(s.calibration_uncertain),
                 )
                 for s in summary.sets
             ],
         )
         conn.executemany(
-            "INSERT INTO reps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO reps ({', '.join(_REP_COLUMNS)}) VALUES ({', '.join('?' * len(_REP_COLUMNS))})",
             [
                 (
                     session_id,
+                    r.side or "",
                     r.set_index,
                     r.rep_index,
                     r.start_s,
@@ -597,6 +627,19 @@ class Library:
                     int(r.knee_drift_warning),
                     int(r.shallow),
                     r.step,
+                    r.knee_drift_over_reference_deg,
+                    r.drift_limit_deg,
+                    int(r.calibrated),
+                    json.dumps(list(r.notes), ensure_ascii=False),
+                    r.warning_details_json,
+                    r.knee_drift_source,
+                    r.segment_knee_drift_deg,
+                    r.knee_flexion_range_deg,
+                    r.knee_valgus_deg,
+                    r.peak_flexion_s,
+                    r.range_asymmetry_pct,
+                    r.tempo_asymmetry_pct,
+                    r.drift_asymmetry_pct,
                 )
                 for r in summary.reps
             ],
@@ -605,7 +648,7 @@ class Library:
             """
             UPDATE sessions SET analysis_status = ?, analysis_message = ?, set_count = ?, rep_count = ?,
                 drift_rep_count = ?, mean_range_deg = ?, mean_tempo_s = ?, analysis_version = ?,
-                analysis_settings = ?, analyzed_utc = ?, drift_reference = ?
+                analysis_settings = ?, analyzed_utc = ?, drift_reference = ?, pair = ?, pair_measures = ?
             WHERE id = ?
             """,
             (
@@ -620,6 +663,8 @@ class Library:
                 summary.settings_json,
                 summary.analyzed_utc,
                 summary.drift_reference_json,
+                summary.pair,
+                summary.pair_json,
                 session_id,
             ),
         )
@@ -687,6 +732,30 @@ class Library:
             finally:
                 self._conn.execute("COMMIT")
         return removed
+
+
+# Column order of the INSERTs (schema.py, migration 5).
+_SET_COLUMNS = (
+    "session_id", "side", "set_index", "exercise", "start_s", "end_s", "rep_count", "mean_range_deg",
+    "best_range_deg", "mean_tempo_s", "drift_rep_count", "exercise_source", "exercise_confidence",
+    "exercise_unsure", "calibration_uncertain",
+)
+_REP_COLUMNS = (
+    "session_id", "side", "set_index", "rep_index", "start_s", "peak_s", "end_s", "range_deg", "down_s", "up_s",
+    "knee_drift_deg", "knee_drift_warning", "shallow", "step", "knee_drift_over_reference_deg", "drift_limit_deg",
+    "calibrated", "notes", "warning_details", "knee_drift_source", "segment_knee_drift_deg",
+    "knee_flexion_range_deg", "knee_valgus_deg", "peak_flexion_s", "range_asymmetry_pct", "tempo_asymmetry_pct",
+    "drift_asymmetry_pct",
+)
+
+
+def _text_list(value: object) -> tuple[str, ...]:
+    """A JSON list of texts from a cell; () for anything else (a hand-edited row)."""
+    try:
+        doc = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return ()
+    return tuple(str(v) for v in doc) if isinstance(doc, list) else ()
 
 
 def _with_note(row: SetRow, note: SetNote | None) -> SetRow:

@@ -72,6 +72,10 @@ def _library_target(session_id: int, library_path: Path, with_history: bool) -> 
             version=record.analysis_version,
             settings_json=library.analysis_settings_json(session_id),
             analyzed_utc=record.analyzed_utc,
+            drift_reference_json=record.drift_reference_json,
+            sensors=record.facts.sensors,
+            pair=record.pair,
+            pair_json=record.pair_json,
         )
         history = _history(library, record) if with_history else ()
     return Target(

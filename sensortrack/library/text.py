@@ -42,8 +42,8 @@ def format_duration(seconds: float) -> str:
     return f"{minutes}:{secs:02d}"
 
 
-def fmt_number(value: float | None, digits: int = 0, suffix: str = "") -> str:
-    return "–" if value is None else f"{value:.{digits}f}{suffix}"
+def fmt_number(value: float | None, digits: int = 0, suffix: str = "", *, signed: bool = False) -> str:
+    return "–" if value is None else f"{value:{'+' if signed else ''}.{digits}f}{suffix}"
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int] | None = None) -> str:
@@ -97,3 +97,26 @@ def one_line(record: SessionRecord) -> str:
         f"{head}: {record.set_count} set{'s' if record.set_count != 1 else ''}, {record.rep_count} reps, "
         f"{record.drift_rep_count} with knee drift"
     )
+
+
+def pair_text(record: SessionRecord) -> str | None:
+    """What a two-sensor session's pair measured, in one line; None for one sensor."""
+    measures = record.pair_measures or {}
+    if record.pair == "thigh+shank":
+        knee = measures.get("knee") or {}
+        return (
+            f"thigh + shank: knee angles on {knee.get('measured_reps', 0)} of {record.rep_count} reps, "
+            "knee drift from the knee's frontal-plane angle (no personal reference needed)"
+        )
+    if record.pair == "left+right":
+        sym = measures.get("symmetry") or {}
+
+        def pct(measure: str) -> str:
+            return fmt_number(sym.get(f"{measure}_asymmetry_pct"), 1, " %")
+
+        flagged = ", ".join(f"{f.get('measure')} ({f.get('side')} side short)" for f in sym.get("flagged") or [])
+        return (
+            f"left + right: asymmetry (median over {measures.get('rep_pairs', 0)} rep pairs) range {pct('range')}, "
+            f"tempo {pct('tempo')}, drift {pct('drift')}; " + (f"past its limit: {flagged}" if flagged else "none past its limit")
+        )
+    return None
