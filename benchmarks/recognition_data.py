@@ -61,6 +61,27 @@ def simulated(seeds: range) -> Iterator[Recording]:
             yield _from_sim(f"{seed}_{hs.scenario}", *simulate_session(hs.spec, hs.seed))
 
 
+def scenes(seeds: range) -> Iterator[Recording]:
+    """sensortrack/simulation/recognition_scenes.py per design seed: trailing-leg lunges, jogging and
+    walking in place, paused sets, single-rep clips; and 2–4 s clips cut from the jogging and
+    walking in place (no exercise, as short as a UTD-MHAD trial)."""
+    from sensortrack.simulation.recognition_scenes import clip_sessions, recognition_sessions
+
+    for seed in seeds:
+        rng = np.random.Generator(np.random.PCG64(seed + 31))
+        for name, spec, sim_seed in recognition_sessions(seed) + clip_sessions(seed):
+            session, labels = simulate_session(spec, sim_seed)
+            rec = _from_sim(f"{seed}_{name}", session, labels)
+            yield rec
+            for d in labels.distractors:
+                if d.kind not in ("jog", "walk_in_place") or d.end_s - d.start_s < 6.0:
+                    continue
+                t0 = rng.uniform(d.start_s + 1.0, d.end_s - 5.0)
+                keep = (rec.t_s >= t0) & (rec.t_s <= t0 + rng.uniform(2.0, 4.0))
+                yield Recording(f"{rec.name}_{d.kind}_clip", "simulator", rec.t_s[keep], rec.acc_g[keep], None,
+                                rec.placement, ((float(rec.t_s[keep][0]), float(rec.t_s[keep][-1]), NONE),), rec.name)
+
+
 def _from_sim(name: str, session, labels) -> Recording:  # type: ignore[no-untyped-def]
     s = session.samples
     sets = tuple((st.start_s, st.end_s, labels.exercise) for st in labels.sets)

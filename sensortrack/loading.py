@@ -3,7 +3,6 @@ an export of a phone or vendor app (a file, a folder, or a zip: sensortrack.form
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 from sensortrack.errors import InputFileError
@@ -15,6 +14,7 @@ from sensortrack.sessionfile import is_session_file, read_session
 def load_session(path: str | Path) -> Session:
     """Read `path` as whichever supported format it is; errors are InputFileError with the line."""
     from sensortrack.formats.registry import load_export, read_file_head, recognise_head
+    from sensortrack.formats.sources import is_zip_archive
 
     p = Path(path)
     try:
@@ -24,7 +24,7 @@ def load_session(path: str | Path) -> Session:
             return load_export(p)
         if not p.is_file():  # a named pipe would hang the read forever; a device never ends
             raise InputFileError(str(p), "is not a regular file (a pipe or a device?)")
-        is_zip = zipfile.is_zipfile(p)
+        is_zip = is_zip_archive(p)
     except OSError as exc:  # a name too long for the file system
         raise InputFileError(str(p), f"cannot open: {exc.strerror or exc}") from None
     if is_zip:

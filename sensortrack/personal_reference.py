@@ -71,25 +71,15 @@ def build_reference_checked(
 
 
 def reference_from_argument(
-    text: str, settings: AnalysisSettings, library_option: str | None, *, exercise: str, placement: str, side: str
+    text: str, settings: AnalysisSettings, library_option: str | None, *, exercise: str, placement: str, side: str,
+    loaded: tuple[Session, str] | None = None,
 ) -> DriftReference:
     """`--reference REF`: a session file, or `12`/`#12` for a library session, of the same person's
     good reps of `exercise`/`placement`/`side`. What REF's own metadata does not say is taken from
-    the session it will judge; what it says must match."""
-    from sensortrack.library.ingest import load_library_session
-    from sensortrack.library.location import resolve_library_path
-    from sensortrack.library.targets import parse_target
-    from sensortrack.loading import load_session
-
+    the session it will judge; what it says must match. `loaded`: REF already read
+    (load_reference_session)."""
     check_drift_defined(exercise, placement)
-    where = parse_target(text)
-    if isinstance(where, int):
-        with Library.open(resolve_library_path(library_option), create=False) as library:
-            session = load_library_session(library.get(where))
-        source = f"library session #{where}"
-    else:
-        session = load_session(where)
-        source = str(where)
+    session, source = loaded or load_reference_session(text, library_option)
     ref_body = (
         str(session.meta.exercise or exercise),
         str(session.meta.sensor.placement or placement),
@@ -100,6 +90,20 @@ def reference_from_argument(
 
     check_same_body(source, ref_body, (exercise, placement, side))
     return build_reference(session, settings, source=source, exercise=exercise, placement=placement, side=side)
+
+
+def load_reference_session(text: str, library_option: str | None) -> tuple[Session, str]:
+    """The session `--reference REF` names (a file, or `12`/`#12` in the library) and how to cite it."""
+    from sensortrack.library.ingest import load_library_session
+    from sensortrack.library.location import resolve_library_path
+    from sensortrack.library.targets import parse_target
+    from sensortrack.loading import load_session
+
+    where = parse_target(text)
+    if isinstance(where, int):
+        with Library.open(resolve_library_path(library_option), create=False) as library:
+            return load_library_session(library.get(where)), f"library session #{where}"
+    return load_session(where), str(where)
 
 
 def library_lookup(library: Library, person: str) -> ReferenceLookup:

@@ -202,3 +202,25 @@ def test_a_folder_reads_only_its_text_tables(tmp_path: Path) -> None:
 
     assert sorted(open_source(folder).members) == sorted(p.name for p in (VENDOR / "polar-sensor-logger").iterdir())
     assert load_session(folder).meta.source == "import:polar-sensor-logger"
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.9])
+def test_a_truncated_zip_is_said_to_be_damaged_not_read_as_csv(
+    tmp_path: Path, cut: float, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = (VENDOR / "phyphox/squats 2026-01-01 10-00-00.zip").read_bytes()
+    for name in ("squats.zip", "squats.csv"):  # the bytes say zip whatever the name
+        path = tmp_path / name
+        path.write_bytes(data[: int(cut * len(data))])
+        with pytest.raises(InputFileError, match="damaged zip archive"):
+            load_session(path)
+        code = main(["analyze", str(path), *BODY])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and "damaged zip archive" in err, err
+        assert "missing column" not in err
+
+
+def test_a_dot_zip_that_is_really_a_csv_is_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "export.zip"
+    path.write_bytes((REPO / "fixtures" / "bad" / "interchange_ok.csv").read_bytes())
+    assert load_session(path).meta.source == "import:csv"

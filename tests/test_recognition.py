@@ -37,8 +37,12 @@ def _fixture(name: str) -> Session:
 
 
 # Known misses of the shipped tree, listed so that they are seen (strict: fixing one fails the
-# list): this clamshell's small, slow thigh roll reads as a shank's (docs/recognition.md).
-KNOWN_MISSES = {"clamshell_thigh_left": "placement recognised as shank"}
+# list): this clamshell's small, slow thigh roll reads as a shank's; one set in each of two lunge
+# sessions reads as clamshells since the tree also learnt the small, slow rear-leg lunges of
+# recognition_scenes.py (the price of UTD-MHAD's real rear-leg lunges, docs/recognition.md).
+KNOWN_MISSES = {"clamshell_thigh_left": "placement recognised as shank",
+                "lunge_thigh_left": "its first set recognised as clamshell",
+                "lunge_shank_right": "its first set recognised as clamshell"}
 
 
 @pytest.mark.parametrize("side", ("left", "right"))
@@ -261,3 +265,32 @@ def test_import_and_reanalyze_store_each_set_recognised(tmp_path: Path) -> None:
         report = reanalyze(library, [record], AnalysisSettings(), helpers=0)
         assert report.analyzed == 1
         assert {row.exercise for row in library.sets(record.id)} == {"clamshell"}
+
+
+def test_library_lists_and_filters_a_recognised_session(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A plain CSV imported without flags: the library keeps the recognised exercise and placement
+    apart from given ones, shows them as recognised, and `sessions --exercise` finds the session."""
+    from sensortrack.cli import main
+
+    plain = tmp_path / "phone-log.csv"
+    _write_plain_csv(plain, _fixture("bridge_thigh_right"))
+    lib = str(tmp_path / "lib.sqlite3")
+    assert main(["import", str(plain), "--library", lib]) == 0
+    out = capsys.readouterr().out
+    assert "bridge (recognised) ? thigh (recognised)" in out and "? ? ?" not in out
+    assert main(["sessions", "--library", lib, "--json", "--exercise", "bridge", "--placement", "thigh"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["exercise"], row["exercise_source"], row["placement"], row["placement_source"], row["side"]) == \
+        ("bridge", "recognised", "thigh", "recognised", None)
+    assert main(["sessions", "--library", lib, "--json", "--exercise", "squat"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["sessions", "--library", lib]) == 0
+    assert "bridge (recognised)" in capsys.readouterr().out
+    # Given values win and are shown plainly; the recognised ones are no longer stored.
+    assert main(["import", str(plain), "--library", lib, "--exercise", "bridge", "--placement", "thigh",
+                 "--side", "right"]) == 0
+    assert capsys.readouterr().out.startswith("updated ")
+    assert main(["sessions", "--library", lib, "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["exercise"], row["exercise_source"], row["placement_source"], row["side"]) == \
+        ("bridge", "given", "given", "right")

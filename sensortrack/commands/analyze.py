@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from sensortrack.library.cli_options import add_library_option, add_reference_options
 from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
@@ -48,9 +49,9 @@ def run(args: argparse.Namespace) -> int:
     from sensortrack.errors import ConfigError
     from sensortrack.library.cli_options import reference_person
     from sensortrack.loading import load_session
-    from sensortrack.personal_reference import reference_from_argument, stored_lookup
+    from sensortrack.personal_reference import stored_lookup
     from sensortrack.report_text import format_report
-    from sensortrack.session_analysis import analyze_session, resolve_context
+    from sensortrack.session_analysis import analyze_session
     from sensortrack.terminal_text import printable_lines
 
     if args.reference is not None and args.no_reference:
@@ -64,16 +65,14 @@ def run(args: argparse.Namespace) -> int:
     if pair_options:
         raise ConfigError("pair.* settings apply to two sensors only (a two-sensor file or --with FILE2)")
     reference = None
+    exercise, placement, side = args.exercise, args.placement, args.side
     if args.reference is not None:
-        ctx = resolve_context(session, args.exercise, args.placement, args.side)
-        reference = reference_from_argument(
-            args.reference, settings, args.library, exercise=ctx.exercise, placement=ctx.placement, side=ctx.side
-        )
+        exercise, placement, side, reference = _with_reference(args, session, settings)
     else:
         person = reference_person(args)
         if person is not None:
             reference = stored_lookup(args.library, person)
-    result = analyze_session(session, settings, args.exercise, args.placement, args.side, reference)
+    result = analyze_session(session, settings, exercise, placement, side, reference)
     if args.json:
         payload = result.to_dict()
         payload["file"] = args.file
@@ -88,6 +87,44 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(printable_lines(format_report(session, result)))  # names from the file: escaped
     return 0
+
+
+def _with_reference(args: argparse.Namespace, session: Any, settings: Any) -> tuple[Any, Any, Any, Any]:
+    """`--reference REF`: exercise, placement and side from the flags, else FILE, else REF's own
+    metadata; what none of them says of exercise and placement is recognised from FILE (the reference
+    is then REF analysed as that exercise, per recognised set). The side is never guessed: without
+    it there is no drift toward the midline to judge, so REF cannot be used."""
+    from functools import cache
+
+    from sensortrack.errors import MissingMetadataError
+    from sensortrack.personal_reference import load_reference_session, reference_from_argument
+    from sensortrack.session_analysis import drift_defined
+
+    ref_session, source = load_reference_session(args.reference, args.library)
+    ref_meta = ref_session.meta
+    exercise = args.exercise or session.meta.exercise or ref_meta.exercise
+    placement = args.placement or session.meta.sensor.placement or ref_meta.sensor.placement
+    side = args.side or session.meta.sensor.side or ref_meta.sensor.side
+    if side is None:
+        raise MissingMetadataError(
+            f"neither {args.file} nor the reference ({source}) says which leg carries the sensor: pass --side"
+        )
+    if exercise and placement:
+        return exercise, placement, side, reference_from_argument(
+            args.reference, settings, args.library, exercise=exercise, placement=placement, side=side,
+            loaded=(ref_session, source),
+        )
+
+    @cache
+    def lookup(ex: str, pl: str, sd: str) -> Any:
+        # A recognised set of another exercise than REF says it is, or one without knee drift
+        # (clamshells), is analysed without the reference rather than refused.
+        if (ref_meta.exercise and ex != ref_meta.exercise) or not drift_defined(ex, pl):
+            return None
+        return reference_from_argument(args.reference, settings, args.library, exercise=ex, placement=pl, side=sd,
+                                       loaded=(ref_session, source))
+
+    return exercise, placement, side, lookup
 
 
 def _run_pair(args: argparse.Namespace, session: object, settings: object, pair_options: dict[str, str]) -> int:

@@ -105,7 +105,15 @@ def _filter(args: argparse.Namespace) -> SessionFilter:
 def _list(library: Library, args: argparse.Namespace) -> int:
     import json
 
-    from sensortrack.library.text import STATUS_TEXT, fmt_number, format_duration, format_table, local_time
+    from sensortrack.library.text import (
+        STATUS_TEXT,
+        exercise_text,
+        fmt_number,
+        format_duration,
+        format_table,
+        local_time,
+        placement_text,
+    )
 
     records = library.list(_filter(args))
     if args.json:
@@ -131,9 +139,9 @@ def _list(library: Library, args: argparse.Namespace) -> int:
         [
             str(r.id),
             local_time(r.facts.start_time_utc),
-            r.facts.exercise or "?",
+            exercise_text(r),
             r.facts.side or "?",
-            r.facts.placement or "?",
+            placement_text(r),
             format_duration(r.facts.duration_s),
             str(r.set_count),
             str(r.rep_count),
@@ -153,11 +161,13 @@ def _show(library: Library, args: argparse.Namespace) -> int:
     from sensortrack.library.records import rep_to_dict, set_to_dict
     from sensortrack.library.text import (
         STATUS_TEXT,
+        exercise_text,
         fmt_number,
         format_duration,
         format_lines,
         format_table,
         local_time,
+        placement_text,
         pair_text,
     )
 
@@ -179,8 +189,8 @@ def _show(library: Library, args: argparse.Namespace) -> int:
     f = record.facts
     lines = [
         f"Session #{record.id}  {local_time(f.start_time_utc)}",
-        f"  exercise   {f.exercise or '? (needs metadata)'}",
-        f"  sensor     {f.sensor_model} {f.sensor_name}".rstrip() + f" on the {f.side or '?'} {f.placement or '?'}, "
+        f"  exercise   {exercise_text(record) if record.exercise else '? (needs metadata)'}",
+        f"  sensor     {f.sensor_model} {f.sensor_name}".rstrip() + f" on the {f.side or '?'} {placement_text(record)}, "
         f"{f.rate_hz:.0f} Hz, {'accelerometer + gyroscope' if f.has_gyro else 'accelerometer only'}",
         f"  length     {format_duration(f.duration_s)} ({f.sample_count} samples"
         + (

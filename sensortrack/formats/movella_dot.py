@@ -24,7 +24,7 @@ import numpy as np
 from sensortrack.errors import InputFileError
 from sensortrack.formats.common import Recording, Stream
 from sensortrack.formats.sources import Source
-from sensortrack.formats.table import find_header_line, read_table
+from sensortrack.formats.table import find_header_line, first_lines, read_table
 from sensortrack.start_time import start_time_problem
 from sensortrack.validation import STANDARD_GRAVITY_MS2
 
@@ -68,8 +68,7 @@ def unwrap_us(raw: np.ndarray) -> np.ndarray:
 def read(source: Source) -> Recording:
     for member in sorted(source.members):
         text = source.text(member)
-        lines = text.splitlines()
-        header = find_header_line(lines, _is_header)
+        header = find_header_line(first_lines(text, 60), _is_header)
         if header is None:
             continue
         where = source.where(member)
@@ -93,6 +92,6 @@ def read(source: Source) -> Recording:
             acc=Stream(where, t, acc, table.lines),
             gyro=gyro,
             clock="device",
-            start_time_utc=_start_time(lines[:header]),
+            start_time_utc=_start_time(first_lines(text, header)),
         )
     raise InputFileError(source.name, "no Movella DOT table (a header starting PacketCounter,SampleTimeFine)")

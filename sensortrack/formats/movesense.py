@@ -23,7 +23,7 @@ import numpy as np
 from sensortrack.errors import InputFileError
 from sensortrack.formats.common import ACC_UNITS, GYRO_UNITS, AmbiguousUnitsError, Recording, Stream, unit_factor
 from sensortrack.formats.sources import Source
-from sensortrack.formats.table import Table, read_table
+from sensortrack.formats.table import Table, first_line, read_table
 from sensortrack.validation import STANDARD_GRAVITY_MS2
 
 NAME = "movesense-showcase"
@@ -34,7 +34,7 @@ _SINGLE = re.compile(r"^([XYZ]):\s*\((.*)\)$")
 
 
 def _columns(head: str) -> list[str]:
-    first = head.splitlines()[0] if head.strip() else ""
+    first = first_line(head)
     return [c.strip() for c in first.split(",")]
 
 
@@ -54,7 +54,7 @@ def claims(heads: dict[str, str]) -> bool:
 
 def _check_decimal_comma(table: Table, needed: int) -> None:
     width = len(table.columns)
-    if max(map(len, table.rows)) > width:
+    if table.max_width > width:
         raise AmbiguousUnitsError(
             table.where,
             f"rows have more fields than the header ({width}): the app wrote decimal commas into a "

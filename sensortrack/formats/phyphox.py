@@ -26,7 +26,7 @@ import numpy as np
 from sensortrack.errors import InputFileError
 from sensortrack.formats.common import ACC_UNITS, GYRO_UNITS, Recording, Stream, unit_factor
 from sensortrack.formats.sources import Source
-from sensortrack.formats.table import Table, clean_name, read_table, sniff_delimiter
+from sensortrack.formats.table import Table, clean_name, first_line, read_table, sniff_delimiter
 
 NAME = "phyphox"
 TITLE = "phyphox export"
@@ -35,7 +35,7 @@ _COLUMN = re.compile(r"^(Linear Acceleration|Acceleration|Gyroscope) ([xyz])(?: 
 
 
 def _header_columns(head: str) -> list[str]:
-    first = head.splitlines()[0] if head.strip() else ""
+    first = first_line(head)
     return [clean_name(f) for f in first.split(sniff_delimiter(first))]
 
 
@@ -65,10 +65,7 @@ def _filled_rows(table: Table, columns: list[int]) -> int:
     """How many leading rows have all of `columns` filled. phyphox writes `""` where one buffer of a
     set is shorter than another (phyphox-ios ExperimentExportSet.swift): such a tail is dropped;
     an empty cell with filled ones after it is left for the number check to report."""
-    def empty(row: list[str]) -> bool:
-        return any(c >= len(row) or not row[c].strip().strip('"') for c in columns)
-
-    flags = [empty(row) for row in table.rows]
+    flags = table.empty_rows(columns).tolist()
     first = next((i for i, e in enumerate(flags) if e), len(flags))
     return first if all(flags[first:]) else len(flags)
 

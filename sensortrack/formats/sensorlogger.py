@@ -33,7 +33,7 @@ from sensortrack.formats.common import (
     utc_from_epoch_ns,
 )
 from sensortrack.formats.sources import Source
-from sensortrack.formats.table import Table, read_table
+from sensortrack.formats.table import Table, first_line, read_table
 from sensortrack.validation import STANDARD_GRAVITY_MS2
 
 NAME = "sensor-logger"
@@ -43,7 +43,7 @@ SENSOR_FILES = ("Accelerometer.csv", "TotalAcceleration.csv", "Gravity.csv", "Gy
 
 
 def _is_sensor_header(head: str) -> bool:
-    first = head.splitlines()[0] if head.strip() else ""
+    first = first_line(head)
     names = [f.strip().strip('"') for f in first.split(",")]
     return tuple(names[:2]) == HEADER_START and {"x", "y", "z"} <= set(names)
 

@@ -60,15 +60,36 @@ class Source:
         return PurePosixPath(member).name
 
 
+# The signatures a zip archive starts with (local file header; empty or spanned archive), per
+# PKWARE's APPNOTE.TXT 4.3.7, 4.3.16 and 8.5.3.
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+
+
+def is_zip_archive(path: Path) -> bool:
+    """`path` is a readable zip archive; a file that starts like one or is named .zip but whose
+    archive is damaged (truncated, no central directory) is an InputFileError, not a CSV to try."""
+    try:
+        if zipfile.is_zipfile(path):
+            return True
+        with path.open("rb") as fh:
+            head = fh.read(512)
+    except OSError as exc:
+        raise InputFileError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    if head[:4] in _ZIP_MAGIC or (path.suffix.lower() == ".zip" and not _is_text(head)):
+        raise InputFileError(str(path), "is a damaged zip archive (truncated or corrupt: its directory cannot be read)")
+    return False
+
+
+def _is_text(head: bytes) -> bool:
+    """No control bytes but tab, newline, return: a .zip that is really a CSV is read as one."""
+    return not any(b < 9 or 13 < b < 32 for b in head)
+
+
 def open_source(path: Path) -> Source:
     """Read `path` as a single file, a folder or a zip; errors are one-line InputFileErrors."""
     if path.is_dir():
         return Source(path, "folder", _folder_members(path))
-    try:
-        is_zip = zipfile.is_zipfile(path)
-    except OSError as exc:
-        raise InputFileError(str(path), f"cannot read: {exc.strerror or exc}") from None
-    if is_zip:
+    if is_zip_archive(path):
         return Source(path, "zip", _zip_members(path))
     return Source(path, "file", {path.name: _read_bytes(path)})
 

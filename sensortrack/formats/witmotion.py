@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 
 from sensortrack.errors import InputFileError
 from sensortrack.formats.common import ACC_UNITS, GYRO_UNITS, Recording, Stream, unit_factor, untie_times
 from sensortrack.formats.sources import Source
-from sensortrack.formats.table import Table, find_header_line, read_table, sniff_delimiter
+from sensortrack.formats.table import Table, find_header_line, first_lines, read_table, sniff_delimiter
 
 NAME = "witmotion"
 TITLE = "WitMotion software record"
@@ -62,6 +62,9 @@ def _parse_clock(texts: list[str], formats: tuple[str, ...], with_date: bool) ->
     fmt = next((f for f in formats if _try(first, f) is not None), None)
     if fmt is None:
         return None
+    fast = _parse_clock_fast(texts, fmt, with_date)
+    if fast is not None:
+        return fast
     moments = []
     for text in texts:
         moment = _try(text.strip(), fmt)
@@ -75,6 +78,63 @@ def _parse_clock(texts: list[str], formats: tuple[str, ...], with_date: bool) ->
     return out - out[0]
 
 
+# strptime's own patterns for the fields these formats use (CPython Lib/_strptime.py, TimeRE), so
+# that a stamp matches here exactly when strptime would read it; a space is any run of blanks.
+_FIELD = {"Y": r"\d\d\d\d", "m": r"1[0-2]|0[1-9]|[1-9]", "d": r"3[01]|[12]\d|0[1-9]|[1-9]| [1-9]",
+          "H": r"2[0-3]|[0-1]\d|\d", "M": r"[0-5]\d|\d", "S": r"6[0-1]|[0-5]\d|\d", "f": r"[0-9]{1,6}"}
+
+
+def _clock_regex(fmt: str) -> str:
+    """`fmt` as a regular expression with a named group per field (Python's and RE2's syntax alike)."""
+    out, i = "", 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            out += f"(?P<{fmt[i + 1]}>{_FIELD[fmt[i + 1]]})"
+            i += 2
+        else:
+            out += r"\s+" if fmt[i] == " " else re.escape(fmt[i])
+            i += 1
+    return "(?i)^" + out + "$"  # strptime ignores case and wants the whole stamp
+
+
+def _parse_clock_fast(texts: list[str], fmt: str, with_date: bool) -> np.ndarray | None:
+    """_parse_clock's answer without a datetime per row (strptime: ~0.2 ms each, 20 s for 100 000
+    rows): pyarrow matches strptime's own patterns on every stamp at once, numpy does the
+    arithmetic. None where a stamp needs strptime's own judgement (no match, a leap second, a day
+    the month does not have)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        found = pc.extract_regex(pc.utf8_trim_whitespace(pa.array(texts, type=pa.string())), _clock_regex(fmt))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if found.null_count:
+        return None
+    fields = re.findall(r"%(.)", fmt)
+    value = {k: np.asarray(pc.cast(pc.struct_field(found, k), pa.int64()).to_numpy(zero_copy_only=False))
+             for k in fields}
+    if "S" in value and (value["S"] > 59).any():
+        return None
+    micro = np.zeros(len(texts), dtype=np.int64)
+    if "f" in value:  # strptime's %f: "020" is 20 000 µs
+        digits = np.asarray(pc.utf8_length(pc.struct_field(found, "f")).to_numpy(zero_copy_only=False), dtype=np.int64)
+        micro = value["f"] * 10 ** (6 - digits)
+    clock_s = value["H"] * 3600 + value["M"] * 60 + value["S"]
+    if not with_date:
+        out = clock_s + micro / 1e6
+        out += 86400.0 * np.concatenate([[0], np.cumsum(np.diff(out) < -43200.0)])  # past midnight
+        return out - out[0]
+    ymd = value["Y"] * 10000 + value["m"] * 100 + value["d"]
+    unique, where = np.unique(ymd, return_inverse=True)
+    try:
+        ordinals = np.array([date(int(k) // 10000, int(k) // 100 % 100, int(k) % 100).toordinal() for k in unique])
+    except ValueError:
+        return None
+    us = (ordinals[where].astype(np.int64) * 86400 + clock_s) * 1_000_000 + micro
+    return (us - us[0]) / 1e6  # as timedelta.total_seconds(): exact to the microsecond
+
+
 def _try(text: str, fmt: str) -> datetime | None:
     try:
         return datetime.strptime(text, fmt)
@@ -85,7 +145,7 @@ def _try(text: str, fmt: str) -> datetime | None:
 def read(source: Source) -> Recording:
     for member in sorted(source.members):
         text = source.text(member)
-        header = find_header_line(text.splitlines(), _is_header, 10)
+        header = find_header_line(first_lines(text, 10), _is_header, 10)
         if header is None:
             continue
         where = source.where(member)

@@ -16,6 +16,7 @@ from sensortrack import __version__
 from sensortrack.result_schema import PAIR_REP_FIELDS
 from sensortrack.session_events import note_for_set
 from sensortrack.start_time import parse_start_time, start_time_problem
+from sensortrack.vocabulary import EXERCISES
 
 if TYPE_CHECKING:  # annotations only: `sessions` lists rows without importing the analysis
     from sensortrack.analysis.results import AnalysisResult
@@ -159,6 +160,10 @@ class AnalysisSummary:
     # A pair's session-wide measures (the knee's axis and method, or the symmetry with its flags;
     # the clock alignment and both streams), as JSON; "" for one sensor.
     pair_json: str = ""
+    # The session's exercise (most reps) and placement where recognition gave them (issue 13);
+    # None where they were given or nothing was recognised.
+    recognised_exercise: str | None = None
+    recognised_placement: str | None = None
 
     @property
     def rep_count(self) -> int:
@@ -178,8 +183,10 @@ class AnalysisSummary:
 
     @staticmethod
     def from_result(result: AnalysisResult, settings: AnalysisSettings) -> AnalysisSummary:
-        return AnalysisSummary.from_document(
-            result.to_dict(), settings, json.dumps(_drift_reference(result, settings))
+        return replace(
+            AnalysisSummary.from_document(result.to_dict(), settings, json.dumps(_drift_reference(result, settings))),
+            recognised_exercise=result.exercise if result.exercise in EXERCISES and result.sets else None,
+            recognised_placement=_recognised_placement(result),
         )
 
     @staticmethod
@@ -245,6 +252,17 @@ class AnalysisSummary:
             settings_json=json.dumps(asdict(settings), sort_keys=True),
             internal=internal,
         )
+
+
+def _source(given: str | None, recognised: str | None) -> str | None:
+    return "given" if given else "recognised" if recognised else None
+
+
+def _recognised_placement(result: AnalysisResult) -> str | None:
+    rec = result.recognition
+    if rec is None or rec.get("placement_source") != "recognised" or not result.placement_known:
+        return None
+    return result.context.placement
 
 
 def _drift_reference(result: AnalysisResult, settings: AnalysisSettings) -> dict[str, Any]:
@@ -326,11 +344,30 @@ class SessionRecord:
     drift_reference_json: str = ""  # see AnalysisSummary
     pair: str | None = None  # see AnalysisSummary
     pair_json: str = ""
+    recognised_exercise: str | None = None  # see AnalysisSummary
+    recognised_placement: str | None = None
 
     @property
     def pair_measures(self) -> dict[str, Any] | None:
         """A pair's session-wide measures (AnalysisSummary.pair_json); None for one sensor."""
         return _json_object(self.pair_json)
+
+    @property
+    def exercise(self) -> str | None:
+        """The exercise the user or file gave, else the recognised one."""
+        return self.facts.exercise or self.recognised_exercise
+
+    @property
+    def exercise_source(self) -> str | None:
+        return _source(self.facts.exercise, self.recognised_exercise)
+
+    @property
+    def placement(self) -> str | None:
+        return self.facts.placement or self.recognised_placement
+
+    @property
+    def placement_source(self) -> str | None:
+        return _source(self.facts.placement, self.recognised_placement)
 
     @property
     def drift_reference(self) -> dict[str, Any] | None:
@@ -371,6 +408,8 @@ class SessionRecord:
             "pair_measures": self.pair_measures,
         }
         out["duration_s"] = round(self.facts.duration_s, 2)
+        out.update(exercise=self.exercise, exercise_source=self.exercise_source,
+                   placement=self.placement, placement_source=self.placement_source)
         return out
 
 

@@ -247,4 +247,23 @@ MIGRATIONS += (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        6,
+        "the session's exercise and placement as recognised where the file and flags did not say",
+        (
+            # Apart from sessions.exercise/placement (what the user or file said, which win on every
+            # reanalysis): the analysis' own output, replaced with each summary; no row where both
+            # were given or nothing was recognised.
+            """
+            CREATE TABLE IF NOT EXISTS session_recognition (
+                session_id INTEGER PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+                exercise TEXT,
+                placement TEXT
+            )
+            """,
+        ),
+    ),
+)
+
 SCHEMA_VERSION = MIGRATIONS[-1].version

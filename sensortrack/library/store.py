@@ -47,6 +47,13 @@ OWNED_NAME = re.compile(r"^\d{8}T\d{6}Z-[a-z_]+-[0-9a-f]{8}\.csv$")
 TEMP_NAME = re.compile(r"^\.import-[0-9a-f]{32}\.part$")
 
 
+# A session row with what recognition said of it (schema 6's session_recognition; NULLs where none).
+_SESSION_ROWS = (
+    "SELECT sessions.*, rec.exercise AS recognised_exercise, rec.placement AS recognised_placement "
+    "FROM sessions LEFT JOIN session_recognition AS rec ON rec.session_id = sessions.id"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class SessionFilter:
     exercise: str | None = None
@@ -319,24 +326,24 @@ class Library:
         if not -(2**63) <= session_id < 2**63:  # SQLite integers are 64-bit: no such row
             raise LibraryError(f"no session #{session_id} in library {self.path}")
         with self._guard():
-            row = self._conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            row = self._conn.execute(f"{_SESSION_ROWS} WHERE id = ?", (session_id,)).fetchone()
         if row is None:
             raise LibraryError(f"no session #{session_id} in library {self.path}")
         return self._record(row)
 
     def find_by_sha256(self, sha256: str) -> SessionRecord | None:
         with self._guard():
-            row = self._conn.execute("SELECT * FROM sessions WHERE content_sha256 = ?", (sha256,)).fetchone()
+            row = self._conn.execute(f"{_SESSION_ROWS} WHERE content_sha256 = ?", (sha256,)).fetchone()
         return None if row is None else self._record(row)
 
     def find_by_path(self, file_path: Path) -> SessionRecord | None:
         if file_path.resolve().parent == self.sessions_dir.resolve():  # one of our own copies
             with self._guard():
-                rows = self._conn.execute("SELECT * FROM sessions WHERE owned = 1").fetchall()
+                rows = self._conn.execute(f"{_SESSION_ROWS} WHERE owned = 1").fetchall()
             return next((self._record(r) for r in rows if Path(r["file_path"]).name == file_path.name), None)
         with self._guard():
             row = self._conn.execute(
-                "SELECT * FROM sessions WHERE file_path = ?", (self.stored_path(file_path),)
+                f"{_SESSION_ROWS} WHERE file_path = ?", (self.stored_path(file_path),)
             ).fetchone()
         return None if row is None else self._record(row)
 
@@ -347,7 +354,8 @@ class Library:
         for column in ("exercise", "placement", "side"):
             value = getattr(flt, column)
             if value is not None:
-                clauses.append(f"{column} = ?")
+                # the given value, else the recognised one (side is never recognised)
+                clauses.append(f"coalesce(sessions.{column}, rec.{column}) = ?" if column != "side" else "side = ?")
                 params.append(value)
         if flt.status is not None:
             clauses.append("analysis_status = ?")
@@ -360,7 +368,7 @@ class Library:
             params.append(flt.until_utc)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         with self._guard():
-            rows = self._conn.execute(f"SELECT * FROM sessions {where} ORDER BY start_time_utc, id", params).fetchall()
+            rows = self._conn.execute(f"{_SESSION_ROWS} {where} ORDER BY start_time_utc, id", params).fetchall()
         return [self._record(r) for r in rows]
 
     def count(self) -> int:
@@ -506,6 +514,8 @@ class Library:
             drift_reference_json=_text(r["drift_reference"]),
             pair=_text(r["pair"]) or None,
             pair_json=_text(r["pair_measures"]),
+            recognised_exercise=_choice(r["recognised_exercise"], EXERCISES),
+            recognised_placement=_choice(r["recognised_placement"], PLACEMENTS),
         )
 
     # ---- writing (call inside `with library.transaction():`) -----------------------------------
@@ -658,6 +668,10 @@ class Library:
                 session_id,
             ),
         )
+        conn.execute("DELETE FROM session_recognition WHERE session_id = ?", (session_id,))
+        if summary.recognised_exercise or summary.recognised_placement:
+            conn.execute("INSERT INTO session_recognition VALUES (?, ?, ?)",
+                         (session_id, summary.recognised_exercise, summary.recognised_placement))
 
     def update_body_metadata(
         self, session_id: int, *, exercise: str | None, placement: str | None, side: str | None

@@ -67,8 +67,20 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: s
 
 
 def body_text(record: SessionRecord) -> str:
-    f = record.facts
-    return " ".join(v or "?" for v in (f.exercise, f.side, f.placement))
+    return " ".join((exercise_text(record), record.facts.side or "?", placement_text(record)))
+
+
+def exercise_text(record: SessionRecord) -> str:
+    """The given exercise, the recognised one marked so, or "?"."""
+    return _sourced(record.exercise, record.exercise_source)
+
+
+def placement_text(record: SessionRecord) -> str:
+    return _sourced(record.placement, record.placement_source)
+
+
+def _sourced(value: str | None, source: str | None) -> str:
+    return "?" if value is None else f"{value} (recognised)" if source == "recognised" else value
 
 
 def format_lines(lines: Sequence[str]) -> str:

@@ -82,8 +82,9 @@ def plan_set(exercise: str, spec: SetSpec, rng: np.random.Generator, person: Per
     lo, hi = spec.rep_duration_s or REP_DURATION_S[exercise]
     set_duration = rng.uniform(lo, hi) * spec.tempo_scale
     alternating = spec.alternating and exercise == "lunge"
-    # Alternating forward lunges start from standing: no split stance to step into.
-    setup = rng.uniform(*SETUP_S) if needs_setup(exercise) and not alternating else 0.0
+    # Alternating (or trailing-leg) forward lunges start from standing: no split stance to step into.
+    from_standing = alternating or (spec.trailing and exercise == "lunge")
+    setup = rng.uniform(*SETUP_S) if needs_setup(exercise) and not from_standing else 0.0
     t = setup + (rng.uniform(0.2, 0.6) if setup else 0.0)
     reps: list[RepPlan] = []
     moves = 2 * spec.n_reps if alternating else spec.n_reps
@@ -171,6 +172,10 @@ def render_lunge(scene: Scene, t0: float, plan: SetPlan) -> list[RepTruth]:
     """Split squat, instrumented leg in front: the stance already flexes the front thigh 15–20°."""
     if plan.spec.alternating:
         return _render_alternating_lunge(scene, t0, plan)
+    if plan.spec.trailing:
+        from sensortrack.simulation.recognition_scenes import render_trailing_lunge
+
+        return render_trailing_lunge(scene, t0, plan)
     rng, m = scene.rng, scene.motion
     stance_thigh, stance_shank = rng.uniform(15, 20), rng.uniform(0, 5)
     thigh_peak, shank_peak = rng.uniform(*(plan.spec.range_deg or (56, 72))), rng.uniform(12, 22)  # ±15 %: ~50–80°

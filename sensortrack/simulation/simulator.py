@@ -15,7 +15,7 @@ from scipy.spatial.transform import Rotation, Slerp
 from sensortrack.model import FloatArray, SampleBlock, SensorInfo, Session, SessionMeta
 from sensortrack.simulation.body import Anthropometry, Motion, Posture, compose
 from sensortrack.simulation.curves import min_jerk, wobble
-from sensortrack.simulation.distractors import RENDERERS as DISTRACTOR_RENDERERS
+from sensortrack.simulation.distractors import RENDERERS as _DISTRACTORS
 from sensortrack.simulation.exercises import RENDERERS as SET_RENDERERS
 from sensortrack.simulation.exercises import ADDUCTION_SHARE, RepTruth, SetPlan, plan_set
 from sensortrack.simulation.imu import record
@@ -27,6 +27,7 @@ from sensortrack.simulation.labels import (
     round_s,
     rounded_rep,
 )
+from sensortrack.simulation.recognition_scenes import DISTRACTORS as RECOGNITION_DISTRACTORS
 from sensortrack.simulation.scene import Scene
 from sensortrack.simulation.spec import OTHER_LEG_KIND, SETUP_KIND, Distractor, PersonSpec, SessionSpec
 
@@ -37,6 +38,7 @@ _START_TIME_UTC = "2025-01-06T09:00:00+00:00"  # fixed so regenerated files are 
 # PersonSpec angles are given at this thigh flexion (a full squat); they scale with flexion.
 _FULL_DEPTH_DEG = 70.0
 _UPRIGHT_EXERCISES = ("squat", "lunge", "step_up", "band_walk")  # where PersonSpec applies
+DISTRACTOR_RENDERERS = {**_DISTRACTORS, **RECOGNITION_DISTRACTORS}
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,8 @@ DistractorKind = Literal[
     "adjust",  # lying: shifting the legs and hips
     "roll",  # lying: rolling part way over and back
     "sit",  # quiet sitting on a chair (sit-to-stand sessions rest seated)
+    "jog",  # jogging in place (recognition_scenes.py)
+    "walk_in_place",  # marching in place (recognition_scenes.py)
 ]
 # Inserted by the simulator itself around sets of exercises with their own start stance.
 SETUP_KIND = "setup"
@@ -54,6 +56,8 @@ class SetSpec:
     # flexion, bridge thigh lift, clamshell opening) drawn in this range instead of the exercise's own
     alternating: bool = False  # lunge: forward lunges from standing, legs alternating; only the
     # instrumented leg's lunges are reps (n_reps of them), the other leg's are labelled "other_leg"
+    trailing: bool = False  # lunge: forward lunges from standing with the instrumented leg behind
+    # (recognition_scenes.py); the reps are its movement during the other leg's lunges
     return_pause_s: tuple[float, float] = (0.0, 0.0)  # drawn per rep: a pause part of the way back
     # (30–70 % of the range still to go), as real bridges are lowered unevenly (MEx: a slow creep or
     # a stop half-way down); (0, 0) draws nothing, so default sets are generated as before
