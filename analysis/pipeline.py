@@ -37,7 +37,7 @@ from sensortrack.analysis.results import (
     RepWarning,
 )
 from sensortrack.analysis.rep_finder import rep_end, run_lengths
-from sensortrack.analysis.repetition import find_repetitions, impact_g, principal_angle_deg
+from sensortrack.analysis.repetition import find_repetitions, impact_g, impact_rms_g, principal_angle_deg
 from sensortrack.analysis.sets import RepCandidate, SetTracker
 from sensortrack.analysis.stance import (
     is_standing,
@@ -887,6 +887,8 @@ class StreamingAnalyzer:
         )
         still = self._hist.get("speed", start, start + theta.size) < self.settings.still_dps
         candidate.hold_s = float(run_lengths(still, 0).max()) / self.rate_hz  # judged at the set's end
+        acc = self._hist.get("acc", start, start + theta.size)  # the rep's own samples: chunking-proof
+        candidate.impact_g = impact_rms_g(acc, self.rate_hz, self.settings.gait_impact_window_s)
         if self._tracker.rejects(candidate):  # judged on the movement seen (a shank: its swing)
             return
         drift = self._rep_drift(start, start + theta.size)

@@ -27,6 +27,7 @@ class RepCandidate:
     warnings: tuple = ()
     step: str | None = None
     hold_s: float = 0.0  # longest time held still during the movement
+    impact_g: float = 0.0  # RMS of the quick part of |acc| over the movement: foot strikes
     drift_limit_deg: float | None = None  # the knee-drift limit this rep was judged against
     calibrated: bool = True  # False: counted from the movement's repetition (repetition.py)
 
@@ -111,7 +112,11 @@ class SetTracker:
     def rejects(self, rep: RepCandidate) -> bool:
         s = self.settings
         duration_s = rep.end_s - rep.start_s
-        if not s.min_duration_s(self.exercise) <= duration_s <= s.max_duration_s(self.exercise):
+        # Quicker than a walking stride may be a rep too (continuous squats at 0.8–1.2 s) if no
+        # foot strike loads the leg: walking or jogging, in place or not, lands on the foot every
+        # stride (UTD-MHAD thigh: 0.13–0.4 g at 25 Hz), a controlled rep does not.
+        quick_rep = duration_s >= s.min_quick_rep_duration_s and rep.impact_g <= s.gait_impact_g
+        if duration_s > s.max_duration_s(self.exercise) or (duration_s < s.min_duration_s(self.exercise) and not quick_rep):
             return True
         floor_deg = s.min_range_deg(self.exercise, self.placement)
         if rep.range_deg < floor_deg:

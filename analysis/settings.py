@@ -62,6 +62,9 @@ class AnalysisSettings:
     # step-ups, bridges and clamshells take 1.5–4 s (field-notes §1). Band-walk steps are quicker.
     min_rep_duration_s: float = 1.25
     min_step_duration_band_walk_s: float = 0.5
+    # ... unless no foot strike loads the leg over it (`gait_impact_g`): continuous squats take
+    # 0.8–1.2 s per rep (issue 9: tempos from 0.8 s). Quicker than this is a twitch.
+    min_quick_rep_duration_s: float = 0.6
     max_rep_duration_s: float = 15.0
     # A side step against a band takes 1–3 s; a longer "step" is walking or moving between sets.
     max_step_duration_band_walk_s: float = 4.0

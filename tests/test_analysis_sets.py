@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sensortrack.analysis.results import SetEnded
 from sensortrack.analysis.sets import RepCandidate, SetTracker
 from sensortrack.analysis.settings import AnalysisSettings
@@ -49,3 +51,20 @@ def test_a_movement_a_set_already_counted_is_not_counted_twice() -> None:
     reps = [_rep(0.0, 15.0), _rep(0.1, 25.0, calibrated=False), _rep(3.0, 25.0, calibrated=False),
             _rep(6.0, 25.0, calibrated=False)]
     assert _feed(tracker, reps) == [3]
+
+
+def _quick(start_s: float, impact_g: float) -> RepCandidate:
+    rep = _rep(start_s, 60.0, duration_s=1.0)
+    rep.impact_g = impact_g
+    return rep
+
+
+def test_quick_reps_count_unless_foot_strikes_load_the_leg() -> None:
+    """Continuous squats at 1 s per rep are quicker than `min_rep_duration_s` (1.25 s); walking
+    strides are as quick but land on the foot (UTD-MHAD thigh: 0.13–0.4 g of quick |acc|)."""
+    squats = [_quick(1.0 * k, impact_g=0.04) for k in range(6)]
+    assert _feed(SetTracker("squat", "thigh", S), squats) == [6]
+    strides = [_quick(1.0 * k, impact_g=0.15) for k in range(6)]
+    assert _feed(SetTracker("squat", "thigh", S), strides) == []
+    twitches = [replace(_quick(0.5 * k, impact_g=0.0), end_s=0.5 * k + 0.4) for k in range(6)]
+    assert _feed(SetTracker("squat", "thigh", S), twitches) == []
