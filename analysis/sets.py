@@ -28,6 +28,7 @@ class RepCandidate:
     step: str | None = None
     hold_s: float = 0.0  # longest time held still during the movement
     impact_g: float = 0.0  # RMS of the quick part of |acc| over the movement: foot strikes
+    past_rest_deg: float = 0.0  # how far the segment turned past rest the other way meanwhile
     drift_limit_deg: float | None = None  # the knee-drift limit this rep was judged against
     calibrated: bool = True  # False: counted from the movement's repetition (repetition.py)
 
@@ -112,10 +113,15 @@ class SetTracker:
     def rejects(self, rep: RepCandidate) -> bool:
         s = self.settings
         duration_s = rep.end_s - rep.start_s
-        # Quicker than a walking stride may be a rep too (continuous squats at 0.8–1.2 s) if no
-        # foot strike loads the leg: walking or jogging, in place or not, lands on the foot every
-        # stride (UTD-MHAD thigh: 0.13–0.4 g at 25 Hz), a controlled rep does not.
-        quick_rep = duration_s >= s.min_quick_rep_duration_s and rep.impact_g <= s.gait_impact_g
+        # Quicker than a walking stride may be a rep too (continuous squats at 0.8–1.2 s) if it is
+        # no step: no foot strike loads the leg (walking or jogging in place lands on the foot
+        # every stride: UTD-MHAD thigh 0.13–0.4 g at 25 Hz) and it stays on its side of rest (a
+        # stride forward swings the thigh behind standing at push-off; no exercise turns past rest).
+        quick_rep = (
+            duration_s >= s.min_quick_rep_duration_s
+            and rep.impact_g <= s.gait_impact_g
+            and rep.past_rest_deg <= s.quick_rep_past_rest_share_of_range * rep.range_deg
+        )
         if duration_s > s.max_duration_s(self.exercise) or (duration_s < s.min_duration_s(self.exercise) and not quick_rep):
             return True
         floor_deg = s.min_range_deg(self.exercise, self.placement)

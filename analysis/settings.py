@@ -65,6 +65,9 @@ class AnalysisSettings:
     # ... unless no foot strike loads the leg over it (`gait_impact_g`): continuous squats take
     # 0.8–1.2 s per rep (issue 9: tempos from 0.8 s). Quicker than this is a twitch.
     min_quick_rep_duration_s: float = 0.6
+    # ... and it does not turn past rest the other way by more than this share of its range: a
+    # stride forward takes the thigh 10–20° behind standing at push-off against ~30° in front.
+    quick_rep_past_rest_share_of_range: float = 0.15
     max_rep_duration_s: float = 15.0
     # A side step against a band takes 1–3 s; a longer "step" is walking or moving between sets.
     max_step_duration_band_walk_s: float = 4.0
@@ -106,8 +109,11 @@ class AnalysisSettings:
     start_share_of_min_range: float = 0.3
     # ... and never on less than this: the angle's own noise.
     min_start_deg: float = 1.0
-    # ... and its start is the last moment it turned slower than this.
+    # ... and its start is the last moment it turned slower than this, ...
     onset_dps: float = 3.0
+    # ... looked for at most this long before the rise: a slow rep's creeping start (10 s reps,
+    # issue 9) still fits, and a long still rest before it is not searched sample by sample.
+    rep_onset_look_back_s: float = 3.0
     # Without a gyroscope the angular rate is the angle's change over this long: accelerometer
     # noise then stays well below `onset_dps`.
     rate_diff_s: float = 0.12
