@@ -68,3 +68,17 @@ def test_quick_reps_count_unless_foot_strikes_load_the_leg() -> None:
     assert _feed(SetTracker("squat", "thigh", S), strides) == []
     twitches = [replace(_quick(0.5 * k, impact_g=0.0), end_s=0.5 * k + 0.4) for k in range(6)]
     assert _feed(SetTracker("squat", "thigh", S), twitches) == []
+
+
+def test_smaller_reps_in_the_set_s_rhythm_keep_the_set_going() -> None:
+    """MEx s02 clamshell (tuning half): four 22–28° reps, one of 9° (under the set's share), then
+    four of 11–22°: one set of 8 (hand count 8–10), not two sets of 4 split by a 'pause' of 8 s
+    that was a small rep. A movement that comes later than a rhythm break still ends the set."""
+    reps = [_rep(0.0, 25.5, 2.4), _rep(4.0, 22.0, 2.2), _rep(7.1, 23.3, 2.2), _rep(10.5, 28.0, 2.3),
+            _rep(14.0, 9.2, 1.3),
+            _rep(20.9, 11.5, 1.9), _rep(24.0, 16.3, 1.6), _rep(27.2, 14.1, 1.6), _rep(30.8, 22.1, 1.8)]
+    assert _feed(SetTracker("clamshell", "thigh", S), reps) == [8]
+    late = [*reps[:4], _rep(16.5, 9.2, 1.3), *reps[5:]]  # 3.7 s after the last rep: past the rhythm
+    tracker = SetTracker("clamshell", "thigh", S)
+    _feed(tracker, late)
+    assert [len(st.reps) for st in tracker.sets] == [4, 4]
