@@ -128,7 +128,7 @@ class SetTracker:
         # every stride: UTD-MHAD thigh 0.13–0.4 g at 25 Hz) and it stays on its side of rest (a
         # stride forward swings the thigh behind standing at push-off; no exercise turns past rest).
         quick_rep = (
-            duration_s >= s.min_quick_rep_duration_s
+            duration_s >= s.min_quick_duration_s(self.exercise)
             and rep.impact_g <= s.gait_impact_g
             and rep.past_rest_deg <= s.quick_rep_past_rest_share_of_range * rep.range_deg
         )

@@ -207,6 +207,11 @@ class AnalysisSettings:
     def min_duration_s(self, exercise: str) -> float:
         return self.min_step_duration_band_walk_s if exercise == "band_walk" else self.min_rep_duration_s
 
+    def min_quick_duration_s(self, exercise: str) -> float:
+        """The least duration of a rep with no foot strike. A step-up's parts (the rise onto the box,
+        the step down) are each quicker than a stride and no rep alone: its rep is both (2.6–4 s)."""
+        return self.min_rep_duration_s if exercise == "step_up" else self.min_quick_rep_duration_s
+
     def min_duration_share(self, exercise: str) -> float:
         return 0.0 if exercise == "band_walk" else self.min_duration_share_of_set
 
