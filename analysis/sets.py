@@ -131,6 +131,7 @@ class SetTracker:
             duration_s >= s.min_quick_duration_s(self.exercise)
             and rep.impact_g <= s.gait_impact_g
             and rep.past_rest_deg <= s.quick_rep_past_rest_share_of_range * rep.range_deg
+            and not self._slower_set(rep.start_s, duration_s)
         )
         if duration_s > s.max_duration_s(self.exercise) or (duration_s < s.min_duration_s(self.exercise) and not quick_rep):
             return True
@@ -157,6 +158,15 @@ class SetTracker:
             return
         self._open.moving.append((rep.start_s, rep.end_s))
         self._open.moving_until_s = max(self._open.moving_until_s, rep.end_s)
+
+    def _slower_set(self, start_s: float, duration_s: float) -> bool:
+        """A rep starting at `start_s` would join a set done at a slower tempo than `duration_s`
+        allows (`min_duration_share_of_set` of its median rep): quick steps right after a set of
+        slow squats are walking away, not more reps (they would also bridge it to the next set)."""
+        current = self._current_set(start_s)
+        if current is None or len(current.reps) < 2:
+            return False
+        return duration_s < self.settings.min_duration_share(self.exercise) * _middle(r.end_s - r.start_s for r in current.reps)
 
     def _keep_below_floor(self, rep: RepCandidate) -> None:
         """Keep a movement under the floor while a set it could join may still come or go on: within

@@ -82,3 +82,11 @@ def test_smaller_reps_in_the_set_s_rhythm_keep_the_set_going() -> None:
     tracker = SetTracker("clamshell", "thigh", S)
     _feed(tracker, late)
     assert [len(st.reps) for st in tracker.sets] == [4, 4]
+
+
+def test_quick_steps_right_after_a_set_of_slow_reps_do_not_join_it() -> None:
+    """squat_thigh_left_cut fixture: simulated strides (1 s, 28–30°, light heel strikes) a few
+    seconds after a set of 3.5 s squats joined it and bridged it to the next set (7 + 7 -> 21)."""
+    slow = [_rep(4.0 * k, 65.0, duration_s=3.5) for k in range(5)]
+    strides = [_quick(22.0 + 1.0 * k, impact_g=0.06) for k in range(6)]
+    assert _feed(SetTracker("squat", "thigh", S), slow + strides) == [5]
