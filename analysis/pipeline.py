@@ -37,7 +37,7 @@ from sensortrack.analysis.results import (
     RepWarning,
 )
 from sensortrack.analysis.rep_finder import rep_end, run_lengths
-from sensortrack.analysis.repetition import find_repetitions, impact_g, principal_angle_deg
+from sensortrack.analysis.repetition import find_repetitions, impact_g, impact_rms_g, principal_angle_deg
 from sensortrack.analysis.sets import RepCandidate, SetTracker
 from sensortrack.analysis.stance import (
     is_standing,
@@ -140,6 +140,7 @@ class StreamingAnalyzer:
         self._min_range_deg = s.min_range_deg(ctx.exercise, ctx.placement)
         self._still_n = int(round(self.settings.still_s * self.rate_hz))
         self._held_n = max(2, int(round(self.settings.held_s * self.rate_hz)))
+        self._look_back_n = int(s.rep_onset_look_back_s * self.rate_hz)
         self._off_plane_n = max(2, int(round(self.settings.off_plane_s * self.rate_hz)))
         self._thr_deg = max(self.settings.start_share_of_min_range * self._min_range_deg, self.settings.min_start_deg)
         # Samples judged per vectorised pass once calibrated: longer than any rep, so a rep is never
@@ -179,12 +180,12 @@ class StreamingAnalyzer:
                 self._step_calibrated(end)
             if (self._cursor, self._mode, self._basis) == before:
                 break  # a rep is in progress: wait for more samples
-        keep_from = self._cursor - int(4 * self.rate_hz)
+        keep_from = self._cursor - int((self.settings.rep_onset_look_back_s + 1.0) * self.rate_hz)
         if self._mode == Mode.UNCALIBRATED:
             keep_from = min(keep_from, self._cal_start)
         elif self._mode == Mode.FINDING_STANCE:
             keep_from = min(keep_from, self._search_from)
-        keep_from = min(keep_from, self._last_end_idx - int(3 * self.rate_hz))
+        keep_from = min(keep_from, self._last_end_idx - self._look_back_n)
         self._search_unclaimed(self._decided_until())
         keep_from = min(keep_from, self._unclaimed_from)
         self._hist.forget_before(keep_from)
@@ -377,7 +378,7 @@ class StreamingAnalyzer:
         assert self._basis is not None and self._cal is not None
         a = self._cursor
         end = min(end, a + self._stretch)
-        lead = min(a, max(self._hist.base, a - int(3 * self.rate_hz), self._last_end_idx + 1))
+        lead = min(a, max(self._hist.base, a - self._look_back_n, self._last_end_idx + 1))
         theta = self._theta(lead, end)
         rate = self._theta_rate(lead, end, theta)
         t = self._hist.get("t", lead, end)
@@ -449,8 +450,9 @@ class StreamingAnalyzer:
             if not risen:
                 self._close_set_if_due(t, theta.size, lead)
                 break
-            # Look back at most 3 s and never into the previous rep: both independent of chunking.
-            lower = min(max(prev_end + 1, up - int(3 * self.rate_hz), 0, gate), up)
+            # Look back at most `rep_onset_look_back_s`, never into the previous rep: both
+            # independent of chunking.
+            lower = min(max(prev_end + 1, up - self._look_back_n, 0, gate), up)
             start = self._rep_start(onsets, up, lower, theta)
             self._close_set_if_due(t, start, lead)
             # Tilt: the rise was measured from the lowest point before it, so is the way back.
@@ -888,6 +890,9 @@ class StreamingAnalyzer:
         )
         still = self._hist.get("speed", start, start + theta.size) < self.settings.still_dps
         candidate.hold_s = float(run_lengths(still, 0).max()) / self.rate_hz  # judged at the set's end
+        candidate.past_rest_deg = max(0.0, -float(theta.min()))  # angles are measured from rest
+        acc = self._hist.get("acc", start, start + theta.size)  # the rep's own samples: chunking-proof
+        candidate.impact_g = impact_rms_g(acc, self.rate_hz, self.settings.gait_impact_window_s)
         if self._tracker.rejects(candidate):  # judged on the movement seen (a shank: its swing)
             return
         drift = self._rep_drift(start, start + theta.size)

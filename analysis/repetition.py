@@ -90,6 +90,19 @@ def impact_g(acc_g: FloatArray, rate_hz: float, window_s: float) -> FloatArray:
     return magnitude - smooth
 
 
+def impact_rms_g(acc_g: FloatArray, rate_hz: float, window_s: float) -> float:
+    """RMS of the quick part of |acc| (foot strikes) over the samples of `acc_g` that a whole
+    `window_s` mean fits around: only the movement's own samples, whatever came before or after."""
+    magnitude = np.sqrt(np.einsum("ij,ij->i", acc_g, acc_g))
+    n = max(1, int(round(window_s * rate_hz)))
+    if magnitude.size < n:
+        return 0.0
+    smooth = np.convolve(magnitude, np.ones(n) / n, mode="valid")
+    h = (n - 1) // 2
+    quick = magnitude[h : h + smooth.size] - smooth
+    return float(np.sqrt(np.mean(quick**2)))
+
+
 def find_repetitions(
     angle_deg: FloatArray, impact_g: FloatArray, rate_hz: float, settings: AnalysisSettings
 ) -> list[RepeatedRep]:

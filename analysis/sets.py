@@ -28,6 +28,8 @@ class RepCandidate:
     warnings: tuple = ()
     step: str | None = None
     hold_s: float = 0.0  # longest time held still during the movement
+    impact_g: float = 0.0  # RMS of the quick part of |acc| over the movement: foot strikes
+    past_rest_deg: float = 0.0  # how far the segment turned past rest the other way meanwhile
     drift_limit_deg: float | None = None  # the knee-drift limit this rep was judged against
     calibrated: bool = True  # False: counted from the movement's repetition (repetition.py)
 
@@ -56,6 +58,10 @@ class _OpenSet:
     reps: list[Rep] = field(default_factory=list)
     ranges: _RunningMedian = field(default_factory=_RunningMedian)
     holds_s: list[float] = field(default_factory=list)  # per rep, beside `reps`
+    # Movements of the set too small to count (a tired rep, a smaller one): no pause, so the set
+    # goes on through them (a set break is a pause in the movement, not a gap between counted reps).
+    moving: list[tuple[float, float]] = field(default_factory=list)
+    moving_until_s: float = -float("inf")
 
 
 def _misfit_runs(fits: list[bool]) -> list[int]:
@@ -67,9 +73,15 @@ def _misfit_runs(fits: list[bool]) -> list[int]:
     return runs
 
 
-def _runs_between_pauses(reps: list[Rep], limit_s: float) -> list[slice]:
-    """The runs of `reps` that no pause longer than `limit_s` interrupts (one empty run for none)."""
-    bounds = [0] + [i for i in range(1, len(reps)) if reps[i].start_s - reps[i - 1].end_s > limit_s] + [len(reps)]
+def _runs_between_pauses(
+    reps: list[Rep], limit_s: float, moving: list[tuple[float, float]] | None = None
+) -> list[slice]:
+    """The runs of `reps` that no pause longer than `limit_s` interrupts (one empty run for none).
+    `moving`: (start, end) of movements that were not counted but were no pause either."""
+    def paused(a: Rep, b: Rep) -> bool:
+        edges = [a.end_s] + [x for m in moving or () if a.end_s < m[0] and m[1] < b.start_s for x in m] + [b.start_s]
+        return max(y - x for x, y in zip(edges[::2], edges[1::2], strict=True)) > limit_s
+    bounds = [0] + [i for i in range(1, len(reps)) if paused(reps[i - 1], reps[i])] + [len(reps)]
     return [slice(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
@@ -114,18 +126,50 @@ class SetTracker:
     def rejects(self, rep: RepCandidate) -> bool:
         s = self.settings
         duration_s = rep.end_s - rep.start_s
-        if not s.min_duration_s(self.exercise) <= duration_s <= s.max_duration_s(self.exercise):
+        # Quicker than a walking stride may be a rep too (continuous squats at 0.8–1.2 s) if it is
+        # no step: no foot strike loads the leg (walking or jogging in place lands on the foot
+        # every stride: UTD-MHAD thigh 0.13–0.4 g at 25 Hz) and it stays on its side of rest (a
+        # stride forward swings the thigh behind standing at push-off; no exercise turns past rest).
+        quick_rep = (
+            duration_s >= s.min_quick_duration_s(self.exercise)
+            and rep.impact_g <= s.gait_impact_g
+            and rep.past_rest_deg <= s.quick_rep_past_rest_share_of_range * rep.range_deg
+            and not self._slower_set(rep.start_s, duration_s)
+        )
+        if duration_s > s.max_duration_s(self.exercise) or (duration_s < s.min_duration_s(self.exercise) and not quick_rep):
             return True
         floor_deg = s.min_range_deg(self.exercise, self.placement)
+        current = self._current_set(rep.start_s)
         if rep.range_deg < floor_deg:
             if rep.range_deg >= s.below_floor_share_of_min_range * floor_deg:
                 self._keep_below_floor(rep)
+                self._still_moving(rep)
             return True
-        current = self._current_set(rep.start_s)
         if current is not None and len(current.ranges) >= 2:
             if rep.range_deg < s.min_range_share_of_set * current.ranges.median():
+                self._still_moving(rep)
                 return True
         return False
+
+    def _still_moving(self, rep: RepCandidate) -> None:
+        """A rep's worth of movement too small to count: the open set goes on through it if it
+        came in the set's rhythm (no longer after the set's last movement than a rhythm break)."""
+        until_s = self._active_until_s()
+        if self._open is None or until_s is None or len(self._open.reps) < 2:
+            return
+        if rep.start_s - until_s > self._rhythm_break_s(self._open.reps):
+            return
+        self._open.moving.append((rep.start_s, rep.end_s))
+        self._open.moving_until_s = max(self._open.moving_until_s, rep.end_s)
+
+    def _slower_set(self, start_s: float, duration_s: float) -> bool:
+        """A rep starting at `start_s` would join a set done at a slower tempo than `duration_s`
+        allows (`min_duration_share_of_set` of its median rep): quick steps right after a set of
+        slow squats are walking away, not more reps (they would also bridge it to the next set)."""
+        current = self._current_set(start_s)
+        if current is None or len(current.reps) < 2:
+            return False
+        return duration_s < self.settings.min_duration_share(self.exercise) * _middle(r.end_s - r.start_s for r in current.reps)
 
     def _keep_below_floor(self, rep: RepCandidate) -> None:
         """Keep a movement under the floor while a set it could join may still come or go on: within
@@ -164,11 +208,16 @@ class SetTracker:
             for r in joining
         ]
 
-    def _current_set(self, start_s: float) -> _OpenSet | None:
-        """The open set if a rep starting at `start_s` would join it."""
+    def _active_until_s(self) -> float | None:
+        """The end of the open set's last movement: its last rep, or a smaller one after it."""
         if self._open is None or self.last_end_s is None:
             return None
-        if start_s - self.last_end_s > self.settings.set_break_s:
+        return max(self.last_end_s, self._open.moving_until_s)
+
+    def _current_set(self, start_s: float) -> _OpenSet | None:
+        """The open set if a rep starting at `start_s` would join it."""
+        until_s = self._active_until_s()
+        if until_s is None or start_s - until_s > self.settings.set_break_s:
             return None
         return self._open
 
@@ -181,9 +230,8 @@ class SetTracker:
 
     def accept(self, rep: RepCandidate, now_s: float) -> list[Event]:
         events: list[Event] = []
-        if self._open is not None and self.last_end_s is not None:
-            if rep.start_s - self.last_end_s > self.settings.set_break_s:
-                events += self.close(now_s)
+        if self._open is not None and self._current_set(rep.start_s) is None:
+            events += self.close(now_s)
         if self._open is None:
             self._open = _OpenSet(index=self._next_index, start_s=rep.start_s)
             self._next_index += 1
@@ -221,9 +269,8 @@ class SetTracker:
     # --- sets -------------------------------------------------------------------------------
     def break_due_s(self) -> float | None:
         """Stream time at which the open set ends if no rep starts before then."""
-        if self._open is None or self.last_end_s is None:
-            return None
-        return self.last_end_s + self.settings.set_break_s
+        until_s = self._active_until_s()
+        return None if until_s is None else until_s + self.settings.set_break_s
 
     def close(self, now_s: float) -> list[Event]:
         """End the open set: outliers dropped, shallow reps re-judged against the set's best.
@@ -242,7 +289,7 @@ class SetTracker:
         events: list[Event] = []
         index = opened.index
         kept = self._consistent(opened)
-        for part in _runs_between_pauses(kept, self.settings.set_break_s):
+        for part in _runs_between_pauses(kept, self.settings.set_break_s, opened.moving):
             done = self._as_set(index, opened.start_s, kept[part])
             if len(done.reps) < self.settings.min_reps_per_set:
                 # Fewer reps than a set: fidgeting or re-strapping. Its index is reused.
@@ -302,11 +349,15 @@ class SetTracker:
         """Runs of reps done in the set's rhythm: a pause longer than `rhythm_break_pause_share` times
         the set's usual pause starts a new run (two sets done with a short rest, or a movement
         between them, may have joined into one open set; their tempos and holds can differ)."""
+        return _runs_between_pauses(reps, self._rhythm_break_s(reps))
+
+    def _rhythm_break_s(self, reps: list[Rep]) -> float:
+        """A pause longer than this breaks the rhythm of `reps` (two or more)."""
         s = self.settings
         pauses = [b.start_s - a.end_s for a, b in zip(reps, reps[1:], strict=False)]
         # Never shorter than half a set break: in a set of reps done back to back (a median pause
         # near 0) a breath between two reps is not a new rhythm.
-        return _runs_between_pauses(reps, max(s.rhythm_break_pause_share * _middle(pauses), 0.5 * s.set_break_s))
+        return max(s.rhythm_break_pause_share * _middle(pauses), 0.5 * s.set_break_s)
 
     def _as_set(self, index: int, opened_s: float, kept: list[Rep]) -> ExerciseSet:
         best = max((r.range_deg for r in kept), default=0.0)

@@ -62,6 +62,12 @@ class AnalysisSettings:
     # step-ups, bridges and clamshells take 1.5–4 s (field-notes §1). Band-walk steps are quicker.
     min_rep_duration_s: float = 1.25
     min_step_duration_band_walk_s: float = 0.5
+    # ... unless no foot strike loads the leg over it (`gait_impact_g`): continuous squats take
+    # 0.8–1.2 s per rep (issue 9: tempos from 0.8 s). Quicker than this is a twitch.
+    min_quick_rep_duration_s: float = 0.6
+    # ... and it does not turn past rest the other way by more than this share of its range: a
+    # stride forward takes the thigh 10–20° behind standing at push-off against ~30° in front.
+    quick_rep_past_rest_share_of_range: float = 0.15
     max_rep_duration_s: float = 15.0
     # A side step against a band takes 1–3 s; a longer "step" is walking or moving between sets.
     max_step_duration_band_walk_s: float = 4.0
@@ -103,8 +109,11 @@ class AnalysisSettings:
     start_share_of_min_range: float = 0.3
     # ... and never on less than this: the angle's own noise.
     min_start_deg: float = 1.0
-    # ... and its start is the last moment it turned slower than this.
+    # ... and its start is the last moment it turned slower than this, ...
     onset_dps: float = 3.0
+    # ... looked for at most this long before the rise: a slow rep's creeping start (10 s reps,
+    # issue 9) still fits, and a long still rest before it is not searched sample by sample.
+    rep_onset_look_back_s: float = 3.0
     # Without a gyroscope the angular rate is the angle's change over this long: accelerometer
     # noise then stays well below `onset_dps`.
     rate_diff_s: float = 0.12
@@ -205,6 +214,11 @@ class AnalysisSettings:
 
     def min_duration_s(self, exercise: str) -> float:
         return self.min_step_duration_band_walk_s if exercise == "band_walk" else self.min_rep_duration_s
+
+    def min_quick_duration_s(self, exercise: str) -> float:
+        """The least duration of a rep with no foot strike. A step-up's parts (the rise onto the box,
+        the step down) are each quicker than a stride and no rep alone: its rep is both (2.6–4 s)."""
+        return self.min_rep_duration_s if exercise == "step_up" else self.min_quick_rep_duration_s
 
     def min_duration_share(self, exercise: str) -> float:
         return 0.0 if exercise == "band_walk" else self.min_duration_share_of_set

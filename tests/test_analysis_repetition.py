@@ -7,7 +7,7 @@ import numpy as np
 
 from sensortrack.analysis.context import AnalysisContext
 from sensortrack.analysis.pipeline import StreamingAnalyzer, analyze
-from sensortrack.analysis.repetition import find_repetitions, impact_g, principal_angle_deg
+from sensortrack.analysis.repetition import find_repetitions, impact_g, impact_rms_g, principal_angle_deg
 from sensortrack.analysis.settings import AnalysisSettings
 
 RATE_HZ = 25.0
@@ -92,3 +92,14 @@ def test_analyze_says_calibration_is_uncertain(tmp_path, capsys) -> None:  # typ
     assert main(["analyze", str(path), "--exercise", "clamshell", "--placement", "thigh", "--side", "left"]) == 0
     out = capsys.readouterr().out
     assert "Set 1: 9 reps" in out and out.count("calibration uncertain") == 10
+
+
+def test_impact_rms_sees_foot_strikes_not_a_smooth_rep() -> None:
+    rate_hz = 25.0
+    t = np.arange(0, 4, 1 / rate_hz)
+    smooth = np.column_stack((0.3 * np.sin(2 * np.pi * t / 2.0), np.zeros_like(t), np.ones_like(t)))
+    assert impact_rms_g(smooth, rate_hz, 0.25) < 0.02
+    struck = smooth.copy()
+    struck[::25, 2] += 1.0  # one 1 g shock a second
+    assert impact_rms_g(struck, rate_hz, 0.25) > 0.1
+    assert impact_rms_g(smooth[:3], rate_hz, 0.25) == 0.0  # shorter than the window: nothing to judge

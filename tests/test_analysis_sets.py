@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sensortrack.analysis.results import SetEnded
 from sensortrack.analysis.sets import RepCandidate, SetTracker
 from sensortrack.analysis.settings import AnalysisSettings
@@ -49,3 +51,46 @@ def test_a_movement_a_set_already_counted_is_not_counted_twice() -> None:
     reps = [_rep(0.0, 15.0), _rep(0.1, 25.0, calibrated=False), _rep(3.0, 25.0, calibrated=False),
             _rep(6.0, 25.0, calibrated=False)]
     assert _feed(tracker, reps) == [3]
+
+
+def _quick(start_s: float, impact_g: float) -> RepCandidate:
+    rep = _rep(start_s, 60.0, duration_s=1.0)
+    rep.impact_g = impact_g
+    return rep
+
+
+def test_quick_reps_count_unless_foot_strikes_load_the_leg() -> None:
+    """Continuous squats at 1 s per rep are quicker than `min_rep_duration_s` (1.25 s); walking
+    strides are as quick but land on the foot (UTD-MHAD thigh: 0.13–0.4 g of quick |acc|)."""
+    squats = [_quick(1.0 * k, impact_g=0.04) for k in range(6)]
+    assert _feed(SetTracker("squat", "thigh", S), squats) == [6]
+    strides = [_quick(1.0 * k, impact_g=0.15) for k in range(6)]
+    assert _feed(SetTracker("squat", "thigh", S), strides) == []
+    twitches = [replace(_quick(0.5 * k, impact_g=0.0), end_s=0.5 * k + 0.4) for k in range(6)]
+    assert _feed(SetTracker("squat", "thigh", S), twitches) == []
+
+
+def test_smaller_reps_in_the_set_s_rhythm_keep_the_set_going() -> None:
+    """MEx s02 clamshell (tuning half): four 22–28° reps, one of 9° (under the set's share), then
+    four of 11–22°: one set of 8 (hand count 8–10), not two sets of 4 split by a 'pause' of 8 s
+    that was a small rep. A movement that comes later than a rhythm break still ends the set."""
+    reps = [_rep(0.0, 25.5, 2.4), _rep(4.0, 22.0, 2.2), _rep(7.1, 23.3, 2.2), _rep(10.5, 28.0, 2.3),
+            _rep(14.0, 9.2, 1.3),
+            _rep(20.9, 11.5, 1.9), _rep(24.0, 16.3, 1.6), _rep(27.2, 14.1, 1.6), _rep(30.8, 22.1, 1.8)]
+    assert _feed(SetTracker("clamshell", "thigh", S), reps) == [8]
+    late = [*reps[:4], _rep(16.5, 9.2, 1.3), *reps[5:]]  # 3.7 s after the last rep: past the rhythm
+    tracker = SetTracker("clamshell", "thigh", S)
+    _feed(tracker, late)
+    assert [len(st.reps) for st in tracker.sets] == [4, 4]
+
+
+def test_quick_steps_right_after_a_set_of_slow_reps_do_not_join_it() -> None:
+    """squat_thigh_left_cut fixture: simulated strides (1 s, 28–30°, light heel strikes) a few
+    seconds after a set of 3.5 s squats joined it and bridged it to the next set (7 + 7 -> 21)."""
+    slow = [_rep(4.0 * k, 65.0, duration_s=3.5) for k in range(5)]
+    strides = [_quick(22.0 + 1.0 * k, impact_g=0.06) for k in range(6)]
+    tracker = SetTracker("squat", "thigh", S)
+    _feed(tracker, slow + strides)
+    # The strides within a set break of the set are refused; the last two, after it, are too few.
+    assert [len(st.reps) for st in tracker.sets] == [5]
+    assert _feed(SetTracker("squat", "thigh", S), strides) == [6]  # alone, smooth: they would count

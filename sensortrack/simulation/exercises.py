@@ -151,6 +151,30 @@ def _stance(scene: Scene, t0: float, plan: SetPlan, thigh_deg: float, shank_deg:
     m.shank_tilt_deg[sl] += shank_deg * f
 
 
+# A minimum-jerk move over D in T peaks at 10 / √3 · D / T² (Flash & Hogan 1985).
+MIN_JERK_PEAK_ACC = 10.0 / np.sqrt(3.0)
+G_M_S2 = 9.81
+
+
+def reachable_depth_share(thigh_deg: float, shank_deg: float, move_s: float, thigh_m: float, shank_m: float) -> float:
+    """The share of a planned squat depth a body reaches in `move_s` each way.
+
+    With the feet on the floor nothing pulls the hips down faster than they fall: a squat whose
+    hips would have to drop (or stop on the way up) at more than 1 g is done shallower, which is
+    what people doing quick continuous squats do. Hip height is thigh·cos + shank·cos of the tilts.
+    """
+    def peak_acc(k: float) -> float:
+        drop = thigh_m * (1 - np.cos(np.radians(k * thigh_deg))) + shank_m * (1 - np.cos(np.radians(k * shank_deg)))
+        return MIN_JERK_PEAK_ACC * drop / move_s**2
+    if move_s <= 0 or peak_acc(1.0) <= G_M_S2:
+        return 1.0
+    lo, hi = 0.0, 1.0
+    for _ in range(30):  # bisection: the drop grows with depth
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if peak_acc(mid) <= G_M_S2 else (lo, mid)
+    return lo
+
+
 def render_squat(scene: Scene, t0: float, plan: SetPlan) -> list[RepTruth]:
     rng, m = scene.rng, scene.motion
     # Set depth drawn inside the brief's range so the ±15 % per-rep spread stays within 55–90°.
@@ -161,8 +185,12 @@ def render_squat(scene: Scene, t0: float, plan: SetPlan) -> list[RepTruth]:
     for rep in plan.reps:
         sl, t = scene.window(t0 + rep.start_s, t0 + rep.end_s)
         f = _rep_profile(t, rep, t0)
-        m.thigh_flex_deg[sl] += thigh_peak * rep.amplitude * f
-        m.shank_tilt_deg[sl] += shank_peak * rep.amplitude * f
+        move_s = min(rep.reach_s - rep.start_s, rep.end_s - rep.leave_s)
+        depth = rep.amplitude * reachable_depth_share(
+            thigh_peak * rep.amplitude, shank_peak * rep.amplitude, move_s, m.body.thigh_m, m.body.shank_m
+        )
+        m.thigh_flex_deg[sl] += thigh_peak * depth * f
+        m.shank_tilt_deg[sl] += shank_peak * depth * f
         _add_drift(scene, sl, rep.drift_deg * squat_drift_envelope(t, rep, t0))
         out.append(RepTruth(t0 + rep.start_s, t0 + rep.end_s, rep.valgus, None))
     return out
