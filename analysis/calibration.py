@@ -20,7 +20,7 @@ import numpy as np
 
 from sensortrack.analysis.orientation import cross_rows
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 @dataclass(frozen=True, slots=True)
 class Calibration:

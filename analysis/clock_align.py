@@ -16,7 +16,7 @@ import numpy as np
 from scipy.signal import correlate
 
 from sensortrack.analysis.pair_settings import PairSettings
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class AnalysisContext:
-    exercise: str  # one of sensortrack.model.EXERCISES
+    exercise: str  # one of sensortrack.core.model.EXERCISES
     placement: str  # "thigh" | "shank"
     side: str  # "left" | "right": decides which way is medial
     rate_hz: float  # nominal sample rate

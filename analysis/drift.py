@@ -16,7 +16,7 @@ import numpy as np
 
 from sensortrack.analysis.geometry import ExerciseGeometry
 from sensortrack.analysis.orientation import cross_rows
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 _UP = np.array([0.0, 0.0, 1.0])
 

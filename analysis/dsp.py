@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 # Samples per block in `SosFilter`: each block is one small matrix product (cost ~ BLOCK per sample),
 # and blocks are chained by a 2-number state per section. 64 keeps both the products and the Python

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sensortrack.analysis.dsp import SosFilter, butter_lowpass_sos, group_delay_samples, sos_steady_state
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 
 class CausalLowPass:

@@ -14,7 +14,7 @@ from sensortrack.analysis.filtering import CausalLowPass, Decimator, GapFiller
 from sensortrack.analysis.orientation import OrientationTracker, cross_rows, unit_rows, up_in_sensor
 from sensortrack.analysis.settings import ANALYSIS_RATE_HZ as ANALYSIS_RATE_HZ  # re-exported
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 
 class SignalFrontEnd:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sensortrack.analysis.orientation import cross_rows
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 # t: time; u: gravity 'up' in the sensor frame; w: angular rate (°/s); speed: |w|; gw: the rate at
 # which gravity turns in the sensor frame (°/s, blind to rotation about the vertical); acc: g;

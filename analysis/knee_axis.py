@@ -23,7 +23,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from sensortrack.analysis.orientation import cross_rows
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 
 @dataclass(frozen=True, slots=True)

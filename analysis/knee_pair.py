@@ -41,7 +41,7 @@ from sensortrack.analysis.pair_settings import PairSettings
 from sensortrack.analysis.pipeline import StreamingAnalyzer
 from sensortrack.analysis.results import AnalysisResult, Event, Rep, RepCounted, RepWarning
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 METHOD = (
     "knee angle from both segments' orientations: flexion axis calibrated from the reps themselves "

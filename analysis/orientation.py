@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from vqf import VQF
 
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 STANDARD_GRAVITY_MS2 = 9.80665
 

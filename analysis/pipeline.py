@@ -50,7 +50,7 @@ from sensortrack.analysis.stance import (
 )
 from sensortrack.analysis.trace import TraceBuffer
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 TRACE_RATE_HZ = 10.0
 _WINDOW = 256  # samples searched per numpy pass while calibrating

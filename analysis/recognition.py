@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 NONE = "none"  # not one of the product's exercises: walking, jogging, fidgeting, sitting down
 RECOGNITION_RATE_HZ = 25.0

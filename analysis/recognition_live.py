@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sensortrack.analysis.recognition import NONE, RecognitionModel, RecognitionSettings, recognise
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 # Most reps end within a few seconds of rising: the first pass searches this many samples (5 s at
 # the 25 Hz analysis rate), then the rest of the stretch. A cost bound, not a threshold: the answer

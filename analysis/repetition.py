@@ -21,7 +21,7 @@ import numpy as np
 
 from sensortrack.analysis.dsp import find_prominent_peaks
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 import numpy as np
 
 from sensortrack.analysis.context import AnalysisContext
-from sensortrack.result_schema import PAIR_REP_FIELDS, RESULT_SCHEMA_VERSION
+from sensortrack.core.result_schema import PAIR_REP_FIELDS, RESULT_SCHEMA_VERSION
 
 WarningKind = Literal["knee_drift"]
 Phase = Literal["rest", "down", "up"]

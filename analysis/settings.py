@@ -228,8 +228,8 @@ class AnalysisSettings:
 
     def with_overrides(self, values: dict[str, Any]) -> AnalysisSettings:
         """A copy with `values` applied; unknown keys, wrong types and values out of range raise
-        ValueError naming the key (rules by unit suffix: sensortrack/settings_validation.py)."""
-        from sensortrack.settings_validation import validated_overrides
+        ValueError naming the key (rules by unit suffix: sensortrack/core/settings_validation.py)."""
+        from sensortrack.core.settings_validation import validated_overrides
 
         defaults = {f.name: getattr(self, f.name) for f in fields(self)}
         return replace(self, **validated_overrides(defaults, values, ANALYSIS_RATE_HZ))

@@ -21,7 +21,7 @@ from sensortrack.analysis.pair_settings import PairSettings
 from sensortrack.analysis.pipeline import StreamingAnalyzer
 from sensortrack.analysis.results import AnalysisResult, Event, Rep
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 MEASURES = ("range", "tempo", "drift")
 

@@ -20,7 +20,7 @@ from sensortrack.analysis.calibration import dwell_posture
 from sensortrack.analysis.orientation import STANDARD_GRAVITY_MS2, rotate_to_earth
 from sensortrack.analysis.rep_finder import run_lengths
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 Step = Literal["lead", "trail"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sensortrack.analysis.results import Trace
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 
 class TraceBuffer:

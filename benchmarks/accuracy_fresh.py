@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.config import parse_set_options
-from sensortrack.model import EXERCISES
+from sensortrack.core.model import EXERCISES
 from sensortrack.session_analysis import analyze_session
 from sensortrack.simulation.accuracy import per_exercise
 from sensortrack.simulation.catalog import standard_fixtures

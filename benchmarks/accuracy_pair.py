@@ -34,7 +34,7 @@ from sensortrack.analysis.pair_settings import PairSettings
 from sensortrack.analysis.pipeline import StreamingAnalyzer
 from sensortrack.analysis.sides_pair import SidesAnalyzer
 from sensortrack.config import parse_set_options
-from sensortrack.model import Session
+from sensortrack.core.model import Session
 from sensortrack.simulation.pair import (
     REPORTING_SEEDS,
     TUNING_SEEDS,

@@ -43,8 +43,8 @@ import numpy as np
 from real_data.labelled import CORRECT, LabelError, RecordingLabels, TrueSet, read_labels
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.config import parse_set_options
-from sensortrack.errors import SensortrackError
-from sensortrack.loading import load_session
+from sensortrack.core.errors import SensortrackError
+from sensortrack.core.loading import load_session
 from sensortrack.session_analysis import analyze_session
 from sensortrack.simulation.labels import Labels, RepLabel, SetLabel
 from sensortrack.simulation.scoring import DRIFT_WARNING, Score, pooled, score

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sensortrack.model import EXERCISES
+from sensortrack.core.model import EXERCISES
 from sensortrack.simulation.accuracy import per_exercise, score_files
 
 SIM = Path(__file__).resolve().parent.parent / "fixtures" / "simulated"

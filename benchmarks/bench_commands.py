@@ -46,9 +46,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sensortrack.loading import load_session
-from sensortrack.model import SampleBlock, Session
-from sensortrack.sessionfile import write_session
+from sensortrack.core.loading import load_session
+from sensortrack.core.model import SampleBlock, Session
+from sensortrack.core.sessionfile import write_session
 
 DEMO = Path(str(files("sensortrack") / "data" / "demo_squats.csv"))
 HOUR_S = 3600.0

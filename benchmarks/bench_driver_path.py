@@ -31,8 +31,8 @@ from sensortrack.drivers.status import Connected, DriverItem
 from sensortrack.drivers.supervisor import SensorSupervisor
 from sensortrack.drivers.virtual.link import VirtualLink
 from sensortrack.drivers.virtual.peripheral import VirtualSensor
-from sensortrack.loading import load_session
-from sensortrack.model import SampleBlock, SensorInfo
+from sensortrack.core.loading import load_session
+from sensortrack.core.model import SampleBlock, SensorInfo
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "simulated" / "squat_thigh_right.csv"
 RATE_HZ = 200.0

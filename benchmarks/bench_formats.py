@@ -1,6 +1,6 @@
-"""Reading phone and vendor-app exports (sensortrack/formats/): the pyarrow fast path against the exact one.
+"""Reading phone and vendor-app exports (sensortrack/core/formats/): the pyarrow fast path against the exact one.
 
-Each export format's sample (fixtures/vendor, made by sensortrack/formats/samples.py) is written
+Each export format's sample (fixtures/vendor, made by sensortrack/core/formats/samples.py) is written
 again from a recording tiled to `--rows` rows (default 100 000), then read with `load_session`:
 - exact: every table split into a Python list per row (the path that words errors), forced;
 - fast: pyarrow's CSV reader splits the table, columns convert in one cast each;
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-import sensortrack.formats.table as table_module
-from sensortrack.formats import samples
-from sensortrack.loading import load_session
+import sensortrack.core.formats.table as table_module
+from sensortrack.core.formats import samples
+from sensortrack.core.loading import load_session
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -15,7 +15,7 @@ from importlib.resources import files
 
 import numpy as np
 
-from sensortrack.loading import load_session
+from sensortrack.core.loading import load_session
 from sensortrack.session_analysis import resolve_context
 from sensortrack.analysis.pipeline import analyze
 

@@ -43,8 +43,8 @@ import numpy as np
 
 from sensortrack.analysis.results import Rep
 from sensortrack.drivers.virtual.playback import resample
-from sensortrack.loading import load_session
-from sensortrack.model import SampleBlock, Session
+from sensortrack.core.loading import load_session
+from sensortrack.core.model import SampleBlock, Session
 from sensortrack.tui.app import SensortrackApp, make_app
 from sensortrack.tui.sources import ReplaySource
 

@@ -36,7 +36,7 @@ import numpy as np
 
 from recognition_data import MEX_DIR, MEX_HELD_OUT_SUBJECTS, Recording, labelled_folder, mex
 from sensortrack.analysis.recognition import NONE, Recognition, RecognitionSettings, recognise
-from sensortrack.model import EXERCISES
+from sensortrack.core.model import EXERCISES
 from sensortrack.recognising import packaged_model
 
 UTD_DEFAULT = (Path("/work/realdata/utd-mhad-single"), Path("/work/realdata/utd-mhad-joined"))
@@ -170,7 +170,7 @@ def timing_command(path: Path, rounds: int = 5) -> dict[str, float]:
 
 
 def _demo_plain_csv(folder: Path) -> Path:
-    from sensortrack.loading import load_session
+    from sensortrack.core.loading import load_session
 
     s = load_session(Path(__file__).resolve().parent.parent / "sensortrack" / "data" / "demo_squats.csv").samples
     path = folder / "demo_plain.csv"

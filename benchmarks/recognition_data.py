@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from sensortrack.analysis.recognition import NONE, RecognitionSettings, Windows, windows
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 from sensortrack.simulation.catalog import standard_fixtures
 from sensortrack.simulation.hard import hard_sessions
 from sensortrack.simulation.simulator import simulate_session
@@ -108,7 +108,7 @@ def labelled_folder(folder: Path, source: str) -> Iterator[Recording]:
     """A folder of NAME.csv + NAME.labels.json (benchmarks/real_data/labelled.py). A labelled set
     without rep times spans the recording (or its own start_s/end_s); `"reps": []` is no exercise."""
     from real_data.labelled import LabelError, read_labels
-    from sensortrack.loading import load_session
+    from sensortrack.core.loading import load_session
 
     for labels_path in sorted(folder.glob("*.labels.json")):
         csv = labels_path.with_name(labels_path.name[: -len(".labels.json")] + ".csv")

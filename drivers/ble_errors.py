@@ -14,7 +14,7 @@ from bleak.exc import (
     BleakError,
 )
 
-from sensortrack.errors import DeviceError
+from sensortrack.core.errors import DeviceError
 
 
 class BluetoothUnavailableError(DeviceError):

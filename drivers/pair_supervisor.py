@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from sensortrack.drivers.protocols.base import DecodeStats
 from sensortrack.drivers.status import Connected, DriverItem, StreamStats
 from sensortrack.drivers.supervisor import SensorSupervisor
-from sensortrack.model import Gap, SampleBlock, SensorInfo
+from sensortrack.core.model import Gap, SampleBlock, SensorInfo
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -19,7 +19,7 @@ from sensortrack.drivers.backend import SYSTEM_BACKEND, BleBackend
 from sensortrack.drivers.ble_errors import SensorNotFoundError, device_error
 from sensortrack.drivers.protocols.base import FamilyDescriptor
 from sensortrack.drivers.protocols.registry import FAMILIES, family_for_advertisement
-from sensortrack.errors import ConfigError
+from sensortrack.core.errors import ConfigError
 
 _ADDRESS = re.compile(r"^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f-]{36}$")  # MAC, or macOS UUID
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sensortrack.model import Gap, SampleBlock
+from sensortrack.core.model import Gap, SampleBlock
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,7 @@ from sensortrack.drivers.status import (
     StreamStats,
 )
 from sensortrack.drivers.timeline import Placed, SampleTimeline
-from sensortrack.model import SensorInfo
+from sensortrack.core.model import SensorInfo
 
 _LOG = logging.getLogger(__name__)
 

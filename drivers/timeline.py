@@ -15,7 +15,7 @@ import numpy as np
 
 from sensortrack.drivers.protocols.base import Decoded
 from sensortrack.drivers.timestamps import DeviceClockMapper, HostClockSmoother
-from sensortrack.model import FloatArray, Gap, SampleBlock, SensorInfo
+from sensortrack.core.model import FloatArray, Gap, SampleBlock, SensorInfo
 
 # A step between consecutive samples of more than this many periods is a gap. The device clocks
 # we read are exact to a fraction of a period, so 1.5 is safe (session files use 1.8 for host time).

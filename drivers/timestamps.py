@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 
 class RunningLineFit:

@@ -22,8 +22,8 @@ for _blas_threads in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_blas_threads, "1")
 
 from sensortrack import __version__
-from sensortrack.errors import SensortrackError
-from sensortrack.terminal_text import printable
+from sensortrack.core.errors import SensortrackError
+from sensortrack.core.terminal_text import printable
 
 # (subcommand, module under sensortrack.commands, one-line help). The help lives here, not in the
 # modules, so that `sensortrack --help` lists every command without importing any of them.

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
-from sensortrack.errors import ConfigError
+from sensortrack.core.errors import ConfigError
 
 if TYPE_CHECKING:  # the settings dataclass and the TOML parser load only when a command reads settings,
     # not for `--help` or `sessions` (issue 12: their whole-process time is measured against numpy's import)

@@ -16,9 +16,9 @@ from sensortrack.analysis.knee_pair import KneePairAnalyzer, PairResult
 from sensortrack.analysis.pair_settings import PairSettings
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.analysis.sides_pair import SidesAnalyzer, SidesResult
-from sensortrack.errors import ConfigError, MissingMetadataError
-from sensortrack.model import Session
-from sensortrack.result_schema import RESULT_SCHEMA_VERSION
+from sensortrack.core.errors import ConfigError, MissingMetadataError
+from sensortrack.core.model import Session
+from sensortrack.core.result_schema import RESULT_SCHEMA_VERSION
 from sensortrack.session_analysis import resolve_context
 
 

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from sensortrack.analysis.reference import DriftReference
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.errors import DriftReferenceError, LibraryError
+from sensortrack.core.errors import DriftReferenceError, LibraryError
 from sensortrack.library.store import Library
 
 if TYPE_CHECKING:
-    from sensortrack.model import Session
+    from sensortrack.core.model import Session
     from sensortrack.session_analysis import ReferenceLookup
 
 # The analysis (pipeline, SciPy: ~1 s) is imported only where a reference is built or checked, not
@@ -97,7 +97,7 @@ def load_reference_session(text: str, library_option: str | None) -> tuple[Sessi
     from sensortrack.library.ingest import load_library_session
     from sensortrack.library.location import resolve_library_path
     from sensortrack.library.targets import parse_target
-    from sensortrack.loading import load_session
+    from sensortrack.core.loading import load_session
 
     where = parse_target(text)
     if isinstance(where, int):

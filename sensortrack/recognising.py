@@ -28,7 +28,7 @@ from sensortrack.analysis.reference import DriftReference
 from sensortrack.analysis.recognition import NONE, Recognition, RecognitionModel, RecognitionSettings, recognise
 from sensortrack.analysis.results import AnalysisResult, ExerciseSet, Rep
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.model import Session
+from sensortrack.core.model import Session
 from sensortrack.session_analysis import resolve_context
 
 if TYPE_CHECKING:
@@ -146,8 +146,8 @@ def analyze_recognised(
 def body_for_replay(path: str, exercise: str | None, placement: str | None) -> tuple[str | None, str | None]:
     """Exercise and placement for `replay`, which shows one exercise: flags, else the file's, else
     the recognised exercise that covers the most time (the view does not switch exercises yet)."""
-    from sensortrack.errors import MissingMetadataError
-    from sensortrack.loading import load_session
+    from sensortrack.core.errors import MissingMetadataError
+    from sensortrack.core.loading import load_session
 
     session = load_session(path)
     exercise = exercise or session.meta.exercise

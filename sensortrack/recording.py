@@ -36,9 +36,9 @@ from sensortrack.drivers.status import (
 )
 from sensortrack.drivers.pair_supervisor import PairSupervisor
 from sensortrack.drivers.supervisor import DISCONNECT_TIMEOUT_S, SensorSupervisor, SupervisorSettings, shared_connect_lock
-from sensortrack.errors import SensortrackError
-from sensortrack.model import Gap, SampleBlock, SensorInfo, Session, SessionMeta
-from sensortrack.sessionfile import SessionWriter
+from sensortrack.core.errors import SensortrackError
+from sensortrack.core.model import Gap, SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.core.sessionfile import SessionWriter
 
 if TYPE_CHECKING:
     from sensortrack.drivers.backend import BleBackend
@@ -421,7 +421,7 @@ def check_virtual_playable(family: FamilyDescriptor, session: Session, name: str
     if family.has_gyro and session.samples.gyro_dps is None:
         from sensortrack.drivers.protocols.registry import MODEL_IDS
         from sensortrack.drivers.scan import family_by_model
-        from sensortrack.errors import ConfigError
+        from sensortrack.core.errors import ConfigError
 
         acc_only = [m for m in MODEL_IDS if not family_by_model(m).has_gyro]
         raise ConfigError(

@@ -10,7 +10,7 @@ from sensortrack.library.text import fmt_number, format_table
 
 if TYPE_CHECKING:  # `sessions show` draws rep tables without importing the analysis
     from sensortrack.analysis.results import AnalysisResult, ExerciseSet
-    from sensortrack.model import Session
+    from sensortrack.core.model import Session
 
 
 def _clock(seconds: float) -> str:

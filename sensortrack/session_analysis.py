@@ -13,10 +13,10 @@ from sensortrack.analysis.pipeline import analyze
 from sensortrack.analysis.reference import DriftReference
 from sensortrack.analysis.results import AnalysisResult, Trace
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.errors import DriftReferenceError, MissingMetadataError
-from sensortrack.model import Session
-from sensortrack.session_events import exercise_segments
-from sensortrack.validation import estimate_rate_hz
+from sensortrack.core.errors import DriftReferenceError, MissingMetadataError
+from sensortrack.core.model import Session
+from sensortrack.core.session_events import exercise_segments
+from sensortrack.core.validation import estimate_rate_hz
 
 # (exercise, placement, side) -> the person's stored reference for them, or None. A lookup rather
 # than a reference where the caller does not know the session's exercise until it is resolved here.

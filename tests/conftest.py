@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sensortrack.sessionfile import read_session, write_session
+from sensortrack.core.sessionfile import read_session, write_session
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
@@ -73,3 +73,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.path.stem in REALTIME_MODULES:
             item.add_marker(pytest.mark.realtime)
+
+
+# drivers/, analysis/ and tui/ install as sensortrack.drivers / .analysis / .tui (setuptools
+# package-dir), which an editable install maps with an import hook that file-walking tools (mypy,
+# import-linter's grimp) cannot follow: they get a tree of symbolic links laid out as the installed
+# package, the same files under their import names.
+INSTALLED_AS = {"drivers": "drivers", "analysis": "analysis", "tui": "tui"}  # sensortrack/<name> → repo folder
+
+
+@pytest.fixture
+def installed_tree(tmp_path: Path) -> Path:
+    """A folder holding `sensortrack/` as installed, made of links to this repository's files."""
+    root = tmp_path / "tree"
+    package = root / "sensortrack"
+    package.mkdir(parents=True)
+    for item in (REPO / "sensortrack").iterdir():
+        if item.name != "__pycache__":
+            (package / item.name).symlink_to(item)
+    for name, folder in INSTALLED_AS.items():
+        (package / name).symlink_to(REPO / folder)
+    return root

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from sensortrack.loading import load_session
+from sensortrack.core.loading import load_session
 from sensortrack.session_analysis import analyze_session
 from sensortrack.simulation.labels import load_labels
 from sensortrack.simulation.scoring import score

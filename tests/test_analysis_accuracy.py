@@ -73,7 +73,7 @@ MEX_HAND_COUNTS = {
 
 @pytest.mark.parametrize("name", sorted(MEX_HAND_COUNTS))
 def test_real_mex_recordings_count_like_a_person(name: str) -> None:
-    from sensortrack.loading import load_session
+    from sensortrack.core.loading import load_session
     from sensortrack.session_analysis import analyze_session
 
     low, high = MEX_HAND_COUNTS[name]

@@ -8,7 +8,7 @@ import pytest
 
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.analysis.sets import RepCandidate, SetTracker
-from sensortrack.loading import load_session
+from sensortrack.core.loading import load_session
 from sensortrack.session_analysis import analyze_session
 from sensortrack.simulation.scoring import pooled, score
 from sensortrack.simulation.simulator import simulate_session

@@ -10,7 +10,7 @@ import pytest
 from sensortrack.analysis.pipeline import StreamingAnalyzer, analyze
 from sensortrack.analysis.results import DriftWarning, RepCounted
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.loading import load_session
+from sensortrack.core.loading import load_session
 from sensortrack.session_analysis import resolve_context
 
 SIM = Path(__file__).resolve().parent.parent / "fixtures" / "simulated"

@@ -11,7 +11,7 @@ from sensortrack.drivers.protocols.registry import FAMILIES
 from sensortrack.drivers.scan import scan_sensors
 from sensortrack.drivers.virtual.link import VirtualLink
 from sensortrack.drivers.virtual.peripheral import VirtualSensor
-from sensortrack.model import SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.core.model import SampleBlock, SensorInfo, Session, SessionMeta
 
 
 def _session() -> Session:

@@ -27,10 +27,10 @@ from sensortrack.drivers.status import Connected, DriverItem, Reconnecting
 from sensortrack.drivers.supervisor import SensorSupervisor, SupervisorSettings
 from sensortrack.drivers.virtual.link import VirtualLink
 from sensortrack.drivers.virtual.peripheral import VirtualSensor
-from sensortrack.errors import DeviceError
-from sensortrack.model import SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.core.errors import DeviceError
+from sensortrack.core.model import SampleBlock, SensorInfo, Session, SessionMeta
 from sensortrack.recording import RecordingControl, record_session
-from sensortrack.sessionfile import SessionWriter
+from sensortrack.core.sessionfile import SessionWriter
 
 R = BleakBluetoothNotAvailableReason
 

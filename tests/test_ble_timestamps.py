@@ -9,7 +9,7 @@ from sensortrack.drivers.protocols.base import Decoded
 from sensortrack.drivers.timeline import SampleTimeline
 from sensortrack.drivers.timestamps import DeviceClockMapper, HostClockSmoother, RunningLineFit
 from sensortrack.drivers.virtual.playback import Playback, resample
-from sensortrack.model import SampleBlock, SensorInfo
+from sensortrack.core.model import SampleBlock, SensorInfo
 
 RNG_SEED = 7
 

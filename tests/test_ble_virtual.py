@@ -19,7 +19,7 @@ from sensortrack.drivers.protocols.witmotion import WRITE_UUID, WitmotionEncoder
 from sensortrack.drivers.scan import find_sensor, scan_sensors
 from sensortrack.drivers.virtual.link import ADVERTISING_INTERVAL_MS, VirtualLink
 from sensortrack.drivers.virtual.peripheral import VirtualSensor
-from sensortrack.model import SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.core.model import SampleBlock, SensorInfo, Session, SessionMeta
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "simulated" / "squat_thigh_right.csv"
 BLEAK_PROPERTY = {"read": "read", "write": "write", "write_without_response": "write-without-response", "notify": "notify"}

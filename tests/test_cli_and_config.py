@@ -12,7 +12,7 @@ import pytest
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.cli import COMMANDS, main
 from sensortrack.config import load_settings
-from sensortrack.errors import ConfigError
+from sensortrack.core.errors import ConfigError
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "sensortrack" / "data" / "demo_squats.csv"

@@ -12,7 +12,7 @@ import pytest
 
 from sensortrack.cli import main
 from sensortrack.library.store import Library
-from sensortrack.sessionfile import read_session
+from sensortrack.core.sessionfile import read_session
 
 REPO = Path(__file__).resolve().parents[1]
 SQUAT = REPO / "fixtures" / "simulated" / "squat_thigh_right.csv"

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sensortrack import csvrows, interchange, sessionfile
-from sensortrack.errors import InputFileError
-from sensortrack.loading import load_session
-from sensortrack.model import Gap, Session
+from sensortrack.core import csvrows, interchange, sessionfile
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.loading import load_session
+from sensortrack.core.model import Gap, Session
 from sensortrack.simulation.badfiles import BAD_FILES, GOOD_FILES, write_bad_files
 
 REPO = Path(__file__).resolve().parent.parent

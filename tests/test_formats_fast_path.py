@@ -1,4 +1,4 @@
-"""The app readers' pyarrow fast path (sensortrack/formats/table.py) gives exactly the exact path's
+"""The app readers' pyarrow fast path (sensortrack/core/formats/table.py) gives exactly the exact path's
 samples, and bad input still gets the exact path's one-line error with file and line."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sensortrack.formats.table as table_module
-from sensortrack.errors import InputFileError
-from sensortrack.formats import witmotion
-from sensortrack.formats.table import read_table
-from sensortrack.loading import load_session
-from sensortrack.model import Session
+import sensortrack.core.formats.table as table_module
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.formats import witmotion
+from sensortrack.core.formats.table import read_table
+from sensortrack.core.loading import load_session
+from sensortrack.core.model import Session
 
 VENDOR = Path(__file__).resolve().parents[1] / "fixtures" / "vendor"
 SAMPLES = [

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from sensortrack.cli import main
-from sensortrack.errors import InputFileError
-from sensortrack.formats.common import AmbiguousUnitsError
-from sensortrack.formats.registry import recognise_head
-from sensortrack.loading import load_session
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.formats.common import AmbiguousUnitsError
+from sensortrack.core.formats.registry import recognise_head
+from sensortrack.core.loading import load_session
 
 ACC_HEADER = '"Time (s)","Acceleration x (m/s^2)","Acceleration y (m/s^2)","Acceleration z (m/s^2)","Absolute acceleration (m/s^2)"'
 GYRO_HEADER = '"Time (s)","Gyroscope x (rad/s)","Gyroscope y (rad/s)","Gyroscope z (rad/s)","Absolute (rad/s)"'

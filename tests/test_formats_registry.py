@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sensortrack.cli import main
-from sensortrack.errors import InputFileError
-from sensortrack.formats.samples import EXPECTED_REPS, expected_files
-from sensortrack.loading import load_session
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.formats.samples import EXPECTED_REPS, expected_files
+from sensortrack.core.loading import load_session
 
 REPO = Path(__file__).resolve().parents[1]
 VENDOR = REPO / "fixtures" / "vendor"
@@ -198,7 +198,7 @@ def test_a_folder_reads_only_its_text_tables(tmp_path: Path) -> None:
     shutil.copytree(VENDOR / "polar-sensor-logger", folder)
     (folder / "photo.jpg").write_bytes(b"\xff\xd8\xff" + bytes(range(256)) * 100)
     (folder / "video.mp4").write_bytes(b"\x00" * 10_000)
-    from sensortrack.formats.sources import open_source
+    from sensortrack.core.formats.sources import open_source
 
     assert sorted(open_source(folder).members) == sorted(p.name for p in (VENDOR / "polar-sensor-logger").iterdir())
     assert load_session(folder).meta.source == "import:polar-sensor-logger"

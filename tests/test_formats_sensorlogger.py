@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sensortrack.errors import InputFileError
-from sensortrack.formats.common import AmbiguousUnitsError
-from sensortrack.loading import load_session
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.formats.common import AmbiguousUnitsError
+from sensortrack.core.loading import load_session
 
 T0_NS = 1_718_030_736_872_695_300
 HEADER = "time,seconds_elapsed,z,y,x"

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sensortrack.errors import InputFileError
-from sensortrack.formats.common import AmbiguousUnitsError
-from sensortrack.formats.movella_dot import unwrap_us
-from sensortrack.formats.registry import recognise_head
-from sensortrack.loading import load_session
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.formats.common import AmbiguousUnitsError
+from sensortrack.core.formats.movella_dot import unwrap_us
+from sensortrack.core.formats.registry import recognise_head
+from sensortrack.core.loading import load_session
 
 POLAR_ACC = "Phone timestamp;sensor timestamp [ns];X [mg];Y [mg];Z [mg]"
 POLAR_GYRO = "Phone timestamp;sensor timestamp [ns];X [dps];Y [dps];Z [dps]"

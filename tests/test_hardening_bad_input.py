@@ -306,8 +306,8 @@ def test_fuzz_settings_are_valid_or_one_config_error(key: str, value: str) -> No
 
     from sensortrack.analysis.front_end import ANALYSIS_RATE_HZ
     from sensortrack.config import load_settings
-    from sensortrack.errors import ConfigError
-    from sensortrack.settings_validation import check_settings
+    from sensortrack.core.errors import ConfigError
+    from sensortrack.core.settings_validation import check_settings
 
     try:
         loaded = load_settings([f"{key}={value}"])

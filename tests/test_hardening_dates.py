@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from sensortrack.cli import main
-from sensortrack.errors import InputFileError
-from sensortrack.sessionfile import read_session
-from sensortrack.start_time import start_time_problem
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.sessionfile import read_session
+from sensortrack.core.start_time import start_time_problem
 
 SIMULATED = Path(__file__).resolve().parent.parent / "fixtures" / "simulated"
 FAR_DATES = ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59+00:00", "1969-12-31T23:00:00+00:00",

@@ -19,7 +19,7 @@ import pytest
 
 from sensortrack.cli import main
 from sensortrack.library.recovery import marker_dir
-from sensortrack.sessionfile import read_session
+from sensortrack.core.sessionfile import read_session
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "simulated" / "squat_thigh_right.csv"
 SENSORTRACK = Path(sys.executable).with_name("sensortrack")

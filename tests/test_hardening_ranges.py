@@ -16,10 +16,10 @@ from sensortrack.cli import main
 from sensortrack.drivers.protocols.base import Decoded, plausible_range
 from sensortrack.drivers.protocols.registry import FAMILIES
 from sensortrack.drivers.timeline import SampleTimeline
-from sensortrack.errors import InputFileError
-from sensortrack.loading import load_session
-from sensortrack.model import SensorInfo
-from sensortrack.sessionfile import read_session
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.loading import load_session
+from sensortrack.core.model import SensorInfo
+from sensortrack.core.sessionfile import read_session
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "fixtures" / "simulated" / "squat_thigh_right.csv"

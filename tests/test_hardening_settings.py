@@ -19,9 +19,9 @@ from sensortrack.analysis.front_end import ANALYSIS_RATE_HZ
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.cli import main
 from sensortrack.config import load_settings
-from sensortrack.errors import ConfigError
+from sensortrack.core.errors import ConfigError
 from sensortrack.library.store import Library
-from sensortrack.settings_validation import check_settings, validated_overrides
+from sensortrack.core.settings_validation import check_settings, validated_overrides
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "sensortrack" / "data" / "demo_squats.csv"

@@ -14,7 +14,7 @@ ANALYSIS = Path(__file__).resolve().parent.parent / "analysis"
 FORBIDDEN = {
     "bleak", "bumble", "textual", "rich", "time", "datetime", "os", "pathlib", "io", "socket",
     "sqlite3", "subprocess", "asyncio", "shutil", "tempfile", "sensortrack.drivers", "sensortrack.tui",
-    "sensortrack.library", "sensortrack.sessionfile", "sensortrack.loading", "sensortrack.config",
+    "sensortrack.library", "sensortrack.core.sessionfile", "sensortrack.core.loading", "sensortrack.config",
 }
 FORBIDDEN_CALLS = {"open", "print", "input"}
 
@@ -145,7 +145,7 @@ def test_everyday_commands_import_no_ui_plots_arrow_or_ble(
 
 
 def test_analyze_of_a_big_file_reads_it_with_pyarrow_and_still_no_ui(tmp_path: Path, library_env: dict[str, str]) -> None:
-    from sensortrack.csvrows import FAST_MIN_BYTES
+    from sensortrack.core.csvrows import FAST_MIN_BYTES
 
     rows = SHORT.read_text(encoding="utf-8").splitlines()
     head, body = rows[:3], [r for r in rows[3:] if not r.startswith("#")]
@@ -195,7 +195,7 @@ _OURS_LOADED = (
         # The overview lists commands from cli.COMMANDS: no command module, option or setting loads.
         (["--help"], ("numpy", "sensortrack.commands.", "sensortrack.analysis", "sensortrack.library.store")),
         # Listing reads rows: no numpy, no analysis, no reader, no recovery import unless a marker is left.
-        (["sessions"], ("numpy", "sensortrack.analysis", "sensortrack.loading", "sensortrack.sessionfile",
+        (["sessions"], ("numpy", "sensortrack.analysis", "sensortrack.core.loading", "sensortrack.core.sessionfile",
                         "sensortrack.library.ingest")),
         (["sessions", "--json"], ("numpy", "sensortrack.analysis")),
     ],

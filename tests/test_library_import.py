@@ -17,9 +17,9 @@ from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.library import register_recording
 from sensortrack.library.ingest import import_file
 from sensortrack.library.store import Library
-from sensortrack.loading import load_session
+from sensortrack.core.loading import load_session
 from sensortrack.session_analysis import analyze_session
-from sensortrack.sessionfile import is_session_file, read_session
+from sensortrack.core.sessionfile import is_session_file, read_session
 
 REPO = Path(__file__).resolve().parents[1]
 SIMULATED = REPO / "fixtures" / "simulated"

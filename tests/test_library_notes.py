@@ -21,10 +21,10 @@ from sensortrack.cli import main
 from sensortrack.library.ingest import register_recording
 from sensortrack.library.schema import SCHEMA_VERSION
 from sensortrack.library.store import Library
-from sensortrack.loading import load_session
-from sensortrack.model import SampleBlock, Session
+from sensortrack.core.loading import load_session
+from sensortrack.core.model import SampleBlock, Session
 from sensortrack.session_analysis import analyze_session
-from sensortrack.session_events import (
+from sensortrack.core.session_events import (
     ExerciseChange,
     SessionEvents,
     SetNote,
@@ -33,7 +33,7 @@ from sensortrack.session_events import (
     note_line,
     parse_events,
 )
-from sensortrack.sessionfile import SessionWriter, read_session, write_session
+from sensortrack.core.sessionfile import SessionWriter, read_session, write_session
 from sensortrack.tui.app import replay_app
 from sensortrack.tui.screens import SessionSummaryScreen
 from sensortrack.tui.widgets import StatusLine

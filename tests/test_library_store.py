@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sensortrack.errors import LibraryError
+from sensortrack.core.errors import LibraryError
 from sensortrack.library.records import AnalysisSummary, RepRow, SessionFacts, SetRow
 from sensortrack.library.schema import APPLICATION_ID, SCHEMA_VERSION
 from sensortrack.library.store import Library, SessionFilter

@@ -13,7 +13,7 @@ from sensortrack.analysis.knee_axis import fit_hinge_axes
 from sensortrack.analysis.knee_pair import KneePairAnalyzer
 from sensortrack.analysis.pair_settings import PairSettings
 from sensortrack.analysis.sides_pair import SidesAnalyzer, symmetry_index_pct
-from sensortrack.model import Session
+from sensortrack.core.model import Session
 from sensortrack.simulation.pair import (
     DeviceClock,
     KneePairTruth,
@@ -237,7 +237,7 @@ def test_thigh_dropout_reps_are_counted_from_the_shank(knee_pair: tuple[Session,
     s = thigh.samples
     from dataclasses import replace
 
-    from sensortrack.model import SampleBlock
+    from sensortrack.core.model import SampleBlock
 
     short = replace(thigh, samples=SampleBlock(s.t_s[keep], s.acc_g[keep], s.gyro_dps[keep], sensor=s.sensor))  # type: ignore[index]
     result = _knee(short, shank, truth.clock)

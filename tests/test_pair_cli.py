@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from sensortrack.cli import main
-from sensortrack.model import Session
-from sensortrack.sessionfile import write_session
+from sensortrack.core.model import Session
+from sensortrack.core.sessionfile import write_session
 from sensortrack.simulation.pair import DeviceClock, KneePairTruth, simulate_knee_pair, simulate_sides_pair
 from sensortrack.simulation.spec import Distractor, SessionSpec, SetSpec
 

@@ -13,7 +13,7 @@ import pytest
 
 from sensortrack import cli
 from sensortrack.commands.record_pair import split_body
-from sensortrack.sessionfile import read_session, write_session
+from sensortrack.core.sessionfile import read_session, write_session
 from sensortrack.simulation.pair import DeviceClock, simulate_knee_pair
 from sensortrack.simulation.spec import Distractor, SessionSpec, SetSpec
 

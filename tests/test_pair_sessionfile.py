@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sensortrack.errors import InputFileError
-from sensortrack.loading import load_session
-from sensortrack.model import Gap, SampleBlock, SensorInfo, Session, SessionMeta
-from sensortrack.sessionfile import SessionWriter, read_session, write_session
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.loading import load_session
+from sensortrack.core.model import Gap, SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.core.sessionfile import SessionWriter, read_session, write_session
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

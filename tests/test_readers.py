@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sensortrack.errors import InputFileError
-from sensortrack.loading import load_session
-from sensortrack.model import Gap, SampleBlock, SensorInfo, Session, SessionMeta
-from sensortrack.sessionfile import read_session, write_session
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.loading import load_session
+from sensortrack.core.model import Gap, SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.core.sessionfile import read_session, write_session
 
 BAD = Path(__file__).resolve().parent.parent / "fixtures" / "bad"
 
@@ -124,8 +124,8 @@ def test_writer_refuses_to_overwrite(tmp_path: Path) -> None:
 _WRITER_CHILD = """
 import sys, time, numpy as np
 from pathlib import Path
-from sensortrack.model import SampleBlock, SensorInfo, SessionMeta
-from sensortrack.sessionfile import SessionWriter
+from sensortrack.core.model import SampleBlock, SensorInfo, SessionMeta
+from sensortrack.core.sessionfile import SessionWriter
 sensor = SensorInfo(model="test", placement="thigh", side="left", nominal_rate_hz=100.0)
 w = SessionWriter(Path(sys.argv[1]), SessionMeta(sensor=sensor, exercise="squat"), flush_interval_s=0.5)
 i = 0

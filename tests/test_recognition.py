@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from sensortrack.analysis.recognition import FEATURES, NONE, RecognitionModel, recognise
-from sensortrack.loading import load_session
-from sensortrack.model import EXERCISES, PLACEMENTS, SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.core.loading import load_session
+from sensortrack.core.model import EXERCISES, PLACEMENTS, SampleBlock, SensorInfo, Session, SessionMeta
 from sensortrack.recognising import SIDE_UNKNOWN_NOTE, packaged_model, recognise_session
 from sensortrack.session_analysis import analyze_session
 from sensortrack.simulation import Distractor, SessionSpec, SetSpec, simulate_session

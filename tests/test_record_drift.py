@@ -22,10 +22,10 @@ from sensortrack.drivers.scan import find_sensor
 from sensortrack.drivers.status import DriverItem, StreamStats
 from sensortrack.drivers.supervisor import SensorSupervisor, SupervisorSettings
 from sensortrack.drivers.virtual.rig import start_rig
-from sensortrack.loading import load_session
-from sensortrack.model import SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.core.loading import load_session
+from sensortrack.core.model import SampleBlock, SensorInfo, Session, SessionMeta
 from sensortrack.recording import record_session
-from sensortrack.sessionfile import SessionWriter, read_session
+from sensortrack.core.sessionfile import SessionWriter, read_session
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "simulated" / "squat_thigh_right.csv"
 RATE_HZ = 52.0

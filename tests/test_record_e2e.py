@@ -20,17 +20,17 @@ from sensortrack import cli
 from sensortrack.drivers.protocols import open_profile, polar, thingy52, witmotion
 from sensortrack.drivers.protocols.registry import FAMILIES
 from sensortrack.drivers.virtual.playback import Resampled, resample
-from sensortrack.loading import load_session
-from sensortrack.model import SampleBlock, Session
+from sensortrack.core.loading import load_session
+from sensortrack.core.model import SampleBlock, Session
 from sensortrack.session_analysis import analyze_session
-from sensortrack.sessionfile import read_session
+from sensortrack.core.sessionfile import read_session
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "simulated" / "squat_thigh_right.csv"
 SPEED = 20.0  # 75 s of squats in about 4 s (at 40× a 2-core machine's scheduling jitter showed as 1 s)
 
 # Smallest step each stream can express (acc g, gyro °/s); float32 streams are far finer than these.
 FLOAT32 = (1e-6, 1e-4)
-# The session file keeps 6 decimals of g and 4 of °/s (sensortrack/sessionfile.py).
+# The session file keeps 6 decimals of g and 4 of °/s (sensortrack/core/sessionfile.py).
 FILE_ROUNDING = (0.5e-6, 0.5e-4)
 QUANTUM: dict[str, tuple[float, float]] = {
     "witmotion": (witmotion.ACC_FULL_SCALE_G / 32768, witmotion.GYRO_FULL_SCALE_DPS / 32768),

@@ -23,10 +23,10 @@ from sensortrack.drivers.supervisor import SensorSupervisor
 from sensortrack.drivers.virtual.link import VirtualLink
 from sensortrack.drivers.virtual.peripheral import VirtualSensor
 from sensortrack.drivers.virtual.rig import start_rig
-from sensortrack.loading import load_session
-from sensortrack.model import SampleBlock, SensorInfo, SessionMeta
+from sensortrack.core.loading import load_session
+from sensortrack.core.model import SampleBlock, SensorInfo, SessionMeta
 from sensortrack.recording import record_session
-from sensortrack.sessionfile import SessionWriter, read_session
+from sensortrack.core.sessionfile import SessionWriter, read_session
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "simulated" / "squat_thigh_right.csv"
 SENSORTRACK = Path(sys.executable).with_name("sensortrack")  # the installed console script

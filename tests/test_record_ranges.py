@@ -23,9 +23,9 @@ from sensortrack.drivers.supervisor import SensorSupervisor
 from sensortrack.drivers.virtual.link import VirtualLink
 from sensortrack.drivers.virtual.peripheral import VirtualSensor
 from sensortrack.drivers.virtual.playback import resample
-from sensortrack.loading import load_session
-from sensortrack.model import SampleBlock, SensorInfo, Session
-from sensortrack.sessionfile import read_session, write_session
+from sensortrack.core.loading import load_session
+from sensortrack.core.model import SampleBlock, SensorInfo, Session
+from sensortrack.core.sessionfile import read_session, write_session
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "simulated" / "squat_thigh_right.csv"
 SPEED = 40.0

@@ -22,10 +22,10 @@ from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.cli import main
 from sensortrack.library.schema import MIGRATIONS, SCHEMA_VERSION
 from sensortrack.library.store import Library
-from sensortrack.model import Session
+from sensortrack.core.model import Session
 from sensortrack.personal_reference import stored_lookup
 from sensortrack.session_analysis import analyze_session
-from sensortrack.sessionfile import read_session, write_session
+from sensortrack.core.sessionfile import read_session, write_session
 from sensortrack.simulation import load_labels
 
 REPO = Path(__file__).resolve().parents[1]

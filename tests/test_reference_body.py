@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sensortrack.cli import main
-from sensortrack.loading import load_session
+from sensortrack.core.loading import load_session
 
 SIMULATED = Path(__file__).resolve().parents[1] / "fixtures" / "simulated"
 REF = SIMULATED / "squat_thigh_left.csv"  # a session file: says squat, thigh, left

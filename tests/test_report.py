@@ -218,8 +218,8 @@ def _noted(src: Path, dest: Path, start_time_utc: str, rpe: int, pain: int) -> P
     from dataclasses import replace
 
     from sensortrack.session_analysis import analyze_session
-    from sensortrack.session_events import SessionEvents, SetNote
-    from sensortrack.sessionfile import read_session, write_session
+    from sensortrack.core.session_events import SessionEvents, SetNote
+    from sensortrack.core.sessionfile import read_session, write_session
 
     session = read_session(src)
     first = analyze_session(session).sets[0]

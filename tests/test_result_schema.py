@@ -16,8 +16,8 @@ import pytest
 
 from sensortrack.cli import main
 from sensortrack.library.export import REP_COLUMNS
-from sensortrack.result_schema import REP_FIELDS, RESULT_SCHEMA_VERSION
-from sensortrack.sessionfile import write_session
+from sensortrack.core.result_schema import REP_FIELDS, RESULT_SCHEMA_VERSION
+from sensortrack.core.sessionfile import write_session
 from sensortrack.simulation.pair import DeviceClock, simulate_knee_pair, simulate_sides_pair
 from sensortrack.simulation.spec import Distractor, SessionSpec, SetSpec
 

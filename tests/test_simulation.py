@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation, Slerp
 
-from sensortrack.errors import InputFileError
-from sensortrack.loading import load_session
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.loading import load_session
 from sensortrack.simulation.badfiles import BAD_FILES, GOOD_FILES, write_bad_files
 from sensortrack.simulation.catalog import all_fixtures
 from sensortrack.simulation.fixtures import fixture_paths, write_recording

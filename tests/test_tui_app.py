@@ -18,7 +18,7 @@ import pytest
 from rich.cells import cell_len
 from textual.pilot import Pilot
 
-from sensortrack.loading import load_session
+from sensortrack.core.loading import load_session
 from sensortrack.session_analysis import analyze_session
 from sensortrack.tui.app import SensortrackApp, make_app, replay_app
 from sensortrack.tui.screens import HelpScreen, SessionSummaryScreen
@@ -257,7 +257,7 @@ def test_end_set_splits_the_set_at_that_sample() -> None:
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])
 async def test_layout_at_80x24_and_200x60(size: tuple[int, int]) -> None:
     """Counter, warning, status and the q/? keys visible and apart; the counter grows with the screen."""
-    from sensortrack.plans import load_plan
+    from sensortrack.core.plans import load_plan
     from sensortrack.tui.widgets import AlertBanner, PlanLine, StatusLine
 
     app = replay_app(SQUATS, speed=1000.0, plan=load_plan("squats"))
@@ -290,7 +290,7 @@ async def test_layout_at_80x24_and_200x60(size: tuple[int, int]) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])
 async def test_note_after_the_last_set_at_80x24_and_200x60(size: tuple[int, int]) -> None:
     """The note bar fits with the counter, warning, status and the q/? keys; the summary waits for it."""
-    from sensortrack.plans import load_plan
+    from sensortrack.core.plans import load_plan
     from sensortrack.tui.note import NoteBar
     from sensortrack.tui.screens import SessionSummaryScreen
     from sensortrack.tui.widgets import AlertBanner, PlanLine, StatusLine

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sensortrack.loading import load_session
+from sensortrack.core.loading import load_session
 from sensortrack.session_analysis import analyze_session
 from sensortrack.tui.app import replay_app
 from sensortrack.tui.screens import SessionSummaryScreen

@@ -119,7 +119,7 @@ def test_replay_and_live_judge_knee_drift_by_the_stored_reference(
     import numpy as np
 
     from sensortrack.cli import main
-    from sensortrack.sessionfile import read_session, write_session
+    from sensortrack.core.sessionfile import read_session, write_session
     from sensortrack.simulation import load_labels
 
     whole, labels = read_session(SQUATS), load_labels(SQUATS)
@@ -229,7 +229,7 @@ def test_live_on_a_recorded_pair_shows_both_sensors_and_the_knee(terminal: Termi
     terminal: both sensors' state, the knee-angle gauge; one two-sensor recording at the end."""
     from dataclasses import replace
 
-    from sensortrack.sessionfile import read_session, write_session
+    from sensortrack.core.sessionfile import read_session, write_session
     from sensortrack.simulation.pair import DeviceClock, simulate_knee_pair
     from sensortrack.simulation.spec import Distractor, SessionSpec, SetSpec
 

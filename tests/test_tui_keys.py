@@ -101,7 +101,7 @@ async def test_setup_screen_highlights_the_choices_it_made() -> None:
 
 
 async def test_seeking_back_restarts_the_plan() -> None:
-    from sensortrack.plans import Plan, PlanStep
+    from sensortrack.core.plans import Plan, PlanStep
 
     plan = Plan("p", (PlanStep("squat", 1, 6, 5.0), PlanStep("lunge", 1, 6, 5.0)), "test")
     app = replay_app(SQUATS, speed=20.0, plan=plan)

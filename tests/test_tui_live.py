@@ -16,9 +16,9 @@ from textual.widgets import DataTable
 from sensortrack.drivers.scan import scan_sensors
 from sensortrack.drivers.virtual.rig import start_rig
 from sensortrack.drivers.protocols.registry import FAMILIES
-from sensortrack.loading import load_session
+from sensortrack.core.loading import load_session
 from sensortrack.session_analysis import analyze_session
-from sensortrack.sessionfile import read_session
+from sensortrack.core.sessionfile import read_session
 from sensortrack.tui.app import make_app
 from sensortrack.tui.screens import HelpScreen
 from sensortrack.tui.live import LiveChoice, LiveSource, default_session_path, open_virtual_source

@@ -11,9 +11,9 @@ import numpy as np
 from textual.pilot import Pilot
 
 from sensortrack.analysis.recognition_live import LiveRecogniser
-from sensortrack.model import SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.core.model import SampleBlock, SensorInfo, Session, SessionMeta
 from sensortrack.recognising import packaged_model
-from sensortrack.sessionfile import read_session, write_session
+from sensortrack.core.sessionfile import read_session, write_session
 from sensortrack.simulation import Distractor, SessionSpec, SetSpec, simulate_session
 from sensortrack.tui.app import make_app
 from sensortrack.tui.live import open_virtual_source

@@ -21,7 +21,7 @@ from sensortrack.analysis.pair_settings import PairSettings
 from sensortrack.commands.live import live_second
 from sensortrack.drivers.virtual.faults import Faults
 from sensortrack.session_analysis import analyze_session, resolve_context
-from sensortrack.sessionfile import read_session
+from sensortrack.core.sessionfile import read_session
 from sensortrack.simulation.pair import DeviceClock, simulate_knee_pair, simulate_sides_pair
 from sensortrack.simulation.spec import Distractor, SessionSpec, SetSpec
 from sensortrack.tui.app import make_app

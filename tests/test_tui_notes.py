@@ -12,10 +12,10 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-from sensortrack.plans import Plan, PlanStep
+from sensortrack.core.plans import Plan, PlanStep
 from sensortrack.session_analysis import analyze_session
-from sensortrack.session_events import ExerciseChange, SetNote
-from sensortrack.sessionfile import read_session
+from sensortrack.core.session_events import ExerciseChange, SetNote
+from sensortrack.core.sessionfile import read_session
 from sensortrack.tui.app import make_app
 from sensortrack.tui.live import LiveChoice, LiveSource, open_virtual_source
 from sensortrack.tui.note import NoteBar

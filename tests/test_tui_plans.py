@@ -14,9 +14,9 @@ import pytest
 from textual.pilot import Pilot
 
 from sensortrack.commands.live import VIRTUAL_MODELS, add_view_options
-from sensortrack.errors import ConfigError
-from sensortrack.plans import Plan, PlanProgress, PlanStep, builtin_plan_names, load_plan
-from sensortrack.sensor_limits import sensor_limits
+from sensortrack.core.errors import ConfigError
+from sensortrack.core.plans import Plan, PlanProgress, PlanStep, builtin_plan_names, load_plan
+from sensortrack.core.sensor_limits import sensor_limits
 from sensortrack.tui.app import SensortrackApp, replay_app
 from sensortrack.tui.cues import BELL_PATTERNS, Cues
 from sensortrack.tui.screens import SessionSummaryScreen

@@ -13,9 +13,9 @@ from textual.pilot import Pilot
 from textual.widgets import Label
 
 from sensortrack.commands.replay import recognised_stretches
-from sensortrack.loading import load_session
-from sensortrack.model import SampleBlock, SensorInfo, Session, SessionMeta
-from sensortrack.sessionfile import write_session
+from sensortrack.core.loading import load_session
+from sensortrack.core.model import SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.core.sessionfile import write_session
 from sensortrack.tui.app import RecognisedStretch, replay_app
 from sensortrack.tui.widgets import DriftGauge, LimitsLine, StatusLine
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sensortrack.loading import load_session
-from sensortrack.model import SampleBlock
+from sensortrack.core.loading import load_session
+from sensortrack.core.model import SampleBlock
 from sensortrack.tui.sources import RESTART, ReplaySource, SampleSource
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "simulated" / "squat_thigh_left.csv"

@@ -1,8 +1,7 @@
 """mypy in strict mode on drivers/ and the ground-floor modules ([tool.mypy] in pyproject.toml).
 
-drivers/ and analysis/ install as sensortrack.drivers / sensortrack.analysis (setuptools package-dir),
-which an editable install maps with an import hook mypy cannot follow. So the check runs on a tree of
-symbolic links laid out as the installed package: the same files, under their import names.
+mypy cannot follow the editable install's import hook for drivers/, analysis/ and tui/, so the check
+runs on the `installed_tree` fixture (tests/conftest.py): the same files under their import names.
 """
 
 from __future__ import annotations
@@ -17,23 +16,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "pyproject.toml"
-MAPPED = {"drivers": "drivers", "analysis": "analysis", "tui": "tui"}  # sensortrack/<name> → repo folder
-
-
-def _package_tree(root: Path) -> Path:
-    package = root / "sensortrack"
-    package.mkdir(parents=True)
-    for item in (REPO / "sensortrack").iterdir():
-        if item.name != "__pycache__":
-            (package / item.name).symlink_to(item)
-    for name, folder in MAPPED.items():
-        (package / name).symlink_to(REPO / folder)
-    return root
 
 
 @pytest.mark.skipif(os.name != "posix", reason="the package tree is made of symbolic links")
-def test_strict_mypy_is_clean(tmp_path: Path) -> None:
-    tree = _package_tree(tmp_path / "tree")
+def test_strict_mypy_is_clean(installed_tree: Path) -> None:
+    tree = installed_tree
     files = tomllib.loads(CONFIG.read_text(encoding="utf-8"))["tool"]["mypy"]["files"]
     proc = subprocess.run(
         [sys.executable, "-m", "mypy", "--config-file", str(CONFIG), "--cache-dir", str(REPO / ".mypy_cache"), *files],

@@ -41,12 +41,12 @@ from sensortrack.analysis.results import (
     SetStarted,
 )
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.errors import SensortrackError
-from sensortrack.model import SampleBlock
-from sensortrack.plans import Plan, PlanProgress
-from sensortrack.sensor_limits import SensorLimits, sensor_limits
+from sensortrack.core.errors import SensortrackError
+from sensortrack.core.model import SampleBlock
+from sensortrack.core.plans import Plan, PlanProgress
+from sensortrack.core.sensor_limits import SensorLimits, sensor_limits
 from sensortrack.session_analysis import combine_parts
-from sensortrack.session_events import ExerciseChange, SetNote, exercise_line, note_for_set, note_line
+from sensortrack.core.session_events import ExerciseChange, SetNote, exercise_line, note_for_set, note_line
 from sensortrack.tui.cues import Cues, SoundMode, find_speech_engine
 from sensortrack.tui.live import LiveSource
 from sensortrack.tui.messages import (
@@ -1157,7 +1157,7 @@ def replay_app(
     `recognised`: the exercise of each stretch where neither flags nor file say it (the view
     switches at each change). A side neither says is not guessed: what depends on it is left out."""
     from sensortrack.analysis.reference import DriftReference
-    from sensortrack.loading import load_session
+    from sensortrack.core.loading import load_session
     from sensortrack.session_analysis import resolve_context
 
     session = load_session(path)

@@ -25,8 +25,8 @@ from sensortrack.drivers.protocols.base import FamilyDescriptor
 from sensortrack.drivers.scan import FoundSensor
 from sensortrack.drivers.status import Connected, DriverItem
 from sensortrack.drivers.supervisor import SensorSupervisor
-from sensortrack.errors import SensortrackError
-from sensortrack.model import SampleBlock, SensorInfo, Session
+from sensortrack.core.errors import SensortrackError
+from sensortrack.core.model import SampleBlock, SensorInfo, Session
 from sensortrack.recording import (
     DEFAULT_LIVE_RATE_HZ,
     Recording,
@@ -37,7 +37,7 @@ from sensortrack.recording import (
     check_virtual_playable,
     open_recording,
 )
-from sensortrack.sessionfile import SessionWriter
+from sensortrack.core.sessionfile import SessionWriter
 from sensortrack.tui.sources import SourceItem
 
 if TYPE_CHECKING:
@@ -304,9 +304,9 @@ async def open_virtual_source(
     """A virtual `model` sensor playing `session_path` on the in-process BLE link, found by a real
     bleak scan, connected through the real driver and recorded to `path`."""
     from sensortrack.drivers.scan import family_by_model
-    from sensortrack.errors import MissingMetadataError
+    from sensortrack.core.errors import MissingMetadataError
     from sensortrack.recording import start_virtual_sensors
-    from sensortrack.loading import load_session
+    from sensortrack.core.loading import load_session
 
     family = family_by_model(model)
     session = load_session(session_path)

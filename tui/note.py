@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label
 
-from sensortrack.session_events import MAX_WHERE_CHARS, PAIN_RANGE, RPE_RANGE, SetNote, clean_where
+from sensortrack.core.session_events import MAX_WHERE_CHARS, PAIN_RANGE, RPE_RANGE, SetNote, clean_where
 
 # What each field accepts, checked on every key (Textual's Input `restrict`): a partial entry must
 # match too, so "1" (on the way to "10") is accepted.

@@ -25,7 +25,7 @@ from sensortrack.analysis.pipeline import StreamingAnalyzer
 from sensortrack.analysis.results import AnalysisResult, Event, Rep, RepCounted
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.analysis.sides_pair import pair_reps, symmetry_index_pct
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 from sensortrack.tui.widgets import bar
 
 if TYPE_CHECKING:

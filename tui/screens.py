@@ -9,8 +9,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from sensortrack.analysis.results import AnalysisResult
-from sensortrack.plans import PlanProgress
-from sensortrack.session_events import SetNote
+from sensortrack.core.plans import PlanProgress
+from sensortrack.core.session_events import SetNote
 from sensortrack.tui.note import describe_note
 from sensortrack.tui.widgets import fmt_drift, set_summary_line
 

@@ -22,8 +22,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Footer, Header, Label, RadioButton, RadioSet
 
 from sensortrack.drivers.scan import FoundSensor
-from sensortrack.errors import SensortrackError
-from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
+from sensortrack.core.errors import SensortrackError
+from sensortrack.core.model import EXERCISES, PLACEMENTS, SIDES
 from sensortrack.tui.live import LiveChoice, SecondSensor
 
 PAIRINGS = ("none", "same_leg", "other_leg")  # where the second sensor sits

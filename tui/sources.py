@@ -14,7 +14,7 @@ from typing import Final, Protocol, runtime_checkable
 
 import numpy as np
 
-from sensortrack.model import SampleBlock, Session
+from sensortrack.core.model import SampleBlock, Session
 
 
 class _Restart:

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from sensortrack.model import EXERCISES, PLACEMENTS, SIDES, FloatArray
+from sensortrack.core.model import EXERCISES, PLACEMENTS, SIDES, FloatArray
 from sensortrack.simulation.labels import Labels
 
 CORRECT = "correct"

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from labelled import write_recording
-from sensortrack.errors import InputFileError
+from sensortrack.core.errors import InputFileError
 from sensortrack.simulation.mex import ATTRIBUTION, read_mex_csv
 
 LABELS_NAME = "labels-subjects-01-15.json"

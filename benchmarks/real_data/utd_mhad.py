@@ -43,7 +43,7 @@ import numpy as np
 import scipy.io
 
 from labelled import write_recording
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 RATE_HZ = 50.0  # UTD-MHAD inertial sampling rate (Chen et al. 2015)
 SUBJECTS = range(1, 9)

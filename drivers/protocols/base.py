@@ -27,7 +27,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 
 @dataclass(slots=True)

@@ -29,7 +29,7 @@ from sensortrack.drivers.protocols.base import (
     Unwrapper,
     finite_float32,
 )
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 
 def dot_uuid(short: int) -> str:

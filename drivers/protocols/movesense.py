@@ -33,7 +33,7 @@ from sensortrack.drivers.protocols.base import (
     Unwrapper,
     finite_float32,
 )
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 SERVICE_UUID = "34802252-7185-4d5d-b431-630e7050e8f0"
 WRITE_UUID = "34800001-7185-4d5d-b431-630e7050e8f0"

@@ -54,7 +54,7 @@ from sensortrack.drivers.protocols.base import (
     Unwrapper,
     clamp_int16,
 )
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 NUS_SERVICE_UUID = "6e400001-b5a3-f393-e0a9-e50e24dcca9e"
 NUS_RX_UUID = "6e400002-b5a3-f393-e0a9-e50e24dcca9e"  # host writes commands here

@@ -44,7 +44,7 @@ from sensortrack.drivers.protocols.base import (
     RangeSupport,
     ScanMatch,
 )
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 PMD_SERVICE_UUID = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
 CONTROL_POINT_UUID = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"

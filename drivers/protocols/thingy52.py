@@ -31,7 +31,7 @@ from sensortrack.drivers.protocols.base import (
     ScanMatch,
     clamp_int16,
 )
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 
 def thingy_uuid(short: int) -> str:

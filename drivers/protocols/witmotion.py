@@ -35,7 +35,7 @@ from sensortrack.drivers.protocols.base import (
     ScanMatch,
     clamp_int16,
 )
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 # The vendor base ends in ...9a34fb, not the Bluetooth SIG base ...9b34fb (a known pitfall).
 SERVICE_UUID = "0000ffe5-0000-1000-8000-00805f9a34fb"

@@ -36,7 +36,7 @@ from sensortrack.drivers.virtual.faults import Faults
 from sensortrack.drivers.virtual.link import ADVERTISING_INTERVAL_MS, VirtualLink
 from sensortrack.drivers.virtual.names import advertised_name
 from sensortrack.drivers.virtual.playback import Playback
-from sensortrack.model import FloatArray, Session
+from sensortrack.core.model import FloatArray, Session
 
 _LOG = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sensortrack.model import FloatArray, SampleBlock
+from sensortrack.core.model import FloatArray, SampleBlock
 
 
 @dataclass(frozen=True, slots=True, eq=False)

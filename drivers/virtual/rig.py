@@ -10,7 +10,7 @@ from sensortrack.drivers.protocols.base import FamilyDescriptor
 from sensortrack.drivers.virtual.faults import Faults
 from sensortrack.drivers.virtual.link import VirtualLink
 from sensortrack.drivers.virtual.peripheral import VirtualSensor
-from sensortrack.model import Session
+from sensortrack.core.model import Session
 
 
 @dataclass(slots=True)

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from sensortrack.library.cli_options import add_library_option, add_reference_options
-from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
+from sensortrack.core.model import EXERCISES, PLACEMENTS, SIDES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,13 +46,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sensortrack.config import load_settings, split_pair_settings
-    from sensortrack.errors import ConfigError
+    from sensortrack.core.errors import ConfigError
     from sensortrack.library.cli_options import reference_person
-    from sensortrack.loading import load_session
+    from sensortrack.core.loading import load_session
     from sensortrack.personal_reference import stored_lookup
     from sensortrack.report_text import format_report
     from sensortrack.session_analysis import analyze_session
-    from sensortrack.terminal_text import printable_lines
+    from sensortrack.core.terminal_text import printable_lines
 
     if args.reference is not None and args.no_reference:
         raise ConfigError("--reference and --no-reference exclude each other")
@@ -96,7 +96,7 @@ def _with_reference(args: argparse.Namespace, session: Any, settings: Any) -> tu
     it there is no drift toward the midline to judge, so REF cannot be used."""
     from functools import cache
 
-    from sensortrack.errors import MissingMetadataError
+    from sensortrack.core.errors import MissingMetadataError
     from sensortrack.personal_reference import load_reference_session, reference_from_argument
     from sensortrack.session_analysis import drift_defined
 
@@ -129,11 +129,11 @@ def _with_reference(args: argparse.Namespace, session: Any, settings: Any) -> tu
 
 def _run_pair(args: argparse.Namespace, session: object, settings: object, pair_options: dict[str, str]) -> int:
     """Two sensors: a two-sensor session file, or FILE with --with FILE2."""
-    from sensortrack.errors import ConfigError
-    from sensortrack.loading import load_session
-    from sensortrack.model import Session
+    from sensortrack.core.errors import ConfigError
+    from sensortrack.core.loading import load_session
+    from sensortrack.core.model import Session
     from sensortrack.pair_analysis import analyze_pair, format_pair_report, load_pair_settings
-    from sensortrack.terminal_text import printable_lines
+    from sensortrack.core.terminal_text import printable_lines
 
     assert isinstance(session, Session)
     if args.reference is not None:

@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from sensortrack.errors import ConfigError
+    from sensortrack.core.errors import ConfigError
 
     for name in ("speed", "timeout"):
         if not getattr(args, name) > 0:

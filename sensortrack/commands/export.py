@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from sensortrack.config import load_settings
-    from sensortrack.errors import InputFileError
+    from sensortrack.core.errors import InputFileError
     from sensortrack.library.export import export_session
     from sensortrack.library.ingest import summarize
     from sensortrack.library.targets import load_target

@@ -28,12 +28,12 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from sensortrack.config import load_settings
-    from sensortrack.errors import InputFileError, LibraryError
+    from sensortrack.core.errors import InputFileError, LibraryError
     from sensortrack.library.ingest import import_file
     from sensortrack.library.location import resolve_library_path
     from sensortrack.library.store import Library
     from sensortrack.library.text import one_line
-    from sensortrack.terminal_text import printable
+    from sensortrack.core.terminal_text import printable
 
     from sensortrack.library.cli_options import reference_person
     from sensortrack.personal_reference import library_lookup

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
+from sensortrack.core.model import EXERCISES, PLACEMENTS, SIDES
 from sensortrack.library.cli_options import (
     add_library_option,
     add_reference_options,
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.analysis.settings import AnalysisSettings
-    from sensortrack.plans import Plan
+    from sensortrack.core.plans import Plan
     from sensortrack.session_analysis import ReferenceLookup
     from sensortrack.tui.live import LiveChoice, LiveSource
     from sensortrack.tui.setup import Remembered
@@ -90,7 +90,7 @@ def add_view_options(parser: argparse.ArgumentParser) -> None:
 
 
 def load_view_plan(args: argparse.Namespace) -> Plan | None:
-    from sensortrack.plans import load_plan
+    from sensortrack.core.plans import load_plan
 
     return load_plan(args.plan) if args.plan else None
 
@@ -131,7 +131,7 @@ def _sensor_options(args: argparse.Namespace) -> None:
     """One sensor: --device/--virtual/--from back to single values (a :PLACEMENT:SIDE suffix sets
     those). Two (`args.pair`): kept as lists, as `record` takes them."""
     from sensortrack.commands.record_pair import is_pair, split_body
-    from sensortrack.errors import ConfigError
+    from sensortrack.core.errors import ConfigError
 
     args.pair = is_pair(args)
     if args.pair:
@@ -151,7 +151,7 @@ def _sensor_options(args: argparse.Namespace) -> None:
 
 
 def _check_options(args: argparse.Namespace) -> None:
-    from sensortrack.errors import ConfigError
+    from sensortrack.core.errors import ConfigError
 
     if args.virtual and not args.source:
         raise ConfigError("--virtual needs --from SESSION: the recording the virtual sensor plays back")
@@ -175,7 +175,7 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
     from sensortrack.drivers.backend import SYSTEM_BACKEND
     from sensortrack.drivers.clock import MonotonicClock
     from sensortrack.drivers.scan import family_by_model, find_sensor, scan_sensors
-    from sensortrack.errors import ConfigError
+    from sensortrack.core.errors import ConfigError
     from sensortrack.tui.live import LiveChoice, open_live_source
     from sensortrack.tui.setup import SetupApp, load_choices, remembered_from, save_choices
 
@@ -190,7 +190,7 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
         if args.pair:
             return await _live_pair(args, output, settings, plan, remembered)
         if args.virtual:
-            from sensortrack.loading import load_session
+            from sensortrack.core.loading import load_session
             from sensortrack.recording import check_virtual_playable, start_virtual_sensors
             from sensortrack.tui.live import live_rate_hz
 
@@ -257,7 +257,7 @@ async def _live_pair(
     from dataclasses import replace
 
     from sensortrack.commands.record_pair import check_bodies, device_bodies, split_body, start_virtual_pair
-    from sensortrack.errors import ConfigError
+    from sensortrack.core.errors import ConfigError
     from sensortrack.drivers.backend import SYSTEM_BACKEND
     from sensortrack.drivers.clock import MonotonicClock
     from sensortrack.drivers.scan import family_by_model, find_sensor

@@ -13,7 +13,7 @@ import shutil
 from typing import TYPE_CHECKING, TextIO
 
 from sensortrack.library.cli_options import add_library_option
-from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
+from sensortrack.core.model import EXERCISES, PLACEMENTS, SIDES
 
 if TYPE_CHECKING:
     import asyncio
@@ -105,8 +105,8 @@ async def _record(args: argparse.Namespace) -> int:
     from sensortrack.drivers.backend import SYSTEM_BACKEND
     from sensortrack.drivers.clock import MonotonicClock
     from sensortrack.drivers.scan import family_by_model, find_sensor
-    from sensortrack.errors import ConfigError, MissingMetadataError, SensortrackError
-    from sensortrack.model import SensorInfo
+    from sensortrack.core.errors import ConfigError, MissingMetadataError, SensortrackError
+    from sensortrack.core.model import SensorInfo
     from sensortrack.recording import (
         DEFAULT_LIVE_RATE_HZ,
         SensorToRecord,
@@ -115,7 +115,7 @@ async def _record(args: argparse.Namespace) -> int:
         open_recording,
         start_virtual_sensors,
     )
-    from sensortrack.terminal_text import printable
+    from sensortrack.core.terminal_text import printable
 
     output = Path(args.output)
     never_overwrite(output)
@@ -129,7 +129,7 @@ async def _record(args: argparse.Namespace) -> int:
     try:
         if args.virtual:
             from sensortrack.drivers.virtual.faults import Faults
-            from sensortrack.loading import load_session
+            from sensortrack.core.loading import load_session
 
             if args.model:
                 raise ConfigError("--model is for --device; with --virtual the model is the argument of --virtual")
@@ -251,7 +251,7 @@ async def record_until_stopped(
 
 def _full_scale(family: FamilyDescriptor, args: argparse.Namespace) -> FullScale | None:
     """The range to ask the sensor for; a ConfigError (one line, the choices) if it cannot."""
-    from sensortrack.errors import ConfigError
+    from sensortrack.core.errors import ConfigError
 
     try:
         return family.ranges.choose(args.range_g, args.range_dps, family.display_name)
@@ -268,7 +268,7 @@ def range_note(family: FamilyDescriptor, full_scale: FullScale | None) -> str:
 
 
 def _check_options(args: argparse.Namespace) -> None:
-    from sensortrack.errors import ConfigError
+    from sensortrack.core.errors import ConfigError
 
     if args.virtual and not args.source:
         raise ConfigError("--virtual needs --from SESSION: the recording the virtual sensor plays back")

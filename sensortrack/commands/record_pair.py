@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sensortrack.errors import ConfigError, MissingMetadataError, SensortrackError
-from sensortrack.model import PLACEMENTS, SIDES, Session
+from sensortrack.core.errors import ConfigError, MissingMetadataError, SensortrackError
+from sensortrack.core.model import PLACEMENTS, SIDES, Session
 
 if TYPE_CHECKING:
     from sensortrack.drivers.pair_supervisor import PairSupervisor
@@ -97,7 +97,7 @@ async def record_pair(args: argparse.Namespace) -> int:
     from sensortrack.drivers.clock import MonotonicClock
     from sensortrack.drivers.pair_supervisor import PairSupervisor
     from sensortrack.drivers.scan import family_by_model, find_sensor
-    from sensortrack.model import SensorInfo
+    from sensortrack.core.model import SensorInfo
     from sensortrack.recording import (
         DEFAULT_LIVE_RATE_HZ,
         SensorToRecord,
@@ -105,7 +105,7 @@ async def record_pair(args: argparse.Namespace) -> int:
         never_overwrite,
         open_recording,
     )
-    from sensortrack.terminal_text import printable
+    from sensortrack.core.terminal_text import printable
 
     output = Path(args.output)
     never_overwrite(output)
@@ -200,7 +200,7 @@ async def start_virtual_pair(
     where they play from (`live`: both start playing at one moment). Faults (`--drop-at`, …) hit `--fault-sensor` only, if given."""
     from sensortrack.drivers.scan import family_by_model
     from sensortrack.drivers.virtual.faults import Faults
-    from sensortrack.loading import load_session
+    from sensortrack.core.loading import load_session
     from sensortrack.recording import DEFAULT_LIVE_RATE_HZ, start_virtual_sensors
     from sensortrack.recording import check_virtual_playable
 

@@ -12,7 +12,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from sensortrack.library.cli_options import add_library_option, add_set_option
-from sensortrack.vocabulary import EXERCISES, PLACEMENTS, SIDES
+from sensortrack.core.vocabulary import EXERCISES, PLACEMENTS, SIDES
 
 if TYPE_CHECKING:
     from sensortrack.analysis.settings import AnalysisSettings
@@ -91,7 +91,7 @@ def _person(args: argparse.Namespace) -> str:
 
 def _set(library: Library, args: argparse.Namespace) -> int:
     from sensortrack.config import load_settings
-    from sensortrack.errors import DriftReferenceError
+    from sensortrack.core.errors import DriftReferenceError
     from sensortrack.library.ingest import load_library_session
     from sensortrack.library.references import find_reference, save_reference
     from sensortrack.personal_reference import build_reference_checked
@@ -180,7 +180,7 @@ def _list(library: Library, args: argparse.Namespace) -> int:
 def _show(library: Library, args: argparse.Namespace) -> int:
     from sensortrack import __version__
     from sensortrack.config import load_settings
-    from sensortrack.errors import ConfigError, LibraryError
+    from sensortrack.core.errors import ConfigError, LibraryError
     from sensortrack.library.references import find_reference, list_references
     from sensortrack.library.text import local_time
 
@@ -220,7 +220,7 @@ def _show(library: Library, args: argparse.Namespace) -> int:
 
 
 def _clear(library: Library, args: argparse.Namespace) -> int:
-    from sensortrack.errors import LibraryError
+    from sensortrack.core.errors import LibraryError
     from sensortrack.library.references import clear_reference
 
     person = _person(args)

@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sensortrack.config import load_settings
-    from sensortrack.errors import ConfigError
+    from sensortrack.core.errors import ConfigError
     from sensortrack.tui.app import replay_app
 
     if not args.speed > 0:
@@ -71,8 +71,8 @@ def recognised_stretches(
     """The placement (flag, file, else recognised) and, where neither flag nor file says the
     exercise, the recognised stretches of one exercise each, in time order (empty: it is said)."""
     from sensortrack.analysis.recognition import NONE, RecognitionSettings
-    from sensortrack.errors import MissingMetadataError
-    from sensortrack.loading import load_session
+    from sensortrack.core.errors import MissingMetadataError
+    from sensortrack.core.loading import load_session
     from sensortrack.recognising import recognise_session
     from sensortrack.tui.app import RecognisedStretch
 

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
 async def _scan(args: argparse.Namespace) -> int:
     from sensortrack.drivers.backend import SYSTEM_BACKEND
     from sensortrack.drivers.scan import family_by_model, scan_sensors
-    from sensortrack.errors import ConfigError
+    from sensortrack.core.errors import ConfigError
 
     if not args.timeout > 0:
         raise ConfigError(f"--timeout must be positive, got {args.timeout:g}")
@@ -42,7 +42,7 @@ async def _scan(args: argparse.Namespace) -> int:
         backend = SYSTEM_BACKEND
         if args.virtual:
             from sensortrack.drivers.virtual.rig import start_rig
-            from sensortrack.loading import load_session
+            from sensortrack.core.loading import load_session
 
             if not args.source:
                 raise ConfigError("--virtual needs --from SESSION: the recording the virtual sensors play back")

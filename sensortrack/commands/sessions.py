@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from sensortrack.library.cli_options import add_library_option, add_reference_options, add_set_option
-from sensortrack.vocabulary import EXERCISES, PLACEMENTS, SIDES
+from sensortrack.core.vocabulary import EXERCISES, PLACEMENTS, SIDES
 
 if TYPE_CHECKING:
     from sensortrack.library.store import Library, SessionFilter
@@ -175,7 +175,7 @@ def _show(library: Library, args: argparse.Namespace) -> int:
     sets = library.sets(record.id)
     reps = library.reps(record.id)
     if args.json:
-        from sensortrack.result_schema import RESULT_SCHEMA_VERSION
+        from sensortrack.core.result_schema import RESULT_SCHEMA_VERSION
 
         document = {
             "schema_version": RESULT_SCHEMA_VERSION,
@@ -253,7 +253,7 @@ def _delete(library: Library, args: argparse.Namespace) -> int:
     import sys
 
     from sensortrack.library.text import one_line
-    from sensortrack.terminal_text import printable
+    from sensortrack.core.terminal_text import printable
 
     record = library.get(args.id)
     what = "and the library's copy of its file" if record.owned else f"(the recording {record.file_path} stays on disk)"
@@ -273,12 +273,12 @@ def _reanalyze(library: Library, args: argparse.Namespace) -> int:
 
     from sensortrack import __version__
     from sensortrack.config import load_settings
-    from sensortrack.errors import ConfigError
+    from sensortrack.core.errors import ConfigError
     from sensortrack.library.cli_options import reference_person
     from sensortrack.library.progress import ProgressBar
     from sensortrack.library.reanalyze import reanalyze
     from sensortrack.personal_reference import library_lookup
-    from sensortrack.terminal_text import printable
+    from sensortrack.core.terminal_text import printable
 
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError("--jobs must be at least 1")

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, TextIO
 
 from sensortrack.library.location import LIBRARY_ENV, default_library_path
-from sensortrack.vocabulary import EXERCISES, PLACEMENTS, SIDES
+from sensortrack.core.vocabulary import EXERCISES, PLACEMENTS, SIDES
 
 if TYPE_CHECKING:
     import os
@@ -83,7 +83,7 @@ def register_recording_or_note(
     `use_reference`.
     """
     from sensortrack.config import load_person
-    from sensortrack.errors import SensortrackError
+    from sensortrack.core.errors import SensortrackError
     from sensortrack.library import register_recording
 
     try:

@@ -20,9 +20,9 @@ import numpy as np
 from sensortrack.library.cli_options import EXPORT_FORMATS
 from sensortrack.library.outputs import atomic_path, atomic_write_text, check_output
 from sensortrack.library.records import AnalysisSummary, SessionRecord, SetRow, noted_set, rep_to_dict, set_to_dict
-from sensortrack.model import FloatArray, Session
-from sensortrack.result_schema import REP_FIELDS, RESULT_SCHEMA_VERSION
-from sensortrack.sessionfile import ACC_COLUMNS, GYRO_COLUMNS, QUAT_COLUMNS
+from sensortrack.core.model import FloatArray, Session
+from sensortrack.core.result_schema import REP_FIELDS, RESULT_SCHEMA_VERSION
+from sensortrack.core.sessionfile import ACC_COLUMNS, GYRO_COLUMNS, QUAT_COLUMNS
 
 EXPORT_FORMAT = "sensortrack-export"
 # 2: the rep table in the result schema (docs/result-schema.md: `index`, `warnings` and the two-sensor

@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING, Literal
 from uuid import uuid4
 
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.errors import InputFileError, LibraryError, MissingMetadataError, SensortrackError
+from sensortrack.core.errors import InputFileError, LibraryError, MissingMetadataError, SensortrackError
 from sensortrack.library.location import resolve_library_path
 from sensortrack.library.records import AnalysisSummary, SessionFacts, SessionRecord, normalize_utc
 from sensortrack.library.store import Library
-from sensortrack.loading import load_session
-from sensortrack.model import Session
-from sensortrack.sessionfile import write_session
-from sensortrack.start_time import start_time_problem
-from sensortrack.vocabulary import Exercise, Placement, Side
+from sensortrack.core.loading import load_session
+from sensortrack.core.model import Session
+from sensortrack.core.sessionfile import write_session
+from sensortrack.core.start_time import start_time_problem
+from sensortrack.core.vocabulary import Exercise, Placement, Side
 
 
 # What a recording's entry says until its analysis is stored.
@@ -43,8 +43,8 @@ class ImportOutcome:
 
 
 def file_sha256(path: Path) -> str:
-    if path.is_dir():  # a phone app's export folder (sensortrack.formats): its files' names and bytes
-        from sensortrack.formats.sources import content_sha256
+    if path.is_dir():  # a phone app's export folder (sensortrack.core.formats): its files' names and bytes
+        from sensortrack.core.formats.sources import content_sha256
 
         return content_sha256(path)
     try:

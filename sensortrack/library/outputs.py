@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 from uuid import uuid4
 
-from sensortrack.errors import InputFileError
+from sensortrack.core.errors import InputFileError
 
 
 # SQLite's file header (sqlite.org/fileformat.html §1.3.1): an output never lands on a database.

@@ -17,7 +17,7 @@ import numpy as np
 
 from sensortrack.library.records import RepRow, SessionRecord, SetRow
 from sensortrack.library.svg_chart import Figure, LegendItem, nice_ticks
-from sensortrack.model import FloatArray, Gap
+from sensortrack.core.model import FloatArray, Gap
 
 BLUE = "#0072B2"
 ORANGE = "#E69F00"

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING
 
-from sensortrack.errors import SensortrackError
+from sensortrack.core.errors import SensortrackError
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -325,7 +325,7 @@ def _helper_main(conn: Connection, settings: AnalysisSettings) -> None:
 
 def _references_for(record: SessionRecord, references: ReferenceLookup | None) -> References:
     """The stored references of every exercise at this session's placement and side."""
-    from sensortrack.vocabulary import EXERCISES
+    from sensortrack.core.vocabulary import EXERCISES
 
     facts = record.facts
     if references is None or not (facts.placement and facts.side):

@@ -13,15 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sensortrack import __version__
-from sensortrack.result_schema import PAIR_REP_FIELDS
-from sensortrack.session_events import note_for_set
-from sensortrack.start_time import parse_start_time, start_time_problem
-from sensortrack.vocabulary import EXERCISES
+from sensortrack.core.result_schema import PAIR_REP_FIELDS
+from sensortrack.core.session_events import note_for_set
+from sensortrack.core.start_time import parse_start_time, start_time_problem
+from sensortrack.core.vocabulary import EXERCISES
 
 if TYPE_CHECKING:  # annotations only: `sessions` lists rows without importing the analysis
     from sensortrack.analysis.results import AnalysisResult
     from sensortrack.analysis.settings import AnalysisSettings
-    from sensortrack.model import Session
+    from sensortrack.core.model import Session
     from sensortrack.pair_analysis import PairAnalysis
 
 AnalysisStatus = Literal["ok", "needs_metadata", "failed"]
@@ -122,7 +122,7 @@ class SetRow:
     best_range_deg: float | None
     mean_tempo_s: float | None  # mean rep duration, start to end
     drift_rep_count: int
-    # the wearer's note on this set (sensortrack.session_events.SetNote); None/'' where not given
+    # the wearer's note on this set (sensortrack.core.session_events.SetNote); None/'' where not given
     rpe: int | None = None
     pain: int | None = None
     pain_where: str = ""

@@ -78,7 +78,7 @@ def recover_cut_recordings(out: TextIO, err: TextIO) -> int:
         return 0
     if not markers:  # the usual case: nothing to recover, so the reader and analysis stay unimported
         return 0
-    from sensortrack.errors import ConfigError, InputFileError, SensortrackError
+    from sensortrack.core.errors import ConfigError, InputFileError, SensortrackError
     from sensortrack.library import register_recording
 
     added = 0

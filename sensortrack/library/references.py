@@ -11,7 +11,7 @@ from typing import Any
 
 from sensortrack import __version__
 from sensortrack.analysis.reference import DriftReference
-from sensortrack.errors import LibraryError
+from sensortrack.core.errors import LibraryError
 from sensortrack.library.records import utc_now_iso
 from sensortrack.library.store import Library
 

@@ -17,7 +17,7 @@ from sensortrack import __version__
 from sensortrack.analysis.geometry import GEOMETRY
 from sensortrack.analysis.results import AnalysisResult
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.errors import LibraryError
+from sensortrack.core.errors import LibraryError
 from sensortrack.library import plots
 from sensortrack.library.location import resolve_library_path
 from sensortrack.library.outputs import atomic_write_text, check_output
@@ -25,7 +25,7 @@ from sensortrack.library.records import AnalysisSummary, SessionRecord, SetRow, 
 from sensortrack.library.store import Library, SessionFilter
 from sensortrack.library.targets import Target, load_target
 from sensortrack.library.text import fmt_number, format_duration, local_time
-from sensortrack.sensor_limits import sensor_limits
+from sensortrack.core.sensor_limits import sensor_limits
 
 if TYPE_CHECKING:
     from sensortrack.session_analysis import ReferenceLookup

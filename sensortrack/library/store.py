@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sensortrack import __version__
-from sensortrack.errors import LibraryError
+from sensortrack.core.errors import LibraryError
 from sensortrack.library.location import sessions_dir
 from sensortrack.library.records import (
     AnalysisSummary,
@@ -32,8 +32,8 @@ from sensortrack.library.records import (
     utc_now_iso,
 )
 from sensortrack.library.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
-from sensortrack.session_events import PAIN_RANGE, RPE_RANGE, SetNote, check_score, clean_where, note_for_set
-from sensortrack.vocabulary import EXERCISES, PLACEMENTS, SIDES
+from sensortrack.core.session_events import PAIN_RANGE, RPE_RANGE, SetNote, check_score, clean_where, note_for_set
+from sensortrack.core.vocabulary import EXERCISES, PLACEMENTS, SIDES
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # A writer holds the lock for one session's worth of rows and one file copy: well under a second.

@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sensortrack.errors import ConfigError, InputFileError, LibraryError
+from sensortrack.core.errors import ConfigError, InputFileError, LibraryError
 from sensortrack.library.ingest import file_sha256, load_library_session, with_body_metadata
 from sensortrack.library.location import resolve_library_path
 from sensortrack.library.records import AnalysisSummary, SessionRecord
 from sensortrack.library.store import Library, SessionFilter
-from sensortrack.loading import load_session
-from sensortrack.model import Session
+from sensortrack.core.loading import load_session
+from sensortrack.core.model import Session
 
 _ID = re.compile(r"#?(\d+)")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from sensortrack.errors import ConfigError
+from sensortrack.core.errors import ConfigError
 from sensortrack.library.records import SessionRecord
-from sensortrack.terminal_text import printable
+from sensortrack.core.terminal_text import printable
 
 STATUS_TEXT = {"ok": "ok", "needs_metadata": "needs metadata", "failed": "analysis failed"}
 

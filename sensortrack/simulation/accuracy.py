@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sensortrack.loading import load_session
+from sensortrack.core.loading import load_session
 from sensortrack.session_analysis import analyze_session
 from sensortrack.simulation.labels import load_labels
 from sensortrack.simulation.scoring import Score, score

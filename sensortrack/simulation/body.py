@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 Posture = Literal["standing", "supine", "side_on_left", "side_on_right"]
 

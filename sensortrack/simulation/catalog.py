@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sensortrack.model import EXERCISES, PLACEMENTS, SIDES
+from sensortrack.core.model import EXERCISES, PLACEMENTS, SIDES
 from sensortrack.simulation.spec import Distractor, ImuSpec, SessionSpec, SetSpec
 
 RATES_HZ = (50.0, 52.0, 60.0, 100.0, 104.0, 200.0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 
 
 def min_jerk(u: FloatArray) -> FloatArray:

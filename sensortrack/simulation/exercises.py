@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 from sensortrack.simulation.curves import bump, move_hold_return, ramp, shock
 from sensortrack.simulation.scene import Scene
 from sensortrack.simulation.spec import PersonSpec, SetSpec

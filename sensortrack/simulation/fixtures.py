@@ -6,8 +6,8 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sensortrack.model import Session
-from sensortrack.sessionfile import write_session
+from sensortrack.core.model import Session
+from sensortrack.core.sessionfile import write_session
 from sensortrack.simulation.catalog import Fixture
 from sensortrack.simulation.labels import Labels
 from sensortrack.simulation.simulator import simulate_session

@@ -13,7 +13,7 @@ import numpy as np
 from scipy.signal import butter, sosfilt, sosfilt_zi
 from scipy.spatial.transform import Rotation
 
-from sensortrack.model import FloatArray, Gap
+from sensortrack.core.model import FloatArray, Gap
 from sensortrack.simulation.body import compose
 from sensortrack.simulation.spec import ImuSpec
 

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from sensortrack.errors import InputFileError
-from sensortrack.model import FloatArray
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.model import FloatArray
 
 _T_DECIMALS = 4
 _DEG_DECIMALS = 3

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sensortrack.errors import InputFileError
-from sensortrack.model import FloatArray, SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.model import FloatArray, SampleBlock, SensorInfo, Session, SessionMeta
 from sensortrack.simulation.fixtures import write_reproducibly
 
 ATTRIBUTION = "MEx dataset, Wijekoon, Wiratunga, Cooper, arXiv:1908.08992, CC BY 4.0"

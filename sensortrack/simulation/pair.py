@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from sensortrack.model import FloatArray, SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.core.model import FloatArray, SampleBlock, SensorInfo, Session, SessionMeta
 from sensortrack.simulation.body import Motion, compose
 from sensortrack.simulation.imu import record
 from sensortrack.simulation.labels import Labels

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from sensortrack.model import FloatArray
+from sensortrack.core.model import FloatArray
 from sensortrack.simulation.body import Motion
 
 

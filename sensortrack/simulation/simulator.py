@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial.transform import Rotation, Slerp
 
-from sensortrack.model import FloatArray, SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.core.model import FloatArray, SampleBlock, SensorInfo, Session, SessionMeta
 from sensortrack.simulation.body import Anthropometry, Motion, Posture, compose
 from sensortrack.simulation.curves import min_jerk, wobble
 from sensortrack.simulation.distractors import RENDERERS as _DISTRACTORS

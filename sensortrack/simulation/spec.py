@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sensortrack.model import Exercise, Placement, Side
+from sensortrack.core.model import Exercise, Placement, Side
 
 DistractorKind = Literal[
     "stand",  # quiet standing with postural sway

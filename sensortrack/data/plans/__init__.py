@@ -1,1 +1,1 @@
-"""Built-in training plans (TOML); see sensortrack.plans."""
+"""Built-in training plans (TOML); see sensortrack.core.plans."""

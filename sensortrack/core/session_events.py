@@ -125,7 +125,7 @@ def _finite(value: object) -> float | None:
 
 
 def _exercise(raw: object) -> ExerciseChange | None:
-    from sensortrack.model import EXERCISES  # here: model.py imports this module
+    from sensortrack.core.model import EXERCISES  # here: model.py imports this module
 
     if not isinstance(raw, dict):
         return None

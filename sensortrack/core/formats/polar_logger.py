@@ -19,10 +19,10 @@ import re
 
 import numpy as np
 
-from sensortrack.errors import InputFileError
-from sensortrack.formats.common import ACC_UNITS, GYRO_UNITS, AmbiguousUnitsError, Recording, Stream, unit_factor
-from sensortrack.formats.sources import Source
-from sensortrack.formats.table import read_table
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.formats.common import ACC_UNITS, GYRO_UNITS, AmbiguousUnitsError, Recording, Stream, unit_factor
+from sensortrack.core.formats.sources import Source
+from sensortrack.core.formats.table import read_table
 
 NAME = "polar-sensor-logger"
 TITLE = "Polar Sensor Logger export"

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from sensortrack.errors import InputFileError
-from sensortrack.model import FloatArray, Gap
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.model import FloatArray, Gap
 
 # A body-worn IMU at rest or moving at exercise pace reads about 1 g; 9.81 means m/s².
 STANDARD_GRAVITY_MS2 = 9.80665

@@ -5,7 +5,7 @@ A plan is a small TOML file (built-ins live in sensortrack/data/plans/):
     name = "Squats"
     rest_s = 60                 # default rest between sets, seconds
     [[exercise]]
-    exercise = "squat"          # one of sensortrack.model.EXERCISES
+    exercise = "squat"          # one of sensortrack.core.model.EXERCISES
     sets = 3
     reps = 10                   # target per set
     rest_s = 90                 # optional: this exercise's rest
@@ -23,8 +23,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from sensortrack.errors import ConfigError
-from sensortrack.model import EXERCISES
+from sensortrack.core.errors import ConfigError
+from sensortrack.core.model import EXERCISES
 
 # Limits that catch typos (reps = 100 for 10), not training choices.
 MAX_SETS = 20

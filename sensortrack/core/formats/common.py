@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 import numpy as np
 from numpy.typing import NDArray
 
-from sensortrack.errors import InputFileError
-from sensortrack.interchange import read_sidecar
-from sensortrack.model import ClockSource, FloatArray, SampleBlock, SensorInfo, Session, SessionMeta
-from sensortrack.start_time import start_time_problem
-from sensortrack.validation import (
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.interchange import read_sidecar
+from sensortrack.core.model import ClockSource, FloatArray, SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.core.start_time import start_time_problem
+from sensortrack.core.validation import (
     GAP_FACTOR,
     STANDARD_GRAVITY_MS2,
     check_samples,

@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from sensortrack.errors import InputFileError
+from sensortrack.core.errors import InputFileError
 
 # An export of a session lasts minutes: a few MB a sensor. Past these a "recording" is something
 # else (a photo library, a zip bomb), and reading it whole would only exhaust memory.

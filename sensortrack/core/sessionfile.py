@@ -36,10 +36,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sensortrack import __version__
-from sensortrack.csvrows import as_line_index, line_spans, parse_fast, parse_rows, read_fast_or_exact
-from sensortrack.errors import InputFileError
-from sensortrack.session_events import exercise_line, is_event_line, note_line, parse_events
-from sensortrack.model import (
+from sensortrack.core.csvrows import as_line_index, line_spans, parse_fast, parse_rows, read_fast_or_exact
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.session_events import exercise_line, is_event_line, note_line, parse_events
+from sensortrack.core.model import (
     EXERCISES,
     PLACEMENTS,
     SIDES,
@@ -50,8 +50,8 @@ from sensortrack.model import (
     Session,
     SessionMeta,
 )
-from sensortrack.start_time import start_time_problem
-from sensortrack.validation import (
+from sensortrack.core.start_time import start_time_problem
+from sensortrack.core.validation import (
     MAX_RATE_HZ,
     check_samples,
     find_gaps,
@@ -176,7 +176,7 @@ class SessionWriter:
         self._maybe_flush()
 
     def add_event(self, line: str) -> None:
-        """An exercise change or a set note (sensortrack.session_events), where it happened in the stream."""
+        """An exercise change or a set note (sensortrack.core.session_events), where it happened in the stream."""
         if not is_event_line(line) or "\n" in line:
             raise ValueError(f"not a session event line: {line!r}")
         if self._fh is None:  # closed: a note on the last set, given after the stream ended

@@ -21,12 +21,12 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from sensortrack.errors import InputFileError
-from sensortrack.formats.common import Recording, Stream
-from sensortrack.formats.sources import Source
-from sensortrack.formats.table import find_header_line, first_lines, read_table
-from sensortrack.start_time import start_time_problem
-from sensortrack.validation import STANDARD_GRAVITY_MS2
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.formats.common import Recording, Stream
+from sensortrack.core.formats.sources import Source
+from sensortrack.core.formats.table import find_header_line, first_lines, read_table
+from sensortrack.core.start_time import start_time_problem
+from sensortrack.core.validation import STANDARD_GRAVITY_MS2
 
 NAME = "movella-dot"
 TITLE = "Movella DOT app export"

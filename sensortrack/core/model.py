@@ -11,15 +11,15 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from sensortrack.session_events import SessionEvents
-# Re-exported (`X as X`): most of the code says `from sensortrack.model import EXERCISES`.
-from sensortrack.vocabulary import EXERCISES as EXERCISES
-from sensortrack.vocabulary import PLACEMENTS as PLACEMENTS
-from sensortrack.vocabulary import SIDES as SIDES
-from sensortrack.vocabulary import ClockSource as ClockSource
-from sensortrack.vocabulary import Exercise as Exercise
-from sensortrack.vocabulary import Placement as Placement
-from sensortrack.vocabulary import Side as Side
+from sensortrack.core.session_events import SessionEvents
+# Re-exported (`X as X`): most of the code says `from sensortrack.core.model import EXERCISES`.
+from sensortrack.core.vocabulary import EXERCISES as EXERCISES
+from sensortrack.core.vocabulary import PLACEMENTS as PLACEMENTS
+from sensortrack.core.vocabulary import SIDES as SIDES
+from sensortrack.core.vocabulary import ClockSource as ClockSource
+from sensortrack.core.vocabulary import Exercise as Exercise
+from sensortrack.core.vocabulary import Placement as Placement
+from sensortrack.core.vocabulary import Side as Side
 
 FloatArray = NDArray[np.float64]
 

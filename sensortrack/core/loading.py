@@ -1,20 +1,20 @@
 """Open any recording a user may hand us: a sensortrack session file, a plain interchange CSV, or
-an export of a phone or vendor app (a file, a folder, or a zip: sensortrack.formats)."""
+an export of a phone or vendor app (a file, a folder, or a zip: sensortrack.core.formats)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sensortrack.errors import InputFileError
-from sensortrack.interchange import read_interchange_csv
-from sensortrack.model import Session
-from sensortrack.sessionfile import is_session_file, read_session
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.interchange import read_interchange_csv
+from sensortrack.core.model import Session
+from sensortrack.core.sessionfile import is_session_file, read_session
 
 
 def load_session(path: str | Path) -> Session:
     """Read `path` as whichever supported format it is; errors are InputFileError with the line."""
-    from sensortrack.formats.registry import load_export, read_file_head, recognise_head
-    from sensortrack.formats.sources import is_zip_archive
+    from sensortrack.core.formats.registry import load_export, read_file_head, recognise_head
+    from sensortrack.core.formats.sources import is_zip_archive
 
     p = Path(path)
     try:

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sensortrack.csvrows import line_spans, use_fast_path
-from sensortrack.errors import InputFileError
-from sensortrack.model import FloatArray
+from sensortrack.core.csvrows import line_spans, use_fast_path
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.model import FloatArray
 
 IntArray = NDArray[np.int64]
 DELIMITERS = (",", ";", "\t")

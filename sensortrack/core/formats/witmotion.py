@@ -25,10 +25,10 @@ from datetime import date, datetime
 
 import numpy as np
 
-from sensortrack.errors import InputFileError
-from sensortrack.formats.common import ACC_UNITS, GYRO_UNITS, Recording, Stream, unit_factor, untie_times
-from sensortrack.formats.sources import Source
-from sensortrack.formats.table import Table, find_header_line, first_lines, read_table, sniff_delimiter
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.formats.common import ACC_UNITS, GYRO_UNITS, Recording, Stream, unit_factor, untie_times
+from sensortrack.core.formats.sources import Source
+from sensortrack.core.formats.table import Table, find_header_line, first_lines, read_table, sniff_delimiter
 
 NAME = "witmotion"
 TITLE = "WitMotion software record"

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sensortrack.csvrows import as_line_index, line_spans, parse_fast, parse_rows, read_fast_or_exact
-from sensortrack.errors import InputFileError
-from sensortrack.model import EXERCISES, PLACEMENTS, SIDES, FloatArray, SampleBlock, SensorInfo, Session, SessionMeta
-from sensortrack.validation import check_samples, estimate_rate_hz, find_gaps, impossible_samples, merge_gaps
+from sensortrack.core.csvrows import as_line_index, line_spans, parse_fast, parse_rows, read_fast_or_exact
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.model import EXERCISES, PLACEMENTS, SIDES, FloatArray, SampleBlock, SensorInfo, Session, SessionMeta
+from sensortrack.core.validation import check_samples, estimate_rate_hz, find_gaps, impossible_samples, merge_gaps
 
 REQUIRED = ["t", "ax", "ay", "az"]
 GYRO = ["gx", "gy", "gz"]

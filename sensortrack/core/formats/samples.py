@@ -1,4 +1,4 @@
-"""`python -m sensortrack.formats.samples`: write fixtures/vendor/, one small recording per format.
+"""`python -m sensortrack.core.formats.samples`: write fixtures/vendor/, one small recording per format.
 
 No vendor's published sample may be copied here (their licences are unknown or restrictive), so
 each sample is generated from the format's documented layout (docs/formats.md) out of the same
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sensortrack.model import FloatArray
-from sensortrack.sessionfile import read_session
-from sensortrack.validation import STANDARD_GRAVITY_MS2
+from sensortrack.core.model import FloatArray
+from sensortrack.core.sessionfile import read_session
+from sensortrack.core.validation import STANDARD_GRAVITY_MS2
 
 SOURCE = Path("fixtures/simulated/squat_thigh_right.csv")
 CUT_S = 30.0  # the first set (6 reps) ends at 24.6 s
@@ -227,7 +227,7 @@ def write_all(root: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sensortrack.formats.samples", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m sensortrack.core.formats.samples", description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="repository root (default: the current folder)")
     args = parser.parse_args(argv)
     for path in write_all(args.root):

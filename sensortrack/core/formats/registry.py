@@ -2,7 +2,7 @@
 
 Order matters only where two formats could both claim a file; none of the headers overlap today
 (each format's `claims` looks for its own header words), and the interchange CSV (t,ax,ay,az) and
-the session file are tried by sensortrack.loading before and after these.
+the session file are tried by sensortrack.core.loading before and after these.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sensortrack.errors import InputFileError
-from sensortrack.formats import movella_dot, movesense, phyphox, polar_logger, sensorlogger, witmotion
-from sensortrack.formats.common import Recording, to_session
-from sensortrack.formats.sources import Source, open_source
-from sensortrack.model import Session
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.formats import movella_dot, movesense, phyphox, polar_logger, sensorlogger, witmotion
+from sensortrack.core.formats.common import Recording, to_session
+from sensortrack.core.formats.sources import Source, open_source
+from sensortrack.core.model import Session
 
 # How much of each member the recognisers look at: headers sit in the first lines (the Movella DOT
 # app writes a few metadata lines first).

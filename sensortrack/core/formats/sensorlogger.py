@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensortrack.errors import InputFileError
-from sensortrack.formats.common import (
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.formats.common import (
     RAD_TO_DEG,
     AmbiguousUnitsError,
     Recording,
@@ -32,9 +32,9 @@ from sensortrack.formats.common import (
     check_stream_times,
     utc_from_epoch_ns,
 )
-from sensortrack.formats.sources import Source
-from sensortrack.formats.table import Table, first_line, read_table
-from sensortrack.validation import STANDARD_GRAVITY_MS2
+from sensortrack.core.formats.sources import Source
+from sensortrack.core.formats.table import Table, first_line, read_table
+from sensortrack.core.validation import STANDARD_GRAVITY_MS2
 
 NAME = "sensor-logger"
 TITLE = "Sensor Logger export"

@@ -20,11 +20,11 @@ import re
 
 import numpy as np
 
-from sensortrack.errors import InputFileError
-from sensortrack.formats.common import ACC_UNITS, GYRO_UNITS, AmbiguousUnitsError, Recording, Stream, unit_factor
-from sensortrack.formats.sources import Source
-from sensortrack.formats.table import Table, first_line, read_table
-from sensortrack.validation import STANDARD_GRAVITY_MS2
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.formats.common import ACC_UNITS, GYRO_UNITS, AmbiguousUnitsError, Recording, Stream, unit_factor
+from sensortrack.core.formats.sources import Source
+from sensortrack.core.formats.table import Table, first_line, read_table
+from sensortrack.core.validation import STANDARD_GRAVITY_MS2
 
 NAME = "movesense-showcase"
 TITLE = "Movesense Showcase app log"

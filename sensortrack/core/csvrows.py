@@ -24,8 +24,8 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from sensortrack.errors import InputFileError
-from sensortrack.model import FloatArray
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.model import FloatArray
 
 T = TypeVar("T")
 

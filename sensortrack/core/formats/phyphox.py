@@ -23,10 +23,10 @@ import re
 
 import numpy as np
 
-from sensortrack.errors import InputFileError
-from sensortrack.formats.common import ACC_UNITS, GYRO_UNITS, Recording, Stream, unit_factor
-from sensortrack.formats.sources import Source
-from sensortrack.formats.table import Table, clean_name, first_line, read_table, sniff_delimiter
+from sensortrack.core.errors import InputFileError
+from sensortrack.core.formats.common import ACC_UNITS, GYRO_UNITS, Recording, Stream, unit_factor
+from sensortrack.core.formats.sources import Source
+from sensortrack.core.formats.table import Table, clean_name, first_line, read_table, sniff_delimiter
 
 NAME = "phyphox"
 TITLE = "phyphox export"
