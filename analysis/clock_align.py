@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.signal import correlate
 
 from sensortrack.analysis.pair_settings import PairSettings
 from sensortrack.core.model import FloatArray
@@ -71,6 +70,9 @@ def _normalised(x: FloatArray) -> FloatArray:
 
 def _peak_lag(a: FloatArray, b: FloatArray, max_lag: int) -> tuple[float, float]:
     """(lag in samples by which b must be shifted later to match a, correlation at it), sub-sample."""
+    # Imported here: scipy.signal costs ~1 s to import and only two sensors are aligned.
+    from scipy.signal import correlate
+
     full = correlate(_normalised(a), _normalised(b), mode="full", method="fft")
     zero = b.size - 1
     lo, hi = max(0, zero - max_lag), min(full.size, zero + max_lag + 1)

@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import least_squares
 
 from sensortrack.analysis.orientation import cross_rows
 from sensortrack.core.model import FloatArray
@@ -65,6 +64,10 @@ def fit_hinge_axes(w_thigh_dps: FloatArray, w_shank_dps: FloatArray, moving_dps:
         return np.linalg.norm(cross_rows(w1, j1), axis=1) - np.linalg.norm(cross_rows(w2, j2), axis=1)
 
     x0 = np.array([*_spherical(dominant_axis(w1)), *_spherical(dominant_axis(w2))])
+    # Imported here: scipy.optimize costs ~0.5 s to import, and only a two-sensor analysis fits an
+    # axis; modules that merely name the pair's result types (report, library) must not pay it.
+    from scipy.optimize import least_squares
+
     fit = least_squares(residual, x0, method="lm", max_nfev=200)
     j1, j2 = _unit(fit.x[0], fit.x[1]), _unit(fit.x[2], fit.x[3])
     r1, r2 = w1 @ j1, w2 @ j2

@@ -230,15 +230,19 @@ def test_reanalyze_starts_its_helpers_before_this_process_imports_the_analysis()
     assert out.stdout.strip() == ""
 
 
-def test_one_sensor_analyze_loads_no_scipy() -> None:
-    """The analysis needs NumPy only (analysis/dsp.py); SciPy stays with the pair analysis and the
-    simulator. scipy.signal alone was ~1 s of every `analyze` (issue 12)."""
+@pytest.mark.parametrize("command", [["analyze", "{file}", "--json"], ["report", "{file}", "-o", "{out}"]])
+def test_one_sensor_analyze_and_report_load_no_scipy(command: list[str], tmp_path: Path) -> None:
+    """The analysis needs NumPy only (analysis/dsp.py); SciPy is imported only where two sensors are
+    aligned and their knee axis fitted. scipy.signal was ~1 s of every `analyze`, scipy.optimize
+    ~0.5 s of every `report` (issue 12)."""
+    argv = [a.format(file=SHORT, out=tmp_path / "r.html") for a in command]
     code = (
         "import sys\n"
         "from sensortrack.cli import main\n"
-        "code = main(['analyze', sys.argv[1], '--json'])\n"
+        "code = main(sys.argv[1:])\n"
         "print(code, sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'), file=sys.stderr)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(SHORT)], capture_output=True, text=True, cwd="/",
-                         check=True, timeout=120)
+    env = {**__import__("os").environ, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd="/",
+                         check=True, timeout=120, env=env)
     assert out.stderr.strip().splitlines()[-1] == "0 []"
