@@ -12,7 +12,7 @@ Pairs are formed from the final reps of both sides, so batch and stream agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -23,7 +23,8 @@ from sensortrack.analysis.results import AnalysisResult, Event, Rep
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.core.model import FloatArray
 
-MEASURES = ("range", "tempo", "drift")
+Measure = Literal["range", "tempo", "drift"]
+MEASURES: tuple[Measure, ...] = ("range", "tempo", "drift")
 
 
 def symmetry_index_pct(left: float, right: float, floor: float = 0.0) -> float:
@@ -101,8 +102,13 @@ class SidesResult:
     only_right: tuple[Rep, ...]
     settings: PairSettings
 
-    def limit_pct(self, measure: str) -> float:
-        return float(getattr(self.settings, f"{measure}_asymmetry_limit_pct"))
+    def limit_pct(self, measure: Measure) -> float:
+        s = self.settings
+        limits: dict[Measure, float] = {
+            "range": s.range_asymmetry_limit_pct, "tempo": s.tempo_asymmetry_limit_pct,
+            "drift": s.drift_asymmetry_limit_pct,
+        }
+        return limits[measure]
 
     def median_pct(self, measure: str) -> float | None:
         values = [p.asymmetry_pct[measure] for p in self.pairs if p.asymmetry_pct[measure] is not None]
