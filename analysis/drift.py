@@ -12,6 +12,8 @@ its plane (a shank tipping medially is seen; a thigh turning about the vertical 
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from sensortrack.analysis.geometry import ExerciseGeometry
@@ -73,7 +75,7 @@ def knee_medial_form(knee_s: FloatArray, medial_e: FloatArray) -> FloatArray:
     Built once per rep, it turns the per-sample rotate-then-project into two vector operations,
     the hot path of the drift measurement.
     """
-    return np.einsum("i,j,ijab->ab", medial_e, knee_s, _ROTATION_TENSOR)
+    return cast(FloatArray, np.einsum("i,j,ijab->ab", medial_e, knee_s, _ROTATION_TENSOR))
 
 
 def medial_angle_gyro(quat_wxyz: FloatArray, form: FloatArray) -> FloatArray:

@@ -17,9 +17,14 @@ from __future__ import annotations
 
 import math
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import NDArray
 
 from sensortrack.core.model import FloatArray
+
+IntArray = NDArray[np.intp]
 
 # Samples per block in `SosFilter`: each block is one small matrix product (cost ~ BLOCK per sample),
 # and blocks are chained by a 2-number state per section. 64 keeps both the products and the Python
@@ -161,7 +166,7 @@ def group_delay_samples(sos: FloatArray, freq_hz: float, rate_hz: float) -> floa
     return delay
 
 
-def _local_maxima(x: FloatArray) -> FloatArray:
+def _local_maxima(x: FloatArray) -> IntArray:
     """Indices of local maxima; a flat top counts once, at its middle (left-biased), as in SciPy."""
     d = np.diff(x)
     moving = np.flatnonzero(d)  # steps that change the value; flat runs between them are plateaus
@@ -175,7 +180,7 @@ def _local_maxima(x: FloatArray) -> FloatArray:
     return (left + right) // 2
 
 
-def _thin_by_distance(peaks: FloatArray, heights: FloatArray, distance: int) -> FloatArray:
+def _thin_by_distance(peaks: IntArray, heights: FloatArray, distance: int) -> IntArray:
     """Drop peaks closer than `distance` samples to a higher one, highest first (SciPy's rule)."""
     keep = np.ones(peaks.size, dtype=bool)
     # SciPy's order exactly (numpy's default argsort, walked from the end), so ties resolve alike.
@@ -216,7 +221,7 @@ def _nearest_higher(x: FloatArray, p: int, step: int) -> int:
 
 def find_prominent_peaks(
     x: FloatArray, min_prominence: float, min_distance: int
-) -> tuple[FloatArray, dict[str, FloatArray]]:
+) -> tuple[IntArray, dict[str, NDArray[Any]]]:
     """Peaks of x at least `min_distance` samples apart (higher ones win) whose prominence is at least
     `min_prominence`, with "prominences", "left_bases" and "right_bases" as scipy.signal.find_peaks
     returns them: a peak's base on each side is the lowest point before the signal rises above the

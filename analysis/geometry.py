@@ -14,6 +14,8 @@ Medial (toward the midline) is the person's right for a left leg and left for a 
 
 from __future__ import annotations
 
+from typing import cast
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,7 +86,7 @@ GEOMETRY: dict[tuple[str, str], ExerciseGeometry] = {
 def rotate_about(v: FloatArray, axis: FloatArray, angle_deg: float) -> FloatArray:
     """Rodrigues rotation of vector v about unit `axis`."""
     a = np.deg2rad(angle_deg)
-    return v * np.cos(a) + cross_rows(axis, v) * np.sin(a) + axis * np.dot(axis, v) * (1 - np.cos(a))
+    return cast(FloatArray, v * np.cos(a) + cross_rows(axis, v) * np.sin(a) + axis * np.dot(axis, v) * (1 - np.cos(a)))
 
 
 def knee_vector_s(

@@ -17,6 +17,8 @@ sign (flexion positive) is set by the caller from the reps (knee_pair.py).
 
 from __future__ import annotations
 
+from typing import cast
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,7 +63,7 @@ def fit_hinge_axes(w_thigh_dps: FloatArray, w_shank_dps: FloatArray, moving_dps:
 
     def residual(x: FloatArray) -> FloatArray:
         j1, j2 = _unit(x[0], x[1]), _unit(x[2], x[3])
-        return np.linalg.norm(cross_rows(w1, j1), axis=1) - np.linalg.norm(cross_rows(w2, j2), axis=1)
+        return cast(FloatArray, np.linalg.norm(cross_rows(w1, j1), axis=1) - np.linalg.norm(cross_rows(w2, j2), axis=1))
 
     x0 = np.array([*_spherical(dominant_axis(w1)), *_spherical(dominant_axis(w2))])
     # Imported here: scipy.optimize costs ~0.5 s to import, and only a two-sensor analysis fits an

@@ -28,7 +28,7 @@ streams have covered it, so batch and any chunking of the streams agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -113,7 +113,7 @@ def _interp_quat(t_query: FloatArray, t: FloatArray, quat: FloatArray) -> FloatA
     flip = np.concatenate(([False], np.cumsum(np.einsum("ij,ij->i", q[1:], q[:-1]) < 0) % 2 == 1))
     q[flip] *= -1.0
     out = _interp_rows(t_query, t, q)
-    return out / np.linalg.norm(out, axis=1, keepdims=True)
+    return cast(FloatArray, out / np.linalg.norm(out, axis=1, keepdims=True))
 
 
 def _perpendicular(v: FloatArray, axis: FloatArray) -> FloatArray:

@@ -12,6 +12,8 @@ printed by benchmarks/bench_pipeline.py (about 2.0–2.2 M input samples/s here,
 
 from __future__ import annotations
 
+from typing import cast
+
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -47,6 +49,7 @@ from sensortrack.analysis.stance import (
     stance_taken,
     step_side,
     whole_step_span,
+    Step,
 )
 from sensortrack.analysis.trace import TraceBuffer
 from sensortrack.analysis.settings import AnalysisSettings
@@ -291,7 +294,7 @@ class StreamingAnalyzer:
     def _held_up(self, index: int) -> FloatArray:
         """Gravity 'up' over the second held still up to `index`."""
         up = self._hist.get("u", index - self._still_n + 1, index + 1).sum(axis=0)
-        return up / np.linalg.norm(up)
+        return cast(FloatArray, up / np.linalg.norm(up))
 
     def _stood_up(self, settled: np.ndarray, limit: int) -> int:
         """Band walks out of the stance: the first second held still before `limit` (absolute
@@ -921,18 +924,20 @@ class StreamingAnalyzer:
         )
         return replace(rep, start_s=start_s, end_s=end_s)
 
-    def _band_walk_step(self, start: int, peak: int, drift: _RepDrift | None) -> str | None:
+    def _band_walk_step(self, start: int, peak: int, drift: _RepDrift | None) -> Step | None:
         """Lead or trail (`stance.step_side`), judged on the first part of the step's excursion."""
         if not self._gyro or drift is None or drift.medial_e is None:
             return None
-        lateral_e: FloatArray | None = -drift.medial_e
         if self._tilt:
             # The thigh's tilt has no fitted plane to take medial from; the step itself shows it.
             assert self._cal is not None
             knee_end = rotate_one(self._hist.get("quat", start + peak, start + peak + 1)[0], -self._cal.rest_up_s)
-            lateral_e = outward_of_knee(knee_end)
-            if lateral_e is None:
+            outward = outward_of_knee(knee_end)
+            if outward is None:
                 return None
+            lateral_e = outward
+        else:
+            lateral_e = -drift.medial_e
         stop = start + max(2, int(self.settings.lead_share_of_excursion * peak))
         return step_side(self._hist.get("quat", start, stop), self._hist.get("acc", start, stop), lateral_e)
 

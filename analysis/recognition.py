@@ -30,7 +30,7 @@ passed in (`RecognitionModel.from_dict`); sensortrack.recognising.packaged_model
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -101,7 +101,7 @@ def _moving_mean(x: FloatArray, n: int) -> FloatArray:
     idx = np.arange(x.shape[0])
     lo = np.clip(idx - half, 0, x.shape[0])
     hi = np.clip(idx + half + 1, 0, x.shape[0])
-    return (c[hi] - c[lo]) / (hi - lo)[:, None]
+    return cast(FloatArray, (c[hi] - c[lo]) / (hi - lo)[:, None])
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -457,7 +457,7 @@ def _label_at(segments: tuple[Segment, ...], t: float) -> str:
 def _exercise_given_moving(p: FloatArray) -> FloatArray:
     """P(exercise | it is one of the exercises) per window: the "none" column left out."""
     ex = p[:, :-1]
-    return ex / np.maximum(ex.sum(axis=1, keepdims=True), 1e-12)
+    return cast(FloatArray, ex / np.maximum(ex.sum(axis=1, keepdims=True), 1e-12))
 
 
 def _split_at_posture_changes(runs: list[list[int]], rest_u: FloatArray, limit_deg: float,

@@ -15,9 +15,12 @@ Pure functions over arrays: the caller decides which stretch of samples to searc
 
 from __future__ import annotations
 
+from typing import cast
+
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sensortrack.analysis.dsp import find_prominent_peaks
 from sensortrack.analysis.settings import AnalysisSettings
@@ -32,7 +35,7 @@ class RepeatedRep:
     range_deg: float
 
 
-def _rep_around(x: FloatArray, p: int, props: dict, k: int) -> RepeatedRep:
+def _rep_around(x: FloatArray, p: int, props: dict[str, NDArray[np.intp] | FloatArray], k: int) -> RepeatedRep:
     """The rep of peak `p`: from where its rise begins to where its return ends (the last / first
     sample within a tenth of the prominence of its lower side)."""
     lo, hi = int(props["left_bases"][k]), int(props["right_bases"][k])
@@ -49,7 +52,7 @@ def principal_angle_deg(up_s: FloatArray) -> FloatArray:
     """Gravity's direction as an angle (°) along the axis it varies most about over the stretch."""
     centred = up_s - up_s.mean(axis=0)
     _, vectors = np.linalg.eigh(centred.T @ centred)
-    return np.degrees(np.arcsin(np.clip(centred @ vectors[:, -1], -1.0, 1.0)))
+    return cast(FloatArray, np.degrees(np.arcsin(np.clip(centred @ vectors[:, -1], -1.0, 1.0))))
 
 
 def _runs(peaks: np.ndarray, prominence: FloatArray, rate_hz: float, s: AnalysisSettings) -> list[np.ndarray]:
@@ -87,7 +90,7 @@ def impact_g(acc_g: FloatArray, rate_hz: float, window_s: float) -> FloatArray:
     if magnitude.size < n:
         return np.zeros_like(magnitude)
     smooth = np.convolve(magnitude, np.ones(n) / n, mode="same")
-    return magnitude - smooth
+    return cast(FloatArray, magnitude - smooth)
 
 
 def impact_rms_g(acc_g: FloatArray, rate_hz: float, window_s: float) -> float:

@@ -163,7 +163,7 @@ class AnalysisResult:
 
     def to_dict(self) -> dict[str, Any]:
         reps = self.reps
-        out = {
+        out: dict[str, Any] = {
             "schema_version": RESULT_SCHEMA_VERSION,
             "sensors": 1,
             "pair": None,  # "thigh+shank" | "left+right" for two sensors

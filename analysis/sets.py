@@ -14,8 +14,9 @@ from typing import Any
 
 
 from sensortrack.analysis.reference import DriftReference, SessionBaseline
-from sensortrack.analysis.results import Event, ExerciseSet, Rep, RepCounted, SetEnded, SetStarted
+from sensortrack.analysis.results import Event, ExerciseSet, Rep, RepCounted, RepWarning, SetEnded, SetStarted
 from sensortrack.analysis.settings import AnalysisSettings
+from sensortrack.analysis.stance import Step
 
 
 @dataclass(slots=True)
@@ -25,8 +26,8 @@ class RepCandidate:
     end_s: float
     range_deg: float
     knee_drift_deg: float | None
-    warnings: tuple = ()
-    step: str | None = None
+    warnings: tuple[RepWarning, ...] = ()
+    step: Step | None = None
     hold_s: float = 0.0  # longest time held still during the movement
     impact_g: float = 0.0  # RMS of the quick part of |acc| over the movement: foot strikes
     past_rest_deg: float = 0.0  # how far the segment turned past rest the other way meanwhile
@@ -201,7 +202,7 @@ class SetTracker:
                     index=0, start_s=r.start_s, peak_s=r.peak_s, end_s=r.end_s, range_deg=r.range_deg,
                     down_s=r.peak_s - r.start_s, up_s=r.end_s - r.peak_s, knee_drift_deg=None,
                     knee_drift_over_reference_deg=None, drift_limit_deg=None, calibrated=r.calibrated,
-                    warnings=(), shallow=False, step=r.step,  # type: ignore[arg-type]
+                    warnings=(), shallow=False, step=r.step,
                 ),
                 r.hold_s,
             )
@@ -255,7 +256,7 @@ class SetTracker:
             calibrated=rep.calibrated,
             warnings=tuple(rep.warnings),
             shallow=rep.range_deg < self.settings.shallow_share_of_best * best,
-            step=rep.step,  # type: ignore[arg-type]
+            step=rep.step,
         )
         self._open.reps.append(final)
         self._open.holds_s.append(rep.hold_s)

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from sensortrack.core.vocabulary import Exercise, Placement
-
 
 # The rate the analysis runs at, after the front end's decimation. Here rather than in front_end.py
 # so that checking `--set` values does not import SciPy (the front end's filters).
@@ -210,8 +208,8 @@ class AnalysisSettings:
     # A reference needs at least this many reps with a drift value to say what is normal.
     drift_reference_min_reps: int = 3
 
-    def min_range_deg(self, exercise: Exercise, placement: Placement = "thigh") -> float:
-        floors: dict[Exercise, float] = {
+    def min_range_deg(self, exercise: str, placement: str = "thigh") -> float:
+        floors: dict[str, float] = {  # keys: vocabulary.Exercise
             "squat": self.min_range_squat_deg, "lunge": self.min_range_lunge_deg,
             "step_up": self.min_range_step_up_deg, "bridge": self.min_range_bridge_deg,
             "clamshell": self.min_range_clamshell_deg, "band_walk": self.min_range_band_walk_deg,

@@ -17,6 +17,8 @@ com.xsens.dot.android.sdk, which the app uses for its exports; Movella DOT user 
 
 from __future__ import annotations
 
+from typing import cast
+
 from datetime import UTC, datetime
 
 import numpy as np
@@ -62,7 +64,7 @@ def unwrap_us(raw: np.ndarray) -> np.ndarray:
     """A wrapping uint32 µs counter as a monotonic int64 (one wrap per backwards jump of > half the range)."""
     steps = np.diff(raw)
     wraps = np.concatenate([[0], np.cumsum(steps < -(WRAP_US // 2))])
-    return raw + wraps * WRAP_US
+    return cast("np.ndarray", raw + wraps * WRAP_US)
 
 
 def read(source: Source) -> Recording:

@@ -75,10 +75,13 @@ def read(source: Source) -> Recording:
         units, quantity = (ACC_UNITS, "acceleration") if kind == "acc" else (GYRO_UNITS, "angular rate")
         cols = []
         for axis in "XYZ":
-            index = next((i for i, c in enumerate(table.columns) if (m := _AXIS.match(c)) and m.group(1) == axis), None)
-            if index is None:
+            column = next(
+                ((i, m) for i, c in enumerate(table.columns) if (m := _AXIS.match(c)) and m.group(1) == axis), None
+            )
+            if column is None:
                 raise InputFileError(where, f"has no {axis} column")
-            unit = _AXIS.match(table.columns[index]).group(2)  # type: ignore[union-attr]
+            index, match = column
+            unit = match.group(2)
             cols.append(table.numbers(index) * unit_factor(where, table.columns[index], unit, units, quantity))
         ns = table.integers(table.index("sensor timestamp [ns]"))
         found[kind].append((member, ns, Stream(where, np.empty(0), np.column_stack(cols), table.lines)))

@@ -9,6 +9,8 @@ Deterministic: regenerating reproduces the committed files (tests/test_formats_r
 
 from __future__ import annotations
 
+from typing import cast
+
 import argparse
 import io
 import math
@@ -47,7 +49,7 @@ class Movement:
         kernel = np.ones(width) / width
         padded = np.pad(self.acc_g, ((width // 2, width // 2), (0, 0)), mode="edge")
         smooth = np.column_stack([np.convolve(padded[:, k], kernel, mode="valid") for k in range(3)])
-        return smooth / np.linalg.norm(smooth, axis=1, keepdims=True)
+        return cast(FloatArray, smooth / np.linalg.norm(smooth, axis=1, keepdims=True))
 
 
 def load_movement(root: Path) -> Movement:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -69,7 +69,7 @@ class Table:
 
     @property
     def line_numbers(self) -> list[int]:
-        return self._line_numbers.tolist()
+        return cast("list[int]", self._line_numbers.tolist())
 
     @property
     def lines(self) -> IntArray:
@@ -124,7 +124,7 @@ class Table:
         """Column `column` as floats; the first field that is not a number raises with its line."""
         fast = self._cast(column, "float64")
         if fast is not None and np.isfinite(fast).all():  # NaN/inf spellings: the exact path decides
-            return fast
+            return cast("FloatArray", fast)
         self._check_width(column)
         values = [row[column] for row in self.rows]
         if self.decimal_comma:
@@ -146,7 +146,7 @@ class Table:
         """Column `column` as 64-bit integers (nanosecond and microsecond clocks lose digits as floats)."""
         fast = self._cast(column, "int64")
         if fast is not None:
-            return fast
+            return cast("IntArray", fast)
         self._check_width(column)
         values = [row[column].strip() for row in self.rows]
         try:

@@ -19,6 +19,8 @@ Layout (the records the WitMotion software writes, as read by gyroflow's telemet
 
 from __future__ import annotations
 
+from typing import cast
+
 import re
 from collections.abc import Callable
 from datetime import date, datetime
@@ -75,7 +77,7 @@ def _parse_clock(texts: list[str], formats: tuple[str, ...], with_date: bool) ->
         return np.array([(m - moments[0]).total_seconds() for m in moments])
     out = np.array([m.hour * 3600 + m.minute * 60 + m.second + m.microsecond / 1e6 for m in moments])
     out += 86400.0 * np.concatenate([[0], np.cumsum(np.diff(out) < -43200.0)])  # past midnight
-    return out - out[0]
+    return cast("np.ndarray | None", out - out[0])
 
 
 # strptime's own patterns for the fields these formats use (CPython Lib/_strptime.py, TimeRE), so
@@ -124,7 +126,7 @@ def _parse_clock_fast(texts: list[str], fmt: str, with_date: bool) -> np.ndarray
     if not with_date:
         out = clock_s + micro / 1e6
         out += 86400.0 * np.concatenate([[0], np.cumsum(np.diff(out) < -43200.0)])  # past midnight
-        return out - out[0]
+        return cast("np.ndarray | None", out - out[0])
     ymd = value["Y"] * 10000 + value["m"] * 100 + value["d"]
     unique, where = np.unique(ymd, return_inverse=True)
     try:
@@ -132,7 +134,7 @@ def _parse_clock_fast(texts: list[str], fmt: str, with_date: bool) -> np.ndarray
     except ValueError:
         return None
     us = (ordinals[where].astype(np.int64) * 86400 + clock_s) * 1_000_000 + micro
-    return (us - us[0]) / 1e6  # as timedelta.total_seconds(): exact to the microsecond
+    return cast("np.ndarray | None", (us - us[0]) / 1e6)  # as timedelta.total_seconds(): exact to the microsecond
 
 
 def _try(text: str, fmt: str) -> datetime | None:
