@@ -130,24 +130,11 @@ def run(args: argparse.Namespace) -> int:
 def _sensor_options(args: argparse.Namespace) -> None:
     """One sensor: --device/--virtual/--from back to single values (a :PLACEMENT:SIDE suffix sets
     those). Two (`args.pair`): kept as lists, as `record` takes them."""
-    from sensortrack.commands.record_pair import is_pair, split_body
-    from sensortrack.core.errors import ConfigError
+    from sensortrack.commands.record_pair import is_pair, one_sensor_options
 
     args.pair = is_pair(args)
-    if args.pair:
-        return
-    for name in ("device", "virtual"):
-        values = getattr(args, name)
-        if values:
-            spec = split_body(values[0])
-            setattr(args, name, spec.what)
-            args.placement = args.placement or spec.placement
-            args.side = args.side or spec.side
-        else:
-            setattr(args, name, None)
-    if args.source and len(args.source) > 1:
-        raise ConfigError("one --virtual plays one --from SESSION")
-    args.source = args.source[0] if args.source else None
+    if not args.pair:
+        one_sensor_options(args)
 
 
 def _check_options(args: argparse.Namespace) -> None:
@@ -256,11 +243,10 @@ async def _live_pair(
     --no-setup, recorded into one two-sensor session and shown together."""
     from dataclasses import replace
 
-    from sensortrack.commands.record_pair import check_bodies, device_bodies, split_body, start_virtual_pair
+    from sensortrack.commands.record_pair import check_bodies, find_device_pair, start_virtual_pair
     from sensortrack.core.errors import ConfigError
     from sensortrack.drivers.backend import SYSTEM_BACKEND
     from sensortrack.drivers.clock import MonotonicClock
-    from sensortrack.drivers.scan import family_by_model, find_sensor
     from sensortrack.tui.live import LiveChoice, SecondSensor, open_live_source
     from sensortrack.tui.setup import SetupApp, remembered_from, save_choices
 
@@ -271,11 +257,8 @@ async def _live_pair(
             backend, clock, finished, found = virtual.backend, virtual.clock, virtual.finished, virtual.found
             rates: list[float | None] = [args.rate or s.meta.sensor.nominal_rate_hz or None for s in virtual.sessions]
         else:
-            specs = [split_body(d) for d in args.device]
-            bodies = device_bodies(specs)
             backend, clock, finished, origin = SYSTEM_BACKEND, MonotonicClock(), None, ""
-            model = family_by_model(args.model).model if args.model else None
-            found = [await find_sensor(s.what, args.timeout, model=model, backend=backend) for s in specs]
+            bodies, found = await find_device_pair(args, backend)
             exercise, rates = args.exercise, [args.rate, args.rate]
         check_bodies(bodies)
         (p1, s1), (p2, s2) = bodies

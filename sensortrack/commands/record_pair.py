@@ -20,7 +20,9 @@ from sensortrack.core.errors import ConfigError, MissingMetadataError, Sensortra
 from sensortrack.core.model import PLACEMENTS, SIDES, Session
 
 if TYPE_CHECKING:
+    from sensortrack.drivers.backend import BleBackend
     from sensortrack.drivers.pair_supervisor import PairSupervisor
+    from sensortrack.drivers.scan import FoundSensor
     from sensortrack.recording import VirtualSensors
 
 PAIR_MAGIC = "# sensortrack-session 2"
@@ -54,8 +56,9 @@ def is_pair(args: argparse.Namespace) -> bool:
     return len(devices) > 1 or len(virtuals) > 1 or (len(virtuals) == 1 and len(sources) == 1 and _is_pair_file(sources[0]))
 
 
-def single_sensor_args(args: argparse.Namespace) -> None:
-    """One sensor: the repeatable options back to single values (a :PLACEMENT:SIDE suffix sets those)."""
+def one_sensor_options(args: argparse.Namespace) -> None:
+    """One sensor: --device/--virtual/--from back to single values (a :PLACEMENT:SIDE suffix sets
+    placement and side unless given); shared by `record` and `live`."""
     for name in ("device", "virtual"):
         values = getattr(args, name)
         if values:
@@ -63,9 +66,16 @@ def single_sensor_args(args: argparse.Namespace) -> None:
             setattr(args, name, spec.what)
             args.placement = args.placement or spec.placement
             args.side = args.side or spec.side
+        else:
+            setattr(args, name, None)
     if args.source and len(args.source) > 1:
         raise ConfigError("one --virtual plays one --from SESSION")
     args.source = args.source[0] if args.source else None
+
+
+def single_sensor_args(args: argparse.Namespace) -> None:
+    """`record` with one sensor: its options back to single values, and no pair-only option."""
+    one_sensor_options(args)
     drift = args.clock_drift_ppm or [0.0]
     if len(drift) > 1:
         raise ConfigError("one sensor has one --clock-drift-ppm")
@@ -96,7 +106,6 @@ async def record_pair(args: argparse.Namespace) -> int:
     from sensortrack.drivers.backend import SYSTEM_BACKEND
     from sensortrack.drivers.clock import MonotonicClock
     from sensortrack.drivers.pair_supervisor import PairSupervisor
-    from sensortrack.drivers.scan import family_by_model, find_sensor
     from sensortrack.core.model import SensorInfo
     from sensortrack.recording import (
         DEFAULT_LIVE_RATE_HZ,
@@ -123,10 +132,7 @@ async def record_pair(args: argparse.Namespace) -> int:
             stated = [s.meta.sensor.nominal_rate_hz for s in virtual.sessions]
         else:
             backend, clock = SYSTEM_BACKEND, MonotonicClock()
-            specs = [split_body(d) for d in args.device]
-            bodies = device_bodies(specs)
-            model = family_by_model(args.model).model if args.model else None
-            found = [await find_sensor(s.what, args.timeout, model=model, backend=backend) for s in specs]
+            bodies, found = await find_device_pair(args, backend)
             families = [f.family for f in found]  # type: ignore[misc]
             stated = [0.0, 0.0]
             exercise, origin = args.exercise, ""
@@ -190,6 +196,19 @@ def device_bodies(specs: list[SensorSpec]) -> list[tuple[str | None, str | None]
     bodies = [(s.placement, s.side) for s in specs]
     check_bodies(bodies)
     return bodies
+
+
+async def find_device_pair(
+    args: argparse.Namespace, backend: BleBackend
+) -> tuple[list[tuple[str | None, str | None]], list[FoundSensor]]:
+    """`--device NAME:PLACEMENT:SIDE` twice: each one's (placement, side), checked first, and the two
+    sensors found; shared by `record` and `live`."""
+    from sensortrack.drivers.scan import family_by_model, find_sensor
+
+    specs = [split_body(d) for d in args.device]
+    bodies = device_bodies(specs)
+    model = family_by_model(args.model).model if args.model else None
+    return bodies, [await find_sensor(s.what, args.timeout, model=model, backend=backend) for s in specs]
 
 
 async def start_virtual_pair(
