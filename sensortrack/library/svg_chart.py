@@ -102,29 +102,21 @@ class Panel:
                 runs.append([])
             else:
                 runs[-1].append(f"{_f(self.x(xv))},{_f(self.y(yv))}")
-        style = f' stroke-dasharray="{dash}"' if dash else ""
         for run in runs:
             if len(run) > 1:
                 self.body.append(
-                    f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" stroke-width="{width:g}"'
-                    f' stroke-linejoin="round"{style}/>'
+                    f'<polyline points="{" ".join(run)}" fill="none"{_stroke(colour, width, dash)} stroke-linejoin="round"/>'
                 )
 
     def hline(self, v: float, colour: str, dash: str | None = "5 3", width: float = 1.2) -> None:
-        style = f' stroke-dasharray="{dash}"' if dash else ""
-        y = _f(self.y(v))
-        self.body.append(
-            f'<line x1="{_f(LEFT_PX)}" x2="{_f(WIDTH_PX - RIGHT_PX)}" y1="{y}" y2="{y}" stroke="{colour}"'
-            f' stroke-width="{width:g}"{style}/>'
-        )
+        """A line across the whole panel at value v (a threshold)."""
+        y = self.y(v)
+        self.body.append(_segment(LEFT_PX, y, WIDTH_PX - RIGHT_PX, y, _stroke(colour, width, dash)))
 
     def vline(self, xv: float, colour: str, dash: str | None = "2 2", width: float = 0.9) -> None:
-        style = f' stroke-dasharray="{dash}"' if dash else ""
-        x = _f(self.x(xv))
-        self.body.append(
-            f'<line x1="{x}" x2="{x}" y1="{_f(self.top_px)}" y2="{_f(self.top_px + self.height_px)}"'
-            f' stroke="{colour}" stroke-width="{width:g}"{style}/>'
-        )
+        """A line over the panel's whole height at x (a set boundary)."""
+        x = self.x(xv)
+        self.body.append(_segment(x, self.top_px, x, self.top_px + self.height_px, _stroke(colour, width, dash)))
 
     def bar(self, xv: float, width: float, lo: float, hi: float, fill: str, *, opacity: float = 1.0,
             hatch: str | None = None) -> None:
@@ -156,6 +148,15 @@ class Panel:
             f'<text x="{_f(cx)}" y="{_f(self.top_px + self.height_px / 2)}" text-anchor="middle"'
             f' font-size="{FONT_PX:g}" fill="#6b6b6b">{escape(text)}</text>'
         )
+
+
+def _stroke(colour: str, width: float, dash: str | None) -> str:
+    """A line's stroke attributes (leading space included)."""
+    return f' stroke="{colour}" stroke-width="{width:g}"' + (f' stroke-dasharray="{dash}"' if dash else "")
+
+
+def _segment(x1: float, y1: float, x2: float, y2: float, stroke: str) -> str:
+    return f'<line x1="{_f(x1)}" x2="{_f(x2)}" y1="{_f(y1)}" y2="{_f(y2)}"{stroke}/>'
 
 
 def marker_svg(shape: str, x: float, y: float, size: float, fill: str, edge: str) -> str:
@@ -225,13 +226,14 @@ class Figure:
         for p in self.panels:
             bottom = p.top_px + p.height_px
             for v in nice_ticks(p.y_lo, p.y_hi, 4, integer=p.y_integer):
-                y = _f(p.y(v))
-                parts.append(f'<line x1="{_f(LEFT_PX)}" x2="{_f(right)}" y1="{y}" y2="{y}" stroke="{GRID}" stroke-width="0.7"/>')
-                parts.append(f'<text x="{_f(LEFT_PX - 5)}" y="{y}" dy="0.35em" text-anchor="end" font-size="{FONT_PX - 1:g}"'
+                y = p.y(v)
+                parts.append(_segment(LEFT_PX, y, right, y, _stroke(GRID, 0.7, None)))
+                parts.append(f'<text x="{_f(LEFT_PX - 5)}" y="{_f(y)}" dy="0.35em" text-anchor="end" font-size="{FONT_PX - 1:g}"'
                              f' fill="{INK}">{tick_text(v)}</text>')
             parts.append(f'<g clip-path="url(#c{p.index})">{"".join(p.body)}</g>')
-            parts.append(f'<line x1="{_f(LEFT_PX)}" x2="{_f(LEFT_PX)}" y1="{_f(p.top_px)}" y2="{_f(bottom)}" stroke="{INK}" stroke-width="0.8"/>')
-            parts.append(f'<line x1="{_f(LEFT_PX)}" x2="{_f(right)}" y1="{_f(bottom)}" y2="{_f(bottom)}" stroke="{INK}" stroke-width="0.8"/>')
+            axis = _stroke(INK, 0.8, None)
+            parts.append(_segment(LEFT_PX, p.top_px, LEFT_PX, bottom, axis))
+            parts.append(_segment(LEFT_PX, bottom, right, bottom, axis))
             mid = p.top_px + p.height_px / 2
             for k, line in enumerate(p.y_label.split("\n")):  # rotated, one line per row, centred on the panel
                 x = 14.0 + k * (FONT_PX + 2)
@@ -243,7 +245,7 @@ class Figure:
         for v in self.x_ticks:
             x = self.x(v)
             if LEFT_PX - 0.5 <= x <= right + 0.5:
-                parts.append(f'<line x1="{_f(x)}" x2="{_f(x)}" y1="{_f(axis_y)}" y2="{_f(axis_y + 4)}" stroke="{INK}" stroke-width="0.8"/>')
+                parts.append(_segment(x, axis_y, x, axis_y + 4, _stroke(INK, 0.8, None)))
                 parts.append(f'<text x="{_f(x)}" y="{_f(axis_y + 15)}" text-anchor="middle" font-size="{FONT_PX - 1:g}"'
                              f' fill="{INK}">{escape(self.x_tick_text(v))}</text>')
         parts.append(f'<text x="{_f((LEFT_PX + right) / 2)}" y="{_f(axis_y + 32)}" text-anchor="middle"'
@@ -275,9 +277,7 @@ class Figure:
 
     def _legend_key(self, item: LegendItem, x: float, y: float) -> str:
         if item.kind == "line":
-            dash = f' stroke-dasharray="{item.dash}"' if item.dash else ""
-            key = (f'<line x1="{_f(x)}" x2="{_f(x + 18)}" y1="{_f(y)}" y2="{_f(y)}" stroke="{item.colour}"'
-                   f' stroke-width="1.6"{dash}/>')
+            key = _segment(x, y, x + 18, y, _stroke(item.colour, 1.6, item.dash))
             if item.marker and item.fill is not None:
                 key += marker_svg(item.marker, x + 9, y, 6, item.fill, item.colour)
             return key
