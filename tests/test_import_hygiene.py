@@ -4,6 +4,7 @@ commands import only what they need."""
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -106,7 +107,6 @@ def _heavy_modules_loaded_by(argv: list[str], env: dict[str, str]) -> tuple[list
 @pytest.fixture(scope="module")
 def library_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A real library with one session in it, and private user folders."""
-    import os
 
     tmp_path = tmp_path_factory.mktemp("hygiene")
     env = dict(os.environ)
@@ -226,7 +226,7 @@ def test_reanalyze_starts_its_helpers_before_this_process_imports_the_analysis()
         "                      or m == 'sensortrack.analysis.pipeline')))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/", check=True,
-                         env={**__import__("os").environ, "SENSORTRACK_CONFIG": "/nonexistent/config.toml"})
+                         env={**os.environ, "SENSORTRACK_CONFIG": "/nonexistent/config.toml"})
     assert out.stdout.strip() == ""
 
 
@@ -242,7 +242,7 @@ def test_one_sensor_analyze_and_report_load_no_scipy(command: list[str], tmp_pat
         "code = main(sys.argv[1:])\n"
         "print(code, sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'), file=sys.stderr)\n"
     )
-    env = {**__import__("os").environ, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
     out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd="/",
                          check=True, timeout=120, env=env)
     assert out.stderr.strip().splitlines()[-1] == "0 []"
