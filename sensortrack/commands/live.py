@@ -30,7 +30,10 @@ if TYPE_CHECKING:
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.analysis.settings import AnalysisSettings
     from sensortrack.core.plans import Plan
+    from sensortrack.core.vocabulary import Placement, Side
+    from sensortrack.drivers.clock import HostClock
     from sensortrack.session_analysis import ReferenceLookup
+    from sensortrack.tui.cues import SoundMode
     from sensortrack.tui.live import LiveChoice, LiveSource
     from sensortrack.tui.setup import Remembered
 
@@ -173,7 +176,8 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
     remembered = load_choices()
     virtual = None
     try:
-        backend, clock, finished, origin, rate_hz = SYSTEM_BACKEND, MonotonicClock(), None, "", args.rate
+        clock: HostClock = MonotonicClock()
+        backend, finished, origin, rate_hz = SYSTEM_BACKEND, None, "", args.rate
         if args.pair:
             return await _live_pair(args, output, settings, plan, remembered)
         if args.virtual:
@@ -263,11 +267,11 @@ async def _live_pair(
         check_bodies(bodies)
         (p1, s1), (p2, s2) = bodies
         defaults = replace(remembered.with_options(args.exercise or exercise, p1, s1), sensor=found[0].name or found[0].address)
-        choice: LiveChoice | None = LiveChoice(
-            found[0], defaults.exercise, p1, s1, second=SecondSensor(found[1], p2, s2, rates[1])  # type: ignore[arg-type]
-        )
+        assert p1 and s1 and p2 and s2  # check_bodies refused a sensor without its placement and side
+        given = LiveChoice(found[0], defaults.exercise, p1, s1, second=SecondSensor(found[1], p2, s2, rates[1]))
+        choice: LiveChoice | None = given
         if not args.no_setup:
-            choice = await SetupApp(None, defaults, sensor=found[0], second=choice.second).run_async()  # type: ignore[union-attr]
+            choice = await SetupApp(None, defaults, sensor=found[0], second=given.second).run_async()
         if choice is None:
             return 0
         if choice.exercise == "auto":
@@ -288,12 +292,13 @@ async def _live_pair(
             await virtual.close()
 
 
-def live_second(source: LiveSource) -> tuple[str, str, float, bool] | None:
+def live_second(source: LiveSource) -> tuple[Placement, Side, float, bool] | None:
     """The second sensor of a live pair as the view takes it: (placement, side, rate, gyroscope)."""
     sensors = source.recording.sensors
     if len(sensors) < 2:
         return None
     info = sensors[1].info
+    assert info.placement is not None and info.side is not None  # a pair is refused without them
     return info.placement, info.side, info.nominal_rate_hz, sensors[1].family.has_gyro
 
 
@@ -302,7 +307,7 @@ async def run_live_app(
     choice: LiveChoice,
     settings: AnalysisSettings,
     *,
-    sound: str = "auto",
+    sound: SoundMode = "auto",
     count_at: str = "top",
     plan: Plan | None = None,
     library: str | None,
@@ -331,7 +336,7 @@ async def run_live_app(
         settings,
         rate_hz=source.supervisor.info.nominal_rate_hz,
         has_gyro=source.supervisor.family.has_gyro,
-        sound=sound,  # type: ignore[arg-type]
+        sound=sound,
         count_at=count_at,
         plan=plan,
         reference=reference,

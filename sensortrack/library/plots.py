@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -232,7 +232,7 @@ def trend_figure(
                                  fill=VERMILLION))
     fig = Figure([110.0] * (4 if noted else 3), x_lo, x_hi, legend_rows=1)
     fig.legend = legend
-    panels = [
+    panels: list[tuple[str, Callable[[SessionRecord], float | None]]] = [
         ("Reps", lambda r: r.rep_count),
         ("Mean range (°)", lambda r: r.mean_range_deg),
         ("Reps with\nknee drift (%)", lambda r: None if r.drift_share is None else 100.0 * r.drift_share),

@@ -26,6 +26,7 @@ from sensortrack.library.store import Library, SessionFilter
 from sensortrack.library.targets import Target, load_target
 from sensortrack.library.text import fmt_number, format_duration, local_time
 from sensortrack.core.sensor_limits import sensor_limits
+from sensortrack.core.vocabulary import Exercise, Placement, Side
 
 if TYPE_CHECKING:
     from sensortrack.session_analysis import ReferenceLookup
@@ -471,9 +472,9 @@ def write_report(
     settings: AnalysisSettings,
     *,
     library_option: str | None = None,
-    exercise: str | None = None,
-    placement: str | None = None,
-    side: str | None = None,
+    exercise: Exercise | None = None,
+    placement: Placement | None = None,
+    side: Side | None = None,
     force: bool = False,
     reference: ReferenceLookup | None = None,
 ) -> Target:
