@@ -90,10 +90,8 @@ def _stream_dict(session: Session) -> dict[str, Any]:
 
 def _with_body(session: Session, exercise: str | None, placement: str | None, side: str | None) -> Session:
     ctx = resolve_context(session, exercise, placement, side)
-    # AnalysisContext names exercise/placement/side as plain str (analysis/ is not type-checked
-    # strictly yet); resolve_context only ever gives values of the vocabulary's Literals
-    sensor = session.meta.sensor.with_body(ctx.placement, ctx.side)  # type: ignore[arg-type]
-    return replace(session, meta=replace(session.meta, sensor=sensor, exercise=ctx.exercise),  # type: ignore[arg-type]
+    sensor = session.meta.sensor.with_body(ctx.placement, ctx.side)
+    return replace(session, meta=replace(session.meta, sensor=sensor, exercise=ctx.exercise),
                    samples=session.samples.with_sensor(sensor))
 
 
