@@ -261,7 +261,12 @@ class RepTable(DataTable[str]):
             "–" if limit is None or rep.knee_drift_deg is None else fmt_limit(limit.deg),
             note,
         )
-        self.add_row(*(Text(c, style=style) for c in cells), key=f"{set_index}.{rep.index}")
+        key = f"{set_index}.{rep.index}"
+        if key in self.rows:  # shown again (a pair's knee angle arrived): the row is replaced in place
+            for column, cell in zip(self.columns, cells, strict=True):
+                self.update_cell(key, column, Text(cell, style=style))
+            return
+        self.add_row(*(Text(c, style=style) for c in cells), key=key)
         self.move_cursor(row=self.row_count - 1)
 
 
