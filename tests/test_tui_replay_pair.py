@@ -15,6 +15,7 @@ from sensortrack.analysis.sides_pair import SidesResult
 from sensortrack.core.errors import ConfigError
 from sensortrack.core.sessionfile import read_session, write_session
 from sensortrack.pair_analysis import analyze_pair
+from sensortrack.report_text import rep_columns
 from sensortrack.simulation.pair import DeviceClock, simulate_knee_pair, simulate_sides_pair
 from sensortrack.simulation.spec import Distractor, SessionSpec, SetSpec
 from sensortrack.tui.app import replay_app
@@ -48,9 +49,10 @@ def _sides_file(tmp_path: Path) -> Path:
     return path
 
 
-def _table_rows(app: object) -> list[list[str]]:
+def _table(app: object) -> tuple[list[str], list[list[str]]]:
     table = app.query_one(RepTable)  # type: ignore[attr-defined]
-    return [[str(c) for c in table.get_row_at(k)] for k in range(table.row_count)]
+    headers = [str(c.label) for c in table.columns.values()]
+    return headers, [[str(c) for c in table.get_row_at(k)] for k in range(table.row_count)]
 
 
 async def test_replay_of_a_knee_pair_shows_both_sensors_and_the_pair_analysis(tmp_path: Path, until) -> None:  # type: ignore[no-untyped-def]
@@ -69,7 +71,7 @@ async def test_replay_of_a_knee_pair_shows_both_sensors_and_the_pair_analysis(tm
         await pilot.pause(0.1)
         ended = str(panel.content)
         gauge = str(app.query_one(KneeGauge).content)
-        rows = _table_rows(app)
+        headers, rows = _table(app)
     # each segment's state while it played, and at the end
     assert "right thigh" in playing and "right shank" in playing and playing.count("● streaming") == 2, playing
     assert ended.count("○ ended") == 2, ended
@@ -80,11 +82,16 @@ async def test_replay_of_a_knee_pair_shows_both_sensors_and_the_pair_analysis(tm
     for start_s, valgus_deg in app.knee_log:
         assert batch.result.knee[start_s].valgus_deg == pytest.approx(valgus_deg, abs=1e-6)  # chunking: float rounding only
     assert "valgus" in gauge and f"{app.knee_log[-1][1]:+.1f}°" in gauge
-    # the rep table's drift column is the knee angle's (issue 14), each rep's as `analyze` prints it
+    # the rep table is `analyze`'s of the pair, drawn by the one terminal renderer: its drift column
+    # the knee angle's (issue 14), its knee flexion column the pair's
     reps = batch.to_dict()["sets"][-1]["reps"]
-    assert [r[4] for r in rows] == [f"{r['knee_drift_deg']:.1f}°" for r in reps]
-    assert {r["index"] for r in reps if r["warnings"]} == {int(r[0]) for r in rows if "KNEE IN" in r[-1]}
-    assert any("KNEE IN" in r[-1] for r in rows)  # the simulated valgus reps
+    columns = rep_columns(reps, with_set=False)
+    assert headers == [h for h, _, _ in columns] and "Knee flex°" in headers
+    assert rows == [[cell(r) for _, cell, _ in columns] for r in reps]
+    drift = headers.index("Drift°")
+    assert [row[drift] for row in rows] == [f"{r['knee_drift_deg']:.1f}" for r in reps]
+    warned = [r["index"] for r in reps if r["warnings"]]
+    assert warned and warned == [int(row[0]) for row in rows if "KNEE DRIFTING INWARD" in row[-1]]
 
 
 async def test_replay_of_a_sides_pair_shows_the_batch_symmetry(tmp_path: Path, until) -> None:  # type: ignore[no-untyped-def]

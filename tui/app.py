@@ -507,7 +507,7 @@ class SensortrackApp(App[int]):
         event = message.event
         if isinstance(event, SetStarted):
             self.set_reps = []
-            self._view(RepTable).clear()
+            self._view(RepTable).clear_reps()
             self._table_set = event.set_index
             if self.plan is not None and self.plan.rest_until_s is not None:
                 self.plan.end_rest()  # started before the rest was over
@@ -536,7 +536,7 @@ class SensortrackApp(App[int]):
         self.rep_limits[rep.start_s] = limit.deg
         self.set_reps.append(rep)
         self.pair_reps.append(rep)
-        self._table_rep(set_index, rep, limit)
+        self._table_rep(set_index, rep)
         best = max(r.range_deg for r in self.set_reps)
         self._view(RangeMeter).show(rep.range_deg, best)
         self._view(TempoLabel).show(rep)
@@ -551,12 +551,15 @@ class SensortrackApp(App[int]):
         if self.count_at == "top":
             self.cues.cue("rep", str(len(self.set_reps)))
 
-    def _table_rep(self, set_index: int, rep: Rep, limit: DriftLimit) -> None:
+    def _table_rep(self, set_index: int, rep: Rep) -> None:
+        """The rep's row in the table, in the result schema as `analyze` reports it (a knee pair's
+        with its knee angles)."""
         shown = self.knee_shown(rep)
-        if shown is not rep:
-            limit = self._limit_for(shown, limit.deg)
-        measured = self.limits.measures_drift or shown.knee_drift_deg is not None or shown is not rep
-        self._view(RepTable).add_rep(set_index, shown, limit if measured else None)
+        row = shown.to_dict(set_index)
+        knee = self.knees.get(rep.start_s) if shown is not rep else None
+        if knee is not None:
+            row.update(knee.to_dict(), knee_drift_source="knee angle (thigh + shank)")
+        self._view(RepTable).put_rep(f"{set_index}.{rep.index}", row)
         self.drift_log.append(("table", rep.start_s, fmt_drift(shown.knee_drift_deg)))
 
     def knee_shown(self, rep: Rep) -> Rep:
@@ -594,7 +597,7 @@ class SensortrackApp(App[int]):
         on_table = (*self.set_reps, *(self.kept_sets[-1].reps if self.kept_sets and self.kept_sets[-1].index == self._table_set else ()))
         row = next((r for r in on_table if abs(r.start_s - knee.start_s) < 1e-9), None)
         if row is not None:  # its row's drift is the knee angle's now
-            self._table_rep(self._table_set, row, self._limit_for(row, self.rep_limits.get(row.start_s, self.settings.drift_threshold_deg)))
+            self._table_rep(self._table_set, row)
         if rep is not None and knee.warning is not None:
             self._raise_knee_alert(set_index if set_index is not None else self._current_set(), rep, knee.valgus_deg)
         elif self.alert_rep is not None and not self.stream_ended:
@@ -673,7 +676,7 @@ class SensortrackApp(App[int]):
                 if not any(r.index == self.alert_rep[1] and r.drifted for r in done.reps):
                     self._clear_alert()
         else:  # too few reps for a set: its live reps are withdrawn, and any warning with them
-            self._view(RepTable).clear()
+            self._view(RepTable).clear_reps()
             self._view(RangeMeter).show(None, None)
             self._view(TempoLabel).show(None)
             self._show_gauge(None)
@@ -689,11 +692,10 @@ class SensortrackApp(App[int]):
         return dataclasses.replace(done, reps=tuple(self.knee_shown(r) for r in done.reps))
 
     def _show_final_reps(self, done: ExerciseSet) -> None:
-        self._view(RepTable).clear()
+        self._view(RepTable).clear_reps()
         self._table_set = done.index
         for rep in done.reps:
-            limit = self._limit_for(rep, self.rep_limits.get(rep.start_s, self.settings.drift_threshold_deg))
-            self._table_rep(done.index, rep, limit)
+            self._table_rep(done.index, rep)
         if done.reps:
             last = done.reps[-1]
             self._show_gauge(last, self._limit_for(last, self.rep_limits.get(last.start_s, self.settings.drift_threshold_deg)))
@@ -720,7 +722,7 @@ class SensortrackApp(App[int]):
         self.set_reps = []
         self.rep_limits.clear()
         self.result = None
-        self._view(RepTable).clear()
+        self._view(RepTable).clear_reps()
         self._view(SetSummary).update("")
         self._view(RangeMeter).show(None, None)
         self._view(TempoLabel).show(None)
