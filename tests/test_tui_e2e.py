@@ -102,7 +102,7 @@ def test_replay_in_a_real_terminal_counts_like_analyze_and_names_the_drift_rep(t
     screen = terminal.wait_for(r"REP \d+: KNEE DRIFTING INWARD", gone="esc goes back").string
     # The banner names the last drift rep, and the set's table marks exactly the drift reps.
     assert f"⚠ REP {last_drift[-1]}: KNEE DRIFTING INWARD" in screen, screen
-    marked = [int(m[1]) for m in re.finditer(r"^\s*(\d+)\s+\d+°.*KNEE IN", screen, re.MULTILINE)]
+    marked = [int(m[1]) for m in re.finditer(r"^\s*(\d+)\s+\d+:\d\d\.\d\s.*KNEE DRIFTING INWARD", screen, re.MULTILINE)]
     assert marked == last_drift[-len(marked) :] and marked, screen  # the rows the table has room for
 
     terminal.keys("q")
