@@ -92,83 +92,21 @@ def segment_angle_figure(
     """Segment angle over time with reps shaded and drift-warning reps marked; knee drift below.
     `legs`: a left + right session's two traces (then `t_s`/`angle_deg`/`drift_deg` are the first's),
     each leg in its own colour and line style, its reps and warnings on its own trace."""
-    if legs is not None:
-        return _two_legs_angle_figure(legs, reps, sets, gaps, threshold_deg=threshold_deg, segment=segment,
-                                      drift_defined=drift_defined)  # fmt: skip
-    x_lo, x_hi = float(t_s[0]), float(t_s[-1])
-    if sets:  # the rest before and after the sets is not worth the page width
-        x_lo, x_hi = max(x_lo, sets[0].start_s - 5.0), min(x_hi, sets[-1].end_s + 5.0)
-    warned = [r for r in reps if r.knee_drift_warning]
-    legend = [LegendItem(f"{segment} angle", "line", BLUE), LegendItem("counted rep", "patch", SKY, opacity=0.35)]
-    if drift_defined:
-        legend.append(LegendItem("rep with knee-drift warning", "patch", VERMILLION, hatch="///", opacity=0.35))
-    if warned:
-        legend.append(LegendItem("peak of a warning rep", "marker", BLACK, marker="v", fill=VERMILLION))
-    if gaps:
-        legend.append(LegendItem("signal lost", "patch", "none", hatch="xx"))
-    if drift_defined:
-        legend += [
-            LegendItem("knee drift toward the midline", "line", GREEN),
-            LegendItem(f"warning threshold ({round(threshold_deg, 1):g}°)", "line", VERMILLION, dash="5 3"),
-        ]
-    fig = Figure([220.0, 100.0] if drift_defined else [200.0], x_lo, x_hi, legend_rows=2 if len(legend) > 4 else 1)
-    fig.legend = legend
-    ax = fig.panels[0]
-    finite_angle = angle_deg[np.isfinite(angle_deg)]
-    top = max(float(finite_angle.max(initial=0.0)), 1.0)
-    ax.set_y(min(float(finite_angle.min(initial=0.0)), 0.0) - 3, top * 1.22)
-    for rep in reps:
-        warn = rep.knee_drift_warning
-        ax.band(rep.start_s, rep.end_s, VERMILLION if warn else SKY, 0.22 if warn else 0.18, "///" if warn else None)
-    for gap in gaps:
-        ax.band(gap.start_s, gap.end_s, "none", 0.0, "xx")
-    line_t, line_y = _envelope(t_s, angle_deg, MAX_LINE_POINTS // 2)
-    ax.line(line_t.tolist(), line_y.tolist(), BLUE, 1.2)
-    if warned:
-        ax.markers([r.peak_s for r in warned], [float(np.interp(r.peak_s, t_s, angle_deg)) for r in warned], "v", 8.0,
-                   BLACK, fill=VERMILLION)
-    if finite_angle.size == 0:
-        ax.note("no segment angle: the analysis found no movement to calibrate on")
-    for s in sets:
-        ax.vline(s.start_s, GREY)
-        ax.text(s.start_s, top * 1.13, f" Set {s.set_index}")
-    ax.y_label = f"{segment.capitalize()} angle\nfrom rest (°)"
-    if drift_defined:
-        dx = fig.panels[1]
-        finite = drift_deg[np.isfinite(drift_deg)]
-        dx.set_y(min(float(finite.min(initial=0.0)), 0.0) - 0.5, max(float(finite.max(initial=0.0)), threshold_deg) * 1.2)
-        for rep in warned:
-            dx.band(rep.start_s, rep.end_s, VERMILLION, 0.12)
-        drift_t, drift_y = _envelope(t_s, drift_deg, MAX_LINE_POINTS // 2)
-        dx.line(drift_t.tolist(), drift_y.tolist(), GREEN, 1.2)
-        dx.hline(threshold_deg, VERMILLION)
-        if finite.size == 0:
-            dx.note("no knee-drift trace for this recording")
-        dx.y_label = "Knee drift\ninward (°)"
-    fig.x_ticks = nice_ticks(x_lo, x_hi, 8)
-    fig.x_label = "Time since the start of the recording (s)"
-    return fig.to_svg(f"{segment} angle over time")
-
-
-def _two_legs_angle_figure(
-    legs: tuple[LegTrace, LegTrace],
-    reps: Sequence[RepRow],
-    sets: Sequence[SetRow],
-    gaps: Sequence[Gap],
-    *,
-    threshold_deg: float,
-    segment: str,
-    drift_defined: bool,
-) -> str:
-    """Both legs' segment angles on one time axis (and their knee drift below)."""
-    x_lo = min(float(leg.t_s[0]) for leg in legs if leg.t_s.size)
-    x_hi = max(float(leg.t_s[-1]) for leg in legs if leg.t_s.size)
+    two = legs is not None
+    # (trace, its angle's legend label, its drift's, colour of the angle, of the drift, dash)
+    drawn: list[tuple[LegTrace, str, str, str, str, str | None]]
+    if legs is None:
+        drawn = [(LegTrace("", t_s, angle_deg, drift_deg), f"{segment} angle", "knee drift toward the midline", BLUE, GREEN, None)]
+    else:
+        drawn = [(leg, f"{leg.side} {segment} angle", f"{leg.side} knee drift toward the midline", SIDE_STYLE[leg.side][0],
+                  SIDE_STYLE[leg.side][0], SIDE_STYLE[leg.side][2]) for leg in legs]  # fmt: skip
+    x_lo = min(float(d[0].t_s[0]) for d in drawn if d[0].t_s.size)
+    x_hi = max(float(d[0].t_s[-1]) for d in drawn if d[0].t_s.size)
     if sets:  # the rest before and after the sets is not worth the page width
         x_lo, x_hi = max(x_lo, min(s.start_s for s in sets) - 5.0), min(x_hi, max(s.end_s for s in sets) + 5.0)
     warned = [r for r in reps if r.knee_drift_warning]
-    legend = [LegendItem(f"{leg.side} {segment} angle", "line", SIDE_STYLE[leg.side][0], dash=SIDE_STYLE[leg.side][2])
-              for leg in legs]  # fmt: skip
-    legend.append(LegendItem("counted rep (either leg)", "patch", SKY, opacity=0.35))
+    legend = [LegendItem(label, "line", colour, dash=dash) for _, label, _, colour, _, dash in drawn]
+    legend.append(LegendItem("counted rep (either leg)" if two else "counted rep", "patch", SKY, opacity=0.35))
     if drift_defined:
         legend.append(LegendItem("rep with knee-drift warning", "patch", VERMILLION, hatch="///", opacity=0.35))
     if warned:
@@ -176,29 +114,30 @@ def _two_legs_angle_figure(
     if gaps:
         legend.append(LegendItem("signal lost", "patch", "none", hatch="xx"))
     if drift_defined:
-        legend += [LegendItem(f"{leg.side} knee drift toward the midline", "line", SIDE_STYLE[leg.side][0],
-                              dash=SIDE_STYLE[leg.side][2]) for leg in legs]  # fmt: skip
+        legend += [LegendItem(label, "line", colour, dash=dash) for _, _, label, _, colour, dash in drawn]
         legend.append(LegendItem(f"warning threshold ({round(threshold_deg, 1):g}°)", "line", VERMILLION, dash="5 3"))
-    fig = Figure([220.0, 100.0] if drift_defined else [200.0], x_lo, x_hi, legend_rows=3 if len(legend) > 6 else 2)
+    rows = (3 if len(legend) > 6 else 2) if two else (2 if len(legend) > 4 else 1)
+    fig = Figure([220.0, 100.0] if drift_defined else [200.0], x_lo, x_hi, legend_rows=rows)
     fig.legend = legend
     ax = fig.panels[0]
-    angles = np.concatenate([leg.angle_deg[np.isfinite(leg.angle_deg)] for leg in legs])
-    top = max(float(angles.max(initial=0.0)), 1.0)
-    ax.set_y(min(float(angles.min(initial=0.0)), 0.0) - 3, top * 1.22)
-    for rep in reps:
+    finite_angle = np.concatenate([d[0].angle_deg[np.isfinite(d[0].angle_deg)] for d in drawn])
+    top = max(float(finite_angle.max(initial=0.0)), 1.0)
+    ax.set_y(min(float(finite_angle.min(initial=0.0)), 0.0) - 3, top * 1.22)
+    for rep in reps:  # two legs' bands overlap (a bilateral movement): lighter each
         warn = rep.knee_drift_warning
-        ax.band(rep.start_s, rep.end_s, VERMILLION if warn else SKY, 0.16 if warn else 0.10, "///" if warn else None)
+        opacity = (0.16 if warn else 0.10) if two else (0.22 if warn else 0.18)
+        ax.band(rep.start_s, rep.end_s, VERMILLION if warn else SKY, opacity, "///" if warn else None)
     for gap in gaps:
         ax.band(gap.start_s, gap.end_s, "none", 0.0, "xx")
-    for leg in legs:
-        colour, _, dash, _, _ = SIDE_STYLE[leg.side]
-        line_t, line_y = _envelope(leg.t_s, leg.angle_deg, MAX_LINE_POINTS // 4)
+    columns = MAX_LINE_POINTS // (2 * len(drawn))
+    for leg, _, _, colour, _, dash in drawn:
+        line_t, line_y = _envelope(leg.t_s, leg.angle_deg, columns)
         ax.line(line_t.tolist(), line_y.tolist(), colour, 1.2, dash)
-        own = [r for r in warned if r.side == leg.side]
+        own = [r for r in warned if not two or r.side == leg.side]
         if own and leg.t_s.size:
             ax.markers([r.peak_s for r in own], [float(np.interp(r.peak_s, leg.t_s, leg.angle_deg)) for r in own], "v",
                        8.0, BLACK, fill=VERMILLION)  # fmt: skip
-    if angles.size == 0:
+    if finite_angle.size == 0:
         ax.note("no segment angle: the analysis found no movement to calibrate on")
     labelled: set[int] = set()
     for s in sets:
@@ -209,21 +148,20 @@ def _two_legs_angle_figure(
     ax.y_label = f"{segment.capitalize()} angle\nfrom rest (°)"
     if drift_defined:
         dx = fig.panels[1]
-        drifts = np.concatenate([leg.drift_deg[np.isfinite(leg.drift_deg)] for leg in legs])
-        dx.set_y(min(float(drifts.min(initial=0.0)), 0.0) - 0.5, max(float(drifts.max(initial=0.0)), threshold_deg) * 1.2)
+        finite = np.concatenate([d[0].drift_deg[np.isfinite(d[0].drift_deg)] for d in drawn])
+        dx.set_y(min(float(finite.min(initial=0.0)), 0.0) - 0.5, max(float(finite.max(initial=0.0)), threshold_deg) * 1.2)
         for rep in warned:
             dx.band(rep.start_s, rep.end_s, VERMILLION, 0.12)
-        for leg in legs:
-            colour, _, dash, _, _ = SIDE_STYLE[leg.side]
-            drift_t, drift_y = _envelope(leg.t_s, leg.drift_deg, MAX_LINE_POINTS // 4)
+        for leg, _, _, _, colour, dash in drawn:
+            drift_t, drift_y = _envelope(leg.t_s, leg.drift_deg, columns)
             dx.line(drift_t.tolist(), drift_y.tolist(), colour, 1.2, dash)
         dx.hline(threshold_deg, VERMILLION)
-        if drifts.size == 0:
+        if finite.size == 0:
             dx.note("no knee-drift trace for this recording")
         dx.y_label = "Knee drift\ninward (°)"
     fig.x_ticks = nice_ticks(x_lo, x_hi, 8)
     fig.x_label = "Time since the start of the recording (s)"
-    return fig.to_svg(f"{segment} angle of both legs over time")
+    return fig.to_svg(f"{segment} angle of both legs over time" if two else f"{segment} angle over time")
 
 
 def rep_bars_figure(
