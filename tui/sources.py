@@ -19,7 +19,6 @@ from numpy.typing import NDArray
 
 from sensortrack.core.model import SampleBlock, Session
 from sensortrack.core.session_events import SetNote
-from sensortrack.drivers.pair_supervisor import SensorBlock
 
 
 
@@ -284,6 +283,9 @@ class ReplaySource:
         """The samples at [start, stop) of the timeline: one block, or one per sensor of a pair."""
         if self._before is None:
             return [self._streams[0].slice(start, stop)]
+        # tagged as a live pair's blocks are (imported here: a one-sensor replay needs no drivers)
+        from sensortrack.drivers.pair_supervisor import SensorBlock
+
         out: list[SampleBlock] = []
         for k, (stream, before) in enumerate(zip(self._streams, self._before, strict=True)):
             a, b = int(before[start]), int(before[stop])
