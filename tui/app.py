@@ -910,6 +910,11 @@ class SensortrackApp(App[int]):
     def on_stream_finished(self, message: StreamFinished) -> None:
         self.result = message.result
         self.kept_sets = list(message.result.sets)
+        if self.pair is not None and self.pair.other_result is not None and not self._finished_parts:
+            # both legs' final reps, as the pair analysis pairs them (a set's close can withdraw a rep)
+            self.pair_reps = list(message.result.reps)
+            self.other_reps = list(self.pair.other_result.reps)
+            self._show_pair_panels()
         recorded = self.source.recorded_notes()  # the notes given when it was recorded, for the summary
         if recorded:
             for done in message.result.sets:

@@ -72,6 +72,7 @@ class LivePair:
         self.contexts = contexts
         self.knee: KneePairAnalyzer | None = None
         self.knee_result: PairResult | None = None  # a thigh + shank pair's, once finished
+        self.other_result: AnalysisResult | None = None  # a left + right pair's other leg, once finished
         self._other: StreamingAnalyzer | None = None
         if self.kind == KNEE:
             self.primary_index = 0 if contexts[0].placement == "thigh" else 1
@@ -117,7 +118,7 @@ class LivePair:
             self.knee_result = self.knee.finish()
             return self.knee_result.thigh
         assert self._other is not None
-        self._other.finish()
+        self.other_result = self._other.finish()
         return self.primary.finish()
 
 
