@@ -297,7 +297,7 @@ def test_a_left_right_report_plots_both_legs(tmp_path: Path, capsys: pytest.Capt
     out = tmp_path / "sides.html"
     assert run(capsys, "report", str(path), "-o", str(out), "--library", str(tmp_path / "none.sqlite3"))[0] == 0
     text = out.read_text(encoding="utf-8")
-    assert "Squat — left and right legs" in text
+    assert "Squat — left and right legs" in text and "<td>Leg</td><td>left and right</td>" in text
     page = Page(text)
     angle, bars = (svg.decode("utf-8") for svg in page.images[:2])
     blue, orange = SIDE_STYLE["left"][0], SIDE_STYLE["right"][0]

@@ -285,7 +285,7 @@ def _facts_table(target: Target, result: AnalysisResult, when: str, summary: Ana
     rows = [
         ("Date", when),
         ("Exercise", EXERCISE_NAMES.get(result.context.exercise, result.context.exercise)),
-        ("Leg", result.context.side),
+        ("Leg", "left and right" if summary.pair == "left+right" else result.context.side),
         ("Sensor placement", result.context.placement),
         (
             "Sensor",
