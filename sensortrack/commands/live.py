@@ -27,6 +27,7 @@ from sensortrack.library.cli_options import (
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from sensortrack.analysis.pair_settings import PairSettings
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.analysis.settings import AnalysisSettings
     from sensortrack.core.plans import Plan
@@ -90,6 +91,23 @@ def add_view_options(parser: argparse.ArgumentParser) -> None:
         "--count-at", choices=("top", "bottom"), default="top",
         help="when the rep cue sounds: top = when the rep is counted (default), bottom = at the turn of the movement",
     )
+
+
+def load_view_settings(set_options: list[str], two_sensors: bool) -> tuple[AnalysisSettings, PairSettings | None]:
+    """The engine's settings and, for two sensors, the pair's (`--set pair.KEY=VALUE`, as `analyze`
+    takes them); an unknown key, or a pair key for one sensor, is one line of error."""
+    from sensortrack.config import load_settings, split_pair_settings
+    from sensortrack.core.errors import ConfigError
+
+    engine, pair = split_pair_settings(set_options)
+    settings = load_settings(engine)
+    if not pair:
+        return settings, None
+    if not two_sensors:
+        raise ConfigError("pair.* settings apply to two sensors only (two devices or a two-sensor file)")
+    from sensortrack.pair_analysis import load_pair_settings
+
+    return settings, load_pair_settings(pair)
 
 
 def load_view_plan(args: argparse.Namespace) -> Plan | None:
@@ -161,7 +179,6 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
     from dataclasses import replace
     from pathlib import Path
 
-    from sensortrack.config import load_settings
     from sensortrack.drivers.backend import SYSTEM_BACKEND
     from sensortrack.drivers.clock import MonotonicClock
     from sensortrack.drivers.scan import family_by_model, find_sensor, scan_sensors
@@ -169,7 +186,7 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
     from sensortrack.tui.live import LiveChoice, open_live_source
     from sensortrack.tui.setup import SetupApp, load_choices, remembered_from, save_choices
 
-    settings = load_settings(args.set)
+    settings, pair_settings = load_view_settings(args.set, args.pair)
     plan = load_view_plan(args)
     if plan is not None and not args.exercise:
         args.exercise = plan.steps[0].exercise  # the plan says what comes first; the set-up screen shows it
@@ -179,7 +196,7 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
         clock: HostClock = MonotonicClock()
         backend, finished, origin, rate_hz = SYSTEM_BACKEND, None, "", args.rate
         if args.pair:
-            return await _live_pair(args, output, settings, plan, remembered)
+            return await _live_pair(args, output, settings, plan, remembered, pair_settings)
         if args.virtual:
             from sensortrack.core.loading import load_session
             from sensortrack.recording import check_virtual_playable, start_virtual_sensors
@@ -241,7 +258,8 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
 
 
 async def _live_pair(
-    args: argparse.Namespace, output: Path, settings: AnalysisSettings, plan: Plan | None, remembered: Remembered
+    args: argparse.Namespace, output: Path, settings: AnalysisSettings, plan: Plan | None, remembered: Remembered,
+    pair_settings: PairSettings | None = None,
 ) -> int:
     """Two sensors: both found (or played as a virtual pair), confirmed in the set-up screen unless
     --no-setup, recorded into one two-sensor session and shown together."""
@@ -285,7 +303,7 @@ async def _live_pair(
         # Knee drift of a thigh + shank pair comes from the knee angle: no personal reference.
         return await run_live_app(
             source, choice, settings, sound=args.sound, count_at=args.count_at, plan=plan, library=args.library,
-            register=not args.no_library, use_reference=False,
+            register=not args.no_library, use_reference=False, pair_settings=pair_settings,
         )
     finally:
         if virtual is not None:
@@ -317,6 +335,7 @@ async def run_live_app(
     use_reference: bool = True,
     person: str | None = None,
     reference_lookup: ReferenceLookup | None = None,
+    pair_settings: PairSettings | None = None,
 ) -> int:
     """The live view on `source` until the user quits or the stream ends; then the recording is
     completed, reported and added to the library. Errors come after the terminal is restored.
@@ -342,6 +361,7 @@ async def run_live_app(
         reference=reference,
         reference_lookup=reference_lookup,
         second=live_second(source),
+        pair_settings=pair_settings,
     )
     if sub_title:
         app.sub_title = sub_title
