@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar, cast
+from typing import TYPE_CHECKING, Concatenate, Final, Literal, ParamSpec, TypeVar, cast
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -29,6 +29,7 @@ from textual.widgets import Footer
 import numpy as np
 
 from sensortrack.analysis.context import AnalysisContext
+from sensortrack.analysis.knee_pair import KneeMeasured, KneeRep
 from sensortrack.analysis.pipeline import StreamingAnalyzer
 from sensortrack.analysis.results import (
     AnalysisResult,
@@ -47,6 +48,7 @@ from sensortrack.core.plans import Plan, PlanProgress
 from sensortrack.core.sensor_limits import SensorLimits, sensor_limits
 from sensortrack.session_analysis import combine_parts
 from sensortrack.core.session_events import ExerciseChange, SetNote, exercise_line, note_for_set, note_line
+from sensortrack.core.vocabulary import Exercise, Placement, Side, exercise_or_none
 from sensortrack.tui.cues import Cues, SoundMode, find_speech_engine
 from sensortrack.tui.messages import (
     AnalysisEvent,
@@ -61,8 +63,6 @@ from sensortrack.tui.note import NoteBar, describe_note
 from sensortrack.tui.pair_view import (
     KNEE,
     KneeGauge,
-    KneeMeasured,
-    KneeRep,
     LivePair,
     OtherSideRep,
     SensorsPanel,
@@ -70,7 +70,7 @@ from sensortrack.tui.pair_view import (
     symmetry_of,
 )
 from sensortrack.tui.screens import HelpScreen, SessionSummaryScreen
-from sensortrack.tui.sources import RESTART, Recorder, ReplaySource, SampleSource, Seekable
+from sensortrack.tui.sources import Recorder, ReplaySource, SampleSource, Seekable
 from sensortrack.tui.widgets import (
     AlertBanner,
     DriftGauge,
@@ -97,7 +97,7 @@ if TYPE_CHECKING:
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.session_analysis import ReferenceLookup
 
-def _for_exercise(ctx: AnalysisContext, exercise: str, lookup: ReferenceLookup | None = None) -> AnalysisContext:
+def _for_exercise(ctx: AnalysisContext, exercise: Exercise, lookup: ReferenceLookup | None = None) -> AnalysisContext:
     """The context for the next exercise (a plan's, or one the recording moved to): a knee-drift
     reference is one exercise's, so the new exercise's own is looked up (else none)."""
     if lookup is not None:
@@ -149,8 +149,7 @@ def while_shown(handler: Callable[Concatenate[SensortrackApp, P], None]) -> Call
     """For message handlers and timers that paint the view: a no-op once the app is shutting down
     (its widgets are being removed while the worker's last messages still arrive)."""
 
-    @functools.wraps(handler)
-    def run(app: SensortrackApp, *args: P.args, **kwargs: P.kwargs) -> None:
+    def run(app: SensortrackApp, /, *args: P.args, **kwargs: P.kwargs) -> None:
         if app.shutting_down:
             return
         try:
@@ -159,6 +158,7 @@ def while_shown(handler: Callable[Concatenate[SensortrackApp, P], None]) -> Call
             if not app.shutting_down:  # a real bug, not the way out
                 raise
 
+    functools.update_wrapper(run, handler)  # Textual finds handlers by name
     return run
 
 
@@ -362,7 +362,7 @@ class SensortrackApp(App[int]):
         changes = list(self.exercise_changes)  # recorded exercise changes still ahead
         try:
             async for whole in self.source.blocks():
-                if whole is RESTART:
+                if not isinstance(whole, SampleBlock):  # RESTART
                     self._finished_parts.clear()
                     self._set_offset = 0
                     if self.ctx.exercise != self.first_exercise:  # the plan/recording starts again (on_analysis_reset)
@@ -372,7 +372,6 @@ class SensortrackApp(App[int]):
                     plot.clear()
                     self.post_message(AnalysisReset())
                     continue
-                assert not isinstance(whole, type(RESTART))
                 if self.end_set_requested:
                     self.end_set_requested = False
                     self._post_events(analyzer.end_set(), analyzer.state.drift_threshold_deg)
@@ -435,8 +434,10 @@ class SensortrackApp(App[int]):
         self.awaiting_exercise = False
         stretch = RecognisedStretch(decided.start_s, math.inf, decided.exercise, decided.confidence, decided.unsure)
         self.recognised = (*self.recognised, stretch)
-        if decided.exercise != self.ctx.exercise or not self._fed_auto:
-            self.ctx = _for_exercise(self.ctx, decided.exercise, self.reference_lookup)
+        exercise = exercise_or_none(decided.exercise)
+        assert exercise is not None  # LiveRecogniser decides bouts of exercises only (never NONE)
+        if exercise != self.ctx.exercise or not self._fed_auto:
+            self.ctx = _for_exercise(self.ctx, exercise, self.reference_lookup)
             analyzer = self._next_analyzer(analyzer) if self._fed_auto else self._new_analyzer()
         self.post_message(ExerciseChanged(decided.exercise))
         held, self._held = self._held, []
@@ -587,6 +588,7 @@ class SensortrackApp(App[int]):
             self.other_reps.append(item.rep)
             self._show_pair_panels()
             return
+        assert isinstance(item, KneeMeasured)
         knee = item.knee
         self.knee_log.append((knee.start_s, knee.valgus_deg))
         self.knees[knee.start_s] = knee
@@ -708,7 +710,7 @@ class SensortrackApp(App[int]):
             self._switch_exercise(self.plan.step.exercise)
         self._show_plan()
 
-    def _switch_exercise(self, exercise: str) -> None:
+    def _switch_exercise(self, exercise: Exercise) -> None:
         self.ctx = _for_exercise(self.ctx, exercise, self.reference_lookup)
         self.limits = sensor_limits(self.ctx.exercise, self.ctx.placement, self.ctx.has_gyro)
         self.switch_requested = True
@@ -1139,9 +1141,9 @@ def split_at_changes(
 
 def make_app(
     source: SampleSource,
-    exercise: str,
-    placement: str,
-    side: str,
+    exercise: Exercise | Literal["auto"],
+    placement: Placement,
+    side: Side,
     settings: AnalysisSettings | None = None,
     *,
     rate_hz: float,
@@ -1152,7 +1154,7 @@ def make_app(
     reference: DriftReference | None = None,
     reference_lookup: ReferenceLookup | None = None,
     ask_notes: bool | None = None,
-    second: tuple[str, str, float, bool] | None = None,
+    second: tuple[Placement, Side, float, bool] | None = None,
     pair_settings: PairSettings | None = None,
 ) -> SensortrackApp:
     """The live view around `source`; tests and commands build the app only through this.
@@ -1165,14 +1167,15 @@ def make_app(
         from sensortrack.recognising import packaged_model
 
         auto = LiveRecogniser(packaged_model(), placement)
-    if exercise == AUTO:
-        exercise = plan.steps[0].exercise if plan is not None else AUTO_PLACEHOLDER  # replaced once recognised
+    known = exercise_or_none(exercise)
+    if known is None:  # auto
+        known = plan.steps[0].exercise if plan is not None else AUTO_PLACEHOLDER  # replaced once recognised
     ctx = AnalysisContext(
-        exercise=exercise, placement=placement, side=side, rate_hz=rate_hz, has_gyro=has_gyro, reference=reference
+        exercise=known, placement=placement, side=side, rate_hz=rate_hz, has_gyro=has_gyro, reference=reference
     )
     other = None
     if second is not None:
-        other = AnalysisContext(exercise=exercise, placement=second[0], side=second[1], rate_hz=second[2], has_gyro=second[3])
+        other = AnalysisContext(exercise=known, placement=second[0], side=second[1], rate_hz=second[2], has_gyro=second[3])
     return SensortrackApp(
         source, ctx, settings, sound=sound, count_at=count_at, plan=plan, reference_lookup=reference_lookup, ask_notes=ask_notes,
         second=other, pair_settings=pair_settings, auto=auto,
@@ -1216,7 +1219,9 @@ def replay_app(
     changes = () if body.get("exercise") else session.events.exercise_changes
     if recognised and not changes:  # where the recognised exercise changes
         changes = tuple(
-            ExerciseChange(b.start_s, b.exercise) for a, b in zip(recognised, recognised[1:]) if b.exercise != a.exercise
+            ExerciseChange(b.start_s, ex)
+            for a, b in zip(recognised, recognised[1:])
+            if b.exercise != a.exercise and (ex := exercise_or_none(b.exercise)) is not None
         )
     return SensortrackApp(
         source, ctx, settings, sound=sound, count_at=count_at, plan=plan,
@@ -1255,6 +1260,6 @@ def _pair_replay_app(
                           pair_settings=pair_settings)  # fmt: skip
 
 # Analysed with this side where none is known; nothing that depends on it is shown.
-PLACEHOLDER_SIDE = "left"
-AUTO = "auto"  # `live`'s first exercise choice: recognise each bout's exercise
-AUTO_PLACEHOLDER = "squat"  # the context's exercise until the first bout is recognised (nothing is analysed before)
+PLACEHOLDER_SIDE: Side = "left"
+AUTO: Final = "auto"  # `live`'s first exercise choice: recognise each bout's exercise
+AUTO_PLACEHOLDER: Exercise = "squat"  # the context's exercise until the first bout is recognised (nothing is analysed before)

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from sensortrack.drivers.backend import SYSTEM_BACKEND, BleBackend
 from sensortrack.drivers.clock import HostClock, MonotonicClock
@@ -39,6 +39,7 @@ from sensortrack.recording import (
 )
 from sensortrack.core.session_events import SetNote
 from sensortrack.core.sessionfile import SessionWriter
+from sensortrack.core.vocabulary import Exercise, Placement, Side, exercise_or_none, placement_or_none, side_or_none
 from sensortrack.tui.sources import SILENT_AFTER_S, SensorView, SourceItem
 
 if TYPE_CHECKING:
@@ -106,12 +107,12 @@ class LiveSource:
         if not isinstance(pair, PairSupervisor):
             info = self.supervisor.info
             state = "streaming" if st.state == "recording" else st.state
-            return [SensorView(info.placement, info.side, "ended" if finished else state, st.rate_hz, info.nominal_rate_hz,
+            return [SensorView(info.placement or "?", info.side or "?", "ended" if finished else state, st.rate_hz, info.nominal_rate_hz,
                                st.lost_samples, st.gaps, st.reconnects, self.battery_pct, st.last_problem)]
         now_s = self.recording.clock.now()
         silent_s = SILENT_AFTER_S * self.recording.clock.speed  # clock seconds (a sped-up virtual link)
 
-        def state(k: int, said: str) -> str:
+        def state_of(k: int, said: str) -> str:
             last = self.last_block_s[k]
             if finished:
                 return "ended"
@@ -120,7 +121,7 @@ class LiveSource:
             return said
 
         return [
-            SensorView(s.info.placement, s.info.side, state(k, s.state), s.rate_hz, s.info.nominal_rate_hz,
+            SensorView(s.info.placement or "?", s.info.side or "?", state_of(k, s.state), s.rate_hz, s.info.nominal_rate_hz,
                        s.lost_samples, s.gaps, s.reconnects, self.batteries[k], s.last_problem)
             for k, s in enumerate(pair.states)
         ]  # fmt: skip
@@ -231,9 +232,17 @@ class SecondSensor:
     same segment of the other leg)."""
 
     sensor: FoundSensor
-    placement: str
-    side: str
+    placement: Placement
+    side: Side
     rate_hz: float | None = None  # asked for (None: the first sensor's, else the default)
+
+
+LiveExercise = Exercise | Literal["auto"]
+
+
+def live_exercise_or_none(value: object) -> LiveExercise | None:
+    """A live exercise choice read from outside (a flag, live.toml, the set-up screen), or None."""
+    return "auto" if value == "auto" else exercise_or_none(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,9 +250,9 @@ class LiveChoice:
     """What the wearer confirmed before the live view starts."""
 
     sensor: FoundSensor
-    exercise: str
-    placement: str
-    side: str
+    exercise: LiveExercise  # auto: each bout's exercise recognised as it streams
+    placement: Placement
+    side: Side
     second: SecondSensor | None = None
 
 
@@ -265,17 +274,18 @@ def open_live_source(
     if choice.second is not None:
         bodies.append((choice.second.sensor, choice.second.placement, choice.second.side, choice.second.rate_hz or rate_hz))
     sensors = []
+    names = []
     for found, placement, side, wanted_hz in bodies:
         family = found.family
         assert family is not None, "find_sensor/scan_sensors only return supported sensors"
-        info = SensorInfo(model=family.model, placement=placement, side=side, nominal_rate_hz=live_rate_hz(family, wanted_hz))  # type: ignore[arg-type]
+        info = SensorInfo(model=family.model, placement=placement, side=side, nominal_rate_hz=live_rate_hz(family, wanted_hz))
         sensors.append(SensorToRecord(found, info))
+        names.append(f"{family.display_name} '{found.name or found.address}'")
     recording = open_recording(
-        sensors, path, exercise=None if choice.exercise == "auto" else choice.exercise,  # auto: recognised later too
+        sensors, path, exercise=exercise_or_none(choice.exercise),  # auto: recognised later too
         source="live:virtual" if backend.virtual else "live", notes=origin,
         backend=backend, clock=clock,
     )  # fmt: skip
-    names = [f"{s.found.family.display_name} '{s.found.name or s.found.address}'" for s in sensors]  # type: ignore[union-attr]
     source = LiveSource(
         recording,
         description=" + ".join(names),
@@ -313,19 +323,17 @@ async def open_virtual_source(
     family = family_by_model(model)
     session = load_session(session_path)
     check_virtual_playable(family, session, str(session_path))
-    body = (
-        exercise or session.meta.exercise,
-        placement or session.meta.sensor.placement,
-        side or session.meta.sensor.side,
-    )
-    if None in body:
+    said_exercise = live_exercise_or_none(exercise or session.meta.exercise)
+    said_placement = placement_or_none(placement or session.meta.sensor.placement)
+    said_side = side_or_none(side or session.meta.sensor.side)
+    if said_exercise is None or said_placement is None or said_side is None:
         raise MissingMetadataError(
             f"{session_path}: the file does not say the exercise, placement and side: give --exercise, --placement and --side"
         )
     rate_hz = live_rate_hz(family, rate_hz or session.meta.sensor.nominal_rate_hz)
     virtual = await start_virtual_sensors([(family, session, rate_hz)], speed=speed, timeout_s=timeout_s)
     try:
-        choice = LiveChoice(virtual.found[0], *body)  # type: ignore[arg-type]
+        choice = LiveChoice(virtual.found[0], said_exercise, said_placement, said_side)
         source = open_live_source(
             choice,
             path,
@@ -343,10 +351,10 @@ async def open_virtual_source(
 
 
 async def open_virtual_pair(
-    plays: list[tuple[str, Session, str, str]],
+    plays: list[tuple[str, Session, Placement, Side]],
     path: Path,
     *,
-    exercise: str,
+    exercise: Exercise,
     speed: float = 1.0,
     faults: list[Faults] | None = None,
     timeout_s: float = 15.0,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from sensortrack.analysis.pipeline import LiveState
-from sensortrack.analysis.results import AnalysisResult, Event
+from sensortrack.analysis.results import AnalysisResult, Event, LiveState
 
 
 class AnalysisEvent(Message):

@@ -22,7 +22,7 @@ from sensortrack.analysis.context import AnalysisContext
 from sensortrack.analysis.knee_pair import KneeMeasured, KneePairAnalyzer, KneeRep, PairResult
 from sensortrack.analysis.pair_settings import PairSettings
 from sensortrack.analysis.pipeline import StreamingAnalyzer
-from sensortrack.analysis.results import AnalysisResult, Event, Rep, RepCounted
+from sensortrack.analysis.results import AnalysisResult, Event, LiveState, Rep, RepCounted
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.analysis.sides_pair import pair_reps, symmetry_index_pct
 from sensortrack.core.model import FloatArray
@@ -88,7 +88,8 @@ class LivePair:
         return self.contexts[self.primary_index]
 
     @property
-    def state(self):  # type: ignore[no-untyped-def]  # the primary's StreamState
+    def state(self) -> LiveState:
+        """The primary stream's live state (the view follows that one)."""
         return self.primary.state
 
     def feed(self, index: int, t_s: FloatArray, acc_g: FloatArray, gyro_dps: FloatArray | None) -> list[Event | PairItem]:

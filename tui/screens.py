@@ -81,10 +81,10 @@ class SessionSummaryScreen(ModalScreen[None]):
             table.add_columns("set", "exercise", "reps", "best range", *felt, "knee drift on rep (°)")
             for s in result.sets:
                 best = f"{s.best_range_deg:.0f}°"
-                drift = ", ".join(f"{r.index} ({fmt_drift(r.knee_drift_deg)})" for r in s.reps if r.drifted) or "none"
+                drifted = ", ".join(f"{r.index} ({fmt_drift(r.knee_drift_deg)})" for r in s.reps if r.drifted) or "none"
                 note = self.notes.get(s.index)
                 said = [describe_note(note) if note else "–"] if self.notes else []
-                table.add_row(str(s.index), s.exercise, str(len(s.reps)), best, *said, drift)
+                table.add_row(str(s.index), s.exercise, str(len(s.reps)), best, *said, drifted)
             yield table
             yield Static("\n".join(set_summary_line(s) for s in result.sets) or "no sets were found", id="summary-lines")
             yield Label("q quits · esc goes back", classes="dim")

@@ -24,7 +24,8 @@ from textual.widgets import Button, DataTable, Footer, Header, Label, RadioButto
 from sensortrack.drivers.scan import FoundSensor
 from sensortrack.core.errors import SensortrackError
 from sensortrack.core.model import EXERCISES, PLACEMENTS, SIDES
-from sensortrack.tui.live import LiveChoice, SecondSensor
+from sensortrack.core.vocabulary import Placement, Side, placement_or_none, side_or_none
+from sensortrack.tui.live import LiveChoice, LiveExercise, SecondSensor, live_exercise_or_none
 
 PAIRINGS = ("none", "same_leg", "other_leg")  # where the second sensor sits
 # "auto" first: each bout's exercise recognised as it streams (one sensor; tui/app.py, AUTO)
@@ -37,18 +38,18 @@ CHOICES_FILENAME = "live.toml"
 class Remembered:
     """The last session's choices (or the defaults on a first run)."""
 
-    exercise: str = "squat"
-    placement: str = "thigh"
-    side: str = "left"
+    exercise: LiveExercise = "squat"
+    placement: Placement = "thigh"
+    side: Side = "left"
     sensor: str = ""  # advertised name or address of the last sensor used
 
     def with_options(self, exercise: str | None, placement: str | None, side: str | None) -> Remembered:
         """Command-line options win over what was remembered."""
         return replace(
             self,
-            exercise=exercise or self.exercise,
-            placement=placement or self.placement,
-            side=side or self.side,
+            exercise=live_exercise_or_none(exercise) or self.exercise,
+            placement=placement_or_none(placement) or self.placement,
+            side=side_or_none(side) or self.side,
         )
 
 
@@ -70,14 +71,13 @@ def load_choices(path: Path | None = None) -> Remembered:
     if not isinstance(data, dict):
         return Remembered()
     default = Remembered()
-    allowed = {"exercise": LIVE_EXERCISES, "placement": PLACEMENTS, "side": SIDES}
-
-    def pick(key: str) -> str:
-        value = data.get(key)
-        valid = isinstance(value, str) and (key not in allowed or value in allowed[key])
-        return value if valid else getattr(default, key)  # type: ignore[return-value]
-
-    return Remembered(exercise=pick("exercise"), placement=pick("placement"), side=pick("side"), sensor=pick("sensor"))
+    sensor = data.get("sensor")
+    return Remembered(
+        exercise=live_exercise_or_none(data.get("exercise")) or default.exercise,
+        placement=placement_or_none(data.get("placement")) or default.placement,
+        side=side_or_none(data.get("side")) or default.side,
+        sensor=sensor if isinstance(sensor, str) else default.sensor,
+    )
 
 
 def save_choices(choice: Remembered, path: Path | None = None) -> None:
@@ -226,7 +226,11 @@ class SetupApp(App[LiveChoice | None]):
         if not self.sensors:
             self.notify("no sensor to use yet: wait for the scan or press r", severity="warning")
             return
-        placement, side, pairing = self._pressed("placement"), self._pressed("side"), self._pressed("pairing")
+        # the radio buttons hold only the vocabulary's words (LIVE_EXERCISES, PLACEMENTS, SIDES)
+        exercise = live_exercise_or_none(self._pressed("exercise"))
+        placement, side = placement_or_none(self._pressed("placement")), side_or_none(self._pressed("side"))
+        assert exercise is not None and placement is not None and side is not None
+        pairing = self._pressed("pairing")
         second_found = next((f for f in self.sensors if f.address == self.second_address), None)
         sensor = self._highlighted()
         if sensor.address == self.second_address:  # the cursor on the second: the first is the other one
@@ -238,7 +242,7 @@ class SetupApp(App[LiveChoice | None]):
                 return
             other_placement, other_side = second_body(placement, side, pairing)
             second = SecondSensor(second_found, other_placement, other_side)
-        self.exit(LiveChoice(sensor, self._pressed("exercise"), placement, side, second=second))
+        self.exit(LiveChoice(sensor, exercise, placement, side, second=second))
 
     def action_quit_setup(self) -> None:
         self.exit(None)
@@ -250,7 +254,7 @@ class SetupApp(App[LiveChoice | None]):
 PAIRING_LABELS = {"none": "none", "same_leg": "other segment, same leg", "other_leg": "same segment, other leg"}
 
 
-def second_body(placement: str, side: str, pairing: str) -> tuple[str, str]:
+def second_body(placement: Placement, side: Side, pairing: str) -> tuple[Placement, Side]:
     """Where the second sensor sits, from the first's body and the pairing chosen."""
     if pairing == "same_leg":
         return ("shank" if placement == "thigh" else "thigh"), side

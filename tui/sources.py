@@ -41,7 +41,7 @@ SILENT_AFTER_S = 1.0
 class SensorView:
     """One sensor of the live recording as the status panel shows it."""
 
-    placement: str
+    placement: str  # as shown: "?" where the file does not say
     side: str
     state: str  # connecting | streaming | silent | reconnecting | stalled | ended
     rate_hz: float

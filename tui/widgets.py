@@ -244,7 +244,7 @@ class RollingPlot(Static):
         self.update(text)
 
 
-class RepTable(DataTable[str]):
+class RepTable(DataTable[Text]):
     """One row per rep of the current set, drawn by the terminal's one rep-table renderer
     (`report_text.rep_columns`, as `analyze` and `sessions show` print it); drift reps in red."""
 

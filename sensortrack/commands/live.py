@@ -282,10 +282,8 @@ async def _live_pair(
             backend, clock, finished, origin = SYSTEM_BACKEND, MonotonicClock(), None, ""
             bodies, found = await find_device_pair(args, backend)
             exercise, rates = args.exercise, [args.rate, args.rate]
-        check_bodies(bodies)
-        (p1, s1), (p2, s2) = bodies
+        (p1, s1), (p2, s2) = check_bodies(bodies)
         defaults = replace(remembered.with_options(args.exercise or exercise, p1, s1), sensor=found[0].name or found[0].address)
-        assert p1 and s1 and p2 and s2  # check_bodies refused a sensor without its placement and side
         given = LiveChoice(found[0], defaults.exercise, p1, s1, second=SecondSensor(found[1], p2, s2, rates[1]))
         choice: LiveChoice | None = given
         if not args.no_setup:

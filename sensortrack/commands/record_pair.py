@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from sensortrack.core.errors import ConfigError, MissingMetadataError, SensortrackError
 from sensortrack.core.model import PLACEMENTS, SIDES, Session
-from sensortrack.core.vocabulary import Exercise, placement_or_none, side_or_none
+from sensortrack.core.vocabulary import Exercise, Placement, Side, placement_or_none, side_or_none
 
 if TYPE_CHECKING:
     from sensortrack.drivers.backend import BleBackend
@@ -95,11 +95,16 @@ def _per_sensor(values: list[float] | None, n: int, flag: str) -> list[float]:
     return values
 
 
-def check_bodies(bodies: list[tuple[str | None, str | None]]) -> None:
-    if any(p is None or sd is None for p, sd in bodies):
+def check_bodies(bodies: list[tuple[str | None, str | None]]) -> list[tuple[Placement, Side]]:
+    """Each sensor's (placement, side) as the vocabulary's words; one line if one is missing or both
+    sit in the same place."""
+    checked = [(placement_or_none(p), side_or_none(sd)) for p, sd in bodies]
+    known = [(p, sd) for p, sd in checked if p is not None and sd is not None]
+    if len(known) != len(bodies):
         raise MissingMetadataError("each sensor needs its placement and side: MODEL:PLACEMENT:SIDE or in its session")
-    if bodies[0] == bodies[1]:
-        raise ConfigError(f"both sensors are on the {bodies[0][1]} {bodies[0][0]}: a pair is two places")
+    if known[0] == known[1]:
+        raise ConfigError(f"both sensors are on the {known[0][1]} {known[0][0]}: a pair is two places")
+    return known
 
 
 async def record_pair(args: argparse.Namespace) -> int:
@@ -139,18 +144,14 @@ async def record_pair(args: argparse.Namespace) -> int:
             families = [f.family for f in found]
             stated = [0.0, 0.0]
             exercise, origin = args.exercise, ""
-        check_bodies(bodies)
+        places = check_bodies(bodies)
 
         sensors = []
         notes = [origin]
-        for f, family, (placement, side), rate in zip(found, families, bodies, stated, strict=True):
+        for f, family, (placement, side), rate in zip(found, families, places, stated, strict=True):
             assert family is not None
             rate_hz = family.nearest_rate_hz(args.rate or rate or DEFAULT_LIVE_RATE_HZ)
-            # check_bodies has refused any other word: the narrowing only tells the type checker.
-            info = SensorInfo(
-                model=family.model, placement=placement_or_none(placement), side=side_or_none(side),
-                nominal_rate_hz=rate_hz,
-            )
+            info = SensorInfo(model=family.model, placement=placement, side=side, nominal_rate_hz=rate_hz)
             sensors.append(SensorToRecord(f, info, _full_scale(family, args)))
             notes.append(f"{info.placement}: {range_note(family, sensors[-1].full_scale)}")
         recording = open_recording(

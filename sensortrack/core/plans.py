@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sensortrack.core.errors import ConfigError
-from sensortrack.core.model import EXERCISES
+from sensortrack.core.vocabulary import EXERCISES, Exercise, exercise_or_none
 
 # Limits that catch typos (reps = 100 for 10), not training choices.
 MAX_SETS = 20
@@ -35,7 +35,7 @@ DEFAULT_REST_S = 60.0
 
 @dataclass(frozen=True, slots=True)
 class PlanStep:
-    exercise: str
+    exercise: Exercise
     sets: int
     reps: int
     rest_s: float
@@ -93,13 +93,13 @@ def parse_plan(data: dict[str, Any], source: str) -> Plan:
         unknown = set(item) - {"exercise", "sets", "reps", "rest_s"}
         if unknown:
             raise fail(f"exercise {i}: unknown key(s) {', '.join(sorted(unknown))}")
-        exercise = item.get("exercise")
-        if exercise not in EXERCISES:
-            raise fail(f"exercise {i}: 'exercise' must be one of {', '.join(EXERCISES)}, got {exercise!r}")
+        exercise = exercise_or_none(item.get("exercise"))
+        if exercise is None:
+            raise fail(f"exercise {i}: 'exercise' must be one of {', '.join(EXERCISES)}, got {item.get('exercise')!r}")
         sets = int(_number(item.get("sets"), f"exercise {i}: sets", 1, MAX_SETS, fail, whole=True))
         reps = int(_number(item.get("reps"), f"exercise {i}: reps", 1, MAX_REPS, fail, whole=True))
         rest = _number(item.get("rest_s", default_rest), f"exercise {i}: rest_s", 0.0, MAX_REST_S, fail)
-        steps.append(PlanStep(str(exercise), sets, reps, rest))
+        steps.append(PlanStep(exercise, sets, reps, rest))
     name = data.get("name", Path(source).stem)
     if not isinstance(name, str) or not name.strip():
         raise fail("'name' must be a non-empty string")
