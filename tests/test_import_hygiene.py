@@ -246,3 +246,24 @@ def test_one_sensor_analyze_and_report_load_no_scipy(command: list[str], tmp_pat
     out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd="/",
                          check=True, timeout=120, env=env)
     assert out.stderr.strip().splitlines()[-1] == "0 []"
+
+
+def test_replay_runs_without_loading_bleak(tmp_path: Path) -> None:
+    """`replay` builds and runs the live view on a file: no radio, so no bleak or bumble. The view
+    imports the live-sensor source (tui/live.py) and through it the drivers, which load bleak only
+    when a scan or connection starts (issue 12: bleak was part of replay's start-up)."""
+    code = (
+        "import asyncio, sys\n"
+        "import sensortrack.commands.replay\n"
+        "from sensortrack.tui.app import replay_app\n"
+        "app = replay_app(sys.argv[1], 50.0, exercise='squat', placement='thigh', side='left')\n"
+        "async def first_frames():\n"
+        "    async with app.run_test() as pilot:\n"
+        "        await pilot.pause(0.3)\n"
+        "asyncio.run(first_frames())\n"
+        "print('LOADED=' + ','.join(sorted({m.split('.')[0] for m in sys.modules} & {'bleak', 'bumble'})))\n"
+    )
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    out = subprocess.run([sys.executable, "-c", code, str(SHORT)], capture_output=True, text=True, cwd="/",
+                         check=True, timeout=120, env=env)
+    assert out.stdout.strip().splitlines()[-1] == "LOADED="
