@@ -128,3 +128,25 @@ def test_idle_cores_are_the_ones_idle_now_not_a_minute_ago() -> None:
             proc.wait()
     time.sleep(0.2)
     assert reanalyze.idle_share_now(0.2) > 1.0 / (cpus + 1) - 1e-9  # most of a core is free again
+
+
+def test_idle_watch_counts_this_process_own_cpu_time_as_idle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command's own work before deciding on helpers is the measuring window: the core it used
+    is the one it keeps, so its CPU time counts as idle (2 cores, 1 s: 100 of 200 ticks busy, 60
+    of them this process's own -> 160 idle), and no sleep is needed once the window has passed."""
+    ticks = iter([(1000, 500), (1200, 600)])  # (all, idle) before and after
+    own = iter([2.0, 2.6])
+    monkeypatch.setattr(reanalyze, "_cpu_ticks", lambda: next(ticks))
+    monkeypatch.setattr(reanalyze, "_own_cpu_s", lambda: next(own))
+    monkeypatch.setattr(reanalyze, "_TICKS_PER_S", 100)
+    slept: list[float] = []
+    monkeypatch.setattr(reanalyze.time, "sleep", slept.append)
+    watch = reanalyze.IdleWatch()
+    monkeypatch.setattr(reanalyze.time, "monotonic", lambda: watch._t + 1.0)
+    assert watch.idle_share() == pytest.approx(0.8)
+    assert slept == []
+    monkeypatch.setattr(reanalyze, "available_cpus", lambda: 2)
+    monkeypatch.setattr(reanalyze.os, "cpu_count", lambda: 2)
+    ticks = iter([(1000, 500), (1200, 600)])
+    own = iter([2.0, 2.6])
+    assert reanalyze.idle_cpus(reanalyze.IdleWatch()) == 2  # 0.8 of 2 cores: this one and one for a helper

@@ -55,6 +55,8 @@ WORK_PER_HELPER_S = 0.6
 # (10 ms each), short against a helper's ~1 s start-up.
 IDLE_SAMPLE_S = 0.05
 _READY = "ready"
+# /proc/stat counts in USER_HZ ticks (proc(5)); os.times() in seconds.
+_TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 @dataclass(slots=True)
@@ -75,8 +77,9 @@ def available_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def idle_cpus() -> int:
-    """Cores nobody is using now; all of them where the OS does not say.
+def idle_cpus(watch: IdleWatch | None = None) -> int:
+    """Cores nobody is using now (since `watch` started, else over the next ~50 ms); all of them
+    where the OS does not say.
 
     On a machine already busy with other work a helper gets no core of its own: its start-up then
     only takes time from this process (measured: 2 cores at load 8, 20 sessions took 13-20 s with a
@@ -86,7 +89,7 @@ def idle_cpus() -> int:
     second core. Elsewhere the load average is the best there is.
     """
     cpus = available_cpus()
-    share = idle_share_now()
+    share = (watch or IdleWatch()).idle_share()
     if share is not None:
         return min(cpus, int(share * (os.cpu_count() or cpus) + 0.5))
     if not hasattr(os, "getloadavg"):
@@ -95,35 +98,68 @@ def idle_cpus() -> int:
 
 
 def idle_share_now(window_s: float = IDLE_SAMPLE_S) -> float | None:
-    """The machine's idle share of CPU time over `window_s` (this process sleeps meanwhile), from
-    /proc/stat's first line (user nice system idle iowait irq softirq steal ...; proc(5)); None
+    """The machine's idle share of CPU time over `window_s` (this process sleeps meanwhile); None
     where there is no /proc/stat."""
+    return IdleWatch().idle_share(window_s)
 
-    def totals() -> tuple[int, int] | None:
-        try:
-            with open("/proc/stat", encoding="ascii") as fh:
-                fields = fh.readline().split()
-        except (OSError, UnicodeDecodeError):
-            return None
-        if len(fields) < 6 or fields[0] != "cpu":
-            return None
-        ticks = [int(x) for x in fields[1:9] if x.isdigit()]
-        return sum(ticks), ticks[3] + ticks[4]  # all, idle + iowait
 
-    before = totals()
-    if before is None:
+def _cpu_ticks() -> tuple[int, int] | None:
+    """(all, idle + iowait) ticks of every core from /proc/stat's first line (user nice system idle
+    iowait irq softirq steal ...; proc(5)); None where there is no /proc/stat."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = fh.readline().split()
+    except (OSError, UnicodeDecodeError):
         return None
-    time.sleep(window_s)
-    after = totals()
-    if after is None or after[0] <= before[0]:
+    if len(fields) < 6 or fields[0] != "cpu":
         return None
-    return (after[1] - before[1]) / (after[0] - before[0])
+    ticks = [int(x) for x in fields[1:9] if x.isdigit()]
+    return sum(ticks), ticks[3] + ticks[4]
 
 
-def helpers_for(records: Sequence[SessionRecord], jobs: int, idle: int | None = None) -> int:
+def _own_cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+class IdleWatch:
+    """The machine's idle share since this was made, without having to sleep through the window.
+
+    `sessions reanalyze` starts one before it opens the library, reads its settings and lists the
+    sessions, and reads it when deciding on helpers: that work is the window, so helpers start
+    without the ~50 ms wait (issue 12). This process's own CPU time in the window counts as idle:
+    the core it used is the one it keeps for itself, as when it sleeps through the window.
+    """
+
+    def __init__(self) -> None:
+        self._start = _cpu_ticks()
+        self._own_s = _own_cpu_s()
+        self._t = time.monotonic()
+
+    def idle_share(self, window_s: float = IDLE_SAMPLE_S) -> float | None:
+        """Idle share since this was made, at least `window_s` (sleeping what is left of it)."""
+        if self._start is None:
+            return None
+        left_s = window_s - (time.monotonic() - self._t)
+        if left_s > 0:
+            time.sleep(left_s)
+        after = _cpu_ticks()
+        if after is None or after[0] <= self._start[0]:
+            return None
+        total = after[0] - self._start[0]
+        own = (_own_cpu_s() - self._own_s) * _TICKS_PER_S
+        return min(1.0, (after[1] - self._start[1] + own) / total)
+
+
+def helpers_for(
+    records: Sequence[SessionRecord], jobs: int, idle: int | None = None, watch: IdleWatch | None = None
+) -> int:
     """Helper processes worth starting besides this one: `jobs` caps the processes (this one
-    included), idle cores cap the helpers (this process takes one), and the work decides."""
-    idle = idle_cpus() if idle is None else idle
+    included), idle cores cap the helpers (this process takes one), and the work decides. `idle`
+    gives the idle cores; else they are measured (since `watch` started, if given)."""
+    if min(jobs, len(records)) <= 1:
+        return 0  # nothing to decide: no need to watch the machine
+    idle = idle_cpus(watch) if idle is None else idle
     limit = min(jobs - 1, len(records) - 1, idle - 1)
     if limit <= 0:
         return 0
@@ -158,21 +194,32 @@ def reanalyze(
     on_progress: Callable[[int], None] | None = None,
     helpers: int | None = None,
     references: ReferenceLookup | None = None,
+    idle_watch: IdleWatch | None = None,
 ) -> ReanalyzeReport:
     """Analyse `records` again and store the results. `jobs` caps the processes (default: the CPUs
     this process may use); `helpers` forces the number of helper processes (tests); `references`
-    finds the person's stored knee-drift reference per session (None: none)."""
+    finds the person's stored knee-drift reference per session (None: none); `idle_watch`, started
+    when the command started, measures the idle cores without a wait."""
     report = ReanalyzeReport()
     if not records:
         return report
+    count = helpers if helpers is not None else helpers_for(records, jobs or available_cpus(), watch=idle_watch)
+    todo: deque[Job] = deque()
+    pool = _HelperPool(count, settings, todo) if count > 0 else None
+    if pool is not None:
+        pool.spawn()  # first: their ~0.3 s of imports overlap the reference lookups and this one's imports
     ordered = sorted(records, key=lambda r: r.facts.sample_count, reverse=True)
     by_body: dict[tuple[str | None, str | None], References] = {}  # looked up once per placement and side
-    for r in ordered:
-        body = (r.facts.placement, r.facts.side)
-        if body not in by_body:
-            by_body[body] = _references_for(r, references)
-    todo: deque[Job] = deque((r, by_body[(r.facts.placement, r.facts.side)]) for r in ordered)
-    count = helpers if helpers is not None else helpers_for(records, jobs or available_cpus())
+    try:
+        for r in ordered:
+            body = (r.facts.placement, r.facts.side)
+            if body not in by_body:
+                by_body[body] = _references_for(r, references)
+        todo.extend((r, by_body[(r.facts.placement, r.facts.side)]) for r in ordered)
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
     done = 0
 
     def finish(record: SessionRecord, summary: AnalysisSummary) -> None:
@@ -182,14 +229,13 @@ def reanalyze(
         if on_progress is not None:
             on_progress(done)
 
-    if count <= 0:
+    if pool is None:
         while todo:
             record, refs = todo.popleft()
             finish(record, analyze_record(record, settings, refs))
         return report
-    pool = _HelperPool(count, settings, todo)
     try:
-        pool.start()
+        pool.feed()
         while True:
             for record, summary in pool.results():
                 finish(record, summary)
@@ -224,7 +270,8 @@ class _HelperPool:
         self._stop = threading.Event()  # no more work will come: let go of helpers that are idle
         self._thread = threading.Thread(target=self._feed, name="reanalyze-feeder", daemon=True)
 
-    def start(self) -> None:
+    def spawn(self) -> None:
+        """Start the helpers; they import while the caller fills `todo`."""
         context = multiprocessing.get_context("spawn")
         for _ in range(self._count):
             ours, theirs = context.Pipe()
@@ -232,6 +279,9 @@ class _HelperPool:
             process.start()
             theirs.close()
             self._processes[ours] = process
+
+    def feed(self) -> None:
+        """Hand out `todo` (filled by now) to the helpers as each is ready."""
         self._thread.start()
 
     def results(self, *, until_done: bool = False) -> list[tuple[SessionRecord, AnalysisSummary]]:
