@@ -150,3 +150,27 @@ def test_idle_watch_counts_this_process_own_cpu_time_as_idle(monkeypatch: pytest
     ticks = iter([(1000, 500), (1200, 600)])
     own = iter([2.0, 2.6])
     assert reanalyze.idle_cpus(reanalyze.IdleWatch()) == 2  # 0.8 of 2 cores: this one and one for a helper
+
+
+@pytest.mark.parametrize(("every_s", "commits"), [(0.0, len(FILES)), (3600.0, 1)])
+def test_results_are_committed_together_at_most_every_store_interval(
+    library: Path, monkeypatch: pytest.MonkeyPatch, every_s: float, commits: int
+) -> None:
+    """Each commit waits for the disk: results are written together (at the end at the latest),
+    and the stored analysis is the same however they were grouped."""
+    monkeypatch.setattr(reanalyze, "STORE_EVERY_S", every_s)
+    with Library.open(library) as lib:
+        opened = 0
+        real = lib.transaction
+
+        def counted() -> object:
+            nonlocal opened
+            opened += 1
+            return real()
+
+        monkeypatch.setattr(lib, "transaction", counted)
+        before = _analysis_columns(lib)
+        report = reanalyze.reanalyze(lib, lib.list(), AnalysisSettings(), helpers=0)
+        assert report.analyzed == len(FILES)
+        assert opened == commits
+        assert _analysis_columns(lib) == before
