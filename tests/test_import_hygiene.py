@@ -184,7 +184,7 @@ _OURS_LOADED = (
     "    main(sys.argv[1:])\n"
     "except SystemExit:\n"
     "    pass\n"
-    "print('LOADED=' + ','.join(sorted(m for m in sys.modules if m.startswith(('sensortrack.', 'numpy')))),\n"
+    "print('LOADED=' + ','.join(sorted(m for m in sys.modules if m.startswith(('sensortrack.', 'numpy', 'zipfile')))),\n"
     "      file=sys.stderr)\n"
 )
 
@@ -198,8 +198,10 @@ _OURS_LOADED = (
         (["sessions"], ("numpy", "sensortrack.analysis", "sensortrack.core.loading", "sensortrack.core.sessionfile",
                         "sensortrack.library.ingest")),
         (["sessions", "--json"], ("numpy", "sensortrack.analysis")),
+        # A session file needs none of the export readers (zip archives, phone and vendor apps).
+        (["analyze", str(SHORT)], ("sensortrack.core.formats", "zipfile")),
     ],
-    ids=["--help", "sessions", "sessions --json"],
+    ids=["--help", "sessions", "sessions --json", "analyze session file"],
 )
 def test_overview_and_listing_load_none_of_the_commands_machinery(
     argv: list[str], unwanted: tuple[str, ...], library_env: dict[str, str]
