@@ -116,6 +116,10 @@ def test_idle_cores_are_the_ones_idle_now_not_a_minute_ago() -> None:
     import time
 
     cpus = reanalyze.available_cpus()
+    before = reanalyze.idle_share_now(0.2)
+    if before is not None and before < 1.0 / (cpus + 1):
+        # Others' work already fills the cores: "idle again once they stop" cannot be seen here.
+        pytest.skip(f"the machine is busy already (idle share {before:.2f})")
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(cpus)]
     try:
         time.sleep(0.5)  # the interpreters are up and spinning
