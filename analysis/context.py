@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sensortrack.core.vocabulary import Exercise, Placement, Side
+
 if TYPE_CHECKING:
     from sensortrack.analysis.reference import DriftReference
 
 
 @dataclass(frozen=True, slots=True)
 class AnalysisContext:
-    exercise: str  # one of sensortrack.core.model.EXERCISES
-    placement: str  # "thigh" | "shank"
-    side: str  # "left" | "right": decides which way is medial
+    exercise: Exercise
+    placement: Placement
+    side: Side  # decides which way is medial
     rate_hz: float  # nominal sample rate
     has_gyro: bool = True
     # The person's own good reps of this exercise/placement/side: knee-drift warnings are judged

@@ -107,10 +107,10 @@ class SampleTimeline:
         behind it, the host was busy and a backlog is arriving (nothing lost); if it comes at the
         normal pace, samples were lost before the late one. The held one is returned first.
         """
-        # None when nothing is plausible, checked right below (drivers/ take annotation edits only today)
-        decoded = self._plausible(decoded, arrival_s)  # type: ignore[assignment]
-        if decoded is None:
+        plausible = self._plausible(decoded, arrival_s)
+        if plausible is None:
             return []
+        decoded = plausible
         if self._clock == "device" and decoded.device_time_s is not None and len(decoded.device_time_s) == len(decoded):
             return [self._stamp(decoded, arrival_s)]
         n = len(decoded)

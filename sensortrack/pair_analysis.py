@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from sensortrack.analysis.clock_align import ClockAlignment, estimate_alignment
 from sensortrack.analysis.knee_pair import KneePairAnalyzer, PairResult
 from sensortrack.analysis.pair_settings import PairSettings
@@ -90,10 +92,8 @@ def _stream_dict(session: Session) -> dict[str, Any]:
 
 def _with_body(session: Session, exercise: str | None, placement: str | None, side: str | None) -> Session:
     ctx = resolve_context(session, exercise, placement, side)
-    # AnalysisContext names exercise/placement/side as plain str (analysis/ is not type-checked
-    # strictly yet); resolve_context only ever gives values of the vocabulary's Literals
-    sensor = session.meta.sensor.with_body(ctx.placement, ctx.side)  # type: ignore[arg-type]
-    return replace(session, meta=replace(session.meta, sensor=sensor, exercise=ctx.exercise),  # type: ignore[arg-type]
+    sensor = session.meta.sensor.with_body(ctx.placement, ctx.side)
+    return replace(session, meta=replace(session.meta, sensor=sensor, exercise=ctx.exercise),
                    samples=session.samples.with_sensor(sensor))
 
 
@@ -104,15 +104,27 @@ def load_pair_settings(values: dict[str, str]) -> PairSettings:
         raise ConfigError(f"--set: {exc}") from None
 
 
-def analyze_pair(
+@dataclass(frozen=True, slots=True, eq=False)
+class AlignedPair:
+    """Two sessions recorded together, in the pair's order (thigh then shank, left then right), the
+    second's samples mapped onto the first's timeline: what the pair analysis (and a replay of the
+    pair, which must show the same values) is fed."""
+
+    kind: str  # "thigh+shank" | "left+right"
+    first: Session
+    second: Session  # its samples' t_s already on the first's timeline
+    alignment: ClockAlignment
+    recorded_second: Session  # the second as recorded (its own clock)
+
+
+def align_pair(
     a: Session,
     b: Session,
-    settings: AnalysisSettings | None = None,
     pair_settings: PairSettings | None = None,
     exercise: str | None = None,
     bodies: tuple[tuple[str | None, str | None], tuple[str | None, str | None]] = ((None, None), (None, None)),
-) -> PairAnalysis:
-    """Analyse two sessions recorded together; `bodies` overrides (placement, side) of each."""
+) -> AlignedPair:
+    """Which pair `a` and `b` make, in its order, with the second's clock mapped onto the first's."""
     pair_settings = pair_settings or PairSettings()
     exercise = exercise or a.meta.exercise or b.meta.exercise
     if a.meta.exercise and b.meta.exercise and a.meta.exercise != b.meta.exercise and exercise is None:
@@ -133,21 +145,38 @@ def analyze_pair(
         )
     x, y = first.samples, second.samples
     alignment = estimate_alignment(x.t_s, x.acc_g, x.gyro_dps, y.t_s, y.acc_g, y.gyro_dps, pair_settings)
-    t_second = alignment.to_first(y.t_s)
-    ctx_first = resolve_context(first)
-    ctx_second = resolve_context(second)
+    gaps = tuple(replace(g, start_s=float(alignment.to_first(np.array([g.start_s]))[0]),
+                         end_s=float(alignment.to_first(np.array([g.end_s]))[0])) for g in second.gaps)
+    mapped = replace(second, samples=replace(y, t_s=alignment.to_first(y.t_s)), gaps=gaps)
+    return AlignedPair(kind, first, mapped, alignment, second)
+
+
+def analyze_pair(
+    a: Session,
+    b: Session,
+    settings: AnalysisSettings | None = None,
+    pair_settings: PairSettings | None = None,
+    exercise: str | None = None,
+    bodies: tuple[tuple[str | None, str | None], tuple[str | None, str | None]] = ((None, None), (None, None)),
+) -> PairAnalysis:
+    """Analyse two sessions recorded together; `bodies` overrides (placement, side) of each."""
+    pair_settings = pair_settings or PairSettings()
+    aligned = align_pair(a, b, pair_settings, exercise, bodies)
+    x, y = aligned.first.samples, aligned.second.samples
+    ctx_first = resolve_context(aligned.first)
+    ctx_second = resolve_context(aligned.recorded_second)  # its rate as recorded, as before the mapping
     result: PairResult | SidesResult
-    if kind == "thigh+shank":
+    if aligned.kind == "thigh+shank":
         knee = KneePairAnalyzer(ctx_first, ctx_second, settings, pair_settings)
         knee.feed_thigh(x.t_s, x.acc_g, x.gyro_dps)
-        knee.feed_shank(t_second, y.acc_g, y.gyro_dps)
+        knee.feed_shank(y.t_s, y.acc_g, y.gyro_dps)
         result = knee.finish()
     else:
         sides = SidesAnalyzer(ctx_first, ctx_second, settings, pair_settings)
         sides.feed("left", x.t_s, x.acc_g, x.gyro_dps)
-        sides.feed("right", t_second, y.acc_g, y.gyro_dps)
+        sides.feed("right", y.t_s, y.acc_g, y.gyro_dps)
         result = sides.finish()
-    return PairAnalysis(kind, first, second, alignment, result)
+    return PairAnalysis(aligned.kind, aligned.first, aligned.recorded_second, aligned.alignment, result)
 
 
 def format_pair_report(analysis: PairAnalysis) -> str:

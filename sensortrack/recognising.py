@@ -111,7 +111,7 @@ def analyze_recognised(
     for part in parts:
         for st in part.sets:
             given = recognition is None or exercise is not None
-            conf = None if given else recognition.exercise_confidence(st.exercise, st.start_s, st.end_s)  # type: ignore[union-attr]
+            conf = None if given or recognition is None else recognition.exercise_confidence(st.exercise, st.start_s, st.end_s)
             reps = st.reps if side_known else tuple(_without_side(r) for r in st.reps)
             sets.append(dataclasses.replace(
                 st, index=len(sets) + 1, reps=reps,

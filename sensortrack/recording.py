@@ -39,6 +39,7 @@ from sensortrack.drivers.supervisor import DISCONNECT_TIMEOUT_S, SensorSuperviso
 from sensortrack.core.errors import SensortrackError
 from sensortrack.core.model import Gap, SampleBlock, SensorInfo, Session, SessionMeta
 from sensortrack.core.sessionfile import SessionWriter
+from sensortrack.core.vocabulary import Exercise
 
 if TYPE_CHECKING:
     from sensortrack.drivers.backend import BleBackend
@@ -381,7 +382,7 @@ def open_recording(
     sensors: Sequence[SensorToRecord],
     output: Path,
     *,
-    exercise: str | None,
+    exercise: Exercise | None,
     source: str,
     notes: str = "",
     backend: BleBackend,
@@ -401,7 +402,7 @@ def open_recording(
         )
         for s in sensors
     ]  # fmt: skip
-    meta = SessionMeta(sensor=supervisors[0].info, exercise=exercise, source=source, notes=notes)  # type: ignore[arg-type]
+    meta = SessionMeta(sensor=supervisors[0].info, exercise=exercise, source=source, notes=notes)
     companions = tuple(s.info for s in supervisors[1:])
     writer = create_writer(output, meta, gyro=any(s.family.has_gyro for s in supervisors), companions=companions)
     supervisor: SensorSupervisor | PairSupervisor = PairSupervisor(supervisors) if pair else supervisors[0]

@@ -3,7 +3,7 @@ draws (analyze, `sessions show`, a pair's report) from reps in the result schema
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sensortrack.library.text import fmt_number, format_table
@@ -18,14 +18,18 @@ def _clock(seconds: float) -> str:
     return f"{int(minutes):d}:{secs:04.1f}"
 
 
-def rep_table_text(reps: Sequence[Mapping[str, Any]], *, with_set: bool = True) -> str:
-    """Reps (result schema dicts) as a text table. Columns that no rep has a value for are left out:
+RepCell = Callable[[Mapping[str, Any]], str]
+
+
+def rep_columns(reps: Sequence[Mapping[str, Any]], *, with_set: bool = True) -> list[tuple[str, RepCell, bool]]:
+    """The terminal's rep table (text reports and the live view's table): (header, cell of a rep in
+    the result schema, right-aligned) per column. Columns that no rep has a value for are left out:
     the reference excess without a personal reference, the knee's angles and the asymmetry of a pair."""
 
     def has(field: str) -> bool:
         return any(r[field] is not None for r in reps)
 
-    columns: list[tuple[str, Any, bool]] = []  # header, cell, right-aligned
+    columns: list[tuple[str, RepCell, bool]] = []  # header, cell, right-aligned
     if with_set:
         columns.append(("Set", lambda r: "–" if r["set"] is None else str(r["set"]), True))
     if has("side"):
@@ -45,6 +49,12 @@ def rep_table_text(reps: Sequence[Mapping[str, Any]], *, with_set: bool = True) 
     if has("range_asymmetry_pct"):
         columns.append(("Range asym %", lambda r: fmt_number(r["range_asymmetry_pct"], 0), True))
     columns.append(("Notes", _rep_notes, False))
+    return columns
+
+
+def rep_table_text(reps: Sequence[Mapping[str, Any]], *, with_set: bool = True) -> str:
+    """Reps (result schema dicts) as a text table (`rep_columns`)."""
+    columns = rep_columns(reps, with_set=with_set)
     return format_table(
         [c[0] for c in columns],
         [[cell(r) for _, cell, _ in columns] for r in reps],

@@ -13,10 +13,19 @@ from sensortrack.analysis.pipeline import analyze
 from sensortrack.analysis.reference import DriftReference
 from sensortrack.analysis.results import AnalysisResult, Trace
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.core.errors import DriftReferenceError, MissingMetadataError
+from sensortrack.core.errors import ConfigError, DriftReferenceError, MissingMetadataError
 from sensortrack.core.model import Session
 from sensortrack.core.session_events import exercise_segments
 from sensortrack.core.validation import estimate_rate_hz
+from sensortrack.core.vocabulary import (
+    EXERCISES,
+    PLACEMENTS,
+    SIDES,
+    Exercise,
+    exercise_or_none,
+    placement_or_none,
+    side_or_none,
+)
 
 # (exercise, placement, side) -> the person's stored reference for them, or None. A lookup rather
 # than a reference where the caller does not know the session's exercise until it is resolved here.
@@ -60,26 +69,31 @@ def resolve_context(
     `reference` is the person's knee-drift reference (checked to fit the session) or a lookup of
     the stored one by the resolved exercise, placement and side.
     """
-    exercise = exercise or session.meta.exercise
-    placement = placement or session.meta.sensor.placement
-    side = side or session.meta.sensor.side
-    missing = [
-        f"--{name}" for name, value in (("exercise", exercise), ("placement", placement), ("side", side)) if not value
-    ]
+    words = (
+        ("exercise", exercise or session.meta.exercise, EXERCISES),
+        ("placement", placement or session.meta.sensor.placement, PLACEMENTS),
+        ("side", side or session.meta.sensor.side, SIDES),
+    )
+    unknown = [f"{name} {value!r} (one of {', '.join(known)})" for name, value, known in words if value and value not in known]
+    if unknown:
+        raise ConfigError(f"unknown {'; '.join(unknown)}")
+    missing = [f"--{name}" for name, value, _ in words if not value]
     if missing:
         where = session.path or "the session"
         raise MissingMetadataError(f"{where} does not say its {', '.join(m[2:] for m in missing)}: pass {' '.join(missing)}")
+    ex, pl, sd = exercise_or_none(words[0][1]), placement_or_none(words[1][1]), side_or_none(words[2][1])
+    assert ex is not None and pl is not None and sd is not None  # each checked just above
     rate_hz = session.meta.sensor.nominal_rate_hz
     if rate_hz <= 0:
         rate_hz = estimate_rate_hz(session.samples.t_s)
     if reference is not None and not isinstance(reference, DriftReference):
-        reference = reference(str(exercise), str(placement), str(side))
+        reference = reference(ex, pl, sd)
     if reference is not None:
-        check_reference_fits(reference, str(exercise), str(placement), str(side))
+        check_reference_fits(reference, ex, pl, sd)
     return AnalysisContext(
-        exercise=str(exercise),
-        placement=str(placement),
-        side=str(side),
+        exercise=ex,
+        placement=pl,
+        side=sd,
         rate_hz=float(rate_hz),
         has_gyro=session.samples.gyro_dps is not None,
         reference=reference,
@@ -117,7 +131,7 @@ def analyze_session(
 
 def _analyze_spans(
     session: Session,
-    spans: list[tuple[float, float, str]],
+    spans: list[tuple[float, float, Exercise]],
     ctx: AnalysisContext,
     settings: AnalysisSettings | None,
     reference: DriftReference | ReferenceLookup | None,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
+from textual.pilot import Pilot
 
 from sensortrack.core.sessionfile import read_session, write_session
 
@@ -40,6 +43,40 @@ def dated_copy() -> Callable[[Path, Path, str], Path]:
         return dest
 
     return copy
+
+
+class Until(Protocol):
+    def __call__(self, pilot: Pilot[Any], condition: Callable[[], object], timeout_s: float = ...) -> Awaitable[None]: ...
+
+
+@pytest.fixture
+def until() -> Until:
+    """`await until(pilot, condition)`: let the app run until `condition()` holds; fails after
+    `timeout_s` (default 60 s: two sensors and the view on a loaded 2-core machine)."""
+
+    async def wait(pilot: Pilot[Any], condition: Callable[[], object], timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not condition():
+            assert time.monotonic() < deadline, "timed out waiting for the app"
+            await pilot.pause(0.02)
+
+    return wait
+
+
+@pytest.fixture
+def live_app() -> Callable[..., Any]:
+    """The live view around a LiveSource (one sensor or a pair), built as `live` builds it."""
+    from sensortrack.commands.live import live_second
+    from sensortrack.tui.app import make_app
+
+    def build(source: Any, choice: Any, **options: Any) -> Any:
+        return make_app(
+            source, choice.exercise, choice.placement, choice.side,
+            rate_hz=source.supervisor.info.nominal_rate_hz, has_gyro=source.supervisor.family.has_gyro,
+            second=live_second(source), **options,
+        )  # fmt: skip
+
+    return build
 
 
 # Tests paced by the wall clock: a recording or virtual sensor plays at a set speed, or a real

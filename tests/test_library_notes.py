@@ -8,13 +8,11 @@ import csv
 import json
 import shutil
 import sqlite3
-import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from sensortrack.cli import main
@@ -142,22 +140,15 @@ def test_a_two_exercise_recording_is_analysed_a_span_per_exercise(tmp_path: Path
     assert f"Set {first_bridge} (bridge): " in text and "Set 1: " in text
 
 
-async def _until(pilot: Pilot[int], condition, timeout_s: float = 60.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.02)
-
-
-async def test_replay_moves_to_the_recorded_exercise_and_agrees_with_analyze(tmp_path: Path) -> None:
+async def test_replay_moves_to_the_recorded_exercise_and_agrees_with_analyze(tmp_path: Path, until) -> None:  # type: ignore[no-untyped-def]
     probe = analyze_session(two_exercises(tmp_path / "probe.csv")[0])
     last = probe.sets[-1]
     session, _ = two_exercises(tmp_path / "plan.csv", (SetNote(last.start_s, last.end_s, 9, 1, "hip"),))
     app = replay_app(tmp_path / "plan.csv", speed=200.0)
     async with app.run_test(size=(100, 36)) as pilot:
-        await _until(pilot, lambda: app.ctx.exercise == "bridge")
-        await _until(pilot, lambda: "bridge · thigh · right" in str(app.query_one(StatusLine).content))
-        await _until(pilot, lambda: app.result is not None)
+        await until(pilot, lambda: app.ctx.exercise == "bridge")
+        await until(pilot, lambda: "bridge · thigh · right" in str(app.query_one(StatusLine).content))
+        await until(pilot, lambda: app.result is not None)
         assert app.result is not None
         assert app.result.to_dict()["sets"] == analyze_session(session).to_dict()["sets"]
         # the summary shows the note given when it was recorded, at its set
@@ -165,14 +156,14 @@ async def test_replay_moves_to_the_recorded_exercise_and_agrees_with_analyze(tmp
         noted = app.notes[last.index]
         assert (noted.rpe, noted.pain, noted.pain_where) == (9, 1, "hip")
         assert noted.set_start_s == pytest.approx(last.start_s, abs=1e-3)  # written to the millisecond
-        await _until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen))
+        await until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen))
         rows = app.screen.query_one("#summary-table", DataTable)
         assert "RPE 9 · pain 1 (hip)" in [str(c) for c in rows.get_row_at(len(app.result.sets) - 1)]
         await pilot.press("escape")
         # Home plays it again from the first exercise (at 1×, so it is still there to be seen)
         app.replay.speed = 1.0
         await pilot.press("home")
-        await _until(pilot, lambda: app.result is None and app.ctx.exercise == "squat")
+        await until(pilot, lambda: app.result is None and app.ctx.exercise == "squat")
 
 
 # ---------------------------------------------------------------- the library

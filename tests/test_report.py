@@ -274,3 +274,45 @@ def test_report_names_what_the_sensor_cannot_do(tmp_path: Path, capsys: pytest.C
     squat = tmp_path / "squat.html"
     assert run(capsys, "report", str(SIMULATED / "squat_thigh_left.csv"), "-o", str(squat), "--library", str(tmp_path / "none.sqlite3"))[0] == 0
     assert "What this sensor cannot do here" not in squat.read_text(encoding="utf-8")
+
+
+def test_a_left_right_report_plots_both_legs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Angle over time and the per-rep bars of a left + right session draw each leg (issue 14): the
+    left leg's trace and bars in blue, the right leg's in orange, one bar per rep of each leg with
+    the range `analyze` gives that rep."""
+    from dataclasses import replace
+
+    from sensortrack.core.sessionfile import write_session
+    from sensortrack.library.plots import SIDE_STYLE
+    from sensortrack.pair_analysis import analyze_pair
+    from sensortrack.simulation.pair import simulate_sides_pair
+    from sensortrack.simulation.spec import Distractor, SessionSpec, SetSpec
+
+    spec = SessionSpec(exercise="squat", placement="thigh", side="left", rate_hz=100.0,
+                       sets=(SetSpec(n_reps=8),), lead_in=(Distractor("stand", 3.0),), lead_out=(Distractor("stand", 2.0),))
+    left, right, _ = simulate_sides_pair(spec, 32, one_sided="range", affected_side="right")
+    session = replace(left, companions=(right,))
+    path = tmp_path / "sides.csv"
+    write_session(path, session)
+    out = tmp_path / "sides.html"
+    assert run(capsys, "report", str(path), "-o", str(out), "--library", str(tmp_path / "none.sqlite3"))[0] == 0
+    text = out.read_text(encoding="utf-8")
+    assert "Squat — left and right legs" in text and "<td>Leg</td><td>left and right</td>" in text
+    page = Page(text)
+    angle, bars = (svg.decode("utf-8") for svg in page.images[:2])
+    blue, orange = SIDE_STYLE["left"][0], SIDE_STYLE["right"][0]
+    # one trace per leg, each named in the legend
+    for colour in (blue, orange):
+        assert re.search(rf'<polyline[^>]*stroke="{colour}"', angle), colour
+    assert ">left thigh angle<" in angle and ">right thigh angle<" in angle
+    # one range bar per rep of each leg (the range panel is drawn first), as tall as the range the
+    # batch pair analysis gives that rep, on one scale for both legs
+    result = analyze_pair(session, right).result
+    per_degree = []
+    for side, colour in (("left", blue), ("right", orange)):
+        reps = getattr(result, side).reps
+        assert len(reps) == 8
+        heights = [float(h) for h in re.findall(rf'<rect [^>]*height="([0-9.]+)" fill="{colour}" fill-opacity="1"/>', bars)]
+        per_degree += [h / rep.range_deg for h, rep in zip(heights[:8], reps, strict=True)]
+    assert max(per_degree) - min(per_degree) < 0.2 / 40  # pixels rounded to 0.1 on bars ≥ 40 px tall
+    assert ">left leg<" in bars and ">right leg<" in bars

@@ -10,13 +10,11 @@ from __future__ import annotations
 import html
 import os
 import re
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from rich.cells import cell_len
-from textual.pilot import Pilot
 
 from sensortrack.core.loading import load_session
 from sensortrack.session_analysis import analyze_session
@@ -29,13 +27,6 @@ ROOT = Path(__file__).parent.parent
 SQUATS = ROOT / "fixtures" / "simulated" / "squat_thigh_left.csv"  # set 1 clean, sets 2-3 knee drift
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 SIZE = (100, 36)
-
-
-async def _until(pilot: Pilot[int], condition, timeout_s: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.02)
 
 
 # One text run of Textual's public SVG screenshot (rich's export_svg): its x in pixels, its line.
@@ -72,15 +63,15 @@ def check_snapshot(name: str, text: str) -> None:
     assert text + "\n" == path.read_text(encoding="utf-8"), f"screen differs from {path}"
 
 
-async def test_final_counts_equal_analyze_session() -> None:
+async def test_final_counts_equal_analyze_session(until) -> None:  # type: ignore[no-untyped-def]
     expected = analyze_session(load_session(SQUATS))
     app = replay_app(SQUATS, speed=1000.0)
     async with app.run_test(size=SIZE) as pilot:
-        await _until(pilot, lambda: app.result is not None)
+        await until(pilot, lambda: app.result is not None)
         assert app.result is not None
         assert app.result.to_dict() == expected.to_dict()
         assert [len(s.reps) for s in app.kept_sets] == [len(s.reps) for s in expected.sets]
-        await _until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen))
+        await until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen))
         await pilot.pause()
         summary = screen_text(app)
         n_reps = len(expected.reps)
@@ -88,16 +79,16 @@ async def test_final_counts_equal_analyze_session() -> None:
         check_snapshot("replay_squat_session_summary", summary)
 
 
-async def test_knee_drift_turns_the_view_and_clears_itself() -> None:
+async def test_knee_drift_turns_the_view_and_clears_itself(until) -> None:  # type: ignore[no-untyped-def]
     expected = analyze_session(load_session(SQUATS))
     warned = [(s.index, r.index) for s in expected.sets for r in s.reps if r.warnings]
     assert warned, "the fixture must contain drift reps"
     app = replay_app(SQUATS, speed=1000.0)
     async with app.run_test(size=SIZE) as pilot:
-        await _until(pilot, lambda: bool(app.alert_log))
+        await until(pilot, lambda: bool(app.alert_log))
         first = app.alert_log[0]
         assert first == ("raised", *warned[0]), app.alert_log
-        await _until(pilot, lambda: app.result is not None)
+        await until(pilot, lambda: app.result is not None)
         raised = [(s, r) for kind, s, r in app.alert_log if kind == "raised"]
         assert raised == warned, app.alert_log  # one alert per drift rep, naming that rep
         # the first set is clean: calm before the first warning
@@ -111,21 +102,22 @@ async def test_knee_drift_turns_the_view_and_clears_itself() -> None:
             assert f"REP {last_rep}" in str(app.query_one(AlertBanner).content)
 
 
-async def test_alert_is_visible_on_screen() -> None:
+async def test_alert_is_visible_on_screen(until) -> None:  # type: ignore[no-untyped-def]
     app = replay_app(SQUATS, speed=1000.0)
     async with app.run_test(size=SIZE) as pilot:
-        await _until(pilot, lambda: app.result is not None)
+        await until(pilot, lambda: app.result is not None)
         await pilot.press("escape")  # back from the session summary to the live view
         await pilot.pause()
         assert not isinstance(app.screen, SessionSummaryScreen)
         app.clear_notifications()
         await pilot.pause()
         text = screen_text(app)
-        assert "KNEE DRIFTING INWARD" in text and "KNEE IN" in text
+        assert "⚠ REP" in text and "KNEE DRIFTING INWARD" in text  # the banner, and the warned rep's row:
+        assert re.search(r"^\s*\d+\s+\d+:\d\d\.\d\s.*KNEE DRIFTING INWARD", text, re.MULTILINE), text
         check_snapshot("replay_squat_live_view_end", text)
 
 
-async def test_pause_speed_and_seek_keys() -> None:
+async def test_pause_speed_and_seek_keys(until) -> None:  # type: ignore[no-untyped-def]
     app = replay_app(SQUATS, speed=2.0)
     source = app.source
     assert isinstance(source, ReplaySource)
@@ -142,22 +134,22 @@ async def test_pause_speed_and_seek_keys() -> None:
         await pilot.press("minus", "minus")
         assert source.speed == 1.0
         await pilot.press("right")  # +10 s, unpaced
-        await _until(pilot, lambda: source.position_s >= 10.0, 15.0)
+        await until(pilot, lambda: source.position_s >= 10.0, 15.0)
         await pilot.press("right", "right", "right")
-        await _until(pilot, lambda: source.position_s >= 35.0, 15.0)
-        await _until(pilot, lambda: len(app.kept_sets) >= 1, 15.0)  # set 1 ended on the way
+        await until(pilot, lambda: source.position_s >= 35.0, 15.0)
+        await until(pilot, lambda: len(app.kept_sets) >= 1, 15.0)  # set 1 ended on the way
         await pilot.press("left")  # back 10 s: the analysis restarts from the beginning
-        await _until(pilot, lambda: not app.kept_sets, 15.0)
-        await _until(pilot, lambda: source.position_s >= 25.0, 15.0)
+        await until(pilot, lambda: not app.kept_sets, 15.0)
+        await until(pilot, lambda: source.position_s >= 25.0, 15.0)
         await pilot.press("home")
-        await _until(pilot, lambda: source.position_s < 5.0, 15.0)
+        await until(pilot, lambda: source.position_s < 5.0, 15.0)
 
 
-async def test_next_rep_key_plays_to_the_next_rep_only() -> None:
+async def test_next_rep_key_plays_to_the_next_rep_only(until) -> None:  # type: ignore[no-untyped-def]
     app = replay_app(SQUATS, speed=1.0)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
-        await _until(pilot, lambda: len(app.set_reps) >= 1, 30.0)  # on a loaded machine: one or two
+        await until(pilot, lambda: len(app.set_reps) >= 1, 30.0)  # on a loaded machine: one or two
         source = app.source
         assert isinstance(source, ReplaySource)
         assert not source.fast_forward  # back to real time after the rep
@@ -168,7 +160,7 @@ async def test_next_rep_key_plays_to_the_next_rep_only() -> None:
         assert app.query_one(RepTable).row_count == first
         await pilot.press("n")
         # an unpaced chunk (2 s of stream) can hold two rep ends on a loaded machine
-        await _until(pilot, lambda: len(app.set_reps) > first, 30.0)
+        await until(pilot, lambda: len(app.set_reps) > first, 30.0)
         assert not source.fast_forward
         assert app.query_one(RepTable).row_count == len(app.set_reps)
 
@@ -199,22 +191,22 @@ async def test_help_theme_bell_summary_and_quit_keys() -> None:
     assert app.return_code == 0
 
 
-async def test_small_terminal_keeps_counter_and_drops_plot() -> None:
+async def test_small_terminal_keeps_counter_and_drops_plot(until) -> None:  # type: ignore[no-untyped-def]
     app = replay_app(SQUATS, speed=1000.0)
     async with app.run_test(size=(60, 20)) as pilot:
-        await _until(pilot, lambda: app.result is not None)
+        await until(pilot, lambda: app.result is not None)
         await pilot.press("escape")
         await pilot.pause()
         assert app.query_one(RepCounter).region.height > 0
         assert app.query_one(RollingPlot).display is False or app.query_one(RollingPlot).region.height == 0
 
 
-async def test_make_app_runs_on_any_source() -> None:
+async def test_make_app_runs_on_any_source(until) -> None:  # type: ignore[no-untyped-def]
     session = load_session(SQUATS)
     source = ReplaySource(session, speed=1000.0, description="fixture")
     app = make_app(source, "squat", "thigh", "left", rate_hz=50.0, has_gyro=True)
     async with app.run_test(size=SIZE) as pilot:
-        await _until(pilot, lambda: app.result is not None)
+        await until(pilot, lambda: app.result is not None)
         assert app.result is not None
         assert len(app.result.reps) == len(analyze_session(session).reps)
         await pilot.press("escape")
@@ -222,17 +214,17 @@ async def test_make_app_runs_on_any_source() -> None:
         assert "fixture │ squat · thigh · left" in screen_text(app)
 
 
-async def test_end_set_key_ends_the_set_now() -> None:
+async def test_end_set_key_ends_the_set_now(until) -> None:  # type: ignore[no-untyped-def]
     # 5×: the key must reach the worker before the set's last rep even on a loaded machine
     app = replay_app(SQUATS, speed=5.0)
     async with app.run_test(size=SIZE) as pilot:
-        await _until(pilot, lambda: len(app.set_reps) >= 3)
+        await until(pilot, lambda: len(app.set_reps) >= 3)
         await pilot.press("e")
-        await _until(pilot, lambda: len(app.kept_sets) >= 1)
+        await until(pilot, lambda: len(app.kept_sets) >= 1)
         ended = app.kept_sets[0]
         assert 3 <= len(ended.reps) < 6  # the first set has 6 reps: it was cut short by the key
         await pilot.press("plus", "plus", "plus")
-        await _until(pilot, lambda: app.result is not None)
+        await until(pilot, lambda: app.result is not None)
         assert app.result is not None and len(app.result.sets) == len(analyze_session(load_session(SQUATS)).sets) + 1
 
 
@@ -255,14 +247,14 @@ def test_end_set_splits_the_set_at_that_sample() -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])
-async def test_layout_at_80x24_and_200x60(size: tuple[int, int]) -> None:
+async def test_layout_at_80x24_and_200x60(size: tuple[int, int], until) -> None:  # type: ignore[no-untyped-def]
     """Counter, warning, status and the q/? keys visible and apart; the counter grows with the screen."""
     from sensortrack.core.plans import load_plan
     from sensortrack.tui.widgets import AlertBanner, PlanLine, StatusLine
 
     app = replay_app(SQUATS, speed=1000.0, plan=load_plan("squats"))
     async with app.run_test(size=size) as pilot:
-        await _until(pilot, lambda: app.result is not None)
+        await until(pilot, lambda: app.result is not None)
         await pilot.press("escape")
         await pilot.pause()
         app.clear_notifications()
@@ -288,7 +280,7 @@ async def test_layout_at_80x24_and_200x60(size: tuple[int, int]) -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])
-async def test_note_after_the_last_set_at_80x24_and_200x60(size: tuple[int, int]) -> None:
+async def test_note_after_the_last_set_at_80x24_and_200x60(size: tuple[int, int], until) -> None:  # type: ignore[no-untyped-def]
     """The note bar fits with the counter, warning, status and the q/? keys; the summary waits for it."""
     from sensortrack.core.plans import load_plan
     from sensortrack.tui.note import NoteBar
@@ -299,7 +291,7 @@ async def test_note_after_the_last_set_at_80x24_and_200x60(size: tuple[int, int]
     app.ask_notes = True  # as live does: a replay has no recording to keep it in
     async with app.run_test(size=size) as pilot:
         bar = app.query_one(NoteBar)
-        await _until(pilot, lambda: app.result is not None and bar.set_index == len(app.result.sets))
+        await until(pilot, lambda: app.result is not None and bar.set_index == len(app.result.sets))
         assert not isinstance(app.screen, SessionSummaryScreen)
         await pilot.pause()
         app.clear_notifications()
@@ -324,5 +316,5 @@ async def test_note_after_the_last_set_at_80x24_and_200x60(size: tuple[int, int]
         assert "Set 3 (squat): effort RPE 1–10 · pain 0–10 · where?  Enter saves, Esc skips" in text
         check_snapshot(f"replay_squat_note_{size[0]}x{size[1]}", text)
         await pilot.press("escape")  # skipped: now the summary
-        await _until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen))
+        await until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen))
         assert app.notes == {}

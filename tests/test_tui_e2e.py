@@ -102,7 +102,7 @@ def test_replay_in_a_real_terminal_counts_like_analyze_and_names_the_drift_rep(t
     screen = terminal.wait_for(r"REP \d+: KNEE DRIFTING INWARD", gone="esc goes back").string
     # The banner names the last drift rep, and the set's table marks exactly the drift reps.
     assert f"⚠ REP {last_drift[-1]}: KNEE DRIFTING INWARD" in screen, screen
-    marked = [int(m[1]) for m in re.finditer(r"^\s*(\d+)\s+\d+°.*KNEE IN", screen, re.MULTILINE)]
+    marked = [int(m[1]) for m in re.finditer(r"^\s*(\d+)\s+\d+:\d\d\.\d\s.*KNEE DRIFTING INWARD", screen, re.MULTILINE)]
     assert marked == last_drift[-len(marked) :] and marked, screen  # the rows the table has room for
 
     terminal.keys("q")
@@ -240,10 +240,12 @@ def test_live_on_a_recorded_pair_shows_both_sensors_and_the_knee(terminal: Termi
     pair = tmp_path / "pair.csv"
     write_session(pair, replace(thigh, companions=(shank,)))
     out = tmp_path / "live_pair.csv"
-    terminal.keys(f"{SENSORTRACK} live --virtual movesense --from {pair} --no-setup --speed 2 --mute -o {out}; echo EXIT=$?", "Enter")
+    # a pair setting reaches the view: the knee gauge's limit (5° by default)
+    terminal.keys(f"{SENSORTRACK} live --virtual movesense --from {pair} --no-setup --speed 2 --mute -o {out} "
+                  "--set pair.knee_valgus_limit_deg=4; echo EXIT=$?", "Enter")
     terminal.wait_for(r"right thigh +● streaming", 60.0)
     terminal.wait_for(r"right shank +● streaming", 30.0)
-    terminal.wait_for(r"knee +.*rep \d+ valgus [+-]\d+\.\d° \(limit 5°\)", 90.0)  # flexion follows (cut at 100 columns)
+    terminal.wait_for(r"knee +.*rep \d+ valgus [+-]\d+\.\d° \(limit 4°\)", 90.0)  # flexion follows (cut at 100 columns)
     screen = terminal.wait_for(r"Set 1 \(squat\): effort", 90.0).string  # the note after the set: skipped
     assert "KNEE CAVING INWARD" in screen, screen  # the simulated valgus reps, judged by the knee angle
     terminal.wait_for(r"right thigh +○ ended", 30.0)
@@ -255,3 +257,40 @@ def test_live_on_a_recorded_pair_shows_both_sensors_and_the_knee(terminal: Termi
     recorded = read_session(out)
     assert recorded.meta.source == "live:virtual" and len(recorded.companions) == 1
     assert {recorded.meta.sensor.placement, recorded.companions[0].meta.sensor.placement} == {"thigh", "shank"}
+
+
+def _knee_pair_file(tmp_path: Path) -> Path:
+    from dataclasses import replace
+
+    from sensortrack.core.sessionfile import write_session
+    from sensortrack.simulation.pair import DeviceClock, simulate_knee_pair
+    from sensortrack.simulation.spec import Distractor, SessionSpec, SetSpec
+
+    spec = SessionSpec(exercise="squat", placement="thigh", side="right", rate_hz=100.0,
+                       sets=(SetSpec(n_reps=8, drift=True, drift_from_rep=6),),
+                       lead_in=(Distractor("stand", 3.0),), lead_out=(Distractor("stand", 2.0),))
+    thigh, shank, _ = simulate_knee_pair(spec, 41, DeviceClock(offset_s=1.5, skew_ppm=80.0))
+    pair = tmp_path / "pair.csv"
+    write_session(pair, replace(thigh, companions=(shank,)))
+    return pair
+
+
+def test_replay_of_a_pair_in_a_real_terminal(terminal: Terminal, tmp_path: Path) -> None:
+    """`replay` of a two-sensor session shows both sensors, the knee gauge with the pair setting
+    given, and the knee-angle warning; a pair key for a one-sensor file is one line of error."""
+    pair = _knee_pair_file(tmp_path)
+    terminal.keys(f"{SENSORTRACK} replay {pair} --speed 4 --mute --set pair.knee_valgus_limit_deg=4; echo EXIT=$?", "Enter")
+    terminal.wait_for(r"right thigh +● streaming", 60.0)
+    terminal.wait_for(r"right shank +● streaming", 30.0)
+    terminal.wait_for(r"knee +.*rep \d+ valgus [+-]\d+\.\d° \(limit 4°\)", 60.0)
+    terminal.keys("plus", "plus", "plus")
+    screen = terminal.wait_for(r"Session: 1 sets · \d+ reps", 60.0).string
+    terminal.keys("Escape")
+    screen = terminal.wait_for(r"KNEE CAVING INWARD", 30.0, gone="Session:").string
+    assert re.search(r"right thigh +○ ended", screen) and re.search(r"right shank +○ ended", screen), screen
+    terminal.keys("q")
+    terminal.wait_for(r"EXIT=0", 30.0)
+    terminal.keys(f"clear; {SENSORTRACK} replay {SQUATS} --mute --set pair.knee_valgus_limit_deg=4; echo EXIT=$?", "Enter")
+    found = terminal.wait_for(r"EXIT=(\d+)", 30.0)
+    assert found[1] == "2" and "pair.* settings apply to two sensors only" in found.string, found.string
+    assert "Traceback" not in found.string

@@ -3,11 +3,9 @@ commands, the screenshot folder."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from sensortrack.tui.app import replay_app
 from sensortrack.tui.screens import SessionSummaryScreen
@@ -17,14 +15,7 @@ ROOT = Path(__file__).parent.parent
 SQUATS = ROOT / "fixtures" / "simulated" / "squat_thigh_left.csv"
 
 
-async def _until(pilot: Pilot[int], condition, timeout_s: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.02)
-
-
-async def test_seeking_while_paused_moves_there_and_stays_paused() -> None:
+async def test_seeking_while_paused_moves_there_and_stays_paused(until) -> None:  # type: ignore[no-untyped-def]
     app = replay_app(SQUATS, speed=1.0)
     source = app.source
     assert isinstance(source, ReplaySource)
@@ -32,32 +23,32 @@ async def test_seeking_while_paused_moves_there_and_stays_paused() -> None:
         await pilot.press("space")
         assert source.paused
         await pilot.press("right")
-        await _until(pilot, lambda: source.position_s >= 9.9)
+        await until(pilot, lambda: source.position_s >= 9.9)
         assert source.paused
         held = source.position_s
         await pilot.pause(0.4)
         assert source.position_s == held  # paused at the new place
         await pilot.press("left")  # back: the analysis restarts from the start, up to there, still paused
-        await _until(pilot, lambda: source.position_s <= held - 9.9 + 0.2 and source.position_s >= held - 10.1)
+        await until(pilot, lambda: source.position_s <= held - 9.9 + 0.2 and source.position_s >= held - 10.1)
         await pilot.pause(0.3)
         assert source.paused and abs(source.position_s - (held - 10.0)) < 0.2
 
 
-async def test_home_after_the_end_plays_again() -> None:
+async def test_home_after_the_end_plays_again(until) -> None:  # type: ignore[no-untyped-def]
     app = replay_app(SQUATS, speed=1000.0)
     async with app.run_test(size=(100, 36)) as pilot:
-        await _until(pilot, lambda: app.result is not None)
+        await until(pilot, lambda: app.result is not None)
         first = app.result
         assert first is not None
         await pilot.pause(0.1)
         assert isinstance(app.screen, SessionSummaryScreen)
         app.replay.speed = 10.0  # slow enough to see it playing again
         await pilot.press("home")
-        await _until(pilot, lambda: app.result is None)
+        await until(pilot, lambda: app.result is None)
         assert not isinstance(app.screen, SessionSummaryScreen)
-        await _until(pilot, lambda: app.replay.position_s > 1.0)
+        await until(pilot, lambda: app.replay.position_s > 1.0)
         app.replay.speed = 1000.0
-        await _until(pilot, lambda: app.result is not None)
+        await until(pilot, lambda: app.result is not None)
         assert app.result.to_dict() == first.to_dict()  # the same session again, counted the same
 
 
@@ -100,14 +91,14 @@ async def test_setup_screen_highlights_the_choices_it_made() -> None:
         assert app.query_one("#exercise", RadioSet).pressed_button.id == "exercise-bridge"  # type: ignore[union-attr]
 
 
-async def test_seeking_back_restarts_the_plan() -> None:
+async def test_seeking_back_restarts_the_plan(until) -> None:  # type: ignore[no-untyped-def]
     from sensortrack.core.plans import Plan, PlanStep
 
     plan = Plan("p", (PlanStep("squat", 1, 6, 5.0), PlanStep("lunge", 1, 6, 5.0)), "test")
     app = replay_app(SQUATS, speed=20.0, plan=plan)
     async with app.run_test(size=(100, 36)) as pilot:
-        await _until(pilot, lambda: app.plan is not None and app.plan.step.exercise == "lunge")
+        await until(pilot, lambda: app.plan is not None and app.plan.step.exercise == "lunge")
         assert app.ctx.exercise == "lunge"
         app.replay.seek(0.0)
-        await _until(pilot, lambda: app.plan is not None and app.plan.step.exercise == "squat" and not app.kept_sets)
+        await until(pilot, lambda: app.plan is not None and app.plan.step.exercise == "squat" and not app.kept_sets)
         assert app.ctx.exercise == "squat" and app.plan.sets_done == 0

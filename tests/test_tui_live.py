@@ -7,10 +7,8 @@ file; the Textual app runs the streaming analysis on what was written.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from sensortrack.drivers.scan import scan_sensors
@@ -19,9 +17,8 @@ from sensortrack.drivers.protocols.registry import FAMILIES
 from sensortrack.core.loading import load_session
 from sensortrack.session_analysis import analyze_session
 from sensortrack.core.sessionfile import read_session
-from sensortrack.tui.app import make_app
 from sensortrack.tui.screens import HelpScreen
-from sensortrack.tui.live import LiveChoice, LiveSource, default_session_path, open_virtual_source
+from sensortrack.tui.live import default_session_path, open_virtual_source
 from sensortrack.tui.setup import Remembered, SetupApp, load_choices, remembered_from, save_choices
 from sensortrack.tui.widgets import Prompt, StatusLine
 
@@ -31,40 +28,22 @@ SPEED = 20.0  # 74 s of squats in under 4 s
 SIZE = (110, 36)
 
 
-async def _until(pilot: Pilot[object], condition, timeout_s: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.02)
-
-
-def _app_for(source: LiveSource, choice: LiveChoice):  # type: ignore[no-untyped-def]
-    return make_app(
-        source,
-        choice.exercise,
-        choice.placement,
-        choice.side,
-        rate_hz=source.supervisor.info.nominal_rate_hz,
-        has_gyro=source.supervisor.family.has_gyro,
-    )
-
-
-async def test_demo_stream_is_recorded_and_counted_like_the_file(tmp_path: Path) -> None:
+async def test_demo_stream_is_recorded_and_counted_like_the_file(tmp_path: Path, until, live_app) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "live.csv"
     source, choice = await open_virtual_source("open_profile", DEMO, out, speed=SPEED)
     assert (choice.exercise, choice.placement, choice.side) == ("squat", "thigh", "left")  # from the file
-    app = _app_for(source, choice)
+    app = live_app(source, choice)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await _until(pilot, lambda: source.status.state == "recording")
+            await until(pilot, lambda: source.status.state == "recording")
             # the state leads the status line (a narrow terminal cuts its end)
-            await _until(pilot, lambda: str(app.query_one(StatusLine).content).startswith("recording │"))
+            await until(pilot, lambda: str(app.query_one(StatusLine).content).startswith("recording │"))
             assert "● rec live.csv" in str(app.query_one(StatusLine).content)
             status = str(app.query_one(StatusLine).content)
             assert "lost 0" in status and "/100 Hz" in status, status
             # the open profile serves the Battery Service; the scan's signal strength is shown too
             assert "battery 87 %" in status and " dBm at scan" in status, status
-            await _until(pilot, lambda: app.result is not None)
+            await until(pilot, lambda: app.result is not None)
     finally:
         summary = await source.close()
     assert summary is not None and summary.ended_by == "source ended" and summary.path == out
@@ -85,16 +64,16 @@ async def test_demo_stream_is_recorded_and_counted_like_the_file(tmp_path: Path)
             assert ("cleared", s, r) in app.alert_log[app.alert_log.index((kind, s, r)) :], app.alert_log
 
 
-async def test_quitting_mid_stream_leaves_a_complete_recording(tmp_path: Path) -> None:
+async def test_quitting_mid_stream_leaves_a_complete_recording(tmp_path: Path, until, live_app) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "quit.csv"
     # Slower than the other tests: at full test speed a loaded machine can play the whole demo
     # before `q` is handled, and the recording then ends as "source ended", not by the key.
     source, choice = await open_virtual_source("open_profile", DEMO, out, speed=4.0)
-    app = _app_for(source, choice)
+    app = live_app(source, choice)
     try:
         async with app.run_test(size=SIZE) as pilot:
             assert app.query_one(Prompt).display  # "connecting…", then the calibration prompt
-            await _until(pilot, lambda: source.status.written_samples > 500)
+            await until(pilot, lambda: source.status.written_samples > 500)
             await pilot.press("question_mark")
             assert isinstance(app.screen, HelpScreen)
             keys = " ".join(k for k, _ in app.screen._lines)
@@ -140,7 +119,7 @@ def test_choices_round_trip_and_bad_files_fall_back(tmp_path: Path) -> None:
     assert Remembered().with_options(None, "shank", None) == Remembered(placement="shank")
 
 
-async def test_setup_scans_the_virtual_link_and_returns_the_choice(tmp_path: Path) -> None:
+async def test_setup_scans_the_virtual_link_and_returns_the_choice(tmp_path: Path, until) -> None:  # type: ignore[no-untyped-def]
     session = load_session(DEMO)
     rig = await start_rig([(FAMILIES["open_profile"], session), (FAMILIES["witmotion"], session)])
     try:
@@ -148,7 +127,7 @@ async def test_setup_scans_the_virtual_link_and_returns_the_choice(tmp_path: Pat
         defaults = Remembered(exercise="lunge", placement="thigh", side="left", sensor=rig.sensors[1].name)
         app = SetupApp(lambda: scan_sensors(1.0, backend=backend), defaults)
         async with app.run_test(size=SIZE) as pilot:
-            await _until(pilot, lambda: app.scans >= 1 and len(app.sensors) == 2)
+            await until(pilot, lambda: app.scans >= 1 and len(app.sensors) == 2)
             table = app.query_one("#sensors", DataTable)
             assert table.row_count == 2
             # the remembered sensor is preselected
@@ -157,7 +136,7 @@ async def test_setup_scans_the_virtual_link_and_returns_the_choice(tmp_path: Pat
             await pilot.click("#side-right")
             await pilot.click("#exercise-bridge")
             await pilot.press("r")  # scanning again keeps the choices
-            await _until(pilot, lambda: app.scans >= 2)
+            await until(pilot, lambda: app.scans >= 2)
             await pilot.press("s")
         choice = app.return_value
         assert choice is not None

@@ -4,11 +4,9 @@ on analysis/recognition.py), switches as the sets change, and shows it as recogn
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
-from textual.pilot import Pilot
 
 from sensortrack.analysis.recognition_live import LiveRecogniser
 from sensortrack.core.model import SampleBlock, SensorInfo, Session, SessionMeta
@@ -20,13 +18,6 @@ from sensortrack.tui.live import open_virtual_source
 from sensortrack.tui.widgets import StatusLine
 
 SPEED = 10.0
-
-
-async def _until(pilot: Pilot[object], condition, timeout_s: float = 90.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.02)
 
 
 def _sim(exercise: str, quiet: str, seed: int) -> Session:
@@ -49,7 +40,7 @@ def lunges_then_squats(path: Path) -> tuple[float, Session]:
     return float(a.t_s[-1]), session
 
 
-async def test_auto_recognises_each_set_and_switches(tmp_path: Path) -> None:
+async def test_auto_recognises_each_set_and_switches(tmp_path: Path, until) -> None:  # type: ignore[no-untyped-def]
     boundary_s, _ = lunges_then_squats(tmp_path / "plain.csv")
     out = tmp_path / "auto.csv"
     source, choice = await open_virtual_source(
@@ -64,7 +55,7 @@ async def test_auto_recognises_each_set_and_switches(tmp_path: Path) -> None:
                 statuses.append(str(app.query_one(StatusLine).content))
                 return app.result is not None
 
-            await _until(pilot, watch)
+            await until(pilot, watch, timeout_s=90.0)
     finally:
         await source.close()
     assert app.auto is not None

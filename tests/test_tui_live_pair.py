@@ -9,42 +9,25 @@ view's analysis is held to the batch analysis of what was written.
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from sensortrack.analysis.knee_pair import KneePairAnalyzer
 from sensortrack.analysis.pair_settings import PairSettings
-from sensortrack.commands.live import live_second
 from sensortrack.drivers.virtual.faults import Faults
 from sensortrack.session_analysis import analyze_session, resolve_context
 from sensortrack.core.sessionfile import read_session
 from sensortrack.simulation.pair import DeviceClock, simulate_knee_pair, simulate_sides_pair
 from sensortrack.simulation.spec import Distractor, SessionSpec, SetSpec
-from sensortrack.tui.app import make_app
-from sensortrack.tui.live import LiveChoice, LiveSource, open_virtual_pair
+from sensortrack.tui.live import open_virtual_pair
 from sensortrack.tui.pair_view import KneeGauge, SensorsPanel, SymmetryPanel, symmetry_of
+from sensortrack.library.text import fmt_number
+from sensortrack.tui.widgets import RepTable
 
 SPEED = 2.0  # two sensors and the view on a loaded 2-core machine: slower than the recording tests
 SIZE = (120, 40)
-
-
-async def _until(pilot: Pilot[object], condition, timeout_s: float = 60.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.02)
-
-
-def _app_for(source: LiveSource, choice: LiveChoice):  # type: ignore[no-untyped-def]
-    return make_app(
-        source, choice.exercise, choice.placement, choice.side,
-        rate_hz=source.supervisor.info.nominal_rate_hz, has_gyro=source.supervisor.family.has_gyro,
-        second=live_second(source),
-    )  # fmt: skip
 
 
 def _spec(side: str = "right") -> SessionSpec:
@@ -54,7 +37,7 @@ def _spec(side: str = "right") -> SessionSpec:
 
 
 @pytest.mark.slow
-async def test_knee_pair_live_with_the_shank_stalling_mid_set(tmp_path: Path) -> None:
+async def test_knee_pair_live_with_the_shank_stalling_mid_set(tmp_path: Path, until, live_app) -> None:  # type: ignore[no-untyped-def]
     thigh, shank, _ = simulate_knee_pair(_spec(), 41, DeviceClock())
     out = tmp_path / "knee.csv"
     # the shank sends nothing for 8 s from 20 s in (mid-set, after the knee axis is calibrated; 4 real
@@ -63,12 +46,12 @@ async def test_knee_pair_live_with_the_shank_stalling_mid_set(tmp_path: Path) ->
         [("movesense", thigh, "thigh", "right"), ("movesense", shank, "shank", "right")], out, exercise="squat",
         speed=SPEED, faults=[Faults(), Faults(stall_at_s=(20.0,), stall_s=8.0)],
     )  # fmt: skip
-    app = _app_for(source, choice)
+    app = live_app(source, choice)
     seen_out: list[str] = []
     try:
         async with app.run_test(size=SIZE) as pilot:
             panel = app.query_one(SensorsPanel)
-            await _until(pilot, lambda: str(panel.content).count("● streaming") == 2)
+            await until(pilot, lambda: str(panel.content).count("● streaming") == 2)
             assert "right thigh" in str(panel.content) and "right shank" in str(panel.content)
 
             def shank_out() -> bool:
@@ -77,9 +60,13 @@ async def test_knee_pair_live_with_the_shank_stalling_mid_set(tmp_path: Path) ->
                     seen_out.append(text)
                 return bool(seen_out) or app.result is not None
 
-            await _until(pilot, shank_out)
-            await _until(pilot, lambda: app.result is not None)
+            await until(pilot, shank_out)
+            await until(pilot, lambda: app.result is not None)
+            await pilot.pause(0.1)
             gauge = str(app.query_one(KneeGauge).content)
+            table = app.query_one(RepTable)
+            headers = [str(c.label) for c in table.columns.values()]
+            rows = [[str(c) for c in table.get_row_at(k)] for k in range(table.row_count)]
     finally:
         summary = await source.close()
     # shown honestly while it happened: the shank out, the thigh still streaming, what it costs
@@ -121,10 +108,22 @@ async def test_knee_pair_live_with_the_shank_stalling_mid_set(tmp_path: Path) ->
     raised = {i for kind, _, i in app.alert_log if kind == "raised"}
     assert bool(raised) == bool(warned)
     assert {r.index for r in app.pair_reps if r.start_s in warned} <= raised
+    # the rep table's drift column is the knee angle's where it was measured (the thigh's own
+    # estimate only for a rep the knee angle never came for, as the pair analysis reports it)
+    final = app.result.sets[-1].reps
+    assert len(rows) == len(final)
+    drift = headers.index("Drift°")
+    for row, rep in zip(rows, final, strict=True):
+        measured = app.knees.get(rep.start_s)
+        expected = measured.valgus_deg if measured is not None else rep.knee_drift_deg
+        assert row[drift] == fmt_number(None if expected is None else round(expected, 1), 1), (row, rep)
+        warned = measured.warning is not None if measured is not None else rep.drifted
+        assert ("KNEE DRIFTING INWARD" in row[-1]) == warned, (row, rep)
+    assert any(app.knees.get(r.start_s) is not None for r in final)
 
 
 @pytest.mark.slow
-async def test_sides_pair_live_shows_symmetry(tmp_path: Path) -> None:
+async def test_sides_pair_live_shows_symmetry(tmp_path: Path, until, live_app) -> None:  # type: ignore[no-untyped-def]
     left, right, _ = simulate_sides_pair(
         replace(_spec("left"), sets=(SetSpec(n_reps=8),)), 5, one_sided="range", affected_side="left", clock=DeviceClock()
     )  # one clock: the two recordings start together, as two sensors strapped on at once stream
@@ -132,10 +131,10 @@ async def test_sides_pair_live_shows_symmetry(tmp_path: Path) -> None:
     source, choice = await open_virtual_pair(
         [("movesense", left, "thigh", "left"), ("movesense", right, "thigh", "right")], out, exercise="squat", speed=SPEED,
     )  # fmt: skip
-    app = _app_for(source, choice)
+    app = live_app(source, choice)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await _until(pilot, lambda: app.result is not None)
+            await until(pilot, lambda: app.result is not None)
             await pilot.pause(0.1)
             text = str(app.query_one(SymmetryPanel).content)
     finally:
@@ -150,7 +149,7 @@ async def test_sides_pair_live_shows_symmetry(tmp_path: Path) -> None:
     assert f"median {sym.median['range']:.0f} %, limit 15 %" in text
 
 
-async def test_setup_screen_chooses_two_sensors(tmp_path: Path) -> None:
+async def test_setup_screen_chooses_two_sensors(tmp_path: Path, until) -> None:  # type: ignore[no-untyped-def]
     """Two sensors found by a real scan of the virtual link: `2` marks the second, "5 · Second
     sensor" says where it sits; its placement and side follow from the first one's."""
     from textual.widgets import DataTable
@@ -166,7 +165,7 @@ async def test_setup_screen_chooses_two_sensors(tmp_path: Path) -> None:
         backend = rig.link.backend
         app = SetupApp(lambda: scan_sensors(1.0, backend=backend), Remembered(side="right", sensor=rig.sensors[0].name))
         async with app.run_test(size=SIZE) as pilot:
-            await _until(pilot, lambda: app.scans >= 1 and len(app.sensors) == 2)
+            await until(pilot, lambda: app.scans >= 1 and len(app.sensors) == 2)
             table = app.query_one("#sensors", DataTable)
             assert app.sensors[table.cursor_row].name == rig.sensors[0].name  # the remembered one first
             await pilot.click("#pairing-same_leg")
@@ -187,7 +186,7 @@ async def test_setup_screen_chooses_two_sensors(tmp_path: Path) -> None:
 
         app = SetupApp(lambda: scan_sensors(1.0, backend=backend), Remembered(side="left", placement="shank"))
         async with app.run_test(size=SIZE) as pilot:
-            await _until(pilot, lambda: app.scans >= 1 and len(app.sensors) == 2)
+            await until(pilot, lambda: app.scans >= 1 and len(app.sensors) == 2)
             app.query_one("#sensors", DataTable).focus()
             await pilot.press("down", "2")  # marking picks "other segment, same leg"; then the other leg instead
             assert app.query_one("#pairing-same_leg").value
@@ -225,3 +224,25 @@ def test_every_recording_face_refuses_an_existing_file_with_one_message(
     assert code == 2 and len(err) == 1
     assert err[0].endswith(f"{out}: already exists; recordings are never overwritten — choose another name")
     assert out.read_text() == "my recording\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--virtual", "movesense:thigh:right", "--from", "x.csv", "--virtual", "movesense:shank:right", "--from", "y.csv",
+          "--set", "pair.nonsense=1"], "--set: unknown pair setting(s): nonsense"),
+        (["--virtual", "movesense:thigh:right", "--from", "x.csv", "--virtual", "movesense:shank:right", "--from", "y.csv",
+          "--set", "pair.knee_valgus_limit_deg=abc"], "must be a number"),
+        (["--virtual", "movesense", "--from", "x.csv", "--set", "pair.knee_valgus_limit_deg=4"], "two sensors only"),
+    ],
+)
+def test_live_says_in_one_line_what_is_wrong_with_a_pair_setting(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sensortrack import cli
+
+    out = tmp_path / "new.csv"
+    code = cli.main(["live", *argv, "-o", str(out), "--no-library", "--no-setup"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and message in err[0], err
+    assert not out.exists()

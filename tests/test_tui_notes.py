@@ -5,11 +5,9 @@ so that `analyze` on the recording gives what the view showed."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 from sensortrack.core.plans import Plan, PlanStep
@@ -26,13 +24,6 @@ DEMO = ROOT / "sensortrack" / "data" / "demo_squats.csv"  # 2 sets of squats
 SPEED = 20.0
 
 
-async def _until(pilot: Pilot[object], condition, timeout_s: float = 40.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.02)
-
-
 def _app(source: LiveSource, choice: LiveChoice, plan: Plan | None = None):  # type: ignore[no-untyped-def]
     return make_app(
         source,
@@ -45,7 +36,7 @@ def _app(source: LiveSource, choice: LiveChoice, plan: Plan | None = None):  # t
     )
 
 
-async def test_note_after_each_set_is_asked_saved_or_skipped_and_recorded(tmp_path: Path) -> None:
+async def test_note_after_each_set_is_asked_saved_or_skipped_and_recorded(tmp_path: Path, until) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "live.csv"
     source, choice = await open_virtual_source("open_profile", DEMO, out, speed=SPEED)
     app = _app(source, choice)
@@ -53,7 +44,7 @@ async def test_note_after_each_set_is_asked_saved_or_skipped_and_recorded(tmp_pa
         async with app.run_test(size=(100, 36)) as pilot:
             bar = app.query_one(NoteBar)
             assert not bar.display  # nothing to ask before a set
-            await _until(pilot, lambda: bar.is_open)
+            await until(pilot, lambda: bar.is_open)
             first = app.kept_sets[-1]
             assert bar.set_index == first.index and app.focused is app.query_one("#note-rpe", Input)
             # letters do not go into a score; 1 then 0 is 10, a third digit is refused
@@ -66,11 +57,11 @@ async def test_note_after_each_set_is_asked_saved_or_skipped_and_recorded(tmp_pa
             assert not bar.is_open or (bar.set_index == 2 and app.query_one("#note-rpe", Input).value == "")
             # the second set ended meanwhile (or ends with the stream): its note is asked next, before
             # the summary, and Esc skips it
-            await _until(pilot, lambda: app.result is not None)
-            await _until(pilot, lambda: bar.is_open and bar.set_index == 2)
+            await until(pilot, lambda: app.result is not None)
+            await until(pilot, lambda: bar.is_open and bar.set_index == 2)
             assert not isinstance(app.screen, SessionSummaryScreen)
             await pilot.press("escape")
-            await _until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen))
+            await until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen))
             table = app.screen.query_one("#summary-table", DataTable)
             assert "RPE 10 · pain 3 (left knee)" in [str(c) for c in table.get_row_at(0)]
             assert len(app.notes) == 1
@@ -83,34 +74,34 @@ async def test_note_after_each_set_is_asked_saved_or_skipped_and_recorded(tmp_pa
     assert app.result is not None and app.result.to_dict()["sets"] == analyze_session(recorded).to_dict()["sets"]
 
 
-async def test_counting_goes_on_while_a_note_is_open(tmp_path: Path) -> None:
+async def test_counting_goes_on_while_a_note_is_open(tmp_path: Path, until) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "live.csv"
     source, choice = await open_virtual_source("open_profile", DEMO, out, speed=SPEED)
     app = _app(source, choice)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             bar = app.query_one(NoteBar)
-            await _until(pilot, lambda: bar.is_open)
+            await until(pilot, lambda: bar.is_open)
             asked = bar.set_index
             # left open: the next set is counted all the same
-            await _until(pilot, lambda: app.result is not None)
+            await until(pilot, lambda: app.result is not None)
             assert bar.is_open and bar.set_index == len(app.result.sets) != asked  # the newer set's question
             assert [len(s.reps) for s in app.result.sets] == [len(s.reps) for s in analyze_session(read_session(out)).sets]
     finally:
         await source.close()
 
 
-async def test_a_plan_moving_on_writes_the_exercise_into_the_recording(tmp_path: Path) -> None:
+async def test_a_plan_moving_on_writes_the_exercise_into_the_recording(tmp_path: Path, until) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "plan.csv"
     source, choice = await open_virtual_source("open_profile", DEMO, out, speed=SPEED)
     plan = Plan("two", (PlanStep("squat", 1, 6, 5.0), PlanStep("lunge", 1, 6, 5.0)), "test")
     app = _app(source, choice, plan)
     try:
         async with app.run_test(size=(100, 36)) as pilot:
-            await _until(pilot, lambda: app.ctx.exercise == "lunge")
-            await _until(pilot, lambda: app.result is not None)
+            await until(pilot, lambda: app.ctx.exercise == "lunge")
+            await until(pilot, lambda: app.result is not None)
             # the view numbers the lunge set on after the squat set (each part's analysis counts from 1)
-            await _until(pilot, lambda: app.query_one(NoteBar).set_index == 2)
+            await until(pilot, lambda: app.query_one(NoteBar).set_index == 2)
             assert "Set 2 (lunge)" in str(app.query_one("#note-question").render())
     finally:
         await source.close()
@@ -137,7 +128,7 @@ def _same_sets(a: object, b: object, key: str = "") -> bool:
     return a == b
 
 
-async def test_a_plan_moving_on_loads_the_reference_of_the_next_exercise() -> None:
+async def test_a_plan_moving_on_loads_the_reference_of_the_next_exercise(until) -> None:  # type: ignore[no-untyped-def]
     """A knee-drift reference is one exercise's: the next exercise gets its own stored one, or none."""
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.tui.app import replay_app
@@ -154,10 +145,10 @@ async def test_a_plan_moving_on_loads_the_reference_of_the_next_exercise() -> No
     app = replay_app(DEMO, speed=50.0, plan=plan, reference=lookup)
     async with app.run_test(size=(100, 36)) as pilot:
         assert app.ctx.reference is None  # squats: nothing stored
-        await _until(pilot, lambda: app.ctx.exercise == "lunge")
+        await until(pilot, lambda: app.ctx.exercise == "lunge")
         assert app.ctx.reference is not None and app.ctx.reference.source == "library session 7"
         assert ("lunge", "thigh", "left") in asked
-        await _until(pilot, lambda: app.result is not None)
+        await until(pilot, lambda: app.result is not None)
         lunge_sets = [s for s in app.result.sets if s.exercise == "lunge"]
         # the lunge reps were judged against that reference: its limit, which today's reps may only
         # lower once there are three of them (a strap put on again), never raise — beyond the level's

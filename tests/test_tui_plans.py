@@ -7,11 +7,9 @@ import argparse
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from sensortrack.commands.live import VIRTUAL_MODELS, add_view_options
 from sensortrack.core.errors import ConfigError
@@ -25,13 +23,6 @@ from sensortrack.tui.widgets import PlanLine, RepCounter, big_number, counter_sc
 ROOT = Path(__file__).parent.parent
 SQUATS = ROOT / "fixtures" / "simulated" / "squat_thigh_left.csv"  # 3 sets of 6, ~12 s rest between
 SENSORTRACK = Path(sys.executable).parent / "sensortrack"
-
-
-async def _until(pilot: Pilot[int], condition, timeout_s: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.02)
 
 
 def _plan_text(app: SensortrackApp) -> str:
@@ -126,7 +117,7 @@ def test_progress_through_a_plan() -> None:
 # ---------------------------------------------------------------- the plan in the view
 
 
-async def test_plan_targets_rest_countdown_and_next_exercise(tmp_path: Path) -> None:
+async def test_plan_targets_rest_countdown_and_next_exercise(tmp_path: Path, until) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "two.toml"
     path.write_text(
         "name = 'Two'\n[[exercise]]\nexercise = 'squat'\nsets = 2\nreps = 6\nrest_s = 8\n"
@@ -137,9 +128,9 @@ async def test_plan_targets_rest_countdown_and_next_exercise(tmp_path: Path) -> 
     rest_lines: list[str] = []
     async with app.run_test(size=(80, 24)) as pilot:
         assert "squat set 1 of 2 · target 6 reps · then lunge 1×6" in _plan_text(app)
-        await _until(pilot, lambda: len(app.set_reps) >= 1)
+        await until(pilot, lambda: len(app.set_reps) >= 1)
         assert "/6" not in str(app.query_one(RepCounter).query_one("#rep-digits").content)  # block digits, not text
-        await _until(pilot, lambda: app.plan is not None and app.plan.rest_until_s is not None)
+        await until(pilot, lambda: app.plan is not None and app.plan.rest_until_s is not None)
         # the set is over: the counter keeps its count with a tick, the plan line counts down
         assert app.plan is not None and app.plan.sets_done == 1
         assert "SET 1 DONE" in str(app.query_one(RepCounter).query_one("#set-title").content)
@@ -156,10 +147,10 @@ async def test_plan_targets_rest_countdown_and_next_exercise(tmp_path: Path) -> 
         assert any(line.startswith("REST 0:0") and "set 2 of 2" in line for line in rest_lines), rest_lines
         assert app.query_one(PlanLine).has_class("-resting") is False
         assert ("rest_end", "go") in app.cues.played
-        await _until(pilot, lambda: app.plan is not None and app.plan.step.exercise == "lunge")
+        await until(pilot, lambda: app.plan is not None and app.plan.step.exercise == "lunge")
         assert app.ctx.exercise == "lunge"  # the analysis follows the plan
-        await _until(pilot, lambda: app.result is not None, 60.0)
-        await _until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen) and bool(app.screen.query("#summary-plan")))
+        await until(pilot, lambda: app.result is not None, 60.0)
+        await until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen) and bool(app.screen.query("#summary-plan")))
         summary = str(app.screen.query_one("#summary-plan").content)
         assert summary.startswith("Plan Two") and "squat 6/6, 6/6" in summary
     kinds = [k for k, _ in app.cues.played]
@@ -212,11 +203,11 @@ def test_cues_bell_patterns_speech_and_mute() -> None:
     assert Cues("auto", lambda t, g: None, speech=None).describe() == "sound: bell"
 
 
-async def test_drift_cue_and_count_at_bottom() -> None:
+async def test_drift_cue_and_count_at_bottom(until) -> None:  # type: ignore[no-untyped-def]
     # 10×: blocks of 0.1 s as live (at 1000× a block spans whole reps and the turn is not seen)
     app = replay_app(SQUATS, speed=10.0, sound="bell", count_at="bottom")
     async with app.run_test(size=(100, 36)) as pilot:
-        await _until(pilot, lambda: app.result is not None, 60.0)
+        await until(pilot, lambda: app.result is not None, 60.0)
     assert app.result is not None
     drift_reps = sum(s.drift_reps for s in app.result.sets)
     assert [k for k, _ in app.cues.played].count("drift") == drift_reps
@@ -236,13 +227,13 @@ def test_sensor_limits() -> None:
     assert sensor_limits("squat", "shank", False).measures_drift  # the shank's tilt is seen
 
 
-async def test_limits_are_said_before_the_set_and_in_the_summary() -> None:
+async def test_limits_are_said_before_the_set_and_in_the_summary(until) -> None:  # type: ignore[no-untyped-def]
     app = replay_app(ROOT / "fixtures" / "simulated" / "clamshell_thigh_left.csv", speed=1000.0)
     async with app.run_test(size=(100, 36)) as pilot:
         text = str(app.query_one("#limits").content)
         assert "knee drift is not measured for clamshells" in text
         assert "not measured for clamshells" in str(app.query_one("#drift").content)
-        await _until(pilot, lambda: app.result is not None, 60.0)
+        await until(pilot, lambda: app.result is not None, 60.0)
         await pilot.pause(0.1)
         assert "not measured for clamshells" in str(app.screen.query_one("#summary-limits").content)
 
@@ -254,13 +245,13 @@ def test_counter_scales_with_the_terminal() -> None:
     assert len(big_number("8✓", 3).splitlines()) == 15
 
 
-async def test_accelerometer_only_thigh_is_marked_in_the_view() -> None:
+async def test_accelerometer_only_thigh_is_marked_in_the_view(until) -> None:  # type: ignore[no-untyped-def]
     path = ROOT / "fixtures" / "simulated" / "band_walk_thigh_left.csv"  # recorded without a gyroscope
     app = replay_app(path, speed=1000.0)
     assert not app.ctx.has_gyro
     async with app.run_test(size=(100, 36)) as pilot:
         assert "without a gyroscope the thigh's turn inward is not seen" in str(app.query_one("#limits").content)
-        await _until(pilot, lambda: app.result is not None, 60.0)
+        await until(pilot, lambda: app.result is not None, 60.0)
         assert app.result is not None and app.result.reps
         gauge = str(app.screen_stack[0].query_one("#drift").content)
         assert "not reliable for a thigh without a gyroscope" in gauge

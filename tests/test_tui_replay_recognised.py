@@ -5,11 +5,9 @@ it is unsure), and leaves out what needs the side instead of failing or guessing
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 
 import numpy as np
-from textual.pilot import Pilot
 from textual.widgets import Label
 
 from sensortrack.commands.replay import recognised_stretches
@@ -20,13 +18,6 @@ from sensortrack.tui.app import RecognisedStretch, replay_app
 from sensortrack.tui.widgets import DriftGauge, LimitsLine, StatusLine
 
 SIM = Path(__file__).resolve().parent.parent / "fixtures" / "simulated"
-
-
-async def _until(pilot: Pilot[object], condition, timeout_s: float = 60.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.02)
 
 
 def _bridges_then_squats(tmp_path: Path) -> Path:
@@ -43,7 +34,7 @@ def _bridges_then_squats(tmp_path: Path) -> Path:
     return path
 
 
-async def test_replay_switches_to_the_recognised_exercise_and_needs_no_side(tmp_path: Path) -> None:
+async def test_replay_switches_to_the_recognised_exercise_and_needs_no_side(tmp_path: Path, until) -> None:  # type: ignore[no-untyped-def]
     path = _bridges_then_squats(tmp_path)
     placement, stretches = recognised_stretches(str(path), None, None)
     assert placement == "thigh"
@@ -56,7 +47,7 @@ async def test_replay_switches_to_the_recognised_exercise_and_needs_no_side(tmp_
             statuses.append(str(app.query_one(StatusLine).content))
             return app.result is not None
 
-        await _until(pilot, watch)
+        await until(pilot, watch)
         limits = str(app.query_one(LimitsLine).content)
         gauge = str(app.query_one(DriftGauge).content)
     assert app.result is not None
@@ -80,7 +71,7 @@ def test_an_unsure_stretch_is_never_a_plain_label() -> None:
     assert unsure.describe() == "unsure: bridge? (0.41)"
 
 
-async def test_an_unsure_stretch_is_shown_as_unsure_in_the_counter(tmp_path: Path) -> None:
+async def test_an_unsure_stretch_is_shown_as_unsure_in_the_counter(tmp_path: Path, until) -> None:  # type: ignore[no-untyped-def]
     path = _bridges_then_squats(tmp_path)
     placement, stretches = recognised_stretches(str(path), None, None)
     doubtful = tuple(dataclasses.replace(s, confidence=0.4, unsure=True) for s in stretches)
@@ -93,7 +84,7 @@ async def test_an_unsure_stretch_is_shown_as_unsure_in_the_counter(tmp_path: Pat
             titles.append(str(app.query_one("#set-title", Label).content))
             return app.result is not None
 
-        await _until(pilot, watch)
+        await until(pilot, watch)
     assert any("unsure: bridge? (0.40)" in s for s in seen)
     assert not any("recognised: bridge" in s for s in seen)
     assert any("bridge? (unsure)" in t for t in titles) and not any(t.endswith("· bridge") for t in titles)

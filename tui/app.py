@@ -16,7 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar, cast
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -42,8 +42,8 @@ from sensortrack.analysis.results import (
     SetStarted,
 )
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.core.errors import SensortrackError
-from sensortrack.core.model import SampleBlock
+from sensortrack.core.errors import ConfigError, SensortrackError
+from sensortrack.core.model import SampleBlock, Session
 from sensortrack.core.plans import Plan, PlanProgress
 from sensortrack.core.sensor_limits import SensorLimits, sensor_limits
 from sensortrack.session_analysis import combine_parts
@@ -63,6 +63,7 @@ from sensortrack.tui.pair_view import (
     KNEE,
     KneeGauge,
     KneeMeasured,
+    KneeRep,
     LivePair,
     OtherSideRep,
     SensorsPanel,
@@ -70,7 +71,7 @@ from sensortrack.tui.pair_view import (
     symmetry_of,
 )
 from sensortrack.tui.screens import HelpScreen, SessionSummaryScreen
-from sensortrack.tui.sources import RESTART, ReplaySource, SampleSource
+from sensortrack.tui.sources import RESTART, Recorder, ReplaySource, SampleSource, Seekable
 from sensortrack.tui.widgets import (
     AlertBanner,
     DriftGauge,
@@ -242,6 +243,7 @@ class SensortrackApp(App[int]):
             self.second_ctx = (ctx, second)[1 - self.pair.primary_index]
             ctx = self.pair.primary_ctx
         self.knee_log: list[tuple[float, float]] = []  # (rep start_s, valgus °) as the knee gauge showed them
+        self.knees: dict[float, KneeRep] = {}  # rep start_s → its knee angles (thigh + shank)
         self.pair_reps: list[Rep] = []  # the primary's reps this session (symmetry)
         self.other_reps: list[Rep] = []  # the other leg's reps (left + right)
         # the stored reference of each exercise the session moves to (None: only the given one)
@@ -249,7 +251,7 @@ class SensortrackApp(App[int]):
         # a recording that moved to other exercises (its `# exercise` lines): replayed the same way
         self.exercise_changes = exercise_changes if plan is None else ()
         # the note after a set goes into the recording: asked where there is one (live, demo)
-        self.ask_notes = isinstance(source, LiveSource) if ask_notes is None else ask_notes
+        self.ask_notes = source.records if ask_notes is None else ask_notes
         self.notes: dict[int, SetNote] = {}  # set index → the wearer's note on it
         self._summary_waits = False  # the stream ended while a note was open: the summary comes after it
         self.source = source
@@ -267,6 +269,7 @@ class SensortrackApp(App[int]):
         self.result: AnalysisResult | None = None
         self.kept_sets: list[ExerciseSet] = []
         self.set_reps: list[Rep] = []  # reps of the set on screen
+        self._table_set = 0  # the set whose reps the table shows
         # rep start → the limit it was judged against (by start: a set closing can renumber its reps)
         self.rep_limits: dict[float, float] = {}
         self.alert_rep: tuple[int, int] | None = None  # (set, rep) the warning names
@@ -324,7 +327,7 @@ class SensortrackApp(App[int]):
         self._show_status(0.0, None)
         self._show_prompt(None)
         self._show_pair_panels()
-        if isinstance(self.source, LiveSource):
+        if self.source.records:  # its link's state changes while no samples arrive
             self.set_interval(LIVE_STATUS_S, self._refresh_live_status)
         self.set_interval(4 * REPAINT_S, self._flush_paint)
         self.pump()
@@ -356,7 +359,7 @@ class SensortrackApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.REPLAY_ACTIONS:
-            return isinstance(self.source, ReplaySource)
+            return self.source.seekable
         if action == "next_exercise":
             return self.plan is not None
         return True
@@ -388,8 +391,8 @@ class SensortrackApp(App[int]):
                 if self.switch_requested:  # the plan's next exercise: its own analysis from here
                     self.switch_requested = False
                     analyzer = self._next_analyzer(analyzer)
-                    if isinstance(self.source, LiveSource) and len(whole):  # the recording says where
-                        self.source.mark(exercise_line(ExerciseChange(float(whole.t_s[0]), self.ctx.exercise)))
+                    if self.source.records and len(whole):  # the recording says where
+                        self.recorder.mark(exercise_line(ExerciseChange(float(whole.t_s[0]), self.ctx.exercise)))
                 pieces = [(whole, None)] if self.pair is not None else split_at_changes(whole, changes)  # a pair's blocks stay whole: they say their sensor
                 for item, change in pieces:
                     if change is not None:  # the recording moved to another exercise here
@@ -494,7 +497,7 @@ class SensortrackApp(App[int]):
             self.post_message(TurnAtBottom())
         phase = st.phase
         plot.append((st.t_s, st.angle_deg, st.drift_deg))
-        position = getattr(self.source, "position_s", st.t_s)
+        position = self.replay.position_s if self.source.seekable else st.t_s
         self.post_message(Snapshot(dataclasses.replace(st), tuple(plot), position))
         return phase
 
@@ -516,7 +519,8 @@ class SensortrackApp(App[int]):
         event = message.event
         if isinstance(event, SetStarted):
             self.set_reps = []
-            self._view(RepTable).clear()
+            self._view(RepTable).clear_reps()
+            self._table_set = event.set_index
             if self.plan is not None and self.plan.rest_until_s is not None:
                 self.plan.end_rest()  # started before the rest was over
             self._show_counter(event.set_index)
@@ -538,14 +542,13 @@ class SensortrackApp(App[int]):
         )
 
     def _rep_counted(self, set_index: int, rep: Rep, limit_deg: float) -> None:
-        if isinstance(self.source, ReplaySource):
-            self.source.fast_forward = False  # "next rep" plays unpaced only up to here
+        if self.source.seekable:
+            self.replay.fast_forward = False  # "next rep" plays unpaced only up to here
         limit = self._limit_for(rep, limit_deg)
         self.rep_limits[rep.start_s] = limit.deg
         self.set_reps.append(rep)
         self.pair_reps.append(rep)
-        self._view(RepTable).add_rep(set_index, rep, limit if self.limits.measures_drift or rep.knee_drift_deg is not None else None)
-        self.drift_log.append(("table", rep.start_s, fmt_drift(rep.knee_drift_deg)))
+        self._table_rep(set_index, rep)
         best = max(r.range_deg for r in self.set_reps)
         self._view(RangeMeter).show(rep.range_deg, best)
         self._view(TempoLabel).show(rep)
@@ -560,6 +563,33 @@ class SensortrackApp(App[int]):
         if self.count_at == "top":
             self.cues.cue("rep", str(len(self.set_reps)))
 
+    def _table_rep(self, set_index: int, rep: Rep) -> None:
+        """The rep's row in the table, in the result schema as `analyze` reports it (a knee pair's
+        with its knee angles)."""
+        shown = self.knee_shown(rep)
+        row = shown.to_dict(set_index)
+        knee = self.knees.get(rep.start_s) if shown is not rep else None
+        if knee is not None:
+            row.update(knee.to_dict(), knee_drift_source="knee angle (thigh + shank)")
+        self._view(RepTable).put_rep(f"{set_index}.{rep.index}", row)
+        self.drift_log.append(("table", rep.start_s, fmt_drift(shown.knee_drift_deg)))
+
+    def knee_shown(self, rep: Rep) -> Rep:
+        """A thigh + shank pair's rep with its knee drift and warning from the knee angle, as the
+        pair analysis reports it: none yet while the knee is not measured, the thigh's own once
+        the stream has ended without a knee angle for it. Any other rep as it is."""
+        pair = self.pair
+        if pair is None or pair.knee is None or not pair.knee.measurable:
+            return rep
+        knee = self.knees.get(rep.start_s)
+        if knee is None:
+            if pair.knee_result is not None and rep.start_s not in pair.knee_result.knee:
+                return rep  # never measured (a sensor out): the thigh's own estimate, as `analyze` says
+            return dataclasses.replace(rep, knee_drift_deg=None, knee_drift_over_reference_deg=None, warnings=())
+        limit = pair.pair_settings.knee_valgus_limit_deg
+        return dataclasses.replace(rep, knee_drift_deg=knee.valgus_deg, knee_drift_over_reference_deg=None,
+                                   drift_limit_deg=limit, warnings=(knee.warning,) if knee.warning else ())  # fmt: skip
+
     @while_shown
     def on_pair_update(self, message: PairUpdate) -> None:
         """What only the pair sees: a rep's knee angle (thigh + shank), the other leg's rep (left + right)."""
@@ -571,10 +601,15 @@ class SensortrackApp(App[int]):
             return
         knee = item.knee
         self.knee_log.append((knee.start_s, knee.valgus_deg))
+        self.knees[knee.start_s] = knee
         rep = next((r for r in reversed(self.pair_reps) if abs(r.start_s - knee.start_s) < 1e-9), None)
         index = rep.index if rep is not None else None
         self._view(KneeGauge).show(index, knee, self.pair.pair_settings.knee_valgus_limit_deg)
         set_index = self.kept_sets[-1].index if rep is not None and rep not in self.set_reps and self.kept_sets else None
+        on_table = (*self.set_reps, *(self.kept_sets[-1].reps if self.kept_sets and self.kept_sets[-1].index == self._table_set else ()))
+        row = next((r for r in on_table if abs(r.start_s - knee.start_s) < 1e-9), None)
+        if row is not None:  # its row's drift is the knee angle's now
+            self._table_rep(self._table_set, row)
         if rep is not None and knee.warning is not None:
             self._raise_knee_alert(set_index if set_index is not None else self._current_set(), rep, knee.valgus_deg)
         elif self.alert_rep is not None and not self.stream_ended:
@@ -606,7 +641,11 @@ class SensortrackApp(App[int]):
             other = "right" if primary == "left" else "left"
             sym = symmetry_of(self.pair_reps, self.other_reps, self.pair.pair_settings) if self.pair_reps else None
             self._view(SymmetryPanel).show(sym, self.pair.pair_settings, (primary, other))
-        if isinstance(self.source, LiveSource):
+        self._show_sensors()
+
+    def _show_sensors(self) -> None:
+        """Each sensor of the pair: its link live, its stream's place in a replay."""
+        if self.pair is not None:
             self._view(SensorsPanel).show(self.source.sensor_views(self.result is not None), self.pair.kind, self.pair.primary_index)
 
     @while_shown
@@ -636,7 +675,7 @@ class SensortrackApp(App[int]):
         self.set_reps = []
         if event.kept:
             self.kept_sets.append(done)
-            self._view(SetSummary).show(done)
+            self._view(SetSummary).show(self._knee_set(done))
             self._show_final_reps(done)  # the set as `analyze` reports it (reps judged at set end)
             self.cues.cue("set_end", "set done")
             if self.ask_notes:
@@ -649,7 +688,7 @@ class SensortrackApp(App[int]):
                 if not any(r.index == self.alert_rep[1] and r.drifted for r in done.reps):
                     self._clear_alert()
         else:  # too few reps for a set: its live reps are withdrawn, and any warning with them
-            self._view(RepTable).clear()
+            self._view(RepTable).clear_reps()
             self._view(RangeMeter).show(None, None)
             self._view(TempoLabel).show(None)
             self._show_gauge(None)
@@ -660,13 +699,15 @@ class SensortrackApp(App[int]):
         if self.alert_rep is not None and self.alert_rep[0] == done.index and not self.stream_ended:
             self._clear_alert()
 
+    def _knee_set(self, done: ExerciseSet) -> ExerciseSet:
+        """`done` with each rep's knee drift as the table shows it (`knee_shown`)."""
+        return dataclasses.replace(done, reps=tuple(self.knee_shown(r) for r in done.reps))
+
     def _show_final_reps(self, done: ExerciseSet) -> None:
-        table = self._view(RepTable)
-        table.clear()
+        self._view(RepTable).clear_reps()
+        self._table_set = done.index
         for rep in done.reps:
-            limit = self._limit_for(rep, self.rep_limits.get(rep.start_s, self.settings.drift_threshold_deg))
-            table.add_rep(done.index, rep, limit)
-            self.drift_log.append(("table", rep.start_s, fmt_drift(rep.knee_drift_deg)))
+            self._table_rep(done.index, rep)
         if done.reps:
             last = done.reps[-1]
             self._show_gauge(last, self._limit_for(last, self.rep_limits.get(last.start_s, self.settings.drift_threshold_deg)))
@@ -693,7 +734,7 @@ class SensortrackApp(App[int]):
         self.set_reps = []
         self.rep_limits.clear()
         self.result = None
-        self._view(RepTable).clear()
+        self._view(RepTable).clear_reps()
         self._view(SetSummary).update("")
         self._view(RangeMeter).show(None, None)
         self._view(TempoLabel).show(None)
@@ -714,6 +755,7 @@ class SensortrackApp(App[int]):
         self.pair_reps.clear()
         self.other_reps.clear()
         self.knee_log.clear()
+        self.knees.clear()
         self._show_pair_panels()
 
     @while_shown
@@ -728,8 +770,8 @@ class SensortrackApp(App[int]):
     def on_note_bar_done(self, message: NoteBar.Done) -> None:
         if message.note is not None:
             self.notes[message.set_index] = message.note
-            if isinstance(self.source, LiveSource):
-                self.source.mark(note_line(message.note))
+            if self.source.records:
+                self.recorder.mark(note_line(message.note))
             self.notify(f"set {message.set_index}: {describe_note(message.note)}", title="noted")
         if self._summary_waits and not self._view(NoteBar).is_open:  # the last question answered
             self._summary_waits = False
@@ -767,6 +809,8 @@ class SensortrackApp(App[int]):
         self._view(RollingPlot).show(message.plot, threshold_deg)
         self._show_status(message.position_s, st)
         self._show_prompt(st.calibrated)
+        if not self.source.records:  # a live pair's panel has its own timer (_refresh_live_status)
+            self._show_sensors()
         if self.plan is not None and self.plan.rest_until_s is not None:
             self._show_plan()
             self._show_counter(None)
@@ -869,7 +913,7 @@ class SensortrackApp(App[int]):
             prompt.display = False
             return
         prompt.display = True
-        if calibrated is None and isinstance(self.source, LiveSource):
+        if calibrated is None and self.source.records:
             prompt.update(f"Connecting to {self.source.description}… keep the sensor on and close by")
         else:
             prompt.update(CALIBRATION_PROMPT)
@@ -878,8 +922,13 @@ class SensortrackApp(App[int]):
     def on_stream_finished(self, message: StreamFinished) -> None:
         self.result = message.result
         self.kept_sets = list(message.result.sets)
-        if isinstance(self.source, ReplaySource):  # the notes given when it was recorded, for the summary
-            recorded = self.source.session.events.set_notes
+        if self.pair is not None and self.pair.other_result is not None and not self._finished_parts:
+            # both legs' final reps, as the pair analysis pairs them (a set's close can withdraw a rep)
+            self.pair_reps = list(message.result.reps)
+            self.other_reps = list(self.pair.other_result.reps)
+            self._show_pair_panels()
+        recorded = self.source.recorded_notes()  # the notes given when it was recorded, for the summary
+        if recorded:
             for done in message.result.sets:
                 note = note_for_set(recorded, done.start_s, done.end_s)
                 if note is not None:
@@ -888,25 +937,25 @@ class SensortrackApp(App[int]):
             self._paint(self._latest)
         self._view(PhaseLabel).update("finished")
         self._view(Prompt).display = False
-        if isinstance(self.source, LiveSource):
-            self.notify(f"recording saved to {self.source.path}", title="stream ended", timeout=30)
+        if self.source.records:
+            self.notify(f"recording saved to {self.recorder.path}", title="stream ended", timeout=30)
         if message.result.sets:  # the last set closes only now: show its summary too
-            self._view(SetSummary).show(message.result.sets[-1])
-        self._show_status(getattr(self.source, "position_s", 0.0), None, finished=True)
+            last = message.result.sets[-1]
+            self._view(SetSummary).show(self._knee_set(last))
+            if self.pair is not None and self.pair.knee_result is not None:  # reps the knee angle never came for
+                self._show_final_reps(last)
+        self._show_status(self.replay.position_s if self.source.seekable else self.stream_t_s, None, finished=True)
         if self._view(NoteBar).is_open:  # the last set's note first: then the summary, with it
             self._summary_waits = True
         else:
             self._push_summary()
 
     def _show_status(self, position_s: float, st: object | None, *, finished: bool = False) -> None:
-        parts = [self.source.description, self._body_text()]
-        if isinstance(self.source, ReplaySource):
-            state = "finished" if finished else ("paused" if self.source.paused else f"{self.source.speed:g}×")
-            parts.append(f"{position_s:5.1f} / {self.source.duration_s:.1f} s {state}")
-        if isinstance(self.source, LiveSource):
-            # What can go wrong first: a narrow terminal cuts the end of the line.
-            parts = self._live_status_parts(finished) + parts[1:] + [self.source.description]
+        own = self.source.status_parts(position_s, self.ctx.rate_hz, finished)
+        if self.source.records:  # what can go wrong first: a narrow terminal cuts the end of the line
+            parts = [*own, self._body_text(), self.source.description]
         else:
+            parts = [self.source.description, self._body_text(), *own]
             parts.append(f"{self.ctx.rate_hz:g} Hz" + (" acc+gyro" if self.ctx.has_gyro else " acc only"))
         parts.append(self.cues.describe())
         self._view(StatusLine).update(" │ ".join(parts))
@@ -924,24 +973,6 @@ class SensortrackApp(App[int]):
         side = self.ctx.side if self.side_known else "side not given"
         return f"{exercise} · {self.ctx.placement} · {side}"
 
-    def _live_status_parts(self, finished: bool) -> list[str]:
-        """Connection state, measured rate, lost samples, signal and where the recording goes."""
-        assert isinstance(self.source, LiveSource)
-        st = self.source.status
-        state = "ended" if finished else st.state
-        if st.state == "reconnecting" and st.last_problem and not finished:
-            state = f"reconnecting ({st.last_problem})"
-        lost = f"lost {st.lost_samples}" + (f" in {st.gaps} gaps" if st.gaps else "")
-        parts = [state, f"{st.rate_hz:.0f}/{self.ctx.rate_hz:g} Hz", lost]
-        if self.source.battery_pct is not None:
-            parts.append(f"battery {self.source.battery_pct} %")
-        if self.source.rssi_dbm:
-            parts.append(f"signal {self.source.rssi_dbm} dBm at scan")
-        if st.reconnects:
-            parts.append(f"{st.reconnects} reconnects")
-        parts.append(f"● rec {self.source.path.name}")
-        return parts
-
     @while_shown
     def _refresh_live_status(self) -> None:
         if self.result is None:
@@ -957,9 +988,18 @@ class SensortrackApp(App[int]):
 
     # ---------------------------------------------------------------- actions
     @property
-    def replay(self) -> ReplaySource:
-        assert isinstance(self.source, ReplaySource)
-        return self.source
+    def replay(self) -> Seekable:
+        """The source's playback controls: asked for only where it says it is `seekable`."""
+        if not self.source.seekable:
+            raise RuntimeError(f"{self.source.description} cannot be paused or sought")
+        return cast(Seekable, self.source)
+
+    @property
+    def recorder(self) -> Recorder:
+        """The source's recording: asked for only where it says it `records`."""
+        if not self.source.records:
+            raise RuntimeError(f"{self.source.description} records nothing")
+        return cast(Recorder, self.source)
 
     def action_toggle_pause(self) -> None:
         if self.replay.paused:
@@ -1071,7 +1111,7 @@ class SensortrackApp(App[int]):
         ]
         if self.plan is not None:
             own.append(("Next exercise", "go on to the plan's next exercise", "next_exercise"))
-        if isinstance(self.source, ReplaySource):
+        if self.source.seekable:
             own += [
                 ("Pause / resume", "pause or resume the replay", "toggle_pause"),
                 ("Faster", "double the replay speed", "faster"),
@@ -1161,9 +1201,11 @@ def replay_app(
     count_at: str = "top",
     plan: Plan | None = None,
     recognised: tuple[RecognisedStretch, ...] = (),
+    pair_settings: PairSettings | None = None,
     **body: str | None,
 ) -> SensortrackApp:
     """The view driven by a recorded session; exercise/placement/side default to the file's.
+    A two-sensor session is replayed as the pair it is (`_pair_replay_app`).
     `reference`: the knee-drift reference, or a lookup of the stored one by exercise/placement/side.
     `recognised`: the exercise of each stretch where neither flags nor file say it (the view
     switches at each change). A side neither says is not guessed: what depends on it is left out."""
@@ -1172,6 +1214,11 @@ def replay_app(
     from sensortrack.session_analysis import resolve_context
 
     session = load_session(path)
+    if pair_settings is not None and not session.companions:
+        raise ConfigError("pair.* settings apply to two sensors only (two devices or a two-sensor file)")
+    if session.companions:
+        return _pair_replay_app(session, Path(path), speed, settings, pair_settings, sound=sound, count_at=count_at,
+                                plan=plan, **body)  # fmt: skip
     side_known = bool(body.get("side") or session.meta.sensor.side)
     exercise = body.get("exercise") or (recognised[0].exercise if recognised else None)
     side = body.get("side") if side_known else PLACEHOLDER_SIDE
@@ -1189,6 +1236,35 @@ def replay_app(
         exercise_changes=changes, recognised=recognised, side_known=side_known,
     )  # fmt: skip
 
+
+
+def _pair_replay_app(
+    session: Session,
+    path: Path,
+    speed: float,
+    settings: AnalysisSettings | None,
+    pair_settings: PairSettings | None,
+    *,
+    sound: SoundMode,
+    count_at: str,
+    plan: Plan | None,
+    **body: str | None,
+) -> SensortrackApp:
+    """A two-sensor session replayed as its pair: both streams, in the pair analysis's order (thigh
+    then shank, left then right) and with its clock alignment of the second onto the first, so the
+    view's analysis is `analyze`'s of the pair (analysis/ agrees on any chunking of the streams)."""
+    from sensortrack.pair_analysis import align_pair
+    from sensortrack.session_analysis import resolve_context
+
+    if len(session.companions) != 1:
+        raise ConfigError(f"{path} holds {1 + len(session.companions)} sensors: two are replayed together")
+    if body.get("placement") or body.get("side"):
+        raise ConfigError(f"{path} holds two sensors and says where each sits: leave out --placement/--side")
+    aligned = align_pair(session, session.companions[0], pair_settings, body.get("exercise"))
+    first, second = resolve_context(aligned.first), resolve_context(aligned.recorded_second)
+    source = ReplaySource(aligned.first, speed, description=f"replay {path.name}", companion=aligned.second)
+    return SensortrackApp(source, first, settings, sound=sound, count_at=count_at, plan=plan, second=second,
+                          pair_settings=pair_settings)  # fmt: skip
 
 # Analysed with this side where none is known; nothing that depends on it is shown.
 PLACEHOLDER_SIDE = "left"

@@ -37,39 +37,21 @@ from sensortrack.recording import (
     check_virtual_playable,
     open_recording,
 )
+from sensortrack.core.session_events import SetNote
 from sensortrack.core.sessionfile import SessionWriter
-from sensortrack.tui.sources import SourceItem
+from sensortrack.tui.sources import SILENT_AFTER_S, SensorView, SourceItem
 
 if TYPE_CHECKING:
     from sensortrack.drivers.virtual.faults import Faults
 
 STATUS_INTERVAL_S = 0.25  # how often the recording loop refreshes the status the view shows
-# A connected sensor that sent nothing for this long (real seconds) is shown as silent: the
-# supervisor's own stall timeout (5 s) is for reconnecting, far too late for the wearer to see;
-# notifications come in bursts of a few hundred ms on a busy machine, so not much shorter.
-SILENT_AFTER_S = 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class SensorView:
-    """One sensor of the live recording as the status panel shows it."""
-
-    placement: str
-    side: str
-    state: str  # connecting | streaming | silent | reconnecting | stalled | ended
-    rate_hz: float
-    nominal_rate_hz: float
-    lost_samples: int
-    gaps: int
-    reconnects: int
-    battery_pct: int | None
-    last_problem: str
 
 
 class LiveSource:
     """Blocks from a recording's supervisor(s), written to its file before the view sees them."""
 
     seekable = False
+    records = True
 
     def __init__(
         self,
@@ -142,6 +124,26 @@ class LiveSource:
                        s.lost_samples, s.gaps, s.reconnects, self.batteries[k], s.last_problem)
             for k, s in enumerate(pair.states)
         ]  # fmt: skip
+
+    def status_parts(self, position_s: float, nominal_rate_hz: float, finished: bool) -> list[str]:
+        """Connection state, measured rate, lost samples, signal and where the recording goes."""
+        st = self.status
+        state = "ended" if finished else st.state
+        if st.state == "reconnecting" and st.last_problem and not finished:
+            state = f"reconnecting ({st.last_problem})"
+        lost = f"lost {st.lost_samples}" + (f" in {st.gaps} gaps" if st.gaps else "")
+        parts = [state, f"{st.rate_hz:.0f}/{nominal_rate_hz:g} Hz", lost]
+        if self.battery_pct is not None:
+            parts.append(f"battery {self.battery_pct} %")
+        if self.rssi_dbm:
+            parts.append(f"signal {self.rssi_dbm} dBm at scan")
+        if st.reconnects:
+            parts.append(f"{st.reconnects} reconnects")
+        parts.append(f"● rec {self.path.name}")
+        return parts
+
+    def recorded_notes(self) -> tuple[SetNote, ...]:
+        return ()  # the notes given now are the view's own
 
     def start(self) -> None:
         """Start connecting and recording (idempotent; needs the running event loop)."""

@@ -19,7 +19,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from sensortrack.analysis.context import AnalysisContext
-from sensortrack.analysis.knee_pair import KneeMeasured, KneePairAnalyzer, KneeRep
+from sensortrack.analysis.knee_pair import KneeMeasured, KneePairAnalyzer, KneeRep, PairResult
 from sensortrack.analysis.pair_settings import PairSettings
 from sensortrack.analysis.pipeline import StreamingAnalyzer
 from sensortrack.analysis.results import AnalysisResult, Event, Rep, RepCounted
@@ -29,7 +29,7 @@ from sensortrack.core.model import FloatArray
 from sensortrack.tui.widgets import bar
 
 if TYPE_CHECKING:
-    from sensortrack.tui.live import SensorView
+    from sensortrack.tui.sources import SensorView
 
 KNEE = "thigh+shank"
 SIDES = "left+right"
@@ -71,6 +71,8 @@ class LivePair:
         self.kind = pair_kind(*contexts)
         self.contexts = contexts
         self.knee: KneePairAnalyzer | None = None
+        self.knee_result: PairResult | None = None  # a thigh + shank pair's, once finished
+        self.other_result: AnalysisResult | None = None  # a left + right pair's other leg, once finished
         self._other: StreamingAnalyzer | None = None
         if self.kind == KNEE:
             self.primary_index = 0 if contexts[0].placement == "thigh" else 1
@@ -113,9 +115,10 @@ class LivePair:
     def finish(self) -> AnalysisResult:
         """The primary stream's result (the view's sets); knee angles measured only now are drained next."""
         if self.knee is not None:
-            return self.knee.finish().thigh
+            self.knee_result = self.knee.finish()
+            return self.knee_result.thigh
         assert self._other is not None
-        self._other.finish()
+        self.other_result = self._other.finish()
         return self.primary.finish()
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,6 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Label, Static
 
 from sensortrack.analysis.results import ExerciseSet, Rep
+from sensortrack.report_text import rep_columns
 
 
 def bar(value: float, full: float, width: int) -> str:
@@ -242,27 +245,41 @@ class RollingPlot(Static):
 
 
 class RepTable(DataTable[str]):
-    """One row per rep of the current set; drift reps marked."""
+    """One row per rep of the current set, drawn by the terminal's one rep-table renderer
+    (`report_text.rep_columns`, as `analyze` and `sessions show` print it); drift reps in red."""
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
-        self.add_columns("rep", "range", "down", "up", "drift", "limit", "")
+        self._reps: dict[str, Mapping[str, Any]] = {}  # row key → the rep in the result schema
+        self._headers: list[str] = []
 
-    def add_rep(self, set_index: int, rep: Rep, limit: DriftLimit | None) -> None:
-        drift = rep.drifted
-        note = "KNEE IN" if drift else ("shallow" if rep.shallow else "")
-        style = "bold red" if drift else ""
-        cells = (
-            str(rep.index),
-            fmt_deg(rep.range_deg),
-            f"{rep.down_s:.1f}s",
-            f"{rep.up_s:.1f}s",
-            fmt_drift(rep.knee_drift_deg),
-            "–" if limit is None or rep.knee_drift_deg is None else fmt_limit(limit.deg),
-            note,
-        )
-        self.add_row(*(Text(c, style=style) for c in cells), key=f"{set_index}.{rep.index}")
-        self.move_cursor(row=self.row_count - 1)
+    def put_rep(self, key: str, rep: Mapping[str, Any]) -> None:
+        """Add the rep (result schema), or replace its row when it is shown again (a pair's knee
+        angle arrived); the table is redrawn, since a new value can bring a column."""
+        new = key not in self._reps
+        self._reps[key] = rep
+        self._redraw()
+        if new:
+            self.move_cursor(row=self.row_count - 1)
+
+    def clear_reps(self) -> None:
+        self._reps.clear()
+        self.clear()
+
+    def _redraw(self) -> None:
+        reps = list(self._reps.values())
+        columns = rep_columns(reps, with_set=False)
+        headers = [header for header, _, _ in columns]
+        if headers != self._headers:
+            self.clear(columns=True)
+            self.add_columns(*headers)
+            self._headers = headers
+        else:
+            self.clear()
+        for key, rep in self._reps.items():
+            style = "bold red" if rep["warnings"] else ""
+            cells = [Text(cell(rep), style=style, justify="right" if right else "left") for _, cell, right in columns]
+            self.add_row(*cells, key=key)
 
 
 class AlertBanner(Static):

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sensortrack.library.cli_options import add_library_option, add_reference_options
 from sensortrack.core.model import EXERCISES, PLACEMENTS, SIDES
+
+if TYPE_CHECKING:  # imported when run: `--help` stays light
+    from sensortrack.analysis.settings import AnalysisSettings
+    from sensortrack.core.model import Session
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -127,15 +131,13 @@ def _with_reference(args: argparse.Namespace, session: Any, settings: Any) -> tu
     return exercise, placement, side, lookup
 
 
-def _run_pair(args: argparse.Namespace, session: object, settings: object, pair_options: dict[str, str]) -> int:
+def _run_pair(args: argparse.Namespace, session: Session, settings: AnalysisSettings, pair_options: dict[str, str]) -> int:
     """Two sensors: a two-sensor session file, or FILE with --with FILE2."""
     from sensortrack.core.errors import ConfigError
     from sensortrack.core.loading import load_session
-    from sensortrack.core.model import Session
     from sensortrack.pair_analysis import analyze_pair, format_pair_report, load_pair_settings
     from sensortrack.core.terminal_text import printable_lines
 
-    assert isinstance(session, Session)
     if args.reference is not None:
         raise ConfigError("--reference is for one sensor: with two, knee drift comes from the knee angle itself")
     if args.with_file is not None:
@@ -149,7 +151,7 @@ def _run_pair(args: argparse.Namespace, session: object, settings: object, pair_
             raise ConfigError(f"{args.file} holds {1 + len(session.companions)} sensors: two are analysed together")
         other = session.companions[0]
     bodies = ((args.placement, args.side), (args.with_placement, args.with_side))
-    analysis = analyze_pair(session, other, settings, load_pair_settings(pair_options), args.exercise, bodies)  # type: ignore[arg-type]
+    analysis = analyze_pair(session, other, settings, load_pair_settings(pair_options), args.exercise, bodies)
     if args.json:
         payload = analysis.to_dict()
         payload["file"] = args.file

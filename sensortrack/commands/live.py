@@ -27,10 +27,14 @@ from sensortrack.library.cli_options import (
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from sensortrack.analysis.pair_settings import PairSettings
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.analysis.settings import AnalysisSettings
     from sensortrack.core.plans import Plan
+    from sensortrack.core.vocabulary import Placement, Side
+    from sensortrack.drivers.clock import HostClock
     from sensortrack.session_analysis import ReferenceLookup
+    from sensortrack.tui.cues import SoundMode
     from sensortrack.tui.live import LiveChoice, LiveSource
     from sensortrack.tui.setup import Remembered
 
@@ -87,6 +91,23 @@ def add_view_options(parser: argparse.ArgumentParser) -> None:
         "--count-at", choices=("top", "bottom"), default="top",
         help="when the rep cue sounds: top = when the rep is counted (default), bottom = at the turn of the movement",
     )
+
+
+def load_view_settings(set_options: list[str], two_sensors: bool) -> tuple[AnalysisSettings, PairSettings | None]:
+    """The engine's settings and, for two sensors, the pair's (`--set pair.KEY=VALUE`, as `analyze`
+    takes them); an unknown key, or a pair key for one sensor, is one line of error."""
+    from sensortrack.config import load_settings, split_pair_settings
+    from sensortrack.core.errors import ConfigError
+
+    engine, pair = split_pair_settings(set_options)
+    settings = load_settings(engine)
+    if not pair:
+        return settings, None
+    if not two_sensors:
+        raise ConfigError("pair.* settings apply to two sensors only (two devices or a two-sensor file)")
+    from sensortrack.pair_analysis import load_pair_settings
+
+    return settings, load_pair_settings(pair)
 
 
 def load_view_plan(args: argparse.Namespace) -> Plan | None:
@@ -158,7 +179,6 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
     from dataclasses import replace
     from pathlib import Path
 
-    from sensortrack.config import load_settings
     from sensortrack.drivers.backend import SYSTEM_BACKEND
     from sensortrack.drivers.clock import MonotonicClock
     from sensortrack.drivers.scan import family_by_model, find_sensor, scan_sensors
@@ -166,16 +186,17 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
     from sensortrack.tui.live import LiveChoice, open_live_source
     from sensortrack.tui.setup import SetupApp, load_choices, remembered_from, save_choices
 
-    settings = load_settings(args.set)
+    settings, pair_settings = load_view_settings(args.set, args.pair)
     plan = load_view_plan(args)
     if plan is not None and not args.exercise:
         args.exercise = plan.steps[0].exercise  # the plan says what comes first; the set-up screen shows it
     remembered = load_choices()
     virtual = None
     try:
-        backend, clock, finished, origin, rate_hz = SYSTEM_BACKEND, MonotonicClock(), None, "", args.rate
+        clock: HostClock = MonotonicClock()
+        backend, finished, origin, rate_hz = SYSTEM_BACKEND, None, "", args.rate
         if args.pair:
-            return await _live_pair(args, output, settings, plan, remembered)
+            return await _live_pair(args, output, settings, plan, remembered, pair_settings)
         if args.virtual:
             from sensortrack.core.loading import load_session
             from sensortrack.recording import check_virtual_playable, start_virtual_sensors
@@ -237,7 +258,8 @@ async def _live(args: argparse.Namespace, output: Path) -> int:
 
 
 async def _live_pair(
-    args: argparse.Namespace, output: Path, settings: AnalysisSettings, plan: Plan | None, remembered: Remembered
+    args: argparse.Namespace, output: Path, settings: AnalysisSettings, plan: Plan | None, remembered: Remembered,
+    pair_settings: PairSettings | None = None,
 ) -> int:
     """Two sensors: both found (or played as a virtual pair), confirmed in the set-up screen unless
     --no-setup, recorded into one two-sensor session and shown together."""
@@ -263,11 +285,11 @@ async def _live_pair(
         check_bodies(bodies)
         (p1, s1), (p2, s2) = bodies
         defaults = replace(remembered.with_options(args.exercise or exercise, p1, s1), sensor=found[0].name or found[0].address)
-        choice: LiveChoice | None = LiveChoice(
-            found[0], defaults.exercise, p1, s1, second=SecondSensor(found[1], p2, s2, rates[1])  # type: ignore[arg-type]
-        )
+        assert p1 and s1 and p2 and s2  # check_bodies refused a sensor without its placement and side
+        given = LiveChoice(found[0], defaults.exercise, p1, s1, second=SecondSensor(found[1], p2, s2, rates[1]))
+        choice: LiveChoice | None = given
         if not args.no_setup:
-            choice = await SetupApp(None, defaults, sensor=found[0], second=choice.second).run_async()  # type: ignore[union-attr]
+            choice = await SetupApp(None, defaults, sensor=found[0], second=given.second).run_async()
         if choice is None:
             return 0
         if choice.exercise == "auto":
@@ -281,19 +303,20 @@ async def _live_pair(
         # Knee drift of a thigh + shank pair comes from the knee angle: no personal reference.
         return await run_live_app(
             source, choice, settings, sound=args.sound, count_at=args.count_at, plan=plan, library=args.library,
-            register=not args.no_library, use_reference=False,
+            register=not args.no_library, use_reference=False, pair_settings=pair_settings,
         )
     finally:
         if virtual is not None:
             await virtual.close()
 
 
-def live_second(source: LiveSource) -> tuple[str, str, float, bool] | None:
+def live_second(source: LiveSource) -> tuple[Placement, Side, float, bool] | None:
     """The second sensor of a live pair as the view takes it: (placement, side, rate, gyroscope)."""
     sensors = source.recording.sensors
     if len(sensors) < 2:
         return None
     info = sensors[1].info
+    assert info.placement is not None and info.side is not None  # a pair is refused without them
     return info.placement, info.side, info.nominal_rate_hz, sensors[1].family.has_gyro
 
 
@@ -302,7 +325,7 @@ async def run_live_app(
     choice: LiveChoice,
     settings: AnalysisSettings,
     *,
-    sound: str = "auto",
+    sound: SoundMode = "auto",
     count_at: str = "top",
     plan: Plan | None = None,
     library: str | None,
@@ -312,6 +335,7 @@ async def run_live_app(
     use_reference: bool = True,
     person: str | None = None,
     reference_lookup: ReferenceLookup | None = None,
+    pair_settings: PairSettings | None = None,
 ) -> int:
     """The live view on `source` until the user quits or the stream ends; then the recording is
     completed, reported and added to the library. Errors come after the terminal is restored.
@@ -331,12 +355,13 @@ async def run_live_app(
         settings,
         rate_hz=source.supervisor.info.nominal_rate_hz,
         has_gyro=source.supervisor.family.has_gyro,
-        sound=sound,  # type: ignore[arg-type]
+        sound=sound,
         count_at=count_at,
         plan=plan,
         reference=reference,
         reference_lookup=reference_lookup,
         second=live_second(source),
+        pair_settings=pair_settings,
     )
     if sub_title:
         app.sub_title = sub_title

@@ -160,8 +160,8 @@ async def _record(args: argparse.Namespace) -> int:
             backend, clock, finished = SYSTEM_BACKEND, MonotonicClock(), None
             model = family_by_model(args.model).model if args.model else None
             found = await find_sensor(args.device, args.timeout, model=model, backend=backend)
+            assert found.family is not None
             family = found.family
-            assert family is not None
             full_scale = _full_scale(family, args)
             rate_hz = family.nearest_rate_hz(args.rate or DEFAULT_LIVE_RATE_HZ)
             placement, side, exercise = args.placement, args.side, args.exercise

@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING
 
 from sensortrack.core.errors import ConfigError, MissingMetadataError, SensortrackError
 from sensortrack.core.model import PLACEMENTS, SIDES, Session
+from sensortrack.core.vocabulary import Exercise, placement_or_none, side_or_none
 
 if TYPE_CHECKING:
     from sensortrack.drivers.backend import BleBackend
     from sensortrack.drivers.pair_supervisor import PairSupervisor
+    from sensortrack.drivers.protocols.base import FamilyDescriptor
     from sensortrack.drivers.scan import FoundSensor
     from sensortrack.recording import VirtualSensors
 
@@ -124,6 +126,7 @@ async def record_pair(args: argparse.Namespace) -> int:
     settings = load_settings()
     virtual: VirtualSensors | None = None
     finished: asyncio.Event | None = None
+    families: list[FamilyDescriptor | None]
     try:
         if args.virtual:
             virtual, bodies, exercise, origin = await start_virtual_pair(args, drifts)
@@ -133,18 +136,23 @@ async def record_pair(args: argparse.Namespace) -> int:
         else:
             backend, clock = SYSTEM_BACKEND, MonotonicClock()
             bodies, found = await find_device_pair(args, backend)
-            families = [f.family for f in found]  # type: ignore[misc]
+            families = [f.family for f in found]
             stated = [0.0, 0.0]
             exercise, origin = args.exercise, ""
         check_bodies(bodies)
 
         sensors = []
+        notes = [origin]
         for f, family, (placement, side), rate in zip(found, families, bodies, stated, strict=True):
             assert family is not None
             rate_hz = family.nearest_rate_hz(args.rate or rate or DEFAULT_LIVE_RATE_HZ)
-            info = SensorInfo(model=family.model, placement=placement, side=side, nominal_rate_hz=rate_hz)  # type: ignore[arg-type]
+            # check_bodies has refused any other word: the narrowing only tells the type checker.
+            info = SensorInfo(
+                model=family.model, placement=placement_or_none(placement), side=side_or_none(side),
+                nominal_rate_hz=rate_hz,
+            )
             sensors.append(SensorToRecord(f, info, _full_scale(family, args)))
-        notes = [origin, *(f"{s.info.placement}: {range_note(f, s.full_scale)}" for s, f in zip(sensors, families, strict=True))]  # type: ignore[arg-type]
+            notes.append(f"{info.placement}: {range_note(family, sensors[-1].full_scale)}")
         recording = open_recording(
             sensors, output, exercise=exercise, source="record:virtual" if virtual else "record",
             notes="; ".join(n for n in notes if n), backend=backend, clock=clock,
@@ -213,7 +221,7 @@ async def find_device_pair(
 
 async def start_virtual_pair(
     args: argparse.Namespace, drifts: list[float] | None, *, live: bool = False
-) -> tuple[VirtualSensors, list[tuple[str | None, str | None]], str | None, str]:
+) -> tuple[VirtualSensors, list[tuple[str | None, str | None]], Exercise | None, str]:
     """`--virtual MODEL[:PLACEMENT:SIDE] --from FILE` twice, or once with a two-sensor session:
     the two virtual sensors found on their link, each one's (placement, side), the exercise and
     where they play from (`live`: both start playing at one moment). Faults (`--drop-at`, …) hit `--fault-sensor` only, if given."""

@@ -189,9 +189,9 @@ def _show(library: Library, args: argparse.Namespace) -> int:
     if any(body) and not all(body):
         raise ConfigError("reference show takes EXERCISE PLACEMENT SIDE together, or none for all of the person's")
     if all(body):
-        one = find_reference(library, person, *body)  # type: ignore[arg-type]
+        one = find_reference(library, person, *body)
         if one is None:
-            raise LibraryError(f"{person} has no reference for {' '.join(body)} (`sensortrack reference set ID`)")  # type: ignore[arg-type]
+            raise LibraryError(f"{person} has no reference for {' '.join(body)} (`sensortrack reference set ID`)")
         references = [one]
     else:
         references = list_references(library, person)

@@ -33,17 +33,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sensortrack.config import load_settings
     from sensortrack.core.errors import ConfigError
     from sensortrack.tui.app import replay_app
 
     if not args.speed > 0:
         raise ConfigError(f"--speed must be positive, got {args.speed:g}")
-    from sensortrack.commands.live import load_view_plan
+    from sensortrack.commands.live import load_view_plan, load_view_settings
     from sensortrack.library.cli_options import reference_person
     from sensortrack.personal_reference import stored_lookup
 
-    settings = load_settings(args.set)
+    # pair.* keys are taken here; replay_app refuses them for a one-sensor file
+    settings, pair_settings = load_view_settings(args.set, two_sensors=True)
     plan = load_view_plan(args)
     recognised: tuple[RecognisedStretch, ...] = ()
     if plan is None and (args.exercise is None or args.placement is None):
@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         placement=args.placement,
         side=args.side,
         recognised=recognised,
+        pair_settings=pair_settings,
     )
     return run_app(app)
 
@@ -77,6 +78,8 @@ def recognised_stretches(
     from sensortrack.tui.app import RecognisedStretch
 
     session = load_session(path)
+    if session.companions:  # two sensors: the file says where each sits (the pair replays as it is)
+        return placement, ()
     placement = placement or session.meta.sensor.placement
     exercise = exercise or session.meta.exercise
     if exercise and placement:

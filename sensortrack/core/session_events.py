@@ -20,6 +20,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from sensortrack.core.vocabulary import Exercise, exercise_or_none
+
 EXERCISE_PREFIX = "# exercise "
 NOTE_PREFIX = "# note "
 RPE_RANGE = (1, 10)  # Borg CR10 rating of perceived exertion, as the rehab/strength apps ask it
@@ -32,7 +34,7 @@ class ExerciseChange:
     """From `t_s` on (sample time), the session is `exercise` (the file header names the first)."""
 
     t_s: float
-    exercise: str
+    exercise: Exercise
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,15 +127,13 @@ def _finite(value: object) -> float | None:
 
 
 def _exercise(raw: object) -> ExerciseChange | None:
-    from sensortrack.core.model import EXERCISES  # here: model.py imports this module
-
     if not isinstance(raw, dict):
         return None
     t_s = _finite(raw.get("t_s"))
-    exercise = raw.get("exercise")
-    if t_s is None or exercise not in EXERCISES:
+    exercise = exercise_or_none(raw.get("exercise"))
+    if t_s is None or exercise is None:
         return None
-    return ExerciseChange(t_s, str(exercise))
+    return ExerciseChange(t_s, exercise)
 
 
 def _note(raw: object) -> SetNote | None:
@@ -153,11 +153,11 @@ def _note(raw: object) -> SetNote | None:
 
 
 def exercise_segments(
-    first: str, changes: tuple[ExerciseChange, ...], t0_s: float, t1_s: float
-) -> list[tuple[float, float, str]]:
+    first: Exercise, changes: tuple[ExerciseChange, ...], t0_s: float, t1_s: float
+) -> list[tuple[float, float, Exercise]]:
     """(start_s, end_s, exercise) spans covering [t0_s, t1_s]; a change to the exercise already in
     force, or outside the recording, changes nothing."""
-    spans: list[tuple[float, float, str]] = []
+    spans: list[tuple[float, float, Exercise]] = []
     start, current = t0_s, first
     for change in changes:
         if change.exercise == current or not t0_s < change.t_s <= t1_s:

@@ -135,9 +135,9 @@ def import_file(
     path: Path,
     settings: AnalysisSettings,
     *,
-    exercise: str | None = None,
-    placement: str | None = None,
-    side: str | None = None,
+    exercise: Exercise | None = None,
+    placement: Placement | None = None,
+    side: Side | None = None,
     references: ReferenceLookup | None = None,
 ) -> ImportOutcome:
     """Copy a session file or plain CSV into the library, analysed.
@@ -207,9 +207,9 @@ def update_body_metadata(
     record: SessionRecord,
     settings: AnalysisSettings,
     *,
-    exercise: str | None,
-    placement: str | None,
-    side: str | None,
+    exercise: Exercise | None,
+    placement: Placement | None,
+    side: Side | None,
     references: ReferenceLookup | None = None,
 ) -> SessionRecord:
     """Give a library session its exercise/placement/side and analyse it again with them."""

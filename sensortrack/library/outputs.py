@@ -71,6 +71,6 @@ def atomic_path(path: Path) -> Iterator[Path]:
         temp.unlink(missing_ok=True)
 
 
-def atomic_write_text(path: Path, write: Callable[[TextIO], None]) -> None:
+def atomic_write_text(path: Path, write: Callable[[TextIO], object]) -> None:
     with atomic_path(path) as temp, temp.open("w", encoding="utf-8", newline="") as fh:
         write(fh)

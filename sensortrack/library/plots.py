@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -66,6 +66,16 @@ def _envelope(t_s: FloatArray, values: FloatArray, columns: int) -> tuple[FloatA
     return np.asarray(out_t), np.asarray(out_v)
 
 
+@dataclass(frozen=True, slots=True)
+class LegTrace:
+    """One leg's angle and knee-drift traces (left + right sessions plot both legs)."""
+
+    side: str
+    t_s: FloatArray
+    angle_deg: FloatArray
+    drift_deg: FloatArray
+
+
 def segment_angle_figure(
     t_s: FloatArray,
     angle_deg: FloatArray,
@@ -77,13 +87,26 @@ def segment_angle_figure(
     threshold_deg: float,
     segment: str,
     drift_defined: bool,
+    legs: tuple[LegTrace, LegTrace] | None = None,
 ) -> str:
-    """Segment angle over time with reps shaded and drift-warning reps marked; knee drift below."""
-    x_lo, x_hi = float(t_s[0]), float(t_s[-1])
+    """Segment angle over time with reps shaded and drift-warning reps marked; knee drift below.
+    `legs`: a left + right session's two traces (then `t_s`/`angle_deg`/`drift_deg` are the first's),
+    each leg in its own colour and line style, its reps and warnings on its own trace."""
+    two = legs is not None
+    # (trace, its angle's legend label, its drift's, colour of the angle, of the drift, dash)
+    drawn: list[tuple[LegTrace, str, str, str, str, str | None]]
+    if legs is None:
+        drawn = [(LegTrace("", t_s, angle_deg, drift_deg), f"{segment} angle", "knee drift toward the midline", BLUE, GREEN, None)]
+    else:
+        drawn = [(leg, f"{leg.side} {segment} angle", f"{leg.side} knee drift toward the midline", SIDE_STYLE[leg.side][0],
+                  SIDE_STYLE[leg.side][0], SIDE_STYLE[leg.side][2]) for leg in legs]  # fmt: skip
+    x_lo = min(float(d[0].t_s[0]) for d in drawn if d[0].t_s.size)
+    x_hi = max(float(d[0].t_s[-1]) for d in drawn if d[0].t_s.size)
     if sets:  # the rest before and after the sets is not worth the page width
-        x_lo, x_hi = max(x_lo, sets[0].start_s - 5.0), min(x_hi, sets[-1].end_s + 5.0)
+        x_lo, x_hi = max(x_lo, min(s.start_s for s in sets) - 5.0), min(x_hi, max(s.end_s for s in sets) + 5.0)
     warned = [r for r in reps if r.knee_drift_warning]
-    legend = [LegendItem(f"{segment} angle", "line", BLUE), LegendItem("counted rep", "patch", SKY, opacity=0.35)]
+    legend = [LegendItem(label, "line", colour, dash=dash) for _, label, _, colour, _, dash in drawn]
+    legend.append(LegendItem("counted rep (either leg)" if two else "counted rep", "patch", SKY, opacity=0.35))
     if drift_defined:
         legend.append(LegendItem("rep with knee-drift warning", "patch", VERMILLION, hatch="///", opacity=0.35))
     if warned:
@@ -91,60 +114,71 @@ def segment_angle_figure(
     if gaps:
         legend.append(LegendItem("signal lost", "patch", "none", hatch="xx"))
     if drift_defined:
-        legend += [
-            LegendItem("knee drift toward the midline", "line", GREEN),
-            LegendItem(f"warning threshold ({threshold_deg:g}°)", "line", VERMILLION, dash="5 3"),
-        ]
-    fig = Figure([220.0, 100.0] if drift_defined else [200.0], x_lo, x_hi, legend_rows=2 if len(legend) > 4 else 1)
+        legend += [LegendItem(label, "line", colour, dash=dash) for _, _, label, _, colour, dash in drawn]
+        legend.append(LegendItem(f"warning threshold ({round(threshold_deg, 1):g}°)", "line", VERMILLION, dash="5 3"))
+    rows = (3 if len(legend) > 6 else 2) if two else (2 if len(legend) > 4 else 1)
+    fig = Figure([220.0, 100.0] if drift_defined else [200.0], x_lo, x_hi, legend_rows=rows)
     fig.legend = legend
     ax = fig.panels[0]
-    finite_angle = angle_deg[np.isfinite(angle_deg)]
+    finite_angle = np.concatenate([d[0].angle_deg[np.isfinite(d[0].angle_deg)] for d in drawn])
     top = max(float(finite_angle.max(initial=0.0)), 1.0)
     ax.set_y(min(float(finite_angle.min(initial=0.0)), 0.0) - 3, top * 1.22)
-    for rep in reps:
+    for rep in reps:  # two legs' bands overlap (a bilateral movement): lighter each
         warn = rep.knee_drift_warning
-        ax.band(rep.start_s, rep.end_s, VERMILLION if warn else SKY, 0.22 if warn else 0.18, "///" if warn else None)
+        opacity = (0.16 if warn else 0.10) if two else (0.22 if warn else 0.18)
+        ax.band(rep.start_s, rep.end_s, VERMILLION if warn else SKY, opacity, "///" if warn else None)
     for gap in gaps:
         ax.band(gap.start_s, gap.end_s, "none", 0.0, "xx")
-    line_t, line_y = _envelope(t_s, angle_deg, MAX_LINE_POINTS // 2)
-    ax.line(line_t.tolist(), line_y.tolist(), BLUE, 1.2)
-    if warned:
-        ax.markers([r.peak_s for r in warned], [float(np.interp(r.peak_s, t_s, angle_deg)) for r in warned], "v", 8.0,
-                   BLACK, fill=VERMILLION)
+    columns = MAX_LINE_POINTS // (2 * len(drawn))
+    for leg, _, _, colour, _, dash in drawn:
+        line_t, line_y = _envelope(leg.t_s, leg.angle_deg, columns)
+        ax.line(line_t.tolist(), line_y.tolist(), colour, 1.2, dash)
+        own = [r for r in warned if not two or r.side == leg.side]
+        if own and leg.t_s.size:
+            ax.markers([r.peak_s for r in own], [float(np.interp(r.peak_s, leg.t_s, leg.angle_deg)) for r in own], "v",
+                       8.0, BLACK, fill=VERMILLION)  # fmt: skip
     if finite_angle.size == 0:
         ax.note("no segment angle: the analysis found no movement to calibrate on")
+    labelled: set[int] = set()
     for s in sets:
         ax.vline(s.start_s, GREY)
-        ax.text(s.start_s, top * 1.13, f" Set {s.set_index}")
+        if s.set_index not in labelled:  # both legs' sets start together: one label
+            labelled.add(s.set_index)
+            ax.text(s.start_s, top * 1.13, f" Set {s.set_index}")
     ax.y_label = f"{segment.capitalize()} angle\nfrom rest (°)"
     if drift_defined:
         dx = fig.panels[1]
-        finite = drift_deg[np.isfinite(drift_deg)]
+        finite = np.concatenate([d[0].drift_deg[np.isfinite(d[0].drift_deg)] for d in drawn])
         dx.set_y(min(float(finite.min(initial=0.0)), 0.0) - 0.5, max(float(finite.max(initial=0.0)), threshold_deg) * 1.2)
         for rep in warned:
             dx.band(rep.start_s, rep.end_s, VERMILLION, 0.12)
-        drift_t, drift_y = _envelope(t_s, drift_deg, MAX_LINE_POINTS // 2)
-        dx.line(drift_t.tolist(), drift_y.tolist(), GREEN, 1.2)
+        for leg, _, _, _, colour, dash in drawn:
+            drift_t, drift_y = _envelope(leg.t_s, leg.drift_deg, columns)
+            dx.line(drift_t.tolist(), drift_y.tolist(), colour, 1.2, dash)
         dx.hline(threshold_deg, VERMILLION)
         if finite.size == 0:
             dx.note("no knee-drift trace for this recording")
         dx.y_label = "Knee drift\ninward (°)"
     fig.x_ticks = nice_ticks(x_lo, x_hi, 8)
     fig.x_label = "Time since the start of the recording (s)"
-    return fig.to_svg(f"{segment} angle over time")
+    return fig.to_svg(f"{segment} angle of both legs over time" if two else f"{segment} angle over time")
 
 
 def rep_bars_figure(
     reps: Sequence[RepRow], *, threshold_deg: float, drift_defined: bool, shallow_share: float
 ) -> str:
-    """Per rep: range, tempo (out and back), knee drift with the threshold."""
+    """Per rep: range, tempo (out and back), knee drift with the threshold. Reps of both legs (a
+    left + right session): side by side, the k-th rep of each leg at k, each leg in its colour."""
+    if len({r.side for r in reps} - {None}) == 2:
+        return _two_legs_bars_figure(reps, threshold_deg=threshold_deg, drift_defined=drift_defined,
+                                     shallow_share=shallow_share)  # fmt: skip
     legend = [LegendItem("rep", "patch", BLUE)]
     if drift_defined:
         legend.append(LegendItem("knee-drift warning", "patch", VERMILLION, hatch="///"))
     legend.append(LegendItem(f"shallow (< {shallow_share:.0%} of best)", "patch", BLUE, opacity=0.45))
     legend += [LegendItem("tempo out (away from rest)", "patch", BLUE), LegendItem("tempo back (to rest)", "patch", SKY)]
     if drift_defined:
-        legend.append(LegendItem(f"warning threshold ({threshold_deg:g}°)", "line", VERMILLION, dash="5 3"))
+        legend.append(LegendItem(f"warning threshold ({round(threshold_deg, 1):g}°)", "line", VERMILLION, dash="5 3"))
     fig = Figure([110.0] * (3 if drift_defined else 2), 0.3, len(reps) + 0.7, legend_rows=2)
     fig.legend = legend
     x = list(range(1, len(reps) + 1))
@@ -178,6 +212,58 @@ def rep_bars_figure(
     fig.x_ticks = [float(v) for v in x[:: max(1, len(reps) // 25)]]
     fig.x_label = "Rep (numbered through the session)"
     return fig.to_svg("per-rep range, tempo and knee drift")
+
+
+def _two_legs_bars_figure(
+    reps: Sequence[RepRow], *, threshold_deg: float, drift_defined: bool, shallow_share: float
+) -> str:
+    sides = ("left", "right")
+    by_side = {side: sorted((r for r in reps if r.side == side), key=lambda r: r.start_s) for side in sides}
+    n = max(len(v) for v in by_side.values())
+    legend = [LegendItem(f"{side} leg", "patch", SIDE_STYLE[side][0]) for side in sides]
+    if drift_defined:
+        legend.append(LegendItem("knee-drift warning", "patch", VERMILLION, hatch="///"))
+    legend.append(LegendItem(f"shallow (< {shallow_share:.0%} of best)", "patch", GREY, opacity=0.45))
+    legend.append(LegendItem("tempo: out (solid), back (faded)", "patch", GREY, opacity=0.6))
+    if drift_defined:
+        legend.append(LegendItem(f"warning threshold ({round(threshold_deg, 1):g}°)", "line", VERMILLION, dash="5 3"))
+    fig = Figure([110.0] * (3 if drift_defined else 2), 0.3, n + 0.7, legend_rows=2)
+    fig.legend = legend
+    width, shift = 0.38, {"left": -0.2, "right": 0.2}
+
+    def placed() -> list[tuple[float, RepRow, str]]:
+        return [(k + 1 + shift[side], rep, SIDE_STYLE[side][0]) for side in sides for k, rep in enumerate(by_side[side])]
+
+    range_ax = fig.panels[0]
+    range_ax.set_y(0, max((r.range_deg for r in reps), default=1.0) * 1.3)
+    for xv, rep, colour in placed():
+        warn = rep.knee_drift_warning
+        range_ax.bar(xv, width, 0, rep.range_deg, VERMILLION if warn else colour, opacity=0.45 if rep.shallow else 1.0,
+                     hatch="///" if warn else None)  # fmt: skip
+    range_ax.y_label = "Range (°)"
+
+    tempo_ax = fig.panels[1]
+    tempo_ax.set_y(0, max((r.down_s + r.up_s for r in reps), default=1.0) * 1.2)
+    for xv, rep, colour in placed():
+        tempo_ax.bar(xv, width, 0, rep.down_s, colour)
+        tempo_ax.bar(xv, width, rep.down_s, rep.down_s + rep.up_s, colour, opacity=0.45)
+    tempo_ax.y_label = "Tempo (s)"
+
+    if drift_defined:
+        drift_ax = fig.panels[2]
+        values = [r.knee_drift_deg if r.knee_drift_deg is not None else 0.0 for r in reps]
+        drift_ax.set_y(0, max([*values, threshold_deg]) * 1.3)
+        for xv, rep, colour in placed():
+            warn = rep.knee_drift_warning
+            value = rep.knee_drift_deg if rep.knee_drift_deg is not None else 0.0
+            drift_ax.bar(xv, width, 0, value, VERMILLION if warn else colour, hatch="///" if warn else None)
+        drift_ax.hline(threshold_deg, VERMILLION)
+        drift_ax.y_label = "Knee drift (°)"
+
+    _mark_sets(fig, by_side["left"] if len(by_side["left"]) == n else by_side["right"])
+    fig.x_ticks = [float(v) for v in range(1, n + 1)][:: max(1, n // 25)]
+    fig.x_label = "Rep of each leg (numbered through the session): left bar, then right"
+    return fig.to_svg("per-rep range, tempo and knee drift of both legs")
 
 
 def _mark_sets(fig: Figure, reps: Sequence[RepRow]) -> None:
@@ -232,7 +318,7 @@ def trend_figure(
                                  fill=VERMILLION))
     fig = Figure([110.0] * (4 if noted else 3), x_lo, x_hi, legend_rows=1)
     fig.legend = legend
-    panels = [
+    panels: list[tuple[str, Callable[[SessionRecord], float | None]]] = [
         ("Reps", lambda r: r.rep_count),
         ("Mean range (°)", lambda r: r.mean_range_deg),
         ("Reps with\nknee drift (%)", lambda r: None if r.drift_share is None else 100.0 * r.drift_share),

@@ -342,8 +342,9 @@ class _HelperPool:
                         alive.discard(conn)
                     if not alive:
                         break
-                for conn in wait(list(alive), timeout=0.05):
-                    assert isinstance(conn, Connection)
+                for ready in wait(list(alive), timeout=0.05):
+                    assert isinstance(ready, Connection)
+                    conn = ready
                     try:
                         message = conn.recv()
                     except (EOFError, OSError):  # the helper died (killed, out of memory): what it had fails

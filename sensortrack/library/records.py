@@ -16,7 +16,7 @@ from sensortrack import __version__
 from sensortrack.core.result_schema import PAIR_REP_FIELDS
 from sensortrack.core.session_events import note_for_set
 from sensortrack.core.start_time import parse_start_time, start_time_problem
-from sensortrack.core.vocabulary import EXERCISES
+from sensortrack.core.vocabulary import Exercise, Placement, Side, exercise_or_none, placement_or_none
 
 if TYPE_CHECKING:  # annotations only: `sessions` lists rows without importing the analysis
     from sensortrack.analysis.results import AnalysisResult
@@ -162,8 +162,8 @@ class AnalysisSummary:
     pair_json: str = ""
     # The session's exercise (most reps) and placement where recognition gave them (issue 13);
     # None where they were given or nothing was recognised.
-    recognised_exercise: str | None = None
-    recognised_placement: str | None = None
+    recognised_exercise: Exercise | None = None
+    recognised_placement: Placement | None = None
 
     @property
     def rep_count(self) -> int:
@@ -185,7 +185,7 @@ class AnalysisSummary:
     def from_result(result: AnalysisResult, settings: AnalysisSettings) -> AnalysisSummary:
         return replace(
             AnalysisSummary.from_document(result.to_dict(), settings, json.dumps(_drift_reference(result, settings))),
-            recognised_exercise=result.exercise if result.exercise in EXERCISES and result.sets else None,
+            recognised_exercise=exercise_or_none(result.exercise) if result.sets else None,
             recognised_placement=_recognised_placement(result),
         )
 
@@ -258,11 +258,11 @@ def _source(given: str | None, recognised: str | None) -> str | None:
     return "given" if given else "recognised" if recognised else None
 
 
-def _recognised_placement(result: AnalysisResult) -> str | None:
+def _recognised_placement(result: AnalysisResult) -> Placement | None:
     rec = result.recognition
     if rec is None or rec.get("placement_source") != "recognised" or not result.placement_known:
         return None
-    return result.context.placement
+    return placement_or_none(result.context.placement)
 
 
 def _drift_reference(result: AnalysisResult, settings: AnalysisSettings) -> dict[str, Any]:
@@ -278,9 +278,9 @@ class SessionFacts:
     """What the session file says about the recording (after any user-supplied metadata)."""
 
     start_time_utc: str
-    exercise: str | None
-    placement: str | None
-    side: str | None
+    exercise: Exercise | None
+    placement: Placement | None
+    side: Side | None
     sensor_model: str
     sensor_name: str
     rate_hz: float

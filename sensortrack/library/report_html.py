@@ -26,6 +26,7 @@ from sensortrack.library.store import Library, SessionFilter
 from sensortrack.library.targets import Target, load_target
 from sensortrack.library.text import fmt_number, format_duration, local_time
 from sensortrack.core.sensor_limits import sensor_limits
+from sensortrack.core.vocabulary import Exercise, Placement, Side
 
 if TYPE_CHECKING:
     from sensortrack.session_analysis import ReferenceLookup
@@ -103,30 +104,38 @@ def build_report(
     settings: AnalysisSettings,
     generated: datetime | None = None,
     summary: AnalysisSummary | None = None,
+    other_leg: AnalysisResult | None = None,
 ) -> str:
     """The report page. `result`: the (first) sensor's analysis, for its angle trace; `summary`: the
-    session's sets and reps when they are not that result's own (a two-sensor session's pair)."""
+    session's sets and reps when they are not that result's own (a two-sensor session's pair);
+    `other_leg`: a left + right session's other leg, whose trace and reps are plotted beside the first's."""
     session = target.session
     ctx = result.context
     summary = summary or AnalysisSummary.from_result(result, settings)
-    # A left + right session plots the first leg's trace with that leg's reps; tables show both.
-    plotted_reps = [r for r in summary.reps if r.side in (None, ctx.side)]
-    plotted_sets = [s for s in summary.sets if s.side in (None, ctx.side)]
+    # A left + right session plots both legs (each in its own colour); other pairs, the first's trace.
+    both = other_leg is not None
+    plotted_reps = [r for r in summary.reps if both or r.side in (None, ctx.side)]
+    plotted_sets = [s for s in summary.sets if both or s.side in (None, ctx.side)]
     segment = ctx.placement
     drift_defined = GEOMETRY[(ctx.exercise, ctx.placement)].drift_observable(ctx.has_gyro)
     # The limit is the person's (reference or the session's own reps) and settles as reps come:
-    # the plots draw the one the last rep was judged against.
-    limits = [r.drift_limit_deg for r in result.reps if r.drift_limit_deg is not None]
-    threshold = limits[-1] if limits else settings.drift_threshold_deg
+    # the plots draw the one the last rep was judged against (of both legs, the higher).
+    thresholds = []
+    for leg in (result, other_leg):
+        limits = [r.drift_limit_deg for r in leg.reps if r.drift_limit_deg is not None] if leg is not None else []
+        if limits:
+            thresholds.append(limits[-1])
+    threshold = max(thresholds) if thresholds else settings.drift_threshold_deg
     exercise_name = EXERCISE_NAMES.get(ctx.exercise, ctx.exercise)
     start_utc = target.record.facts.start_time_utc if target.record else session.meta.start_time_utc
     when = local_time(start_utc) if start_utc else "unknown date"
     generated = generated or datetime.now().astimezone()
 
+    sides, plural = ("left and right", "s") if both else (ctx.side, "")
     parts = [
-        _head(f"{exercise_name}, {ctx.side} {segment} — {when}"),
-        f"<h1>{_e(exercise_name)} — {_e(ctx.side)} leg</h1>",
-        f'<p class="sub">Session of {_e(when)} · sensor on the {_e(ctx.side)} {_e(segment)}'
+        _head(f"{exercise_name}, {sides} {segment} — {when}"),
+        f"<h1>{_e(exercise_name)} — {_e(sides)} leg{plural}</h1>",
+        f'<p class="sub">Session of {_e(when)} · sensor{plural} on the {_e(sides)} {_e(segment)}'
         + (f" · library session #{target.record.id}" if target.record else "")
         + "</p>",
         _facts_table(target, result, when, summary),
@@ -134,6 +143,10 @@ def build_report(
         _pair_section(summary),
         _summary_section(summary, settings.min_reps_per_set, [noted_set(s, session) for s in summary.sets]),
     ]
+    legs = None
+    if other_leg is not None and result.trace is not None and other_leg.trace is not None:
+        legs = tuple(plots.LegTrace(r.context.side, r.trace.t_s, r.trace.angle_deg, r.trace.drift_deg)
+                     for r in (result, other_leg) if r.trace is not None)  # fmt: skip
     if result.trace is not None and result.trace.t_s.size:
         fig = plots.segment_angle_figure(
             result.trace.t_s,
@@ -145,9 +158,12 @@ def build_report(
             threshold_deg=threshold,
             segment=segment,
             drift_defined=drift_defined,
+            legs=legs,  # type: ignore[arg-type]  # two LegTraces: both results have a trace
         )
         caption = (
-            f"{_e(segment.capitalize())} angle from its resting position over time. Shaded bands are counted reps"
+            f"{_e(segment.capitalize())} angle from its resting position over time"
+            + (" (left leg solid blue, right leg dashed orange)" if legs else "")
+            + ". Shaded bands are counted reps"
             + (
                 "; hatched vermillion bands mark reps with a knee-drift warning, and the lower panel shows the knee "
                 "drift with the warning threshold."
@@ -170,7 +186,9 @@ def build_report(
             _figure(
                 fig,
                 "per-rep range, tempo and knee drift",
-                (
+                ("Both legs side by side: for the k-th rep of each, the left leg's bar (blue) then the right "
+                 "leg's (orange). " if both else "")
+                + (
                     "Range of each rep, its tempo (time moving away from rest, then back) and its knee drift. "
                     "Reps with a knee-drift warning are vermillion and hatched; faded bars are shallow reps."
                     if drift_defined
@@ -268,7 +286,7 @@ def _facts_table(target: Target, result: AnalysisResult, when: str, summary: Ana
     rows = [
         ("Date", when),
         ("Exercise", EXERCISE_NAMES.get(result.context.exercise, result.context.exercise)),
-        ("Leg", result.context.side),
+        ("Leg", "left and right" if summary.pair == "left+right" else result.context.side),
         ("Sensor placement", result.context.placement),
         (
             "Sensor",
@@ -471,9 +489,9 @@ def write_report(
     settings: AnalysisSettings,
     *,
     library_option: str | None = None,
-    exercise: str | None = None,
-    placement: str | None = None,
-    side: str | None = None,
+    exercise: Exercise | None = None,
+    placement: Placement | None = None,
+    side: Side | None = None,
     force: bool = False,
     reference: ReferenceLookup | None = None,
 ) -> Target:
@@ -493,7 +511,8 @@ def write_report(
 
         pair = analyze_pair(session, session.companions[0], settings)
         first = pair.result.thigh if isinstance(pair.result, PairResult) else pair.result.left
-        page = build_report(target, first, settings, summary=AnalysisSummary.from_pair(pair, settings))
+        other = None if isinstance(pair.result, PairResult) else pair.result.right
+        page = build_report(target, first, settings, summary=AnalysisSummary.from_pair(pair, settings), other_leg=other)
     else:
         result = analyze_session(session, settings, reference=reference)
         page = build_report(target, result, settings)

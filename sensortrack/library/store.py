@@ -10,6 +10,7 @@ unreferenced file that `sweep()` removes on the next open.
 
 from __future__ import annotations
 
+import builtins
 import json
 import math
 import re
@@ -33,7 +34,7 @@ from sensortrack.library.records import (
 )
 from sensortrack.library.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from sensortrack.core.session_events import PAIN_RANGE, RPE_RANGE, SetNote, check_score, clean_where, note_for_set
-from sensortrack.core.vocabulary import EXERCISES, PLACEMENTS, SIDES
+from sensortrack.core.vocabulary import exercise_or_none, placement_or_none, side_or_none
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # A writer holds the lock for one session's worth of rows and one file copy: well under a second.
@@ -375,7 +376,7 @@ class Library:
         with self._guard():
             return int(self._conn.execute("SELECT count(*) FROM sessions").fetchone()[0])
 
-    def sets(self, session_id: int) -> list[SetRow]:
+    def sets(self, session_id: int) -> builtins.list[SetRow]:
         with self._guard():
             rows = self._conn.execute(
                 "SELECT * FROM sets WHERE session_id = ? ORDER BY side, set_index", (session_id,)
@@ -402,7 +403,7 @@ class Library:
         notes = self.set_notes(session_id)
         return [_with_note(s, note_for_set(notes, s.start_s, s.end_s)) for s in sets]
 
-    def set_notes(self, session_id: int) -> list[SetNote]:
+    def set_notes(self, session_id: int) -> builtins.list[SetNote]:
         """The wearer's notes on the session's sets, in the order given; an odd row is read as
         far as it makes sense (the scores through the same checks as the file's)."""
         with self._guard():
@@ -427,7 +428,7 @@ class Library:
             ).fetchall()
         return {int(r[0]): (_number(r[1]), check_score(r[2], PAIN_RANGE)) for r in rows}
 
-    def reps(self, session_id: int) -> list[RepRow]:
+    def reps(self, session_id: int) -> builtins.list[RepRow]:
         with self._guard():
             rows = self._conn.execute(
                 "SELECT * FROM reps WHERE session_id = ? ORDER BY side, set_index, rep_index", (session_id,)
@@ -474,9 +475,9 @@ class Library:
         # check so that one odd row shows as odd instead of crashing `show`, `report`, `reanalyze`.
         facts = SessionFacts(
             start_time_utc=_text(r["start_time_utc"]),
-            exercise=_choice(r["exercise"], EXERCISES),
-            placement=_choice(r["placement"], PLACEMENTS),
-            side=_choice(r["side"], SIDES),
+            exercise=exercise_or_none(r["exercise"]),
+            placement=placement_or_none(r["placement"]),
+            side=side_or_none(r["side"]),
             sensor_model=_text(r["sensor_model"]),
             sensor_name=_text(r["sensor_name"]),
             rate_hz=_number(r["rate_hz"]) or 0.0,
@@ -497,7 +498,7 @@ class Library:
             id=r["id"],
             file_path=self._owned_file(stored_path) if owned else self._absolute(stored_path),
             owned=owned,
-            origin=_text(r["origin"]),
+            origin="import" if _text(r["origin"]) == "import" else "record",
             original_path=_text(r["original_path"]),
             content_sha256=_text(r["content_sha256"]),
             added_utc=_text(r["added_utc"]),
@@ -514,8 +515,8 @@ class Library:
             drift_reference_json=_text(r["drift_reference"]),
             pair=_text(r["pair"]) or None,
             pair_json=_text(r["pair_measures"]),
-            recognised_exercise=_choice(r["recognised_exercise"], EXERCISES),
-            recognised_placement=_choice(r["recognised_placement"], PLACEMENTS),
+            recognised_exercise=exercise_or_none(r["recognised_exercise"]),
+            recognised_placement=placement_or_none(r["recognised_placement"]),
         )
 
     # ---- writing (call inside `with library.transaction():`) -----------------------------------
@@ -701,7 +702,7 @@ class Library:
             record.file_path.unlink(missing_ok=True)
         return record
 
-    def sweep(self) -> list[Path]:
+    def sweep(self) -> builtins.list[Path]:
         """Remove copies and temporary files in the sessions folder that no row refers to.
 
         Runs under the write lock so that it never races an import, which creates its files while
@@ -777,11 +778,6 @@ def _number(value: object) -> float | None:
 def _count(value: object) -> int:
     number = _number(value)
     return int(number) if number is not None and number >= 0 else 0
-
-
-def _choice(value: object, allowed: tuple[str, ...]) -> str | None:
-    """The value when it is one we know; else None, which reads as "needs metadata"."""
-    return value if isinstance(value, str) and value in allowed else None
 
 
 def _check_magic(path: Path) -> None:

@@ -13,6 +13,7 @@ from sensortrack.library.records import AnalysisSummary, SessionRecord
 from sensortrack.library.store import Library, SessionFilter
 from sensortrack.core.loading import load_session
 from sensortrack.core.model import Session
+from sensortrack.core.vocabulary import Exercise, Placement, Side
 
 _ID = re.compile(r"#?(\d+)")
 
@@ -42,9 +43,9 @@ def load_target(
     text: str,
     library_option: str | None,
     *,
-    exercise: str | None = None,
-    placement: str | None = None,
-    side: str | None = None,
+    exercise: Exercise | None = None,
+    placement: Placement | None = None,
+    side: Side | None = None,
     with_history: bool = False,
 ) -> Target:
     ref = parse_target(text)
