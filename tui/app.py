@@ -11,7 +11,6 @@ import dataclasses
 import functools
 from dataclasses import dataclass
 import math
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -97,17 +96,6 @@ if TYPE_CHECKING:
     from sensortrack.analysis.recognition_live import BoutExercise, LiveRecogniser
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.session_analysis import ReferenceLookup
-    from sensortrack.tui.live import LiveSource
-else:
-    class _MadeByLiveModule(type):
-        # isinstance(source, LiveSource) without importing tui/live.py and the BLE drivers behind it
-        # (~0.08 s of replay's start-up, issue 12): whoever made a LiveSource has loaded that module.
-        def __instancecheck__(cls, obj: object) -> bool:
-            live = sys.modules.get("sensortrack.tui.live")
-            return live is not None and isinstance(obj, live.LiveSource)
-
-    class LiveSource(metaclass=_MadeByLiveModule):
-        pass
 
 def _for_exercise(ctx: AnalysisContext, exercise: str, lookup: ReferenceLookup | None = None) -> AnalysisContext:
     """The context for the next exercise (a plan's, or one the recording moved to): a knee-drift
