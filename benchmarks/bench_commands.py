@@ -264,8 +264,8 @@ def run_all(runs: int, groups: set[str], st: list[str], ws: Workspace) -> None:
 
 def hour_breakdown(hour_csv: Path) -> dict[str, tuple[float, float]]:
     """Reading, analysis and JSON of the 1 h file apart (wall, CPU): what the whole-process figure
-    adds over the 11 s one. The reader's first call pays for importing pyarrow and for memory the
-    process had not touched yet; that is given apart."""
+    adds over the 11 s one. The reader's first call pays for imports and for memory the process had
+    not touched yet; that is given apart."""
     from sensortrack.session_analysis import analyze_session
 
     def best(step: Callable[[], object]) -> tuple[float, float]:
@@ -290,8 +290,9 @@ def hour_breakdown(hour_csv: Path) -> dict[str, tuple[float, float]]:
         "result to JSON (to_dict + dumps)": best(lambda: json.dumps(result.to_dict(), ensure_ascii=False)),
     }
     if not already:
-        # pyarrow's import is ~0.03 s of CPU of it; the rest is the first touch of fresh memory.
-        parts["first read's extra (pyarrow import, fresh memory)"] = (first[0] - reading[0], first[1] - reading[1])
+        # Imports (pyarrow, the export-format registry, numpy.ma behind np.median, which the analysis
+        # loads anyway) and the first touch of fresh memory.
+        parts["first read's extra (imports, fresh memory)"] = (first[0] - reading[0], first[1] - reading[1])
     assert payload  # the JSON timed is the one analyze prints
     return parts
 
