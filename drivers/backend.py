@@ -8,9 +8,11 @@ virtual link (drivers/virtual/) and real radios run the same driver code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bleak.backends.client import BaseBleakClient
-from bleak.backends.scanner import BaseBleakScanner
+if TYPE_CHECKING:  # bleak loads where a radio is used, not for a replay or an import (issue 12)
+    from bleak.backends.client import BaseBleakClient
+    from bleak.backends.scanner import BaseBleakScanner
 
 
 @dataclass(frozen=True, slots=True)

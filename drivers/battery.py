@@ -9,9 +9,10 @@ are shown without a battery level. A value beyond 100 is garbage: no level, neve
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
-from bleak import BleakClient
-from bleak.exc import BleakError
+if TYPE_CHECKING:
+    from bleak import BleakClient
 
 BATTERY_SERVICE_UUID = "0000180f-0000-1000-8000-00805f9b34fb"
 BATTERY_LEVEL_UUID = "00002a19-0000-1000-8000-00805f9b34fb"
@@ -21,6 +22,8 @@ MODELS_WITH_BATTERY_SERVICE = frozenset({"polar_h10", "polar_verity", "thingy52"
 
 async def read_battery_pct(client: BleakClient, timeout_s: float) -> int | None:
     """The Battery Level in percent, or None when the sensor has no Battery Service or the read fails."""
+    from bleak.exc import BleakError  # loaded already: the client is connected
+
     characteristic = client.services.get_characteristic(BATTERY_LEVEL_UUID)
     if characteristic is None:
         return None

@@ -6,15 +6,12 @@ it cannot (no adapter, Bluetooth off, no permission): `fatal` tells them apart.
 
 from __future__ import annotations
 
-from bleak.exc import (
-    BleakBluetoothNotAvailableError,
-    BleakBluetoothNotAvailableReason,
-    BleakDBusError,
-    BleakDeviceNotFoundError,
-    BleakError,
-)
+from typing import TYPE_CHECKING
 
 from sensortrack.core.errors import DeviceError
+
+if TYPE_CHECKING:  # bleak loads when an error is translated (it was raised by bleak or the OS)
+    from bleak.exc import BleakBluetoothNotAvailableReason, BleakDBusError
 
 
 class BluetoothUnavailableError(DeviceError):
@@ -64,7 +61,7 @@ def is_fatal(error: DeviceError) -> bool:
 
 
 def bluetooth_unavailable(reason: BleakBluetoothNotAvailableReason | None, detail: str = "") -> DeviceError:
-    R = BleakBluetoothNotAvailableReason
+    from bleak.exc import BleakBluetoothNotAvailableReason as R
     if reason is R.POWERED_OFF:
         return BluetoothUnavailableError(
             "Bluetooth is turned off: switch it on (system settings, or `bluetoothctl power on`) and try again"
@@ -90,6 +87,8 @@ def device_error(exc: BaseException, target: str) -> DeviceError:
     """The DeviceError for `exc`, raised while scanning for or talking to `target` ("sensor X")."""
     if isinstance(exc, DeviceError):
         return exc
+    from bleak.exc import BleakBluetoothNotAvailableError, BleakDBusError, BleakDeviceNotFoundError, BleakError
+
     if isinstance(exc, BleakBluetoothNotAvailableError):
         return bluetooth_unavailable(exc.reason, str(exc.args[0]) if exc.args else "")
     if isinstance(exc, BleakDBusError):
@@ -132,6 +131,8 @@ def _dbus_error(exc: BleakDBusError, target: str) -> DeviceError:
         )
     if name in _DBUS_UNAVAILABLE:
         if name == "org.bluez.Error.NotReady":
+            from bleak.exc import BleakBluetoothNotAvailableReason
+
             return bluetooth_unavailable(BleakBluetoothNotAvailableReason.POWERED_OFF)
         return BluetoothUnavailableError(
             f"the Bluetooth service is not running ({name}): start it with `sudo systemctl start bluetooth`"

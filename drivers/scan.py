@@ -10,16 +10,17 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
-
-from bleak import BleakScanner
-from bleak.backends.device import BLEDevice
-from bleak.backends.scanner import AdvertisementData
+from typing import TYPE_CHECKING
 
 from sensortrack.drivers.backend import SYSTEM_BACKEND, BleBackend
 from sensortrack.drivers.ble_errors import SensorNotFoundError, device_error
 from sensortrack.drivers.protocols.base import FamilyDescriptor
 from sensortrack.drivers.protocols.registry import FAMILIES, family_for_advertisement
 from sensortrack.core.errors import ConfigError
+
+if TYPE_CHECKING:  # bleak itself loads when a scan starts: a replay or a file import never needs it
+    from bleak.backends.device import BLEDevice
+    from bleak.backends.scanner import AdvertisementData
 
 _ADDRESS = re.compile(r"^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f-]{36}$")  # MAC, or macOS UUID
 
@@ -68,6 +69,8 @@ async def scan_sensors(
     timeout_s: float = 5.0, *, include_all: bool = False, backend: BleBackend = SYSTEM_BACKEND
 ) -> list[FoundSensor]:
     """Devices heard within `timeout_s`, supported ones first, strongest signal first."""
+    from bleak import BleakScanner
+
     try:
         # bleak's overloads leave out backend=None, which its implementation takes as "the platform's own"
         seen = await BleakScanner.discover(timeout=timeout_s, return_adv=True, backend=backend.scanner)  # type: ignore[call-overload]
@@ -88,6 +91,8 @@ async def find_sensor(
 ) -> FoundSensor:
     """The first device whose address or advertised name equals `name_or_address` (name: also
     case-insensitive). Its family comes from `model` if given, else from the advertisement."""
+    from bleak import BleakScanner
+
     wanted = name_or_address.strip()
     by_address = looks_like_address(wanted)
 

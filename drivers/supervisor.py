@@ -17,10 +17,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
-
-from bleak import BleakClient
-from bleak.exc import BleakDeviceNotFoundError
 
 from sensortrack.drivers.backend import SYSTEM_BACKEND, BleBackend
 from sensortrack.drivers.battery import read_battery_pct
@@ -38,6 +36,9 @@ from sensortrack.drivers.status import (
 )
 from sensortrack.drivers.timeline import Placed, SampleTimeline
 from sensortrack.core.model import SensorInfo
+
+if TYPE_CHECKING:  # bleak loads when a connection starts (replays and imports never need it)
+    from bleak import BleakClient
 
 _LOG = logging.getLogger(__name__)
 
@@ -178,6 +179,8 @@ class SensorSupervisor:
 
     async def run(self) -> None:
         """Stream until `stop()`; raises DeviceError only for problems retrying cannot fix."""
+        from bleak.exc import BleakDeviceNotFoundError
+
         lock = self._connect_lock or shared_connect_lock()
         stats = asyncio.create_task(self._report_stats())
         failures = 0
@@ -243,6 +246,8 @@ class SensorSupervisor:
 
     async def _connection(self, lock: asyncio.Lock) -> bool:
         """One connection's life. Returns True if samples streamed, when the link ends or stop() is called."""
+        from bleak import BleakClient
+
         self.state = "connecting"
         self._link_lost.clear()
         client = BleakClient(

@@ -184,7 +184,7 @@ _OURS_LOADED = (
     "    main(sys.argv[1:])\n"
     "except SystemExit:\n"
     "    pass\n"
-    "print('LOADED=' + ','.join(sorted(m for m in sys.modules if m.startswith(('sensortrack.', 'numpy')))),\n"
+    "print('LOADED=' + ','.join(sorted(m for m in sys.modules if m.startswith(('sensortrack.', 'numpy', 'zipfile')))),\n"
     "      file=sys.stderr)\n"
 )
 
@@ -198,8 +198,10 @@ _OURS_LOADED = (
         (["sessions"], ("numpy", "sensortrack.analysis", "sensortrack.core.loading", "sensortrack.core.sessionfile",
                         "sensortrack.library.ingest")),
         (["sessions", "--json"], ("numpy", "sensortrack.analysis")),
+        # A session file needs none of the export readers (zip archives, phone and vendor apps).
+        (["analyze", str(SHORT)], ("sensortrack.core.formats", "zipfile")),
     ],
-    ids=["--help", "sessions", "sessions --json"],
+    ids=["--help", "sessions", "sessions --json", "analyze session file"],
 )
 def test_overview_and_listing_load_none_of_the_commands_machinery(
     argv: list[str], unwanted: tuple[str, ...], library_env: dict[str, str]
@@ -246,3 +248,27 @@ def test_one_sensor_analyze_and_report_load_no_scipy(command: list[str], tmp_pat
     out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd="/",
                          check=True, timeout=120, env=env)
     assert out.stderr.strip().splitlines()[-1] == "0 []"
+
+
+def test_replay_runs_without_loading_bleak_or_the_drivers(tmp_path: Path) -> None:
+    """`replay` builds and runs the live view on a file: no radio, so no bleak, bumble, BLE drivers or
+    live-sensor source (tui/live.py) load (issue 12: ~0.1 s of replay's start-up). The drivers load
+    bleak only when a scan or a connection starts, so `live` does not pay for it before either."""
+    code = (
+        "import asyncio, sys\n"
+        "import sensortrack.commands.replay\n"
+        "from sensortrack.tui.app import replay_app\n"
+        "app = replay_app(sys.argv[1], 50.0, exercise='squat', placement='thigh', side='left')\n"
+        "async def first_frames():\n"
+        "    async with app.run_test() as pilot:\n"
+        "        await pilot.pause(0.3)\n"
+        "asyncio.run(first_frames())\n"
+        "print('LOADED=' + ','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('bleak', 'bumble')\n"
+        "      or m.startswith(('sensortrack.drivers', 'sensortrack.tui.live', 'sensortrack.recording')))))\n"
+        "import sensortrack.drivers.supervisor, sensortrack.drivers.scan, sensortrack.tui.live\n"
+        "print('LIVE=' + ','.join(sorted({m.split('.')[0] for m in sys.modules} & {'bleak', 'bumble'})))\n"
+    )
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    out = subprocess.run([sys.executable, "-c", code, str(SHORT)], capture_output=True, text=True, cwd="/",
+                         check=True, timeout=120, env=env)
+    assert out.stdout.strip().splitlines()[-2:] == ["LOADED=", "LIVE="]

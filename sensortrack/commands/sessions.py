@@ -9,6 +9,7 @@ from sensortrack.library.cli_options import add_library_option, add_reference_op
 from sensortrack.core.vocabulary import EXERCISES, PLACEMENTS, SIDES
 
 if TYPE_CHECKING:
+    from sensortrack.library.reanalyze import IdleWatch
     from sensortrack.library.store import Library, SessionFilter
 
 STATUSES = ("ok", "needs_metadata", "failed")
@@ -67,6 +68,11 @@ def run(args: argparse.Namespace) -> int:
     from sensortrack.library.store import Library
 
     action = args.action or "list"
+    watch = None
+    if action == "reanalyze":  # how idle the machine is, measured over what this command does first
+        from sensortrack.library.reanalyze import IdleWatch
+
+        watch = IdleWatch()
     if action in ("list", "show"):
         import sys
 
@@ -85,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
             return _show(library, args)
         if action == "delete":
             return _delete(library, args)
-        return _reanalyze(library, args)
+        return _reanalyze(library, args, watch)
 
 
 def _filter(args: argparse.Namespace) -> SessionFilter:
@@ -268,7 +274,7 @@ def _delete(library: Library, args: argparse.Namespace) -> int:
     return 0
 
 
-def _reanalyze(library: Library, args: argparse.Namespace) -> int:
+def _reanalyze(library: Library, args: argparse.Namespace, watch: IdleWatch | None) -> int:
     import os
 
     from sensortrack import __version__
@@ -291,7 +297,9 @@ def _reanalyze(library: Library, args: argparse.Namespace) -> int:
     jobs = args.jobs or os.cpu_count() or 1
     bar = ProgressBar(len(records), "analysing")
     references = None if person is None else library_lookup(library, person)
-    report = reanalyze(library, records, settings, jobs=jobs, on_progress=bar.update, references=references)
+    report = reanalyze(
+        library, records, settings, jobs=jobs, on_progress=bar.update, references=references, idle_watch=watch
+    )
     parts = [f"{report.analyzed} analysed"]
     if report.needs_metadata:
         parts.append(

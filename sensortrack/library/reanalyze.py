@@ -8,8 +8,9 @@ analysis, so both import at once; each gets a session only once it is ready, the
 nobody waits for a helper that is still starting and the last sessions finish close together.
 
 Helpers only read session files and compute; this process alone writes to the database, one
-transaction per session, so an interrupted run leaves every session either fully old or fully new,
-and readers never wait long.
+transaction for the results in at most every half second (not one per session: each commit waits
+for the disk), so an interrupted run leaves every session either fully old or fully new, and
+readers never wait long.
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ WORK_PER_HELPER_S = 0.6
 # (10 ms each), short against a helper's ~1 s start-up.
 IDLE_SAMPLE_S = 0.05
 _READY = "ready"
+# Results are written together at most this often: each commit waits for the disk (fsync, ~10 ms
+# here), which for 20 sessions of 10 min was ~7 % of the whole run; an interrupted run loses at
+# most this much work, and each session is still either wholly old or wholly new.
+STORE_EVERY_S = 0.5
+# /proc/stat counts in USER_HZ ticks (proc(5)); os.times() in seconds.
+_TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 @dataclass(slots=True)
@@ -75,8 +82,9 @@ def available_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def idle_cpus() -> int:
-    """Cores nobody is using now; all of them where the OS does not say.
+def idle_cpus(watch: IdleWatch | None = None) -> int:
+    """Cores nobody is using now (since `watch` started, else over the next ~50 ms); all of them
+    where the OS does not say.
 
     On a machine already busy with other work a helper gets no core of its own: its start-up then
     only takes time from this process (measured: 2 cores at load 8, 20 sessions took 13-20 s with a
@@ -86,7 +94,7 @@ def idle_cpus() -> int:
     second core. Elsewhere the load average is the best there is.
     """
     cpus = available_cpus()
-    share = idle_share_now()
+    share = (watch or IdleWatch()).idle_share()
     if share is not None:
         return min(cpus, int(share * (os.cpu_count() or cpus) + 0.5))
     if not hasattr(os, "getloadavg"):
@@ -95,35 +103,68 @@ def idle_cpus() -> int:
 
 
 def idle_share_now(window_s: float = IDLE_SAMPLE_S) -> float | None:
-    """The machine's idle share of CPU time over `window_s` (this process sleeps meanwhile), from
-    /proc/stat's first line (user nice system idle iowait irq softirq steal ...; proc(5)); None
+    """The machine's idle share of CPU time over `window_s` (this process sleeps meanwhile); None
     where there is no /proc/stat."""
+    return IdleWatch().idle_share(window_s)
 
-    def totals() -> tuple[int, int] | None:
-        try:
-            with open("/proc/stat", encoding="ascii") as fh:
-                fields = fh.readline().split()
-        except (OSError, UnicodeDecodeError):
-            return None
-        if len(fields) < 6 or fields[0] != "cpu":
-            return None
-        ticks = [int(x) for x in fields[1:9] if x.isdigit()]
-        return sum(ticks), ticks[3] + ticks[4]  # all, idle + iowait
 
-    before = totals()
-    if before is None:
+def _cpu_ticks() -> tuple[int, int] | None:
+    """(all, idle + iowait) ticks of every core from /proc/stat's first line (user nice system idle
+    iowait irq softirq steal ...; proc(5)); None where there is no /proc/stat."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = fh.readline().split()
+    except (OSError, UnicodeDecodeError):
         return None
-    time.sleep(window_s)
-    after = totals()
-    if after is None or after[0] <= before[0]:
+    if len(fields) < 6 or fields[0] != "cpu":
         return None
-    return (after[1] - before[1]) / (after[0] - before[0])
+    ticks = [int(x) for x in fields[1:9] if x.isdigit()]
+    return sum(ticks), ticks[3] + ticks[4]
 
 
-def helpers_for(records: Sequence[SessionRecord], jobs: int, idle: int | None = None) -> int:
+def _own_cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+class IdleWatch:
+    """The machine's idle share since this was made, without having to sleep through the window.
+
+    `sessions reanalyze` starts one before it opens the library, reads its settings and lists the
+    sessions, and reads it when deciding on helpers: that work is the window, so helpers start
+    without the ~50 ms wait (issue 12). This process's own CPU time in the window counts as idle:
+    the core it used is the one it keeps for itself, as when it sleeps through the window.
+    """
+
+    def __init__(self) -> None:
+        self._start = _cpu_ticks()
+        self._own_s = _own_cpu_s()
+        self._t = time.monotonic()
+
+    def idle_share(self, window_s: float = IDLE_SAMPLE_S) -> float | None:
+        """Idle share since this was made, at least `window_s` (sleeping what is left of it)."""
+        if self._start is None:
+            return None
+        left_s = window_s - (time.monotonic() - self._t)
+        if left_s > 0:
+            time.sleep(left_s)
+        after = _cpu_ticks()
+        if after is None or after[0] <= self._start[0]:
+            return None
+        total = after[0] - self._start[0]
+        own = (_own_cpu_s() - self._own_s) * _TICKS_PER_S
+        return min(1.0, (after[1] - self._start[1] + own) / total)
+
+
+def helpers_for(
+    records: Sequence[SessionRecord], jobs: int, idle: int | None = None, watch: IdleWatch | None = None
+) -> int:
     """Helper processes worth starting besides this one: `jobs` caps the processes (this one
-    included), idle cores cap the helpers (this process takes one), and the work decides."""
-    idle = idle_cpus() if idle is None else idle
+    included), idle cores cap the helpers (this process takes one), and the work decides. `idle`
+    gives the idle cores; else they are measured (since `watch` started, if given)."""
+    if min(jobs, len(records)) <= 1:
+        return 0  # nothing to decide: no need to watch the machine
+    idle = idle_cpus(watch) if idle is None else idle
     limit = min(jobs - 1, len(records) - 1, idle - 1)
     if limit <= 0:
         return 0
@@ -158,38 +199,54 @@ def reanalyze(
     on_progress: Callable[[int], None] | None = None,
     helpers: int | None = None,
     references: ReferenceLookup | None = None,
+    idle_watch: IdleWatch | None = None,
 ) -> ReanalyzeReport:
     """Analyse `records` again and store the results. `jobs` caps the processes (default: the CPUs
     this process may use); `helpers` forces the number of helper processes (tests); `references`
-    finds the person's stored knee-drift reference per session (None: none)."""
+    finds the person's stored knee-drift reference per session (None: none); `idle_watch`, started
+    when the command started, measures the idle cores without a wait."""
     report = ReanalyzeReport()
     if not records:
         return report
+    count = helpers if helpers is not None else helpers_for(records, jobs or available_cpus(), watch=idle_watch)
+    todo: deque[Job] = deque()
+    pool = _HelperPool(count, settings, todo) if count > 0 else None
+    if pool is not None:
+        pool.spawn()  # first: their ~0.3 s of imports overlap the reference lookups and this one's imports
     ordered = sorted(records, key=lambda r: r.facts.sample_count, reverse=True)
     by_body: dict[tuple[str | None, str | None], References] = {}  # looked up once per placement and side
-    for r in ordered:
-        body = (r.facts.placement, r.facts.side)
-        if body not in by_body:
-            by_body[body] = _references_for(r, references)
-    todo: deque[Job] = deque((r, by_body[(r.facts.placement, r.facts.side)]) for r in ordered)
-    count = helpers if helpers is not None else helpers_for(records, jobs or available_cpus())
+    try:
+        for r in ordered:
+            body = (r.facts.placement, r.facts.side)
+            if body not in by_body:
+                by_body[body] = _references_for(r, references)
+        todo.extend((r, by_body[(r.facts.placement, r.facts.side)]) for r in ordered)
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
     done = 0
+    unstored: list[tuple[SessionRecord, AnalysisSummary]] = []
+    stored_at = time.monotonic()
 
-    def finish(record: SessionRecord, summary: AnalysisSummary) -> None:
-        nonlocal done
-        _store(library, record, summary, report)
+    def finish(record: SessionRecord, summary: AnalysisSummary, *, last: bool = False) -> None:
+        nonlocal done, stored_at
+        unstored.append((record, summary))
+        if last or time.monotonic() - stored_at >= STORE_EVERY_S:
+            _store(library, unstored, report)
+            unstored.clear()
+            stored_at = time.monotonic()
         done += 1
         if on_progress is not None:
             on_progress(done)
 
-    if count <= 0:
+    if pool is None:
         while todo:
             record, refs = todo.popleft()
-            finish(record, analyze_record(record, settings, refs))
+            finish(record, analyze_record(record, settings, refs), last=not todo)
         return report
-    pool = _HelperPool(count, settings, todo)
     try:
-        pool.start()
+        pool.feed()
         while True:
             for record, summary in pool.results():
                 finish(record, summary)
@@ -201,13 +258,16 @@ def reanalyze(
         pool.no_more_work()
         for record, summary in pool.results(until_done=True):
             finish(record, summary)
+        if unstored:
+            _store(library, unstored, report)
     finally:
         pool.close()
     return report
 
 
 class _HelperPool:
-    """Spawned helper processes fed from `todo` by a thread, one session at a time once each is ready.
+    """Spawned helper processes fed from `todo` by a thread once each is ready (a session at a time, and
+    one queued behind it while much is left).
 
     spawn, not fork: this process holds an open SQLite connection, which must never cross a fork
     (sqlite.org/howtocorrupt.html §2.6), and spawn behaves the same on macOS and Windows. The
@@ -224,7 +284,8 @@ class _HelperPool:
         self._stop = threading.Event()  # no more work will come: let go of helpers that are idle
         self._thread = threading.Thread(target=self._feed, name="reanalyze-feeder", daemon=True)
 
-    def start(self) -> None:
+    def spawn(self) -> None:
+        """Start the helpers; they import while the caller fills `todo`."""
         context = multiprocessing.get_context("spawn")
         for _ in range(self._count):
             ours, theirs = context.Pipe()
@@ -232,6 +293,9 @@ class _HelperPool:
             process.start()
             theirs.close()
             self._processes[ours] = process
+
+    def feed(self) -> None:
+        """Hand out `todo` (filled by now) to the helpers as each is ready."""
         self._thread.start()
 
     def results(self, *, until_done: bool = False) -> list[tuple[SessionRecord, AnalysisSummary]]:
@@ -264,12 +328,16 @@ class _HelperPool:
     def _feed(self) -> None:
         from sensortrack.library.records import AnalysisSummary
 
-        working: dict[Connection, SessionRecord] = {}
+        # Sessions sent to each helper, oldest first: the one it works on and, while plenty of work
+        # is left, the next one, so that it starts on that at once instead of waiting for this
+        # thread to get the GIL back from the caller's analysis, read its result and send another
+        # (~5-10 ms a session, 7 % of a helper's time on 2 cores; issue 12).
+        sent: dict[Connection, deque[SessionRecord]] = {conn: deque() for conn in self._processes}
         alive = set(self._processes)
         try:
             while alive:
                 if self._stop.is_set():
-                    for conn in alive - set(working):  # idle or still starting: not needed any more
+                    for conn in {c for c in alive if not sent[c]}:  # idle or still starting: not needed any more
                         self._processes[conn].terminate()
                         alive.discard(conn)
                     if not alive:
@@ -279,31 +347,35 @@ class _HelperPool:
                     conn = ready
                     try:
                         message = conn.recv()
-                    except (EOFError, OSError):  # the helper died (killed, out of memory)
+                    except (EOFError, OSError):  # the helper died (killed, out of memory): what it had fails
                         alive.discard(conn)
-                        lost = working.pop(conn, None)
-                        if lost is not None:
-                            summary = AnalysisSummary.not_analyzed(
-                                "failed",
-                                "internal error: the helper process stopped unexpectedly",
-                                self._settings,
-                                internal=True,
-                            )
-                            self._results.put((lost, summary))
+                        summary = AnalysisSummary.not_analyzed(
+                            "failed", "internal error: the helper process stopped unexpectedly", self._settings,
+                            internal=True,
+                        )
+                        while sent[conn]:
+                            self._results.put((sent[conn].popleft(), summary))
                         continue
                     if message != _READY:
-                        self._results.put((working.pop(conn), message))
-                    try:
-                        job = self._todo.popleft()
-                    except IndexError:
-                        conn.send(None)
+                        self._results.put((sent[conn].popleft(), message))
+                    self._top_up(conn, sent[conn])
+                    if not sent[conn]:
+                        conn.send(None)  # nothing left: the helper ends
                         alive.discard(conn)
-                        continue
-                    working[conn] = job[0]
-                    conn.send(job)
         finally:
             self._results.put(None)
 
+    def _top_up(self, conn: Connection, sent: deque[SessionRecord]) -> None:
+        """A ready helper gets one session to work on and, while more is left than every process
+        (helpers and the caller) can take at once, one more queued behind it."""
+        depth = 2 if len(self._todo) > self._count + 1 else 1
+        while len(sent) < depth:
+            try:
+                job = self._todo.popleft()
+            except IndexError:
+                return
+            sent.append(job[0])
+            conn.send(job)
 
 def _helper_main(conn: Connection, settings: AnalysisSettings) -> None:
     """A helper process: import the analysis, say so, then analyse whatever session comes."""
@@ -347,19 +419,23 @@ def _lookup(record: SessionRecord, references: References) -> ReferenceLookup | 
     return lookup
 
 
-def _store(library: Library, record: SessionRecord, summary: AnalysisSummary, report: ReanalyzeReport) -> None:
-    if summary.internal and record.analysis_status == "ok":
-        # sensortrack failed, not the file: the analysis that worked before is kept.
-        report.failed.append((record.id, f"{summary.message}; the previous analysis is kept"))
-        return
+def _store(library: Library, results: Sequence[tuple[SessionRecord, AnalysisSummary]], report: ReanalyzeReport) -> None:
+    """Results in one transaction: each session is either wholly old or wholly new."""
+    kept: list[tuple[SessionRecord, AnalysisSummary]] = []
     with library.transaction() as conn:
-        if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (record.id,)).fetchone() is None:
-            report.vanished.append(record.id)
-            return
-        library.store_summary(record.id, summary)
-    if summary.status == "ok":
-        report.analyzed += 1
-    elif summary.status == "needs_metadata":
-        report.needs_metadata.append(record.id)
-    else:
-        report.failed.append((record.id, summary.message))
+        for record, summary in results:
+            if summary.internal and record.analysis_status == "ok":
+                # sensortrack failed, not the file: the analysis that worked before is kept.
+                report.failed.append((record.id, f"{summary.message}; the previous analysis is kept"))
+            elif conn.execute("SELECT 1 FROM sessions WHERE id = ?", (record.id,)).fetchone() is None:
+                report.vanished.append(record.id)
+            else:
+                library.store_summary(record.id, summary)
+                kept.append((record, summary))
+    for record, summary in kept:
+        if summary.status == "ok":
+            report.analyzed += 1
+        elif summary.status == "needs_metadata":
+            report.needs_metadata.append(record.id)
+        else:
+            report.failed.append((record.id, summary.message))
