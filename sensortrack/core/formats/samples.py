@@ -13,6 +13,7 @@ from typing import cast
 
 import argparse
 import io
+import json
 import math
 import zipfile
 from dataclasses import dataclass
@@ -125,6 +126,27 @@ def sensor_logger_ios_zip(m: Movement) -> bytes:
     return _zip({f"2026-01-01_10-00-00/{k}": v for k, v in files.items()})
 
 
+def _sensor_logger_records(sensor: str, t_s: FloatArray, xyz: FloatArray) -> list[dict[str, str]]:
+    """The JSON export's records: every value a string (awesome-sensor-logger README, "JSON")."""
+    return [{"sensor": sensor, "time": str(START_EPOCH_NS + int(round(t * 1e9))), "seconds_elapsed": f"{t + 0.0625:.9f}",
+             "z": repr(float(v[2])), "y": repr(float(v[1])), "x": repr(float(v[0]))}
+            for t, v in zip(t_s, xyz, strict=True)]
+
+
+def sensor_logger_android_json(m: Movement) -> str:
+    """An Android JSON export: TotalAcceleration (gravity included, m/s²) and Gyroscope (rad/s,
+    4 ms later) grouped by sensor, and the Metadata record."""
+    gt = m.t_s + 0.004
+    records: list[dict[str, str]] = [{
+        "sensor": "Metadata", "version": "3", "device name": "generated", "recording epoch time":
+        str(START_EPOCH_NS // 1_000_000), "recording time": "2026-01-01_10-00-00", "recording timezone": "UTC",
+        "platform": "android", "appVersion": "1.40", "sensors": "TotalAcceleration|Gyroscope", "sampleRateMs": "19|19",
+    }]
+    records += _sensor_logger_records("TotalAcceleration", m.t_s, np.round(m.acc_g * G, 5))
+    records += _sensor_logger_records("Gyroscope", gt, np.round(m.gyro_at(gt) * DEG_TO_RAD, 5))
+    return json.dumps(records, separators=(",", ":")) + "\n"
+
+
 def polar_files(m: Movement) -> dict[str, str]:
     origin = START_EPOCH_NS - POLAR_EPOCH_OFFSET_NS
     acc_lines = ["Phone timestamp;sensor timestamp [ns];X [mg];Y [mg];Z [mg]"]
@@ -209,6 +231,7 @@ def expected_files(root: Path) -> dict[str, bytes]:
         "phyphox/squats 2026-01-01 10-00-00.zip": phyphox_zip(m),
         "phyphox/Raw Data.csv": phyphox_raw_data(m).encode(),
         "sensor-logger/2026-01-01_10-00-00.zip": sensor_logger_ios_zip(m),
+        "sensor-logger/android_2026-01-01_10-00-00.json": sensor_logger_android_json(m).encode(),
         "movesense/MovesenseShowcase_IMU6_52Hz.csv": movesense_imu6(m).encode(),
         "movella-dot/DOT1_20260101_100000.csv": movella_dot_csv(m).encode(),
         "witmotion/20260101100000.txt": witmotion_txt(m),
