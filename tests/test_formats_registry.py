@@ -25,6 +25,7 @@ BODY = ["--exercise", "squat", "--placement", "thigh", "--side", "right"]
 SAMPLES = {
     "phyphox/squats 2026-01-01 10-00-00.zip": "phyphox",
     "phyphox/Raw Data.csv": "phyphox",
+    "phyphox/squats 2026-01-01 10-00-00.xlsx": "phyphox",
     "sensor-logger/2026-01-01_10-00-00.zip": "sensor-logger",
     "sensor-logger/android_2026-01-01_10-00-00.json": "sensor-logger",
     "polar-sensor-logger": "polar-sensor-logger",

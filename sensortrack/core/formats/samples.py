@@ -86,6 +86,70 @@ def phyphox_zip(m: Movement) -> bytes:
                  "meta/device.csv": meta, "meta/time.csv": time_csv})
 
 
+def _sheet_xml(rows: list[list[str | float]]) -> str:
+    """One worksheet (ECMA-376 SpreadsheetML): text as inline strings, numbers as numbers."""
+    from xml.sax.saxutils import escape
+
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
+           '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
+    for r, row in enumerate(rows, start=1):
+        cells = []
+        for c, value in enumerate(row):
+            ref = f"{chr(ord('A') + c)}{r}"
+            if isinstance(value, str):
+                cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{escape(value)}</t></is></c>')
+            else:
+                cells.append(f'<c r="{ref}"><v>{value!r}</v></c>')
+        out.append(f'<row r="{r}">{"".join(cells)}</row>')
+    out.append("</sheetData></worksheet>")
+    return "".join(out)
+
+
+def phyphox_xlsx(m: Movement) -> bytes:
+    """phyphox's "Excel" export of "Acceleration with g" + "Gyroscope": one sheet per set, a header
+    row, one row of numbers per sample (ExperimentExportSet.swift serializeToXlsx). Written part by
+    part with fixed zip dates (reproducible bytes), read back by openpyxl."""
+    acc = m.acc_g * G
+    gt = m.t_s + 0.007
+    gyro = m.gyro_at(gt) * DEG_TO_RAD
+    sheets = {
+        "Accelerometer": [["Time (s)", "Acceleration x (m/s^2)", "Acceleration y (m/s^2)", "Acceleration z (m/s^2)"]]
+        + [[round(float(t), 6), *(round(float(v), 6) for v in a)] for t, a in zip(m.t_s, acc, strict=True)],
+        "Gyroscope": [["Time (s)", "Gyroscope x (rad/s)", "Gyroscope y (rad/s)", "Gyroscope z (rad/s)"]]
+        + [[round(float(t), 6), *(round(float(v), 6) for v in w)] for t, w in zip(gt, gyro, strict=True)],
+    }
+    ns = 'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"'
+    doc = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    files = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+                      'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                      for i in range(1, len(sheets) + 1))
+            + "</Types>"),
+        "_rels/.rels": (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships {ns}>'
+                        f'<Relationship Id="rId1" Type="{doc}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+        "xl/workbook.xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            f'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{doc}"><sheets>'
+            + "".join(f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"/>' for i, name in enumerate(sheets, start=1))
+            + "</sheets></workbook>"),
+        "xl/_rels/workbook.xml.rels": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships {ns}>'
+            + "".join(f'<Relationship Id="rId{i}" Type="{doc}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                      for i in range(1, len(sheets) + 1))
+            + "</Relationships>"),
+    }
+    for i, rows in enumerate(sheets.values(), start=1):
+        files[f"xl/worksheets/sheet{i}.xml"] = _sheet_xml(rows)
+    return _zip(files)
+
+
 def phyphox_raw_data(m: Movement) -> str:
     """A single-set "Acceleration with g" export (Raw Data.csv): accelerometer only."""
     acc = m.acc_g * G
@@ -230,6 +294,7 @@ def expected_files(root: Path) -> dict[str, bytes]:
     out: dict[str, bytes] = {
         "phyphox/squats 2026-01-01 10-00-00.zip": phyphox_zip(m),
         "phyphox/Raw Data.csv": phyphox_raw_data(m).encode(),
+        "phyphox/squats 2026-01-01 10-00-00.xlsx": phyphox_xlsx(m),
         "sensor-logger/2026-01-01_10-00-00.zip": sensor_logger_ios_zip(m),
         "sensor-logger/android_2026-01-01_10-00-00.json": sensor_logger_android_json(m).encode(),
         "movesense/MovesenseShowcase_IMU6_52Hz.csv": movesense_imu6(m).encode(),
