@@ -86,12 +86,13 @@ def phyphox_zip(m: Movement) -> bytes:
                  "meta/device.csv": meta, "meta/time.csv": time_csv})
 
 
-def _sheet_xml(rows: list[list[str | float]]) -> str:
-    """One worksheet (ECMA-376 SpreadsheetML): text as inline strings, numbers as numbers."""
+def _sheet_xml(header: list[str], numbers: list[list[float]]) -> str:
+    """One worksheet (ECMA-376 SpreadsheetML): the header as inline strings, then numbers."""
     from xml.sax.saxutils import escape
 
     out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
+    rows: list[list[str] | list[float]] = [header, *numbers]
     for r, row in enumerate(rows, start=1):
         cells = []
         for c, value in enumerate(row):
@@ -112,11 +113,11 @@ def phyphox_xlsx(m: Movement) -> bytes:
     acc = m.acc_g * G
     gt = m.t_s + 0.007
     gyro = m.gyro_at(gt) * DEG_TO_RAD
-    sheets = {
-        "Accelerometer": [["Time (s)", "Acceleration x (m/s^2)", "Acceleration y (m/s^2)", "Acceleration z (m/s^2)"]]
-        + [[round(float(t), 6), *(round(float(v), 6) for v in a)] for t, a in zip(m.t_s, acc, strict=True)],
-        "Gyroscope": [["Time (s)", "Gyroscope x (rad/s)", "Gyroscope y (rad/s)", "Gyroscope z (rad/s)"]]
-        + [[round(float(t), 6), *(round(float(v), 6) for v in w)] for t, w in zip(gt, gyro, strict=True)],
+    sheets: dict[str, tuple[list[str], list[list[float]]]] = {
+        "Accelerometer": (["Time (s)", "Acceleration x (m/s^2)", "Acceleration y (m/s^2)", "Acceleration z (m/s^2)"],
+                          [[round(float(t), 6), *(round(float(v), 6) for v in a)] for t, a in zip(m.t_s, acc, strict=True)]),
+        "Gyroscope": (["Time (s)", "Gyroscope x (rad/s)", "Gyroscope y (rad/s)", "Gyroscope z (rad/s)"],
+                      [[round(float(t), 6), *(round(float(v), 6) for v in w)] for t, w in zip(gt, gyro, strict=True)]),
     }
     ns = 'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"'
     doc = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -145,8 +146,8 @@ def phyphox_xlsx(m: Movement) -> bytes:
                       for i in range(1, len(sheets) + 1))
             + "</Relationships>"),
     }
-    for i, rows in enumerate(sheets.values(), start=1):
-        files[f"xl/worksheets/sheet{i}.xml"] = _sheet_xml(rows)
+    for i, (header, numbers) in enumerate(sheets.values(), start=1):
+        files[f"xl/worksheets/sheet{i}.xml"] = _sheet_xml(header, numbers)
     return _zip(files)
 
 
