@@ -1,7 +1,6 @@
 """Which exercise, and where the sensor sits, from the movement itself (issue 13).
 
-The sensor may be strapped in any orientation (the simulator draws the mount uniformly on SO(3)),
-so every feature is one a rotation of the sensor cannot change: how far gravity's direction moves
+Most features are ones no rotation of the sensor can change: how far gravity's direction moves
 (the segment's range), how fast and how regularly it moves (rhythm), how much of the time it stays
 still and at which end of its range (holds: a bridge is held at the top), how planar its path is,
 and the short shocks of heel strikes (impact: walking and jogging). Only the accelerometer is read,
@@ -23,8 +22,8 @@ Method, fixed and readable:
 1. resample to 25 Hz; gravity direction u = the normalised 0.5 s mean of the accelerometer;
 2. windows of `window_s`, every `hop_s`; a window whose gravity hardly moves and that has no
    impacts is quiet (no vote); every other window gets its features;
-3. a shallow decision tree (sensortrack/data/recognition_tree.json, trained by
-   benchmarks/train_recognition.py on the simulator and MEx subjects 01–15 only) gives each window
+3. a shallow decision tree (sensortrack/data/recognition_tree.json, depth 6, trained by
+   benchmarks/train_recognition.py on the simulator strapped flat and MEx subjects 01–15 only) gives each window
    a probability per exercise×placement and for "none" (walking, jogging, fidgeting, sitting down);
 4. the placement is one for the file (a sensor is not moved mid-session): the one with the larger
    summed probability over the windows that move like an exercise;

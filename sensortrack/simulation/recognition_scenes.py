@@ -12,6 +12,10 @@ Found on the recogniser's tuning recordings (UTD-MHAD odd subjects, never its re
 Renderers here follow sensortrack/simulation/exercises.py and distractors.py (same Scene, same
 angle conventions); the specs of `recognition_sessions` are drawn from one design seed like
 hard.hard_sessions, so tuning seeds 0–99 and reporting seeds 1000+ stay apart.
+
+`flat_straps` / `simulate_flat` strap the simulator's sensor flat on the skin, as every real strap
+sits (the recogniser's posture features read gravity against the skin normal); the simulator's own
+mount is drawn over all rotations.
 """
 
 from __future__ import annotations
