@@ -5,7 +5,8 @@
 
 Trained ONLY on data the project may ship (benchmarks/recognition_data.py):
 - simulator tuning seeds (default 0–23 of the tuning range 0–99, as shipped: every standard exercise ×
-  placement × side session and every hard scenario, 32 sessions per seed);
+  placement × side session and every hard scenario, 32 sessions per seed), strapped flat on the skin
+  (recognition_scenes.flat_straps: the posture features read gravity against the skin normal);
 - the recognition scenes of the same seeds (sensortrack/simulation/recognition_scenes.py: trailing-leg
   lunges, jogging and walking in place, paused sets, single-rep clips), weighing 0.15 as much (SOURCE_SHARE);
 - MEx subjects 01–15 (CC BY 4.0). MEx 16–30, the simulator's reporting seeds 1000–1099 and the
@@ -146,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", default="0:24", help="simulator tuning seeds A:B (inside 0:100)")
     ap.add_argument("--jobs", type=int, default=2)
+    # depth 6 scored best on tuning data among 6, 7 and 9 (docs/recognition.md), and is the smallest
     ap.add_argument("--depth", type=int, default=6)
     ap.add_argument("--min-leaf", type=int, default=20)
     ap.add_argument("--cache", type=Path, help="keep the window features here (npz) between runs")
