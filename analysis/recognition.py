@@ -1,18 +1,29 @@
 """Which exercise, and where the sensor sits, from the movement itself (issue 13).
 
-The sensor may be strapped in any orientation (the simulator draws the mount uniformly on SO(3)),
-so every feature is one a rotation of the sensor cannot change: how far gravity's direction moves
+Most features are ones no rotation of the sensor can change: how far gravity's direction moves
 (the segment's range), how fast and how regularly it moves (rhythm), how much of the time it stays
 still and at which end of its range (holds: a bridge is held at the top), how planar its path is,
 and the short shocks of heel strikes (impact: walking and jogging). Only the accelerometer is read,
 so a sensor with and without a gyroscope is judged alike.
 
+Posture (standing, lying on the back, lying on the side) cannot be read from gravity alone when the
+strap may sit in ANY orientation: rotating the strap about the movement's own axis looks exactly like
+resting at another point of the arc. But a strap sits FLAT on the skin: every supported sensor (a
+puck, the MEx Axivity AX3, a phone in an armband) has its z axis along the skin normal, which is
+perpendicular to the segment's long axis; only its turn about that normal and its place around the
+limb (front, side) vary. So three posture features are read against ±z, each unchanged by the strap's
+turn about z and by an upside-down strap: resting gravity from the normal (a sensor on the side of
+the thigh has gravity along z when lying on the side, across it when standing or lying on the
+back), the movement's rotation axis from the normal (the plane of the movement: sagittal squats and
+bridges turn about the thigh's side-to-side axis, clamshells about the hip-to-foot line), and the
+angle between resting gravity and that axis as seen along the normal.
+
 Method, fixed and readable:
 1. resample to 25 Hz; gravity direction u = the normalised 0.5 s mean of the accelerometer;
 2. windows of `window_s`, every `hop_s`; a window whose gravity hardly moves and that has no
    impacts is quiet (no vote); every other window gets its features;
-3. a shallow decision tree (sensortrack/data/recognition_tree.json, trained by
-   benchmarks/train_recognition.py on the simulator and MEx subjects 01–15 only) gives each window
+3. a shallow decision tree (sensortrack/data/recognition_tree.json, depth 6, trained by
+   benchmarks/train_recognition.py on the simulator strapped flat and MEx subjects 01–15 only) gives each window
    a probability per exercise×placement and for "none" (walking, jogging, fidgeting, sitting down);
 4. the placement is one for the file (a sensor is not moved mid-session): the one with the larger
    summed probability over the windows that move like an exercise;
@@ -51,6 +62,10 @@ FEATURES: tuple[str, ...] = (
     "periodicity",  # the autocorrelation at that period (1 = perfectly regular)
     "off_plane",  # smallest / middle singular value of the centred path: 0 for one plane
     "body_g",  # rms of |mean acceleration| − 1 g: the body's own slow accelerations
+    # Posture, read against the strap (below: why a strap's own z axis is a body direction)
+    "grav_normal_deg",  # resting gravity from the skin normal (sensor ±z), 0–90°
+    "axis_normal_deg",  # the movement's rotation axis from the skin normal, 0–90°
+    "grav_axis_deg",  # resting gravity from the rotation axis, both seen along the skin normal, 0–90°
 )
 
 
@@ -194,6 +209,8 @@ def window_features(u: FloatArray, turn_dps: FloatArray, shock_g: FloatArray, bo
     centred = u - u.mean(axis=0)
     sv = np.linalg.svd(centred, compute_uv=False)
     off_plane = float(sv[2] / sv[1]) if sv.size == 3 and sv[1] > 1e-9 else 0.0  # < 3 samples: no plane
+    rest = (u[still].sum(axis=0) if n_still else u.sum(axis=0))
+    posture = _posture_features(rest[None, :], np.einsum("wi,wj->ij", u, u)[None, :, :])[0]
     return np.array([
         range_deg,
         float(turn_dps.mean()),
@@ -206,7 +223,26 @@ def window_features(u: FloatArray, turn_dps: FloatArray, shock_g: FloatArray, bo
         periodicity,
         off_plane,
         float(np.sqrt(np.mean(body_g**2))),
+        *posture,
     ])
+
+
+def _posture_features(rest_sum: FloatArray, scatter: FloatArray) -> FloatArray:
+    """grav_normal_deg, axis_normal_deg, grav_axis_deg of many windows: `rest_sum` (n, 3) is the
+    summed resting gravity direction, `scatter` (n, 3, 3) the sum of u uᵀ over the window. The
+    rotation axis is the direction most nearly perpendicular to every u (gravity turns about a
+    horizontal axis, so it stays perpendicular to it): the eigenvector of the smallest eigenvalue."""
+    g = rest_sum / np.maximum(np.linalg.norm(rest_sum, axis=1, keepdims=True), 1e-12)
+    _, vecs = np.linalg.eigh(scatter)
+    axis = vecs[:, :, 0]
+    grav_normal = np.degrees(np.arccos(np.clip(np.abs(g[:, 2]), 0.0, 1.0)))
+    axis_normal = np.degrees(np.arccos(np.clip(np.abs(axis[:, 2]), 0.0, 1.0)))
+    g_xy, a_xy = g[:, :2], axis[:, :2]
+    norms = np.linalg.norm(g_xy, axis=1) * np.linalg.norm(a_xy, axis=1)
+    cos = np.abs(np.einsum("ij,ij->i", g_xy, a_xy)) / np.maximum(norms, 1e-12)
+    # seen along the normal, a direction on the normal itself has no angle: 0 there
+    grav_axis = np.where(norms > 1e-6, np.degrees(np.arccos(np.clip(cos, 0.0, 1.0))), 0.0)
+    return np.column_stack([grav_normal, axis_normal, grav_axis])
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -275,10 +311,13 @@ def _features_batch(st: _Stream, starts: np.ndarray, w: int, s: RecognitionSetti
     periods = _periods(from_a)
     sv = np.linalg.svd(u - u.mean(axis=1, keepdims=True), compute_uv=False)
     off_plane = np.where(sv[:, 1] > 1e-9, sv[:, 2] / np.maximum(sv[:, 1], 1e-12), 0.0)
+    rest_still = np.einsum("nwk,nw->nk", u, still.astype(float))
+    rest = np.where((n_still > 0)[:, None], rest_still, u.sum(axis=1))
+    posture = _posture_features(rest, np.einsum("nwi,nwj->nij", u, u))
     return np.column_stack([
         range_deg, turn.mean(axis=1), n_still / w, dwell, mid,
         np.sqrt(np.mean(shock**2, axis=1)), np.percentile(shock, 99, axis=1),
-        periods[:, 0], periods[:, 1], off_plane, np.sqrt(np.mean(body**2, axis=1)),
+        periods[:, 0], periods[:, 1], off_plane, np.sqrt(np.mean(body**2, axis=1)), posture,
     ])
 
 

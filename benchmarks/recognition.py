@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from recognition_data import MEX_DIR, MEX_HELD_OUT_SUBJECTS, Recording, labelled_folder, mex
+from recognition_data import MEX_DIR, MEX_HELD_OUT_SUBJECTS, Recording, labelled_folder, mex, simulate_flat
 from sensortrack.analysis.recognition import NONE, Recognition, RecognitionSettings, recognise
 from sensortrack.core.model import EXERCISES
 from sensortrack.recognising import packaged_model
@@ -76,13 +76,12 @@ def judge(rec_in: Recording, walks: tuple[tuple[float, float], ...] = ()) -> dic
 def _sim_seed(seed: int) -> list[dict[str, Any]]:
     from sensortrack.simulation.catalog import standard_fixtures
     from sensortrack.simulation.hard import hard_sessions
-    from sensortrack.simulation.simulator import simulate_session
-
     out = []
     specs = [(f"{seed}_{f.name}", f.spec, f.seed) for f in standard_fixtures(salt=f"/recognition/{seed}")]
     specs += [(f"{seed}_{h.scenario}", h.spec, h.seed) for h in hard_sessions(seed)]
     for name, spec, sseed in specs:
-        session, labels = simulate_session(spec, sseed)
+        # strapped flat on the skin, as for training (recognition_data.flat_straps says why)
+        session, labels = simulate_flat(spec, sseed)
         s = session.samples
         rec = Recording(name, "simulator", s.t_s, s.acc_g, s.gyro_dps, labels.placement,
                         tuple((st.start_s, st.end_s, labels.exercise) for st in labels.sets), name)

@@ -24,7 +24,7 @@ from sensortrack.analysis.recognition import NONE, RecognitionSettings, Windows,
 from sensortrack.core.model import FloatArray
 from sensortrack.simulation.catalog import standard_fixtures
 from sensortrack.simulation.hard import hard_sessions
-from sensortrack.simulation.simulator import simulate_session
+from sensortrack.simulation.recognition_scenes import simulate_flat
 
 MEX_DIR = Path("/work/shared/data/mex-thigh-accelerometer")
 MEX_TRAIN_SUBJECTS = tuple(f"{i:02d}" for i in range(1, 16))
@@ -53,12 +53,12 @@ class Recording:
 
 
 def simulated(seeds: range) -> Iterator[Recording]:
-    """The standard and the hard design for each design seed."""
+    """The standard and the hard design for each design seed, strapped flat (flat_straps)."""
     for seed in seeds:
         for fx in standard_fixtures(salt=f"/recognition/{seed}"):
-            yield _from_sim(f"{seed}_{fx.name}", *simulate_session(fx.spec, fx.seed))
+            yield _from_sim(f"{seed}_{fx.name}", *simulate_flat(fx.spec, fx.seed))
         for hs in hard_sessions(seed):
-            yield _from_sim(f"{seed}_{hs.scenario}", *simulate_session(hs.spec, hs.seed))
+            yield _from_sim(f"{seed}_{hs.scenario}", *simulate_flat(hs.spec, hs.seed))
 
 
 def scenes(seeds: range) -> Iterator[Recording]:
@@ -70,7 +70,7 @@ def scenes(seeds: range) -> Iterator[Recording]:
     for seed in seeds:
         rng = np.random.Generator(np.random.PCG64(seed + 31))
         for name, spec, sim_seed in recognition_sessions(seed) + clip_sessions(seed):
-            session, labels = simulate_session(spec, sim_seed)
+            session, labels = simulate_flat(spec, sim_seed)
             rec = _from_sim(f"{seed}_{name}", session, labels)
             yield rec
             for d in labels.distractors:

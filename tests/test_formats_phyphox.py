@@ -129,3 +129,56 @@ def test_one_set_with_two_sensors_each_after_its_own_time_column_and_a_shorter_b
     assert s.gyro_dps is not None
     np.testing.assert_allclose(s.gyro_dps[:, 0], 180.0 * s.t_s, atol=1e-9)  # the gyro's own times were used
     assert s.t_s[0] == pytest.approx(0.01) and s.t_s[-1] == pytest.approx(1.89)  # within the gyro's span
+
+
+# --- the Excel (.xlsx) export: one worksheet per set, "NaN" where a shorter column ends -------------
+
+
+def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def _numbers(rows: list[str]) -> list[list[object]]:
+    return [[float(v) for v in row.split(",")[:4]] for row in rows]
+
+
+def test_xlsx_export_reads_like_the_csv_zip(tmp_path: Path) -> None:
+    header_acc = [c.strip('"') for c in ACC_HEADER.split(",")][:4]
+    header_gyro = [c.strip('"') for c in GYRO_HEADER.split(",")][:4]
+    gyro = _numbers(_gyro_rows())
+    gyro[-3:] = [["NaN"] * 4 for _ in range(3)]  # a set's shorter buffer, padded as phyphox pads it
+    xlsx = _workbook(tmp_path / "squats.xlsx", {"Accelerometer": [header_acc, *_numbers(_acc_rows())],
+                                                "Gyroscope": [header_gyro, *gyro]})
+    from_xlsx = load_session(xlsx)
+    from_zip = load_session(_zip(tmp_path / "squats.zip", {
+        "Accelerometer.csv": "\n".join([ACC_HEADER, *_acc_rows()]) + "\n",
+        "Gyroscope.csv": "\n".join([GYRO_HEADER, *_gyro_rows()[:-3]]) + "\n"}))
+    assert from_xlsx.meta.source == "import:phyphox"
+    np.testing.assert_allclose(from_xlsx.samples.acc_g, from_zip.samples.acc_g)
+    np.testing.assert_allclose(from_xlsx.samples.gyro_dps, from_zip.samples.gyro_dps)
+    np.testing.assert_allclose(from_xlsx.samples.acc_g[:, 2], 1.0)  # 9.80665 m/s² → 1 g
+
+
+def test_damaged_or_foreign_workbooks_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _workbook(tmp_path / "whole.xlsx", {"Accelerometer": [["Time (s)", "Acceleration x (m/s^2)",
+                                                                    "Acceleration y (m/s^2)", "Acceleration z (m/s^2)"],
+                                                                   *_numbers(_acc_rows())]})
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(tmp_path / "whole.xlsx") as src, zipfile.ZipFile(damaged, "w") as dst:
+        for info in src.infolist():  # the workbook part's XML cut in half
+            data = src.read(info)
+            dst.writestr(info, data[: len(data) // 2] if info.filename == "xl/workbook.xml" else data)
+    foreign = _workbook(tmp_path / "budget.xlsx", {"Sheet": [["month", "spent"], ["jan", 3.0]]})
+    for path, says in ((damaged, "damaged Excel workbook"), (foreign, "holds no recording")):
+        code = main(["analyze", str(path), "--exercise", "squat", "--placement", "thigh", "--side", "left"])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and says in err, err

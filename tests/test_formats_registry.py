@@ -25,7 +25,9 @@ BODY = ["--exercise", "squat", "--placement", "thigh", "--side", "right"]
 SAMPLES = {
     "phyphox/squats 2026-01-01 10-00-00.zip": "phyphox",
     "phyphox/Raw Data.csv": "phyphox",
+    "phyphox/squats 2026-01-01 10-00-00.xlsx": "phyphox",
     "sensor-logger/2026-01-01_10-00-00.zip": "sensor-logger",
+    "sensor-logger/android_2026-01-01_10-00-00.json": "sensor-logger",
     "polar-sensor-logger": "polar-sensor-logger",
     "polar-sensor-logger/Polar_Sense_B5C3F123_20260101100000_ACC.txt": "polar-sensor-logger",
     "movesense/MovesenseShowcase_IMU6_52Hz.csv": "movesense-showcase",

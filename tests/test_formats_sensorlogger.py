@@ -130,3 +130,64 @@ def test_an_accelerometer_file_that_already_holds_gravity_is_not_added_to_gravit
     session = load_session(folder)
     np.testing.assert_allclose(session.samples.acc_g[:, 2], 1.0)  # not 2 g
     assert "already included gravity" in session.meta.notes
+
+
+# --- the JSON export (one file: an array of records, each naming its sensor) ---------------------
+
+
+def _json_export(path: Path, platform: str | None, sign: float = 1.0, extra: list[object] | None = None) -> Path:
+    """The same 200 samples as _export, as the JSON export writes them: every value a string."""
+    import json
+
+    def records(sensor: str, rows: list[tuple[int, float, float, float]]) -> list[dict[str, str]]:
+        return [{"sensor": sensor, "time": str(ns), "seconds_elapsed": str((ns - T0_NS) / 1e9),
+                 "z": repr(z), "y": repr(y), "x": repr(x)} for ns, x, y, z in rows]
+
+    n, step = 200, 10_000_000
+    out: list[object] = []
+    if platform is not None:
+        out.append({"sensor": "Metadata", "version": "3", "platform": platform, "device name": "Phone"})
+    out += records("Accelerometer", [(T0_NS + i * step, sign * 0.5, 0.0, 0.0) for i in range(n)])
+    out += records("Gravity", [(T0_NS + i * step + 2_000_000, 0.0, 0.0, sign * 9.80665) for i in range(-1, n)])
+    out += records("Gyroscope", [(T0_NS + i * step + 5_000_000, 0.0, math.pi, 0.0) for i in range(-1, n)])
+    out += records("Location", [(T0_NS, 0.0, 0.0, 0.0)])  # another sensor: ignored
+    out += extra or []
+    path.write_text(json.dumps(out, indent=2))
+    return path
+
+
+@pytest.mark.parametrize(("platform", "sign"), [("android", 1.0), ("ios", -1.0)])
+def test_json_export_reads_like_the_csv_export(tmp_path: Path, platform: str, sign: float) -> None:
+    from_json = load_session(_json_export(tmp_path / "export.json", platform, sign))
+    from_csv = load_session(_export(tmp_path / "rec", platform, sign))
+    assert from_json.meta.source == "import:sensor-logger"
+    np.testing.assert_allclose(from_json.samples.acc_g, from_csv.samples.acc_g)
+    np.testing.assert_allclose(from_json.samples.gyro_dps, from_csv.samples.gyro_dps)
+    np.testing.assert_allclose(from_json.samples.acc_g[:, 2], 1.0, atol=1e-9)  # gravity up: +1 g
+    np.testing.assert_allclose(from_json.samples.gyro_dps[:, 1], 180.0, atol=1e-9)  # π rad/s
+
+
+def test_json_records_that_are_not_samples_are_skipped_and_counted(tmp_path: Path) -> None:
+    session = load_session(_json_export(tmp_path / "rec.json", "android", extra=[42, "x", {"no": "sensor"}]))
+    assert session.samples.acc_g.shape[0] == 200
+    assert "3 JSON record(s)" in session.meta.notes
+
+
+def test_json_without_metadata_is_ambiguous_and_bad_json_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(AmbiguousUnitsError, match="Metadata"):
+        load_session(_json_export(tmp_path / "rec.json", None))
+    broken = tmp_path / "broken.json"
+    broken.write_text(_json_export(tmp_path / "whole.json", "android").read_text()[:5000])
+    with pytest.raises(InputFileError, match="not valid JSON") as info:
+        load_session(broken)
+    assert "\n" not in str(info.value)
+
+
+def test_json_garbage_value_names_the_sensor_table(tmp_path: Path) -> None:
+    bad = {"sensor": "Gyroscope", "time": "soon", "seconds_elapsed": "1", "z": "0", "y": "0", "x": "0"}
+    path = _json_export(tmp_path / "rec.json", "android", extra=[bad])
+    # as a garbage time in Gyroscope.csv is (test_garbage_time_names_the_line): the sensor's table and
+    # its row (the header is line 1, so the 202nd gyroscope record is line 203)
+    with pytest.raises(InputFileError, match=r"rec\.json/Gyroscope\.csv:203: 'soon' is not a whole number") as info:
+        load_session(path)
+    assert "\n" not in str(info.value)

@@ -54,3 +54,23 @@ def test_clips_are_one_rep_with_a_short_still_start_and_end() -> None:
         session, labels = simulate_session(spec, seed)
         assert len(labels.sets) == 1 and len(labels.sets[0].reps) == 1, name
         assert session.samples.t_s[-1] < 8.0, name
+
+
+def test_flat_strap_lies_on_the_skin_and_leaves_the_movement_alone() -> None:
+    """flat_mount: the sensor's z along the outward normal of the face it sits on (±), its x and y in
+    the skin's plane; simulate_flat: the same sets and labels as simulate_session."""
+    from sensortrack.simulation.catalog import standard_fixtures
+    from sensortrack.simulation.recognition_scenes import STRAP_TILT_SD_DEG, flat_mount, simulate_flat
+    from sensortrack.simulation.simulator import simulate_session
+
+    rng = np.random.Generator(np.random.PCG64(5))
+    for offset, normal in (([0.05, 0.0, -0.2], [1.0, 0.0, 0.0]), ([0.0, -0.06, 0.25], [0.0, -1.0, 0.0])):
+        for _ in range(20):
+            m = flat_mount(np.array(offset), rng).as_matrix()  # columns: sensor axes in the segment frame
+            tilt_deg = np.degrees(np.arccos(min(1.0, abs(float(m[:, 2] @ np.array(normal))))))
+            assert tilt_deg < 5 * STRAP_TILT_SD_DEG
+    fx = standard_fixtures()[0]
+    a, la = simulate_session(fx.spec, fx.seed)
+    b, lb = simulate_flat(fx.spec, fx.seed)
+    assert la.sets == lb.sets and la.placement == lb.placement and a.samples.t_s.shape == b.samples.t_s.shape
+    assert not np.allclose(a.samples.acc_g, b.samples.acc_g)  # the strap did turn

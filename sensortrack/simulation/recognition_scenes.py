@@ -12,13 +12,23 @@ Found on the recogniser's tuning recordings (UTD-MHAD odd subjects, never its re
 Renderers here follow sensortrack/simulation/exercises.py and distractors.py (same Scene, same
 angle conventions); the specs of `recognition_sessions` are drawn from one design seed like
 hard.hard_sessions, so tuning seeds 0–99 and reporting seeds 1000+ stay apart.
+
+`flat_straps` / `simulate_flat` strap the simulator's sensor flat on the skin, as every real strap
+sits (the recogniser's posture features read gravity against the skin normal); the simulator's own
+mount is drawn over all rotations.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 
 import numpy as np
+from scipy.spatial.transform import Rotation
+
+from sensortrack.core.model import Session
+from sensortrack.simulation.labels import Labels
 
 from sensortrack.simulation.curves import bump, ramp, shock
 from sensortrack.simulation.exercises import RepPlan, RepTruth, SetPlan
@@ -172,3 +182,55 @@ def clip_sessions(seed: int) -> list[tuple[str, SessionSpec, int]]:
                 **_common(rng, placement))  # type: ignore[arg-type]
             out.append((f"clip_{name}_{placement}", spec, int(rng.integers(2**31))))
     return out
+
+
+# Straps sit flat on the skin (analysis/recognition.py: the posture features read gravity against
+# the sensor's z axis, the skin normal). The simulator draws the mount uniformly over all rotations,
+# which no strap does; for the recogniser's training, benchmark and tests the sensor is strapped flat instead: z along the
+# outward normal of the face the simulator put it on (front or side, its own draw), any turn about
+# that normal, either face out, and a tilt of a few degrees (soft tissue, curved skin).
+STRAP_TILT_SD_DEG = 6.0
+
+
+def flat_mount(offset_seg_m: np.ndarray, rng: np.random.Generator) -> Rotation:
+    """A strap flat on the skin at `offset_seg_m` (segment frame: z along the bone): sensor → segment."""
+    normal = np.array([offset_seg_m[0], offset_seg_m[1], 0.0])
+    normal /= max(float(np.linalg.norm(normal)), 1e-9)
+    normal *= rng.choice([-1.0, 1.0])
+    along = np.array([0.0, 0.0, 1.0])
+    across = np.cross(normal, along)
+    psi = rng.uniform(0.0, 2 * np.pi)
+    ex = np.cos(psi) * along + np.sin(psi) * across
+    ey = np.cross(normal, ex)
+    tilt = Rotation.from_rotvec(rng.normal(0.0, np.radians(STRAP_TILT_SD_DEG), 3))
+    return Rotation.from_matrix(np.column_stack([ex, ey, normal])) * tilt
+
+
+@contextmanager
+def flat_straps(seed: int) -> Iterator[None]:
+    """Within this block the simulator straps its sensor flat (flat_mount), re-strapping included;
+    everything else it draws is unchanged (its own random stream is not touched)."""
+    from sensortrack.simulation import simulator
+
+    original = simulator._mount_series
+    rng = np.random.Generator(np.random.PCG64(seed))
+
+    def flat_series(scene: Scene, initial: Rotation, offset0: np.ndarray) -> tuple[Rotation, np.ndarray]:
+        scene.mount_changes[:] = [replace(c, new_mount=flat_mount(c.new_offset_seg_m, rng))
+                                  for c in scene.mount_changes]
+        return original(scene, flat_mount(offset0, rng), offset0)
+
+    simulator._mount_series = flat_series
+    try:
+        yield
+    finally:
+        simulator._mount_series = original
+
+
+def simulate_flat(spec: SessionSpec, seed: int) -> tuple[Session, Labels]:
+    """simulate_session with the sensor strapped flat on the skin (flat_straps): the same movement,
+    set times and labels, only the strap's orientation differs."""
+    from sensortrack.simulation.simulator import simulate_session
+
+    with flat_straps(seed + 7919):
+        return simulate_session(spec, seed)

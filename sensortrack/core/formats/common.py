@@ -192,7 +192,8 @@ def to_session(path_name: str, sidecar_base: str, rec: Recording) -> Session:
     if not keep.all():
         t_s, acc_g = t_s[keep], acc_g[keep]
         gyro = None if gyro is None else gyro[keep]
-    side_info = read_sidecar(Path(sidecar_base))
+    # a JSON export (Sensor Logger's) would be its own NAME.json sidecar: it has none
+    side_info = {} if Path(sidecar_base).suffix.lower() == ".json" else read_sidecar(Path(sidecar_base))
     rate_hz = estimate_rate_hz(t_s)
     sensor = SensorInfo(
         model=str(side_info.get("model", rec.model)),

@@ -13,6 +13,7 @@ from typing import cast
 
 import argparse
 import io
+import json
 import math
 import zipfile
 from dataclasses import dataclass
@@ -85,6 +86,71 @@ def phyphox_zip(m: Movement) -> bytes:
                  "meta/device.csv": meta, "meta/time.csv": time_csv})
 
 
+def _sheet_xml(header: list[str], numbers: list[list[float]]) -> str:
+    """One worksheet (ECMA-376 SpreadsheetML): the header as inline strings, then numbers."""
+    from xml.sax.saxutils import escape
+
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
+           '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
+    rows: list[list[str] | list[float]] = [header, *numbers]
+    for r, row in enumerate(rows, start=1):
+        cells = []
+        for c, value in enumerate(row):
+            ref = f"{chr(ord('A') + c)}{r}"
+            if isinstance(value, str):
+                cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{escape(value)}</t></is></c>')
+            else:
+                cells.append(f'<c r="{ref}"><v>{value!r}</v></c>')
+        out.append(f'<row r="{r}">{"".join(cells)}</row>')
+    out.append("</sheetData></worksheet>")
+    return "".join(out)
+
+
+def phyphox_xlsx(m: Movement) -> bytes:
+    """phyphox's "Excel" export of "Acceleration with g" + "Gyroscope": one sheet per set, a header
+    row, one row of numbers per sample (ExperimentExportSet.swift serializeToXlsx). Written part by
+    part with fixed zip dates (reproducible bytes), read back by openpyxl."""
+    acc = m.acc_g * G
+    gt = m.t_s + 0.007
+    gyro = m.gyro_at(gt) * DEG_TO_RAD
+    sheets: dict[str, tuple[list[str], list[list[float]]]] = {
+        "Accelerometer": (["Time (s)", "Acceleration x (m/s^2)", "Acceleration y (m/s^2)", "Acceleration z (m/s^2)"],
+                          [[round(float(t), 6), *(round(float(v), 6) for v in a)] for t, a in zip(m.t_s, acc, strict=True)]),
+        "Gyroscope": (["Time (s)", "Gyroscope x (rad/s)", "Gyroscope y (rad/s)", "Gyroscope z (rad/s)"],
+                      [[round(float(t), 6), *(round(float(v), 6) for v in w)] for t, w in zip(gt, gyro, strict=True)]),
+    }
+    ns = 'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"'
+    doc = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    files = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+                      'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                      for i in range(1, len(sheets) + 1))
+            + "</Types>"),
+        "_rels/.rels": (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships {ns}>'
+                        f'<Relationship Id="rId1" Type="{doc}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+        "xl/workbook.xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            f'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{doc}"><sheets>'
+            + "".join(f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"/>' for i, name in enumerate(sheets, start=1))
+            + "</sheets></workbook>"),
+        "xl/_rels/workbook.xml.rels": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships {ns}>'
+            + "".join(f'<Relationship Id="rId{i}" Type="{doc}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                      for i in range(1, len(sheets) + 1))
+            + "</Relationships>"),
+    }
+    for i, (header, numbers) in enumerate(sheets.values(), start=1):
+        files[f"xl/worksheets/sheet{i}.xml"] = _sheet_xml(header, numbers)
+    return _zip(files)
+
+
 def phyphox_raw_data(m: Movement) -> str:
     """A single-set "Acceleration with g" export (Raw Data.csv): accelerometer only."""
     acc = m.acc_g * G
@@ -123,6 +189,27 @@ def sensor_logger_ios_zip(m: Movement) -> bytes:
         ),
     }
     return _zip({f"2026-01-01_10-00-00/{k}": v for k, v in files.items()})
+
+
+def _sensor_logger_records(sensor: str, t_s: FloatArray, xyz: FloatArray) -> list[dict[str, str]]:
+    """The JSON export's records: every value a string (awesome-sensor-logger README, "JSON")."""
+    return [{"sensor": sensor, "time": str(START_EPOCH_NS + int(round(t * 1e9))), "seconds_elapsed": f"{t + 0.0625:.9f}",
+             "z": repr(float(v[2])), "y": repr(float(v[1])), "x": repr(float(v[0]))}
+            for t, v in zip(t_s, xyz, strict=True)]
+
+
+def sensor_logger_android_json(m: Movement) -> str:
+    """An Android JSON export: TotalAcceleration (gravity included, m/s²) and Gyroscope (rad/s,
+    4 ms later) grouped by sensor, and the Metadata record."""
+    gt = m.t_s + 0.004
+    records: list[dict[str, str]] = [{
+        "sensor": "Metadata", "version": "3", "device name": "generated", "recording epoch time":
+        str(START_EPOCH_NS // 1_000_000), "recording time": "2026-01-01_10-00-00", "recording timezone": "UTC",
+        "platform": "android", "appVersion": "1.40", "sensors": "TotalAcceleration|Gyroscope", "sampleRateMs": "19|19",
+    }]
+    records += _sensor_logger_records("TotalAcceleration", m.t_s, np.round(m.acc_g * G, 5))
+    records += _sensor_logger_records("Gyroscope", gt, np.round(m.gyro_at(gt) * DEG_TO_RAD, 5))
+    return json.dumps(records, separators=(",", ":")) + "\n"
 
 
 def polar_files(m: Movement) -> dict[str, str]:
@@ -208,7 +295,9 @@ def expected_files(root: Path) -> dict[str, bytes]:
     out: dict[str, bytes] = {
         "phyphox/squats 2026-01-01 10-00-00.zip": phyphox_zip(m),
         "phyphox/Raw Data.csv": phyphox_raw_data(m).encode(),
+        "phyphox/squats 2026-01-01 10-00-00.xlsx": phyphox_xlsx(m),
         "sensor-logger/2026-01-01_10-00-00.zip": sensor_logger_ios_zip(m),
+        "sensor-logger/android_2026-01-01_10-00-00.json": sensor_logger_android_json(m).encode(),
         "movesense/MovesenseShowcase_IMU6_52Hz.csv": movesense_imu6(m).encode(),
         "movella-dot/DOT1_20260101_100000.csv": movella_dot_csv(m).encode(),
         "witmotion/20260101100000.txt": witmotion_txt(m),

@@ -16,9 +16,22 @@ order is confirmed by published recordings, e.g. the RoNIN-format notes quoting
   Android's convention (the axis pointing up reads +1 g at rest), so iOS values are negated.
 Without Metadata.csv (and without TotalAcceleration.csv, which only Android writes) the sign cannot
 be told: the reader says so instead of guessing.
+
+The JSON export (awesome-sensor-logger README.md, "File Handling → JSON") is one file: an array of
+objects, one per sample, each naming its `sensor` ("Accelerometer", "Gravity", "Gyroscope", ...)
+beside `time` (ns, as a string), `seconds_elapsed` and `z`, `y`, `x` (strings of numbers), grouped
+by sensor and sorted by time; the recording's metadata is one more object with `"sensor":
+"Metadata"` and the keys of Metadata.csv (`platform`, ...), as in published exports. It is read as
+the CSV export with one table per sensor (errors name the sensor as `FILE.json/Accelerometer.csv`);
+objects of other sensors are ignored, and records that are not objects are counted and skipped.
 """
 
 from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import replace
 
 import numpy as np
 
@@ -48,8 +61,57 @@ def _is_sensor_header(head: str) -> bool:
     return tuple(names[:2]) == HEADER_START and {"x", "y", "z"} <= set(names)
 
 
+def _is_json_export(head: str) -> bool:
+    """The start of an array of objects with the app's keys (a head may end mid-record)."""
+    text = head.lstrip()
+    return text.startswith("[") and '"sensor"' in text and '"seconds_elapsed"' in text
+
+
 def claims(heads: dict[str, str]) -> bool:
-    return any(_is_sensor_header(h) for h in heads.values())
+    return any(_is_sensor_header(h) or _is_json_export(h) for h in heads.values())
+
+
+# The JSON keys turned into each CSV table's columns, in the app's CSV column order.
+_JSON_COLUMNS = ("time", "seconds_elapsed", "z", "y", "x")
+
+
+def _tables_from_json(source: Source, member: str) -> tuple[dict[str, bytes], int]:
+    """The JSON export as the CSV export's members ("<sensor>.csv"), and how many records were
+    skipped as not being objects with a sensor name."""
+    try:
+        records = json.loads(source.text(member))
+    except json.JSONDecodeError as exc:
+        raise InputFileError(source.where(member), f"is not valid JSON ({exc.msg})", exc.lineno) from None
+    if not isinstance(records, list):
+        raise InputFileError(source.where(member), "a Sensor Logger JSON export is an array of records; this is not")
+    rows: dict[str, list[list[str]]] = {}
+    metadata: dict[str, str] | None = None
+    skipped = 0
+    wanted = {name[: -len(".csv")] for name in SENSOR_FILES}
+    for record in records:
+        if not isinstance(record, dict) or not isinstance(record.get("sensor"), str):
+            skipped += 1
+            continue
+        sensor = record["sensor"]
+        if sensor == "Metadata" and metadata is None:
+            metadata = {str(k): str(v) for k, v in record.items() if k != "sensor"}
+        elif sensor in wanted:
+            rows.setdefault(sensor, []).append(["" if record.get(k) is None else str(record.get(k))
+                                                for k in _JSON_COLUMNS])
+    members: dict[str, bytes] = {}
+    for sensor, table in rows.items():
+        members[f"{sensor}.csv"] = _csv_bytes(list(_JSON_COLUMNS), table)
+    if metadata is not None:
+        members["Metadata.csv"] = _csv_bytes(list(metadata), [list(metadata.values())])
+    return members, skipped
+
+
+def _csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
 
 
 def _members(source: Source) -> dict[str, str]:
@@ -104,6 +166,19 @@ def _includes_gravity(acc_ms2: np.ndarray) -> bool:
 
 
 def read(source: Source) -> Recording:
+    json_members = [m for m in sorted(source.members) if _is_json_export(source.text(m)[:4096])]
+    if json_members:
+        tables, skipped = _tables_from_json(source, json_members[0])
+        # the tables stand in for the file's own members; where() then names file.json/<sensor>.csv
+        recording = _read_csv_export(replace(source, kind="folder", members=tables))
+        if skipped:
+            note = f"{skipped} JSON record(s) that were not sensor samples were skipped"
+            recording = replace(recording, notes="; ".join(n for n in (recording.notes, note) if n))
+        return recording
+    return _read_csv_export(source)
+
+
+def _read_csv_export(source: Source) -> Recording:
     members = _members(source)
     if not any(name in members for name in SENSOR_FILES):
         raise InputFileError(

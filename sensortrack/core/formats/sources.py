@@ -89,6 +89,10 @@ def open_source(path: Path) -> Source:
     """Read `path` as a single file, a folder or a zip; errors are one-line InputFileErrors."""
     if path.is_dir():
         return Source(path, "folder", _folder_members(path))
+    from sensortrack.core.formats.xlsx import is_workbook, workbook_members
+
+    if is_workbook(path):  # an Excel export (phyphox): its worksheets as CSV members
+        return Source(path, "zip", workbook_members(path))
     if is_zip_archive(path):
         return Source(path, "zip", _zip_members(path))
     return Source(path, "file", {path.name: _read_bytes(path)})
