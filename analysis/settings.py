@@ -76,6 +76,10 @@ class AnalysisSettings:
     step_down_within_s: float = 1.5
     # No rep for this long ends the set.
     set_break_s: float = 6.0
+    # ... or than this many of the open set's reps (median duration): in alternating lunges the
+    # other leg's lunge, as long as this leg's, and a rest on each side of it lie between two of
+    # this leg's reps. Once the set ends, only pauses that also break its rhythm split it.
+    set_break_reps: float = 2.0
     # A set needs at least this many reps; fewer are fidgeting or re-strapping.
     min_reps_per_set: int = 3
     # `shallow` when a rep's range is below this share of the set's best rep.
