@@ -867,15 +867,13 @@ class StreamingAnalyzer:
         return in_set or now_s - start_s >= self.settings.min_duration_s(self.ctx.exercise)
 
     def _judge_rep(
-        self, start: int, theta: FloatArray, t: FloatArray, low_before: float = np.inf, peak: int = -1,
-        cut: bool = False,
+        self, start: int, theta: FloatArray, t: FloatArray, low_before: float = np.inf, peak: int = -1
     ) -> None:
         """Count the movement over samples [start, start + theta.size) as a rep unless it is not one.
 
         `low_before`: the lowest angle between the previous rep and this one's start; the range
         is measured from it when the start was detected a little late (noisy, slow onsets).
         `peak`: index of the highest angle in `theta` when the caller already knows it.
-        `cut`: the recording ended during it (a rep the recording began in is cut too).
         Drift is measured only for movements that pass as reps: a finished movement that does not
         count (a stride, a fidget) raises no warning."""
         if peak < 0:
@@ -896,7 +894,7 @@ class StreamingAnalyzer:
             end_s=float(t[-1]) - shift,
             range_deg=range_deg,
             knee_drift_deg=None,
-            cut=cut or start == 0,
+            cut=start == 0,
         )
         still = self._hist.get("speed", start, start + theta.size) < self.settings.still_dps
         candidate.hold_s = float(run_lengths(still, 0).max()) / self.rate_hz  # judged at the set's end
@@ -996,20 +994,14 @@ class StreamingAnalyzer:
         """End of stream: close the open set and return the whole session's result."""
         self._run()
         if self._open is not None and self._mode == Mode.CALIBRATED:
-            # The recording stopped during a rep: still a rep once it turned back from its far end
-            # (by more than a rep's start threshold, the angle's noise), or once it went as far as
-            # the open set's reps go (`shallow_share_of_best` of their median): the filters' delay
-            # hides the last fraction of a second, where such a rep turns.
+            # The recording stopped on the way back up: still a rep if it was past half-way home.
+            # (Counting a rep cut nearer its far end was tried: real recordings end with movements
+            # that are no reps, MEx s08 of the tuning half read 11 bridges for 9.)
             start = self._open[0]
             end = self._hist.end
             theta = self._theta(start, end)
-            set_range_deg = self._tracker.open_median_range_deg()
-            went_as_far = (
-                set_range_deg is not None
-                and float(theta.max() - theta[0]) >= self.settings.shallow_share_of_best * set_range_deg
-            )
-            if float(theta.max()) - theta[-1] > self._thr_deg or went_as_far:
-                self._judge_rep(start, theta, self._hist.get("t", start, end), cut=True)
+            if theta[-1] < self.settings.return_share_of_peak * float(theta.max()):
+                self._judge_rep(start, theta, self._hist.get("t", start, end))
         self._open = None
         self._search_unclaimed(self._hist.end, whole=True)
         self._events += self.end_set()  # the stream's end ends the last set, like the key does

@@ -33,7 +33,7 @@ class RepCandidate:
     past_rest_deg: float = 0.0  # how far the segment turned past rest the other way meanwhile
     drift_limit_deg: float | None = None  # the knee-drift limit this rep was judged against
     calibrated: bool = True  # False: counted from the movement's repetition (repetition.py)
-    cut: bool = False  # the recording began or ended during it: its duration is not the rep's own
+    cut: bool = False  # the recording began during it: its duration is not the rep's own
 
 
 class _RunningMedian:
@@ -394,10 +394,6 @@ class SetTracker:
     @property
     def open_set_index(self) -> int | None:
         return None if self._open is None else self._open.index
-
-    def open_median_range_deg(self) -> float | None:
-        """The median range of the open set's reps (None without an open set)."""
-        return None if self._open is None or not self._open.reps else self._open.ranges.median()
 
     @property
     def open_rep_count(self) -> int:
