@@ -220,10 +220,11 @@ class SetTracker:
 
     def _break_s(self, opened: _OpenSet | None) -> float:
         """A pause longer than this ends `opened` while it is open: `set_break_s`, or room for
-        `set_break_reps` of its reps, whichever is longer (alternating legs)."""
+        `set_break_reps` of its reps' movements (holds left out), whichever is longer."""
         if opened is None or not opened.reps:
             return self.settings.set_break_s
-        return max(self.settings.set_break_s, self.settings.set_break_reps * _middle(r.end_s - r.start_s for r in opened.reps))
+        moving_s = _middle(r.end_s - r.start_s - h for r, h in zip(opened.reps, opened.holds_s, strict=True))
+        return max(self.settings.set_break_s, self.settings.set_break_reps * moving_s)
 
     def _current_set(self, start_s: float) -> _OpenSet | None:
         """The open set if a rep starting at `start_s` would join it."""
