@@ -29,20 +29,20 @@ def _rep(start_s: float, duration_s: float, cut: bool = False) -> RepCandidate:
     return rep
 
 
+def _counted(reps: list[RepCandidate]) -> list[int]:
+    tracker = SetTracker("squat", "thigh", AnalysisSettings())
+    for rep in reps:
+        if not tracker.rejects(rep):
+            tracker.accept(rep, now_s=rep.end_s)
+    tracker.close(now_s=100.0)
+    return [len(s.reps) for s in tracker.sets]
+
+
 def test_a_cut_rep_is_not_judged_by_its_duration_alone_but_still_by_the_set_s_tempo() -> None:
-    """Only part of a cut rep was recorded (the recording began during it): 0.9 s of a 2 s squat is no twitch. Still, a cut
-    movement far quicker than the set's reps (under `min_duration_share_of_set`) is no rep of it."""
-    settings = AnalysisSettings()
-    reps = [_rep(2.0 * k, 2.0) for k in range(4)]
-    tracker = SetTracker("squat", "thigh", settings)
-    for rep in [*reps, _rep(8.0, 0.9, cut=True)]:
-        if not tracker.rejects(rep):
-            tracker.accept(rep, now_s=rep.end_s)
-    tracker.close(now_s=100.0)
-    assert [len(s.reps) for s in tracker.sets] == [5]
-    tracker = SetTracker("squat", "thigh", settings)
-    for rep in [*reps, _rep(8.0, 0.5, cut=True)]:
-        if not tracker.rejects(rep):
-            tracker.accept(rep, now_s=rep.end_s)
-    tracker.close(now_s=100.0)
-    assert [len(s.reps) for s in tracker.sets] == [4]
+    """Only part of a cut rep was recorded (the recording began during it): its last 0.9 s of a
+    2 s squat is no twitch. Still, a cut movement far quicker than the set's reps (under
+    `min_duration_share_of_set`) is no rep of it."""
+    later = [_rep(1.0 + 2.0 * k, 2.0) for k in range(4)]
+    assert _counted([_rep(0.1, 0.9, cut=True), *later]) == [5]
+    assert _counted([_rep(0.1, 0.9), *later]) == [4]  # the same movement, whole: a stride's worth
+    assert _counted([_rep(0.5, 0.5, cut=True), *later]) == [4]
