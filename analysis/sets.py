@@ -220,11 +220,17 @@ class SetTracker:
 
     def _break_s(self, opened: _OpenSet | None) -> float:
         """A pause longer than this ends `opened` while it is open: `set_break_s`, or room for
-        `set_break_reps` of its reps' movements (holds left out), whichever is longer."""
+        `set_break_reps` of its reps' movements (holds left out) if longer. Once it has a set's worth
+        of reps, that room only where its own pauses are long (a pause breaking its rhythm is
+        shorter than the room): a set done in short pauses ends after `set_break_s`, as ever."""
+        s = self.settings
         if opened is None or not opened.reps:
-            return self.settings.set_break_s
+            return s.set_break_s
         moving_s = _middle(r.end_s - r.start_s - h for r, h in zip(opened.reps, opened.holds_s, strict=True))
-        return max(self.settings.set_break_s, self.settings.set_break_reps * moving_s)
+        room_s = s.set_break_reps * moving_s
+        if len(opened.reps) >= s.min_reps_per_set:
+            room_s = min(room_s, self._rhythm_break_s(opened.reps))
+        return max(s.set_break_s, room_s)
 
     def _current_set(self, start_s: float) -> _OpenSet | None:
         """The open set if a rep starting at `start_s` would join it."""
