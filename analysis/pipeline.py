@@ -881,6 +881,10 @@ class StreamingAnalyzer:
         shift = self._boundary_delay_s
         self._last_end_idx = start + theta.size - 1
         range_deg = float(theta[peak] - min(float(theta[0]), low_before))
+        if start == 0:
+            # The recording began during this rep: its start was not recorded, so it is measured on
+            # its way back too (a set filmed from its first rep's descent).
+            range_deg = max(range_deg, float(theta[peak] - theta[-1]))
         from_stance_deg = max(self._min_range_deg, self.settings.stance_start_share_of_range * range_deg)
         if self._stance and abs(float(theta[0])) > from_stance_deg:
             return  # did not start from the stance: walking or standing up between sets, not a step
@@ -890,6 +894,7 @@ class StreamingAnalyzer:
             end_s=float(t[-1]) - shift,
             range_deg=range_deg,
             knee_drift_deg=None,
+            cut=start == 0,
         )
         still = self._hist.get("speed", start, start + theta.size) < self.settings.still_dps
         candidate.hold_s = float(run_lengths(still, 0).max()) / self.rate_hz  # judged at the set's end
@@ -990,6 +995,8 @@ class StreamingAnalyzer:
         self._run()
         if self._open is not None and self._mode == Mode.CALIBRATED:
             # The recording stopped on the way back up: still a rep if it was past half-way home.
+            # (Counting a rep cut nearer its far end was tried: real recordings end with movements
+            # that are no reps, MEx s08 of the tuning half read 11 bridges for 9.)
             start = self._open[0]
             end = self._hist.end
             theta = self._theta(start, end)

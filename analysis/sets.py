@@ -33,6 +33,7 @@ class RepCandidate:
     past_rest_deg: float = 0.0  # how far the segment turned past rest the other way meanwhile
     drift_limit_deg: float | None = None  # the knee-drift limit this rep was judged against
     calibrated: bool = True  # False: counted from the movement's repetition (repetition.py)
+    cut: bool = False  # the recording began during it: its duration is not the rep's own
 
 
 class _RunningMedian:
@@ -137,6 +138,8 @@ class SetTracker:
             and rep.past_rest_deg <= s.quick_rep_past_rest_share_of_range * rep.range_deg
             and not self._slower_set(rep.start_s, duration_s)
         )
+        if rep.cut:
+            quick_rep = True  # only part of it was recorded: a rep's part is quicker than the rep
         if duration_s > s.max_duration_s(self.exercise) or (duration_s < s.min_duration_s(self.exercise) and not quick_rep):
             return True
         floor_deg = s.min_range_deg(self.exercise, self.placement)
@@ -215,10 +218,24 @@ class SetTracker:
             return None
         return max(self.last_end_s, self._open.moving_until_s)
 
+    def _break_s(self, opened: _OpenSet | None) -> float:
+        """A pause longer than this ends `opened` while it is open: `set_break_s`, or room for
+        `set_break_reps` of its reps' movements (holds left out) if longer. Once it has a set's worth
+        of reps, that room only where its own pauses are long (a pause breaking its rhythm is
+        shorter than the room): a set done in short pauses ends after `set_break_s`, as ever."""
+        s = self.settings
+        if opened is None or not opened.reps:
+            return s.set_break_s
+        moving_s = _middle(r.end_s - r.start_s - h for r, h in zip(opened.reps, opened.holds_s, strict=True))
+        room_s = s.set_break_reps * moving_s
+        if len(opened.reps) >= s.min_reps_per_set:
+            room_s = min(room_s, self._rhythm_break_s(opened.reps))
+        return max(s.set_break_s, room_s)
+
     def _current_set(self, start_s: float) -> _OpenSet | None:
         """The open set if a rep starting at `start_s` would join it."""
         until_s = self._active_until_s()
-        if until_s is None or start_s - until_s > self.settings.set_break_s:
+        if until_s is None or start_s - until_s > self._break_s(self._open):
             return None
         return self._open
 
@@ -271,7 +288,7 @@ class SetTracker:
     def break_due_s(self) -> float | None:
         """Stream time at which the open set ends if no rep starts before then."""
         until_s = self._active_until_s()
-        return None if until_s is None else until_s + self.settings.set_break_s
+        return None if until_s is None else until_s + self._break_s(self._open)
 
     def close(self, now_s: float) -> list[Event]:
         """End the open set: outliers dropped, shallow reps re-judged against the set's best.
@@ -290,7 +307,10 @@ class SetTracker:
         events: list[Event] = []
         index = opened.index
         kept = self._consistent(opened)
-        for part in _runs_between_pauses(kept, self.settings.set_break_s, opened.moving):
+        # Closed, a set is split where a pause is a set break and also breaks its rhythm: two sets
+        # the longer open break joined come apart, a set done in long pauses (alternating) does not.
+        break_s = max(self.settings.set_break_s, self._rhythm_break_s(kept)) if len(kept) > 1 else self.settings.set_break_s
+        for part in _runs_between_pauses(kept, break_s, opened.moving):
             done = self._as_set(index, opened.start_s, kept[part])
             if len(done.reps) < self.settings.min_reps_per_set:
                 # Fewer reps than a set: fidgeting or re-strapping. Its index is reused.

@@ -76,6 +76,12 @@ class AnalysisSettings:
     step_down_within_s: float = 1.5
     # No rep for this long ends the set.
     set_break_s: float = 6.0
+    # ... or than this many of the open set's reps (median movement time, holds left out): in
+    # alternating lunges the other leg's lunge (with its hold) and a rest on each side of it lie
+    # between two of this leg's reps. Once the set ends, only pauses that also break its rhythm
+    # split it. 2.5 on the hard design's tuning seeds (2.0 of whole reps: bridges held 3–5 s then
+    # bridged the lying rest between sets, 6 sets of them counted worse).
+    set_break_reps: float = 2.5
     # A set needs at least this many reps; fewer are fidgeting or re-strapping.
     min_reps_per_set: int = 3
     # `shallow` when a rep's range is below this share of the set's best rep.

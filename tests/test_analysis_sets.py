@@ -94,3 +94,27 @@ def test_quick_steps_right_after_a_set_of_slow_reps_do_not_join_it() -> None:
     # The strides within a set break of the set are refused; the last two, after it, are too few.
     assert [len(st.reps) for st in tracker.sets] == [5]
     assert _feed(SetTracker("squat", "thigh", S), strides) == [6]  # alone, smooth: they would count
+
+
+def test_alternating_lunges_are_one_set_though_the_other_leg_s_lunge_pauses_this_one_s() -> None:
+    """Hard design, alternating lunges (tuning seeds): this leg's 3.6 s lunges start every 10.2 s,
+    the other leg's lunge and two rests between them. Each pause (6.6 s) is longer than
+    `set_break_s`, so every lunge used to close a set of its own: 6 reps counted 0. A pause with
+    room for 2.5 of the set's reps keeps it open, and the set's rhythm keeps it whole at its end."""
+    lunges = [_rep(10.2 * k, 70.0, duration_s=3.6) for k in range(6)]
+    assert _feed(SetTracker("lunge", "thigh", S), lunges) == [6]
+    # The same reps further apart than 2.5 of them (9 s): no longer one movement in a rhythm.
+    apart = [_rep(14.0 * k, 70.0, duration_s=3.6) for k in range(6)]
+    assert _feed(SetTracker("lunge", "thigh", S), apart) == []
+
+
+def test_two_sets_joined_by_the_longer_open_break_come_apart_when_it_closes() -> None:
+    """Two sets of 3.5 s squats with 1 s between reps and a 6.5 s rest between the sets: the rest
+    fits two of the reps (the set stays open through it), but it is a set break that breaks the
+    sets' rhythm, so the closed set is split into the two sets done."""
+    first = [_rep(4.5 * k, 65.0, duration_s=3.5) for k in range(4)]
+    second = [_rep(first[-1].end_s + 6.5 + 4.5 * k, 65.0, duration_s=3.5) for k in range(4)]
+    tracker = SetTracker("squat", "thigh", S)
+    _feed(tracker, first + second)
+    assert [len(st.reps) for st in tracker.sets] == [4, 4]
+    assert [st.index for st in tracker.sets] == [1, 2]
