@@ -121,3 +121,50 @@ def rotate_one(quat_wxyz: FloatArray, v: FloatArray) -> FloatArray:
             vz + 2.0 * (w * cz + x * cy - y * cx),
         ]
     )
+
+
+def _rotate_rows(quat_wxyz: FloatArray, v: FloatArray) -> FloatArray:
+    """One sensor-frame vector into the earth frame by every row's orientation, (n, 3)."""
+    forms = np.einsum("j,ijab->iab", v, _ROTATION_TENSOR)  # row i of R(q)v as a quadratic form
+    return cast(FloatArray, np.einsum("na,iab,nb->ni", quat_wxyz, forms, quat_wxyz))
+
+
+def own_axis(path: FloatArray, depth_deg: FloatArray, fit_deg: float, min_sweep_deg: float) -> FloatArray | None:
+    """The axis the rep turned about at its start, from the path of one vector fixed in the segment.
+
+    A segment turning about a fixed axis a carries any vector of its own around a circle on a
+    plane perpendicular to a, so the chords p(t) − p(0) are perpendicular to a: a is their least
+    singular direction. Fitted over the samples until `depth_deg` (the rep's depth so far, rising)
+    first reaches `fit_deg` — a definite sample, so an open rep and the finished one agree once past
+    it. None while the chords sweep less than `min_sweep_deg` (too short an arc to find a plane).
+    """
+    n = int(np.searchsorted(depth_deg, fit_deg)) + 1  # depth so far is non-decreasing
+    chords = path[1:n] - path[0]
+    if chords.shape[0] < 2:
+        return None
+    if float(np.degrees(2.0 * np.arcsin(min(1.0, 0.5 * float(np.linalg.norm(chords, axis=1).max()))))) < min_sweep_deg:
+        return None
+    _, _, vt = np.linalg.svd(chords, full_matrices=False)
+    return cast(FloatArray, vt[-1])
+
+
+def own_plane_drift_gyro(
+    quat_wxyz: FloatArray, knee_s: FloatArray, medial_e: FloatArray, depth_deg: FloatArray, fit_deg: float,
+    min_sweep_deg: float,
+) -> FloatArray | None:
+    """asin(k·a) per sample, a the rep's own axis (`own_axis` of the knee's path) signed toward the
+    midline; None when the rep has not swept enough to tell its axis.
+
+    The person's own way of squatting — the plane turned about the vertical, the knee turning in
+    in proportion to flexion — tilts the axis the thigh turns about, which the horizontal medial
+    axis of the calibration cannot follow: those reps read drift on every correct rep. Measured
+    against the axis of the rep's own start, such movement reads ≈ 0, and what leaves that plane
+    later in the rep (the knee caving under load near the bottom and on the way up) remains.
+    """
+    knee_e = _rotate_rows(quat_wxyz, knee_s)
+    axis = own_axis(knee_e, depth_deg, fit_deg, min_sweep_deg)
+    if axis is None:
+        return None
+    if float(axis @ medial_e) < 0.0:
+        axis = -axis
+    return _asin_deg(knee_e @ axis)
