@@ -7,6 +7,8 @@ about it reads about 0, and a knee caving later in the rep still reads its cavin
 
 from __future__ import annotations
 
+import json
+import math
 import statistics
 from dataclasses import replace
 
@@ -14,6 +16,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from sensortrack.analysis.drift import own_axis, own_plane_drift_gyro
+from sensortrack.analysis.reference import DriftReference
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.analysis.pipeline import StreamingAnalyzer
 from sensortrack.session_analysis import analyze_session, resolve_context
@@ -112,3 +115,26 @@ def test_own_plane_drift_streams_as_it_batches() -> None:
             i += n
         assert analyzer.finish().to_dict() == batch
     assert any(r["warnings"] for st in batch["sets"] for r in st["reps"])  # the valgus set warned
+
+
+def test_over_reference_is_null_without_one_finite_with_one_and_never_nan() -> None:
+    session, labels = simulate_session(_person_session(drift=True), seed=5)
+    alone = analyze_session(session).to_dict()
+    reps = [r for st in alone["sets"] for r in st["reps"]]
+    assert reps and all(r["knee_drift_over_reference_deg"] is None for r in reps)
+    json.dumps(alone, allow_nan=False)  # raises on NaN or infinity
+    good, _ = simulate_session(_person_session(drift=False), seed=6)  # the same person, strapped on again
+    settings = AnalysisSettings()
+    good_reps = [r for st in analyze_session(good).to_dict()["sets"] for r in st["reps"]]
+    reference = DriftReference.from_drifts(
+        [r["knee_drift_deg"] for r in good_reps], exercise="squat", placement="thigh", side="left",
+        source="test", min_reps=settings.drift_reference_min_reps, ranges_deg=[r["range_deg"] for r in good_reps],
+    )
+    judged = analyze_session(session, reference=reference).to_dict()
+    json.dumps(judged, allow_nan=False)
+    over = [r["knee_drift_over_reference_deg"] for st in judged["sets"] for r in st["reps"]]
+    assert over and all(isinstance(d, float) and math.isfinite(d) for d in over)
+    # The person's own reference holds: no correct rep warned, every valgus rep warned.
+    warned = {(round(r["start_s"], 2)): bool(r["warnings"]) for st in judged["sets"] for r in st["reps"]}
+    truth = [(t.valgus, any(abs(t.start_s - s) < 0.6 and w for s, w in warned.items())) for t in labels.reps]
+    assert all(w == valgus for valgus, w in truth)
