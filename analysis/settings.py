@@ -195,7 +195,9 @@ class AnalysisSettings:
     # about 0 for everyone, re-strapped or not (their drift over the reference: median −0.1°, 95th
     # percentile 1.4° on the hard design's tuning seeds 0–99), so the floor only covers that scatter.
     # benchmarks/accuracy_reference.py on seeds 0–99, thigh correct / valgus reps warned: 4.3 / 90 %
-    # at 1.5°, 3.8 / 85 % at 2.0° (3.5° against the calibrated plane before: 5.4 / 86 %) ...
+    # at 1.5°, 3.8 / 85 % at 2.0° (3.5° against the calibrated plane before: 5.4 / 86 %), with the
+    # axis then fitted to all the chords; from three points of the path (drift.own_axis, cheaper)
+    # 2.4 / 92 % at 1.5° ...
     drift_margin_over_reference_deg: float = 1.5
     # ... a shank sensor's drift is its tilt against gravity, which strapping it on again hardly
     # moves (its correct reps stay within ~1.5° of the reference): same seeds, 2.0° warned 3.6 % of
@@ -208,13 +210,14 @@ class AnalysisSettings:
     # A reference needs at least this many reps with a drift value to say what is normal.
     drift_reference_min_reps: int = 3
     # Drift is measured out of the plane the rep itself started in: its axis is fitted on the
-    # samples until the depth reaches this share of the exercise's range floor. The knee caves under
+    # knee's path from the start to where the depth reaches this share of the exercise's range
+    # floor (and half-way). The knee caves under
     # load, near the bottom and on the way up (field-notes §2), not in the first part of the
     # descent; under 1, so a rep still open reaches the fit before it can warn (same answer live).
     drift_axis_fit_share_of_min_range: float = 0.8
     # ... when the knee's path has swept at least this much (degrees of arc) by then; else the
     # calibrated axis is used. A short arc hardly curves (1 − cos 8° ≈ 1 %), so the plane's tilt
-    # toward the segment is lost in noise: a shank's squat, fitted over 8°, read its correct reps
+    # toward the segment is lost in noise: a shank's squat, fitted over 8° (all chords), read its correct reps
     # up to 2.9° over the reference (95th percentile, tuning seeds 0–99), against 1.6° from the
     # calibrated plane; a thigh's, over 20°, 1.4° against 3.9°.
     drift_axis_min_sweep_deg: float = 12.0

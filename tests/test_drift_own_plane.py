@@ -43,16 +43,16 @@ def _squat(axis_e: np.ndarray, flex_deg: np.ndarray, cave_deg: np.ndarray | None
     return _wxyz(rot)
 
 
-def test_own_axis_finds_a_tilted_axis_from_the_start_of_the_path() -> None:
+def test_own_axis_finds_a_tilted_axis_from_three_points_of_the_path() -> None:
     axis = np.array([0.1, 1.0, 0.35])  # turned and tilted toward the vertical: a cone, not a great circle
     axis /= np.linalg.norm(axis)
-    flex = np.linspace(0.0, 70.0, 200)
-    path = Rotation.from_rotvec(np.radians(flex)[:, None] * axis[None, :]).apply(KNEE_S)
-    found = own_axis(path, flex, fit_deg=20.0, min_sweep_deg=12.0)
+    flex = np.array([0.0, 10.0, 20.0])
+    start, mid, end = Rotation.from_rotvec(np.radians(flex)[:, None] * axis[None, :]).apply(KNEE_S)
+    found = own_axis(start, mid, end, min_sweep_deg=12.0)
     assert found is not None
     assert abs(float(found @ axis)) > 0.9999
-    # Too short an arc by the fit depth: no plane claimed.
-    assert own_axis(path, flex, fit_deg=5.0, min_sweep_deg=12.0) is None
+    # Too short an arc: no plane claimed.
+    assert own_axis(start, 0.5 * (start + mid), mid, min_sweep_deg=12.0) is None
 
 
 def test_a_turned_squat_plane_reads_no_drift_and_caving_reads_its_own_size() -> None:
@@ -61,6 +61,8 @@ def test_a_turned_squat_plane_reads_no_drift_and_caving_reads_its_own_size() -> 
     clean = own_plane_drift_gyro(_squat(turned, flex), KNEE_S, MEDIAL_E, np.maximum.accumulate(flex), 20.0, 12.0)
     assert clean is not None
     assert float(np.abs(clean - clean[0]).max()) < 0.5
+    # Not before the rep reaches the fit depth: an open rep is judged on the same axis as the whole.
+    assert own_plane_drift_gyro(_squat(turned, flex)[:20], KNEE_S, MEDIAL_E, np.maximum.accumulate(flex)[:20], 20.0, 12.0) is None
     # The same rep with the knee caving 8° from the bottom on: seen at about its size (the thigh's
     # horizontal reach at 70° of flexion, sin 70° ≈ 0.94, times 8°).
     cave = 8.0 * np.clip((flex / 70.0 - 0.5) * 2.0, 0.0, 1.0) * (np.arange(flex.size) > 100)
