@@ -166,7 +166,8 @@ def own_plane_drift_gyro(
     mid = int(np.searchsorted(depth_deg, 0.5 * float(depth_deg[end])))
     if not 0 < mid < end:
         return None
-    axis = own_axis(*(rotate_one(quat_wxyz[i], knee_s) for i in (0, mid, end)), min_sweep_deg)
+    k_start, k_mid, k_end = (rotate_one(quat_wxyz[i], knee_s) for i in (0, mid, end))
+    axis = own_axis(k_start, k_mid, k_end, min_sweep_deg)
     if axis is None:
         return None
     if float(axis @ medial_e) < 0.0:
