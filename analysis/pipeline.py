@@ -728,7 +728,7 @@ class StreamingAnalyzer:
             axis_e = rotate_one(quat[0], self._cal.flexion_axis_s)
             medial_e = medial_axis_earth(self.geometry, self.ctx.side, axis_e)
             own = None
-            if self.geometry.plane == "sagittal":  # drift.own_plane_drift_gyro
+            if self.settings.drift_own_plane and self.geometry.plane == "sagittal":  # drift.own_plane_drift_gyro
                 fit_deg = self.settings.drift_axis_fit_share_of_min_range * self._min_range_deg
                 own = own_plane_drift_gyro(quat, self._knee_s, medial_e, np.maximum.accumulate(theta) - theta[0],
                                            fit_deg, self.settings.drift_axis_min_sweep_deg)

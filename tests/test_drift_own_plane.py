@@ -1,4 +1,5 @@
-"""Knee drift measured out of the rep's own plane (drift.own_axis, own_plane_drift_gyro).
+"""Knee drift measured out of the rep's own plane (drift.own_axis, own_plane_drift_gyro; the
+`drift_own_plane` setting, off by default).
 
 A person whose thigh flexes in a turned plane, or whose knee turns in as it flexes, reads drift on
 every correct rep against the calibrated horizontal axis; against the axis the rep itself started
@@ -26,6 +27,7 @@ from sensortrack.simulation.spec import Distractor, ImuSpec, PersonSpec, Session
 
 KNEE_S = np.array([0.0, 0.0, -1.0])  # thigh: the knee below the sensor when standing
 MEDIAL_E = np.array([0.0, 1.0, 0.0])
+OWN = AnalysisSettings(drift_own_plane=True)  # opt-in (settings: real thighs are not this clean)
 
 
 def _wxyz(rot: Rotation) -> np.ndarray:
@@ -88,10 +90,8 @@ def _person_session(drift: bool) -> SessionSpec:
 
 def test_a_persons_own_squat_reads_near_zero_on_correct_reps_and_valgus_reps_stand_out() -> None:
     session, labels = simulate_session(_person_session(drift=True), seed=5)
-    own = drift_readings(analyze_session(session), labels)
-    calibrated = drift_readings(
-        analyze_session(session, AnalysisSettings(drift_axis_min_sweep_deg=170.0)), labels  # never fits: old plane
-    )
+    own = drift_readings(analyze_session(session, OWN), labels)
+    calibrated = drift_readings(analyze_session(session), labels)  # the default: the calibrated plane
     clean_own = [d for valgus, d in own if not valgus]
     faulty_own = [d for valgus, d in own if valgus]
     clean_cal = [d for valgus, d in calibrated if not valgus]
@@ -104,10 +104,10 @@ def test_a_persons_own_squat_reads_near_zero_on_correct_reps_and_valgus_reps_sta
 def test_own_plane_drift_streams_as_it_batches() -> None:
     """An open rep's drift is fitted on the same samples as the finished rep's once it could warn."""
     session, _ = simulate_session(replace(_person_session(drift=True), rate_hz=52.0), seed=9)
-    batch = analyze_session(session).to_dict()
+    batch = analyze_session(session, OWN).to_dict()
     s = session.samples
     for seed in (1, 2):
-        analyzer = StreamingAnalyzer(resolve_context(session))
+        analyzer = StreamingAnalyzer(resolve_context(session), OWN)
         rng = np.random.default_rng(seed)
         i = 0
         while i < len(s):
@@ -121,18 +121,18 @@ def test_own_plane_drift_streams_as_it_batches() -> None:
 
 def test_over_reference_is_null_without_one_finite_with_one_and_never_nan() -> None:
     session, labels = simulate_session(_person_session(drift=True), seed=5)
-    alone = analyze_session(session).to_dict()
+    alone = analyze_session(session, OWN).to_dict()
     reps = [r for st in alone["sets"] for r in st["reps"]]
     assert reps and all(r["knee_drift_over_reference_deg"] is None for r in reps)
     json.dumps(alone, allow_nan=False)  # raises on NaN or infinity
     good, _ = simulate_session(_person_session(drift=False), seed=6)  # the same person, strapped on again
-    settings = AnalysisSettings()
-    good_reps = [r for st in analyze_session(good).to_dict()["sets"] for r in st["reps"]]
+    settings = OWN
+    good_reps = [r for st in analyze_session(good, OWN).to_dict()["sets"] for r in st["reps"]]
     reference = DriftReference.from_drifts(
         [r["knee_drift_deg"] for r in good_reps], exercise="squat", placement="thigh", side="left",
         source="test", min_reps=settings.drift_reference_min_reps, ranges_deg=[r["range_deg"] for r in good_reps],
     )
-    judged = analyze_session(session, reference=reference).to_dict()
+    judged = analyze_session(session, OWN, reference=reference).to_dict()
     json.dumps(judged, allow_nan=False)
     over = [r["knee_drift_over_reference_deg"] for st in judged["sets"] for r in st["reps"]]
     assert over and all(isinstance(d, float) and math.isfinite(d) for d in over)
