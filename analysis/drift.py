@@ -12,6 +12,7 @@ its plane (a shank tipping medially is seen; a thigh turning about the vertical 
 
 from __future__ import annotations
 
+import math
 from typing import cast
 
 import numpy as np
@@ -121,3 +122,54 @@ def rotate_one(quat_wxyz: FloatArray, v: FloatArray) -> FloatArray:
             vz + 2.0 * (w * cz + x * cy - y * cx),
         ]
     )
+
+
+def own_axis(k_start: FloatArray, k_mid: FloatArray, k_end: FloatArray, min_sweep_deg: float) -> FloatArray | None:
+    """The axis a segment turned about, from three positions of one vector fixed in it.
+
+    A segment turning about a fixed axis carries any vector of its own around a circle in a plane
+    perpendicular to that axis, whatever the vector's angle to it (a cone); three points fix that
+    plane, so the axis is the normal (k_mid − k_start) × (k_end − k_start). Plain floats: once per
+    rep. None when the arc from start to end is under `min_sweep_deg` (a chord of a unit circle
+    spanning φ is 2·sin(φ/2) long): a shorter arc hardly curves, and its plane is lost in noise.
+    """
+    ax, ay, az = (float(c) for c in k_mid - k_start)
+    bx, by, bz = (float(c) for c in k_end - k_start)
+    if bx * bx + by * by + bz * bz < (2.0 * math.sin(math.radians(min_sweep_deg) / 2.0)) ** 2:
+        return None
+    nx, ny, nz = ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx
+    norm = math.sqrt(nx * nx + ny * ny + nz * nz)
+    if norm < 1e-12:
+        return None
+    return np.array([nx / norm, ny / norm, nz / norm])
+
+
+def own_plane_drift_gyro(
+    quat_wxyz: FloatArray, knee_s: FloatArray, medial_e: FloatArray, depth_deg: FloatArray, fit_deg: float,
+    min_sweep_deg: float,
+) -> FloatArray | None:
+    """asin(k·a) per sample, a the rep's own axis signed toward the midline: `own_axis` of the
+    knee's direction at the rep's start, where the depth first reaches `fit_deg` (`depth_deg`, the
+    rep's depth so far, never falls) and half-way between. None until the rep reaches `fit_deg` —
+    a definite sample, so an open rep and the finished one agree once past it — or when the arc is
+    too short.
+
+    The person's own way of squatting — the plane turned about the vertical, the knee turning in
+    in proportion to flexion — tilts the axis the thigh turns about, which the horizontal medial
+    axis of the calibration cannot follow: those reps read drift on every correct rep. Measured
+    against the axis of the rep's own start, such movement reads ≈ 0, and what leaves that plane
+    later in the rep (the knee caving under load near the bottom and on the way up) remains.
+    """
+    end = int(np.searchsorted(depth_deg, fit_deg))
+    if end >= depth_deg.shape[0]:
+        return None
+    mid = int(np.searchsorted(depth_deg, 0.5 * float(depth_deg[end])))
+    if not 0 < mid < end:
+        return None
+    k_start, k_mid, k_end = (rotate_one(quat_wxyz[i], knee_s) for i in (0, mid, end))
+    axis = own_axis(k_start, k_mid, k_end, min_sweep_deg)
+    if axis is None:
+        return None
+    if float(axis @ medial_e) < 0.0:
+        axis = -axis
+    return medial_angle_gyro(quat_wxyz, knee_medial_form(knee_s, axis))

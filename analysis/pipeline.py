@@ -26,6 +26,7 @@ from sensortrack.analysis.drift import (
     medial_angle_gyro,
     medial_angle_tilt,
     medial_axis_earth,
+    own_plane_drift_gyro,
     rotate_one,
 )
 from sensortrack.analysis.front_end import SignalFrontEnd
@@ -517,7 +518,7 @@ class StreamingAnalyzer:
                 self._restart_calibration(lead + cut)
                 return
             if stop < 0:  # still going: warn if due, look again from here when more samples arrive
-                drift = None if left >= 0 else self._rep_drift(lead + start, lead + theta.size)
+                drift = None if left >= 0 else self._rep_drift(lead + start, lead + theta.size, theta[start:])
                 self._maybe_warn(drift, lead + start, t[start:], theta[start:], finished=False)
                 self._open = (lead + start, drift)
                 stop_at = up
@@ -717,8 +718,8 @@ class StreamingAnalyzer:
         if i < limit:
             self._events += self._tracker.close(float(t[i]) - self._boundary_delay_s)
 
-    def _rep_drift(self, a: int, b: int) -> _RepDrift | None:
-        """Drift toward the midline over samples [a, b) relative to the rep's start at a."""
+    def _rep_drift(self, a: int, b: int, theta: FloatArray) -> _RepDrift | None:
+        """Drift toward the midline over samples [a, b) (angles `theta`) relative to the rep's start."""
         if not self.geometry.drift_observable(self._gyro):
             return None
         assert self._cal is not None and self._knee_s is not None
@@ -726,7 +727,12 @@ class StreamingAnalyzer:
             quat = self._hist.get("quat", a, b)
             axis_e = rotate_one(quat[0], self._cal.flexion_axis_s)
             medial_e = medial_axis_earth(self.geometry, self.ctx.side, axis_e)
-            angle = medial_angle_gyro(quat, knee_medial_form(self._knee_s, medial_e))
+            own = None
+            if self.settings.drift_own_plane and self.geometry.plane == "sagittal":  # drift.own_plane_drift_gyro
+                fit_deg = self.settings.drift_axis_fit_share_of_min_range * self._min_range_deg
+                own = own_plane_drift_gyro(quat, self._knee_s, medial_e, np.maximum.accumulate(theta) - theta[0],
+                                           fit_deg, self.settings.drift_axis_min_sweep_deg)
+            angle = own if own is not None else medial_angle_gyro(quat, knee_medial_form(self._knee_s, medial_e))
         else:
             medial_e = None
             angle = medial_angle_tilt(
@@ -903,7 +909,7 @@ class StreamingAnalyzer:
         candidate.impact_g = impact_rms_g(acc, self.rate_hz, self.settings.gait_impact_window_s)
         if self._tracker.rejects(candidate):  # judged on the movement seen (a shank: its swing)
             return
-        drift = self._rep_drift(start, start + theta.size)
+        drift = self._rep_drift(start, start + theta.size, theta)
         warning = self._maybe_warn(drift, start, t, theta)
         if drift is not None:
             candidate.knee_drift_deg = float(drift.drift_deg.max())

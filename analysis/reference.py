@@ -104,11 +104,12 @@ class DriftReference:
     def margin_deg(self, settings: AnalysisSettings) -> float:
         """How far past the person's level a rep warns: a fixed floor (by placement, settings) or
         `drift_spread_multiple` of their spread, whichever is larger."""
-        floor = (
-            settings.drift_margin_over_reference_shank_deg
-            if self.placement == "shank"
-            else settings.drift_margin_over_reference_deg
-        )
+        if self.placement == "shank":
+            floor = settings.drift_margin_over_reference_shank_deg
+        elif settings.drift_own_plane:  # a thigh's own-plane drift: its scatter only (settings)
+            floor = settings.drift_margin_over_reference_own_plane_deg
+        else:
+            floor = settings.drift_margin_over_reference_deg
         return max(floor, settings.drift_spread_multiple * self.spread_deg)
 
     def to_dict(self) -> dict[str, Any]:

@@ -203,6 +203,11 @@ class AnalysisSettings:
     # 7.8 / 88 % at 3.0°, 5.7 / 85 % at 3.5°, 4.3 / 80 % at 4.0° (benchmarks/accuracy_reference.py
     # then measured 5.4 / 86 % at 3.5°) ...
     drift_margin_over_reference_deg: float = 3.5
+    # ... with `drift_own_plane`, a thigh's correct reps read about 0 for everyone, re-strapped or not
+    # (over the reference: median −0.1°, 95th percentile 1.4° on the tuning seeds), so its floor only
+    # covers that scatter: seeds 0–99, thigh correct / valgus warned 4.3 / 90 % at 1.5°, 3.8 / 85 % at
+    # 2.0° (axis fitted to all chords); 2.4 / 92 % at 1.5° with the three-point axis (drift.own_axis) ...
+    drift_margin_over_reference_own_plane_deg: float = 1.5
     # ... a shank sensor's drift is its tilt against gravity, which strapping it on again hardly
     # moves (its correct reps stay within ~1.5° of the reference): same seeds, 2.0° warned 3.6 % of
     # a shank's correct reps and 95 % of its valgus ones, 3.0° 0.9 % and 87 % ...
@@ -213,6 +218,25 @@ class AnalysisSettings:
     drift_spread_multiple: float = 3.0
     # A reference needs at least this many reps with a drift value to say what is normal.
     drift_reference_min_reps: int = 3
+    # Measure drift out of the plane the rep itself started in (drift.own_plane_drift_gyro) rather
+    # than the calibrated one. Off: on the hard design it lifts valgus reps warned with a reference
+    # (reporting seeds 1000–1099: 82.7 → 85.2 %, correct 1.5 → 1.7 %), but real thighs do not start
+    # a rep in a clean plane as the simulator's do (UTD-MHAD, tuning half: out-of-plane scatter over
+    # the first 20° is 0.5–1.5°, simulated 0.03°), and extrapolating that axis over a 90° chair rise
+    # read 25–39° on correct reps: 10 of 64 real correct squat/sit-to-stand reps warned without a
+    # reference (0 of 64 against the calibrated plane).
+    drift_own_plane: bool = False
+    # With it, the rep's axis is fitted on the knee's path from the start to where the depth
+    # reaches this share of the exercise's range floor (and half-way). The knee caves under load,
+    # near the bottom and on the way up (field-notes §2), not in the first part of the
+    # descent; under 1, so a rep still open reaches the fit before it can warn (same answer live).
+    drift_axis_fit_share_of_min_range: float = 0.8
+    # ... when the knee's path has swept at least this much (degrees of arc) by then; else the
+    # calibrated axis is used. A short arc hardly curves (1 − cos 8° ≈ 1 %), so the plane's tilt
+    # toward the segment is lost in noise: a shank's squat, fitted over 8° (all chords), read its correct reps
+    # up to 2.9° over the reference (95th percentile, tuning seeds 0–99), against 1.6° from the
+    # calibrated plane; a thigh's, over 20°, 1.4° against 3.9°.
+    drift_axis_min_sweep_deg: float = 12.0
 
     def min_range_deg(self, exercise: str, placement: str = "thigh") -> float:
         floors: dict[str, float] = {  # keys: vocabulary.Exercise

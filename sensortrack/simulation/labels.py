@@ -1,10 +1,13 @@
 """Ground truth saved beside each simulated recording as NAME.labels.json.
 
 Times are seconds from the recording's first sample, like the session's t_s.
-knee_drift_deg follows the analysis' definition exactly: with k the unit vector from the proximal
-to the distal end toward the knee (thigh hip→knee, shank ankle→knee) and m the horizontal unit
-vector toward the body's midline, drift(t) = asin(k(t)·m) − asin(k(start)·m) in degrees, and the
-rep's value is its maximum over the rep. range_deg is the largest angle between the segment's long
+knee_drift_deg is the motion made, out of the body's sagittal plane: with k the unit vector from the
+proximal to the distal end toward the knee (thigh hip→knee, shank ankle→knee) and m the horizontal
+unit vector toward the body's midline, drift(t) = asin(k(t)·m) − asin(k(start)·m) in degrees, and the
+rep's value is its maximum over the rep: the analysis' default definition. With `drift_own_plane`
+the analysis measures the same out of the rep's own plane (analysis/drift.py), so a person whose
+thigh squats in a turned plane has large labels on correct reps and small analysed values; scoring
+uses the labels' `valgus`, not their value. range_deg is the largest angle between the segment's long
 axis at the rep's start and during the rep; peak_s is when that happens.
 """
 
