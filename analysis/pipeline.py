@@ -57,8 +57,6 @@ from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.core.model import FloatArray
 
 TRACE_RATE_HZ = 10.0
-_WINDOW = 256  # samples searched per numpy pass while calibrating
-_TRY_EVERY = 25  # analysis samples between calibration attempts once enough has moved
 
 
 
@@ -218,17 +216,17 @@ class StreamingAnalyzer:
 
     def _step_uncalibrated(self, end: int) -> None:
         a = self._cursor
-        b = min(end, a + _WINDOW)
+        b = min(end, a + self.settings.calibration_search_window_samples)
         speed = np.linalg.norm(self._hist.get("gw", a, b), axis=1)
         cum = self._cum_rot_deg + np.cumsum(speed) * self._dt_s
         t = self._hist.get("t", a, b)
         t0 = float(self._hist.get("t", self._cal_start, self._cal_start + 1)[0])
         ready = (cum >= 2.5 * self._min_range_deg) & (t - t0 >= self._cal_min_s)
-        # Try at the first ready sample, then every _TRY_EVERY samples: fixed absolute indices, so
+        # Try at the first ready sample, then every `calibration_try_every_samples`: fixed absolute indices, so
         # the attempts (and their outcome) do not depend on how the stream was chunked.
         absolute = np.arange(a, b)
         first_ready = (np.cumsum(ready) == 1) & (not self._ready_seen)
-        tries = np.flatnonzero(ready & ((absolute % _TRY_EVERY == 0) | first_ready))
+        tries = np.flatnonzero(ready & ((absolute % self.settings.calibration_try_every_samples == 0) | first_ready))
         self._ready_seen = self._ready_seen or bool(ready.any())
         self._cum_rot_deg = float(cum[-1])
         self._cursor = b
@@ -329,7 +327,7 @@ class StreamingAnalyzer:
         counted when it is found (after a few of them), not as each ends.
         """
         a = self._cursor
-        b = min(end, a + _WINDOW)
+        b = min(end, a + self.settings.calibration_search_window_samples)
         run = run_lengths(self._hist.get("speed", a, b) < self.settings.still_dps, self._still_run)
         held = np.flatnonzero(run >= self._still_n) + a
         # Held for a second nearer standing than the stance: standing. Before it is not searched.
@@ -337,7 +335,8 @@ class StreamingAnalyzer:
         held = held[self._is_standing(self._hist.get("u", a, b)[held - a])]
         longest_n = int(self.settings.calibration_max_s * self.rate_hz)
         stop, stance = b, None
-        for i in range(a + (-a) % _TRY_EVERY, b, _TRY_EVERY):
+        every = self.settings.calibration_try_every_samples
+        for i in range(a + (-a) % every, b, every):
             k = int(held.searchsorted(i, side="right"))
             if k:
                 self._search_from = max(self._search_from, int(held[k - 1]))

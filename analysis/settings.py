@@ -163,6 +163,14 @@ class AnalysisSettings:
     # --- calibration from the movement (calibration.py) ---
     # Turning below this rate is posture noise, not movement worth fitting an axis to.
     calibration_moving_dps: float = 10.0
+    # Once enough has moved, calibration (and a band walk's stance search) is tried every this many
+    # analysis samples (1 s at 25 Hz), at fixed absolute indices so that chunking does not change the
+    # outcome: an axis settles over a rep or two, so trying more often finds the same plane only a
+    # fraction of a second sooner at many times the cost.
+    calibration_try_every_samples: int = 25
+    # Samples looked at per NumPy pass while calibrating or searching a stance (~10 s at 25 Hz): bounds
+    # the work done per chunk fed (a live feed stays responsive); the answers do not depend on it.
+    calibration_search_window_samples: int = 256
     # Dwelling at an end of the arc (where rest is) and held postures (a band walk's stance): looser
     # than `still_dps`, as gravity from an accelerometer alone jitters at rest; 12 °/s put rest at
     # the wrong end of two small MEx clamshell sets.

@@ -140,3 +140,17 @@ def test_a_rep_is_drifted_exactly_when_it_carries_a_knee_drift_warning() -> None
     assert (clean.drifted, warned.drifted) == (False, True)
     one_set = ExerciseSet(index=1, exercise="squat", start_s=0.0, end_s=4.0, reps=(clean, warned))
     assert one_set.to_dict()["knee_drift_reps"] == 1
+
+
+@pytest.mark.parametrize("name", ["squat_thigh_left_cut", "band_walk_thigh_right", "bridge_shank_left"])
+def test_the_calibration_search_window_is_work_per_pass_not_an_answer(name: str) -> None:
+    """`calibration_search_window_samples` bounds the work per NumPy pass; the results must not
+    depend on it (attempts sit at fixed absolute indices)."""
+    session = load_session(SIM / f"{name}.csv")
+    s = session.samples
+    ctx = resolve_context(session)
+    results = [
+        analyze(s.t_s, s.acc_g, s.gyro_dps, ctx, AnalysisSettings(calibration_search_window_samples=n)).to_dict()
+        for n in (7, 256, 5000)
+    ]
+    assert results[0] == results[1] == results[2]
