@@ -26,6 +26,7 @@ from sensortrack.core.errors import ConfigError
 if TYPE_CHECKING:  # the settings dataclass and the TOML parser load only when a command reads settings,
     # not for `--help` or `sessions` (issue 12: their whole-process time is measured against numpy's import)
     from sensortrack.analysis.settings import AnalysisSettings
+    from sensortrack.analysis.pair_settings import PairSettings
 
 APP_NAME = "sensortrack"
 CONFIG_ENV = "SENSORTRACK_CONFIG"
@@ -48,7 +49,7 @@ def config_path() -> Path:
 
 # The tables config.toml may have; anything else is a typo (`[analyis]`) that would otherwise be
 # silently ignored while the user believes the setting took effect.
-KNOWN_TABLES = ("analysis", "reference")
+KNOWN_TABLES = ("analysis", "pair", "reference")
 
 
 def read_config(path: Path | None = None) -> dict[str, Any]:
@@ -123,6 +124,34 @@ def load_settings(set_options: list[str] | None = None, path: Path | None = None
         return settings.with_overrides(parse_set_options(set_options or []))
     except ValueError as exc:
         raise ConfigError(f"--set: {exc}") from None
+
+
+def load_pair_settings(pair_options: dict[str, str] | None = None, path: Path | None = None) -> PairSettings:
+    """The two-sensor analysis's settings: [pair] of the config file, then `--set pair.KEY=VALUE`
+    (`split_pair_settings`). Every command that analyses a pair uses them, so the live view, the
+    library, a report and a reanalysis judge a pair alike."""
+    from sensortrack.analysis.pair_settings import PairSettings
+
+    settings = PairSettings()
+    file_values = read_config(path).get("pair", {})
+    if not isinstance(file_values, dict):
+        raise ConfigError(f"{path or config_path()}: [pair] must be a table")
+    try:
+        settings = settings.with_overrides(file_values)
+    except ValueError as exc:
+        raise ConfigError(f"{path or config_path()}: [pair] {exc}") from None
+    try:
+        return settings.with_overrides(pair_options or {})
+    except ValueError as exc:
+        raise ConfigError(f"--set: {exc}") from None
+
+
+def load_all_settings(set_options: list[str] | None = None) -> tuple[AnalysisSettings, PairSettings]:
+    """The engine's and the pair's settings from the config file and `--set` (`pair.KEY=VALUE` for
+    the pair's): what the commands that analyse any kind of session (import, export, report,
+    reanalyze) judge with."""
+    engine, pair = split_pair_settings(set_options or [])
+    return load_settings(engine), load_pair_settings(pair)
 
 
 def check_person(name: str, where: str = "--person") -> str:

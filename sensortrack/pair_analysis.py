@@ -97,13 +97,6 @@ def _with_body(session: Session, exercise: str | None, placement: str | None, si
                    samples=session.samples.with_sensor(sensor))
 
 
-def load_pair_settings(values: dict[str, str]) -> PairSettings:
-    try:
-        return PairSettings().with_overrides(values)
-    except ValueError as exc:
-        raise ConfigError(f"--set: {exc}") from None
-
-
 @dataclass(frozen=True, slots=True, eq=False)
 class AlignedPair:
     """Two sessions recorded together, in the pair's order (thigh then shank, left then right), the

@@ -135,7 +135,8 @@ def _run_pair(args: argparse.Namespace, session: Session, settings: AnalysisSett
     """Two sensors: a two-sensor session file, or FILE with --with FILE2."""
     from sensortrack.core.errors import ConfigError
     from sensortrack.core.loading import load_session
-    from sensortrack.pair_analysis import analyze_pair, format_pair_report, load_pair_settings
+    from sensortrack.config import load_pair_settings
+    from sensortrack.pair_analysis import analyze_pair, format_pair_report
     from sensortrack.core.terminal_text import printable_lines
 
     if args.reference is not None:

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from sensortrack.config import load_settings
+    from sensortrack.config import load_all_settings
     from sensortrack.core.errors import InputFileError
     from sensortrack.library.export import export_session
     from sensortrack.library.ingest import summarize
@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
 
         person = reference_person(args)
         reference = None if person is None else stored_lookup(args.library, person)
-        summary = summarize(target.session, load_settings(args.set), reference)
+        settings, pair_settings = load_all_settings(args.set)
+        summary = summarize(target.session, settings, reference, pair_settings)
     if summary.status != "ok":
         print(f"sensortrack: note: the rep table is empty: {summary.message}", file=sys.stderr)
     written = export_session(target.session, summary, target.record, fmt, out, target.name, force=args.force)

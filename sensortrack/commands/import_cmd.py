@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     import shlex
     from pathlib import Path
 
-    from sensortrack.config import load_settings
+    from sensortrack.config import load_all_settings
     from sensortrack.core.errors import InputFileError, LibraryError
     from sensortrack.library.ingest import import_file
     from sensortrack.library.location import resolve_library_path
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from sensortrack.library.cli_options import reference_person
     from sensortrack.personal_reference import library_lookup
 
-    settings = load_settings(args.set)
+    settings, pair_settings = load_all_settings(args.set)
     person = reference_person(args)
     failures = 0
     with Library.open(resolve_library_path(args.library)) as library:
@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
                     placement=args.placement,
                     side=args.side,
                     references=references,
+                    pair_settings=pair_settings,
                 )
             except (InputFileError, LibraryError) as exc:
                 # One bad file must not stop the others; each failure is still one line.

@@ -101,13 +101,13 @@ def load_view_settings(set_options: list[str], two_sensors: bool) -> tuple[Analy
 
     engine, pair = split_pair_settings(set_options)
     settings = load_settings(engine)
-    if not pair:
-        return settings, None
     if not two_sensors:
-        raise ConfigError("pair.* settings apply to two sensors only (two devices or a two-sensor file)")
-    from sensortrack.pair_analysis import load_pair_settings
+        if pair:
+            raise ConfigError("pair.* settings apply to two sensors only (two devices or a two-sensor file)")
+        return settings, None
+    from sensortrack.config import load_pair_settings
 
-    return settings, load_pair_settings(pair)
+    return settings, load_pair_settings(pair)  # config.toml's [pair], then --set pair.*
 
 
 def load_view_plan(args: argparse.Namespace) -> Plan | None:
@@ -375,7 +375,8 @@ async def run_live_app(
         print(f"recording saved: {summary.path} ({summary.samples} samples, {summary.duration_s:.0f} s{lost})")
         if register:
             register_recording_or_note(
-                library, summary.path, settings, sys.stderr, use_reference=use_reference, person=person
+                library, summary.path, settings, sys.stderr, use_reference=use_reference, person=person,
+                pair_settings=pair_settings,  # the view's: the library judges the pair as the wearer saw it
             )
     elif app.error is None:
         print("no sample arrived; no recording was written")

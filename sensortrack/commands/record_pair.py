@@ -45,7 +45,8 @@ def split_body(spec: str) -> SensorSpec:
     return SensorSpec(spec, None, None)
 
 
-def _is_pair_file(path: str) -> bool:
+def is_pair_file(path: str) -> bool:
+    """A two-sensor session file (format version 2), by its first line."""
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
             return fh.readline().startswith(PAIR_MAGIC)
@@ -55,7 +56,7 @@ def _is_pair_file(path: str) -> bool:
 
 def is_pair(args: argparse.Namespace) -> bool:
     devices, virtuals, sources = args.device or [], args.virtual or [], args.source or []
-    return len(devices) > 1 or len(virtuals) > 1 or (len(virtuals) == 1 and len(sources) == 1 and _is_pair_file(sources[0]))
+    return len(devices) > 1 or len(virtuals) > 1 or (len(virtuals) == 1 and len(sources) == 1 and is_pair_file(sources[0]))
 
 
 def one_sensor_options(args: argparse.Namespace) -> None:

@@ -42,8 +42,11 @@ def run(args: argparse.Namespace) -> int:
     from sensortrack.library.cli_options import reference_person
     from sensortrack.personal_reference import stored_lookup
 
-    # pair.* keys are taken here; replay_app refuses them for a one-sensor file
-    settings, pair_settings = load_view_settings(args.set, two_sensors=True)
+    from sensortrack.commands.record_pair import is_pair_file
+
+    # A two-sensor file is judged with config.toml's [pair] and --set pair.*; a one-sensor file
+    # refuses pair keys in one line.
+    settings, pair_settings = load_view_settings(args.set, two_sensors=is_pair_file(args.session))
     plan = load_view_plan(args)
     recognised: tuple[RecognisedStretch, ...] = ()
     if plan is None and (args.exercise is None or args.placement is None):

@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from sensortrack.config import load_settings
+    from sensortrack.config import load_all_settings
     from sensortrack.library.report_html import write_progress_report, write_report
 
     out = Path(args.output).expanduser()
@@ -39,10 +39,12 @@ def run(args: argparse.Namespace) -> int:
 
     person = reference_person(args)
     reference = None if person is None else stored_lookup(args.library, person)
+    settings, pair_settings = load_all_settings(args.set)
     write_report(
         args.target,
         out,
-        load_settings(args.set),
+        settings,
+        pair_settings=pair_settings,
         library_option=args.library,
         force=args.force,
         reference=reference,

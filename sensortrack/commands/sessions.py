@@ -278,7 +278,7 @@ def _reanalyze(library: Library, args: argparse.Namespace, watch: IdleWatch | No
     import os
 
     from sensortrack import __version__
-    from sensortrack.config import load_settings
+    from sensortrack.config import load_all_settings
     from sensortrack.core.errors import ConfigError
     from sensortrack.library.cli_options import reference_person
     from sensortrack.library.progress import ProgressBar
@@ -288,7 +288,7 @@ def _reanalyze(library: Library, args: argparse.Namespace, watch: IdleWatch | No
 
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError("--jobs must be at least 1")
-    settings = load_settings(args.set)
+    settings, pair_settings = load_all_settings(args.set)
     person = reference_person(args)
     records = library.list(_filter(args))
     if not records:
@@ -298,7 +298,8 @@ def _reanalyze(library: Library, args: argparse.Namespace, watch: IdleWatch | No
     bar = ProgressBar(len(records), "analysing")
     references = None if person is None else library_lookup(library, person)
     report = reanalyze(
-        library, records, settings, jobs=jobs, on_progress=bar.update, references=references, idle_watch=watch
+        library, records, settings, jobs=jobs, on_progress=bar.update, references=references, idle_watch=watch,
+        pair_settings=pair_settings,
     )
     parts = [f"{report.analyzed} analysed"]
     if report.needs_metadata:

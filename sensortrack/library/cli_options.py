@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     import os
 
     from sensortrack.analysis.settings import AnalysisSettings
+    from sensortrack.analysis.pair_settings import PairSettings
 
 # Here rather than in export.py so that building the parser does not import numpy and pyarrow.
 EXPORT_FORMATS = ("csv", "json", "parquet")
@@ -75,6 +76,7 @@ def register_recording_or_note(
     *,
     use_reference: bool = True,
     person: str | None = None,
+    pair_settings: PairSettings | None = None,
 ) -> None:
     """After `record`/`live`/`demo`: add the finished recording to the library, or say how to later.
 
@@ -88,7 +90,7 @@ def register_recording_or_note(
 
     try:
         whose = load_person(person) if use_reference else None
-        session_id = register_recording(library, path, settings, person=whose)
+        session_id = register_recording(library, path, settings, person=whose, pair_settings=pair_settings)
     except SensortrackError as exc:
         print(f"note: not added to the library ({exc}); `sensortrack import {path}` adds it", file=err)
         return

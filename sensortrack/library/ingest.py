@@ -32,6 +32,7 @@ from sensortrack.core.vocabulary import Exercise, Placement, Side
 PENDING_MESSAGE = "the analysis did not finish; `sensortrack sessions reanalyze` runs it again"
 
 if TYPE_CHECKING:
+    from sensortrack.analysis.pair_settings import PairSettings
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.session_analysis import ReferenceLookup
 
@@ -68,12 +69,16 @@ def with_body_metadata(
 
 
 def summarize(
-    session: Session, settings: AnalysisSettings, reference: DriftReference | ReferenceLookup | None = None
+    session: Session,
+    settings: AnalysisSettings,
+    reference: DriftReference | ReferenceLookup | None = None,
+    pair_settings: PairSettings | None = None,
 ) -> AnalysisSummary:
     """Analyse a session for the library; a session the analysis cannot take is kept, and marked.
 
     `reference`: the person's knee-drift reference, or a lookup of the stored one (None: none); a
-    two-sensor session needs none (its knee drift comes from the knee angle or each leg's own reps).
+    two-sensor session needs none (its knee drift comes from the knee angle or each leg's own reps)
+    and is judged with `pair_settings` (None: the defaults).
     """
     from sensortrack.session_analysis import analyze_session  # pulls in the whole pipeline
 
@@ -81,7 +86,8 @@ def summarize(
         if len(session.companions) == 1:  # two sensors: the pair's measures (docs/two-sensors.md)
             from sensortrack.pair_analysis import analyze_pair
 
-            return AnalysisSummary.from_pair(analyze_pair(session, session.companions[0], settings), settings)
+            pair = analyze_pair(session, session.companions[0], settings, pair_settings)
+            return AnalysisSummary.from_pair(pair, settings)
         result = analyze_session(session, settings, reference=reference)
     except MissingMetadataError as exc:
         return AnalysisSummary.not_analyzed("needs_metadata", str(exc), settings)
@@ -139,6 +145,7 @@ def import_file(
     placement: Placement | None = None,
     side: Side | None = None,
     references: ReferenceLookup | None = None,
+    pair_settings: PairSettings | None = None,
 ) -> ImportOutcome:
     """Copy a session file or plain CSV into the library, analysed.
 
@@ -162,14 +169,15 @@ def import_file(
         if not given:
             return ImportOutcome("unchanged", existing)
         record = update_body_metadata(
-            library, existing, settings, exercise=exercise, placement=placement, side=side, references=references
+            library, existing, settings, exercise=exercise, placement=placement, side=side, references=references,
+            pair_settings=pair_settings,
         )
         return ImportOutcome("updated", record)
 
     session = with_body_metadata(session, exercise=exercise, placement=placement, side=side)
     start_time_utc = start_time_of(session, path)
     session = replace(session, meta=replace(session.meta, start_time_utc=start_time_utc))
-    summary = summarize(session, settings, references)
+    summary = summarize(session, settings, references, pair_settings)
     facts = SessionFacts.from_session(session, start_time_utc)
 
     folder = library.sessions_dir
@@ -211,11 +219,12 @@ def update_body_metadata(
     placement: Placement | None,
     side: Side | None,
     references: ReferenceLookup | None = None,
+    pair_settings: PairSettings | None = None,
 ) -> SessionRecord:
     """Give a library session its exercise/placement/side and analyse it again with them."""
     session = load_library_session(record)
     session = with_body_metadata(session, exercise=exercise, placement=placement, side=side)
-    summary = summarize(session, settings, references)
+    summary = summarize(session, settings, references, pair_settings)
     with library.transaction():
         library.update_body_metadata(record.id, exercise=exercise, placement=placement, side=side)
         library.store_summary(record.id, summary)
@@ -228,6 +237,7 @@ def register_recording(
     settings: AnalysisSettings | None = None,
     *,
     person: str | None = None,
+    pair_settings: PairSettings | None = None,
 ) -> int:
     """Add a session file written by `record`/`live` to the library, in place; returns its id.
 
@@ -235,12 +245,17 @@ def register_recording(
     leaves it on disk. Registering the same file again returns the existing id, so a recorder may
     call this again after a crash without creating duplicates. `library_path` None means the
     default library ($SENSORTRACK_LIBRARY or the user's data folder). The summary's knee-drift
-    warnings are judged against `person`'s stored reference (None: no reference).
+    warnings are judged against `person`'s stored reference (None: no reference). Settings left
+    None are the configured ones (config.toml).
     """
     if settings is None:
         from sensortrack.config import load_settings
 
         settings = load_settings()
+    if pair_settings is None:
+        from sensortrack.config import load_pair_settings
+
+        pair_settings = load_pair_settings()
     path = Path(session_path).resolve()
     with Library.open(resolve_library_path(library_path)) as library:
         known = library.find_by_path(path)
@@ -268,7 +283,7 @@ def register_recording(
                 summary=pending,
                 notes=session.events.set_notes,
             )
-        summary = summarize(session, settings, _lookup(library, person))
+        summary = summarize(session, settings, _lookup(library, person), pair_settings)
         with library.transaction():
             library.store_summary(session_id, summary)
         return session_id

@@ -31,6 +31,7 @@ from sensortrack.core.errors import SensortrackError
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
+    from sensortrack.analysis.pair_settings import PairSettings
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.analysis.settings import AnalysisSettings
     from sensortrack.library.records import AnalysisSummary, SessionRecord
@@ -172,7 +173,10 @@ def helpers_for(
 
 
 def analyze_record(
-    record: SessionRecord, settings: AnalysisSettings, references: References | None = None
+    record: SessionRecord,
+    settings: AnalysisSettings,
+    references: References | None = None,
+    pair_settings: PairSettings | None = None,
 ) -> AnalysisSummary:
     """Read one library session and analyse it; a bug in the analysis fails this session only."""
     from sensortrack.library.ingest import load_library_session, summarize
@@ -183,7 +187,7 @@ def analyze_record(
     except SensortrackError as exc:
         return AnalysisSummary.not_analyzed("failed", f"cannot read the session file: {exc}", settings)
     try:
-        return summarize(session, settings, _lookup(record, references or {}))
+        return summarize(session, settings, _lookup(record, references or {}), pair_settings)
     except Exception as exc:  # a bug, not the user's fault: the other sessions still get done
         return AnalysisSummary.not_analyzed(
             "failed", f"internal error: {type(exc).__name__}: {exc}", settings, internal=True
@@ -200,6 +204,7 @@ def reanalyze(
     helpers: int | None = None,
     references: ReferenceLookup | None = None,
     idle_watch: IdleWatch | None = None,
+    pair_settings: PairSettings | None = None,
 ) -> ReanalyzeReport:
     """Analyse `records` again and store the results. `jobs` caps the processes (default: the CPUs
     this process may use); `helpers` forces the number of helper processes (tests); `references`
@@ -210,7 +215,7 @@ def reanalyze(
         return report
     count = helpers if helpers is not None else helpers_for(records, jobs or available_cpus(), watch=idle_watch)
     todo: deque[Job] = deque()
-    pool = _HelperPool(count, settings, todo) if count > 0 else None
+    pool = _HelperPool(count, settings, todo, pair_settings) if count > 0 else None
     if pool is not None:
         pool.spawn()  # first: their ~0.3 s of imports overlap the reference lookups and this one's imports
     ordered = sorted(records, key=lambda r: r.facts.sample_count, reverse=True)
@@ -243,7 +248,7 @@ def reanalyze(
     if pool is None:
         while todo:
             record, refs = todo.popleft()
-            finish(record, analyze_record(record, settings, refs), last=not todo)
+            finish(record, analyze_record(record, settings, refs, pair_settings), last=not todo)
         return report
     try:
         pool.feed()
@@ -254,7 +259,7 @@ def reanalyze(
                 record, refs = todo.popleft()
             except IndexError:
                 break
-            finish(record, analyze_record(record, settings, refs))
+            finish(record, analyze_record(record, settings, refs, pair_settings))
         pool.no_more_work()
         for record, summary in pool.results(until_done=True):
             finish(record, summary)
@@ -274,9 +279,12 @@ class _HelperPool:
     thread only moves records and results; the database is written by the caller's thread alone.
     """
 
-    def __init__(self, count: int, settings: AnalysisSettings, todo: deque[Job]) -> None:
+    def __init__(
+        self, count: int, settings: AnalysisSettings, todo: deque[Job], pair_settings: PairSettings | None = None
+    ) -> None:
         self._count = count
         self._settings = settings
+        self._pair_settings = pair_settings
         self._todo = todo
         self._results: queue.Queue[tuple[SessionRecord, AnalysisSummary] | None] = queue.Queue()
         self._processes: dict[Connection, BaseProcess] = {}
@@ -289,7 +297,9 @@ class _HelperPool:
         context = multiprocessing.get_context("spawn")
         for _ in range(self._count):
             ours, theirs = context.Pipe()
-            process = context.Process(target=_helper_main, args=(theirs, self._settings), daemon=True)
+            process = context.Process(
+                target=_helper_main, args=(theirs, self._settings, self._pair_settings), daemon=True
+            )
             process.start()
             theirs.close()
             self._processes[ours] = process
@@ -377,7 +387,7 @@ class _HelperPool:
             sent.append(job[0])
             conn.send(job)
 
-def _helper_main(conn: Connection, settings: AnalysisSettings) -> None:
+def _helper_main(conn: Connection, settings: AnalysisSettings, pair_settings: PairSettings | None) -> None:
     """A helper process: import the analysis, say so, then analyse whatever session comes."""
     import signal
 
@@ -393,7 +403,7 @@ def _helper_main(conn: Connection, settings: AnalysisSettings) -> None:
             return
         if job is None:
             return
-        conn.send(analyze_record(job[0], settings, job[1]))
+        conn.send(analyze_record(job[0], settings, job[1], pair_settings))
 
 
 def _references_for(record: SessionRecord, references: ReferenceLookup | None) -> References:

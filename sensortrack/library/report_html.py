@@ -30,6 +30,7 @@ from sensortrack.core.vocabulary import Exercise, Placement, Side
 
 if TYPE_CHECKING:
     from sensortrack.session_analysis import ReferenceLookup
+    from sensortrack.analysis.pair_settings import PairSettings
 
 EXERCISE_NAMES = {
     "squat": "Squat",
@@ -494,6 +495,7 @@ def write_report(
     side: Side | None = None,
     force: bool = False,
     reference: ReferenceLookup | None = None,
+    pair_settings: PairSettings | None = None,
 ) -> Target:
     """Analyse ID|FILE afresh (the plot needs the angle trace) and write its report to `out`;
     `reference` finds the person's stored knee-drift reference for it (None: none)."""
@@ -509,7 +511,7 @@ def write_report(
     if len(session.companions) == 1:  # two sensors: the pair's measures, plotted on the first's trace
         from sensortrack.pair_analysis import analyze_pair
 
-        pair = analyze_pair(session, session.companions[0], settings)
+        pair = analyze_pair(session, session.companions[0], settings, pair_settings)
         first = pair.result.thigh if isinstance(pair.result, PairResult) else pair.result.left
         other = None if isinstance(pair.result, PairResult) else pair.result.right
         page = build_report(target, first, settings, summary=AnalysisSummary.from_pair(pair, settings), other_leg=other)
