@@ -156,7 +156,8 @@ async def test_replay_moves_to_the_recorded_exercise_and_agrees_with_analyze(tmp
         noted = app.notes[last.index]
         assert (noted.rpe, noted.pain, noted.pain_where) == (9, 1, "hip")
         assert noted.set_start_s == pytest.approx(last.start_s, abs=1e-3)  # written to the millisecond
-        await until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen))
+        # the screen is pushed before its table is composed: wait for the table itself
+        await until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen) and bool(app.screen.query("#summary-table")))
         rows = app.screen.query_one("#summary-table", DataTable)
         assert "RPE 9 · pain 1 (hip)" in [str(c) for c in rows.get_row_at(len(app.result.sets) - 1)]
         await pilot.press("escape")

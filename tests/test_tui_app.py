@@ -71,7 +71,7 @@ async def test_final_counts_equal_analyze_session(until) -> None:  # type: ignor
         assert app.result is not None
         assert app.result.to_dict() == expected.to_dict()
         assert [len(s.reps) for s in app.kept_sets] == [len(s.reps) for s in expected.sets]
-        await until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen))
+        await until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen) and bool(app.screen.query("#summary-table")))
         await pilot.pause()
         summary = screen_text(app)
         n_reps = len(expected.reps)

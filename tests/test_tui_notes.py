@@ -61,7 +61,8 @@ async def test_note_after_each_set_is_asked_saved_or_skipped_and_recorded(tmp_pa
             await until(pilot, lambda: bar.is_open and bar.set_index == 2)
             assert not isinstance(app.screen, SessionSummaryScreen)
             await pilot.press("escape")
-            await until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen))
+            # the screen is pushed before its table is composed: wait for the table itself
+            await until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen) and bool(app.screen.query("#summary-table")))
             table = app.screen.query_one("#summary-table", DataTable)
             assert "RPE 10 · pain 3 (left knee)" in [str(c) for c in table.get_row_at(0)]
             assert len(app.notes) == 1
