@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 import platformdirs
 
@@ -109,21 +109,33 @@ def split_pair_settings(set_options: list[str]) -> tuple[list[str], dict[str, st
     return engine, pair
 
 
-def load_settings(set_options: list[str] | None = None, path: Path | None = None) -> AnalysisSettings:
-    from sensortrack.analysis.settings import AnalysisSettings
+class _Overridable(Protocol):
+    def with_overrides(self, values: dict[str, Any]) -> Self: ...
 
-    settings = AnalysisSettings()
-    file_values = read_config(path).get("analysis", {})
+
+S = TypeVar("S", bound=_Overridable)
+
+
+def _configured(defaults: S, table: str, set_values: dict[str, str], path: Path | None) -> S:
+    """`defaults` under the config file's [table], under `--set` values; each problem one line."""
+    file_values = read_config(path).get(table, {})
     if not isinstance(file_values, dict):
-        raise ConfigError(f"{path or config_path()}: [analysis] must be a table")
+        raise ConfigError(f"{path or config_path()}: [{table}] must be a table")
     try:
-        settings = settings.with_overrides(file_values)
+        settings = defaults.with_overrides(file_values)
     except ValueError as exc:
-        raise ConfigError(f"{path or config_path()}: [analysis] {exc}") from None
+        raise ConfigError(f"{path or config_path()}: [{table}] {exc}") from None
     try:
-        return settings.with_overrides(parse_set_options(set_options or []))
+        return settings.with_overrides(set_values)
     except ValueError as exc:
         raise ConfigError(f"--set: {exc}") from None
+
+
+def load_settings(set_options: list[str] | None = None, path: Path | None = None) -> AnalysisSettings:
+    """The one-sensor engine's settings: [analysis] of the config file, then `--set KEY=VALUE`."""
+    from sensortrack.analysis.settings import AnalysisSettings
+
+    return _configured(AnalysisSettings(), "analysis", parse_set_options(set_options or []), path)
 
 
 def load_pair_settings(pair_options: dict[str, str] | None = None, path: Path | None = None) -> PairSettings:
@@ -132,18 +144,7 @@ def load_pair_settings(pair_options: dict[str, str] | None = None, path: Path | 
     library, a report and a reanalysis judge a pair alike."""
     from sensortrack.analysis.pair_settings import PairSettings
 
-    settings = PairSettings()
-    file_values = read_config(path).get("pair", {})
-    if not isinstance(file_values, dict):
-        raise ConfigError(f"{path or config_path()}: [pair] must be a table")
-    try:
-        settings = settings.with_overrides(file_values)
-    except ValueError as exc:
-        raise ConfigError(f"{path or config_path()}: [pair] {exc}") from None
-    try:
-        return settings.with_overrides(pair_options or {})
-    except ValueError as exc:
-        raise ConfigError(f"--set: {exc}") from None
+    return _configured(PairSettings(), "pair", pair_options or {}, path)
 
 
 def load_all_settings(set_options: list[str] | None = None) -> tuple[AnalysisSettings, PairSettings]:
