@@ -46,8 +46,11 @@ def split_body(spec: str) -> SensorSpec:
 
 
 def is_pair_file(path: str) -> bool:
-    """A two-sensor session file (format version 2), by its first line."""
+    """A two-sensor session file (format version 2), by its first line. Only a regular file is
+    opened: a named pipe would block here (the reader says what is wrong with anything else)."""
     try:
+        if not Path(path).is_file():
+            return False
         with open(path, encoding="utf-8", errors="replace") as fh:
             return fh.readline().startswith(PAIR_MAGIC)
     except OSError:
