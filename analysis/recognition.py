@@ -41,13 +41,15 @@ passed in (`RecognitionModel.from_dict`); sensortrack.recognising.packaged_model
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Final, Literal, cast
 
 import numpy as np
 
 from sensortrack.core.model import FloatArray
+from sensortrack.core.vocabulary import Exercise, exercise_or_none
 
-NONE = "none"  # not one of the product's exercises: walking, jogging, fidgeting, sitting down
+NONE: Final = "none"  # not one of the product's exercises: walking, jogging, fidgeting, sitting down
+Label = Exercise | Literal["none"]  # what a stretch of movement is recognised as
 RECOGNITION_RATE_HZ = 25.0
 
 FEATURES: tuple[str, ...] = (
@@ -374,7 +376,7 @@ class Segment:
 
     start_s: float
     end_s: float
-    exercise: str  # one of the exercises, or NONE
+    exercise: Label  # one of the exercises, or NONE
     confidence: float  # mean probability of that exercise over the segment's moving windows
 
     def to_dict(self) -> dict[str, Any]:
@@ -393,7 +395,7 @@ class Recognition:
     window_exercise_p: FloatArray  # (n, len(exercises)+1): P(exercise | placement) incl. none last
     exercises: tuple[str, ...]
 
-    def exercise_confidence(self, exercise: str, start_s: float, end_s: float) -> float:
+    def exercise_confidence(self, exercise: Label, start_s: float, end_s: float) -> float:
         """Mean probability of `exercise` over the moving windows centred in [start_s, end_s]
         (the nearest moving window where none is centred there)."""
         if exercise not in self.exercises:
@@ -454,7 +456,7 @@ def recognise(t_s: FloatArray, acc_g: FloatArray, model: RecognitionModel,
     moving = ~win.quiet
     pairs = [c.split("/") if c != NONE else (NONE, "") for c in model.classes]
     placements = sorted({p for _, p in pairs if p})
-    exercises = tuple(dict.fromkeys(e for e, _ in pairs if e != NONE))
+    exercises = tuple(dict.fromkeys(_exercise_of(e) for e, _ in pairs if e != NONE))
     # 4. one placement for the file: summed over the windows that move and are not "none"
     if placement is None:
         # the windows that move like an exercise (walking is much alike on thigh and shank)
@@ -475,7 +477,7 @@ def recognise(t_s: FloatArray, acc_g: FloatArray, model: RecognitionModel,
     p_ex = np.column_stack([proba[:, c].sum(axis=1) for c in cols] + [proba[:, none_col].sum(axis=1)]) \
         if proba.shape[0] else np.zeros((0, len(exercises) + 1))
     p_ex = p_ex / np.maximum(p_ex.sum(axis=1, keepdims=True), 1e-12)
-    names = exercises + (NONE,)
+    names: tuple[Label, ...] = (*exercises, NONE)
     # 5. each window: quiet, none or some exercise; smoothed; then which exercise per bout, from
     # the bout's summed probabilities (a set is one exercise: its windows vote together)
     raw = ["" if not moving[i] else (NONE if p_ex[i, -1] >= p_ex[i, :-1].sum() else _MOVING)
@@ -491,6 +493,14 @@ def _label_at(segments: tuple[Segment, ...], t: float) -> str:
         if seg.start_s <= t <= seg.end_s:
             return seg.exercise
     return segments[-1].exercise
+
+
+def _exercise_of(name: str) -> Exercise:
+    """A model class's exercise; a name the product does not know is a damaged model file."""
+    exercise = exercise_or_none(name)
+    if exercise is None:
+        raise ValueError(f"recognition model names an unknown exercise {name!r}")
+    return exercise
 
 
 def _exercise_given_moving(p: FloatArray) -> FloatArray:
@@ -537,7 +547,7 @@ def _split_at_posture_changes(runs: list[list[int]], rest_u: FloatArray, limit_d
     return out
 
 
-def _segments(win: Windows, labels: list[str], p_ex: FloatArray, names: tuple[str, ...],
+def _segments(win: Windows, labels: list[str], p_ex: FloatArray, names: tuple[Label, ...],
               s: RecognitionSettings, t_first: float, t_last: float) -> tuple[Segment, ...]:
     # runs of one label among moving windows (quiet windows join no run)
     runs: list[list[int]] = []  # [first window, last window, 0 = exercise / 1 = none]

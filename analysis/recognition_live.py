@@ -17,6 +17,7 @@ import numpy as np
 
 from sensortrack.analysis.recognition import NONE, RecognitionModel, RecognitionSettings, recognise
 from sensortrack.core.model import FloatArray
+from sensortrack.core.vocabulary import Exercise, exercise_or_none
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class LiveRecognitionSettings:
 class BoutExercise:
     """The exercise of the bout that began at `start_s`, decided at `decided_s`."""
 
-    exercise: str
+    exercise: Exercise
     confidence: float
     unsure: bool
     start_s: float
@@ -100,22 +101,25 @@ class LiveRecogniser:
         if not bouts:
             return None
         bout = bouts[-1]
+        exercise = exercise_or_none(bout.exercise)
+        if exercise is None:  # (the bouts are exercises: NONE was left out above)
+            return None
         start_s = max(bout.start_s, self._not_before_s)
-        confidence = rec.exercise_confidence(bout.exercise, bout.start_s, bout.end_s)
+        confidence = rec.exercise_confidence(exercise, bout.start_s, bout.end_s)
         sure = confidence >= self.settings.recognition.unsure_below
         if final:
-            return BoutExercise(bout.exercise, confidence, not sure, start_s, at_s)
+            return BoutExercise(exercise, confidence, not sure, start_s, at_s)
         if at_s - start_s < self.settings.recognition.window_s:
             return None
         if sure:
-            same = self._streak[0] == bout.exercise
-            self._streak = (bout.exercise, self._streak[1] + 1 if same else 1)
+            same = self._streak[0] == exercise
+            self._streak = (exercise, self._streak[1] + 1 if same else 1)
             if self._streak[1] >= self.settings.confirm_runs:
-                return BoutExercise(bout.exercise, confidence, False, start_s, at_s)
+                return BoutExercise(exercise, confidence, False, start_s, at_s)
             return None
         self._streak = ("", 0)
         if at_s - start_s >= self.settings.decide_after_s:
-            return BoutExercise(bout.exercise, confidence, True, start_s, at_s)
+            return BoutExercise(exercise, confidence, True, start_s, at_s)
         return None
 
     def _forget(self, before_s: float) -> None:

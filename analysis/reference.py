@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sensortrack.analysis.settings import AnalysisSettings
+from sensortrack.core.vocabulary import Exercise, Placement, Side, exercise_or_none, placement_or_none, side_or_none
 
 # A normal distribution's standard deviation is 1.4826 × its median absolute deviation.
 _MAD_TO_SIGMA = 1.4826
@@ -45,9 +46,9 @@ def robust_spread_deg(values: Sequence[float]) -> float:
 class DriftReference:
     """The drift of one person's good reps of one exercise, placement and side."""
 
-    exercise: str
-    placement: str
-    side: str
+    exercise: Exercise
+    placement: Placement
+    side: Side
     median_deg: float
     spread_deg: float
     reps: int
@@ -58,9 +59,9 @@ class DriftReference:
         cls,
         drifts: Iterable[float | None],
         *,
-        exercise: str,
-        placement: str,
-        side: str,
+        exercise: Exercise,
+        placement: Placement,
+        side: Side,
         source: str,
         min_reps: int,
         ranges_deg: Iterable[float] | None = None,
@@ -127,10 +128,14 @@ class DriftReference:
     def from_dict(cls, doc: dict[str, Any]) -> DriftReference:
         """The inverse of `to_dict` (a stored reference); ValueError on anything malformed."""
         try:
+            exercise, placement = exercise_or_none(doc["exercise"]), placement_or_none(doc["placement"])
+            side = side_or_none(doc["side"])
+            if exercise is None or placement is None or side is None:
+                raise ValueError(f"not an exercise, placement and side: {doc['exercise']!r}, {doc['placement']!r}, {doc['side']!r}")
             ref = cls(
-                exercise=str(doc["exercise"]),
-                placement=str(doc["placement"]),
-                side=str(doc["side"]),
+                exercise=exercise,
+                placement=placement,
+                side=side,
                 median_deg=float(doc["median_deg"]),
                 spread_deg=float(doc["spread_deg"]),
                 reps=int(doc["reps"]),

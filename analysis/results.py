@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sensortrack.core.vocabulary import Exercise
+
 import numpy as np
 
 from sensortrack.analysis.context import AnalysisContext
@@ -91,7 +93,7 @@ class Rep:
 @dataclass(frozen=True, slots=True)
 class ExerciseSet:
     index: int  # 1-based within the session
-    exercise: str
+    exercise: Exercise
     start_s: float
     end_s: float
     reps: tuple[Rep, ...]

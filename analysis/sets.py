@@ -17,6 +17,7 @@ from sensortrack.analysis.reference import DriftReference, SessionBaseline
 from sensortrack.analysis.results import Event, ExerciseSet, Rep, RepCounted, RepWarning, SetEnded, SetStarted
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.analysis.stance import Step
+from sensortrack.core.vocabulary import Exercise, Placement
 
 
 @dataclass(slots=True)
@@ -95,7 +96,7 @@ def _middle(values: Iterable[float]) -> float:
 
 class SetTracker:
     def __init__(
-        self, exercise: str, placement: str, settings: AnalysisSettings, reference: DriftReference | None = None
+        self, exercise: Exercise, placement: Placement, settings: AnalysisSettings, reference: DriftReference | None = None
     ) -> None:
         self.exercise = exercise
         self.placement = placement

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from sensortrack.core.vocabulary import Exercise, Placement
+
 
 # The rate the analysis runs at, after the front end's decimation. Here rather than in front_end.py
 # so that checking `--set` values does not import SciPy (the front end's filters).
@@ -246,8 +248,8 @@ class AnalysisSettings:
     # calibrated plane; a thigh's, over 20°, 1.4° against 3.9°.
     drift_axis_min_sweep_deg: float = 12.0
 
-    def min_range_deg(self, exercise: str, placement: str = "thigh") -> float:
-        floors: dict[str, float] = {  # keys: vocabulary.Exercise
+    def min_range_deg(self, exercise: Exercise, placement: Placement = "thigh") -> float:
+        floors: dict[Exercise, float] = {
             "squat": self.min_range_squat_deg, "lunge": self.min_range_lunge_deg,
             "step_up": self.min_range_step_up_deg, "bridge": self.min_range_bridge_deg,
             "clamshell": self.min_range_clamshell_deg, "band_walk": self.min_range_band_walk_deg,
@@ -255,18 +257,18 @@ class AnalysisSettings:
         scale = self.shank_range_scale if placement == "shank" else 1.0
         return scale * floors[exercise]
 
-    def min_duration_s(self, exercise: str) -> float:
+    def min_duration_s(self, exercise: Exercise) -> float:
         return self.min_step_duration_band_walk_s if exercise == "band_walk" else self.min_rep_duration_s
 
-    def min_quick_duration_s(self, exercise: str) -> float:
+    def min_quick_duration_s(self, exercise: Exercise) -> float:
         """The least duration of a rep with no foot strike. A step-up's parts (the rise onto the box,
         the step down) are each quicker than a stride and no rep alone: its rep is both (2.6–4 s)."""
         return self.min_rep_duration_s if exercise == "step_up" else self.min_quick_rep_duration_s
 
-    def min_duration_share(self, exercise: str) -> float:
+    def min_duration_share(self, exercise: Exercise) -> float:
         return 0.0 if exercise == "band_walk" else self.min_duration_share_of_set
 
-    def max_duration_s(self, exercise: str) -> float:
+    def max_duration_s(self, exercise: Exercise) -> float:
         return self.max_step_duration_band_walk_s if exercise == "band_walk" else self.max_rep_duration_s
 
     def with_overrides(self, values: dict[str, Any]) -> AnalysisSettings:

@@ -17,6 +17,7 @@ from sensortrack.library.store import Library
 
 if TYPE_CHECKING:
     from sensortrack.core.model import Session
+    from sensortrack.core.vocabulary import Exercise, Placement, Side
     from sensortrack.session_analysis import ReferenceLookup
 
 # The analysis (pipeline, SciPy: ~1 s) is imported only where a reference is built or checked, not
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 NO_REFERENCE_TEXT = "no personal reference: warnings judged against this session's own reps"
 
 
-def check_drift_defined(exercise: str, placement: str) -> None:
+def check_drift_defined(exercise: Exercise, placement: Placement) -> None:
     from sensortrack.session_analysis import drift_defined
 
     if not drift_defined(exercise, placement):
@@ -37,7 +38,7 @@ def check_drift_defined(exercise: str, placement: str) -> None:
 
 
 def build_reference(
-    session: Session, settings: AnalysisSettings, *, source: str, exercise: str, placement: str, side: str
+    session: Session, settings: AnalysisSettings, *, source: str, exercise: Exercise, placement: Placement, side: Side
 ) -> DriftReference:
     """The drift of the session's reps (analysed with `settings`, like the sessions it will judge)."""
     return build_reference_checked(
@@ -46,7 +47,7 @@ def build_reference(
 
 
 def build_reference_checked(
-    session: Session, settings: AnalysisSettings, *, source: str, exercise: str, placement: str, side: str
+    session: Session, settings: AnalysisSettings, *, source: str, exercise: Exercise, placement: Placement, side: Side
 ) -> tuple[DriftReference, int]:
     """`build_reference`, and how many of its reps were warned when judged against the session's
     own reps: a reference is meant to be good reps, and a warned one may not have been."""
@@ -71,7 +72,7 @@ def build_reference_checked(
 
 
 def reference_from_argument(
-    text: str, settings: AnalysisSettings, library_option: str | None, *, exercise: str, placement: str, side: str,
+    text: str, settings: AnalysisSettings, library_option: str | None, *, exercise: Exercise, placement: Placement, side: Side,
     loaded: tuple[Session, str] | None = None,
 ) -> DriftReference:
     """`--reference REF`: a session file, or `12`/`#12` for a library session, of the same person's
@@ -81,9 +82,9 @@ def reference_from_argument(
     check_drift_defined(exercise, placement)
     session, source = loaded or load_reference_session(text, library_option)
     ref_body = (
-        str(session.meta.exercise or exercise),
-        str(session.meta.sensor.placement or placement),
-        str(session.meta.sensor.side or side),
+        session.meta.exercise or exercise,
+        session.meta.sensor.placement or placement,
+        session.meta.sensor.side or side,
     )
     # Checked before the analysis: a mismatch is the likelier mistake, and cheaper to report.
     from sensortrack.session_analysis import check_same_body
@@ -110,7 +111,7 @@ def library_lookup(library: Library, person: str) -> ReferenceLookup:
     """The stored reference of `person` by exercise/placement/side, from an open library."""
     from sensortrack.library.references import find_reference
 
-    def lookup(exercise: str, placement: str, side: str) -> DriftReference | None:
+    def lookup(exercise: Exercise, placement: Placement, side: Side) -> DriftReference | None:
         stored = find_reference(library, person, exercise, placement, side)
         if stored is None:
             return None
@@ -123,7 +124,7 @@ def stored_lookup(library_option: str | None, person: str) -> ReferenceLookup:
     """Like `library_lookup`, opening the library (if there is one: none means no reference) per call."""
     from sensortrack.library.location import resolve_library_path
 
-    def lookup(exercise: str, placement: str, side: str) -> DriftReference | None:
+    def lookup(exercise: Exercise, placement: Placement, side: Side) -> DriftReference | None:
         path = resolve_library_path(library_option)
         if not path.exists():
             return None

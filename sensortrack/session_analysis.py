@@ -22,6 +22,8 @@ from sensortrack.core.vocabulary import (
     PLACEMENTS,
     SIDES,
     Exercise,
+    Placement,
+    Side,
     exercise_or_none,
     placement_or_none,
     side_or_none,
@@ -29,17 +31,17 @@ from sensortrack.core.vocabulary import (
 
 # (exercise, placement, side) -> the person's stored reference for them, or None. A lookup rather
 # than a reference where the caller does not know the session's exercise until it is resolved here.
-ReferenceLookup = Callable[[str, str, str], DriftReference | None]
+ReferenceLookup = Callable[[Exercise, Placement, Side], DriftReference | None]
 
 
-def drift_defined(exercise: str, placement: str, has_gyro: bool = True) -> bool:
+def drift_defined(exercise: Exercise, placement: Placement, has_gyro: bool = True) -> bool:
     """Whether the analysis measures knee drift for this exercise and placement (not clamshells)
     with this sensor (not a thigh in a standing exercise without a gyroscope)."""
     geometry = GEOMETRY.get((exercise, placement))
     return geometry is not None and geometry.drift_observable(has_gyro)
 
 
-def check_reference_fits(reference: DriftReference, exercise: str, placement: str, side: str) -> None:
+def check_reference_fits(reference: DriftReference, exercise: Exercise, placement: Placement, side: Side) -> None:
     """A reference is one person's drift for one exercise, placement and side: nothing else."""
     check_same_body(reference.source, (reference.exercise, reference.placement, reference.side), (exercise, placement, side))
 

@@ -43,3 +43,15 @@ def test_a_missing_word_asks_for_its_flag(squats: Session) -> None:
     bare = replace(squats, meta=replace(squats.meta, exercise=None))
     with pytest.raises(MissingMetadataError, match="pass --exercise"):
         resolve_context(bare)
+
+
+def test_a_stored_reference_with_an_unknown_word_is_malformed() -> None:
+    from sensortrack.analysis.reference import DriftReference
+
+    doc = {"exercise": "squat", "placement": "thigh", "side": "left", "median_deg": 2.0, "spread_deg": 1.0,
+           "reps": 6, "source": "test"}
+    assert DriftReference.from_dict(doc).exercise == "squat"
+    with pytest.raises(ValueError):
+        DriftReference.from_dict({**doc, "exercise": "pilates"})
+    with pytest.raises(ValueError):
+        DriftReference.from_dict({**doc, "side": "middle"})

@@ -113,7 +113,7 @@ class RecognisedStretch:
 
     start_s: float
     end_s: float
-    exercise: str
+    exercise: Exercise
     confidence: float
     unsure: bool  # below RecognitionSettings.unsure_below: shown as unsure, never as a plain label
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from sensortrack.analysis.results import AnalysisResult, Event, LiveState
+from sensortrack.core.vocabulary import Exercise
 
 
 class AnalysisEvent(Message):
@@ -49,7 +50,7 @@ class TurnAtBottom(Message):
 class ExerciseChanged(Message):
     """The recording moved on to another exercise (a plan's `# exercise` line): analysed as that from here."""
 
-    def __init__(self, exercise: str) -> None:
+    def __init__(self, exercise: Exercise) -> None:
         super().__init__()
         self.exercise = exercise
 

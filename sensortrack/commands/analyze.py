@@ -13,6 +13,7 @@ from sensortrack.core.model import EXERCISES, PLACEMENTS, SIDES
 if TYPE_CHECKING:  # imported when run: `--help` stays light
     from sensortrack.analysis.settings import AnalysisSettings
     from sensortrack.core.model import Session
+    from sensortrack.core.vocabulary import Exercise, Placement, Side
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -120,7 +121,7 @@ def _with_reference(args: argparse.Namespace, session: Any, settings: Any) -> tu
         )
 
     @cache
-    def lookup(ex: str, pl: str, sd: str) -> Any:
+    def lookup(ex: Exercise, pl: Placement, sd: Side) -> Any:
         # A recognised set of another exercise than REF says it is, or one without knee drift
         # (clamshells), is analysed without the reference rather than refused.
         if (ref_meta.exercise and ex != ref_meta.exercise) or not drift_defined(ex, pl):

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sensortrack.core.vocabulary import Exercise, Placement
+
 
 @dataclass(frozen=True, slots=True)
 class SensorLimits:
@@ -27,7 +29,7 @@ class SensorLimits:
         return " · ".join(self.notes)
 
 
-def sensor_limits(exercise: str, placement: str, has_gyro: bool) -> SensorLimits:
+def sensor_limits(exercise: Exercise, placement: Placement, has_gyro: bool) -> SensorLimits:
     counts, drift, notes = True, True, []
     name = exercise.replace("_", " ")
     if exercise == "band_walk" and placement == "shank" and not has_gyro:

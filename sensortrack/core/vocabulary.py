@@ -6,27 +6,27 @@ library need not import numpy (issue 12: `--help` and `sessions` are timed again
 
 from __future__ import annotations
 
-from typing import Literal, cast, get_args
+from typing import Literal, get_args
 
 Placement = Literal["thigh", "shank"]
 Side = Literal["left", "right"]
 Exercise = Literal["squat", "lunge", "band_walk", "bridge", "clamshell", "step_up"]
 ClockSource = Literal["device", "host"]
 
-PLACEMENTS: tuple[str, ...] = get_args(Placement)
-SIDES: tuple[str, ...] = get_args(Side)
-EXERCISES: tuple[str, ...] = get_args(Exercise)
+PLACEMENTS: tuple[Placement, ...] = get_args(Placement)
+SIDES: tuple[Side, ...] = get_args(Side)
+EXERCISES: tuple[Exercise, ...] = get_args(Exercise)
 
 
 # Narrowing for text read from outside (a library row, a flag, a sidecar): the word when it is one we
 # know, else None (which reads as "not said"), so the Literal types hold past the boundary.
 def exercise_or_none(value: object) -> Exercise | None:
-    return cast(Exercise, value) if isinstance(value, str) and value in EXERCISES else None
+    return value if isinstance(value, str) and value in EXERCISES else None
 
 
 def placement_or_none(value: object) -> Placement | None:
-    return cast(Placement, value) if isinstance(value, str) and value in PLACEMENTS else None
+    return value if isinstance(value, str) and value in PLACEMENTS else None
 
 
 def side_or_none(value: object) -> Side | None:
-    return cast(Side, value) if isinstance(value, str) and value in SIDES else None
+    return value if isinstance(value, str) and value in SIDES else None

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from sensortrack.analysis.pair_settings import PairSettings
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.analysis.settings import AnalysisSettings
+    from sensortrack.core.vocabulary import Exercise, Placement, Side
     from sensortrack.library.records import AnalysisSummary, SessionRecord
     from sensortrack.library.store import Library
     from sensortrack.session_analysis import ReferenceLookup
@@ -423,7 +424,7 @@ def _lookup(record: SessionRecord, references: References) -> ReferenceLookup | 
         return None
     placement, side = record.facts.placement, record.facts.side
 
-    def lookup(exercise: str, at_placement: str, at_side: str) -> DriftReference | None:
+    def lookup(exercise: Exercise, at_placement: Placement, at_side: Side) -> DriftReference | None:
         return references.get(exercise) if (at_placement, at_side) == (placement, side) else None
 
     return lookup

@@ -114,7 +114,7 @@ class RepRow:
 @dataclass(frozen=True, slots=True)
 class SetRow:
     set_index: int
-    exercise: str
+    exercise: str  # as stored: a hand-edited row shows what it holds rather than failing `show`
     start_s: float
     end_s: float
     rep_count: int

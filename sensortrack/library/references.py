@@ -14,6 +14,7 @@ from sensortrack.analysis.reference import DriftReference
 from sensortrack.core.errors import LibraryError
 from sensortrack.library.records import utc_now_iso
 from sensortrack.library.store import Library
+from sensortrack.core.vocabulary import Exercise, Placement, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ def save_reference(library: Library, person: str, reference: DriftReference, ses
         )
 
 
-def find_reference(library: Library, person: str, exercise: str, placement: str, side: str) -> StoredReference | None:
+def find_reference(library: Library, person: str, exercise: Exercise, placement: Placement, side: Side) -> StoredReference | None:
     rows = library.query(
         "SELECT * FROM drift_references WHERE person = ? AND exercise = ? AND placement = ? AND side = ?",
         (person, exercise, placement, side),
@@ -74,7 +75,7 @@ def list_references(library: Library, person: str | None = None) -> list[StoredR
     return [_stored(library, r) for r in rows]
 
 
-def clear_reference(library: Library, person: str, exercise: str, placement: str, side: str) -> bool:
+def clear_reference(library: Library, person: str, exercise: Exercise, placement: Placement, side: Side) -> bool:
     """Remove one reference; False when there was none."""
     with library.transaction() as conn:
         cursor = conn.execute(
