@@ -17,7 +17,7 @@ import numpy as np
 
 from sensortrack.analysis.recognition import NONE, RecognitionModel, RecognitionSettings, recognise
 from sensortrack.core.model import FloatArray
-from sensortrack.core.vocabulary import Exercise, exercise_or_none
+from sensortrack.core.vocabulary import Exercise
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +101,8 @@ class LiveRecogniser:
         if not bouts:
             return None
         bout = bouts[-1]
-        exercise = exercise_or_none(bout.exercise)
-        if exercise is None:  # (the bouts are exercises: NONE was left out above)
+        exercise = bout.exercise
+        if exercise == NONE:  # (never: the bouts above leave NONE out; this tells the type checker)
             return None
         start_s = max(bout.start_s, self._not_before_s)
         confidence = rec.exercise_confidence(exercise, bout.start_s, bout.end_s)

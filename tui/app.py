@@ -434,10 +434,8 @@ class SensortrackApp(App[int]):
         self.awaiting_exercise = False
         stretch = RecognisedStretch(decided.start_s, math.inf, decided.exercise, decided.confidence, decided.unsure)
         self.recognised = (*self.recognised, stretch)
-        exercise = exercise_or_none(decided.exercise)
-        assert exercise is not None  # LiveRecogniser decides bouts of exercises only (never NONE)
-        if exercise != self.ctx.exercise or not self._fed_auto:
-            self.ctx = _for_exercise(self.ctx, exercise, self.reference_lookup)
+        if decided.exercise != self.ctx.exercise or not self._fed_auto:
+            self.ctx = _for_exercise(self.ctx, decided.exercise, self.reference_lookup)
             analyzer = self._next_analyzer(analyzer) if self._fed_auto else self._new_analyzer()
         self.post_message(ExerciseChanged(decided.exercise))
         held, self._held = self._held, []
@@ -1219,9 +1217,7 @@ def replay_app(
     changes = () if body.get("exercise") else session.events.exercise_changes
     if recognised and not changes:  # where the recognised exercise changes
         changes = tuple(
-            ExerciseChange(b.start_s, ex)
-            for a, b in zip(recognised, recognised[1:])
-            if b.exercise != a.exercise and (ex := exercise_or_none(b.exercise)) is not None
+            ExerciseChange(b.start_s, b.exercise) for a, b in zip(recognised, recognised[1:]) if b.exercise != a.exercise
         )
     return SensortrackApp(
         source, ctx, settings, sound=sound, count_at=count_at, plan=plan,
