@@ -116,9 +116,11 @@ class _Overridable(Protocol):
 S = TypeVar("S", bound=_Overridable)
 
 
-def _configured(defaults: S, table: str, set_values: dict[str, str], path: Path | None) -> S:
-    """`defaults` under the config file's [table], under `--set` values; each problem one line."""
-    file_values = read_config(path).get(table, {})
+def _configured(defaults: S, table: str, set_values: dict[str, str], path: Path | None,
+                config: dict[str, Any] | None = None) -> S:
+    """`defaults` under the config file's [table] (`config`: the file already read), under `--set`
+    values; each problem one line."""
+    file_values = (read_config(path) if config is None else config).get(table, {})
     if not isinstance(file_values, dict):
         raise ConfigError(f"{path or config_path()}: [{table}] must be a table")
     try:
@@ -151,8 +153,15 @@ def load_all_settings(set_options: list[str] | None = None) -> tuple[AnalysisSet
     """The engine's and the pair's settings from the config file and `--set` (`pair.KEY=VALUE` for
     the pair's): what the commands that analyse any kind of session (import, export, report,
     reanalyze) judge with."""
+    from sensortrack.analysis.pair_settings import PairSettings
+    from sensortrack.analysis.settings import AnalysisSettings
+
     engine, pair = split_pair_settings(set_options or [])
-    return load_settings(engine), load_pair_settings(pair)
+    config = read_config()  # once for both tables
+    return (
+        _configured(AnalysisSettings(), "analysis", parse_set_options(engine), None, config),
+        _configured(PairSettings(), "pair", pair, None, config),
+    )
 
 
 def check_person(name: str, where: str = "--person") -> str:

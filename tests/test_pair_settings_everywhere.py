@@ -101,3 +101,20 @@ def test_the_live_views_pair_settings_reach_its_library_entry(capsys: pytest.Cap
                                pair_settings=load_pair_settings({"knee_valgus_limit_deg": str(LENIENT)}))
     assert "not added" not in capsys.readouterr().err
     assert _drift_reps(capsys) == 0
+
+
+def test_a_one_sensor_recording_reads_no_pair_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str], fixtures_dir: Path) -> None:
+    """A recording's library entry needs [pair] only for two sensors: a bad [pair] does not keep a
+    one-sensor recording out of the library."""
+    import shutil
+    import sys
+
+    from sensortrack.analysis.settings import AnalysisSettings
+
+    one = tmp_path / "one.csv"
+    shutil.copyfile(fixtures_dir / "simulated" / "squat_thigh_left.csv", one)
+    _config(tmp_path, monkeypatch, "[pair]\nknee_valgus_limt_deg = 9\n")
+    register_recording_or_note(None, one, AnalysisSettings(), sys.stderr, use_reference=False)
+    assert "not added" not in capsys.readouterr().err
+    assert _json(capsys, "sessions", "show", "1", "--json")["reps"]

@@ -252,16 +252,16 @@ def register_recording(
         from sensortrack.config import load_settings
 
         settings = load_settings()
-    if pair_settings is None:
-        from sensortrack.config import load_pair_settings
-
-        pair_settings = load_pair_settings()
     path = Path(session_path).resolve()
     with Library.open(resolve_library_path(library_path)) as library:
         known = library.find_by_path(path)
         if known is not None:
             return known.id
         session = load_session(path)
+        if pair_settings is None and session.companions:  # a one-sensor recording needs no [pair]
+            from sensortrack.config import load_pair_settings
+
+            pair_settings = load_pair_settings()
         sha256 = file_sha256(path)
         start_time_utc = start_time_of(session, path)
         facts = SessionFacts.from_session(session, start_time_utc)
