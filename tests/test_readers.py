@@ -196,3 +196,27 @@ def test_random_bytes_are_an_input_error_or_a_session(tmp_path: Path, data: byte
         load_session(path)
     except InputFileError:
         pass
+
+
+def test_json_beside_csv_that_is_no_sidecar_is_left_alone(tmp_path: Path) -> None:
+    """A user's own NAME.json (a phone app's export, notes of another tool) beside NAME.csv is not
+    taken for a sidecar: the CSV reads as if it had none, instead of being refused."""
+    csv = tmp_path / "walk.csv"
+    csv.write_text((BAD / "interchange_ok.csv").read_text())
+    for other in ('[{"time": 1, "x": 0.1}]', '{"app": "Sensor Logger", "version": 3}', '"just a string"'):
+        csv.with_suffix(".json").write_text(other)
+        session = load_session(csv)
+        assert session.meta.exercise is None and session.meta.sensor.placement is None
+        assert len(session.samples) > 10
+
+
+def test_sidecar_is_still_read_and_checked(tmp_path: Path) -> None:
+    csv = tmp_path / "set.csv"
+    csv.write_text((BAD / "interchange_ok.csv").read_text())
+    csv.with_suffix(".json").write_text('{"exercise": "bridge", "placement": "thigh"}')
+    session = load_session(csv)
+    assert session.meta.exercise == "bridge" and session.meta.sensor.placement == "thigh"
+    for bad, says in (('{"exercise": "pushup"}', "exercise 'pushup' is not one of"), ("{exercise: squat", "not valid JSON")):
+        csv.with_suffix(".json").write_text(bad)
+        with pytest.raises(InputFileError, match=says):
+            load_session(csv)

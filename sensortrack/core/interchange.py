@@ -27,8 +27,19 @@ GYRO = ["gx", "gy", "gz"]
 UNIT_NAMES = {"t_s": "t", "ax_g": "ax", "ay_g": "ay", "az_g": "az", "gx_dps": "gx", "gy_dps": "gy", "gz_dps": "gz"}
 
 
+# The keys a sidecar may hold; a JSON object beside the CSV with none of them is not one.
+SIDECAR_KEYS = ("exercise", "placement", "side", "model", "notes", "attribution")
+
+
 def read_sidecar(csv_path: Path) -> dict[str, Any]:
-    """`exercise`, `placement`, `side` from NAME.json next to NAME.csv; {} when there is none."""
+    """`exercise`, `placement`, `side` (and `model`, `notes`, `attribution`) from NAME.json next to
+    NAME.csv; {} when there is none.
+
+    A NAME.json that is valid JSON but not an object holding any sidecar key is some other file of the
+    user's (a phone app's JSON export of the same recording, say), not a sidecar: it is left alone
+    rather than refusing the CSV. One that is not valid JSON is most likely a hand-written sidecar with
+    a typo, and is refused in one line, since silently ignoring it would drop what the user meant.
+    """
     sidecar = csv_path.with_suffix(".json")
     if not sidecar.is_file():
         return {}
@@ -38,8 +49,8 @@ def read_sidecar(csv_path: Path) -> dict[str, Any]:
         raise InputFileError(str(sidecar), f"sidecar is not valid JSON ({exc})") from None
     except RecursionError:
         raise InputFileError(str(sidecar), "sidecar is not valid JSON (nested too deeply)") from None
-    if not isinstance(raw, dict):
-        raise InputFileError(str(sidecar), "sidecar must be a JSON object")
+    if not isinstance(raw, dict) or not any(key in raw for key in SIDECAR_KEYS):
+        return {}
     for key, allowed in (("exercise", EXERCISES), ("placement", PLACEMENTS), ("side", SIDES)):
         value = raw.get(key)
         if value is not None and value not in allowed:
