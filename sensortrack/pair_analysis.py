@@ -364,6 +364,9 @@ def format_pair_report(analysis: PairAnalysis) -> str:
         f"clocks: {_name(analysis.second)} {al.offset_s:+.3f} s, skew {al.skew_ppm:+.0f} ppm "
         f"({al.method}, r={al.correlation:.2f})",
     ]
+    if al.fitted_skew_ppm is not None and al.skew_uncertainty_ppm is not None and al.skew_ppm == 0.0:
+        lines.append(f"  over {al.span_s:.0f} s of movement the skew reads {al.fitted_skew_ppm:+.0f} ± "
+                     f"{al.skew_uncertainty_ppm:.0f} ppm: too uncertain to apply (docs/two-sensors.md)")
     result = analysis.result
     if isinstance(result, PairResult):
         data = result.to_dict()
