@@ -460,8 +460,9 @@ class PairResult:
                     rep_dict["knee_drift_source"] = "knee angle (thigh + shank)"
                 else:
                     rep_dict.update({"knee_flexion_range_deg": None, "knee_valgus_deg": None, "peak_flexion_s": None})
-                    rep_dict["knee_drift_source"] = "thigh only: " + self.unmeasured.get(
-                        rep.start_s, "knee angles need gyroscopes on both sensors")
+                    why = ("no knee angle for clamshells (the knee axis stands near vertical)"
+                           if exercise_set.exercise == "clamshell" else "knee angles need gyroscopes on both sensors")
+                    rep_dict["knee_drift_source"] = "thigh only: " + self.unmeasured.get(rep.start_s, why)
                 set_drift += 1 if rep_dict["warnings"] else 0
             set_dict["knee_drift_reps"] = set_drift
             drift_reps += set_drift

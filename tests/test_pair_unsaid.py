@@ -275,3 +275,16 @@ def test_import_with_sensor_flags_keeps_each_sensors_place_in_the_library(
     write_session(one, replace(thigh, meta=replace(thigh.meta, sensor=SensorInfo(model="x", nominal_rate_hz=100.0))))
     code, out, err = run(capsys, "import", str(one), "--library", str(tmp_path / "lib3.sqlite3"), "--sensor", "1:thigh:left")
     assert code == 2 and err.count("\n") == 1 and "holds one sensor" in err
+
+
+def test_a_clamshell_pair_says_why_it_has_no_knee_angle() -> None:
+    """A stretch of clamshells (given or recognised) gets no knee angle, and each rep says why,
+    rather than blaming gyroscopes the sensors have."""
+    spec = SessionSpec(exercise="clamshell", placement="thigh", side="left", rate_hz=100.0,  # type: ignore[arg-type]
+                       sets=(SetSpec(n_reps=8),))
+    thigh, shank, _ = simulate_knee_pair(spec, 41, DeviceClock(offset_s=0.4, skew_ppm=0.0), flat=True)
+    data = analyze_pair(thigh, shank).to_dict()
+    reps = _reps(data)
+    assert len(reps) == 8 and data["knee"]["measured_reps"] == 0
+    assert all(r["knee_drift_source"] == "thigh only: no knee angle for clamshells (the knee axis stands near vertical)"
+               for r in reps)
