@@ -27,6 +27,12 @@ class ClockAlignment:
     correlation: float  # normalised peak correlation of the angular speeds (0–1)
     windows: int  # windows the skew was fitted on
     method: str
+    # The skew a line through the windows' lags gives, with two standard errors, over `span_s`
+    # between the first and the last window: measured whatever the recording's length, applied
+    # (`skew_ppm`) only over `align_skew_min_span_s` (docs/two-sensors.md, "Clock alignment").
+    fitted_skew_ppm: float | None = None
+    skew_uncertainty_ppm: float | None = None
+    span_s: float = 0.0
 
     def to_first(self, t_second_s: FloatArray) -> FloatArray:
         return self.offset_s + np.asarray(t_second_s, dtype=np.float64) / (1.0 + self.skew_ppm * 1e-6)
@@ -38,6 +44,9 @@ class ClockAlignment:
             "correlation": round(self.correlation, 3),
             "windows": self.windows,
             "method": self.method,
+            "fitted_skew_ppm": None if self.fitted_skew_ppm is None else round(self.fitted_skew_ppm, 1),
+            "skew_uncertainty_ppm": None if self.skew_uncertainty_ppm is None else round(self.skew_uncertainty_ppm, 1),
+            "span_s": round(self.span_s, 1),
         }
 
 
@@ -138,13 +147,33 @@ def estimate_alignment(
         times.append(t_mid_b)
         lags.append(offset0 + (local - (x - round(x))) * dt)
         weights.append(c)
-    if len(times) >= 2 and max(times) - min(times) >= s.align_skew_min_span_s:
-        slope, intercept = np.polyfit(np.array(times), np.array(lags), 1, w=np.array(weights))
-        # t_a = t_b + lag(t_b) = intercept + (1 + slope)·t_b  →  1/(1+skew) = 1 + slope
-        skew_ppm = (1.0 / (1.0 + float(slope)) - 1.0) * 1e6
-        if abs(skew_ppm) <= s.align_max_skew_ppm:
-            return ClockAlignment(float(intercept), skew_ppm, corr, len(times), "angular-speed cross-correlation, offset and skew")
+    span = max(times) - min(times) if times else 0.0
+    fit = _skew_fit(np.array(times), np.array(lags), np.array(weights), s.align_window_lag_sd_s)
+    fitted, uncertainty = (None, None) if fit is None else (fit[1], fit[2])
+    if fit is not None and span >= s.align_skew_min_span_s and abs(fit[1]) <= s.align_max_skew_ppm:
+        return ClockAlignment(fit[0], fit[1], corr, len(times), "angular-speed cross-correlation, offset and skew",
+                              fitted, uncertainty, span)
     if times:
         return ClockAlignment(float(np.median(lags)), 0.0, corr, len(times),
-                              "angular-speed cross-correlation, offset only (too short to measure the skew)")
+                              "angular-speed cross-correlation, offset only (too short to measure the skew)",
+                              fitted, uncertainty, span)
     return ClockAlignment(offset0, 0.0, corr, 0, "angular-speed cross-correlation, offset only")
+
+
+def _skew_fit(times: FloatArray, lags: FloatArray, weights: FloatArray, lag_sd_s: float) -> tuple[float, float, float] | None:
+    """(offset at t_b = 0, skew in ppm, two standard errors of the skew in ppm) of a line through
+    the windows' lags, or None with fewer than two windows. The standard error is the larger of
+    the scatter about the line and each window's own precision (`lag_sd_s`) over the times' spread:
+    two or three windows say little about their scatter."""
+    if times.size < 2 or float(np.ptp(times)) <= 0.0:
+        return None
+    slope, intercept = np.polyfit(times, lags, 1, w=weights)
+    spread = float(np.sqrt(np.sum((times - times.mean()) ** 2)))
+    residual_sd = 0.0
+    if times.size > 2:
+        residual = lags - (intercept + slope * times)
+        residual_sd = float(np.sqrt(np.sum(residual**2) / (times.size - 2)))
+    slope_se = max(residual_sd, lag_sd_s) / spread
+    # t_a = t_b + lag(t_b) = intercept + (1 + slope)·t_b  →  1/(1+skew) = 1 + slope
+    skew_ppm = (1.0 / (1.0 + float(slope)) - 1.0) * 1e6
+    return float(intercept), skew_ppm, 2.0 * slope_se * 1e6

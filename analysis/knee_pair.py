@@ -420,6 +420,21 @@ class PairResult:
     dropout_reps: tuple[Rep, ...]  # counted from the shank while the thigh sensor was out
     valgus_limit_deg: float
     crosstalk_deg: tuple[float, float] = (0.0, 0.0)  # frontal angle per sin f and per (1 − cos f), taken out
+    # A pair done as several recognised exercises: each stretch's own knee axis (stretch_knee);
+    # `axes` is then the first fitted one's. () when the pair was analysed in one pass.
+    stretches: tuple[dict[str, Any], ...] = ()
+
+    def axis_dict(self) -> dict[str, Any] | None:
+        if self.axes is None:
+            return None
+        return {
+            "thigh_sensor": [round(float(x), 4) for x in self.axes.thigh_s],
+            "shank_sensor": [round(float(x), 4) for x in self.axes.shank_s],
+            "hinge_residual_dps": round(self.axes.residual_dps, 2),
+            "samples": self.axes.samples,
+            # Δfrontal = a·sin(flexion) + b·(1 − cos(flexion)) taken out of every rep
+            "frontal_crosstalk_deg": {"a": round(self.crosstalk_deg[0], 2), "b": round(self.crosstalk_deg[1], 2)},
+        }
 
     def knee_for(self, rep: Rep) -> KneeRep | None:
         return self.knee.get(rep.start_s)
@@ -445,8 +460,9 @@ class PairResult:
                     rep_dict["knee_drift_source"] = "knee angle (thigh + shank)"
                 else:
                     rep_dict.update({"knee_flexion_range_deg": None, "knee_valgus_deg": None, "peak_flexion_s": None})
-                    rep_dict["knee_drift_source"] = "thigh only: " + self.unmeasured.get(
-                        rep.start_s, "knee angles need gyroscopes on both sensors")
+                    why = ("no knee angle for clamshells (the knee axis stands near vertical)"
+                           if exercise_set.exercise == "clamshell" else "knee angles need gyroscopes on both sensors")
+                    rep_dict["knee_drift_source"] = "thigh only: " + self.unmeasured.get(rep.start_s, why)
                 set_drift += 1 if rep_dict["warnings"] else 0
             set_dict["knee_drift_reps"] = set_drift
             drift_reps += set_drift
@@ -460,18 +476,19 @@ class PairResult:
         out["knee"] = {
             "method": METHOD if self.measurable else "not measured: needs gyroscopes on both sensors and an exercise "
             "whose knee axis lies near horizontal (not clamshells)",
-            "axis": None if self.axes is None else {
-                "thigh_sensor": [round(float(x), 4) for x in self.axes.thigh_s],
-                "shank_sensor": [round(float(x), 4) for x in self.axes.shank_s],
-                "hinge_residual_dps": round(self.axes.residual_dps, 2),
-                "samples": self.axes.samples,
-                # Δfrontal = a·sin(flexion) + b·(1 − cos(flexion)) taken out of every rep
-                "frontal_crosstalk_deg": {"a": round(self.crosstalk_deg[0], 2), "b": round(self.crosstalk_deg[1], 2)},
-            },
+            "axis": self.axis_dict(),
             "measured_reps": len(self.knee),
             "drift_reference": "none needed: the knee's own frontal-plane angle against a fixed limit",
         }
+        if self.stretches:
+            out["knee"]["stretches"] = list(self.stretches)
         out["shank"] = {"set_count": len(self.shank.sets), "rep_count": len(self.shank.reps),
                         "calibration": self.shank.calibration}
         return out
 
+
+
+def stretch_knee(result: PairResult, start_s: float, end_s: float, exercise: str) -> dict[str, Any]:
+    """One stretch's knee calibration, as PairResult.stretches lists it."""
+    return {"start_s": round(start_s, 3), "end_s": round(end_s, 3), "exercise": exercise,
+            "axis": result.axis_dict(), "measured_reps": len(result.knee)}

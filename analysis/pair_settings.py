@@ -23,6 +23,9 @@ class PairSettings:
     # the skew is fitted only across this much movement (10 ms / 300 s ≈ 35 ppm); shorter
     # sessions keep the offset only (300 ppm over 90 s is 27 ms, under one 40 ms analysis sample).
     align_skew_min_span_s: float = 300.0
+    # Each window's lag is taken as good to this (one standard deviation) where too few windows show
+    # their scatter: the floor of the skew's stated uncertainty (clock_align._skew_fit).
+    align_window_lag_sd_s: float = 0.010
     # A skew beyond this is not a crystal (±20–300 ppm) but a wrong fit: keep the plain offset.
     align_max_skew_ppm: float = 2000.0
     # --- functional knee-axis calibration (knee_axis.py) ---

@@ -163,6 +163,31 @@ def test_alignment_recovers_offset_and_skew() -> None:
     assert found.offset_s == pytest.approx(1.7, abs=0.01)
     assert found.skew_ppm == pytest.approx(400.0, abs=60.0)
     assert "skew" in found.method and found.correlation > 0.8
+    # the skew applied is the one fitted, stated with its uncertainty (two standard errors) and span
+    assert found.fitted_skew_ppm == found.skew_ppm and found.span_s > 500
+    assert found.skew_uncertainty_ppm is not None and 0 < found.skew_uncertainty_ppm < 60
+    assert abs(found.skew_ppm - 400.0) <= found.skew_uncertainty_ppm + 5.0
+
+
+def test_a_short_recording_states_its_skew_and_why_it_is_not_applied() -> None:
+    """Under `align_skew_min_span_s` the skew is fitted and stated, with an uncertainty larger than
+    any crystal's error (docs/two-sensors.md, benchmarks/pair_clock_short.py), and not applied.
+    A session of the pair benchmark's design (two squat sets, walking between: 81 s)."""
+    from sensortrack.simulation.pair import pair_session_spec
+
+    thigh, shank, _ = simulate_knee_pair(pair_session_spec(3), 3)
+    a, b = thigh.samples, shank.samples
+    found = estimate_alignment(a.t_s, a.acc_g, a.gyro_dps, b.t_s, b.acc_g, b.gyro_dps)
+    assert found.skew_ppm == 0.0 and "too short to measure the skew" in found.method
+    assert found.span_s < PairSettings().align_skew_min_span_s
+    assert found.fitted_skew_ppm is not None and found.skew_uncertainty_ppm is not None
+    assert found.skew_uncertainty_ppm > 300.0  # wider than the ±300 ppm a cheap crystal is off
+    data = found.to_dict()
+    assert data["skew_uncertainty_ppm"] == round(found.skew_uncertainty_ppm, 1) and data["span_s"] == round(found.span_s, 1)
+    # the uncertainty shrinks with the span (its floor: each window's 10 ms over the times' spread)
+    floor_only = PairSettings(align_skew_min_span_s=0.0)
+    applied = estimate_alignment(a.t_s, a.acc_g, a.gyro_dps, b.t_s, b.acc_g, b.gyro_dps, floor_only)
+    assert applied.skew_ppm == applied.fitted_skew_ppm and "offset and skew" in applied.method
 
 
 def test_alignment_of_unrelated_streams_falls_back_to_the_timestamps() -> None:

@@ -107,7 +107,7 @@ def test_flags_give_the_second_sensors_body(files: tuple[Path, KneePairTruth], c
     assert "KNEE DRIFTING INWARD" in out and "thigh+shank" in out
     code, out, err = run(capsys, "analyze", str(d / "thigh.csv"), "--with", str(d / "bare.csv"))
     assert code == 2 and out == ""
-    assert err.count("\n") == 1 and "--placement" in err
+    assert err.count("\n") == 1 and "--sensor 2:PLACEMENT:SIDE" in err
 
 
 def test_left_right_symmetry(files: tuple[Path, KneePairTruth], capsys: pytest.CaptureFixture[str]) -> None:

@@ -246,3 +246,42 @@ def test_live_says_in_one_line_what_is_wrong_with_a_pair_setting(
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and message in err[0], err
     assert not out.exists()
+
+
+@pytest.mark.slow
+async def test_knee_pair_live_recognises_the_exercise(tmp_path: Path, until, live_app) -> None:  # type: ignore[no-untyped-def]
+    """`live --exercise auto` with two sensors: the exercise of the bout is recognised from the thigh's
+    stream while it plays, the pair (knee angles included) analyses it as that exercise, and the
+    recording says no exercise it was not told (the library recognises it from both sensors)."""
+    from sensortrack.pair_analysis import analyze_pair
+    from sensortrack.tui.widgets import StatusLine
+
+    thigh, shank, _ = simulate_knee_pair(_spec("left"), 41, DeviceClock(), flat=True)
+    unsaid = [replace(s, meta=replace(s.meta, exercise=None)) for s in (thigh, shank)]
+    out = tmp_path / "auto.csv"
+    source, choice = await open_virtual_pair(
+        [("movesense", unsaid[0], "thigh", "left"), ("movesense", unsaid[1], "shank", "left")], out, exercise="auto",
+        speed=4.0,
+    )  # fmt: skip
+    app = live_app(source, choice)
+    assert app.auto is not None and app.auto.placement == "thigh"
+    statuses: list[str] = []
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            def watch() -> bool:
+                statuses.append(str(app.query_one(StatusLine).content))
+                return app.result is not None
+
+            await until(pilot, watch, timeout_s=120.0)
+            await pilot.pause(0.1)
+    finally:
+        await source.close()
+    assert any("auto: recognising the exercise…" in s for s in statuses)
+    assert [st.exercise for st in app.recognised] == ["squat"], app.recognised
+    assert any(app.recognised[0].describe() in s for s in statuses)
+    assert app.result is not None and [s.exercise for s in app.result.sets] == ["squat"]
+    assert len(app.result.reps) >= 6 and len(app.knee_log) >= 4  # the pair measured knee angles
+    recorded = read_session(out)
+    assert recorded.meta.exercise is None and len(recorded.companions) == 1
+    batch = analyze_pair(recorded, recorded.companions[0]).to_dict()
+    assert batch["exercise"] == "squat" and batch["sets"][0]["exercise_source"] == "recognised"

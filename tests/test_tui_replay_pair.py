@@ -135,3 +135,43 @@ def test_a_pair_replay_refuses_placement_and_side_flags(tmp_path: Path) -> None:
     path = _knee_file(tmp_path)
     with pytest.raises(ConfigError, match="leave out --placement/--side"):
         replay_app(path, SPEED, placement="thigh")
+
+
+async def test_replay_of_a_pair_that_says_neither_exercise_nor_places(tmp_path: Path, until) -> None:  # type: ignore[no-untyped-def]
+    """A two-sensor file from a tool that wrote neither the exercise nor where each sensor sat:
+    `replay --sensor 1:thigh:left --sensor 2:shank:left` recognises the exercise from both sensors
+    as `analyze` does, says so in the view, and shows the pair analysis's reps and knee angles."""
+    from sensortrack.commands.replay import recognised_pair_stretch
+    from sensortrack.core.sensor_bodies import parse_sensor_body, with_sensor_bodies
+    from sensortrack.tui.widgets import StatusLine
+
+    thigh, shank, _ = simulate_knee_pair(_spec("left", (SetSpec(n_reps=8, drift=True, drift_from_rep=6),)), 41,
+                                         DeviceClock(offset_s=0.4, skew_ppm=0.0), flat=True)  # fmt: skip
+
+    def unsaid(s):  # type: ignore[no-untyped-def]
+        sensor = replace(s.meta.sensor, placement=None, side=None)
+        return replace(s, meta=replace(s.meta, exercise=None, sensor=sensor), samples=s.samples.with_sensor(sensor))
+
+    path = tmp_path / "bare.csv"
+    write_session(path, replace(unsaid(thigh), companions=(unsaid(shank),)))
+    bodies = [parse_sensor_body("1:thigh:left"), parse_sensor_body("2:shank:left")]
+    exercise, recognised = recognised_pair_stretch(str(path), bodies, None)
+    assert exercise == "squat" and recognised and not recognised[0].unsure
+    placed = with_sensor_bodies(read_session(path), bodies, str(path))
+    batch = analyze_pair(placed, placed.companions[0])
+    assert batch.recognition is not None and isinstance(batch.result, PairResult)
+    app = replay_app(path, SPEED, exercise=exercise, recognised=recognised, sensors=tuple(bodies))
+    statuses: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        def done() -> bool:
+            statuses.append(str(app.query_one(StatusLine).content))
+            return app.result is not None
+
+        await until(pilot, done)
+        await pilot.pause(0.1)
+    assert any(recognised[0].describe() in s for s in statuses), statuses[-1]
+    assert app.result is not None
+    assert [r.to_dict(1) for r in app.result.reps] == [r.to_dict(1) for r in batch.result.thigh.reps]
+    assert len(app.knee_log) == len(batch.result.knee) >= 6
+    for start_s, valgus_deg in app.knee_log:
+        assert batch.result.knee[start_s].valgus_deg == pytest.approx(valgus_deg, abs=1e-6)

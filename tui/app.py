@@ -95,6 +95,7 @@ if TYPE_CHECKING:
     from sensortrack.analysis.pair_settings import PairSettings
     from sensortrack.analysis.recognition_live import BoutExercise, LiveRecogniser
     from sensortrack.analysis.reference import DriftReference
+    from sensortrack.core.sensor_bodies import SensorBody
     from sensortrack.session_analysis import ReferenceLookup
 
 def _for_exercise(ctx: AnalysisContext, exercise: Exercise, lookup: ReferenceLookup | None = None) -> AnalysisContext:
@@ -388,7 +389,7 @@ class SensortrackApp(App[int]):
                         self.post_message(ExerciseChanged(change.exercise))
                     if not len(item):
                         continue
-                    if self.auto is not None and self.pair is None:
+                    if self.auto is not None:
                         analyzer, phase = self._feed_auto(analyzer, item, plot, phase)
                     else:
                         phase = self._feed(analyzer, item, plot, phase)
@@ -416,7 +417,9 @@ class SensortrackApp(App[int]):
         (LiveRecogniser), then analysed as that exercise — the same analysis as before if it did
         not change, a new one (like a plan's next exercise) if it did."""
         assert self.auto is not None
-        decided = self.auto.feed(item.t_s, item.acc_g)
+        # two sensors: the recogniser reads the primary stream (the thigh, or the first leg), whose sets the view shows
+        primary = self.pair is None or int(getattr(item, "sensor_index", 0)) == self.pair.primary_index
+        decided = self.auto.feed(item.t_s, item.acc_g) if primary else None
         if not self.awaiting_exercise:
             return analyzer, self._feed(analyzer, item, plot, phase)
         self._held.append(item)
@@ -1158,13 +1161,15 @@ def make_app(
     """The live view around `source`; tests and commands build the app only through this.
     `reference_lookup` finds the stored reference of each exercise a plan moves to. `second`:
     the second sensor's (placement, side, rate_hz, has_gyro) when `source` streams a pair.
-    `exercise="auto"` (one sensor, no plan): each bout's exercise is recognised as it streams."""
+    `exercise="auto"` (no plan): each bout's exercise is recognised as it streams (a pair's from its
+    primary stream: the thigh of a thigh + shank pair, else the first sensor)."""
     auto = None
-    if exercise == AUTO and plan is None and second is None:
+    if exercise == AUTO and plan is None:
         from sensortrack.analysis.recognition_live import LiveRecogniser
         from sensortrack.recognising import packaged_model
 
-        auto = LiveRecogniser(packaged_model(), placement)
+        primary = "thigh" if second is not None and {placement, second[0]} == {"thigh", "shank"} else placement
+        auto = LiveRecogniser(packaged_model(), primary)
     known = exercise_or_none(exercise)
     if known is None:  # auto
         known = plan.steps[0].exercise if plan is not None else AUTO_PLACEHOLDER  # replaced once recognised
@@ -1191,6 +1196,7 @@ def replay_app(
     plan: Plan | None = None,
     recognised: tuple[RecognisedStretch, ...] = (),
     pair_settings: PairSettings | None = None,
+    sensors: tuple[SensorBody, ...] = (),
     **body: str | None,
 ) -> SensortrackApp:
     """The view driven by a recorded session; exercise/placement/side default to the file's.
@@ -1205,9 +1211,14 @@ def replay_app(
     session = load_session(path)
     if pair_settings is not None and not session.companions:
         raise ConfigError("pair.* settings apply to two sensors only (two devices or a two-sensor file)")
-    if session.companions:
+    if sensors and not session.companions:
+        raise ConfigError("--sensor is for a two-sensor file: use --placement/--side")
+    if session.companions:  # `sensors`: where each sat, when the file does not say (sensortrack/core/sensor_bodies.py)
+        from sensortrack.core.sensor_bodies import with_sensor_bodies
+
+        session = with_sensor_bodies(session, list(sensors), str(path))
         return _pair_replay_app(session, Path(path), speed, settings, pair_settings, sound=sound, count_at=count_at,
-                                plan=plan, **body)  # fmt: skip
+                                plan=plan, recognised=recognised, **body)  # fmt: skip
     side_known = bool(body.get("side") or session.meta.sensor.side)
     exercise = body.get("exercise") or (recognised[0].exercise if recognised else None)
     side = body.get("side") if side_known else PLACEHOLDER_SIDE
@@ -1237,6 +1248,7 @@ def _pair_replay_app(
     sound: SoundMode,
     count_at: str,
     plan: Plan | None,
+    recognised: tuple[RecognisedStretch, ...] = (),
     **body: str | None,
 ) -> SensortrackApp:
     """A two-sensor session replayed as its pair: both streams, in the pair analysis's order (thigh
@@ -1248,12 +1260,16 @@ def _pair_replay_app(
     if len(session.companions) != 1:
         raise ConfigError(f"{path} holds {1 + len(session.companions)} sensors: two are replayed together")
     if body.get("placement") or body.get("side"):
-        raise ConfigError(f"{path} holds two sensors and says where each sits: leave out --placement/--side")
-    aligned = align_pair(session, session.companions[0], pair_settings, body.get("exercise"))
-    first, second = resolve_context(aligned.first), resolve_context(aligned.recorded_second)
+        raise ConfigError(f"{path} holds two sensors: leave out --placement/--side (each one's place, where the file "
+                          "does not say it: --sensor ID:PLACEMENT:SIDE)")
+    # `recognised`: the exercise both sensors' movement gave, where neither flag nor file says it
+    exercise = body.get("exercise") or (recognised[0].exercise if recognised else None)
+    aligned = align_pair(session, session.companions[0], pair_settings, exercise)
+    first = resolve_context(aligned.first, aligned.exercise)
+    second = resolve_context(aligned.recorded_second, aligned.exercise)
     source = ReplaySource(aligned.first, speed, description=f"replay {path.name}", companion=aligned.second)
     return SensortrackApp(source, first, settings, sound=sound, count_at=count_at, plan=plan, second=second,
-                          pair_settings=pair_settings)  # fmt: skip
+                          pair_settings=pair_settings, recognised=recognised)  # fmt: skip
 
 # Analysed with this side where none is known; nothing that depends on it is shown.
 PLACEHOLDER_SIDE: Side = "left"

@@ -354,7 +354,7 @@ async def open_virtual_pair(
     plays: list[tuple[str, Session, Placement, Side]],
     path: Path,
     *,
-    exercise: Exercise,
+    exercise: LiveExercise,
     speed: float = 1.0,
     faults: list[Faults] | None = None,
     timeout_s: float = 15.0,

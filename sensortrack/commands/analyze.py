@@ -45,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a second sensor's file recorded together with FILE (thigh + shank, or left + right)")
     parser.add_argument("--with-placement", choices=PLACEMENTS, help="override where the --with sensor sits")
     parser.add_argument("--with-side", choices=SIDES, help="override which leg carries the --with sensor")
+    from sensortrack.commands.record_pair import add_sensor_option
+
+    add_sensor_option(parser)
     add_reference_options(parser)
     add_library_option(parser)
 
@@ -64,11 +67,16 @@ def run(args: argparse.Namespace) -> int:
 
     engine_options, pair_options = split_pair_settings(args.set_options)
     settings = load_settings(engine_options)
+    from sensortrack.commands.record_pair import sensor_bodies
+
+    bodies = sensor_bodies(args)  # checked before any file is read
     session = load_session(args.file)
     if args.with_file is not None or session.companions:
         return _run_pair(args, session, settings, pair_options)
     if pair_options:
         raise ConfigError("pair.* settings apply to two sensors only (a two-sensor file or --with FILE2)")
+    if bodies:
+        raise ConfigError("--sensor is for two sensors (a two-sensor file or --with FILE2): use --placement/--side")
     reference = None
     exercise, placement, side = args.exercise, args.placement, args.side
     if args.reference is not None:
@@ -134,8 +142,10 @@ def _with_reference(args: argparse.Namespace, session: Any, settings: Any) -> tu
 
 def _run_pair(args: argparse.Namespace, session: Session, settings: AnalysisSettings, pair_options: dict[str, str]) -> int:
     """Two sensors: a two-sensor session file, or FILE with --with FILE2."""
+    from sensortrack.commands.record_pair import sensor_bodies
     from sensortrack.core.errors import ConfigError
     from sensortrack.core.loading import load_session
+    from sensortrack.core.sensor_bodies import bodies_of
     from sensortrack.config import load_pair_settings
     from sensortrack.pair_analysis import analyze_pair, format_pair_report
     from sensortrack.core.terminal_text import printable_lines
@@ -152,7 +162,15 @@ def _run_pair(args: argparse.Namespace, session: Session, settings: AnalysisSett
         if len(session.companions) != 1:
             raise ConfigError(f"{args.file} holds {1 + len(session.companions)} sensors: two are analysed together")
         other = session.companions[0]
-    bodies = ((args.placement, args.side), (args.with_placement, args.with_side))
+    flags = ((args.placement, args.side), (args.with_placement, args.with_side))
+    where = args.file if args.with_file is None else f"{args.file} --with {args.with_file}"
+    given = bodies_of([session, other], sensor_bodies(args), where)
+    for k, ((placement, side), (p, sd)) in enumerate(zip(flags, given, strict=True)):
+        if (p or sd) and (placement or side):
+            flag = "--placement/--side" if k == 0 else "--with-placement/--with-side"
+            raise ConfigError(f"sensor {k + 1} is given by both --sensor and {flag}: give one")
+    bodies = ((args.placement or given[0][0], args.side or given[0][1]),
+              (args.with_placement or given[1][0], args.with_side or given[1][1]))
     analysis = analyze_pair(session, other, settings, load_pair_settings(pair_options), args.exercise, bodies)
     if args.json:
         payload = analysis.to_dict()

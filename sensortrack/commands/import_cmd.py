@@ -17,6 +17,9 @@ from sensortrack.library.cli_options import (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="session files, t,ax,ay,az[,gx,gy,gz] CSVs or phone/vendor-app exports (files, folders, zips)")
     add_body_options(parser, "for files that do not say (also completes a file imported before)")
+    from sensortrack.commands.record_pair import add_sensor_option
+
+    add_sensor_option(parser)
     add_set_option(parser)
     add_library_option(parser)
     add_reference_options(parser)
@@ -38,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
     from sensortrack.library.cli_options import reference_person
     from sensortrack.personal_reference import library_lookup
 
+    from sensortrack.commands.record_pair import sensor_bodies
+
+    sensors = sensor_bodies(args)  # a bad --sensor is one line before any file is touched
     settings, pair_settings = load_all_settings(args.set)
     person = reference_person(args)
     failures = 0
@@ -54,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
                     side=args.side,
                     references=references,
                     pair_settings=pair_settings,
+                    sensors=sensors,
                 )
             except (InputFileError, LibraryError) as exc:
                 # One bad file must not stop the others; each failure is still one line.
@@ -71,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
             if record.analysis_status == "needs_metadata":
                 print(
                     f"  give --exercise, --placement and --side to analyse it: "
-                    f"sensortrack import {printable(shlex.quote(name))} --exercise ... --placement ... --side ...",
+                    f"sensortrack import {printable(shlex.quote(name))} --exercise ... --placement ... --side ..."
+                    + (" (two sensors: --sensor 1:PLACEMENT:SIDE --sensor 2:PLACEMENT:SIDE)" if record.facts.sensors == 2 else ""),
                 )
     return 2 if failures else 0

@@ -266,7 +266,6 @@ async def _live_pair(
     from dataclasses import replace
 
     from sensortrack.commands.record_pair import check_bodies, find_device_pair, start_virtual_pair
-    from sensortrack.core.errors import ConfigError
     from sensortrack.drivers.backend import SYSTEM_BACKEND
     from sensortrack.drivers.clock import MonotonicClock
     from sensortrack.tui.live import LiveChoice, SecondSensor, open_live_source
@@ -290,8 +289,6 @@ async def _live_pair(
             choice = await SetupApp(None, defaults, sensor=found[0], second=given.second).run_async()
         if choice is None:
             return 0
-        if choice.exercise == "auto":
-            raise ConfigError("with two sensors choose the exercise (auto recognises it for one sensor)")
         save_choices(remembered_from(choice))
         source = open_live_source(
             choice, output, rate_hz=rates[0], backend=backend, clock=clock, source_finished=finished, origin=origin,

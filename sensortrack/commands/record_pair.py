@@ -21,6 +21,7 @@ from sensortrack.core.model import PLACEMENTS, SIDES, Session
 from sensortrack.core.vocabulary import Exercise, Placement, Side, placement_or_none, side_or_none
 
 if TYPE_CHECKING:
+    from sensortrack.core.sensor_bodies import SensorBody
     from sensortrack.drivers.backend import BleBackend
     from sensortrack.drivers.pair_supervisor import PairSupervisor
     from sensortrack.drivers.protocols.base import FamilyDescriptor
@@ -43,6 +44,22 @@ def split_body(spec: str) -> SensorSpec:
     if len(parts) == 3 and parts[1] in PLACEMENTS and parts[2] in SIDES:
         return SensorSpec(parts[0], parts[1], parts[2])
     return SensorSpec(spec, None, None)
+
+
+def add_sensor_option(parser: argparse.ArgumentParser) -> None:
+    """`--sensor ID:PLACEMENT:SIDE` for a two-sensor recording that does not say where each sat."""
+    parser.add_argument(
+        "--sensor", dest="sensors", action="append", default=[], metavar="ID:PLACEMENT:SIDE",
+        help="with two sensors: where sensor ID sat, when the file does not say (ID: 1 or 2, or its name or "
+        "address in the file; e.g. --sensor 1:thigh:right --sensor 2:shank:right; repeatable)",
+    )
+
+
+def sensor_bodies(args: argparse.Namespace) -> list[SensorBody]:
+    """The `--sensor` values, each checked (one line naming a bad one)."""
+    from sensortrack.core.sensor_bodies import parse_sensor_body
+
+    return [parse_sensor_body(text) for text in getattr(args, "sensors", None) or []]
 
 
 def is_pair_file(path: str) -> bool:

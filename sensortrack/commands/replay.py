@@ -19,6 +19,8 @@ from sensortrack.commands.live import add_view_options
 from sensortrack.library.cli_options import add_body_options, add_library_option, add_reference_options, add_set_option
 
 if TYPE_CHECKING:
+    from sensortrack.analysis.pair_settings import PairSettings
+    from sensortrack.core.sensor_bodies import SensorBody
     from sensortrack.tui.app import RecognisedStretch
 
 
@@ -27,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--speed", type=float, default=1.0, metavar="X", help="play X times faster than real time (default 1)")
     add_view_options(parser)
     add_body_options(parser, "when the file does not say")
+    from sensortrack.commands.record_pair import add_sensor_option
+
+    add_sensor_option(parser)
     add_set_option(parser)
     add_reference_options(parser)
     add_library_option(parser)
@@ -42,14 +47,21 @@ def run(args: argparse.Namespace) -> int:
     from sensortrack.library.cli_options import reference_person
     from sensortrack.personal_reference import stored_lookup
 
-    from sensortrack.commands.record_pair import is_pair_file
+    from sensortrack.commands.record_pair import is_pair_file, sensor_bodies
 
+    bodies = sensor_bodies(args)
+    two_sensors = is_pair_file(args.session)
+    if bodies and not two_sensors:
+        raise ConfigError("--sensor is for a two-sensor file: use --placement/--side")
     # A two-sensor file is judged with config.toml's [pair] and --set pair.*; a one-sensor file
     # refuses pair keys in one line.
-    settings, pair_settings = load_view_settings(args.set, two_sensors=is_pair_file(args.session))
+    settings, pair_settings = load_view_settings(args.set, two_sensors=two_sensors)
     plan = load_view_plan(args)
     recognised: tuple[RecognisedStretch, ...] = ()
-    if plan is None and (args.exercise is None or args.placement is None):
+    if two_sensors:
+        if plan is None and args.exercise is None:
+            args.exercise, recognised = recognised_pair_stretch(args.session, bodies, pair_settings)
+    elif plan is None and (args.exercise is None or args.placement is None):
         args.placement, recognised = recognised_stretches(args.session, args.exercise, args.placement)
     person = reference_person(args)
     app = replay_app(
@@ -65,8 +77,38 @@ def run(args: argparse.Namespace) -> int:
         side=args.side,
         recognised=recognised,
         pair_settings=pair_settings,
+        sensors=tuple(bodies),
     )
     return run_app(app)
+
+
+def recognised_pair_stretch(
+    path: str, bodies: list[SensorBody], pair_settings: PairSettings | None
+) -> tuple[str | None, tuple[RecognisedStretch, ...]]:
+    """A two-sensor file that does not say its exercise: the exercise both sensors' movement gives
+    (as `analyze` recognises it, sensortrack/pair_analysis.py), and its stretches. The replay of a
+    pair shows one exercise: a pair recognised as several is one line (analyze reports each)."""
+    from sensortrack.analysis.recognition import RecognitionSettings
+    from sensortrack.core.errors import ConfigError, MissingMetadataError
+    from sensortrack.core.loading import load_session
+    from sensortrack.core.sensor_bodies import with_sensor_bodies
+    from sensortrack.pair_analysis import align_pair, recognise_pair
+    from sensortrack.tui.app import RecognisedStretch
+
+    session = load_session(path)
+    if session.meta.exercise or any(c.meta.exercise for c in session.companions) or len(session.companions) != 1:
+        return None, ()  # the file says it (or is refused as it is: replay_app)
+    session = with_sensor_bodies(session, bodies, path)
+    stretches = recognise_pair(align_pair(session, session.companions[0], pair_settings)).exercise_stretches()
+    if not stretches:
+        raise MissingMetadataError(f"{path}: no exercise recognised in either sensor's movement: pass --exercise")
+    kinds = list(dict.fromkeys(ex for _, ex in stretches))
+    if len(kinds) > 1:
+        raise ConfigError(f"{path}: both sensors' movement reads as several exercises ({', '.join(kinds)}); the replay "
+                          "of two sensors shows one: pass --exercise (`sensortrack analyze` reports each)")
+    unsure_below = RecognitionSettings().unsure_below
+    return kinds[0], tuple(RecognisedStretch(st.start_s, st.end_s, ex, st.confidence, st.confidence < unsure_below)
+                           for st, ex in stretches)
 
 
 def recognised_stretches(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 from uuid import uuid4
 
 from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.core.errors import InputFileError, LibraryError, MissingMetadataError, SensortrackError
+from sensortrack.core.errors import ConfigError, InputFileError, LibraryError, MissingMetadataError, SensortrackError
 from sensortrack.library.location import resolve_library_path
 from sensortrack.library.records import AnalysisSummary, SessionFacts, SessionRecord, normalize_utc
 from sensortrack.library.store import Library
@@ -33,6 +34,7 @@ PENDING_MESSAGE = "the analysis did not finish; `sensortrack sessions reanalyze`
 
 if TYPE_CHECKING:
     from sensortrack.analysis.pair_settings import PairSettings
+    from sensortrack.core.sensor_bodies import SensorBody
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.session_analysis import ReferenceLookup
 
@@ -146,19 +148,22 @@ def import_file(
     side: Side | None = None,
     references: ReferenceLookup | None = None,
     pair_settings: PairSettings | None = None,
+    sensors: Sequence[SensorBody] = (),
 ) -> ImportOutcome:
     """Copy a session file or plain CSV into the library, analysed.
 
     A file already in the library (same bytes) is not copied again; given exercise/placement/side
     then update that entry instead — that is how a "needs metadata" session gets completed.
     `references` finds the person's stored knee-drift reference for the session (None: none).
+    `sensors`: where each sensor of a two-sensor file sat (`--sensor ID:PLACEMENT:SIDE`), kept in
+    the library's copy.
     """
     path = Path(path)
     try:
         path.resolve()
     except (RuntimeError, OSError):  # 3.11 raises RuntimeError for a symlink loop
         raise InputFileError(str(path), "no such file (a symbolic link loop)") from None
-    given = any(v is not None for v in (exercise, placement, side))
+    given = any(v is not None for v in (exercise, placement, side)) or bool(sensors)
     # The library's own copy (e.g. `import library-sessions/*.csv`) is that session, not a new one.
     existing = library.find_by_path(path) if path.resolve().parent == library.sessions_dir.resolve() else None
     if existing is None:
@@ -170,11 +175,11 @@ def import_file(
             return ImportOutcome("unchanged", existing)
         record = update_body_metadata(
             library, existing, settings, exercise=exercise, placement=placement, side=side, references=references,
-            pair_settings=pair_settings,
+            pair_settings=pair_settings, sensors=sensors, where=str(path),
         )
         return ImportOutcome("updated", record)
 
-    session = with_body_metadata(session, exercise=exercise, placement=placement, side=side)
+    session = with_body_metadata(_placed(session, sensors, str(path)), exercise=exercise, placement=placement, side=side)
     start_time_utc = start_time_of(session, path)
     session = replace(session, meta=replace(session.meta, start_time_utc=start_time_utc))
     summary = summarize(session, settings, references, pair_settings)
@@ -220,15 +225,48 @@ def update_body_metadata(
     side: Side | None,
     references: ReferenceLookup | None = None,
     pair_settings: PairSettings | None = None,
+    sensors: Sequence[SensorBody] = (),
+    where: str = "",
 ) -> SessionRecord:
-    """Give a library session its exercise/placement/side and analyse it again with them."""
+    """Give a library session its exercise/placement/side and analyse it again with them. Where
+    each sensor of a two-sensor session sat (`sensors`) goes into the library's own copy of it."""
     session = load_library_session(record)
+    if sensors:
+        if not record.owned:
+            raise InputFileError(where or str(record.file_path), f"is library session #{record.id}, a recording kept where "
+                                 "it was recorded: --sensor changes only the library's own copies of imported files")
+        session = _placed(session, sensors, where or str(record.file_path))
+        placement = placement or session.meta.sensor.placement
+        side = side or session.meta.sensor.side
     session = with_body_metadata(session, exercise=exercise, placement=placement, side=side)
     summary = summarize(session, settings, references, pair_settings)
     with library.transaction():
+        if sensors:  # the copy says where each sensor sat from now on (written whole, then renamed)
+            temp = record.file_path.with_name(f".import-{uuid4().hex}.part")
+            try:
+                write_session(temp, session)
+                os.replace(temp, record.file_path)
+            finally:
+                temp.unlink(missing_ok=True)
+            _fsync_dir(record.file_path.parent)
         library.update_body_metadata(record.id, exercise=exercise, placement=placement, side=side)
         library.store_summary(record.id, summary)
     return library.get(record.id)
+
+
+def _placed(session: Session, sensors: Sequence[SensorBody], where: str) -> Session:
+    """`--sensor` bodies on a two-sensor session; a one-sensor file, or a sensor it does not have,
+    is this file's error (the other files of the import go on)."""
+    if not sensors:
+        return session
+    if not session.companions:
+        raise InputFileError(where, "holds one sensor: --sensor is for two-sensor files (use --placement/--side)")
+    from sensortrack.core.sensor_bodies import with_sensor_bodies
+
+    try:
+        return with_sensor_bodies(session, list(sensors), where)
+    except ConfigError as exc:
+        raise InputFileError(where, str(exc)) from None
 
 
 def register_recording(

@@ -200,11 +200,15 @@ class AnalysisSummary:
             reference = doc["drift_reference"]
             measures = {k: doc[k] for k in ("symmetry", "rep_pairs", "only_left", "only_right")}
         measures.update({k: doc[k] for k in ("clock_alignment", "streams")})
+        if analysis.recognition is not None:
+            measures["recognition"] = doc["recognition"]
         return replace(
             AnalysisSummary.from_document(doc, settings, json.dumps(reference)),
             sensors=2,
             pair=analysis.kind,
             pair_json=json.dumps(measures, ensure_ascii=False, allow_nan=False),
+            # the pair's exercise where both sensors' movement gave it (issue 13's field, as for one sensor)
+            recognised_exercise=exercise_or_none(doc["exercise"]) if analysis.recognition is not None and doc["sets"] else None,
         )
 
     @staticmethod

@@ -105,8 +105,11 @@ def knee_angles_deg(thigh: Rotation, shank: Rotation, side: str) -> tuple[FloatA
 # ---- sensors on segments ---------------------------------------------------------------------
 
 
-def _strap(motion: Motion, placement: str, rng: np.random.Generator) -> tuple[Rotation, FloatArray]:
-    """A sensor strapped anywhere on the segment in any orientation: (sensor→earth, position)."""
+def _strap(motion: Motion, placement: str, rng: np.random.Generator, flat: bool = False) -> tuple[Rotation, FloatArray]:
+    """A sensor strapped anywhere on the segment in any orientation: (sensor→earth, position).
+    `flat`: strapped flat on the skin instead (recognition_scenes.flat_mount, as every real strap
+    sits and as the exercise recogniser expects), drawn from its own stream so that the other
+    draws stay those of the any-orientation strap."""
     body = motion.body
     off_axis = rng.uniform(0.045, 0.07)
     face = np.array([off_axis, 0.0, 0.0]) if rng.random() < 0.5 else np.array([0.0, -motion.s * off_axis, 0.0])
@@ -118,6 +121,10 @@ def _strap(motion: Motion, placement: str, rng: np.random.Generator) -> tuple[Ro
         along = rng.uniform(0.4, 0.7) * body.shank_m
     offset = face + np.array([0.0, 0.0, along])
     mount = Rotation.random(random_state=rng)  # strap misalignment: any orientation at all
+    if flat:
+        from sensortrack.simulation.recognition_scenes import flat_mount
+
+        mount = flat_mount(offset, np.random.Generator(np.random.PCG64([int(rng.integers(2**31)), 11])))
     return compose(seg, mount), joint + seg.apply(offset)
 
 
@@ -129,8 +136,9 @@ def _stream(
     rng: np.random.Generator,
     clock: DeviceClock,
     name: str,
+    flat: bool = False,
 ) -> Session:
-    rotation, position = _strap(truth.motion, placement, rng)
+    rotation, position = _strap(truth.motion, placement, rng, flat)
     t_first = truth.t_first_s + clock.offset_s
     t_last = min(truth.t_last_s + clock.offset_s, float(truth.t_s[-1]) - 0.01)
     rec = record(truth.t_s, position, rotation, rate_hz=spec.rate_hz, t_first=t_first, t_last=t_last,
@@ -161,14 +169,15 @@ def draw_clock(rng: np.random.Generator) -> DeviceClock:
 
 
 def simulate_knee_pair(
-    spec: SessionSpec, seed: int, clock: DeviceClock | None = None
+    spec: SessionSpec, seed: int, clock: DeviceClock | None = None, flat: bool = False
 ) -> tuple[Session, Session, KneePairTruth]:
-    """A thigh and a shank stream of the same leg (spec.placement is ignored) and the knee's truth."""
+    """A thigh and a shank stream of the same leg (spec.placement is ignored) and the knee's truth;
+    `flat`: both strapped flat on the skin (see _strap)."""
     rng = _rng(seed, 1)
     clock = clock if clock is not None else draw_clock(rng)
     truth = true_motion(replace(spec, placement="thigh"), seed)
-    thigh = _stream(truth, "thigh", spec.side, spec, _rng(seed, 2), DeviceClock(), "simulator thigh")
-    shank = _stream(truth, "shank", spec.side, spec, _rng(seed, 3), clock, "simulator shank")
+    thigh = _stream(truth, "thigh", spec.side, spec, _rng(seed, 2), DeviceClock(), "simulator thigh", flat)
+    shank = _stream(truth, "shank", spec.side, spec, _rng(seed, 3), clock, "simulator shank", flat)
     m = truth.motion
     reps: list[KneeRepTruth] = []
     for label in truth.labels.reps:
@@ -198,6 +207,7 @@ def simulate_sides_pair(
     one_sided: OneSided | None = None,
     affected_side: str = "right",
     clock: DeviceClock | None = None,
+    flat: bool = False,
 ) -> tuple[Session, Session, SidesPairTruth]:
     """The same segment (spec.placement) of the left and the right leg doing the same sets.
 
@@ -216,8 +226,8 @@ def simulate_sides_pair(
         drift[affected_side] = True
     truths = {side: true_motion(_scaled(replace(spec, side=side), depth[side], drift[side]), seed)
               for side in ("left", "right")}
-    left = _stream(truths["left"], spec.placement, "left", spec, _rng(seed, 2), DeviceClock(), "simulator left")
-    right = _stream(truths["right"], spec.placement, "right", spec, _rng(seed, 3), clock, "simulator right")
+    left = _stream(truths["left"], spec.placement, "left", spec, _rng(seed, 2), DeviceClock(), "simulator left", flat)
+    right = _stream(truths["right"], spec.placement, "right", spec, _rng(seed, 3), clock, "simulator right", flat)
     reps = tuple(
         SidesRepTruth(start_s=a.start_s, end_s=a.end_s, left_range_deg=a.range_deg, right_range_deg=b.range_deg,
                       left_valgus=a.valgus, right_valgus=b.valgus)
