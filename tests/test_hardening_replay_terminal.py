@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import os
 import shutil
 import subprocess
 import sys
@@ -22,9 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 GOOD = ROOT / "fixtures" / "simulated" / "squat_thigh_left.csv"
 SENSORTRACK = Path(sys.executable).parent / "sensortrack"
 TMUX = shutil.which("tmux")
-# A tmux server of this test process alone (-L): on a shared machine another run's sessions ending
-# must not take down the server while this run starts one ("server exited unexpectedly").
-TMUX_CMD = [TMUX or "tmux", "-L", f"sensortrack-tests-{os.getpid()}"]
+
+
+def _tmux(name: str) -> list[str]:
+    """tmux with a server of this session alone (-L): on a shared machine, or when this run's previous
+    session has just ended, a server shutting down must not take the next session with it ("server
+    exited unexpectedly"); the session's last kill-session ends its server."""
+    return [TMUX or "tmux", "-L", name]
+
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (CI: apt-get install tmux)")
 
@@ -48,7 +52,7 @@ def _broken(kind: str) -> str:
 
 
 def _screen(name: str) -> str:
-    return subprocess.run([*TMUX_CMD, "capture-pane", "-p", "-t", name], capture_output=True, text=True, check=False).stdout
+    return subprocess.run([*_tmux(name), "capture-pane", "-p", "-t", name], capture_output=True, text=True, check=False).stdout
 
 
 @pytest.mark.parametrize("kind", ["digits", "nested", "rate", "year_1"])
@@ -57,17 +61,17 @@ def test_replay_of_a_broken_file_in_a_terminal(kind: str, tmp_path: Path) -> Non
     path.write_text(_broken(kind), encoding="utf-8")
     name = f"sensortrack-bad-{uuid.uuid4().hex[:8]}"
     subprocess.run(
-        [*TMUX_CMD, "-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "120", "-y", "30", "bash --norc --noprofile"],
+        [*_tmux(name), "-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "120", "-y", "30", "bash --norc --noprofile"],
         check=True,
     )
     try:
-        subprocess.run([*TMUX_CMD, "send-keys", "-t", name, f"clear; {SENSORTRACK} replay {path}; echo EXIT=$?", "Enter"], check=True)
+        subprocess.run([*_tmux(name), "send-keys", "-t", name, f"clear; {SENSORTRACK} replay {path}; echo EXIT=$?", "Enter"], check=True)
         deadline = time.monotonic() + 60
         while not re.search(r"EXIT=\d", screen := _screen(name)):
             assert time.monotonic() < deadline, f"replay did not end; the screen was:\n{screen}"
             time.sleep(0.1)  # polling an external process: there is no event to await
     finally:
-        subprocess.run([*TMUX_CMD, "kill-session", "-t", name], check=False, capture_output=True)
+        subprocess.run([*_tmux(name), "kill-session", "-t", name], check=False, capture_output=True)
     assert "EXIT=2" in screen, screen
     assert "Traceback" not in screen and "internal error" not in screen, screen
     assert screen.count("sensortrack: error: ") == 1, screen  # (a long path may wrap the line)

@@ -25,9 +25,14 @@ ROOT = Path(__file__).parent.parent
 SQUATS = ROOT / "fixtures" / "simulated" / "squat_thigh_left.csv"
 SENSORTRACK = Path(sys.executable).parent / "sensortrack"
 TMUX = shutil.which("tmux")
-# A tmux server of this test process alone (-L): on a shared machine another run's sessions ending
-# must not take down the server while this run starts one ("server exited unexpectedly").
-TMUX_CMD = [TMUX or "tmux", "-L", f"sensortrack-tests-{os.getpid()}"]
+
+
+def _tmux(name: str) -> list[str]:
+    """tmux with a server of this session alone (-L): on a shared machine, or when this run's previous
+    session has just ended, a server shutting down must not take the next session with it ("server
+    exited unexpectedly"); the session's last kill-session ends its server."""
+    return [TMUX or "tmux", "-L", name]
+
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (CI: apt-get install tmux)")
 
@@ -39,11 +44,11 @@ class Terminal:
         self.name = name
 
     def capture(self) -> str:
-        done = subprocess.run([*TMUX_CMD, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True, check=False)
+        done = subprocess.run([*_tmux(self.name), "capture-pane", "-p", "-t", self.name], capture_output=True, text=True, check=False)
         return done.stdout
 
     def keys(self, *keys: str) -> None:
-        subprocess.run([*TMUX_CMD, "send-keys", "-t", self.name, *keys], check=True)
+        subprocess.run([*_tmux(self.name), "send-keys", "-t", self.name, *keys], check=True)
 
     def wait_for(self, pattern: str, timeout_s: float = 60.0, *, gone: str | None = None) -> re.Match[str]:
         """The first match of `pattern` on a screen that no longer shows `gone`."""
@@ -72,14 +77,14 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
     term_env = [f"-e{k}={env[k]}" for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "SENSORTRACK_LIBRARY")]
     # The shell stays after the command so its exit status and last output can be read.
     subprocess.run(
-        [*TMUX_CMD, "-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "100", "-y", "36", *term_env, "bash --norc --noprofile"],
+        [*_tmux(name), "-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "100", "-y", "36", *term_env, "bash --norc --noprofile"],
         check=True,
         env=env,
     )
     try:
         yield term
     finally:
-        subprocess.run([*TMUX_CMD, "kill-session", "-t", name], check=False, capture_output=True)
+        subprocess.run([*_tmux(name), "kill-session", "-t", name], check=False, capture_output=True)
 
 
 def test_replay_in_a_real_terminal_counts_like_analyze_and_names_the_drift_rep(terminal: Terminal) -> None:
@@ -290,7 +295,8 @@ def test_replay_of_a_pair_in_a_real_terminal(terminal: Terminal, tmp_path: Path)
     assert re.search(r"right thigh +○ ended", screen) and re.search(r"right shank +○ ended", screen), screen
     terminal.keys("q")
     terminal.wait_for(r"EXIT=0", 30.0)
-    terminal.keys(f"clear; {SENSORTRACK} replay {SQUATS} --mute --set pair.knee_valgus_limit_deg=4; echo EXIT=$?", "Enter")
-    found = terminal.wait_for(r"EXIT=(\d+)", 30.0)
+    # Its own marker: the first command's EXIT=0 stays on screen until `clear` has run.
+    terminal.keys(f"clear; {SENSORTRACK} replay {SQUATS} --mute --set pair.knee_valgus_limit_deg=4; echo ONE_SENSOR_EXIT=$?", "Enter")
+    found = terminal.wait_for(r"ONE_SENSOR_EXIT=(\d+)", 30.0)
     assert found[1] == "2" and "pair.* settings apply to two sensors only" in found.string, found.string
     assert "Traceback" not in found.string
