@@ -239,10 +239,29 @@ class DriftWarning:
 
 
 @dataclass(frozen=True, slots=True)
+class RepWithdrawn:
+    """A rep counted live (`RepCounted`) that its set, judged whole at its end, does not keep: a
+    movement unlike the set's reps (a fast squat that was a stride, sitting down after the set) or a
+    set too small to keep. Emitted just before that set's `SetEnded`; the view takes the rep back,
+    and its warning with it, so what stays shown is what `analyze` reports."""
+
+    set_index: int  # the set it was counted in, as its `RepCounted` said
+    rep: Rep  # as counted live (its live index, its warnings)
+    t_s: float  # stream time the set was judged
+
+
+def withdrawn_reps(set_index: int, counted: list[Rep], ended: list[Event], t_s: float) -> list[RepWithdrawn]:
+    """The reps of `counted` (a set's reps as counted live) that no kept set of `ended` (the
+    `SetEnded` events its closing gave) holds. A rep keeps its start when a set is judged whole."""
+    kept = {r.start_s for e in ended if isinstance(e, SetEnded) and e.kept for r in e.exercise_set.reps}
+    return [RepWithdrawn(set_index=set_index, rep=r, t_s=t_s) for r in counted if r.start_s not in kept]
+
+
+@dataclass(frozen=True, slots=True)
 class SetEnded:
     exercise_set: ExerciseSet
     t_s: float
     kept: bool = True  # False: fewer reps than a set (fidgeting); its live reps are withdrawn
 
 
-Event = SetStarted | RepCounted | DriftWarning | SetEnded
+Event = SetStarted | RepCounted | DriftWarning | RepWithdrawn | SetEnded

@@ -228,6 +228,12 @@ class AnalysisSettings:
     drift_spread_multiple: float = 3.0
     # A reference needs at least this many reps with a drift value to say what is normal.
     drift_reference_min_reps: int = 3
+    # The live view shows a counted rep's warning once its set has this many reps counted (1: at
+    # once); a warning whose rep the set drops when judged whole is taken back (live_warnings.py).
+    # Holding until a set is established (min_reps_per_set) was measured on the hard design's
+    # squat and lunge sessions, tuning seeds 0–11 (benchmarks/live_warnings.py --hold): it delayed
+    # 26 of 127 right warnings by a median 5 s and kept back none of the 2 that were taken back.
+    live_warning_hold_reps: int = 1
     # Measure drift out of the plane the rep itself started in (drift.own_plane_drift_gyro) rather
     # than the calibrated one. Off: on the hard design it lifts valgus reps warned with a reference
     # (reporting seeds 1000–1099: 82.7 → 85.2 %, correct 1.5 → 1.7 %), but real thighs do not start
