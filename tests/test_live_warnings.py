@@ -138,3 +138,34 @@ def test_no_hold_shows_at_once_and_a_clean_set_shows_nothing() -> None:
     assert [type(d) for d in view.on_event(RepCounted(1, _rep(0.0, True), 2.1))] == [WarningShown]
     assert view.on_event(RepCounted(1, _rep(3.0, False, 2), 5.1)) == []
     assert view.on_event(RepWithdrawn(1, _rep(3.0, False, 2), 9.0)) == []  # no warning: nothing to take back
+
+
+async def test_the_live_view_takes_a_withdrawn_warning_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Replayed, the warning on the other leg's lunge (rep 7, counted live) is raised, then taken
+    back with a line saying so when its set is judged whole; every other warning raised is analyze's."""
+    import time
+
+    from sensortrack.core.sessionfile import write_session
+    from sensortrack.tui.app import replay_app
+    from sensortrack.tui.widgets import AlertBanner
+
+    session = _hard(2, "lunge_alternating")
+    path = tmp_path / "lunges.csv"
+    write_session(path, session)
+    s = session.samples
+    batch = analyze(s.t_s, s.acc_g, s.gyro_dps, resolve_context(session))
+    warned = {(st.index, r.index) for st in batch.sets for r in st.reps if r.drifted}
+    app = replay_app(path, speed=1000.0)
+    async with app.run_test(size=(100, 36)) as pilot:
+        deadline = time.monotonic() + 60
+        while app.result is None:
+            assert time.monotonic() < deadline
+            await pilot.pause(0.05)
+        banner = str(app.screen_stack[0].query_one(AlertBanner).content)
+    taken = [(k, s_, r) for k, s_, r in app.alert_log if k == "taken back"]
+    assert [r for _, _, r in taken] == [7]
+    raised = [(s_, r) for k, s_, r in app.alert_log if k == "raised"]
+    assert (taken[0][1], 7) in raised
+    assert {x for x in raised if x != (taken[0][1], 7)} == warned
+    # the set judged whole at the stream's end: the line saying so is what the banner shows last
+    assert "rep 7 taken back" in banner, banner

@@ -269,7 +269,7 @@ class SensortrackApp(App[int]):
         self.alert_log: list[tuple[str, int, int]] = []  # ("raised"|"cleared"|"taken back", set, rep), for the record
         # when a counted rep's warning is shown and when it is taken back (issue 9): as `analyze`
         self.live_warnings = LiveWarnings(self.settings.live_warning_hold_reps)
-        self._taken_back_shown = False  # the banner says a warning was taken back (until the next set)
+        self._taken_back_at_s: float | None = None  # when the banner said a warning was taken back
         # (where, rep start_s, drift text) each time a rep's drift is put on screen: the tests hold
         # banner, gauge, table and summary to `analyze`'s number for that rep
         self.drift_log: list[tuple[str, float, str]] = []
@@ -510,10 +510,11 @@ class SensortrackApp(App[int]):
     def on_analysis_event(self, message: AnalysisEvent) -> None:
         event = message.event
         decisions = self.live_warnings.on_event(event)
-        if isinstance(event, SetStarted):
-            if self._taken_back_shown and self.alert_rep is None:
+        if isinstance(event, SetEnded) and self._taken_back_at_s is not None and event.t_s > self._taken_back_at_s:
+            if self.alert_rep is None:  # the line saying a warning was taken back: until the next set's end
                 self._view(AlertBanner).update("")
-            self._taken_back_shown = False
+            self._taken_back_at_s = None
+        if isinstance(event, SetStarted):
             self.set_reps = []
             self._view(RepTable).clear_reps()
             self._table_set = event.set_index
@@ -526,6 +527,8 @@ class SensortrackApp(App[int]):
             return
         elif isinstance(event, DriftWarning):
             pass  # raised while the rep is still open: shown only once that movement counts as a rep
+        elif isinstance(event, RepWithdrawn):
+            pass  # its set, judged whole, does not keep it: its warning is taken back below
         elif isinstance(event, SetEnded):
             self._set_ended(event)
         self._apply_warnings(decisions, banner=not isinstance(event, SetEnded))
@@ -539,10 +542,11 @@ class SensortrackApp(App[int]):
                 self.alert_log.append(("taken back", decision.set_index, rep.index))
                 if self.alert_rep == (decision.set_index, rep.index):
                     self._clear_alert()
+                if self.alert_rep is None:  # (a warning on screen for another rep stays)
                     self._view(AlertBanner).update(
                         f"rep {rep.index} taken back: its set, seen whole, does not count it — no knee-drift warning"
                     )
-                    self._taken_back_shown = True
+                    self._taken_back_at_s = decision.t_s
                 continue
             assert isinstance(decision, WarningShown)
             if decision.t_s != decision.counted_t_s and any(r.start_s == rep.start_s for r in self.set_reps):
@@ -758,7 +762,7 @@ class SensortrackApp(App[int]):
     def on_analysis_reset(self, _message: AnalysisReset) -> None:
         self.stream_ended = False
         self.live_warnings = LiveWarnings(self.settings.live_warning_hold_reps)
-        self._taken_back_shown = False
+        self._taken_back_at_s = None
         self.kept_sets.clear()
         self.set_reps = []
         self.rep_limits.clear()
