@@ -22,35 +22,22 @@ import argparse
 
 import numpy as np
 
+from accuracy_reference import add_design_arguments, design_choice
 from sensortrack.analysis.live_warnings import LiveWarnings, WarningShown, WarningTakenBack
 from sensortrack.analysis.pipeline import StreamingAnalyzer, analyze
 from sensortrack.analysis.results import DriftWarning, Event, RepWithdrawn, SetEnded
-from sensortrack.analysis.settings import AnalysisSettings
-from sensortrack.config import parse_set_options
 from sensortrack.session_analysis import resolve_context
-from sensortrack.simulation.hard import REPORTING_SEEDS, TUNING_SEEDS, hard_sessions
+from sensortrack.simulation.hard import hard_sessions
 from sensortrack.simulation.simulator import simulate_session
-
-
-def _seeds(text: str) -> range:
-    lo, hi = (int(x) for x in text.split(":"))
-    return range(lo, hi)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--seeds", type=_seeds, help="design seeds LO:HI")
-    group.add_argument("--report", action="store_true", help="the reporting seeds (1000:1100)")
+    add_design_arguments(parser)
     parser.add_argument("--block-s", type=float, default=0.1, help="seconds of samples per feed (default 0.1)")
     parser.add_argument("--hold", action="store_true", help="hold a set's warnings until it has min_reps_per_set reps")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="an analysis setting")
     args = parser.parse_args()
-    seeds = args.seeds or (REPORTING_SEEDS if args.report else TUNING_SEEDS)
-    try:
-        settings = AnalysisSettings().with_overrides(parse_set_options(args.set))
-    except ValueError as exc:
-        parser.exit(2, f"live_warnings: {exc}\n")
+    seeds, settings = design_choice(parser, args)
     if args.block_s <= 0:
         parser.exit(2, "live_warnings: --block-s must be above 0\n")
     hold_reps = settings.min_reps_per_set if args.hold else settings.live_warning_hold_reps

@@ -140,11 +140,9 @@ def test_no_hold_shows_at_once_and_a_clean_set_shows_nothing() -> None:
     assert view.on_event(RepWithdrawn(1, _rep(3.0, False, 2), 9.0)) == []  # no warning: nothing to take back
 
 
-async def test_the_live_view_takes_a_withdrawn_warning_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_the_live_view_takes_a_withdrawn_warning_back(tmp_path, until) -> None:  # type: ignore[no-untyped-def]
     """Replayed, the warning on the other leg's lunge (rep 7, counted live) is raised, then taken
     back with a line saying so when its set is judged whole; every other warning raised is analyze's."""
-    import time
-
     from sensortrack.core.sessionfile import write_session
     from sensortrack.tui.app import replay_app
     from sensortrack.tui.widgets import AlertBanner
@@ -157,10 +155,7 @@ async def test_the_live_view_takes_a_withdrawn_warning_back(tmp_path) -> None:  
     warned = {(st.index, r.index) for st in batch.sets for r in st.reps if r.drifted}
     app = replay_app(path, speed=1000.0)
     async with app.run_test(size=(100, 36)) as pilot:
-        deadline = time.monotonic() + 60
-        while app.result is None:
-            assert time.monotonic() < deadline
-            await pilot.pause(0.05)
+        await until(pilot, lambda: app.result is not None)
         banner = str(app.screen_stack[0].query_one(AlertBanner).content)
     taken = [(k, s_, r) for k, s_, r in app.alert_log if k == "taken back"]
     assert [r for _, _, r in taken] == [7]
