@@ -12,7 +12,7 @@ view's warning policy (`analysis/live_warnings.py`, the same one the TUI uses). 
 
 Seeds 0–99 are for tuning, 1000–1099 for reporting (as accuracy_hard.py).
 
-    .venv/bin/python benchmarks/live_warnings.py --seeds 0:12 --set drift_own_plane=true
+    .venv/bin/python benchmarks/live_warnings.py --seeds 0:40 --hold 3
     .venv/bin/python benchmarks/live_warnings.py --report
 """
 
@@ -35,12 +35,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_design_arguments(parser)
     parser.add_argument("--block-s", type=float, default=0.1, help="seconds of samples per feed (default 0.1)")
-    parser.add_argument("--hold", action="store_true", help="hold a set's warnings until it has min_reps_per_set reps")
+    parser.add_argument("--hold", type=int, metavar="N", help="hold a set's warnings until it has N reps "
+                        "(default: live_warning_hold_reps)")
     args = parser.parse_args()
     seeds, settings = design_choice(parser, args)
     if args.block_s <= 0:
         parser.exit(2, "live_warnings: --block-s must be above 0\n")
-    hold_reps = settings.min_reps_per_set if args.hold else settings.live_warning_hold_reps
+    hold_reps = settings.live_warning_hold_reps if args.hold is None else args.hold
     shown = wrong = taken_back = stays = missed = final_total = sessions = on_no_rep = 0
     shown_for_s: list[float] = []  # how long a warning analyze does not give stayed on screen
     provisional = provisional_wrong = 0  # DriftWarning events (raised while a rep is under way; not shown)

@@ -528,7 +528,11 @@ class SensortrackApp(App[int]):
         elif isinstance(event, DriftWarning):
             pass  # raised while the rep is still open: shown only once that movement counts as a rep
         elif isinstance(event, RepWithdrawn):
-            pass  # its set, judged whole, does not keep it: its warning is taken back below
+            # its set, judged whole, does not keep it: its own warning is taken back below
+            # (`decisions`); a thigh + shank pair's knee-angle warning on it goes with it here
+            if not self._thigh_warns() and self.alert_rep == (event.set_index, event.rep.index):
+                self._take_back(event.set_index, event.rep, event.t_s)
+            self.pair_reps = [r for r in self.pair_reps if r.start_s != event.rep.start_s]  # nor a knee angle later
         elif isinstance(event, SetEnded):
             self._set_ended(event)
         self._apply_warnings(decisions, banner=not isinstance(event, SetEnded))
@@ -539,14 +543,7 @@ class SensortrackApp(App[int]):
         for decision in decisions:
             rep = decision.rep
             if isinstance(decision, WarningTakenBack):
-                self.alert_log.append(("taken back", decision.set_index, rep.index))
-                if self.alert_rep == (decision.set_index, rep.index):
-                    self._clear_alert()
-                if self.alert_rep is None:  # (a warning on screen for another rep stays)
-                    self._view(AlertBanner).update(
-                        f"rep {rep.index} taken back: its set, seen whole, does not count it — no knee-drift warning"
-                    )
-                    self._taken_back_at_s = decision.t_s
+                self._take_back(decision.set_index, rep, decision.t_s)
                 continue
             assert isinstance(decision, WarningShown)
             if decision.t_s != decision.counted_t_s and any(r.start_s == rep.start_s for r in self.set_reps):
@@ -554,6 +551,18 @@ class SensortrackApp(App[int]):
             if banner and self._thigh_warns():
                 limit = self._limit_for(rep, self.rep_limits.get(rep.start_s, self.settings.drift_threshold_deg))
                 self._raise_alert(decision.set_index, rep, limit)
+
+    def _take_back(self, set_index: int, rep: Rep, t_s: float) -> None:
+        """The warning on `rep` is withdrawn with the rep: clear it and say so (a warning on screen
+        for another rep stays)."""
+        self.alert_log.append(("taken back", set_index, rep.index))
+        if self.alert_rep == (set_index, rep.index):
+            self._clear_alert()
+        if self.alert_rep is None:
+            self._view(AlertBanner).update(
+                f"rep {rep.index} taken back: its set, seen whole, does not count it — no knee-drift warning"
+            )
+            self._taken_back_at_s = t_s
 
     def _thigh_warns(self) -> bool:
         """The rep's own warning is the one shown (a thigh + shank pair's knee angle decides there)."""
