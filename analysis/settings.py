@@ -230,9 +230,10 @@ class AnalysisSettings:
     drift_reference_min_reps: int = 3
     # The live view shows a counted rep's warning once its set has this many reps counted (1: at
     # once); a warning whose rep the set drops when judged whole is taken back (live_warnings.py).
-    # Holding until a set is established (min_reps_per_set) was measured on the hard design's
-    # squat and lunge sessions, tuning seeds 0–11 (benchmarks/live_warnings.py --hold): it delayed
-    # 26 of 127 right warnings by a median 5 s and kept back none of the 2 that were taken back.
+    # Off: a rep is mostly dropped when its set is judged whole at its end, after the set had
+    # reps enough to release the hold. Hard design's squat and lunge sessions, tuning seeds 0–39
+    # (benchmarks/live_warnings.py --hold N): of 9 warnings taken back, holding until rep 2 or 3
+    # kept back 2, and delayed 42 (rep 2) / 84 (rep 3) of the 379 right ones by a median 4–5 s.
     live_warning_hold_reps: int = 1
     # Measure drift out of the plane the rep itself started in (drift.own_plane_drift_gyro) rather
     # than the calibrated one. Off: on the hard design it lifts valgus reps warned with a reference
