@@ -7,7 +7,10 @@ correct squats / sit-to-stands, the median angle between each rep's own axis and
 medial axis (the one the default measure uses) / the median angle between each rep's own axis and
 the recording's mean own axis (its scatter within the person) — for the axis fitted on the first
 part of the way down as the measure does, and on the whole way down (start, half depth, deepest) —
-and the two drift readings per rep.
+and the two drift readings per rep. Then the person's plane (the mean whole-way-down axis written in
+the calibration's basis) compared between two recordings of the same person: UTD-MHAD's joined and
+paused files (the same trials, each calibrated on its own) and two simulated sessions strapped on
+again.
 
 Tuning data only: UTD-MHAD odd subjects (joined squats and chair rises, thigh, 50 Hz; labels say
 every rep is correct) and the hard design's squat_person reference sessions (correct reps only,
@@ -70,7 +73,28 @@ def _watching(
     return own_plane_drift_gyro(quat, knee_s, medial_e, depth, fit_deg, sweep_deg)
 
 
-def _row(name: str, session: Session, **given: str) -> list[float]:
+def _in_calibration(axes_s: FloatArray, calibration: dict[str, object]) -> FloatArray | None:
+    """The mean of `axes_s` (sensor frame) in the calibration's own basis: the flexion axis f, rest
+    "up" made perpendicular to it, and f × up. That basis follows the thigh, not the strap, so a
+    person's plane written in it can carry over to a session strapped on again."""
+    f = np.asarray(calibration.get("flexion_axis_sensor", ()), float)
+    up = np.asarray(calibration.get("rest_up_sensor", ()), float)
+    if f.shape != (3,) or up.shape != (3,) or not len(axes_s):
+        return None
+    up = up - (up @ f) * f
+    up /= np.linalg.norm(up)
+    mean = axes_s.mean(axis=0)
+    mean /= np.linalg.norm(mean)
+    return np.array([mean @ f, mean @ up, mean @ np.cross(f, up)])
+
+
+def _angle_deg(a: FloatArray | None, b: FloatArray | None) -> str:
+    if a is None or b is None:
+        return "-"
+    return f"{np.degrees(np.arccos(np.clip(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)), -1.0, 1.0))):.1f}°"
+
+
+def _row(name: str, session: Session, **given: str) -> FloatArray | None:
     own = AnalysisSettings().with_overrides({"drift_own_plane": "true"})
     _axes.clear()
     _whole.clear()
@@ -79,7 +103,7 @@ def _row(name: str, session: Session, **given: str) -> list[float]:
     fmt = lambda reps: " ".join(f"{r.knee_drift_deg:4.1f}" if r.knee_drift_deg is not None else "  - " for r in reps)  # noqa: E731
     print(f"{name:20s} first part {_spread(_axes)} | whole way down {_spread(_whole)} | "
           f"own-plane drift {fmt(with_own.reps)} | calibrated {fmt(calibrated.reps)}")
-    return [d for d, _ in _axes.values()]
+    return _in_calibration(np.array([a for _, a in _whole.values()]), with_own.calibration)
 
 
 def _spread(fits: dict[bytes, tuple[float, FloatArray]]) -> str:
@@ -103,10 +127,12 @@ def main() -> int:
         parser.exit(2, "drift_own_axis: tuning seeds only (0–99)\n")
     pipeline.own_plane_drift_gyro = _watching  # type: ignore[assignment]
     print("real: UTD-MHAD odd subjects (tuning half), correct reps")
+    planes: dict[str, FloatArray | None] = {}
     for path in sorted(args.utd.glob("utd_*.csv")):
         subject = int(path.stem.rsplit("_s", 1)[1])
         if path.stem.startswith(("utd_squat", "utd_chair")) and subject % 2 == 1:
-            _row(path.stem, load_session(path), exercise="squat", placement="thigh", side="right")
+            planes[path.stem] = _row(path.stem, load_session(path), exercise="squat", placement="thigh", side="right")
+    carried: list[str] = []
     print("simulated: hard design squat_person, reference sessions (correct reps), thigh with a gyroscope")
     for seed in range(lo, hi):
         for hard in hard_sessions(seed, only="squat_person"):
@@ -114,7 +140,17 @@ def main() -> int:
                 continue
             correct = replace(hard.spec, sets=tuple(replace(s, drift=False) for s in hard.spec.sets))
             session, _ = simulate_session(correct, seed=hard.seed + 7_919)
-            _row(f"seed {seed}", session)
+            first = _row(f"seed {seed}", session)
+            again, _ = simulate_session(correct, seed=hard.seed + 2 * 7_919)  # strapped on again
+            carried.append(f"seed {seed} {_angle_deg(first, _row(f'seed {seed} again', again))}")
+    print("the person's plane (mean whole-way-down axis, in the calibration's basis), from one")
+    print("recording to another of the same person: UTD squats with / without pauses, chair likewise")
+    print("(the same UTD trials joined two ways, each calibrated on its own: not strapped on again)")
+    for subject in (1, 3, 5, 7):
+        for kind in ("squat", "chair"):
+            pair = planes.get(f"utd_{kind}_s{subject}"), planes.get(f"utd_{kind}_paused_s{subject}")
+            print(f"  utd s{subject} {kind}: {_angle_deg(*pair)}")
+    print("  simulated, the same person strapped on again:", ", ".join(carried))
     return 0
 
 
