@@ -14,9 +14,7 @@ from typing import Any
 
 
 from sensortrack.analysis.reference import DriftReference, SessionBaseline
-from sensortrack.analysis.results import (
-    Event, ExerciseSet, Rep, RepCounted, RepWarning, SetEnded, SetStarted, withdrawn_reps,
-)
+from sensortrack.analysis.results import Event, ExerciseSet, Rep, RepCounted, RepWarning, SetEnded, SetStarted
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.analysis.stance import Step
 from sensortrack.core.vocabulary import Exercise, Placement
@@ -302,7 +300,6 @@ class SetTracker:
         if self._open is None:
             return []
         opened, self._open = self._open, None
-        counted = list(opened.reps)  # as RepCounted gave them live (issue 9: withdrawn if not kept)
         joining = self._joining(opened) if opened.reps else []
         if joining:
             merged = sorted([*zip(opened.reps, opened.holds_s, strict=True), *joining], key=lambda rh: rh[0].start_s)
@@ -324,7 +321,7 @@ class SetTracker:
             events.append(SetEnded(exercise_set=done, t_s=now_s, kept=True))
             index += 1
         self._next_index = index
-        return [*withdrawn_reps(opened.index, counted, events, now_s), *events]
+        return events
 
     def _consistent(self, opened: _OpenSet) -> list[Rep]:
         """Drop reps unlike the rest of their set, judged once the whole set is known.

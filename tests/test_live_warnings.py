@@ -1,6 +1,6 @@
 """Issue 9: a live user sees only the knee-drift warnings `analyze` gives for the same file.
 
-A rep counted live can be dropped when its set is judged whole (`RepWithdrawn`, sets.py `close`);
+A rep counted live can be dropped when its set is judged whole (sets.py `close`; `RepWithdrawn`);
 the live view's policy (analysis/live_warnings.py) then takes its warning back, and can hold a set's
 first reps' warnings until the set is established.
 """
@@ -164,3 +164,32 @@ async def test_the_live_view_takes_a_withdrawn_warning_back(tmp_path, until) -> 
     assert {x for x in raised if x != (taken[0][1], 7)} == warned
     # the set judged whole at the stream's end: the line saying so is what the banner shows last
     assert "rep 7 taken back" in banner, banner
+
+
+def test_a_set_ended_by_hand_hands_out_its_withdrawals_with_it() -> None:
+    """`end_set` (the `e` key) right after a set's first rep: a set of one rep is not kept, so the
+    rep is withdrawn, in what `end_set` returns, before its SetEnded, once (the events handed out
+    later do not repeat it)."""
+    session = _hard(2, "lunge_alternating")
+    s = session.samples
+    analyzer = StreamingAnalyzer(resolve_context(session), keep_trace=False)
+    step = max(1, int(0.1 * session.meta.sensor.nominal_rate_hz))
+    events: list[Event] = []
+    i = 0
+    while not any(isinstance(e, RepCounted) for e in events):
+        block = s.slice(i, i + step)
+        events += analyzer.feed(block.t_s, block.acc_g, block.gyro_dps)
+        i += step
+    first = next(e for e in events if isinstance(e, RepCounted))
+    by_hand = analyzer.end_set()
+    assert [type(e) for e in by_hand] == [RepWithdrawn, SetEnded]
+    assert by_hand[0].rep == first.rep and not by_hand[1].kept  # type: ignore[union-attr]
+    block = s.slice(i, len(s))
+    rest = analyzer.feed(block.t_s, block.acc_g, block.gyro_dps)
+    analyzer.finish()
+    rest += analyzer.drain_events()
+    withdrawn = [e.rep.start_s for e in [*events, *by_hand, *rest] if isinstance(e, RepWithdrawn)]
+    assert len(withdrawn) == len(set(withdrawn))
+    counted = {e.rep.start_s for e in [*events, *by_hand, *rest] if isinstance(e, RepCounted)}
+    kept = {r.start_s for e in [*events, *by_hand, *rest] if isinstance(e, SetEnded) and e.kept for r in e.exercise_set.reps}
+    assert set(withdrawn) == counted - kept
