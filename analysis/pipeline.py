@@ -38,6 +38,7 @@ from sensortrack.analysis.results import (
     Event,
     LiveState,
     RepWarning,
+    Withdrawals,
 )
 from sensortrack.analysis.rep_finder import rep_end, run_lengths
 from sensortrack.analysis.repetition import find_repetitions, impact_g, impact_rms_g, principal_angle_deg
@@ -157,6 +158,7 @@ class StreamingAnalyzer:
         self._repetition_reps = 0
         self._finder_end_s: float | None = None  # end of the last rep the calibrated finder counted
         self._events: list[Event] = []
+        self._withdrawals = Withdrawals()  # issue 9: a live rep its set drops is withdrawn (results.py)
         self.state = LiveState()
 
     # ---------------------------------------------------------------- input
@@ -987,12 +989,13 @@ class StreamingAnalyzer:
         if self._hist.end == 0:
             return []
         now_s = float(self._hist.get("t", self._hist.end - 1, self._hist.end)[0])
-        return self._tracker.close(now_s - self._boundary_delay_s)
+        self._events = self._withdrawals.review(self._events)  # reps counted but not handed out yet
+        return self._withdrawals.review(self._tracker.close(now_s - self._boundary_delay_s))
 
     def drain_events(self) -> list[Event]:
         """Events raised since they were last handed out (`feed` returns them; after `finish`, the
         last set's end is collected here)."""
-        events, self._events = self._events, []
+        events, self._events = self._withdrawals.review(self._events, handed_out=True), []
         return events
 
     def finish(self) -> AnalysisResult:

@@ -239,10 +239,72 @@ class DriftWarning:
 
 
 @dataclass(frozen=True, slots=True)
+class RepWithdrawn:
+    """A rep counted live (`RepCounted`) that its set, judged whole at its end, does not keep: a
+    movement unlike the set's reps (a fast squat that was a stride, sitting down after the set) or a
+    set too small to keep. Emitted just before that set's `SetEnded`; the view takes the rep back,
+    and its warning with it, so what stays shown is what `analyze` reports."""
+
+    set_index: int  # the set it was counted in, as its `RepCounted` said
+    rep: Rep  # as counted live (its live index, its warnings)
+    t_s: float  # stream time the set was judged
+
+
+@dataclass(frozen=True, slots=True)
 class SetEnded:
     exercise_set: ExerciseSet
     t_s: float
     kept: bool = True  # False: fewer reps than a set (fidgeting); its live reps are withdrawn
 
 
-Event = SetStarted | RepCounted | DriftWarning | SetEnded
+Event = SetStarted | RepCounted | DriftWarning | RepWithdrawn | SetEnded
+
+
+class Withdrawals:
+    """Puts a `RepWithdrawn` before the `SetEnded` events of a set's closing for each rep counted
+    live in that set (`RepCounted`) that no kept set of the closing holds (sets.py `close` judges a
+    set whole: `_consistent` drops reps unlike the rest, a set of too few reps is not kept).
+
+    Fed the events in order (`review`). Events it reviewed and still holds (not yet `handed_out`)
+    may come through again unchanged: the analyzer reviews what it has not handed out yet before a
+    closing it hands out at once (`end_set`). A rep keeps its `start_s` when its set is judged
+    whole, so the start names it. One closing's `SetEnded` events come together, the first with the
+    index its reps were counted under (a part not kept reuses it)."""
+
+    def __init__(self) -> None:
+        self._counted: dict[int, list[Rep]] = {}  # open set index -> its reps as counted live
+        self._held: list[Event] = []  # reviewed, not handed out: kept alive so their ids stay theirs
+        self._held_ids: set[int] = set()
+
+    def review(self, events: list[Event], handed_out: bool = False) -> list[Event]:
+        """`events` with the withdrawals put in; `handed_out`: the caller hands these out now."""
+        out: list[Event] = []
+        k = 0
+        while k < len(events):
+            event = events[k]
+            if id(event) in self._held_ids:  # reviewed already
+                out.append(event)
+                k += 1
+                continue
+            if isinstance(event, RepCounted):
+                self._counted.setdefault(event.set_index, []).append(event.rep)
+            if not isinstance(event, SetEnded) or event.exercise_set.index not in self._counted:
+                out.append(event)
+                k += 1
+                continue
+            end = k
+            while end < len(events) and isinstance(events[end], SetEnded):
+                end += 1
+            closing = events[k:end]
+            index = event.exercise_set.index
+            kept = {r.start_s for e in closing if isinstance(e, SetEnded) and e.kept for r in e.exercise_set.reps}
+            counted = self._counted.pop(index)
+            out += [RepWithdrawn(set_index=index, rep=r, t_s=event.t_s) for r in counted if r.start_s not in kept]
+            out += closing
+            k = end
+        if handed_out:
+            self._held, self._held_ids = [], set()
+        else:
+            self._held += out
+            self._held_ids.update(id(e) for e in out)
+        return out

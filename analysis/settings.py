@@ -228,6 +228,13 @@ class AnalysisSettings:
     drift_spread_multiple: float = 3.0
     # A reference needs at least this many reps with a drift value to say what is normal.
     drift_reference_min_reps: int = 3
+    # The live view shows a counted rep's warning once its set has this many reps counted (1: at
+    # once); a warning whose rep the set drops when judged whole is taken back (live_warnings.py).
+    # Off: a rep is mostly dropped when its set is judged whole at its end, after the set had
+    # reps enough to release the hold. Hard design's squat and lunge sessions, tuning seeds 0–39
+    # (benchmarks/live_warnings.py --hold N): of 9 warnings taken back, holding until rep 2 or 3
+    # kept back 2, and delayed 42 (rep 2) / 84 (rep 3) of the 379 right ones by a median 4–5 s.
+    live_warning_hold_reps: int = 1
     # Measure drift out of the plane the rep itself started in (drift.own_plane_drift_gyro) rather
     # than the calibrated one. Off: on the hard design it lifts valgus reps warned with a reference
     # (reporting seeds 1000–1099: 82.7 → 85.2 %, correct 1.5 → 1.7 %), but real thighs do not start

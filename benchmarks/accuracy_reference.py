@@ -34,18 +34,29 @@ def _seeds(text: str) -> range:
     return range(lo, hi)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_design_arguments(parser: argparse.ArgumentParser) -> None:
+    """--seeds LO:HI | --report, and --set KEY=VALUE: the hard design's seeds and the settings."""
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--seeds", type=_seeds, help="design seeds LO:HI")
     group.add_argument("--report", action="store_true", help="the reporting seeds (1000:1100)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="an analysis setting")
-    args = parser.parse_args()
+
+
+def design_choice(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[range, AnalysisSettings]:
+    """The seeds (tuning by default) and settings `add_design_arguments` asked for; a bad setting
+    is one line and exit code 2."""
     seeds = args.seeds or (REPORTING_SEEDS if args.report else TUNING_SEEDS)
     try:
-        settings = AnalysisSettings().with_overrides(parse_set_options(args.set))
+        return seeds, AnalysisSettings().with_overrides(parse_set_options(args.set))
     except ValueError as exc:
-        parser.exit(2, f"accuracy_reference: {exc}\n")
+        parser.exit(2, f"{parser.prog}: {exc}\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_design_arguments(parser)
+    args = parser.parse_args()
+    seeds, settings = design_choice(parser, args)
     tally = {k: [0, 0] for k in ("clean_none", "faulty_none", "clean_ref", "faulty_ref")}
     cells: dict[str, list[int]] = {}  # placement/gyro → [clean warned, clean, faulty warned, faulty] with the reference
     readings: list[tuple[bool, float]] = []

@@ -38,9 +38,11 @@ from sensortrack.analysis.results import (
     ExerciseSet,
     Rep,
     RepCounted,
+    RepWithdrawn,
     SetEnded,
     SetStarted,
 )
+from sensortrack.analysis.live_warnings import LiveWarnings, WarningDecision, WarningShown, WarningTakenBack
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.core.errors import ConfigError, SensortrackError
 from sensortrack.core.model import SampleBlock, Session
@@ -265,7 +267,10 @@ class SensortrackApp(App[int]):
         self.end_set_requested = False  # the `e` key; the worker applies it before the next block
         self.switch_requested = False  # the plan moved to another exercise: the worker restarts the analysis
         self.stream_ended = False
-        self.alert_log: list[tuple[str, int, int]] = []  # ("raised"|"cleared", set, rep), for the record
+        self.alert_log: list[tuple[str, int, int]] = []  # ("raised"|"cleared"|"taken back", set, rep), for the record
+        # when a counted rep's warning is shown and when it is taken back (issue 9): as `analyze`
+        self.live_warnings = LiveWarnings(self.settings.live_warning_hold_reps)
+        self._taken_back_at_s: float | None = None  # when the banner said a warning was taken back
         # (where, rep start_s, drift text) each time a rep's drift is put on screen: the tests hold
         # banner, gauge, table and summary to `analyze`'s number for that rep
         self.drift_log: list[tuple[str, float, str]] = []
@@ -507,6 +512,11 @@ class SensortrackApp(App[int]):
     @while_shown
     def on_analysis_event(self, message: AnalysisEvent) -> None:
         event = message.event
+        decisions = self.live_warnings.on_event(event)
+        if isinstance(event, SetEnded) and self._taken_back_at_s is not None and event.t_s > self._taken_back_at_s:
+            if self.alert_rep is None:  # the line saying a warning was taken back: until the next set's end
+                self._view(AlertBanner).update("")
+            self._taken_back_at_s = None
         if isinstance(event, SetStarted):
             self.set_reps = []
             self._view(RepTable).clear_reps()
@@ -516,11 +526,50 @@ class SensortrackApp(App[int]):
             self._show_counter(event.set_index)
             self._show_plan()
         elif isinstance(event, RepCounted):
-            self._rep_counted(event.set_index, event.rep, message.limit_deg)
+            self._rep_counted(event.set_index, event.rep, message.limit_deg, decisions)
+            return
         elif isinstance(event, DriftWarning):
             pass  # raised while the rep is still open: shown only once that movement counts as a rep
+        elif isinstance(event, RepWithdrawn):
+            # its set, judged whole, does not keep it: its own warning is taken back below
+            # (`decisions`); a thigh + shank pair's knee-angle warning on it goes with it here
+            if not self._thigh_warns() and self.alert_rep == (event.set_index, event.rep.index):
+                self._take_back(event.set_index, event.rep, event.t_s)
+            self.pair_reps = [r for r in self.pair_reps if r.start_s != event.rep.start_s]  # nor a knee angle later
         elif isinstance(event, SetEnded):
             self._set_ended(event)
+        self._apply_warnings(decisions, banner=not isinstance(event, SetEnded))
+
+    def _apply_warnings(self, decisions: list[WarningDecision], banner: bool = True) -> None:
+        """Show the counted reps' warnings `live_warnings` releases, take back those it withdraws.
+        `banner=False`: released as their set ends (its table shows them; the banner is for now)."""
+        for decision in decisions:
+            rep = decision.rep
+            if isinstance(decision, WarningTakenBack):
+                self._take_back(decision.set_index, rep, decision.t_s)
+                continue
+            assert isinstance(decision, WarningShown)
+            if decision.t_s != decision.counted_t_s and any(r.start_s == rep.start_s for r in self.set_reps):
+                self._table_rep(decision.set_index, rep)  # held: its row turns red now
+            if banner and self._thigh_warns():
+                limit = self._limit_for(rep, self.rep_limits.get(rep.start_s, self.settings.drift_threshold_deg))
+                self._raise_alert(decision.set_index, rep, limit)
+
+    def _take_back(self, set_index: int, rep: Rep, t_s: float) -> None:
+        """The warning on `rep` is withdrawn with the rep: clear it and say so (a warning on screen
+        for another rep stays)."""
+        self.alert_log.append(("taken back", set_index, rep.index))
+        if self.alert_rep == (set_index, rep.index):
+            self._clear_alert()
+        if self.alert_rep is None:
+            self._view(AlertBanner).update(
+                f"rep {rep.index} taken back: its set, seen whole, does not count it — no knee-drift warning"
+            )
+            self._taken_back_at_s = t_s
+
+    def _thigh_warns(self) -> bool:
+        """The rep's own warning is the one shown (a thigh + shank pair's knee angle decides there)."""
+        return not (self.pair is not None and self.pair.kind == KNEE and self.pair.knee is not None and self.pair.knee.measurable)
 
     def _limit_for(self, rep: Rep, limit_deg: float) -> DriftLimit:
         """The limit `rep` was judged against, as the engine put it on the rep (else its warning's,
@@ -531,14 +580,15 @@ class SensortrackApp(App[int]):
             deg, personal=deg > self.settings.drift_threshold_deg + 1e-6, reference=self.ctx.reference is not None
         )
 
-    def _rep_counted(self, set_index: int, rep: Rep, limit_deg: float) -> None:
+    def _rep_counted(self, set_index: int, rep: Rep, limit_deg: float, decisions: list[WarningDecision]) -> None:
         if self.source.seekable:
             self.replay.fast_forward = False  # "next rep" plays unpaced only up to here
         limit = self._limit_for(rep, limit_deg)
         self.rep_limits[rep.start_s] = limit.deg
         self.set_reps.append(rep)
         self.pair_reps.append(rep)
-        self._table_rep(set_index, rep)
+        held = self.live_warnings.held(set_index, rep)
+        self._table_rep(set_index, dataclasses.replace(rep, warnings=()) if held else rep)
         best = max(r.range_deg for r in self.set_reps)
         self._view(RangeMeter).show(rep.range_deg, best)
         self._view(TempoLabel).show(rep)
@@ -547,9 +597,11 @@ class SensortrackApp(App[int]):
         if self.pair is not None and self.pair.kind == KNEE and self.pair.knee is not None and self.pair.knee.measurable:
             pass  # the knee's own angle decides, once both sensors have covered this rep (on_pair_update)
         elif rep.drifted:
-            self._raise_alert(set_index, rep, limit)
+            self._apply_warnings(decisions)  # shown now, or held until its set is established
         elif self.alert_rep is not None:
             self._clear_alert()  # a clean rep after the warned one: calm again
+        if not rep.drifted and decisions:
+            self._apply_warnings(decisions)  # this rep established the set: its held warnings show
         if self.count_at == "top":
             self.cues.cue("rep", str(len(self.set_reps)))
 
@@ -721,6 +773,8 @@ class SensortrackApp(App[int]):
     @while_shown
     def on_analysis_reset(self, _message: AnalysisReset) -> None:
         self.stream_ended = False
+        self.live_warnings = LiveWarnings(self.settings.live_warning_hold_reps)
+        self._taken_back_at_s = None
         self.kept_sets.clear()
         self.set_reps = []
         self.rep_limits.clear()
