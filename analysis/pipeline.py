@@ -844,7 +844,6 @@ class StreamingAnalyzer:
             impact_g(self._hist.get("acc", a, b), self.rate_hz, self.settings.gait_impact_window_s),
             self.rate_hz,
             self.settings,
-            self._hist.get("acc", a, b) if self._lowers_body else None,
         )
         reps = [
             r

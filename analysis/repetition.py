@@ -110,14 +110,12 @@ def impact_rms_g(acc_g: FloatArray, rate_hz: float, window_s: float) -> float:
 
 
 def find_repetitions(
-    angle_deg: FloatArray, impact_g: FloatArray, rate_hz: float, settings: AnalysisSettings,
-    acc_g: FloatArray | None = None,
+    angle_deg: FloatArray, impact_g: FloatArray, rate_hz: float, settings: AnalysisSettings
 ) -> list[RepeatedRep]:
     """The reps of every clearly repeated movement in the stretch (empty if none).
 
     `angle_deg`: principal_angle_deg of the stretch; `impact_g`: the quick part of |acc| per sample
-    (`impact_g()`: foot strikes); `acc_g`: the stretch's acceleration where its quick load may be
-    the body lowered (a thigh: `drop_explains_load`), else None. Reps are the extremes on the side the movement leaves rest toward: the side
+    (`impact_g()`: foot strikes). Reps are the extremes on the side the movement leaves rest toward: the side
     with more of them in the run (a run that starts and ends at rest has one more rep extreme than
     rest extremes between reps).
     """
@@ -136,10 +134,10 @@ def find_repetitions(
         for run in _runs(peaks, props["prominences"], rate_hz, s):
             reps = [_rep_around(x, int(peaks[k]), props, k) for k in run]
             quick = np.concatenate([impact_g[r.start : r.end + 1] for r in reps])
-            if float(np.sqrt(np.mean(quick**2))) > s.gait_impact_g and not (
-                acc_g is not None
-                and all(drop_explains_load(acc_g[r.start : r.end + 1], x[r.start : r.end + 1], rate_hz, s) for r in reps)
-            ):
+            # No body-drop exemption here (drop_explains_load): these reps' boundaries are the
+            # angle's peaks, not a rep's own start and end, and on the simulator's jogging in place
+            # (tuning) it counted strides; the calibrated finder counts fast squats.
+            if float(np.sqrt(np.mean(quick**2))) > s.gait_impact_g:
                 continue  # foot strikes: walking or jogging, not a set
             found += reps
         if len(found) > len(best):
