@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from sensortrack.analysis.context import AnalysisContext
-from sensortrack.analysis.pipeline import analyze
+from sensortrack.analysis.pipeline import StreamingAnalyzer, analyze
 from sensortrack.analysis.repetition import drop_explains_load
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.simulation.simulator import simulate_session
@@ -110,3 +110,21 @@ def test_walking_and_jogging_around_a_set_stay_uncounted(kind: str) -> None:
     outside = [r for r in counted if r[1] < first_s - 0.5 or r[0] > last_s + 0.5]
     assert outside == []
     assert counted  # the set itself is seen
+
+
+def test_fast_thigh_squats_stream_as_they_batch() -> None:
+    """The drop is judged on each rep's own samples, so any chunking counts the same reps."""
+    spec, _ = _fast_squats(True, seed=5)
+    session, _ = simulate_session(spec, 5)
+    s = session.samples
+    ctx = AnalysisContext(exercise="squat", placement="thigh", side="right", rate_hz=spec.rate_hz, has_gyro=True)
+    batch = analyze(s.t_s, s.acc_g, s.gyro_dps, ctx)
+    assert s.gyro_dps is not None
+    for block in (7, 61, 250):
+        stream = StreamingAnalyzer(ctx)
+        for i in range(0, s.t_s.size, block):
+            stream.feed(s.t_s[i : i + block], s.acc_g[i : i + block], s.gyro_dps[i : i + block])
+        streamed = stream.finish()
+        assert [(r.start_s, r.end_s) for st in streamed.sets for r in st.reps] == [
+            (r.start_s, r.end_s) for st in batch.sets for r in st.reps
+        ]
