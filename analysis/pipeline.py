@@ -41,7 +41,13 @@ from sensortrack.analysis.results import (
     Withdrawals,
 )
 from sensortrack.analysis.rep_finder import rep_end, run_lengths
-from sensortrack.analysis.repetition import find_repetitions, impact_g, impact_rms_g, principal_angle_deg
+from sensortrack.analysis.repetition import (
+    drop_explains_load,
+    find_repetitions,
+    impact_g,
+    impact_rms_g,
+    principal_angle_deg,
+)
 from sensortrack.analysis.sets import RepCandidate, SetTracker
 from sensortrack.analysis.stance import (
     is_standing,
@@ -112,6 +118,10 @@ class StreamingAnalyzer:
         # The shank, upright and still while its foot carries the body, shows only its own swing.
         self._swing_only = self._stance and ctx.placement == "shank"
         self._rate_from_angle = self._tilt or not self._gyro
+        # A thigh's rep lowers the body over a planted foot (squat, lunge, sit-to-stand): its quick
+        # load may be that drop rather than foot strikes (repetition.drop_explains_load). A shank
+        # swings as far with its foot in the air (walking: 75–90°), so it shows no such drop.
+        self._lowers_body = ctx.placement == "thigh" and not self._stance
         # The stance shows itself between steps: calibrating on a few steps finds it, not standing.
         self._cal_min_s = s.stance_calibration_s if self._stance else s.calibration_min_s
         # A side step ends back at the stance; its tilt can dip on the way (a trail step abducts as
@@ -908,6 +918,7 @@ class StreamingAnalyzer:
         candidate.past_rest_deg = max(0.0, -float(theta.min()))  # angles are measured from rest
         acc = self._hist.get("acc", start, start + theta.size)  # the rep's own samples: chunking-proof
         candidate.impact_g = impact_rms_g(acc, self.rate_hz, self.settings.gait_impact_window_s)
+        candidate.body_drop = self._lowers_body and drop_explains_load(acc, theta, self.rate_hz, self.settings)
         if self._tracker.rejects(candidate):  # judged on the movement seen (a shank: its swing)
             return
         drift = self._rep_drift(start, start + theta.size, theta)

@@ -26,6 +26,9 @@ from sensortrack.analysis.dsp import find_prominent_peaks
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.core.model import FloatArray
 
+# m/s² per g (the accelerometer's unit)
+STANDARD_GRAVITY_MS2 = 9.80665
+
 
 @dataclass(frozen=True, slots=True)
 class RepeatedRep:
@@ -131,6 +134,9 @@ def find_repetitions(
         for run in _runs(peaks, props["prominences"], rate_hz, s):
             reps = [_rep_around(x, int(peaks[k]), props, k) for k in run]
             quick = np.concatenate([impact_g[r.start : r.end + 1] for r in reps])
+            # No body-drop exemption here (drop_explains_load): these reps' boundaries are the
+            # angle's peaks, not a rep's own start and end, and on the simulator's jogging in place
+            # (tuning) it counted strides; the calibrated finder counts fast squats.
             if float(np.sqrt(np.mean(quick**2))) > s.gait_impact_g:
                 continue  # foot strikes: walking or jogging, not a set
             found += reps
@@ -143,3 +149,37 @@ def find_repetitions(
             prev = best[i - 1]
             best[i - 1] = RepeatedRep(prev.start, prev.peak, best[i].start, prev.range_deg)
     return best
+
+
+
+def drop_explains_load(
+    acc_g: FloatArray, angle_deg: FloatArray, rate_hz: float, settings: AnalysisSettings
+) -> bool:
+    """Whether the way |acc| varies over one movement cycle of a thigh (a rep's own samples, `angle_deg`
+    rising from rest to the rep's extreme and back) is the body being lowered and stopped, as in a
+    squat, lunge or sit-to-stand, rather than feet landing, as in walking or jogging in place.
+
+    Lowered: |acc| varies once per cycle in step with the angle (most load at the bottom, where the
+    drop is stopped), by at least `body_drop_least_share_of_drop` and at most the whole of what dropping the
+    hip by a leg's length times (1 − cos range), once per cycle at this tempo, would cause. Walking
+    loads the thigh twice per cycle (both feet land) and out of step; jogging lands harder than any
+    drop its small knee lift could cause. The cycle is the rep itself, so no sample rate enters.
+    """
+    s = settings
+    n = angle_deg.size
+    if n < 4 or acc_g.shape[0] != n:
+        return False
+    magnitude = np.sqrt(np.einsum("ij,ij->i", acc_g, acc_g))
+    # Once-per-cycle parts: the line from the first sample to the last taken out, as a cycle need not
+    # end where it started (a rep stops short of rest).
+    load = np.fft.rfft(magnitude - np.linspace(magnitude[0], magnitude[-1], n))[1] * (2.0 / n)
+    turn = np.fft.rfft(angle_deg - np.linspace(angle_deg[0], angle_deg[-1], n))[1]
+    if abs(load) == 0.0 or abs(turn) == 0.0:
+        return False
+    in_step_g = float((load * np.conj(turn)).real / abs(turn))  # the part peaking with the angle
+    if in_step_g < s.body_drop_in_step_share_of_load * abs(load):
+        return False
+    range_deg = float(angle_deg.max() - min(angle_deg[0], angle_deg[-1]))
+    omega = 2.0 * np.pi * rate_hz / n
+    drop_g = omega**2 * s.body_drop_leg_m * (1.0 - np.cos(np.radians(range_deg))) / 2.0 / STANDARD_GRAVITY_MS2
+    return bool(s.body_drop_least_share_of_drop * drop_g <= in_step_g <= drop_g)

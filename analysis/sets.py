@@ -31,6 +31,7 @@ class RepCandidate:
     step: Step | None = None
     hold_s: float = 0.0  # longest time held still during the movement
     impact_g: float = 0.0  # RMS of the quick part of |acc| over the movement: foot strikes
+    body_drop: bool = False  # that quick part is the body lowered and stopped (repetition.drop_explains_load)
     past_rest_deg: float = 0.0  # how far the segment turned past rest the other way meanwhile
     drift_limit_deg: float | None = None  # the knee-drift limit this rep was judged against
     calibrated: bool = True  # False: counted from the movement's repetition (repetition.py)
@@ -133,9 +134,10 @@ class SetTracker:
         # no step: no foot strike loads the leg (walking or jogging in place lands on the foot
         # every stride: UTD-MHAD thigh 0.13–0.4 g at 25 Hz) and it stays on its side of rest (a
         # stride forward swings the thigh behind standing at push-off; no exercise turns past rest).
+        # A thigh's quick load that is the body lowered once per rep in step with it is no strike.
         quick_rep = (
             duration_s >= s.min_quick_duration_s(self.exercise)
-            and rep.impact_g <= s.gait_impact_g
+            and (rep.impact_g <= s.gait_impact_g or rep.body_drop)
             and rep.past_rest_deg <= s.quick_rep_past_rest_share_of_range * rep.range_deg
             and not self._slower_set(rep.start_s, duration_s)
         )

@@ -106,6 +106,20 @@ class AnalysisSettings:
     # (UTD-MHAD), controlled squats, lunges, sit-to-stands 0.03–0.05 g.
     gait_impact_g: float = 0.08
     gait_impact_window_s: float = 0.25
+    # ... unless, at the thigh, that quick load is the body being lowered and stopped once per rep
+    # (repetition.drop_explains_load): fast continuous squats load the thigh as hard as a stride
+    # (0.2–0.4 g), but once per cycle, in step with the angle. Measured on the tuning data (simulator
+    # seeds 0–29 fast squats, UTD-MHAD odd subjects' walking and jogging in place):
+    # - the hip drops at most by a leg's length (thigh + shank of an adult) times (1 − cos range);
+    #   jogging lands 1.5–5× harder than that drop could cause, squats reach 0.2–0.55 of it.
+    body_drop_leg_m: float = 0.9
+    # - and at least this share of it: a squat does lower the body (squats >= 0.18, walking's strides
+    #   out of step or near 0).
+    body_drop_least_share_of_drop: float = 0.15
+    # - and |acc|'s once-per-cycle part peaks with the angle (the drop is stopped at the bottom): its
+    #   in-step share (cos of the phase) at least this; squats 0.76+ in 95 %, walking < 0 (both feet
+    #   land out of step), most jogging below.
+    body_drop_in_step_share_of_load: float = 0.7
     # --- the rep finder's own cut-offs (pipeline.py) ---
     # Dropouts up to this long are bridged by a straight line; longer ones stay gaps.
     max_fill_s: float = 1.0
