@@ -205,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     counts = {str(c): int((y == c).sum()) for c in np.unique(y)}
     about = {
         "trained_on": f"simulator tuning seeds {a}-{b - 1} (standard + hard designs"
-                      + ("" if args.no_scenes else " + recognition scenes") + "), MEx subjects 01-15",
+                      + ("" if args.no_scenes else " + recognition scenes") + ", strapped flat"
+                      + (" + tilted copies" if args.tilted_share > 0 else "") + "), MEx subjects 01-15",
         "windows": counts,
         "max_depth": args.depth,
         "min_samples_leaf": args.min_leaf,
