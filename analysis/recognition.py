@@ -26,7 +26,8 @@ Method, fixed and readable:
 2. windows of `window_s`, every `hop_s`; a window whose gravity hardly moves and that has no
    impacts is quiet (no vote); every other window gets its features;
 3. a shallow decision tree (sensortrack/data/recognition_tree.json, depth 6, trained by
-   benchmarks/train_recognition.py on the simulator strapped flat and MEx subjects 01–15 only) gives each window
+   benchmarks/train_recognition.py on the simulator strapped flat — with a little of it strapped at
+   arbitrary angles — and MEx subjects 01–15 only) gives each window
    a probability per exercise×placement and for "none" (walking, jogging, fidgeting, sitting down);
 4. the placement is one for the file (a sensor is not moved mid-session): the one with the larger
    summed probability over the windows that move like an exercise;
