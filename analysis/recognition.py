@@ -75,11 +75,9 @@ FEATURES: tuple[str, ...] = (
     "low_long_deg",  # gravity's closest approach to the long axis over the window (2nd percentile)
     "high_long_deg",  # its farthest (98th percentile): a squat goes 0→~80, a bridge ~45→~80
 )
-# The long axis cannot be found when the movement's own axis lies within 30° of the skin normal
-# (a sagittal movement seen by a sensor on the side of the thigh): the posture features say so
-# with this value instead of a guess.
+# Where the long axis cannot be found (RecognitionSettings.long_axis_min_sin), the posture features
+# say so with this value instead of a guess.
 LONG_AXIS_UNKNOWN = -1.0
-_LONG_AXIS_MIN_SIN = 0.5  # |normal × axis| below this (30°): the cross product is mostly noise
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +103,10 @@ class RecognitionSettings:
     # bridge after squats turns the thigh ~90°; a squat's own bottom pause is too short to move the
     # still-time mean of a window far), so a bout is split there even without a rest between.
     posture_change_deg: float = 50.0
+    # The bone is normal × hinge; with the hinge within 30° of the skin normal (a sagittal movement
+    # seen by a sensor on the side of the thigh) |normal × hinge| < sin 30° and the cross product
+    # is mostly the hinge's noise: the long axis is then unknown.
+    long_axis_min_sin: float = 0.5
 
 
 # ---- features ---------------------------------------------------------------------------------
@@ -223,7 +225,8 @@ def window_features(u: FloatArray, turn_dps: FloatArray, shock_g: FloatArray, bo
     sv = np.linalg.svd(centred, compute_uv=False)
     off_plane = float(sv[2] / sv[1]) if sv.size == 3 and sv[1] > 1e-9 else 0.0  # < 3 samples: no plane
     rest = (u[still].sum(axis=0) if n_still else u.sum(axis=0))
-    posture = _posture_features(rest[None, :], np.einsum("wi,wj->ij", u, u)[None, :, :], u[None])[0]
+    posture = _posture_features(rest[None, :], np.einsum("wi,wj->ij", u, u)[None, :, :], u[None],
+                                settings.long_axis_min_sin)[0]
     return np.array([
         range_deg,
         float(turn_dps.mean()),
@@ -240,10 +243,10 @@ def window_features(u: FloatArray, turn_dps: FloatArray, shock_g: FloatArray, bo
     ])
 
 
-def _posture_features(rest_sum: FloatArray, scatter: FloatArray, u: FloatArray) -> FloatArray:
+def _posture_features(rest_sum: FloatArray, scatter: FloatArray, u: FloatArray, min_sin: float) -> FloatArray:
     """rest_long_deg, low_long_deg, high_long_deg of many windows: `rest_sum` (n, 3) is the summed
     resting gravity direction, `scatter` (n, 3, 3) the sum of u uᵀ over the window, `u` (n, w, 3)
-    the window's gravity directions.
+    the window's gravity directions; the long axis is unknown where |normal × hinge| < `min_sin`.
 
     Two body directions are found in the sensor's frame, whatever the strap's angle about the limb:
     - the movement's rotation axis: the direction most nearly perpendicular to every u (gravity
@@ -264,7 +267,7 @@ def _posture_features(rest_sum: FloatArray, scatter: FloatArray, u: FloatArray) 
     rest = np.degrees(np.arccos(np.clip(np.abs(np.einsum("nk,nk->n", g, long)), 0.0, 1.0)))
     path = np.degrees(np.arccos(np.clip(np.abs(np.einsum("nwk,nk->nw", u, long)), 0.0, 1.0)))
     out = np.column_stack([rest, np.percentile(path, 2, axis=1), np.percentile(path, 98, axis=1)])
-    out[sin < _LONG_AXIS_MIN_SIN] = LONG_AXIS_UNKNOWN
+    out[sin < min_sin] = LONG_AXIS_UNKNOWN
     return out
 
 
@@ -336,7 +339,7 @@ def _features_batch(st: _Stream, starts: np.ndarray, w: int, s: RecognitionSetti
     off_plane = np.where(sv[:, 1] > 1e-9, sv[:, 2] / np.maximum(sv[:, 1], 1e-12), 0.0)
     rest_still = np.einsum("nwk,nw->nk", u, still.astype(float))
     rest = np.where((n_still > 0)[:, None], rest_still, u.sum(axis=1))
-    posture = _posture_features(rest, np.einsum("nwi,nwj->nij", u, u), u)
+    posture = _posture_features(rest, np.einsum("nwi,nwj->nij", u, u), u, s.long_axis_min_sin)
     return np.column_stack([
         range_deg, turn.mean(axis=1), n_still / w, dwell, mid,
         np.sqrt(np.mean(shock**2, axis=1)), np.percentile(shock, 99, axis=1),
