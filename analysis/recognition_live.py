@@ -9,9 +9,9 @@ more than `enter_deg` and comes back within `exit_share` of its farthest point. 
 direction is where it was last held still outside an excursion.
 
 At the end of the bout's second excursion, `recognition.recognise` runs on the bout's own samples:
-from `lead_s` before the first excursion to the end of the second (one recognition window of
-those samples, however short). An exercise is the bout's decision at once: sure when its
-confidence reaches RecognitionSettings.unsure_below, else unsure with that best guess (the view
+from `lead_s` before the first excursion to the end of the second, padded back to one whole
+recognition window with the rest before it (never into the previous bout). An exercise is the bout's decision at once: sure when its
+confidence reaches `sure_from`, else unsure with that best guess (the view
 then says "unsure", never a plain label); until then the view says it is still recognising.
 "none" (walking, fidgeting) decides nothing: the next excursion tries again, on the newest
 `retry_span_s` of the bout.
@@ -57,6 +57,12 @@ class LiveRecognitionSettings:
     lead_s: float = 1.0
     # When two reps read as "none", each further excursion tries again on this much of the bout.
     retry_span_s: float = 12.0
+    # A decision from two reps is shown as sure only from this confidence on (below: the label is
+    # shown as unsure). Two reps are less evidence than the whole set the batch reads, and a wrong
+    # label shown as sure is the one mistake the view must not make: on simulator tuning seeds
+    # 40–49 (120 sets) 0.6, the batch's unsure_below, left 16 wrong answers shown as sure, 0.7 10,
+    # 0.8 5 (0.9: 3, but only 26 of the 84 right ones sure).
+    sure_from: float = 0.8
     recognition: RecognitionSettings = field(default_factory=RecognitionSettings)
 
 
@@ -241,7 +247,7 @@ class LiveRecogniser:
             return None
         confidence = rec.exercise_confidence(exercise, start_s, at_s)
         self._decided = True
-        return BoutExercise(exercise, confidence, confidence < self.settings.recognition.unsure_below,
+        return BoutExercise(exercise, confidence, confidence < self.settings.sure_from,
                             max(start_s, self._not_before_s), at_s)
 
     def _forget(self, before_s: float) -> None:
