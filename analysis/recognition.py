@@ -8,22 +8,26 @@ so a sensor with and without a gyroscope is judged alike.
 
 Posture (standing, lying on the back, lying on the side) cannot be read from gravity alone when the
 strap may sit in ANY orientation: rotating the strap about the movement's own axis looks exactly like
-resting at another point of the arc. But a strap sits FLAT on the skin: every supported sensor (a
-puck, the MEx Axivity AX3, a phone in an armband) has its z axis along the skin normal, which is
-perpendicular to the segment's long axis; only its turn about that normal and its place around the
-limb (front, side) vary. So three posture features are read against ±z, each unchanged by the strap's
-turn about z and by an upside-down strap: resting gravity from the normal (a sensor on the side of
-the thigh has gravity along z when lying on the side, across it when standing or lying on the
-back), the movement's rotation axis from the normal (the plane of the movement: sagittal squats and
-bridges turn about the thigh's side-to-side axis, clamshells about the hip-to-foot line), and the
-angle between resting gravity and that axis as seen along the normal.
+resting at another point of the arc. It needs a direction of the body in the sensor's frame, one
+that does not depend on where around the limb the strap sits or how it is turned. The segment's
+long axis (the bone) is one: every exercise here hinges about an axis ACROSS the bone (squats,
+lunges, step-ups and bridges about the thigh's side-to-side axis, band walks about its
+front-to-back axis), found as the axis gravity turns about; and every supported strap (a puck, the
+MEx Axivity AX3, a phone in an armband) lies flat on the skin, its z axis along the skin normal,
+which is across the bone too. So the bone is along normal × hinge, and gravity's angle to the bone
+at rest and over the movement says the posture: ~0° standing, ~45° lying on the back with the knees
+bent, ~90° lying on the side with the thigh level — the same numbers for a strap on the front, the
+side or anywhere around the thigh, at any turn about its normal, either face out. Where the hinge
+lies along the normal (a sagittal movement seen from the side of the thigh) the bone cannot be
+found this way and the features say so (LONG_AXIS_UNKNOWN) instead of guessing.
 
 Method, fixed and readable:
 1. resample to 25 Hz; gravity direction u = the normalised 0.5 s mean of the accelerometer;
 2. windows of `window_s`, every `hop_s`; a window whose gravity hardly moves and that has no
    impacts is quiet (no vote); every other window gets its features;
 3. a shallow decision tree (sensortrack/data/recognition_tree.json, depth 6, trained by
-   benchmarks/train_recognition.py on the simulator strapped flat and MEx subjects 01–15 only) gives each window
+   benchmarks/train_recognition.py on the simulator strapped flat — with a little of it strapped at
+   arbitrary angles — and MEx subjects 01–15 only) gives each window
    a probability per exercise×placement and for "none" (walking, jogging, fidgeting, sitting down);
 4. the placement is one for the file (a sensor is not moved mid-session): the one with the larger
    summed probability over the windows that move like an exercise;
@@ -64,11 +68,16 @@ FEATURES: tuple[str, ...] = (
     "periodicity",  # the autocorrelation at that period (1 = perfectly regular)
     "off_plane",  # smallest / middle singular value of the centred path: 0 for one plane
     "body_g",  # rms of |mean acceleration| − 1 g: the body's own slow accelerations
-    # Posture, read against the strap (below: why a strap's own z axis is a body direction)
-    "grav_normal_deg",  # resting gravity from the skin normal (sensor ±z), 0–90°
-    "axis_normal_deg",  # the movement's rotation axis from the skin normal, 0–90°
-    "grav_axis_deg",  # resting gravity from the rotation axis, both seen along the skin normal, 0–90°
+    # Posture against the segment's own long axis (below: how it is found whatever the strap's angle
+    # about the limb), each folded to 0–90° (0: along the bone) or LONG_AXIS_UNKNOWN
+    "rest_long_deg",  # resting gravity from the long axis: ~0 standing, ~45 lying on the back
+    # with knees bent (a bridge), ~90 lying on the side with the thigh level (a clamshell)
+    "low_long_deg",  # gravity's closest approach to the long axis over the window (2nd percentile)
+    "high_long_deg",  # its farthest (98th percentile): a squat goes 0→~80, a bridge ~45→~80
 )
+# Where the long axis cannot be found (RecognitionSettings.long_axis_min_sin), the posture features
+# say so with this value instead of a guess.
+LONG_AXIS_UNKNOWN = -1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +103,10 @@ class RecognitionSettings:
     # bridge after squats turns the thigh ~90°; a squat's own bottom pause is too short to move the
     # still-time mean of a window far), so a bout is split there even without a rest between.
     posture_change_deg: float = 50.0
+    # The bone is normal × hinge; with the hinge within 30° of the skin normal (a sagittal movement
+    # seen by a sensor on the side of the thigh) |normal × hinge| < sin 30° and the cross product
+    # is mostly the hinge's noise: the long axis is then unknown.
+    long_axis_min_sin: float = 0.5
 
 
 # ---- features ---------------------------------------------------------------------------------
@@ -212,7 +225,8 @@ def window_features(u: FloatArray, turn_dps: FloatArray, shock_g: FloatArray, bo
     sv = np.linalg.svd(centred, compute_uv=False)
     off_plane = float(sv[2] / sv[1]) if sv.size == 3 and sv[1] > 1e-9 else 0.0  # < 3 samples: no plane
     rest = (u[still].sum(axis=0) if n_still else u.sum(axis=0))
-    posture = _posture_features(rest[None, :], np.einsum("wi,wj->ij", u, u)[None, :, :])[0]
+    posture = _posture_features(rest[None, :], np.einsum("wi,wj->ij", u, u)[None, :, :], u[None],
+                                settings.long_axis_min_sin)[0]
     return np.array([
         range_deg,
         float(turn_dps.mean()),
@@ -229,22 +243,32 @@ def window_features(u: FloatArray, turn_dps: FloatArray, shock_g: FloatArray, bo
     ])
 
 
-def _posture_features(rest_sum: FloatArray, scatter: FloatArray) -> FloatArray:
-    """grav_normal_deg, axis_normal_deg, grav_axis_deg of many windows: `rest_sum` (n, 3) is the
-    summed resting gravity direction, `scatter` (n, 3, 3) the sum of u uᵀ over the window. The
-    rotation axis is the direction most nearly perpendicular to every u (gravity turns about a
-    horizontal axis, so it stays perpendicular to it): the eigenvector of the smallest eigenvalue."""
+def _posture_features(rest_sum: FloatArray, scatter: FloatArray, u: FloatArray, min_sin: float) -> FloatArray:
+    """rest_long_deg, low_long_deg, high_long_deg of many windows: `rest_sum` (n, 3) is the summed
+    resting gravity direction, `scatter` (n, 3, 3) the sum of u uᵀ over the window, `u` (n, w, 3)
+    the window's gravity directions; the long axis is unknown where |normal × hinge| < `min_sin`.
+
+    Two body directions are found in the sensor's frame, whatever the strap's angle about the limb:
+    - the movement's rotation axis: the direction most nearly perpendicular to every u (gravity
+      turns about a horizontal axis, so it stays perpendicular to it), the eigenvector of the
+      smallest eigenvalue. Every exercise here hinges about an axis across the bone (squat, lunge,
+      step-up, bridge: the thigh's side-to-side axis; band walk: its front-to-back axis);
+    - the skin normal, sensor ±z (every supported strap lies flat on the skin, and the skin
+      normal is perpendicular to the bone).
+    The bone is perpendicular to both: normal × axis. Gravity's angle to the bone is then a body
+    angle that no turn of the strap about the limb or about its normal, and no upside-down strap,
+    changes (its sign is unknown: folded to 0–90°)."""
     g = rest_sum / np.maximum(np.linalg.norm(rest_sum, axis=1, keepdims=True), 1e-12)
     _, vecs = np.linalg.eigh(scatter)
     axis = vecs[:, :, 0]
-    grav_normal = np.degrees(np.arccos(np.clip(np.abs(g[:, 2]), 0.0, 1.0)))
-    axis_normal = np.degrees(np.arccos(np.clip(np.abs(axis[:, 2]), 0.0, 1.0)))
-    g_xy, a_xy = g[:, :2], axis[:, :2]
-    norms = np.linalg.norm(g_xy, axis=1) * np.linalg.norm(a_xy, axis=1)
-    cos = np.abs(np.einsum("ij,ij->i", g_xy, a_xy)) / np.maximum(norms, 1e-12)
-    # seen along the normal, a direction on the normal itself has no angle: 0 there
-    grav_axis = np.where(norms > 1e-6, np.degrees(np.arccos(np.clip(cos, 0.0, 1.0))), 0.0)
-    return np.column_stack([grav_normal, axis_normal, grav_axis])
+    long = np.cross(np.array([0.0, 0.0, 1.0]), axis)  # normal × axis
+    sin = np.linalg.norm(long, axis=1)
+    long = long / np.maximum(sin, 1e-12)[:, None]
+    rest = np.degrees(np.arccos(np.clip(np.abs(np.einsum("nk,nk->n", g, long)), 0.0, 1.0)))
+    path = np.degrees(np.arccos(np.clip(np.abs(np.einsum("nwk,nk->nw", u, long)), 0.0, 1.0)))
+    out = np.column_stack([rest, np.percentile(path, 2, axis=1), np.percentile(path, 98, axis=1)])
+    out[sin < min_sin] = LONG_AXIS_UNKNOWN
+    return out
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -315,7 +339,7 @@ def _features_batch(st: _Stream, starts: np.ndarray, w: int, s: RecognitionSetti
     off_plane = np.where(sv[:, 1] > 1e-9, sv[:, 2] / np.maximum(sv[:, 1], 1e-12), 0.0)
     rest_still = np.einsum("nwk,nw->nk", u, still.astype(float))
     rest = np.where((n_still > 0)[:, None], rest_still, u.sum(axis=1))
-    posture = _posture_features(rest, np.einsum("nwi,nwj->nij", u, u))
+    posture = _posture_features(rest, np.einsum("nwi,nwj->nij", u, u), u, s.long_axis_min_sin)
     return np.column_stack([
         range_deg, turn.mean(axis=1), n_still / w, dwell, mid,
         np.sqrt(np.mean(shock**2, axis=1)), np.percentile(shock, 99, axis=1),

@@ -16,6 +16,9 @@ Per data set it prints a confusion matrix of true sets (rows) against the recogn
 no exercise counts as "none" only if no exercise segment overlaps it at all; walking between the
 simulator's sets is a "none" row too (each walk of 5 s or more, judged by most overlap). Then: sets right %,
 none right %, placement right % (per recording), and the share of sets marked unsure.
+Live (`--live-seeds`, default reporting seeds 1000–1009): `live --exercise auto`'s decision per
+exercise × placement, against the end of the set's second rep, and how often it is right (sure or
+shown unsure) or wrong and sure.
 Timing (unless --no-timing), both measured in the same run: recognition time against
 analyze_session time with the exercise given, on simulated sessions; and the whole
 `sensortrack analyze --json` command on the demo recording as a plain CSV, with and without flags.
@@ -168,6 +171,59 @@ def timing_command(path: Path, rounds: int = 5) -> dict[str, float]:
     return {"given_s": round(given, 3), "recognised_s": round(recognised, 3), "ratio": round(recognised / given - 1.0, 3)}
 
 
+def _live_seed(seed: int) -> list[dict[str, Any]]:
+    """`live --exercise auto` on one set per exercise × placement (strapped flat, reporting seed):
+    when its exercise is decided against the end of the set's second rep (the simulator's truth),
+    fed in 0.1 s chunks as a sensor's notifications come."""
+    from sensortrack.analysis.recognition_live import LiveRecogniser
+    from sensortrack.simulation import Distractor, SessionSpec, SetSpec
+
+    out = []
+    for exercise in EXERCISES:
+        quiet = "lie" if exercise in ("bridge", "clamshell") else "stand"
+        for placement in ("thigh", "shank"):
+            spec = SessionSpec(exercise, placement, "left", 100.0, sets=(SetSpec(8),),  # type: ignore[arg-type]
+                               lead_in=(Distractor(quiet, 4.0),), lead_out=(Distractor(quiet, 6.0),))  # type: ignore[arg-type]
+            session, labels = simulate_flat(spec, seed)
+            s = session.samples
+            rec = LiveRecogniser(packaged_model(), placement)  # live asks the placement, as the view does
+            decided, shown_s = None, float(s.t_s[-1])
+            for i in range(0, len(s), 10):
+                decided = rec.feed(s.t_s[i : i + 10], s.acc_g[i : i + 10])
+                if decided is not None:
+                    shown_s = float(s.t_s[min(i + 10, len(s)) - 1])
+                    break
+            decided = decided or rec.best_guess()
+            out.append({"exercise": exercise, "placement": placement,
+                        "decided": None if decided is None else decided.exercise,
+                        "unsure": None if decided is None else decided.unsure,
+                        "after_rep2_s": round(shown_s - labels.sets[0].reps[1].end_s, 3)})
+    return out
+
+
+def live_summary(judged: list[dict[str, Any]]) -> dict[str, Any]:
+    rows = {}
+    for exercise in EXERCISES:
+        mine = [j for j in judged if j["exercise"] == exercise]
+        lag = sorted(j["after_rep2_s"] for j in mine)
+        rows[exercise] = {"n": len(mine), "median_after_rep2_s": lag[len(lag) // 2] if lag else None,
+                          "max_after_rep2_s": lag[-1] if lag else None,
+                          "by_0_5_s": sum(v <= 0.5 for v in lag),
+                          "right": sum(j["decided"] == exercise for j in mine),
+                          "right_sure": sum(j["decided"] == exercise and not j["unsure"] for j in mine),
+                          "wrong_sure": sum(j["decided"] not in (exercise, None) and not j["unsure"] for j in mine)}
+    return rows
+
+
+def print_live(seeds: range, rows: dict[str, Any]) -> None:
+    print(f"\n== live --exercise auto, simulator reporting seeds {seeds.start}-{seeds.stop - 1} (thigh and shank, "
+          "strapped flat, 0.1 s chunks): label shown against the end of the set's second rep")
+    for exercise, r in rows.items():
+        print(f"  {exercise:<10} median {r['median_after_rep2_s']:+5.2f} s, max {r['max_after_rep2_s']:+5.2f} s; "
+              f"by +0.5 s {r['by_0_5_s']}/{r['n']}; right {r['right']}/{r['n']} ({r['right_sure']} sure), "
+              f"wrong and sure {r['wrong_sure']}")
+
+
 def _demo_plain_csv(folder: Path) -> Path:
     from sensortrack.core.loading import load_session
 
@@ -195,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--utd", type=Path, nargs="*", default=list(UTD_DEFAULT))
     ap.add_argument("--utd-people", choices=("even", "odd", "all"), default="even",
                     help="UTD-MHAD subjects to report on (odd ones are tuning data: even by default)")
+    ap.add_argument("--live-seeds", default="1000:1010", help="reporting seeds for the live decision (A:B; 0:0 leaves it out)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--no-timing", action="store_true")
     args = ap.parse_args(argv)
@@ -219,6 +276,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"{folder}: not here, left out", file=sys.stderr)
     result: dict[str, Any] = {"model": packaged_model().about, "data_sets": out}
+    la, lb = (int(v) for v in args.live_seeds.split(":"))
+    if lb > la:
+        if la < 1000:
+            print("report on reporting seeds (1000 and up) only", file=sys.stderr)
+            return 2
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            result["live"] = live_summary([j for part in pool.map(_live_seed, range(la, lb)) for j in part])
     if not args.no_timing:
         import tempfile
 
@@ -232,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model: {result['model'].get('trained_on', '?')}")
     for sm in out:
         print_summary(sm)
+    if "live" in result:
+        print_live(range(la, lb), result["live"])
     if "timing" in result:
         t = result["timing"]
         print(f"\nrecognising takes {100 * t['ratio']:.1f}% of the analysis' own time "

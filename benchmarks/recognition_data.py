@@ -82,6 +82,19 @@ def scenes(seeds: range) -> Iterator[Recording]:
                                 rec.placement, ((float(rec.t_s[keep][0]), float(rec.t_s[keep][-1]), NONE),), rec.name)
 
 
+def tilted(recs: Iterator[Recording]) -> Iterator[Recording]:
+    """Each recording strapped at an arbitrary angle instead of flat: its sensor frame turned by a
+    random rotation (fixed per recording name). Turning a rigidly strapped sensor turns every
+    sample it measures by the same rotation, so this is the same movement seen from a strap that
+    does not lie flat (a phone in a pocket, a fixture made by the simulator's own mount draw)."""
+    from scipy.spatial.transform import Rotation
+
+    for rec in recs:
+        turn = Rotation.random(random_state=stable_seed(rec.name)).as_matrix()
+        gyro = None if rec.gyro_dps is None else rec.gyro_dps @ turn.T
+        yield Recording(rec.name, rec.source, rec.t_s, rec.acc_g @ turn.T, gyro, rec.placement, rec.sets, rec.person)
+
+
 def _from_sim(name: str, session, labels) -> Recording:  # type: ignore[no-untyped-def]
     s = session.samples
     sets = tuple((st.start_s, st.end_s, labels.exercise) for st in labels.sets)
