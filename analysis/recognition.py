@@ -619,10 +619,15 @@ def _segments(win: Windows, labels: list[str], p_ex: FloatArray, names: tuple[La
             mean = given_moving[idx].mean(axis=0)
             best = int(np.argmax(mean))
             seg = Segment(float(start), float(end), names[best], float(mean[best]))
-        if out and out[-1].exercise == seg.exercise:  # two bouts of one exercise: one segment
-            prev = out[-1]
-            seg = Segment(prev.start_s, seg.end_s, seg.exercise, 0.5 * (prev.confidence + seg.confidence))
-            out[-1] = seg
-        else:
-            out.append(seg)
+        append_joining(out, seg)
     return tuple(out)
+
+
+def append_joining(out: list[Segment], seg: Segment) -> None:
+    """Append `seg`, or join it to the last segment when both are one exercise (two bouts of one
+    exercise are one segment, its confidence the two bouts' mean)."""
+    if out and out[-1].exercise == seg.exercise:
+        prev = out[-1]
+        out[-1] = Segment(prev.start_s, seg.end_s, seg.exercise, 0.5 * (prev.confidence + seg.confidence))
+    else:
+        out.append(seg)

@@ -9,14 +9,14 @@ by hand a few seconds apart, or two devices with their own clocks, line up.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from sensortrack.analysis.clock_align import ClockAlignment, estimate_alignment
 from sensortrack.analysis.knee_pair import KneePairAnalyzer, PairResult, stretch_knee
 from sensortrack.analysis.pair_settings import PairSettings
-from sensortrack.analysis.recognition import NONE, Recognition, RecognitionSettings
+from sensortrack.analysis.recognition import NONE, Recognition, RecognitionSettings, Segment, append_joining
 from sensortrack.analysis.results import AnalysisResult
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.analysis.sides_pair import SidesAnalyzer, SidesResult
@@ -210,7 +210,7 @@ def analyze_pair(
 
 def _analyze_aligned(
     aligned: AlignedPair, exercise: Exercise, settings: AnalysisSettings | None, pair_settings: PairSettings,
-    stretch: PairStretch | None = None,
+    stretch: Segment | None = None,
 ) -> PairResult | SidesResult:
     x, y = aligned.first.samples, aligned.second.samples
     ctx_first = resolve_context(aligned.first, exercise)
@@ -267,30 +267,16 @@ def _recognised(result: PairResult | SidesResult, recognition: PairRecognition) 
     return replace(result, left=marked(result.left), right=marked(result.right))
 
 
-@dataclass(frozen=True, slots=True)
-class PairStretch:
-    """A stretch of the pair's recording: one exercise (or "none": walking, fidgeting), decided from both sensors."""
-
-    start_s: float
-    end_s: float
-    exercise: Exercise | Literal["none"]
-    confidence: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3), "exercise": self.exercise,
-                "confidence": round(self.confidence, 2)}
-
-
 @dataclass(frozen=True, slots=True, eq=False)
 class PairRecognition:
     """The exercise of each stretch of a pair's recording: the first sensor's (thigh, left) bouts,
     each one's exercise the one both sensors' recognisers give the highest mean probability."""
 
-    stretches: tuple[PairStretch, ...]
+    stretches: tuple[Segment, ...]
     first: Recognition
     second: Recognition
 
-    def exercise_stretches(self) -> list[tuple[PairStretch, Exercise]]:
+    def exercise_stretches(self) -> list[tuple[Segment, Exercise]]:
         """The stretches of an exercise (not walking, fidgeting or rest), each with its exercise."""
         return [(st, ex) for st in self.stretches for ex in (exercise_or_none(st.exercise),) if ex is not None]
 
@@ -326,21 +312,14 @@ def recognise_pair(aligned: AlignedPair, settings: RecognitionSettings | None = 
     first = recognise_session(aligned.first, aligned.first.meta.sensor.placement, settings)
     second = recognise_session(aligned.second, aligned.second.meta.sensor.placement, settings)
     names = [ex for e in first.exercises for ex in (exercise_or_none(e),) if ex is not None]
-    out: list[PairStretch] = []
+    out: list[Segment] = []
     for seg in first.segments:
-        if seg.exercise == NONE:
-            stretch = PairStretch(seg.start_s, seg.end_s, NONE, seg.confidence)
-        else:
+        if seg.exercise != NONE:
             scores = {e: 0.5 * (first.exercise_confidence(e, seg.start_s, seg.end_s)
                                 + second.exercise_confidence(e, seg.start_s, seg.end_s)) for e in names}
             best = max(scores, key=lambda e: scores[e])
-            stretch = PairStretch(seg.start_s, seg.end_s, best, scores[best])
-        if out and out[-1].exercise == stretch.exercise:  # two bouts of one exercise: one stretch
-            prev = out[-1]
-            stretch = PairStretch(prev.start_s, stretch.end_s, stretch.exercise, 0.5 * (prev.confidence + stretch.confidence))
-            out[-1] = stretch
-        else:
-            out.append(stretch)
+            seg = Segment(seg.start_s, seg.end_s, best, scores[best])
+        append_joining(out, seg)
     return PairRecognition(tuple(out), first, second)
 
 
