@@ -151,7 +151,6 @@ def find_repetitions(
     return best
 
 
-
 def drop_explains_load(
     acc_g: FloatArray, angle_deg: FloatArray, rate_hz: float, settings: AnalysisSettings
 ) -> bool:
