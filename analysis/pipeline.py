@@ -42,6 +42,7 @@ from sensortrack.analysis.results import (
 )
 from sensortrack.analysis.rep_finder import rep_end, run_lengths
 from sensortrack.analysis.repetition import (
+    acc_magnitude_g,
     drop_explains_load,
     find_repetitions,
     impact_g,
@@ -917,9 +918,10 @@ class StreamingAnalyzer:
         candidate.hold_s = float(run_lengths(still, 0).max()) / self.rate_hz  # judged at the set's end
         candidate.past_rest_deg = max(0.0, -float(theta.min()))  # angles are measured from rest
         acc = self._hist.get("acc", start, start + theta.size)  # the rep's own samples: chunking-proof
-        candidate.impact_g = impact_rms_g(acc, self.rate_hz, self.settings.gait_impact_window_s)
-        candidate.body_drop = self._lowers_body and drop_explains_load(acc, theta, self.rate_hz, self.settings)
-        if self._tracker.rejects(candidate):  # judged on the movement seen (a shank: its swing)
+        candidate.quick_load = lambda gait_impact_g: self._quick_load(acc, theta, gait_impact_g)
+        rejected = self._tracker.rejects(candidate)  # judged on the movement seen (a shank: its swing)
+        candidate.quick_load = None  # it reads the history's rows, which move on
+        if rejected:
             return
         drift = self._rep_drift(start, start + theta.size, theta)
         warning = self._maybe_warn(drift, start, t, theta)
@@ -936,6 +938,16 @@ class StreamingAnalyzer:
         self._unclaimed_from = max(self._unclaimed_from, start + theta.size)
         self._finder_end_s = candidate.end_s
         self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
+
+    def _quick_load(self, acc: FloatArray, theta: FloatArray, gait_impact_g: float) -> tuple[float, bool]:
+        """(impact_g, body_drop) of a rep's samples for `SetTracker.rejects`; the body-drop test
+        only where the load is a stride's (below it, it decides nothing)."""
+        magnitude_g = acc_magnitude_g(acc)  # once for both tests
+        impact = impact_rms_g(acc, self.rate_hz, self.settings.gait_impact_window_s, magnitude_g)
+        drop = impact > gait_impact_g and self._lowers_body and drop_explains_load(
+            acc, theta, self.rate_hz, self.settings, magnitude_g
+        )
+        return impact, drop
 
     def _whole_step(self, rep: RepCandidate) -> RepCandidate:
         """A band-walk shank's step widened from its swing to the whole step (`whole_step_span`);
