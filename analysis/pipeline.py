@@ -12,6 +12,7 @@ printed by benchmarks/bench_pipeline.py (about 2.0–2.2 M input samples/s here,
 
 from __future__ import annotations
 
+import math
 from typing import cast
 
 from dataclasses import dataclass, replace
@@ -66,6 +67,11 @@ from sensortrack.core.model import FloatArray
 
 TRACE_RATE_HZ = 10.0
 
+
+
+def _norm(v: FloatArray) -> float:
+    """np.linalg.norm of one vector (the same sqrt of v·v), without its wrapper's overhead."""
+    return math.sqrt(float(v.dot(v)))
 
 
 class Mode(Enum):
@@ -277,7 +283,7 @@ class StreamingAnalyzer:
     def _reanchor(self, rest_up_s: FloatArray) -> None:
         """The rest posture is here now: follow slow posture and orientation drift."""
         assert self._cal is not None
-        self._cal = Calibration(self._cal.flexion_axis_s, rest_up_s / np.linalg.norm(rest_up_s), self._cal.swept_deg)
+        self._cal = Calibration(self._cal.flexion_axis_s, rest_up_s / _norm(rest_up_s), self._cal.swept_deg)
         self._set_knee()
 
     def _hist_index_at(self, t_s: float) -> int:
@@ -306,7 +312,7 @@ class StreamingAnalyzer:
     def _held_up(self, index: int) -> FloatArray:
         """Gravity 'up' over the second held still up to `index`."""
         up = self._hist.get("u", index - self._still_n + 1, index + 1).sum(axis=0)
-        return cast(FloatArray, up / np.linalg.norm(up))
+        return cast(FloatArray, up / _norm(up))
 
     def _stood_up(self, settled: np.ndarray, limit: int) -> int:
         """Band walks out of the stance: the first second held still before `limit` (absolute

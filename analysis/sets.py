@@ -112,6 +112,8 @@ def _runs_between_pauses(
     """The runs of `reps` that no pause longer than `limit_s` interrupts (one empty run for none).
     `moving`: (start, end) of movements that were not counted but were no pause either."""
     def paused(a: Rep, b: Rep) -> bool:
+        if not moving:  # the usual case: the pause is the gap between the two reps
+            return b.start_s - a.end_s > limit_s
         edges = [a.end_s] + [x for m in moving or () if a.end_s < m[0] and m[1] < b.start_s for x in m] + [b.start_s]
         return max(y - x for x, y in zip(edges[::2], edges[1::2], strict=True)) > limit_s
     bounds = [0] + [i for i in range(1, len(reps)) if paused(reps[i - 1], reps[i])] + [len(reps)]
@@ -140,9 +142,13 @@ class SetTracker:
         self._next_index = 1
         self._reference = reference
         self._baseline = SessionBaseline(settings)
+        self._baseline_adds = 0  # reps added to the baseline so far
+        self._baseline_answers: dict[Callable[[SessionBaseline], Any], Any] = {}
+        self._baseline_answers_for = 0
         self.last_end_s: float | None = None
         # Movements under the exercise's floor, kept until a set they may belong to ends (`close`).
         self._below_floor: list[RepCandidate] = []
+        self._min_range_deg = settings.min_range_deg(exercise, placement)  # the exercise's floor
 
     # --- warnings ---------------------------------------------------------------------------
     def drift_threshold_deg(self, depth_deg: Any = None) -> Any:
@@ -151,8 +157,18 @@ class SetTracker:
         else this session's own reps so far."""
         if self._reference is not None:
             share = 1.0 if depth_deg is None else self._baseline.depth_share(depth_deg)
-            return self._reference.limit_deg(self.settings, self._baseline.level_deg(), share)
-        return self._baseline.limit_deg()
+            return self._reference.limit_deg(self.settings, self._baseline_answer(SessionBaseline.level_deg), share)
+        return self._baseline_answer(SessionBaseline.limit_deg)
+
+    def _baseline_answer(self, question: Callable[[SessionBaseline], Any]) -> Any:
+        """`question(self._baseline)`, asked again only after a rep was added to the baseline (it
+        changes only in `add`; its limit is asked at every rep candidate and open rep)."""
+        if self._baseline_answers_for != self._baseline_adds:
+            self._baseline_answers.clear()
+            self._baseline_answers_for = self._baseline_adds
+        if question not in self._baseline_answers:
+            self._baseline_answers[question] = question(self._baseline)
+        return self._baseline_answers[question]
 
     def over_reference_deg(self, drift_deg: float | None) -> float | None:
         if drift_deg is None or self._reference is None:
@@ -180,7 +196,7 @@ class SetTracker:
             )
             if not quick_rep:
                 return True
-        floor_deg = s.min_range_deg(self.exercise, self.placement)
+        floor_deg = self._min_range_deg
         current = self._current_set(rep.start_s)
         if rep.range_deg < floor_deg:
             if rep.range_deg >= s.below_floor_share_of_min_range * floor_deg:
@@ -322,6 +338,7 @@ class SetTracker:
         self._open.add(final, rep.hold_s)
         if final.knee_drift_deg is not None:
             self._baseline.add(final.knee_drift_deg, final.range_deg)
+            self._baseline_adds += 1
         self.last_end_s = rep.end_s
         events.append(RepCounted(set_index=self._open.index, rep=final, t_s=now_s))
         return events
@@ -428,8 +445,11 @@ class SetTracker:
 
     def _as_set(self, index: int, opened_s: float, kept: list[Rep]) -> ExerciseSet:
         best = max((r.range_deg for r in kept), default=0.0)
+        limit_deg = self.settings.shallow_share_of_best * best
+        # (Reps are frozen: one already numbered and judged so is kept as it is, not copied.)
         reps = tuple(
-            replace(r, index=i, shallow=r.range_deg < self.settings.shallow_share_of_best * best)
+            r if r.index == i and r.shallow == (r.range_deg < limit_deg)
+            else replace(r, index=i, shallow=r.range_deg < limit_deg)
             for i, r in enumerate(kept, start=1)
         )
         return ExerciseSet(
