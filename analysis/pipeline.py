@@ -7,7 +7,8 @@ Data flow per fed block (all causal, all state carried between calls):
 Every decision depends only on samples up to the one being judged and is taken at a definite
 sample index, so any chunking of the stream gives the same reps, sets and warnings as one batch.
 Reps are searched with a few numpy passes per rep and no per-sample Python loop; the throughput is
-printed by benchmarks/bench_pipeline.py (about 2.0–2.2 M input samples/s here, goal 2 M).
+printed by benchmarks/bench_pipeline.py (about 1.1 M input samples/s of CPU here in session 6, goal 2 M:
+docs/speed.md).
 """
 
 from __future__ import annotations
