@@ -433,7 +433,6 @@ class SetTracker:
 
     def _rhythm_break_s(self, reps: list[Rep]) -> float:
         """A pause longer than this breaks the rhythm of `reps` (two or more)."""
-        s = self.settings
         return self._rhythm_break_from(_middle(b.start_s - a.end_s for a, b in zip(reps, reps[1:], strict=False)))
 
     def _rhythm_break_from(self, mid_pause_s: float) -> float:
