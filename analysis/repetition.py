@@ -94,7 +94,7 @@ def impact_g(acc_g: FloatArray, rate_hz: float, window_s: float) -> FloatArray:
     if magnitude.size < n:
         return np.zeros_like(magnitude)
     smooth = np.convolve(magnitude, np.ones(n) / n, mode="same")
-    return cast(FloatArray, magnitude - smooth)
+    return magnitude - smooth
 
 
 def acc_magnitude_g(acc_g: FloatArray) -> FloatArray:
