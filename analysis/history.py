@@ -16,10 +16,15 @@ from sensortrack.core.model import FloatArray
 _WIDTHS = {"t": 1, "u": 3, "w": 3, "speed": 1, "gw": 3, "acc": 3, "quat": 4}
 
 
+def _shape(rows: int, name: str) -> tuple[int, ...]:
+    return (rows,) if _WIDTHS[name] == 1 else (rows, _WIDTHS[name])
+
+
 class History:
     def __init__(self, with_quat: bool, capacity: int = 4096) -> None:
         self._names = [k for k in _WIDTHS if with_quat or k != "quat"]
-        self._data = {k: np.empty((capacity, _WIDTHS[k])) for k in self._names}
+        # One-wide columns are kept 1-D, so `get` hands out a plain slice (it is called per rep).
+        self._data = {k: np.empty(_shape(capacity, k)) for k in self._names}
         self.base = 0  # absolute index of row 0
         self._len = 0
 
@@ -33,11 +38,11 @@ class History:
         if self._len + n > self._data["t"].shape[0]:
             new_cap = max(2 * self._data["t"].shape[0], self._len + n)
             for k in self._names:
-                grown = np.empty((new_cap, _WIDTHS[k]))
+                grown = np.empty(_shape(new_cap, k))
                 grown[: self._len] = self._data[k][: self._len]
                 self._data[k] = grown
         for k in self._names:
-            self._data[k][self._len : self._len + n] = columns[k].reshape(n, _WIDTHS[k])
+            self._data[k][self._len : self._len + n] = columns[k].reshape(_shape(n, k))
         self._len += n
 
     def get(self, name: str, start: int, stop: int) -> FloatArray:
@@ -45,8 +50,7 @@ class History:
         lo = start - self.base
         if lo < 0:
             raise IndexError(f"sample {start} was already dropped (oldest kept: {self.base})")
-        block = self._data[name][lo : stop - self.base]
-        return block[:, 0] if _WIDTHS[name] == 1 else block
+        return self._data[name][lo : stop - self.base]
 
     def forget_before(self, index: int) -> None:
         """Allow samples before `index` to be dropped; compacts only when it frees much space."""

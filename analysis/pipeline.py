@@ -7,11 +7,13 @@ Data flow per fed block (all causal, all state carried between calls):
 Every decision depends only on samples up to the one being judged and is taken at a definite
 sample index, so any chunking of the stream gives the same reps, sets and warnings as one batch.
 Reps are searched with a few numpy passes per rep and no per-sample Python loop; the throughput is
-printed by benchmarks/bench_pipeline.py (about 2.0–2.2 M input samples/s here, goal 2 M).
+printed by benchmarks/bench_pipeline.py (about 1.1 M input samples/s of CPU here in session 6, goal 2 M:
+docs/speed.md).
 """
 
 from __future__ import annotations
 
+import math
 from typing import cast
 
 from dataclasses import dataclass, replace
@@ -42,6 +44,7 @@ from sensortrack.analysis.results import (
 )
 from sensortrack.analysis.rep_finder import rep_end, run_lengths
 from sensortrack.analysis.repetition import (
+    acc_magnitude_g,
     drop_explains_load,
     find_repetitions,
     impact_g,
@@ -65,6 +68,11 @@ from sensortrack.core.model import FloatArray
 
 TRACE_RATE_HZ = 10.0
 
+
+
+def _norm(v: FloatArray) -> float:
+    """np.linalg.norm of one vector (the same sqrt of v·v), without its wrapper's overhead."""
+    return math.sqrt(float(v.dot(v)))
 
 
 class Mode(Enum):
@@ -276,7 +284,7 @@ class StreamingAnalyzer:
     def _reanchor(self, rest_up_s: FloatArray) -> None:
         """The rest posture is here now: follow slow posture and orientation drift."""
         assert self._cal is not None
-        self._cal = Calibration(self._cal.flexion_axis_s, rest_up_s / np.linalg.norm(rest_up_s), self._cal.swept_deg)
+        self._cal = Calibration(self._cal.flexion_axis_s, rest_up_s / _norm(rest_up_s), self._cal.swept_deg)
         self._set_knee()
 
     def _hist_index_at(self, t_s: float) -> int:
@@ -305,7 +313,7 @@ class StreamingAnalyzer:
     def _held_up(self, index: int) -> FloatArray:
         """Gravity 'up' over the second held still up to `index`."""
         up = self._hist.get("u", index - self._still_n + 1, index + 1).sum(axis=0)
-        return cast(FloatArray, up / np.linalg.norm(up))
+        return cast(FloatArray, up / _norm(up))
 
     def _stood_up(self, settled: np.ndarray, limit: int) -> int:
         """Band walks out of the stance: the first second held still before `limit` (absolute
@@ -917,9 +925,10 @@ class StreamingAnalyzer:
         candidate.hold_s = float(run_lengths(still, 0).max()) / self.rate_hz  # judged at the set's end
         candidate.past_rest_deg = max(0.0, -float(theta.min()))  # angles are measured from rest
         acc = self._hist.get("acc", start, start + theta.size)  # the rep's own samples: chunking-proof
-        candidate.impact_g = impact_rms_g(acc, self.rate_hz, self.settings.gait_impact_window_s)
-        candidate.body_drop = self._lowers_body and drop_explains_load(acc, theta, self.rate_hz, self.settings)
-        if self._tracker.rejects(candidate):  # judged on the movement seen (a shank: its swing)
+        candidate.quick_load = lambda gait_impact_g: self._quick_load(acc, theta, gait_impact_g)
+        rejected = self._tracker.rejects(candidate)  # judged on the movement seen (a shank: its swing)
+        candidate.quick_load = None  # it reads the history's rows, which move on
+        if rejected:
             return
         drift = self._rep_drift(start, start + theta.size, theta)
         warning = self._maybe_warn(drift, start, t, theta)
@@ -936,6 +945,16 @@ class StreamingAnalyzer:
         self._unclaimed_from = max(self._unclaimed_from, start + theta.size)
         self._finder_end_s = candidate.end_s
         self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
+
+    def _quick_load(self, acc: FloatArray, theta: FloatArray, gait_impact_g: float) -> tuple[float, bool]:
+        """(impact_g, body_drop) of a rep's samples for `SetTracker.rejects`; the body-drop test
+        only where the load is a stride's (below it, it decides nothing)."""
+        magnitude_g = acc_magnitude_g(acc)  # once for both tests
+        impact = impact_rms_g(acc, self.rate_hz, self.settings.gait_impact_window_s, magnitude_g)
+        drop = impact > gait_impact_g and self._lowers_body and drop_explains_load(
+            acc, theta, self.rate_hz, self.settings, magnitude_g
+        )
+        return impact, drop
 
     def _whole_step(self, rep: RepCandidate) -> RepCandidate:
         """A band-walk shank's step widened from its swing to the whole step (`whole_step_span`);

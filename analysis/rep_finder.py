@@ -54,7 +54,22 @@ def rep_end(
 
 def run_lengths(flags: np.ndarray, carry: int) -> np.ndarray:
     """Length of the run of True ending at each position, continuing a run of `carry` before."""
-    idx = np.arange(flags.size)
-    last_false = np.maximum.accumulate(np.where(~flags, idx, -1))
+    idx = _indices(flags.size)
+    last_false = np.maximum.accumulate(np.where(flags, -1, idx))
     run = idx - last_false
-    return np.where(last_false < 0, run + carry, run)
+    if carry:
+        run[last_false < 0] += carry
+    return run
+
+
+_INDICES = np.arange(4096)
+_INDICES.flags.writeable = False
+
+
+def _indices(n: int) -> np.ndarray:
+    """np.arange(n), sliced from one kept array (run_lengths is called once per rep and stretch)."""
+    global _INDICES
+    if n > _INDICES.size:
+        _INDICES = np.arange(max(n, 2 * _INDICES.size))
+        _INDICES.flags.writeable = False
+    return _INDICES[:n]

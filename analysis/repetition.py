@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import cast
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -88,25 +89,39 @@ def _runs(peaks: np.ndarray, prominence: FloatArray, rate_hz: float, s: Analysis
 
 def impact_g(acc_g: FloatArray, rate_hz: float, window_s: float) -> FloatArray:
     """|acc| minus its moving average over `window_s`: the quick part of the load, foot strikes."""
-    magnitude = np.sqrt(np.einsum("ij,ij->i", acc_g, acc_g))
+    magnitude = acc_magnitude_g(acc_g)
     n = max(1, int(round(window_s * rate_hz)))
     if magnitude.size < n:
         return np.zeros_like(magnitude)
     smooth = np.convolve(magnitude, np.ones(n) / n, mode="same")
-    return cast(FloatArray, magnitude - smooth)
+    return magnitude - smooth
 
 
-def impact_rms_g(acc_g: FloatArray, rate_hz: float, window_s: float) -> float:
+def acc_magnitude_g(acc_g: FloatArray) -> FloatArray:
+    """|acc| per row (g)."""
+    return cast(FloatArray, np.sqrt(np.einsum("ij,ij->i", acc_g, acc_g)))
+
+
+def impact_rms_g(acc_g: FloatArray, rate_hz: float, window_s: float, magnitude_g: FloatArray | None = None) -> float:
     """RMS of the quick part of |acc| (foot strikes) over the samples of `acc_g` that a whole
-    `window_s` mean fits around: only the movement's own samples, whatever came before or after."""
-    magnitude = np.sqrt(np.einsum("ij,ij->i", acc_g, acc_g))
+    `window_s` mean fits around: only the movement's own samples, whatever came before or after.
+    `magnitude_g`: |acc| of those rows when the caller has it already."""
+    magnitude = acc_magnitude_g(acc_g) if magnitude_g is None else magnitude_g
     n = max(1, int(round(window_s * rate_hz)))
     if magnitude.size < n:
         return 0.0
-    smooth = np.convolve(magnitude, np.ones(n) / n, mode="valid")
+    smooth = np.convolve(magnitude, _box(n), mode="valid")
     h = (n - 1) // 2
     quick = magnitude[h : h + smooth.size] - smooth
-    return float(np.sqrt(np.mean(quick**2)))
+    return float(np.sqrt((quick * quick).sum() / quick.size))  # np.mean(quick**2), its wrapper skipped
+
+
+@lru_cache(maxsize=8)
+def _box(n: int) -> FloatArray:
+    """The moving-average kernel of `n` samples (one per window length, not one per call)."""
+    box = np.ones(n) / n
+    box.flags.writeable = False
+    return box
 
 
 def find_repetitions(
@@ -152,7 +167,8 @@ def find_repetitions(
 
 
 def drop_explains_load(
-    acc_g: FloatArray, angle_deg: FloatArray, rate_hz: float, settings: AnalysisSettings
+    acc_g: FloatArray, angle_deg: FloatArray, rate_hz: float, settings: AnalysisSettings,
+    magnitude_g: FloatArray | None = None,
 ) -> bool:
     """Whether the way |acc| varies over one movement cycle of a thigh (a rep's own samples, `angle_deg`
     rising from rest to the rep's extreme and back) is the body being lowered and stopped, as in a
@@ -168,11 +184,18 @@ def drop_explains_load(
     n = angle_deg.size
     if n < 4 or acc_g.shape[0] != n:
         return False
-    magnitude = np.sqrt(np.einsum("ij,ij->i", acc_g, acc_g))
+    magnitude = acc_magnitude_g(acc_g) if magnitude_g is None else magnitude_g
     # Once-per-cycle parts: the line from the first sample to the last taken out, as a cycle need not
-    # end where it started (a rep stops short of rest).
-    load = np.fft.rfft(magnitude - np.linspace(magnitude[0], magnitude[-1], n))[1] * (2.0 / n)
-    turn = np.fft.rfft(angle_deg - np.linspace(angle_deg[0], angle_deg[-1], n))[1]
+    # end where it started (a rep stops short of rest). Both rows at once: one ramp, one FFT call.
+    rows = np.vstack((magnitude, angle_deg))
+    first, last = rows[:, 0], rows[:, -1]
+    # np.linspace(first, last, n) row by row, written out (same arithmetic: ramp · step + first, the
+    # last sample set to `last`) to save its per-call overhead.
+    line = np.arange(n, dtype=np.float64) * ((last - first) / (n - 1))[:, None]
+    line += first[:, None]
+    line[:, -1] = last
+    ones = np.fft.rfft(rows - line, axis=1)[:, 1]
+    load, turn = ones[0] * (2.0 / n), ones[1]
     if abs(load) == 0.0 or abs(turn) == 0.0:
         return False
     in_step_g = float((load * np.conj(turn)).real / abs(turn))  # the part peaking with the angle

@@ -7,7 +7,7 @@ batch form, which run this same code over the same samples, agree exactly.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from itertools import groupby
 from typing import Any
@@ -36,6 +36,10 @@ class RepCandidate:
     drift_limit_deg: float | None = None  # the knee-drift limit this rep was judged against
     calibrated: bool = True  # False: counted from the movement's repetition (repetition.py)
     cut: bool = False  # the recording began during it: its duration is not the rep's own
+    # When set, (impact_g, body_drop) are worked out by it, given `gait_impact_g`, only if a test needs
+    # them (a rep quicker than a stride): most reps are not, and the two cost a tenth of a rep's time.
+    # body_drop is then worked out only when impact_g is over gait_impact_g (else it decides nothing).
+    quick_load: Callable[[float], tuple[float, bool]] | None = None
 
 
 class _RunningMedian:
@@ -66,6 +70,31 @@ class _OpenSet:
     # goes on through them (a set break is a pause in the movement, not a gap between counted reps).
     moving: list[tuple[float, float]] = field(default_factory=list)
     moving_until_s: float = -float("inf")
+    # Sorted copies of the reps' durations, durations less holds, and pauses between them, kept as
+    # reps come (`add`): their medians are asked several times per rep candidate (set break, tempo).
+    durations_s: list[float] = field(default_factory=list)
+    moving_s: list[float] = field(default_factory=list)
+    pauses_s: list[float] = field(default_factory=list)
+    best_range_deg: float = -float("inf")
+
+    def add(self, rep: Rep, hold_s: float) -> None:
+        if self.reps:
+            bisect.insort(self.pauses_s, rep.start_s - self.reps[-1].end_s)
+        self.reps.append(rep)
+        self.holds_s.append(hold_s)
+        self.ranges.add(rep.range_deg)
+        bisect.insort(self.durations_s, rep.end_s - rep.start_s)
+        bisect.insort(self.moving_s, rep.end_s - rep.start_s - hold_s)
+        self.best_range_deg = max(self.best_range_deg, rep.range_deg)
+
+    def replace_last(self, rep: Rep) -> None:
+        """The last rep with another end (its pause to the one before is unchanged)."""
+        last, hold_s = self.reps[-1], self.holds_s[-1]
+        self.durations_s.remove(last.end_s - last.start_s)
+        self.moving_s.remove(last.end_s - last.start_s - hold_s)
+        self.reps[-1] = rep
+        bisect.insort(self.durations_s, rep.end_s - rep.start_s)
+        bisect.insort(self.moving_s, rep.end_s - rep.start_s - hold_s)
 
 
 def _misfit_runs(fits: list[bool]) -> list[int]:
@@ -83,6 +112,8 @@ def _runs_between_pauses(
     """The runs of `reps` that no pause longer than `limit_s` interrupts (one empty run for none).
     `moving`: (start, end) of movements that were not counted but were no pause either."""
     def paused(a: Rep, b: Rep) -> bool:
+        if not moving:  # the usual case: the pause is the gap between the two reps
+            return b.start_s - a.end_s > limit_s
         edges = [a.end_s] + [x for m in moving or () if a.end_s < m[0] and m[1] < b.start_s for x in m] + [b.start_s]
         return max(y - x for x, y in zip(edges[::2], edges[1::2], strict=True)) > limit_s
     bounds = [0] + [i for i in range(1, len(reps)) if paused(reps[i - 1], reps[i])] + [len(reps)]
@@ -91,7 +122,11 @@ def _runs_between_pauses(
 
 def _middle(values: Iterable[float]) -> float:
     """The upper median: an actual value of the set, robust to the odd rep that is not one."""
-    ordered = sorted(values)
+    return _upper_median(sorted(values))
+
+
+def _upper_median(ordered: list[float]) -> float:
+    """`_middle` of values already sorted."""
     return ordered[len(ordered) // 2]
 
 
@@ -107,9 +142,13 @@ class SetTracker:
         self._next_index = 1
         self._reference = reference
         self._baseline = SessionBaseline(settings)
+        self._baseline_adds = 0  # reps added to the baseline so far
+        self._baseline_answers: dict[Callable[[SessionBaseline], Any], Any] = {}
+        self._baseline_answers_for = 0
         self.last_end_s: float | None = None
         # Movements under the exercise's floor, kept until a set they may belong to ends (`close`).
         self._below_floor: list[RepCandidate] = []
+        self._min_range_deg = settings.min_range_deg(exercise, placement)  # the exercise's floor
 
     # --- warnings ---------------------------------------------------------------------------
     def drift_threshold_deg(self, depth_deg: Any = None) -> Any:
@@ -118,8 +157,18 @@ class SetTracker:
         else this session's own reps so far."""
         if self._reference is not None:
             share = 1.0 if depth_deg is None else self._baseline.depth_share(depth_deg)
-            return self._reference.limit_deg(self.settings, self._baseline.level_deg(), share)
-        return self._baseline.limit_deg()
+            return self._reference.limit_deg(self.settings, self._baseline_answer(SessionBaseline.level_deg), share)
+        return self._baseline_answer(SessionBaseline.limit_deg)
+
+    def _baseline_answer(self, question: Callable[[SessionBaseline], Any]) -> Any:
+        """`question(self._baseline)`, asked again only after a rep was added to the baseline (it
+        changes only in `add`; its limit is asked at every rep candidate and open rep)."""
+        if self._baseline_answers_for != self._baseline_adds:
+            self._baseline_answers.clear()
+            self._baseline_answers_for = self._baseline_adds
+        if question not in self._baseline_answers:
+            self._baseline_answers[question] = question(self._baseline)
+        return self._baseline_answers[question]
 
     def over_reference_deg(self, drift_deg: float | None) -> float | None:
         if drift_deg is None or self._reference is None:
@@ -135,17 +184,19 @@ class SetTracker:
         # every stride: UTD-MHAD thigh 0.13–0.4 g at 25 Hz) and it stays on its side of rest (a
         # stride forward swings the thigh behind standing at push-off; no exercise turns past rest).
         # A thigh's quick load that is the body lowered once per rep in step with it is no strike.
-        quick_rep = (
-            duration_s >= s.min_quick_duration_s(self.exercise)
-            and (rep.impact_g <= s.gait_impact_g or rep.body_drop)
-            and rep.past_rest_deg <= s.quick_rep_past_rest_share_of_range * rep.range_deg
-            and not self._slower_set(rep.start_s, duration_s)
-        )
-        if rep.cut:
-            quick_rep = True  # only part of it was recorded: a rep's part is quicker than the rep
-        if duration_s > s.max_duration_s(self.exercise) or (duration_s < s.min_duration_s(self.exercise) and not quick_rep):
+        if duration_s > s.max_duration_s(self.exercise):
             return True
-        floor_deg = s.min_range_deg(self.exercise, self.placement)
+        # (Only a rep quicker than a stride needs these tests, so only then are they worked out.)
+        if duration_s < s.min_duration_s(self.exercise) and not rep.cut:  # a cut rep: only part was recorded
+            quick_rep = (
+                duration_s >= s.min_quick_duration_s(self.exercise)
+                and rep.past_rest_deg <= s.quick_rep_past_rest_share_of_range * rep.range_deg
+                and self._strike_free(rep)
+                and not self._slower_set(rep.start_s, duration_s)
+            )
+            if not quick_rep:
+                return True
+        floor_deg = self._min_range_deg
         current = self._current_set(rep.start_s)
         if rep.range_deg < floor_deg:
             if rep.range_deg >= s.below_floor_share_of_min_range * floor_deg:
@@ -158,13 +209,20 @@ class SetTracker:
                 return True
         return False
 
+    def _strike_free(self, rep: RepCandidate) -> bool:
+        """No foot strike loads the leg over `rep`, or its quick load is the body's drop."""
+        if rep.quick_load is not None:  # worked out now that it is needed (pipeline._judge_rep)
+            rep.impact_g, rep.body_drop = rep.quick_load(self.settings.gait_impact_g)
+            rep.quick_load = None
+        return rep.impact_g <= self.settings.gait_impact_g or rep.body_drop
+
     def _still_moving(self, rep: RepCandidate) -> None:
         """A rep's worth of movement too small to count: the open set goes on through it if it
         came in the set's rhythm (no longer after the set's last movement than a rhythm break)."""
         until_s = self._active_until_s()
         if self._open is None or until_s is None or len(self._open.reps) < 2:
             return
-        if rep.start_s - until_s > self._rhythm_break_s(self._open.reps):
+        if rep.start_s - until_s > self._rhythm_break_from(_upper_median(self._open.pauses_s)):
             return
         self._open.moving.append((rep.start_s, rep.end_s))
         self._open.moving_until_s = max(self._open.moving_until_s, rep.end_s)
@@ -176,7 +234,7 @@ class SetTracker:
         current = self._current_set(start_s)
         if current is None or len(current.reps) < 2:
             return False
-        return duration_s < self.settings.min_duration_share(self.exercise) * _middle(r.end_s - r.start_s for r in current.reps)
+        return duration_s < self.settings.min_duration_share(self.exercise) * _upper_median(current.durations_s)
 
     def _keep_below_floor(self, rep: RepCandidate) -> None:
         """Keep a movement under the floor while a set it could join may still come or go on: within
@@ -229,10 +287,9 @@ class SetTracker:
         s = self.settings
         if opened is None or not opened.reps:
             return s.set_break_s
-        moving_s = _middle(r.end_s - r.start_s - h for r, h in zip(opened.reps, opened.holds_s, strict=True))
-        room_s = s.set_break_reps * moving_s
+        room_s = s.set_break_reps * _upper_median(opened.moving_s)
         if len(opened.reps) >= s.min_reps_per_set:
-            room_s = min(room_s, self._rhythm_break_s(opened.reps))
+            room_s = min(room_s, self._rhythm_break_from(_upper_median(opened.pauses_s)))
         return max(s.set_break_s, room_s)
 
     def _current_set(self, start_s: float) -> _OpenSet | None:
@@ -260,8 +317,8 @@ class SetTracker:
         if self._open.reps and self._open.reps[-1].end_s > rep.start_s:
             # An estimated end (a band-walk shank step's loaded half) ran into this rep: it ended here.
             last = self._open.reps[-1]
-            self._open.reps[-1] = replace(last, end_s=rep.start_s, up_s=rep.start_s - last.peak_s)
-        best = max([r.range_deg for r in self._open.reps] + [rep.range_deg])
+            self._open.replace_last(replace(last, end_s=rep.start_s, up_s=rep.start_s - last.peak_s))
+        best = max(self._open.best_range_deg, rep.range_deg)
         final = Rep(
             index=len(self._open.reps) + 1,
             start_s=rep.start_s,
@@ -278,11 +335,10 @@ class SetTracker:
             shallow=rep.range_deg < self.settings.shallow_share_of_best * best,
             step=rep.step,
         )
-        self._open.reps.append(final)
-        self._open.holds_s.append(rep.hold_s)
-        self._open.ranges.add(final.range_deg)
+        self._open.add(final, rep.hold_s)
         if final.knee_drift_deg is not None:
             self._baseline.add(final.knee_drift_deg, final.range_deg)
+            self._baseline_adds += 1
         self.last_end_s = rep.end_s
         events.append(RepCounted(set_index=self._open.index, rep=final, t_s=now_s))
         return events
@@ -377,16 +433,22 @@ class SetTracker:
 
     def _rhythm_break_s(self, reps: list[Rep]) -> float:
         """A pause longer than this breaks the rhythm of `reps` (two or more)."""
+        return self._rhythm_break_from(_middle(b.start_s - a.end_s for a, b in zip(reps, reps[1:], strict=False)))
+
+    def _rhythm_break_from(self, mid_pause_s: float) -> float:
+        """`_rhythm_break_s` of reps whose (upper) median pause is `mid_pause_s`."""
         s = self.settings
-        pauses = [b.start_s - a.end_s for a, b in zip(reps, reps[1:], strict=False)]
         # Never shorter than half a set break: in a set of reps done back to back (a median pause
         # near 0) a breath between two reps is not a new rhythm.
-        return max(s.rhythm_break_pause_share * _middle(pauses), 0.5 * s.set_break_s)
+        return max(s.rhythm_break_pause_share * mid_pause_s, 0.5 * s.set_break_s)
 
     def _as_set(self, index: int, opened_s: float, kept: list[Rep]) -> ExerciseSet:
         best = max((r.range_deg for r in kept), default=0.0)
+        limit_deg = self.settings.shallow_share_of_best * best
+        # (Reps are frozen: one already numbered and judged so is kept as it is, not copied.)
         reps = tuple(
-            replace(r, index=i, shallow=r.range_deg < self.settings.shallow_share_of_best * best)
+            r if r.index == i and r.shallow == (r.range_deg < limit_deg)
+            else replace(r, index=i, shallow=r.range_deg < limit_deg)
             for i, r in enumerate(kept, start=1)
         )
         return ExerciseSet(

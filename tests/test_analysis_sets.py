@@ -118,3 +118,25 @@ def test_two_sets_joined_by_the_longer_open_break_come_apart_when_it_closes() ->
     _feed(tracker, first + second)
     assert [len(st.reps) for st in tracker.sets] == [4, 4]
     assert [st.index for st in tracker.sets] == [1, 2]
+
+
+def test_the_open_set_s_kept_medians_are_those_of_its_reps_also_when_an_end_is_moved() -> None:
+    """The sorted durations, moving times and pauses the open set keeps as reps come (asked at every
+    candidate instead of sorting) equal those sorted afresh from its reps, also after a rep's
+    estimated end ran into the next rep and was moved back (`_OpenSet.replace_last`)."""
+    tracker = SetTracker("band_walk", "shank", S)
+    starts = [0.0, 1.5, 2.9, 4.6, 5.8, 7.5]
+    for k, start_s in enumerate(starts):
+        # Ends estimated past the next step's start on every other step: they are moved back.
+        end_s = start_s + (1.9 if k % 2 == 0 else 1.2)
+        rep = RepCandidate(start_s, start_s + 0.4, end_s, 20.0 + k, None, hold_s=0.1 * k)
+        assert not tracker.rejects(rep)
+        tracker.accept(rep, now_s=end_s)
+    opened = tracker._open
+    assert opened is not None and len(opened.reps) == len(starts)
+    reps, holds = opened.reps, opened.holds_s
+    assert [reps[k].end_s for k in (0, 2, 4)] == [starts[1], starts[3], starts[5]]  # moved back
+    assert opened.durations_s == sorted(r.end_s - r.start_s for r in reps)
+    assert opened.moving_s == sorted(r.end_s - r.start_s - h for r, h in zip(reps, holds, strict=True))
+    assert opened.pauses_s == sorted(b.start_s - a.end_s for a, b in zip(reps, reps[1:], strict=False))
+    assert opened.best_range_deg == max(r.range_deg for r in reps)
