@@ -268,6 +268,14 @@ class AnalysisSettings:
     # up to 2.9° over the reference (95th percentile, tuning seeds 0–99), against 1.6° from the
     # calibrated plane; a thigh's, over 20°, 1.4° against 3.9°.
     drift_axis_min_sweep_deg: float = 12.0
+    # With a personal reference that carries the person's plane (the mean whole-way-down axis of
+    # its clean reps, drift.whole_rep_axis_cal), measure a thigh's drift (with a gyroscope) out of
+    # THAT plane: a person whose thigh abducts as it flexes then reads ≈ 0 on a correct rep, and a
+    # whole rep fixes the plane to 2–5° on real thighs where a rep's first 20° scatter 4–35°
+    # (benchmarks/drift_own_axis.py). Without a reference, or one stored without a plane, nothing changes.
+    drift_reference_plane: bool = True
+    # ... and then warn past the reference by at least this much: PLACEHOLDER-TUNE
+    drift_margin_over_reference_plane_deg: float = 1.5
 
     def min_range_deg(self, exercise: Exercise, placement: Placement = "thigh") -> float:
         floors: dict[Exercise, float] = {

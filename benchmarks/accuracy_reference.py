@@ -18,7 +18,8 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from sensortrack.analysis.reference import DriftReference
+from sensortrack.core.errors import DriftReferenceError
+from sensortrack.personal_reference import build_reference
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.config import parse_set_options
 from sensortrack.session_analysis import analyze_session, resolve_context
@@ -66,15 +67,11 @@ def main() -> int:
         for hard in hard_sessions(seed, only="squat_person"):
             correct_only = replace(hard.spec, sets=tuple(replace(s, drift=False) for s in hard.spec.sets))
             ref_session, _ = simulate_session(correct_only, seed=hard.seed + _REFERENCE_SALT)
-            ref_result = analyze_session(ref_session, settings)
             ctx = resolve_context(ref_session)
-            try:
-                reference = DriftReference.from_drifts(
-                    (r.knee_drift_deg for r in ref_result.reps), exercise=ctx.exercise, placement=ctx.placement,
-                    side=ctx.side, source=f"seed {seed}", min_reps=settings.drift_reference_min_reps,
-                    ranges_deg=[r.range_deg for r in ref_result.reps],
-                )
-            except ValueError:
+            try:  # as `sensortrack reference set` builds it (with the person's plane where it applies)
+                reference = build_reference(ref_session, settings, source=f"seed {seed}", exercise=ctx.exercise,
+                                            placement=ctx.placement, side=ctx.side)
+            except DriftReferenceError:
                 continue  # too few reps counted in the reference: no reference to judge by
             session, labels = simulate_session(hard.spec, seed=hard.seed)
             sessions += 1
