@@ -9,16 +9,27 @@ set` would store. The session is then analysed without it and with it, and score
 
 Seeds 0–99 are for tuning, 1000–1099 for reporting, as in accuracy_hard.py.
 
+`--utd DIR` (utd-mhad-joined, docs/real-recordings.md) adds real thighs: UTD-MHAD's squats and
+chair rises (every rep correct; no knee-valgus labels exist) of the odd subjects (tuning) or, with
+`--report`, the even ones. Each person's paused recording is the reference for their joined one and
+the other way round (the same four trials, each calibrated on its own: a person's reference taken
+from other reps does not exist in that data, so this is the favourable case for the level and a
+fair one for the plane, which is fitted afresh), and correct reps warned are counted without a
+reference, with one measured from the calibrated plane, and with the person's plane.
+
     .venv/bin/python benchmarks/accuracy_reference.py --report      # seeds 1000:1100
     .venv/bin/python benchmarks/accuracy_reference.py --seeds 0:20
+    .venv/bin/python benchmarks/accuracy_reference.py --seeds 0:0 --utd /work/realdata/utd-mhad-joined
 """
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import replace
+from pathlib import Path
 
 from sensortrack.core.errors import DriftReferenceError
+from sensortrack.core.loading import load_session
 from sensortrack.personal_reference import build_reference
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.config import parse_set_options
@@ -46,18 +57,51 @@ def add_design_arguments(parser: argparse.ArgumentParser) -> None:
 def design_choice(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[range, AnalysisSettings]:
     """The seeds (tuning by default) and settings `add_design_arguments` asked for; a bad setting
     is one line and exit code 2."""
-    seeds = args.seeds or (REPORTING_SEEDS if args.report else TUNING_SEEDS)
+    seeds = args.seeds if args.seeds is not None else (REPORTING_SEEDS if args.report else TUNING_SEEDS)
     try:
         return seeds, AnalysisSettings().with_overrides(parse_set_options(args.set))
     except ValueError as exc:
         parser.exit(2, f"{parser.prog}: {exc}\n")
 
 
+def utd_correct_warned(folder: Path, subjects: tuple[int, ...], settings: AnalysisSettings) -> dict[str, list[int]]:
+    """Real correct reps warned / counted: without a reference, with one from the calibrated plane,
+    with the person's plane (module doc)."""
+    flat = replace(settings, drift_reference_plane=False)
+    tally = {"none": [0, 0], "reference, calibrated plane": [0, 0], "reference, person's plane": [0, 0]}
+    body = {"exercise": "squat", "placement": "thigh", "side": "right"}
+    for subject in subjects:
+        for kind in ("squat", "chair"):
+            joined = folder / f"utd_{kind}_s{subject}.csv"
+            paused = folder / f"utd_{kind}_paused_s{subject}.csv"
+            if not (joined.exists() and paused.exists()):
+                continue
+            for judged_path, reference_path in ((joined, paused), (paused, joined)):
+                judged, reference_session = load_session(judged_path), load_session(reference_path)
+                for key, used in (("none", None), ("reference, calibrated plane", flat), ("reference, person's plane", settings)):
+                    reference = None
+                    if used is not None:
+                        try:
+                            reference = build_reference(reference_session, used, source=reference_path.name, **body)  # type: ignore[arg-type]
+                        except DriftReferenceError:
+                            continue
+                    result = analyze_session(judged, used or flat, reference=reference, **body)  # type: ignore[arg-type]
+                    tally[key][0] += sum(1 for r in result.reps if r.warnings)
+                    tally[key][1] += len(result.reps)
+    return tally
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_design_arguments(parser)
+    parser.add_argument("--utd", type=Path, help="UTD-MHAD joined recordings (odd subjects; even with --report)")
     args = parser.parse_args()
     seeds, settings = design_choice(parser, args)
+    if args.utd is not None:
+        subjects = (2, 4, 6, 8) if args.report else (1, 3, 5, 7)
+        print(f"real: UTD-MHAD squats and chair rises, thigh, subjects {subjects}, correct reps warned:")
+        for key, (warned, n) in utd_correct_warned(args.utd, subjects, settings).items():
+            print(f"  {key:28s} {warned}/{n}")
     tally = {k: [0, 0] for k in ("clean_none", "faulty_none", "clean_ref", "faulty_ref")}
     cells: dict[str, list[int]] = {}  # placement/gyro → [clean warned, clean, faulty warned, faulty] with the reference
     readings: list[tuple[bool, float]] = []
