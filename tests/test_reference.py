@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sensortrack.analysis.reference import DriftReference
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.cli import main
 from sensortrack.library.schema import MIGRATIONS, SCHEMA_VERSION
@@ -98,14 +97,7 @@ def _reps(doc: dict[str, object]) -> list[dict[str, object]]:
 def test_a_reference_judges_each_rep_against_the_persons_own_clean_reps(
     files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    doc = _analyze_json(capsys, str(files["valgus"]), "--reference", str(files["clean"]))
-    ref = doc["drift_reference"]
-    # A thigh with a gyroscope: the reference carries the person's plane, and its reps' drift is
-    # measured out of that plane (test_drift_reference_plane.py).
-    plane = ref["plane_axis_cal"]  # type: ignore[index]
-    assert len(plane) == 3
-    measuring = DriftReference("squat", "thigh", "left", 0.0, 0.0, 1, "test", tuple(plane))
-    clean_reps = analyze_session(read_session(files["clean"]), reference=measuring).reps
+    clean_reps = analyze_session(read_session(files["clean"])).reps
     assert len(clean_reps) == 6 and all(r.knee_drift_deg is not None for r in clean_reps)
     # Each reference rep's drift taken at the reference's median depth (reference.py).
     usual_ref = statistics.median([r.range_deg for r in clean_reps])
@@ -113,7 +105,10 @@ def test_a_reference_judges_each_rep_against_the_persons_own_clean_reps(
     median = statistics.median(clean_drifts)
     spread = 1.4826 * statistics.median([abs(d - median) for d in clean_drifts])
     s = AnalysisSettings()
-    margin = max(s.drift_margin_over_reference_plane_deg, s.drift_spread_multiple * spread)
+    margin = max(s.drift_margin_over_reference_deg, s.drift_spread_multiple * spread)
+
+    doc = _analyze_json(capsys, str(files["valgus"]), "--reference", str(files["clean"]))
+    ref = doc["drift_reference"]
     assert ref["kind"] == "personal" and ref["source"] == str(files["clean"]) and ref["reps"] == 6  # type: ignore[index]
     assert ref["median_deg"] == pytest.approx(median, abs=0.01)  # type: ignore[index]
     assert ref["spread_deg"] == pytest.approx(spread, abs=0.01)  # type: ignore[index]
@@ -146,11 +141,7 @@ def test_a_reference_judges_each_rep_against_the_persons_own_clean_reps(
     assert alone["drift_reference"]["kind"] == "session"  # type: ignore[index]
     assert all(rep["knee_drift_over_reference_deg"] is None for rep in _reps(alone))
     assert sum(1 for rep in _reps(alone) if rep["warnings"]) < with_reference
-    # The raw measure is kept: with a reference measured from the calibrated plane (one stored
-    # before planes, or the plane switched off) each rep's drift is what it reads alone.
-    flat = _analyze_json(capsys, str(files["valgus"]), "--reference", str(files["clean"]), "--set", "drift_reference_plane=false")
-    assert "plane_axis_cal" not in flat["drift_reference"]  # type: ignore[operator]
-    assert [r["knee_drift_deg"] for r in _reps(alone)] == [r["knee_drift_deg"] for r in _reps(flat)]
+    assert [r["knee_drift_deg"] for r in _reps(alone)] == [r["knee_drift_deg"] for r in reps]  # raw measure kept
 
     # The clean session judged against itself: no rep is warned.
     own = _analyze_json(capsys, str(files["clean"]), "--reference", str(files["clean"]))
