@@ -173,3 +173,28 @@ def test_a_version_6_library_gains_the_plane_column(tmp_path: Path) -> None:
         assert library.schema_version == SCHEMA_VERSION
         kept = find_reference(library, "me", "squat", "thigh", "right")
     assert kept is not None and kept.reference.plane_cal is None
+
+
+def test_reference_set_stores_the_plane_and_analyze_judges_by_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The user's path: import good reps, `reference set` with the plane on, `analyze` a session."""
+    import json
+
+    from sensortrack.cli import main
+    from sensortrack.core.sessionfile import write_session
+
+    good, _ = simulate_session(_spec(valgus_set=False), seed=11)
+    today, labels = simulate_session(_spec(valgus_set=True), seed=12)
+    write_session(tmp_path / "good.csv", good)
+    write_session(tmp_path / "today.csv", today)
+    library = str(tmp_path / "lib.sqlite3")
+    on = ("--set", "drift_reference_plane=true")
+    assert main(["import", str(tmp_path / "good.csv"), "--library", library]) == 0
+    assert main(["reference", "set", "1", "--library", library, *on]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(tmp_path / "today.csv"), "--library", library, "--json", *on]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["drift_reference"]["kind"] == "personal" and len(doc["drift_reference"]["plane_axis_cal"]) == 3
+    reps = [r for st in doc["sets"] for r in st["reps"]]
+    warned = [(t.valgus, any(abs(r["start_s"] - t.start_s) < 0.6 and r["warnings"] for r in reps)) for t in labels.reps]
+    assert not any(w for valgus, w in warned if not valgus)
+    assert sum(w for valgus, w in warned if valgus) >= 5
