@@ -745,7 +745,7 @@ class StreamingAnalyzer:
             medial_e = medial_axis_earth(self.geometry, self.ctx.side, axis_e)
             own = None
             plane = self.ctx.reference.plane_cal if self.ctx.reference is not None else None
-            if plane is not None and self.settings.drift_reference_plane and self._sweeps_thigh_plane():
+            if plane is not None and self._sweeps_thigh_plane():  # the reference decides (settings)
                 basis = calibration_basis(self._cal.flexion_axis_s, self._cal.rest_up_s)
                 own = plane_drift_gyro(quat, self._knee_s, np.asarray(plane), basis, medial_e)
             elif self.settings.drift_own_plane and self.geometry.plane == "sagittal":  # drift.own_plane_drift_gyro

@@ -112,7 +112,7 @@ class DriftReference:
         `drift_spread_multiple` of their spread, whichever is larger."""
         if self.placement == "shank":
             floor = settings.drift_margin_over_reference_shank_deg
-        elif self.plane_cal is not None and settings.drift_reference_plane:  # out of the person's plane
+        elif self.plane_cal is not None:  # a thigh's drift out of the person's plane
             floor = settings.drift_margin_over_reference_plane_deg
         elif settings.drift_own_plane:  # a thigh's own-plane drift: its scatter only (settings)
             floor = settings.drift_margin_over_reference_own_plane_deg

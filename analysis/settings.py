@@ -268,15 +268,16 @@ class AnalysisSettings:
     # up to 2.9° over the reference (95th percentile, tuning seeds 0–99), against 1.6° from the
     # calibrated plane; a thigh's, over 20°, 1.4° against 3.9°.
     drift_axis_min_sweep_deg: float = 12.0
-    # With a personal reference that carries the person's plane (the mean whole-way-down axis of
-    # its clean reps, drift.whole_rep_axis_cal), measure a thigh's drift (with a gyroscope) out of
-    # THAT plane: a person whose thigh abducts as it flexes then reads ≈ 0 on a correct rep, and a
-    # whole rep fixes the plane to 2–5° on real thighs where a rep's first 20° scatter 4–35°
+    # Build a personal reference with the person's plane (the mean whole-way-down axis of its clean
+    # reps, drift.whole_rep_axis_cal); a reference that has one measures a thigh's drift (with a
+    # gyroscope) out of THAT plane whatever this says, so its level and the measure always agree.
+    # A person whose thigh abducts as it flexes then reads ≈ 0 on a correct rep, and a whole rep
+    # fixes the plane to 2–5° on real thighs where a rep's first 20° scatter 4–35°
     # (benchmarks/drift_own_axis.py). Without a reference, or one stored without a plane, nothing changes.
     # Off: on the reporting seeds 1000–1099 it warned 83.6 % of valgus reps and 1.6 % of correct
     # ones (calibrated plane 82.7 / 1.5 %), short of the ≥ 85 % it was to meet before becoming the
     # default; real correct reps warned did not rise (UTD-MHAD even subjects 3/62, calibrated 6/62).
-    # Set it both when the reference is stored (`reference set`) and when sessions are judged.
+    # Opt-in where the reference is made: `reference set ID --set drift_reference_plane=true`.
     drift_reference_plane: bool = False
     # ... and then a thigh warns past the reference by at least this much: the plane carried to a
     # session strapped on again is 0.5–4° off (benchmarks/drift_own_axis.py), which tilts a correct

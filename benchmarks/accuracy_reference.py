@@ -19,6 +19,7 @@ reference, with one measured from the calibrated plane, and with the person's pl
 
     .venv/bin/python benchmarks/accuracy_reference.py --report      # seeds 1000:1100
     .venv/bin/python benchmarks/accuracy_reference.py --seeds 0:20
+    .venv/bin/python benchmarks/accuracy_reference.py --report --set drift_reference_plane=true  # the person's plane
     .venv/bin/python benchmarks/accuracy_reference.py --seeds 0:0 --utd /work/realdata/utd-mhad-joined
 """
 
@@ -67,7 +68,7 @@ def design_choice(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
 def utd_correct_warned(folder: Path, subjects: tuple[int, ...], settings: AnalysisSettings) -> dict[str, list[int]]:
     """Real correct reps warned / counted: without a reference, with one from the calibrated plane,
     with the person's plane (module doc)."""
-    flat = replace(settings, drift_reference_plane=False)
+    flat, plane = replace(settings, drift_reference_plane=False), replace(settings, drift_reference_plane=True)
     tally = {"none": [0, 0], "reference, calibrated plane": [0, 0], "reference, person's plane": [0, 0]}
     body = {"exercise": "squat", "placement": "thigh", "side": "right"}
     for subject in subjects:
@@ -78,7 +79,7 @@ def utd_correct_warned(folder: Path, subjects: tuple[int, ...], settings: Analys
                 continue
             for judged_path, reference_path in ((joined, paused), (paused, joined)):
                 judged, reference_session = load_session(judged_path), load_session(reference_path)
-                for key, used in (("none", None), ("reference, calibrated plane", flat), ("reference, person's plane", settings)):
+                for key, used in (("none", None), ("reference, calibrated plane", flat), ("reference, person's plane", plane)):
                     reference = None
                     if used is not None:
                         try:

@@ -80,8 +80,7 @@ def test_an_abducting_thigh_correct_reps_pass_and_valgus_reps_warn_against_its_p
     assert reference.plane_cal is not None
     session, labels = simulate_session(_spec(valgus_set=True), seed=12)
     # The calibrated plane reads this person's correct reps as drift; their own plane does not.
-    calibrated = drift_readings(analyze_session(session, AnalysisSettings(drift_reference_plane=False),
-                                                reference=reference), labels)
+    calibrated = drift_readings(analyze_session(session, reference=replace(reference, plane_cal=None)), labels)
     assert statistics.median(d for v, d in calibrated if not v) > 2.5
     judged = analyze_session(session, PLANE, reference=reference)
     doc = judged.to_dict()
@@ -103,6 +102,8 @@ def test_an_abducting_thigh_correct_reps_pass_and_valgus_reps_warn_against_its_p
     assert [r.knee_drift_deg for r in analyze_session(session, PLANE, reference=flat).reps] == [
         r.knee_drift_deg for r in before.reps
     ]
+    # A stored plane is used whatever the setting says at analysis time.
+    assert analyze_session(session, AnalysisSettings(), reference=reference).to_dict() == judged.to_dict()
 
 
 def test_without_a_reference_nothing_changes() -> None:
@@ -191,7 +192,8 @@ def test_reference_set_stores_the_plane_and_analyze_judges_by_it(tmp_path: Path,
     assert main(["import", str(tmp_path / "good.csv"), "--library", library]) == 0
     assert main(["reference", "set", "1", "--library", library, *on]) == 0
     capsys.readouterr()
-    assert main(["analyze", str(tmp_path / "today.csv"), "--library", library, "--json", *on]) == 0
+    # The stored plane is used by default: the reference decides how drift is measured.
+    assert main(["analyze", str(tmp_path / "today.csv"), "--library", library, "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["drift_reference"]["kind"] == "personal" and len(doc["drift_reference"]["plane_axis_cal"]) == 3
     reps = [r for st in doc["sets"] for r in st["reps"]]
