@@ -936,7 +936,8 @@ class StreamingAnalyzer:
             return
         drift = self._rep_drift(start, start + theta.size, theta)
         warning = self._maybe_warn(drift, start, t, theta)
-        if drift is not None and self._sweeps_thigh_plane():  # the rep's own plane, for a reference
+        if drift is not None and self.settings.drift_reference_plane and self._sweeps_thigh_plane():
+            # the rep's own plane, read by personal_reference.build_reference_checked
             assert self._cal is not None and self._knee_s is not None
             axis = whole_rep_axis_cal(self._hist.get("quat", start, start + theta.size), self._knee_s,
                                       np.maximum.accumulate(theta) - theta[0],
