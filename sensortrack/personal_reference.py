@@ -161,6 +161,8 @@ def describe_reference(doc: dict[str, Any] | None) -> str:
     text = f"personal reference: {doc.get('source', '?')} ({doc.get('reps', '?')} reps, median {_deg(doc.get('median_deg'))}"
     if doc.get("limit_deg") is not None:
         text += f", warnings past {_deg(doc.get('limit_deg'))}"
+    if doc.get("plane_axis_cal") is not None:
+        text += ", drift out of the person's own plane"
     return text + ")"
 
 

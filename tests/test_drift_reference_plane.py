@@ -200,3 +200,5 @@ def test_reference_set_stores_the_plane_and_analyze_judges_by_it(tmp_path: Path,
     warned = [(t.valgus, any(abs(r["start_s"] - t.start_s) < 0.6 and r["warnings"] for r in reps)) for t in labels.reps]
     assert not any(w for valgus, w in warned if not valgus)
     assert sum(w for valgus, w in warned if valgus) >= 5
+    assert main(["analyze", str(tmp_path / "today.csv"), "--library", library]) == 0
+    assert "drift out of the person's own plane" in capsys.readouterr().out
