@@ -205,7 +205,8 @@ def whole_rep_axis_cal(
     mid = int(np.searchsorted(depth_deg, 0.5 * float(depth_deg[deepest])))
     if not 0 < mid < deepest:
         return None
-    axis_e = own_axis(*(rotate_one(quat_wxyz[i], knee_s) for i in (0, mid, deepest)), min_sweep_deg)
+    k_start, k_mid, k_deepest = (rotate_one(quat_wxyz[i], knee_s) for i in (0, mid, deepest))
+    axis_e = own_axis(k_start, k_mid, k_deepest, min_sweep_deg)
     if axis_e is None:
         return None
     axis_cal = basis @ rotate_one(_conjugate(quat_wxyz[0]), axis_e)
