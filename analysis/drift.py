@@ -144,6 +144,18 @@ def own_axis(k_start: FloatArray, k_mid: FloatArray, k_end: FloatArray, min_swee
     return np.array([nx / norm, ny / norm, nz / norm])
 
 
+def _axis_up_to(
+    quat_wxyz: FloatArray, knee_s: FloatArray, depth_deg: FloatArray, end: int, min_sweep_deg: float
+) -> FloatArray | None:
+    """`own_axis` (earth frame) of the knee's direction at the rep's start, where the depth first
+    reaches half of its value at `end`, and at `end`; None if those do not come in that order."""
+    mid = int(np.searchsorted(depth_deg, 0.5 * float(depth_deg[end])))
+    if not 0 < mid < end:
+        return None
+    k_start, k_mid, k_end = (rotate_one(quat_wxyz[i], knee_s) for i in (0, mid, end))
+    return own_axis(k_start, k_mid, k_end, min_sweep_deg)
+
+
 def own_plane_drift_gyro(
     quat_wxyz: FloatArray, knee_s: FloatArray, medial_e: FloatArray, depth_deg: FloatArray, fit_deg: float,
     min_sweep_deg: float,
@@ -163,11 +175,7 @@ def own_plane_drift_gyro(
     end = int(np.searchsorted(depth_deg, fit_deg))
     if end >= depth_deg.shape[0]:
         return None
-    mid = int(np.searchsorted(depth_deg, 0.5 * float(depth_deg[end])))
-    if not 0 < mid < end:
-        return None
-    k_start, k_mid, k_end = (rotate_one(quat_wxyz[i], knee_s) for i in (0, mid, end))
-    axis = own_axis(k_start, k_mid, k_end, min_sweep_deg)
+    axis = _axis_up_to(quat_wxyz, knee_s, depth_deg, end, min_sweep_deg)
     if axis is None:
         return None
     if float(axis @ medial_e) < 0.0:
@@ -202,11 +210,7 @@ def whole_rep_axis_cal(
     per-person offset (benchmarks/drift_own_axis.py, tuning data). For a rotation about a fixed
     axis that axis is the same in the sensor frame at every sample, so the start's is taken."""
     deepest = int(np.searchsorted(depth_deg, float(depth_deg[-1])))
-    mid = int(np.searchsorted(depth_deg, 0.5 * float(depth_deg[deepest])))
-    if not 0 < mid < deepest:
-        return None
-    k_start, k_mid, k_deepest = (rotate_one(quat_wxyz[i], knee_s) for i in (0, mid, deepest))
-    axis_e = own_axis(k_start, k_mid, k_deepest, min_sweep_deg)
+    axis_e = _axis_up_to(quat_wxyz, knee_s, depth_deg, deepest, min_sweep_deg)
     if axis_e is None:
         return None
     axis_cal = basis @ rotate_one(_conjugate(quat_wxyz[0]), axis_e)
