@@ -144,6 +144,18 @@ def own_axis(k_start: FloatArray, k_mid: FloatArray, k_end: FloatArray, min_swee
     return np.array([nx / norm, ny / norm, nz / norm])
 
 
+def _axis_up_to(
+    quat_wxyz: FloatArray, knee_s: FloatArray, depth_deg: FloatArray, end: int, min_sweep_deg: float
+) -> FloatArray | None:
+    """`own_axis` (earth frame) of the knee's direction at the rep's start, where the depth first
+    reaches half of its value at `end`, and at `end`; None if those do not come in that order."""
+    mid = int(np.searchsorted(depth_deg, 0.5 * float(depth_deg[end])))
+    if not 0 < mid < end:
+        return None
+    k_start, k_mid, k_end = (rotate_one(quat_wxyz[i], knee_s) for i in (0, mid, end))
+    return own_axis(k_start, k_mid, k_end, min_sweep_deg)
+
+
 def own_plane_drift_gyro(
     quat_wxyz: FloatArray, knee_s: FloatArray, medial_e: FloatArray, depth_deg: FloatArray, fit_deg: float,
     min_sweep_deg: float,
@@ -163,13 +175,65 @@ def own_plane_drift_gyro(
     end = int(np.searchsorted(depth_deg, fit_deg))
     if end >= depth_deg.shape[0]:
         return None
-    mid = int(np.searchsorted(depth_deg, 0.5 * float(depth_deg[end])))
-    if not 0 < mid < end:
-        return None
-    k_start, k_mid, k_end = (rotate_one(quat_wxyz[i], knee_s) for i in (0, mid, end))
-    axis = own_axis(k_start, k_mid, k_end, min_sweep_deg)
+    axis = _axis_up_to(quat_wxyz, knee_s, depth_deg, end, min_sweep_deg)
     if axis is None:
         return None
     if float(axis @ medial_e) < 0.0:
         axis = -axis
     return medial_angle_gyro(quat_wxyz, knee_medial_form(knee_s, axis))
+
+
+def calibration_basis(flexion_axis_s: FloatArray, rest_up_s: FloatArray) -> FloatArray:
+    """Rows: the flexion axis f, rest "up" made perpendicular to it, and f × up (sensor frame).
+
+    The basis follows the thigh, not the strap, so a direction written in it carries over to a
+    session strapped on again (benchmarks/drift_own_axis.py: a person's plane moves 0.5–4°)."""
+    f = flexion_axis_s / np.linalg.norm(flexion_axis_s)
+    up = rest_up_s - float(rest_up_s @ f) * f
+    up = up / np.linalg.norm(up)
+    return np.array([f, up, np.cross(f, up)])
+
+
+def _conjugate(quat_wxyz: FloatArray) -> FloatArray:
+    return np.array([quat_wxyz[0], -quat_wxyz[1], -quat_wxyz[2], -quat_wxyz[3]])
+
+
+def whole_rep_axis_cal(
+    quat_wxyz: FloatArray, knee_s: FloatArray, depth_deg: FloatArray, basis: FloatArray, min_sweep_deg: float
+) -> FloatArray | None:
+    """The axis one rep turned about, fitted on its whole way down (`own_axis` of the knee's
+    direction at the start, at half the deepest depth and at the deepest; `depth_deg` never falls),
+    written in the calibration's `basis` and signed along the flexion axis; None on a short arc.
+
+    Fitted on the first 20° only, a real thigh's axis scatters 4–35° between one person's reps;
+    over the whole way down it is stable (2–5°) and sits 5–39° off the calibrated medial axis, a
+    per-person offset (benchmarks/drift_own_axis.py, tuning data). For a rotation about a fixed
+    axis that axis is the same in the sensor frame at every sample, so the start's is taken."""
+    deepest = int(np.searchsorted(depth_deg, float(depth_deg[-1])))
+    axis_e = _axis_up_to(quat_wxyz, knee_s, depth_deg, deepest, min_sweep_deg)
+    if axis_e is None:
+        return None
+    axis_cal = basis @ rotate_one(_conjugate(quat_wxyz[0]), axis_e)
+    return axis_cal if axis_cal[0] >= 0.0 else -axis_cal
+
+
+def person_plane_cal(axes_cal: list[FloatArray]) -> FloatArray | None:
+    """The person's plane: the normalised mean of their reps' whole-way-down axes (calibration basis)."""
+    if not axes_cal:
+        return None
+    mean = np.mean(np.array(axes_cal), axis=0)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm > 1e-9 else None
+
+
+def plane_drift_gyro(
+    quat_wxyz: FloatArray, knee_s: FloatArray, plane_cal: FloatArray, basis: FloatArray, medial_e: FloatArray
+) -> FloatArray:
+    """asin(k·a) per sample, a the person's plane axis (`plane_cal`, calibration basis) carried into
+    the earth frame at the rep's start and signed toward the midline (`medial_e`). A correct rep
+    turns the thigh about that axis and reads ≈ 0, whatever the person's own abduction with flexion;
+    the knee caving in leaves the plane toward the midline."""
+    axis_e = rotate_one(quat_wxyz[0], basis.T @ plane_cal)
+    if float(axis_e @ medial_e) < 0.0:
+        axis_e = -axis_e
+    return medial_angle_gyro(quat_wxyz, knee_medial_form(knee_s, axis_e))

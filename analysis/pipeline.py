@@ -24,12 +24,15 @@ import numpy as np
 from sensortrack.analysis.calibration import Calibration, angle_basis, angle_in_basis, calibrate
 from sensortrack.analysis.context import AnalysisContext
 from sensortrack.analysis.drift import (
+    calibration_basis,
     knee_medial_form,
     medial_angle_gyro,
     medial_angle_tilt,
     medial_axis_earth,
     own_plane_drift_gyro,
+    plane_drift_gyro,
     rotate_one,
+    whole_rep_axis_cal,
 )
 from sensortrack.analysis.front_end import SignalFrontEnd
 from sensortrack.analysis.geometry import GEOMETRY, knee_vector_s
@@ -176,6 +179,8 @@ class StreamingAnalyzer:
         self._repetition_reps = 0
         self._finder_end_s: float | None = None  # end of the last rep the calibrated finder counted
         self._events: list[Event] = []
+        # Counted reps' whole-way-down axes (calibration basis) by start time: a reference's plane.
+        self.rep_axes_cal: dict[float, FloatArray] = {}
         self._withdrawals = Withdrawals()  # issue 9: a live rep its set drops is withdrawn (results.py)
         self.state = LiveState()
 
@@ -747,7 +752,11 @@ class StreamingAnalyzer:
             axis_e = rotate_one(quat[0], self._cal.flexion_axis_s)
             medial_e = medial_axis_earth(self.geometry, self.ctx.side, axis_e)
             own = None
-            if self.settings.drift_own_plane and self.geometry.plane == "sagittal":  # drift.own_plane_drift_gyro
+            plane = self.ctx.reference.plane_cal if self.ctx.reference is not None else None
+            if plane is not None and self._sweeps_thigh_plane():  # the reference decides (settings)
+                basis = calibration_basis(self._cal.flexion_axis_s, self._cal.rest_up_s)
+                own = plane_drift_gyro(quat, self._knee_s, np.asarray(plane), basis, medial_e)
+            elif self.settings.drift_own_plane and self.geometry.plane == "sagittal":  # drift.own_plane_drift_gyro
                 fit_deg = self.settings.drift_axis_fit_share_of_min_range * self._min_range_deg
                 own = own_plane_drift_gyro(quat, self._knee_s, medial_e, np.maximum.accumulate(theta) - theta[0],
                                            fit_deg, self.settings.drift_axis_min_sweep_deg)
@@ -758,6 +767,10 @@ class StreamingAnalyzer:
                 self._hist.get("u", a, b), self._knee_s, self._cal.flexion_axis_s, self.geometry, self.ctx.side
             )
         return _RepDrift(drift_deg=angle - angle[0], medial_e=medial_e)
+
+    def _sweeps_thigh_plane(self) -> bool:
+        """A thigh with a gyroscope in a sagittal exercise: where a person's plane is measured."""
+        return self._gyro and self.geometry.plane == "sagittal" and self.ctx.placement == "thigh"
 
     def _maybe_warn(
         self, drift: _RepDrift | None, start: int, t: FloatArray, theta: FloatArray, finished: bool = True
@@ -932,6 +945,15 @@ class StreamingAnalyzer:
             return
         drift = self._rep_drift(start, start + theta.size, theta)
         warning = self._maybe_warn(drift, start, t, theta)
+        if drift is not None and self.settings.drift_reference_plane and self._sweeps_thigh_plane():
+            # the rep's own plane, read by personal_reference.build_reference_checked
+            assert self._cal is not None and self._knee_s is not None
+            axis = whole_rep_axis_cal(self._hist.get("quat", start, start + theta.size), self._knee_s,
+                                      np.maximum.accumulate(theta) - theta[0],
+                                      calibration_basis(self._cal.flexion_axis_s, self._cal.rest_up_s),
+                                      self.settings.drift_axis_min_sweep_deg)
+            if axis is not None:
+                self.rep_axes_cal[candidate.start_s] = axis
         if drift is not None:
             candidate.knee_drift_deg = float(drift.drift_deg.max())
             candidate.drift_limit_deg = float(self._tracker.drift_threshold_deg(range_deg))

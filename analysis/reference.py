@@ -53,6 +53,10 @@ class DriftReference:
     spread_deg: float
     reps: int
     source: str  # where it came from, for the result and the view ("library session 12", a path)
+    # The person's plane: the mean whole-way-down axis of the reference's clean reps, in the
+    # calibration's basis (drift.whole_rep_axis_cal); with it, drift is measured out of that plane
+    # (thigh with a gyroscope, `drift_reference_plane`). None: a reference stored before planes.
+    plane_cal: tuple[float, float, float] | None = None
 
     @classmethod
     def from_drifts(
@@ -65,6 +69,7 @@ class DriftReference:
         source: str,
         min_reps: int,
         ranges_deg: Iterable[float] | None = None,
+        plane_cal: tuple[float, float, float] | None = None,
     ) -> DriftReference:
         """From the `knee_drift_deg` of the reference's reps; ValueError if too few have one.
 
@@ -81,7 +86,7 @@ class DriftReference:
         values = [d for d, _ in pairs]
         if all(r is not None and math.isfinite(r) for _, r in pairs):
             values = at_usual_depth(values, [float(r) for _, r in pairs if r is not None])
-        return cls(exercise, placement, side, median(values), robust_spread_deg(values), len(values), source)
+        return cls(exercise, placement, side, median(values), robust_spread_deg(values), len(values), source, plane_cal)
 
     def limit_deg(
         self, settings: AnalysisSettings, session_level_deg: float | None = None, depth_share: Any = 1.0
@@ -107,6 +112,8 @@ class DriftReference:
         `drift_spread_multiple` of their spread, whichever is larger."""
         if self.placement == "shank":
             floor = settings.drift_margin_over_reference_shank_deg
+        elif self.plane_cal is not None:  # a thigh's drift out of the person's plane
+            floor = settings.drift_margin_over_reference_plane_deg
         elif settings.drift_own_plane:  # a thigh's own-plane drift: its scatter only (settings)
             floor = settings.drift_margin_over_reference_own_plane_deg
         else:
@@ -114,7 +121,7 @@ class DriftReference:
         return max(floor, settings.drift_spread_multiple * self.spread_deg)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "exercise": self.exercise,
             "placement": self.placement,
             "side": self.side,
@@ -123,6 +130,9 @@ class DriftReference:
             "reps": self.reps,
             "source": self.source,
         }
+        if self.plane_cal is not None:  # absent, not null, for a reference without one (as before)
+            doc["plane_axis_cal"] = [round(x, 5) for x in self.plane_cal]
+        return doc
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> DriftReference:
@@ -140,12 +150,24 @@ class DriftReference:
                 spread_deg=float(doc["spread_deg"]),
                 reps=int(doc["reps"]),
                 source=str(doc["source"]),
+                plane_cal=_plane_or_none(doc.get("plane_axis_cal")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not a knee-drift reference: {exc}") from None
         if not (math.isfinite(ref.median_deg) and math.isfinite(ref.spread_deg) and ref.spread_deg >= 0 and ref.reps > 0):
             raise ValueError("not a knee-drift reference: values out of range")
         return ref
+
+
+def _plane_or_none(value: Any) -> tuple[float, float, float] | None:
+    """A stored plane axis: three finite numbers of length about 1; ValueError otherwise."""
+    if value is None:
+        return None
+    x, y, z = (float(c) for c in value)
+    norm = math.sqrt(x * x + y * y + z * z)
+    if not (math.isfinite(norm) and abs(norm - 1.0) < 1e-3):
+        raise ValueError(f"plane axis {value!r} is not a unit vector")
+    return (x / norm, y / norm, z / norm)
 
 
 class SessionBaseline:

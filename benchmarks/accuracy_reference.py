@@ -9,16 +9,29 @@ set` would store. The session is then analysed without it and with it, and score
 
 Seeds 0–99 are for tuning, 1000–1099 for reporting, as in accuracy_hard.py.
 
+`--utd DIR` (utd-mhad-joined, docs/real-recordings.md) adds real thighs: UTD-MHAD's squats and
+chair rises (every rep correct; no knee-valgus labels exist) of the odd subjects (tuning) or, with
+`--report`, the even ones. Each person's paused recording is the reference for their joined one and
+the other way round (the same four trials, each calibrated on its own: a person's reference taken
+from other reps does not exist in that data, so this is the favourable case for the level and a
+fair one for the plane, which is fitted afresh), and correct reps warned are counted without a
+reference, with one measured from the calibrated plane, and with the person's plane.
+
     .venv/bin/python benchmarks/accuracy_reference.py --report      # seeds 1000:1100
     .venv/bin/python benchmarks/accuracy_reference.py --seeds 0:20
+    .venv/bin/python benchmarks/accuracy_reference.py --report --set drift_reference_plane=true  # the person's plane
+    .venv/bin/python benchmarks/accuracy_reference.py --seeds 0:0 --utd /work/realdata/utd-mhad-joined
 """
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import replace
+from pathlib import Path
 
-from sensortrack.analysis.reference import DriftReference
+from sensortrack.core.errors import DriftReferenceError
+from sensortrack.core.loading import load_session
+from sensortrack.personal_reference import build_reference
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.config import parse_set_options
 from sensortrack.session_analysis import analyze_session, resolve_context
@@ -45,18 +58,51 @@ def add_design_arguments(parser: argparse.ArgumentParser) -> None:
 def design_choice(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[range, AnalysisSettings]:
     """The seeds (tuning by default) and settings `add_design_arguments` asked for; a bad setting
     is one line and exit code 2."""
-    seeds = args.seeds or (REPORTING_SEEDS if args.report else TUNING_SEEDS)
+    seeds = args.seeds if args.seeds is not None else (REPORTING_SEEDS if args.report else TUNING_SEEDS)
     try:
         return seeds, AnalysisSettings().with_overrides(parse_set_options(args.set))
     except ValueError as exc:
         parser.exit(2, f"{parser.prog}: {exc}\n")
 
 
+def utd_correct_warned(folder: Path, subjects: tuple[int, ...], settings: AnalysisSettings) -> dict[str, list[int]]:
+    """Real correct reps warned / counted: without a reference, with one from the calibrated plane,
+    with the person's plane (module doc)."""
+    flat, plane = replace(settings, drift_reference_plane=False), replace(settings, drift_reference_plane=True)
+    tally = {"none": [0, 0], "reference, calibrated plane": [0, 0], "reference, person's plane": [0, 0]}
+    body = {"exercise": "squat", "placement": "thigh", "side": "right"}
+    for subject in subjects:
+        for kind in ("squat", "chair"):
+            joined = folder / f"utd_{kind}_s{subject}.csv"
+            paused = folder / f"utd_{kind}_paused_s{subject}.csv"
+            if not (joined.exists() and paused.exists()):
+                continue
+            for judged_path, reference_path in ((joined, paused), (paused, joined)):
+                judged, reference_session = load_session(judged_path), load_session(reference_path)
+                for key, used in (("none", None), ("reference, calibrated plane", flat), ("reference, person's plane", plane)):
+                    reference = None
+                    if used is not None:
+                        try:
+                            reference = build_reference(reference_session, used, source=reference_path.name, **body)  # type: ignore[arg-type]
+                        except DriftReferenceError:
+                            continue
+                    result = analyze_session(judged, used or flat, reference=reference, **body)  # type: ignore[arg-type]
+                    tally[key][0] += sum(1 for r in result.reps if r.warnings)
+                    tally[key][1] += len(result.reps)
+    return tally
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_design_arguments(parser)
+    parser.add_argument("--utd", type=Path, help="UTD-MHAD joined recordings (odd subjects; even with --report)")
     args = parser.parse_args()
     seeds, settings = design_choice(parser, args)
+    if args.utd is not None:
+        subjects = (2, 4, 6, 8) if args.report else (1, 3, 5, 7)
+        print(f"real: UTD-MHAD squats and chair rises, thigh, subjects {subjects}, correct reps warned:")
+        for key, (warned, n) in utd_correct_warned(args.utd, subjects, settings).items():
+            print(f"  {key:28s} {warned}/{n}")
     tally = {k: [0, 0] for k in ("clean_none", "faulty_none", "clean_ref", "faulty_ref")}
     cells: dict[str, list[int]] = {}  # placement/gyro → [clean warned, clean, faulty warned, faulty] with the reference
     readings: list[tuple[bool, float]] = []
@@ -66,15 +112,11 @@ def main() -> int:
         for hard in hard_sessions(seed, only="squat_person"):
             correct_only = replace(hard.spec, sets=tuple(replace(s, drift=False) for s in hard.spec.sets))
             ref_session, _ = simulate_session(correct_only, seed=hard.seed + _REFERENCE_SALT)
-            ref_result = analyze_session(ref_session, settings)
             ctx = resolve_context(ref_session)
-            try:
-                reference = DriftReference.from_drifts(
-                    (r.knee_drift_deg for r in ref_result.reps), exercise=ctx.exercise, placement=ctx.placement,
-                    side=ctx.side, source=f"seed {seed}", min_reps=settings.drift_reference_min_reps,
-                    ranges_deg=[r.range_deg for r in ref_result.reps],
-                )
-            except ValueError:
+            try:  # as `sensortrack reference set` builds it (with the person's plane where it applies)
+                reference = build_reference(ref_session, settings, source=f"seed {seed}", exercise=ctx.exercise,
+                                            placement=ctx.placement, side=ctx.side)
+            except DriftReferenceError:
                 continue  # too few reps counted in the reference: no reference to judge by
             session, labels = simulate_session(hard.spec, seed=hard.seed)
             sessions += 1

@@ -51,11 +51,25 @@ def build_reference_checked(
 ) -> tuple[DriftReference, int]:
     """`build_reference`, and how many of its reps were warned when judged against the session's
     own reps: a reference is meant to be good reps, and a warned one may not have been."""
-    from sensortrack.session_analysis import analyze_session
+    from sensortrack.analysis.drift import person_plane_cal
+    from sensortrack.analysis.pipeline import StreamingAnalyzer
+    from sensortrack.session_analysis import analyze_session, resolve_context
 
     check_drift_defined(exercise, placement)
-    result = analyze_session(session, settings, exercise, placement, side)
+    # What analyze_session does with exercise, placement and side given, keeping the analyzer to
+    # read the reps' whole-way-down axes from.
+    analyzer = StreamingAnalyzer(resolve_context(session, exercise, placement, side), settings, keep_trace=False)
+    analyzer.feed(session.samples.t_s, session.samples.acc_g, session.samples.gyro_dps)
+    result = analyzer.finish()
     warned = sum(1 for rep in result.reps if rep.warnings)
+    # The person's plane from the clean reps (a warned one may have caved), when enough have one.
+    axes = [analyzer.rep_axes_cal[rep.start_s] for rep in result.reps if not rep.warnings and rep.start_s in analyzer.rep_axes_cal]
+    plane = person_plane_cal(axes) if settings.drift_reference_plane and len(axes) >= settings.drift_reference_min_reps else None
+    plane_cal = None if plane is None else (float(plane[0]), float(plane[1]), float(plane[2]))
+    if plane_cal is not None:
+        # The reference's level and spread in the measure it will judge by: drift out of its plane.
+        measuring = DriftReference(exercise, placement, side, 0.0, 0.0, 1, source, plane_cal)
+        result = analyze_session(session, settings, exercise, placement, side, reference=measuring)
     try:
         reference = DriftReference.from_drifts(
             (rep.knee_drift_deg for rep in result.reps),
@@ -65,6 +79,7 @@ def build_reference_checked(
             source=source,
             min_reps=settings.drift_reference_min_reps,
             ranges_deg=[rep.range_deg for rep in result.reps],
+            plane_cal=plane_cal,
         )
     except ValueError as exc:
         raise DriftReferenceError(f"{exc}: record more good reps for the reference") from None
@@ -146,6 +161,8 @@ def describe_reference(doc: dict[str, Any] | None) -> str:
     text = f"personal reference: {doc.get('source', '?')} ({doc.get('reps', '?')} reps, median {_deg(doc.get('median_deg'))}"
     if doc.get("limit_deg") is not None:
         text += f", warnings past {_deg(doc.get('limit_deg'))}"
+    if doc.get("plane_axis_cal") is not None:
+        text += ", drift out of the person's own plane"
     return text + ")"
 
 

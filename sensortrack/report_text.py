@@ -90,7 +90,8 @@ def _reference_line(result: AnalysisResult) -> str:
         return NO_REFERENCE_TEXT
     limits = {rep.drift_limit_deg for rep in result.reps if rep.drift_limit_deg is not None}
     past = f", warnings past {limits.pop():.1f}°" if len(limits) == 1 else ""
-    return f"judged against the personal reference {ref.source} ({ref.reps} reps, median {ref.median_deg:.1f}°{past})"
+    plane = ", drift out of the person's own plane" if ref.plane_cal is not None else ""
+    return f"judged against the personal reference {ref.source} ({ref.reps} reps, median {ref.median_deg:.1f}°{past}{plane})"
 
 
 def _body_line(result: AnalysisResult) -> str:

@@ -6,6 +6,7 @@ household can keep several (`--person`, or `[reference] person` in config.toml; 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,8 +42,8 @@ def save_reference(library: Library, person: str, reference: DriftReference, ses
         conn.execute(
             """
             INSERT OR REPLACE INTO drift_references (person, exercise, placement, side, median_deg,
-                spread_deg, reps, source, session_id, analysis_version, set_utc)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                spread_deg, reps, source, session_id, analysis_version, set_utc, plane_axis_cal)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
                 person,
@@ -56,6 +57,7 @@ def save_reference(library: Library, person: str, reference: DriftReference, ses
                 session_id,
                 __version__,
                 utc_now_iso(),
+                None if reference.plane_cal is None else json.dumps(list(reference.plane_cal)),
             ),
         )
 
@@ -88,8 +90,10 @@ def clear_reference(library: Library, person: str, exercise: Exercise, placement
 def _stored(library: Library, row: Any) -> StoredReference:
     doc = {k: row[k] for k in ("exercise", "placement", "side", "median_deg", "spread_deg", "reps", "source")}
     try:
+        if row["plane_axis_cal"] is not None:
+            doc["plane_axis_cal"] = json.loads(row["plane_axis_cal"])
         reference = DriftReference.from_dict(doc)
-    except ValueError as exc:
+    except ValueError as exc:  # json.JSONDecodeError is one
         raise LibraryError(f"library {library.path}: the {row['exercise']} reference of {row['person']} is damaged ({exc})") from None
     return StoredReference(
         person=row["person"],

@@ -266,4 +266,16 @@ MIGRATIONS += (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        7,
+        "a knee-drift reference's plane: the person's own axis of flexion, in the calibration's basis",
+        (
+            # JSON [x, y, z] (a unit vector: flexion axis, rest up, their cross product); NULL for a
+            # reference stored before planes or where none was measured, judged as before.
+            "ALTER TABLE drift_references ADD COLUMN plane_axis_cal TEXT",
+        ),
+    ),
+)
+
 SCHEMA_VERSION = MIGRATIONS[-1].version
