@@ -1,5 +1,5 @@
-"""The exercise-rules table: which way each exercise moves the segment (and so which way is
-medial), where its rest is, and what one rep of it is.
+"""The exercise-geometry table: which way each exercise moves the segment (and so which way is
+medial), where its rest is, and what one rep of it is (its thresholds: exercise_rules.py).
 
 Conventions (person frame: x forward, y left, z up; segment 'long axis' l points up the segment
 when standing: thigh knee→hip, shank ankle→knee). A rep rotates the segment about a medio-lateral

@@ -33,6 +33,7 @@ from typing import Any, cast
 import numpy as np
 
 from sensortrack.analysis.context import AnalysisContext
+from sensortrack.analysis.exercise_rules import EXERCISE_RULES
 from sensortrack.analysis.front_end import SignalFrontEnd
 from sensortrack.analysis.history import History
 from sensortrack.analysis.knee_axis import HingeAxes, fit_hinge_axes
@@ -142,7 +143,8 @@ class KneePairAnalyzer:
         self.thigh = StreamingAnalyzer(thigh_ctx, self.settings)
         self.shank = StreamingAnalyzer(shank_ctx, self.settings)
         # Knee angles need both orientations: gyroscopes on both sensors, a side to say what is medial.
-        self.measurable = thigh_ctx.has_gyro and shank_ctx.has_gyro and thigh_ctx.exercise != "clamshell"
+        self.measurable = (thigh_ctx.has_gyro and shank_ctx.has_gyro
+                           and EXERCISE_RULES[thigh_ctx.exercise].no_knee_angle_reason is None)
         self._seg = {
             "thigh": _Segment(thigh_ctx.rate_hz, self.settings),
             "shank": _Segment(shank_ctx.rate_hz, self.settings),
@@ -460,8 +462,8 @@ class PairResult:
                     rep_dict["knee_drift_source"] = "knee angle (thigh + shank)"
                 else:
                     rep_dict.update({"knee_flexion_range_deg": None, "knee_valgus_deg": None, "peak_flexion_s": None})
-                    why = ("no knee angle for clamshells (the knee axis stands near vertical)"
-                           if exercise_set.exercise == "clamshell" else "knee angles need gyroscopes on both sensors")
+                    why = (EXERCISE_RULES[exercise_set.exercise].no_knee_angle_reason
+                           or "knee angles need gyroscopes on both sensors")
                     rep_dict["knee_drift_source"] = "thigh only: " + self.unmeasured.get(rep.start_s, why)
                 set_drift += 1 if rep_dict["warnings"] else 0
             set_dict["knee_drift_reps"] = set_drift

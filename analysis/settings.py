@@ -7,8 +7,9 @@ Units are in the field names. `sensortrack.config` maps `[analysis]` keys of con
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, cast
 
+from sensortrack.analysis.exercise_rules import EXERCISE_RULES
 from sensortrack.core.vocabulary import Exercise, Placement
 
 
@@ -289,27 +290,25 @@ class AnalysisSettings:
     drift_margin_over_reference_plane_deg: float = 3.0
 
     def min_range_deg(self, exercise: Exercise, placement: Placement = "thigh") -> float:
-        floors: dict[Exercise, float] = {
-            "squat": self.min_range_squat_deg, "lunge": self.min_range_lunge_deg,
-            "step_up": self.min_range_step_up_deg, "bridge": self.min_range_bridge_deg,
-            "clamshell": self.min_range_clamshell_deg, "band_walk": self.min_range_band_walk_deg,
-        }
         scale = self.shank_range_scale if placement == "shank" else 1.0
-        return scale * floors[exercise]
+        return scale * self._field(EXERCISE_RULES[exercise].min_range_field)
 
     def min_duration_s(self, exercise: Exercise) -> float:
-        return self.min_step_duration_band_walk_s if exercise == "band_walk" else self.min_rep_duration_s
+        return self._field(EXERCISE_RULES[exercise].min_duration_field)
 
     def min_quick_duration_s(self, exercise: Exercise) -> float:
-        """The least duration of a rep with no foot strike. A step-up's parts (the rise onto the box,
-        the step down) are each quicker than a stride and no rep alone: its rep is both (2.6–4 s)."""
-        return self.min_rep_duration_s if exercise == "step_up" else self.min_quick_rep_duration_s
+        """The least duration of a rep with no foot strike (exercise_rules.py)."""
+        return self._field(EXERCISE_RULES[exercise].min_quick_duration_field)
 
     def min_duration_share(self, exercise: Exercise) -> float:
-        return 0.0 if exercise == "band_walk" else self.min_duration_share_of_set
+        return self.min_duration_share_of_set if EXERCISE_RULES[exercise].keeps_set_tempo else 0.0
 
     def max_duration_s(self, exercise: Exercise) -> float:
-        return self.max_step_duration_band_walk_s if exercise == "band_walk" else self.max_rep_duration_s
+        return self._field(EXERCISE_RULES[exercise].max_duration_field)
+
+    def _field(self, name: str) -> float:
+        """The threshold an exercise-rules row names (tests/test_exercise_rules.py: all are floats)."""
+        return cast(float, getattr(self, name))
 
     def with_overrides(self, values: dict[str, Any]) -> AnalysisSettings:
         """A copy with `values` applied; unknown keys, wrong types and values out of range raise
