@@ -177,22 +177,33 @@ class SessionBaseline:
         self._settings = settings
         self._drifts: list[float] = []  # kept sorted: the limit is asked for at every rep
         self._reps: list[tuple[float, float]] = []  # (drift, range) of the reps that have a range
+        # Answers worked out since the last `add` (the only change): they are asked at every rep
+        # candidate and open rep, and worked out afresh they would sort every rep of the session.
+        self._usual_range: tuple[float | None] | None = None
+        self._level: tuple[float | None] | None = None
 
     def add(self, drift_deg: float, range_deg: float | None = None) -> None:
         bisect.insort(self._drifts, drift_deg)
         if range_deg is not None and math.isfinite(range_deg):
             self._reps.append((drift_deg, range_deg))
+        self._usual_range = self._level = None
 
     def usual_range_deg(self) -> float | None:
         """The median range of the session's reps so far (None before `drift_baseline_reps`)."""
-        if len(self._reps) < self._settings.drift_baseline_reps:
-            return None
-        return median([r for _, r in self._reps])
+        if self._usual_range is None:
+            enough = len(self._reps) >= self._settings.drift_baseline_reps
+            self._usual_range = (median([r for _, r in self._reps]) if enough else None,)
+        return self._usual_range[0]
 
     def level_deg(self) -> float | None:
         """The lower quartile of the session's reps so far (None before `drift_baseline_reps`), each
         taken at today's usual depth when the reps have ranges (module doc): the person's correct
         level today even when up to three reps in four so far drifted."""
+        if self._level is None:
+            self._level = (self._work_out_level(),)
+        return self._level[0]
+
+    def _work_out_level(self) -> float | None:
         if len(self._drifts) < self._settings.drift_baseline_reps:
             return None
         if len(self._reps) == len(self._drifts):

@@ -142,9 +142,6 @@ class SetTracker:
         self._next_index = 1
         self._reference = reference
         self._baseline = SessionBaseline(settings)
-        self._baseline_adds = 0  # reps added to the baseline so far
-        self._baseline_answers: dict[Callable[[SessionBaseline], Any], Any] = {}
-        self._baseline_answers_for = 0
         self.last_end_s: float | None = None
         # Movements under the exercise's floor, kept until a set they may belong to ends (`close`).
         self._below_floor: list[RepCandidate] = []
@@ -157,18 +154,8 @@ class SetTracker:
         else this session's own reps so far."""
         if self._reference is not None:
             share = 1.0 if depth_deg is None else self._baseline.depth_share(depth_deg)
-            return self._reference.limit_deg(self.settings, self._baseline_answer(SessionBaseline.level_deg), share)
-        return self._baseline_answer(SessionBaseline.limit_deg)
-
-    def _baseline_answer(self, question: Callable[[SessionBaseline], Any]) -> Any:
-        """`question(self._baseline)`, asked again only after a rep was added to the baseline (it
-        changes only in `add`; its limit is asked at every rep candidate and open rep)."""
-        if self._baseline_answers_for != self._baseline_adds:
-            self._baseline_answers.clear()
-            self._baseline_answers_for = self._baseline_adds
-        if question not in self._baseline_answers:
-            self._baseline_answers[question] = question(self._baseline)
-        return self._baseline_answers[question]
+            return self._reference.limit_deg(self.settings, self._baseline.level_deg(), share)
+        return self._baseline.limit_deg()
 
     def over_reference_deg(self, drift_deg: float | None) -> float | None:
         if drift_deg is None or self._reference is None:
@@ -338,7 +325,6 @@ class SetTracker:
         self._open.add(final, rep.hold_s)
         if final.knee_drift_deg is not None:
             self._baseline.add(final.knee_drift_deg, final.range_deg)
-            self._baseline_adds += 1
         self.last_end_s = rep.end_s
         events.append(RepCounted(set_index=self._open.index, rep=final, t_s=now_s))
         return events
