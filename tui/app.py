@@ -66,35 +66,40 @@ from sensortrack.tui.widgets import (
 )
 
 if TYPE_CHECKING:
-    # Bound at run time by `load_engine` (sensortrack/tui/engine.py): the first frame needs none of them.
-    import numpy as np
-
-    from sensortrack.analysis.knee_pair import KneeMeasured, KneeRep
-    from sensortrack.analysis.live_warnings import LiveWarnings, WarningDecision, WarningShown, WarningTakenBack
-    from sensortrack.analysis.pipeline import StreamingAnalyzer
-    from sensortrack.analysis.results import (
+    # Bound at run time by `load_engine`: the first frame needs none of them.
+    from sensortrack.tui.engine import (
+        KNEE,
         AnalysisResult,
         DriftWarning,
         Event,
         ExerciseSet,
+        KneeGauge,
+        KneeMeasured,
+        KneeRep,
+        LivePair,
+        LiveWarnings,
+        OtherSideRep,
+        Recorder,
         Rep,
         RepCounted,
         RepWithdrawn,
+        ReplaySource,
+        SampleBlock,
+        SampleSource,
+        Seekable,
+        SensorsPanel,
+        Session,
         SetEnded,
         SetStarted,
-    )
-    from sensortrack.core.model import SampleBlock, Session
-    from sensortrack.session_analysis import combine_parts
-    from sensortrack.tui.pair_view import (
-        KNEE,
-        KneeGauge,
-        LivePair,
-        OtherSideRep,
-        SensorsPanel,
+        StreamingAnalyzer,
         SymmetryPanel,
+        WarningDecision,
+        WarningShown,
+        WarningTakenBack,
+        combine_parts,
+        np,
         symmetry_of,
     )
-    from sensortrack.tui.sources import Recorder, ReplaySource, SampleSource, Seekable
     from sensortrack.analysis.pair_settings import PairSettings
     from sensortrack.analysis.recognition_live import BoutExercise, LiveRecogniser
     from sensortrack.analysis.reference import DriftReference
