@@ -26,29 +26,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
-import numpy as np
-
 from sensortrack.analysis.context import AnalysisContext
-from sensortrack.analysis.knee_pair import KneeMeasured, KneeRep
-from sensortrack.analysis.pipeline import StreamingAnalyzer
-from sensortrack.analysis.results import (
-    AnalysisResult,
-    DriftWarning,
-    Event,
-    ExerciseSet,
-    Rep,
-    RepCounted,
-    RepWithdrawn,
-    SetEnded,
-    SetStarted,
-)
-from sensortrack.analysis.live_warnings import LiveWarnings, WarningDecision, WarningShown, WarningTakenBack
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.core.errors import ConfigError, SensortrackError
-from sensortrack.core.model import SampleBlock, Session
 from sensortrack.core.plans import Plan, PlanProgress
 from sensortrack.core.sensor_limits import SensorLimits, sensor_limits
-from sensortrack.session_analysis import combine_parts
 from sensortrack.core.session_events import ExerciseChange, SetNote, exercise_line, note_for_set, note_line
 from sensortrack.core.vocabulary import Exercise, Placement, Side, exercise_or_none
 from sensortrack.tui.cues import Cues, SoundMode, find_speech_engine
@@ -62,17 +44,7 @@ from sensortrack.tui.messages import (
     TurnAtBottom,
 )
 from sensortrack.tui.note import NoteBar, describe_note
-from sensortrack.tui.pair_view import (
-    KNEE,
-    KneeGauge,
-    LivePair,
-    OtherSideRep,
-    SensorsPanel,
-    SymmetryPanel,
-    symmetry_of,
-)
 from sensortrack.tui.screens import HelpScreen, SessionSummaryScreen
-from sensortrack.tui.sources import Recorder, ReplaySource, SampleSource, Seekable
 from sensortrack.tui.widgets import (
     AlertBanner,
     DriftGauge,
@@ -94,11 +66,54 @@ from sensortrack.tui.widgets import (
 )
 
 if TYPE_CHECKING:
+    # Bound at run time by `load_engine`: the first frame needs none of them.
+    from sensortrack.tui.engine import (
+        KNEE,
+        AnalysisResult,
+        DriftWarning,
+        Event,
+        ExerciseSet,
+        KneeGauge,
+        KneeMeasured,
+        KneeRep,
+        LivePair,
+        LiveWarnings,
+        OtherSideRep,
+        Recorder,
+        Rep,
+        RepCounted,
+        RepWithdrawn,
+        ReplaySource,
+        SampleBlock,
+        SampleSource,
+        Seekable,
+        SensorsPanel,
+        Session,
+        SetEnded,
+        SetStarted,
+        StreamingAnalyzer,
+        SymmetryPanel,
+        WarningDecision,
+        WarningShown,
+        WarningTakenBack,
+        combine_parts,
+        np,
+        symmetry_of,
+    )
     from sensortrack.analysis.pair_settings import PairSettings
     from sensortrack.analysis.recognition_live import BoutExercise, LiveRecogniser
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.core.sensor_bodies import SensorBody
     from sensortrack.session_analysis import ReferenceLookup
+
+def load_engine() -> None:
+    """Bind the names of sensortrack/tui/engine.py (NumPy, the analysis engine, the sources) into
+    this module. Every way of building a running view calls it first; a replay drawn before its
+    file is read (`LoadingView`) calls it after its first frame."""
+    from sensortrack.tui import engine
+
+    globals().update({name: getattr(engine, name) for name in engine.__all__})
+
 
 def _for_exercise(ctx: AnalysisContext, exercise: Exercise, lookup: ReferenceLookup | None = None) -> AnalysisContext:
     """The context for the next exercise (a plan's, or one the recording moved to): a knee-drift
@@ -168,6 +183,8 @@ def while_shown(handler: Callable[Concatenate[SensortrackApp, P], None]) -> Call
 PLOT_POINTS = 120  # one point per fed block: ~12 s of history at 1× speed
 REPAINT_S = 1 / 15  # snapshots closer together than this are not worth a repaint
 SEEK_STEP_S = 10.0
+FIRST_FRAME_POLL_S = 0.01  # a LoadingView looks this often whether its first frame is whole …
+FIRST_FRAME_WAIT_S = 0.5  # … and reads its file after this at the latest
 LIVE_STATUS_S = 0.5  # the live status line also refreshes while no samples arrive (reconnecting)
 CALIBRATION_PROMPT = "Stand tall and still for a moment, then start slowly: the first reps set up the strap (they count)"
 
@@ -197,6 +214,8 @@ class SensortrackApp(App[int]):
         Binding("s", "summary", "summary", show=False),
     ]
     REPLAY_ACTIONS = frozenset({"toggle_pause", "faster", "slower", "next_rep", "seek", "restart"})
+    # A LoadingView's loader (`_bind`s the view after its first frame); None once it ran, and for any other view.
+    _pending: Callable[[], None] | None = None
 
     def __init__(
         self,
@@ -218,6 +237,32 @@ class SensortrackApp(App[int]):
         auto: LiveRecogniser | None = None,
     ) -> None:
         super().__init__()
+        load_engine()
+        self._bind(source, ctx, settings, sound=sound, count_at=count_at, plan=plan, speech=speech,
+                   reference_lookup=reference_lookup, exercise_changes=exercise_changes, ask_notes=ask_notes,
+                   second=second, pair_settings=pair_settings, recognised=recognised, side_known=side_known,
+                   auto=auto)  # fmt: skip
+
+    def _bind(
+        self,
+        source: SampleSource,
+        ctx: AnalysisContext,
+        settings: AnalysisSettings | None = None,
+        *,
+        sound: SoundMode = "off",
+        count_at: str = "top",
+        plan: Plan | None = None,
+        speech: tuple[str, ...] | None = None,
+        reference_lookup: ReferenceLookup | None = None,
+        exercise_changes: tuple[ExerciseChange, ...] = (),
+        ask_notes: bool | None = None,
+        second: AnalysisContext | None = None,
+        pair_settings: PairSettings | None = None,
+        recognised: tuple[RecognisedStretch, ...] = (),
+        side_known: bool = True,
+        auto: LiveRecogniser | None = None,
+    ) -> SensortrackApp:
+        """The view's state (__init__'s, or a LoadingView's once its file is read); the view itself."""
         # `live --exercise auto`: the exercise of each bout is recognised while it streams
         self.auto = auto if plan is None else None
         self.awaiting_exercise = self.auto is not None
@@ -282,6 +327,7 @@ class SensortrackApp(App[int]):
         # sets of those parts: each part's analysis numbers its sets from 1, the view numbers on
         self._set_offset = 0
         self.sub_title = source.description
+        return self
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -312,6 +358,39 @@ class SensortrackApp(App[int]):
 
     def on_mount(self) -> None:
         self._view(NoteBar).display = False
+        if self._pending is not None:  # a LoadingView: its first frame goes out now, the file is read after it
+            self._view(StatusLine).update(self.sub_title)
+            self._when_drawn(0.0)
+            return
+        self._start()
+
+    def _when_drawn(self, waited_s: float) -> None:
+        """A LoadingView reads its file once its first frame is whole: the footer puts its keys in a
+        refresh or two after mounting (bounded: a terminal without focus may not fill it)."""
+        if self.shutting_down:
+            return
+        keys = self.screen_stack[0].query_one(Footer).children
+        if (keys and all(key.region for key in keys)) or waited_s >= FIRST_FRAME_WAIT_S:  # laid out: painted next
+            self.call_after_refresh(self._load_pending)
+        else:
+            self.set_timer(FIRST_FRAME_POLL_S, functools.partial(self._when_drawn, waited_s + FIRST_FRAME_POLL_S))
+
+    def _load_pending(self) -> None:
+        """A LoadingView's file, read after its first frame: a file it cannot replay ends the app
+        with exit 2 and the error is raised once the terminal is restored (one line, as before)."""
+        load, self._pending = self._pending, None
+        assert load is not None
+        try:
+            load_engine()
+            load()
+        except SensortrackError as exc:
+            self.error = exc
+            self.exit(2)
+            return
+        self._start()
+
+    def _start(self) -> None:
+        """The view's first state on screen, and the worker that reads the source."""
         self._rescale()
         self._show_counter()
         self._view(PhaseLabel).show("rest", False)
@@ -352,6 +431,8 @@ class SensortrackApp(App[int]):
         self._view(RepCounter).rescale(counter_scale(self.size.width, self.size.height, widest))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self._pending is not None or not hasattr(self, "source"):  # a LoadingView not loaded yet:
+            return True if action == "quit" else None  # the other keys shown, greyed out, as they will be
         if action in self.REPLAY_ACTIONS:
             return self.source.seekable
         if action == "next_exercise":
@@ -1251,22 +1332,27 @@ def replay_app(
     recognised: tuple[RecognisedStretch, ...] = (),
     pair_settings: PairSettings | None = None,
     sensors: tuple[SensorBody, ...] = (),
+    into: LoadingView | None = None,
     **body: str | None,
 ) -> SensortrackApp:
     """The view driven by a recorded session; exercise/placement/side default to the file's.
     A two-sensor session is replayed as the pair it is (`_pair_replay_app`).
     `reference`: the knee-drift reference, or a lookup of the stored one by exercise/placement/side.
     `recognised`: the exercise of each stretch where neither flags nor file say it (the view
-    switches at each change). A side neither says is not guessed: what depends on it is left out."""
+    switches at each change). A side neither says is not guessed: what depends on it is left out.
+    `into`: a one-sensor view already on screen (LoadingView) takes the replay instead of a new app."""
     from sensortrack.analysis.reference import DriftReference
     from sensortrack.core.loading import load_session
     from sensortrack.session_analysis import resolve_context
 
+    load_engine()
     session = load_session(path)
     if pair_settings is not None and not session.companions:
         raise ConfigError("pair.* settings apply to two sensors only (two devices or a two-sensor file)")
     if sensors and not session.companions:
         raise ConfigError("--sensor is for a two-sensor file: use --placement/--side")
+    if session.companions and into is not None:  # its layout is one sensor's (the command checks the file first)
+        raise ConfigError(f"{path} holds two sensors: the one-sensor view cannot replay it")
     if session.companions:  # `sensors`: where each sat, when the file does not say (sensortrack/core/sensor_bodies.py)
         from sensortrack.core.sensor_bodies import with_sensor_bodies
 
@@ -1284,12 +1370,31 @@ def replay_app(
         changes = tuple(
             ExerciseChange(b.start_s, b.exercise) for a, b in zip(recognised, recognised[1:]) if b.exercise != a.exercise
         )
-    return SensortrackApp(
+    view: Callable[..., SensortrackApp] = SensortrackApp if into is None else into._bind
+    return view(
         source, ctx, settings, sound=sound, count_at=count_at, plan=plan,
         reference_lookup=None if reference is None or isinstance(reference, DriftReference) or not side_known else reference,
         exercise_changes=changes, recognised=recognised, side_known=side_known,
     )  # fmt: skip
 
+
+class LoadingView(SensortrackApp):
+    """The one-sensor view put on the terminal before anything of its session is read or analysed.
+
+    `sensortrack replay` draws this first frame with Textual and the widgets alone, then `load` (after
+    the frame is out) imports the engine, reads the file and binds the view (`replay_app(into=...)`):
+    the first frame no longer waits ~0.4 s of CPU for NumPy, the analysis and the file (docs/speed.md).
+    A file it cannot replay ends the app with exit 2, and `run_app` raises its one-line error once the
+    terminal is restored, as when the error came before the view."""
+
+    def __init__(self, title: str, load: Callable[[LoadingView], None]) -> None:
+        App.__init__(self)  # SensortrackApp's own state comes from `load`, after the first frame
+        self._pending = functools.partial(load, self)
+        self.pair = None
+        self.plan = None
+        self.error = None
+        self.result = None
+        self.sub_title = title
 
 
 def _pair_replay_app(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from sensortrack.analysis.results import AnalysisResult, Event, LiveState
-from sensortrack.core.vocabulary import Exercise
+if TYPE_CHECKING:  # the view's first frame is drawn before NumPy and the engine are imported
+    from sensortrack.analysis.results import AnalysisResult, Event, LiveState
+    from sensortrack.core.vocabulary import Exercise
 
 
 class AnalysisEvent(Message):

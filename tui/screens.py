@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
-from sensortrack.analysis.results import AnalysisResult
 from sensortrack.core.plans import PlanProgress
 from sensortrack.core.session_events import SetNote
 from sensortrack.tui.note import describe_note
 from sensortrack.tui.widgets import fmt_drift, set_summary_line
+
+if TYPE_CHECKING:  # the view's first frame is drawn before NumPy and the engine are imported
+    from sensortrack.analysis.results import AnalysisResult
 
 
 def plan_summary(progress: PlanProgress) -> str:

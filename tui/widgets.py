@@ -5,15 +5,17 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label, Static
 
-from sensortrack.analysis.results import ExerciseSet, Rep
 from sensortrack.report_text import rep_columns
+
+if TYPE_CHECKING:  # the view's first frame is drawn before NumPy and the engine are imported
+    from sensortrack.analysis.results import ExerciseSet, Rep
 
 
 def bar(value: float, full: float, width: int) -> str:

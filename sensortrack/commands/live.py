@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from sensortrack.core.model import EXERCISES, PLACEMENTS, SIDES
+from sensortrack.core.vocabulary import EXERCISES, PLACEMENTS, SIDES
 from sensortrack.library.cli_options import (
     add_library_option,
     add_reference_options,

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sensortrack.core.errors import ConfigError, MissingMetadataError, SensortrackError
-from sensortrack.core.model import PLACEMENTS, SIDES, Session
-from sensortrack.core.vocabulary import Exercise, Placement, Side, placement_or_none, side_or_none
+from sensortrack.core.vocabulary import PLACEMENTS, SIDES, Exercise, Placement, Side, placement_or_none, side_or_none
 
 if TYPE_CHECKING:
+    from sensortrack.core.model import Session
     from sensortrack.core.sensor_bodies import SensorBody
     from sensortrack.drivers.backend import BleBackend
     from sensortrack.drivers.pair_supervisor import PairSupervisor

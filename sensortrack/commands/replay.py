@@ -13,6 +13,9 @@ and the view says so.
 from __future__ import annotations
 
 import argparse
+import functools
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sensortrack.commands.live import add_view_options
@@ -20,8 +23,11 @@ from sensortrack.library.cli_options import add_body_options, add_library_option
 
 if TYPE_CHECKING:
     from sensortrack.analysis.pair_settings import PairSettings
+    from sensortrack.analysis.settings import AnalysisSettings
+    from sensortrack.core.plans import Plan
+    from sensortrack.session_analysis import ReferenceLookup
     from sensortrack.core.sensor_bodies import SensorBody
-    from sensortrack.tui.app import RecognisedStretch
+    from sensortrack.tui.app import LoadingView, RecognisedStretch
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,13 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sensortrack.core.errors import ConfigError
-    from sensortrack.tui.app import replay_app
+    from sensortrack.tui.app import LoadingView, replay_app
 
     if not args.speed > 0:
         raise ConfigError(f"--speed must be positive, got {args.speed:g}")
     from sensortrack.commands.live import load_view_plan, load_view_settings
     from sensortrack.library.cli_options import reference_person
-    from sensortrack.personal_reference import stored_lookup
 
     from sensortrack.commands.record_pair import is_pair_file, sensor_bodies
 
@@ -57,18 +62,26 @@ def run(args: argparse.Namespace) -> int:
     # refuses pair keys in one line.
     settings, pair_settings = load_view_settings(args.set, two_sensors=two_sensors)
     plan = load_view_plan(args)
+    person = reference_person(args)
+    reference = None
+    if person is not None:  # the library's modules only then (~0.15 s of CPU before the first frame)
+        from sensortrack.personal_reference import stored_lookup
+
+        reference = stored_lookup(args.library, person)
+    if not two_sensors and draws_first(args.session):
+        return run_app(LoadingView(f"replay {Path(args.session).name}",
+                                   functools.partial(load_replay, args, settings, plan, reference)))  # fmt: skip
     recognised: tuple[RecognisedStretch, ...] = ()
     if two_sensors:
         if plan is None and args.exercise is None:
             args.exercise, recognised = recognised_pair_stretch(args.session, bodies, pair_settings)
     elif plan is None and (args.exercise is None or args.placement is None):
         args.placement, recognised = recognised_stretches(args.session, args.exercise, args.placement)
-    person = reference_person(args)
     app = replay_app(
         args.session,
         args.speed,
         settings,
-        reference=None if person is None else stored_lookup(args.library, person),
+        reference=reference,
         sound=args.sound,
         count_at=args.count_at,
         plan=plan,
@@ -80,6 +93,30 @@ def run(args: argparse.Namespace) -> int:
         sensors=tuple(bodies),
     )
     return run_app(app)
+
+
+def draws_first(path: str) -> bool:
+    """Whether the view goes on the terminal before the file is read (LoadingView): a one-sensor
+    file, on a terminal. Elsewhere (tests calling `main`, output to a pipe) there is no first frame
+    to hurry, and errors come before any view as they always did."""
+    return sys.stdin.isatty() and sys.stdout.isatty() and Path(path).is_file()
+
+
+def load_replay(
+    args: argparse.Namespace, settings: AnalysisSettings | None, plan: Plan | None, reference: ReferenceLookup | None,
+    view: LoadingView,
+) -> None:
+    """What `run` does before the view, done after its first frame: recognise what the file does not
+    say, read it and bind the view (the same `replay_app`, into the view on screen)."""
+    from sensortrack.tui.app import replay_app
+
+    placement = args.placement
+    recognised: tuple[RecognisedStretch, ...] = ()
+    if plan is None and (args.exercise is None or args.placement is None):
+        placement, recognised = recognised_stretches(args.session, args.exercise, args.placement)
+    replay_app(args.session, args.speed, settings, reference=reference, sound=args.sound, count_at=args.count_at,
+               plan=plan, exercise=args.exercise, placement=placement, side=args.side, recognised=recognised,
+               into=view)  # fmt: skip
 
 
 def recognised_pair_stretch(

@@ -9,10 +9,13 @@ address as the file says them; with `analyze FILE --with FILE2`, 1 is FILE and 2
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from sensortrack.core.errors import ConfigError
-from sensortrack.core.model import Session
 from sensortrack.core.vocabulary import PLACEMENTS, SIDES, Placement, Side, placement_or_none, side_or_none
+
+if TYPE_CHECKING:  # parsing `--sensor` needs no NumPy (replay's first frame comes before it: docs/speed.md)
+    from sensortrack.core.model import Session
 
 FORM = "ID:PLACEMENT:SIDE (e.g. 1:thigh:right)"
 

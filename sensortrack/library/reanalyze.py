@@ -1,11 +1,12 @@
 """Analyse library sessions again after the analysis changed, on as many cores as the work is worth.
 
 This process always analyses too. Helper processes are started only for work that pays for their
-start-up (a spawned interpreter importing numpy, VQF and the analysis: ~0.3 s of CPU on a 2-core machine)
-and only on cores that are idle, so a few short sessions, or a busy machine, never wait for a pool
-(the caller's `jobs` is a cap, not a demand). Helpers start before this process imports the
-analysis, so both import at once; each gets a session only once it is ready, the biggest first, so
-nobody waits for a helper that is still starting and the last sessions finish close together.
+start-up and only on cores that are idle, so a few short sessions, or a busy machine, never wait for
+a pool (the caller's `jobs` is a cap, not a demand). On Linux a helper is forked once this process
+has imported the analysis, so it starts with everything loaded; elsewhere it is spawned (a fresh
+interpreter importing numpy and the analysis, ~0.35 s of CPU) before this process imports, so both
+import at once. Each gets a session only once it is ready, the biggest first, so nobody waits for a
+helper that is still starting and the last sessions finish close together.
 
 Helpers only read session files and compute; this process alone writes to the database, one
 transaction for the results in at most every half second (not one per session: each commit waits
@@ -15,20 +16,22 @@ readers never wait long.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import queue
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING
 
 from sensortrack.core.errors import SensortrackError
 
 if TYPE_CHECKING:
+    from multiprocessing.context import ForkContext, SpawnContext
     from multiprocessing.process import BaseProcess
 
     from sensortrack.analysis.pair_settings import PairSettings
@@ -62,6 +65,8 @@ _READY = "ready"
 # here), which for 20 sessions of 10 min was ~7 % of the whole run; an interrupted run loses at
 # most this much work, and each session is still either wholly old or wholly new.
 STORE_EVERY_S = 0.5
+# Helpers are forked where that is safe and cheap (see _HelperPool), spawned elsewhere.
+HELPER_START = "fork" if sys.platform == "linux" else "spawn"
 # /proc/stat counts in USER_HZ ticks (proc(5)); os.times() in seconds.
 _TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -206,19 +211,21 @@ def reanalyze(
     references: ReferenceLookup | None = None,
     idle_watch: IdleWatch | None = None,
     pair_settings: PairSettings | None = None,
+    start_method: str | None = None,
 ) -> ReanalyzeReport:
     """Analyse `records` again and store the results. `jobs` caps the processes (default: the CPUs
     this process may use); `helpers` forces the number of helper processes (tests); `references`
     finds the person's stored knee-drift reference per session (None: none); `idle_watch`, started
-    when the command started, measures the idle cores without a wait."""
+    when the command started, measures the idle cores without a wait; `start_method`: how helpers
+    start ("fork" or "spawn"; default HELPER_START)."""
     report = ReanalyzeReport()
     if not records:
         return report
     count = helpers if helpers is not None else helpers_for(records, jobs or available_cpus(), watch=idle_watch)
     todo: deque[Job] = deque()
-    pool = _HelperPool(count, settings, todo, pair_settings) if count > 0 else None
+    pool = _HelperPool(count, settings, todo, pair_settings, start_method or HELPER_START) if count > 0 else None
     if pool is not None:
-        pool.spawn()  # first: their ~0.3 s of imports overlap the reference lookups and this one's imports
+        pool.spawn()  # first: their start-up overlaps the reference lookups (and, spawned, this one's imports)
     ordered = sorted(records, key=lambda r: r.facts.sample_count, reverse=True)
     by_body: dict[tuple[str | None, str | None], References] = {}  # looked up once per placement and side
     try:
@@ -272,18 +279,26 @@ def reanalyze(
 
 
 class _HelperPool:
-    """Spawned helper processes fed from `todo` by a thread once each is ready (a session at a time, and
-    one queued behind it while much is left).
+    """Helper processes fed from `todo` by a thread once each is ready (a session at a time, and
+    one queued behind it while much is left). The thread only moves records and results; the
+    database is written by the caller's thread alone.
 
-    spawn, not fork: this process holds an open SQLite connection, which must never cross a fork
-    (sqlite.org/howtocorrupt.html §2.6), and spawn behaves the same on macOS and Windows. The
-    thread only moves records and results; the database is written by the caller's thread alone.
+    Forked on Linux, once this process has imported the analysis: a helper is then ready at once and
+    costs no interpreter start-up nor imports (~0.35 s of CPU each, which on a shared machine is
+    taken from the work). The open SQLite connection this process holds crosses the fork, but the
+    helper never uses it (sqlite.org/howtocorrupt.html §2.6 forbids using it in the child): it only
+    reads session files, answers through its pipe and leaves by os._exit (multiprocessing's own
+    end of a forked process), so nothing of the connection is even closed there. No thread runs at
+    the fork: the feeder starts after. Spawned elsewhere (macOS and Windows do not fork safely):
+    then the helpers import while this process does.
     """
 
     def __init__(
-        self, count: int, settings: AnalysisSettings, todo: deque[Job], pair_settings: PairSettings | None = None
-    ) -> None:
+        self, count: int, settings: AnalysisSettings, todo: deque[Job], pair_settings: PairSettings | None = None,
+        start_method: str = "spawn",
+    ) -> None:  # fmt: skip
         self._count = count
+        self._start_method = start_method
         self._settings = settings
         self._pair_settings = pair_settings
         self._todo = todo
@@ -294,8 +309,12 @@ class _HelperPool:
         self._thread = threading.Thread(target=self._feed, name="reanalyze-feeder", daemon=True)
 
     def spawn(self) -> None:
-        """Start the helpers; they import while the caller fills `todo`."""
-        context = multiprocessing.get_context("spawn")
+        """Start the helpers (forked: with the analysis imported first; spawned: they import while
+        the caller fills `todo`)."""
+        if self._start_method == "fork":
+            _import_analysis()
+        forked = self._start_method == "fork"
+        context: ForkContext | SpawnContext = get_context("fork") if forked else get_context("spawn")
         for _ in range(self._count):
             ours, theirs = context.Pipe()
             process = context.Process(
@@ -393,9 +412,7 @@ def _helper_main(conn: Connection, settings: AnalysisSettings, pair_settings: Pa
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops us
-    import sensortrack.library.ingest  # noqa: F401  (the imports are the start-up cost)
-    import sensortrack.session_analysis  # noqa: F401
-
+    _import_analysis()  # forked: already done
     conn.send(_READY)
     while True:
         try:
@@ -405,6 +422,12 @@ def _helper_main(conn: Connection, settings: AnalysisSettings, pair_settings: Pa
         if job is None:
             return
         conn.send(analyze_record(job[0], settings, job[1], pair_settings))
+
+
+def _import_analysis() -> None:
+    """What analysing a session imports (the start-up a helper pays, or a forked one inherits)."""
+    import sensortrack.library.ingest  # noqa: F401
+    import sensortrack.session_analysis  # noqa: F401
 
 
 def _references_for(record: SessionRecord, references: ReferenceLookup | None) -> References:
