@@ -91,6 +91,7 @@ class Mode(Enum):
 class _RepDrift:
     drift_deg: FloatArray  # per sample from the rep's start, toward the midline
     medial_e: FloatArray | None  # horizontal unit vector toward the midline (gyro only)
+    max_deg: float  # drift_deg.max(), asked for twice per rep (warning, counted rep)
 
 
 class StreamingAnalyzer:
@@ -487,7 +488,8 @@ class StreamingAnalyzer:
             ref = min(float(theta[start]), float(theta[lower : up + 1].min())) if self._tilt else float(theta[start])
             # Where the segment came back to before this rise: the last rep's end, or lower (not
             # below rest) if it went on down after the end was found (an uneven descent's stop).
-            low_since = max(float(theta[lower : start + 1].min()), 0.0)
+            low_before = float(theta[lower : start + 1].min())  # also the range's base (below)
+            low_since = max(low_before, 0.0)
             rest_floor = -np.inf if self._tilt else min(self._floor_deg, low_since)
             stop = self._rep_end(theta[up:], rate[up:], ref, thr, self._return_share, rest_floor)
             stop = up + stop if stop >= 0 else -1
@@ -547,7 +549,7 @@ class StreamingAnalyzer:
                 self._open = (lead + start, drift)
                 stop_at = up
                 break
-            low = float(theta[start]) if moved_start else float(theta[lower : start + 1].min())
+            low = float(theta[start]) if moved_start else low_before
             self._judge_rep(lead + start, theta[start : stop + 1], t[start : stop + 1], low, peak - start)
             prev_end = stop
             pos = stop + 1
@@ -766,7 +768,8 @@ class StreamingAnalyzer:
             angle = medial_angle_tilt(
                 self._hist.get("u", a, b), self._knee_s, self._cal.flexion_axis_s, self.geometry, self.ctx.side
             )
-        return _RepDrift(drift_deg=angle - angle[0], medial_e=medial_e)
+        angle -= angle[0]  # a fresh array: relative to the rep's start in place
+        return _RepDrift(drift_deg=angle, medial_e=medial_e, max_deg=float(angle.max()))
 
     def _sweeps_thigh_plane(self) -> bool:
         """A thigh with a gyroscope in a sagittal exercise: where a person's plane is measured."""
@@ -787,6 +790,12 @@ class StreamingAnalyzer:
             return None
         if not finished and not self._looks_like_rep(float(t[0]), float(t[-1])):
             return None
+        if self.ctx.reference is None:
+            # One limit for every sample (it scales with depth only against a reference): most reps
+            # never reach it, which their largest drift tells before any per-sample array is made
+            # (a NaN maximum tells nothing: the full test below decides then).
+            if drift.max_deg <= self._tracker.drift_threshold_deg():
+                return None
         depth = np.maximum.accumulate(theta) - theta[0]
         threshold = self._tracker.drift_threshold_deg(depth)  # per sample: a reference scales with depth
         over = drift.drift_deg > threshold
@@ -797,7 +806,7 @@ class StreamingAnalyzer:
             return None
         i = int(crossing[0])
         value = float(drift.drift_deg[i])
-        threshold = float(np.broadcast_to(threshold, depth.shape)[i])
+        threshold = float(threshold[i] if isinstance(threshold, np.ndarray) else threshold)
         warning = RepWarning(
             kind="knee_drift",
             t_s=float(t[i]) - self._delay_s,
@@ -955,7 +964,7 @@ class StreamingAnalyzer:
             if axis is not None:
                 self.rep_axes_cal[candidate.start_s] = axis
         if drift is not None:
-            candidate.knee_drift_deg = float(drift.drift_deg.max())
+            candidate.knee_drift_deg = drift.max_deg
             candidate.drift_limit_deg = float(self._tracker.drift_threshold_deg(range_deg))
         candidate.warnings = (warning,) if warning is not None else ()
         if self._stance:
