@@ -70,6 +70,9 @@ from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.core.model import FloatArray
 
 TRACE_RATE_HZ = 10.0
+# Samples searched first for the next rep's rise (5 s at the 25 Hz analysis rate), then the rest of
+# the stretch: a cost bound, not a threshold (the answer is the same).
+_FIRST_LOOK_N = 128
 
 
 
@@ -449,17 +452,27 @@ class StreamingAnalyzer:
         while True:
             # Tilt (band walks) is measured from the stance, which the person only takes during a
             # set: a rise is then measured from the lowest tilt since the last rep or settle.
-            if self._tilt:
-                floor = np.minimum(floor_init, np.minimum.accumulate(theta[pos:]))
-            else:
-                # Where the last rep came back to, or lower (not below rest) where the segment went
-                # on down after its end was found: a slow, uneven descent can read as a stop.
-                floor = np.minimum(self._floor_deg, np.maximum(np.minimum.accumulate(theta[pos:]), 0.0))
-            above = theta[pos:] - floor > thr
-            # argmax stops at the first True; array methods skip the np.* wrappers' overhead
-            first_above = int(above.argmax()) if above.size else 0
-            risen = above.size > 0 and bool(above[first_above])
-            up = pos + first_above if risen else theta.size
+            # The next rep usually rises within seconds: look there first, then at the rest of the
+            # stretch. The floor is a running minimum, so a prefix's values are the whole's: the
+            # same first rise either way.
+            up = theta.size
+            for look_to in (pos + _FIRST_LOOK_N, theta.size):
+                ahead = theta[pos:look_to]
+                if self._tilt:
+                    floor = np.minimum(floor_init, np.minimum.accumulate(ahead))
+                else:
+                    # Where the last rep came back to, or lower (not below rest) where the segment went
+                    # on down after its end was found: a slow, uneven descent can read as a stop.
+                    floor = np.minimum(self._floor_deg, np.maximum(np.minimum.accumulate(ahead), 0.0))
+                above = ahead - floor > thr
+                # argmax stops at the first True; array methods skip the np.* wrappers' overhead
+                first_above = int(above.argmax()) if above.size else 0
+                if above.size and above[first_above]:
+                    up = pos + first_above
+                    break
+                if look_to >= theta.size:
+                    break
+            risen = up < theta.size
             q = int(settled.searchsorted(max(prev_end, quiet_from), side="right"))
             if q < settled.size and settled[q] < up:
                 quiet_at = int(settled[q])
@@ -591,7 +604,7 @@ class StreamingAnalyzer:
     def _still_off_plane(self, settled: np.ndarray, first: int, last: int, lead: int) -> int:
         """The first settled (array) index in [first, last] where the posture left the movement plane
         (band walks: left the stance), or -1."""
-        lo, hi = settled.searchsorted((first, last + 1))
+        lo, hi = int(settled.searchsorted(first)), int(settled.searchsorted(last + 1))  # no tuple → array
         if lo == hi:
             return -1
         still = settled[lo:hi]
@@ -651,8 +664,8 @@ class StreamingAnalyzer:
         last held still for `held_s`, provided the minimum range was swept from there to the peak.
         Runs are counted from the rep's start, so the answer does not depend on the stretch.
         """
-        slow_from, slow_to = onsets.searchsorted((up, peak))
-        if slow_to - slow_from < self._held_n:  # the usual rep: never slow for long on the way up
+        # two scalar searches: a tuple would first be made into an array
+        if int(onsets.searchsorted(peak)) - int(onsets.searchsorted(up)) < self._held_n:  # the usual rep: never slow for long on the way up
             return start
         rise = theta[start + 1 : peak]
         slow = np.abs(rate[start + 1 : peak]) <= self.settings.onset_dps

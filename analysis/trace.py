@@ -39,7 +39,7 @@ class TraceBuffer:
             grown[:, : self._len] = self._data[:, : self._len]
             self._data = grown
         self._len = max(self._len, stop)
-        self._data[0, slot0:stop] = times - self._delay_s
+        np.subtract(times, self._delay_s, out=self._data[0, slot0:stop])  # no temporary (once per rep)
         self._data[1, slot0:stop] = theta[picked]
         if drift is not None:
             self._data[2, slot0:stop] = drift[picked]
