@@ -814,10 +814,10 @@ class StreamingAnalyzer:
         over = drift.drift_deg > threshold
         if not over.any():  # most reps: no need to look further
             return None
-        crossing = np.flatnonzero(over & (depth >= self._min_range_deg))
-        if not crossing.size:
+        crossing = over & (depth >= self._min_range_deg)
+        i = int(crossing.argmax())  # the first crossing (argmax stops at the first True)
+        if not crossing[i]:
             return None
-        i = int(crossing[0])
         value = float(drift.drift_deg[i])
         threshold = float(threshold[i] if isinstance(threshold, np.ndarray) else threshold)
         warning = RepWarning(
