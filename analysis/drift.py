@@ -39,7 +39,13 @@ def medial_axis(geometry: ExerciseGeometry, side: str, flexion_axis: FloatArray,
 
 
 def _asin_deg(x: FloatArray) -> FloatArray:
-    return np.degrees(np.arcsin(np.clip(x, -1.0, 1.0)))
+    """asin in degrees of `x` clipped to [-1, 1], worked out IN PLACE in `x` (every caller passes a
+    fresh temporary): the values np.clip/arcsin/degrees give, without np.clip's wrapper or new
+    arrays (once per rep and per open look)."""
+    np.maximum(x, -1.0, out=x)
+    np.minimum(x, 1.0, out=x)
+    np.arcsin(x, out=x)
+    return np.degrees(x, out=x)
 
 
 def _rotation_entries(q: FloatArray) -> FloatArray:
@@ -112,8 +118,8 @@ def rotate_one(quat_wxyz: FloatArray, v: FloatArray) -> FloatArray:
     v + 2w(r × v) + 2r × (r × v) in plain floats: once per rep, where numpy's per-call overhead
     would cost more than the arithmetic.
     """
-    w, x, y, z = (float(c) for c in quat_wxyz)
-    vx, vy, vz = (float(c) for c in v)
+    w, x, y, z = quat_wxyz.tolist()
+    vx, vy, vz = v.tolist()
     cx, cy, cz = y * vz - z * vy, z * vx - x * vz, x * vy - y * vx  # r × v
     return np.array(
         [

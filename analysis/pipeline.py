@@ -70,6 +70,9 @@ from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.core.model import FloatArray
 
 TRACE_RATE_HZ = 10.0
+# Samples searched first for the next rep's rise (5 s at the 25 Hz analysis rate), then the rest of
+# the stretch: a cost bound, not a threshold (the answer is the same).
+_FIRST_LOOK_N = 128
 
 
 
@@ -91,6 +94,7 @@ class Mode(Enum):
 class _RepDrift:
     drift_deg: FloatArray  # per sample from the rep's start, toward the midline
     medial_e: FloatArray | None  # horizontal unit vector toward the midline (gyro only)
+    max_deg: float  # drift_deg.max(), asked for twice per rep (warning, counted rep)
 
 
 class StreamingAnalyzer:
@@ -448,17 +452,27 @@ class StreamingAnalyzer:
         while True:
             # Tilt (band walks) is measured from the stance, which the person only takes during a
             # set: a rise is then measured from the lowest tilt since the last rep or settle.
-            if self._tilt:
-                floor = np.minimum(floor_init, np.minimum.accumulate(theta[pos:]))
-            else:
-                # Where the last rep came back to, or lower (not below rest) where the segment went
-                # on down after its end was found: a slow, uneven descent can read as a stop.
-                floor = np.minimum(self._floor_deg, np.maximum(np.minimum.accumulate(theta[pos:]), 0.0))
-            above = theta[pos:] - floor > thr
-            # argmax stops at the first True; array methods skip the np.* wrappers' overhead
-            first_above = int(above.argmax()) if above.size else 0
-            risen = above.size > 0 and bool(above[first_above])
-            up = pos + first_above if risen else theta.size
+            # The next rep usually rises within seconds: look there first, then at the rest of the
+            # stretch. The floor is a running minimum, so a prefix's values are the whole's: the
+            # same first rise either way.
+            up = theta.size
+            for look_to in (pos + _FIRST_LOOK_N, theta.size):
+                ahead = theta[pos:look_to]
+                if self._tilt:
+                    floor = np.minimum(floor_init, np.minimum.accumulate(ahead))
+                else:
+                    # Where the last rep came back to, or lower (not below rest) where the segment went
+                    # on down after its end was found: a slow, uneven descent can read as a stop.
+                    floor = np.minimum(self._floor_deg, np.maximum(np.minimum.accumulate(ahead), 0.0))
+                above = ahead - floor > thr
+                # argmax stops at the first True; array methods skip the np.* wrappers' overhead
+                first_above = int(above.argmax()) if above.size else 0
+                if above.size and above[first_above]:
+                    up = pos + first_above
+                    break
+                if look_to >= theta.size:
+                    break
+            risen = up < theta.size
             q = int(settled.searchsorted(max(prev_end, quiet_from), side="right"))
             if q < settled.size and settled[q] < up:
                 quiet_at = int(settled[q])
@@ -487,7 +501,8 @@ class StreamingAnalyzer:
             ref = min(float(theta[start]), float(theta[lower : up + 1].min())) if self._tilt else float(theta[start])
             # Where the segment came back to before this rise: the last rep's end, or lower (not
             # below rest) if it went on down after the end was found (an uneven descent's stop).
-            low_since = max(float(theta[lower : start + 1].min()), 0.0)
+            low_before = float(theta[lower : start + 1].min())  # also the range's base (below)
+            low_since = max(low_before, 0.0)
             rest_floor = -np.inf if self._tilt else min(self._floor_deg, low_since)
             stop = self._rep_end(theta[up:], rate[up:], ref, thr, self._return_share, rest_floor)
             stop = up + stop if stop >= 0 else -1
@@ -547,7 +562,7 @@ class StreamingAnalyzer:
                 self._open = (lead + start, drift)
                 stop_at = up
                 break
-            low = float(theta[start]) if moved_start else float(theta[lower : start + 1].min())
+            low = float(theta[start]) if moved_start else low_before
             self._judge_rep(lead + start, theta[start : stop + 1], t[start : stop + 1], low, peak - start)
             prev_end = stop
             pos = stop + 1
@@ -589,7 +604,7 @@ class StreamingAnalyzer:
     def _still_off_plane(self, settled: np.ndarray, first: int, last: int, lead: int) -> int:
         """The first settled (array) index in [first, last] where the posture left the movement plane
         (band walks: left the stance), or -1."""
-        lo, hi = settled.searchsorted((first, last + 1))
+        lo, hi = int(settled.searchsorted(first)), int(settled.searchsorted(last + 1))  # no tuple → array
         if lo == hi:
             return -1
         still = settled[lo:hi]
@@ -649,8 +664,8 @@ class StreamingAnalyzer:
         last held still for `held_s`, provided the minimum range was swept from there to the peak.
         Runs are counted from the rep's start, so the answer does not depend on the stretch.
         """
-        slow_from, slow_to = onsets.searchsorted((up, peak))
-        if slow_to - slow_from < self._held_n:  # the usual rep: never slow for long on the way up
+        # two scalar searches: a tuple would first be made into an array
+        if int(onsets.searchsorted(peak)) - int(onsets.searchsorted(up)) < self._held_n:  # the usual rep: never slow for long on the way up
             return start
         rise = theta[start + 1 : peak]
         slow = np.abs(rate[start + 1 : peak]) <= self.settings.onset_dps
@@ -766,7 +781,8 @@ class StreamingAnalyzer:
             angle = medial_angle_tilt(
                 self._hist.get("u", a, b), self._knee_s, self._cal.flexion_axis_s, self.geometry, self.ctx.side
             )
-        return _RepDrift(drift_deg=angle - angle[0], medial_e=medial_e)
+        angle -= angle[0]  # a fresh array: relative to the rep's start in place
+        return _RepDrift(drift_deg=angle, medial_e=medial_e, max_deg=float(angle.max()))
 
     def _sweeps_thigh_plane(self) -> bool:
         """A thigh with a gyroscope in a sagittal exercise: where a person's plane is measured."""
@@ -787,17 +803,23 @@ class StreamingAnalyzer:
             return None
         if not finished and not self._looks_like_rep(float(t[0]), float(t[-1])):
             return None
+        if self.ctx.reference is None:
+            # One limit for every sample (it scales with depth only against a reference): most reps
+            # never reach it, which their largest drift tells before any per-sample array is made
+            # (a NaN maximum tells nothing: the full test below decides then).
+            if drift.max_deg <= self._tracker.drift_threshold_deg():
+                return None
         depth = np.maximum.accumulate(theta) - theta[0]
         threshold = self._tracker.drift_threshold_deg(depth)  # per sample: a reference scales with depth
         over = drift.drift_deg > threshold
         if not over.any():  # most reps: no need to look further
             return None
-        crossing = np.flatnonzero(over & (depth >= self._min_range_deg))
-        if not crossing.size:
+        crossing = over & (depth >= self._min_range_deg)
+        i = int(crossing.argmax())  # the first crossing (argmax stops at the first True)
+        if not crossing[i]:
             return None
-        i = int(crossing[0])
         value = float(drift.drift_deg[i])
-        threshold = float(np.broadcast_to(threshold, depth.shape)[i])
+        threshold = float(threshold[i] if isinstance(threshold, np.ndarray) else threshold)
         warning = RepWarning(
             kind="knee_drift",
             t_s=float(t[i]) - self._delay_s,
@@ -955,7 +977,7 @@ class StreamingAnalyzer:
             if axis is not None:
                 self.rep_axes_cal[candidate.start_s] = axis
         if drift is not None:
-            candidate.knee_drift_deg = float(drift.drift_deg.max())
+            candidate.knee_drift_deg = drift.max_deg
             candidate.drift_limit_deg = float(self._tracker.drift_threshold_deg(range_deg))
         candidate.warnings = (warning,) if warning is not None else ()
         if self._stance:

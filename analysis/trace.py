@@ -17,7 +17,9 @@ class TraceBuffer:
         self._every = every
         self._delay_s = delay_s  # reported times are moved back by the filters' delay
         self._keep = keep
-        self._data = np.full((3, 1024), np.nan)  # rows t, angle, drift; grown by doubling
+        # Rows t, angle, drift as three 1-D arrays (a 1-D slice is cheaper to take than a 2-D one:
+        # `put` runs once per rep and stretch), grown by doubling; NaN where nothing was traced.
+        self._t, self._angle, self._drift = (np.full(1024, np.nan) for _ in range(3))
         self._len = 0
 
     def put(self, a: int, t_s: FloatArray, theta: FloatArray, drift: FloatArray | None) -> None:
@@ -26,27 +28,34 @@ class TraceBuffer:
         if not self._keep:
             return
         every = self._every
-        b = a + t_s.size
-        first = a + (-a) % every
-        if first >= b:
+        skip = (-a) % every  # the first sample on a slot
+        n = t_s.size
+        if skip >= n:
             return
-        slot0 = first // every
-        picked = slice(first - a, b - a, every)
-        times = t_s[picked]
-        stop = slot0 + times.size
-        if stop > self._data.shape[1]:
-            grown = np.full((3, max(stop, 2 * self._data.shape[1])), np.nan)
-            grown[:, : self._len] = self._data[:, : self._len]
-            self._data = grown
-        self._len = max(self._len, stop)
-        self._data[0, slot0:stop] = times - self._delay_s
-        self._data[1, slot0:stop] = theta[picked]
+        slot0 = (a + skip) // every
+        stop = slot0 + (n - skip + every - 1) // every  # one slot per picked sample
+        if stop > self._t.size:
+            self._grow(stop)
+        if stop > self._len:
+            self._len = stop
+        picked = slice(skip, n, every)
+        np.subtract(t_s[picked], self._delay_s, out=self._t[slot0:stop])  # no temporary
+        self._angle[slot0:stop] = theta[picked]
         if drift is not None:
-            self._data[2, slot0:stop] = drift[picked]
+            self._drift[slot0:stop] = drift[picked]
+
+    def _grow(self, size: int) -> None:
+        new = max(size, 2 * self._t.size)
+        rows = []
+        for row in (self._t, self._angle, self._drift):
+            grown = np.full(new, np.nan)
+            grown[: self._len] = row[: self._len]
+            rows.append(grown)
+        self._t, self._angle, self._drift = rows
 
     def result(self) -> Trace:
         return Trace(
-            t_s=self._data[0, : self._len].copy(),
-            angle_deg=self._data[1, : self._len].copy(),
-            drift_deg=self._data[2, : self._len].copy(),
+            t_s=self._t[: self._len].copy(),
+            angle_deg=self._angle[: self._len].copy(),
+            drift_deg=self._drift[: self._len].copy(),
         )
