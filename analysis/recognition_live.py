@@ -176,7 +176,15 @@ class LiveRecogniser:
         # Held still away from the rest (a bridge's top, a squat's bottom, or a new stance): reps
         # may go out from here and back (a band walk's steps from the stance it stepped into).
         if held and self._sub is None:
+            first_hold = self._plateau is None
             self._plateau = u
+            # Gone past this stance by more than a rep's entry and come back to it before it was
+            # first held: a rep done on the way into the stance (a band walk's first step, taken
+            # while sinking into the half-squat), not only the stance. Counted like a rep from the
+            # plateau (so stepping back out to the rest is not one).
+            if first_hold and farthest - away > s.enter_deg:
+                self._reps_inside += 1
+                return self._ended(start, t)
         if self._plateau is None:
             return False
         off = float(np.degrees(np.arccos(np.clip(u @ self._plateau, -1.0, 1.0))))

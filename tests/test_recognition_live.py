@@ -70,3 +70,16 @@ def test_what_is_shown_as_sure_is_right() -> None:
             assert decided.unsure == (decided.confidence < sure_from)
             shown.append((exercise, decided.exercise, decided.unsure))
     assert all(truth == said for truth, said, unsure in shown if not unsure), shown
+
+
+@pytest.mark.parametrize("placement", ("thigh", "shank"))
+def test_a_band_walk_whose_first_step_sinks_into_the_stance(placement: str) -> None:
+    """Seed 43's band walk sinks from upright into the half-squat stance with its first step: the
+    step goes past the stance and comes back to it before the stance is first held, so it is a rep
+    (not only the stance), and the walk is labelled by its second step's end, not a step later."""
+    session, labels = _one_set("band_walk", placement, 43)
+    reps = labels.sets[0].reps
+    decided, shown_at_s = _first_decision(session, placement, 10)
+    assert decided is not None
+    assert shown_at_s <= reps[1].end_s + 0.5, (shown_at_s, reps[1].end_s)
+    assert decided.start_s <= reps[0].start_s + 0.5
