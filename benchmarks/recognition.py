@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from recognition_data import MEX_DIR, MEX_HELD_OUT_SUBJECTS, Recording, labelled_folder, mex, simulate_flat
-from sensortrack.analysis.recognition import NONE, Recognition, RecognitionSettings, recognise
+from sensortrack.analysis.recognition import NONE, Recognition, RecognitionModel, RecognitionSettings, recognise
 from sensortrack.core.model import EXERCISES
 from sensortrack.recognising import packaged_model
 
@@ -61,9 +61,11 @@ def _predicted(rec: Recognition, start: float, end: float, truth: str) -> str:
     return overlap.most_common(1)[0][0]
 
 
-def judge(rec_in: Recording, walks: tuple[tuple[float, float], ...] = ()) -> dict[str, Any]:
+def judge(rec_in: Recording, walks: tuple[tuple[float, float], ...] = (),
+          model: RecognitionModel | None = None) -> dict[str, Any]:
+    """One recording's sets against what `model` (the packaged tree unless given) recognises."""
     settings = RecognitionSettings()
-    rec = recognise(rec_in.t_s, rec_in.acc_g, packaged_model(), settings)
+    rec = recognise(rec_in.t_s, rec_in.acc_g, model or packaged_model(), settings)
     sets = []
     for start, end, truth in rec_in.sets:
         pred = _predicted(rec, start, end, truth)
@@ -76,7 +78,8 @@ def judge(rec_in: Recording, walks: tuple[tuple[float, float], ...] = ()) -> dic
             "sets": sets}
 
 
-def _sim_seed(seed: int) -> list[dict[str, Any]]:
+def sim_recordings(seed: int) -> list[tuple[Recording, tuple[tuple[float, float], ...]]]:
+    """One design seed's standard and hard sessions, strapped flat, each with its walks between sets."""
     from sensortrack.simulation.catalog import standard_fixtures
     from sensortrack.simulation.hard import hard_sessions
     out = []
@@ -90,8 +93,12 @@ def _sim_seed(seed: int) -> list[dict[str, Any]]:
                         tuple((st.start_s, st.end_s, labels.exercise) for st in labels.sets), name)
         walks = tuple((d.start_s, d.end_s) for d in labels.distractors
                       if d.kind == "walk" and d.end_s - d.start_s >= MIN_WALK_S)
-        out.append(judge(rec, walks))
+        out.append((rec, walks))
     return out
+
+
+def _sim_seed(seed: int) -> list[dict[str, Any]]:
+    return [judge(rec, walks) for rec, walks in sim_recordings(seed)]
 
 
 def summary(name: str, judged: list[dict[str, Any]]) -> dict[str, Any]:

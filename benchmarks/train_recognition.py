@@ -53,22 +53,23 @@ def _cached(kind: str, seed: int, make: Any) -> tuple[np.ndarray, list[str], lis
     return x, y, g
 
 
-def _seed_rows(seed: int) -> tuple[np.ndarray, list[str], list[str]]:
-    return _cached("simulator", seed, lambda k: training_rows(simulated(range(k, k + 1)), RecognitionSettings()))
+Rows = tuple[np.ndarray, list[str], list[str]]
 
 
-def _tilted_rows(seed: int) -> tuple[np.ndarray, list[str], list[str]]:
-    return _cached("tilted", seed, lambda k: training_rows(tilted(simulated(range(k, k + 1))), RecognitionSettings()))
+def _seed_rows(seed: int, with_tilted: bool) -> tuple[Rows, Rows | None]:
+    """One seed's sessions strapped flat and, where asked, the same ones tilted (recognition_data.tilted):
+    simulated once for both (the simulation is most of the cost)."""
+    recs: list[Any] = []
 
+    def sessions() -> list[Any]:
+        if not recs:
+            recs.extend(simulated(range(seed, seed + 1)))
+        return recs
 
-def collect_tilted(seeds: range, jobs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The simulator's sessions once more, strapped at arbitrary angles (recognition_data.tilted)."""
-    xs, ys = [], []
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for x, y, _ in pool.map(_tilted_rows, seeds):
-            xs.append(x)
-            ys += y
-    return np.vstack(xs), np.array(ys), np.array(["tilted"] * len(ys))
+    plain = _cached("simulator", seed, lambda k: training_rows(iter(sessions()), RecognitionSettings()))
+    tilt = _cached("tilted", seed, lambda k: training_rows(tilted(iter(sessions())), RecognitionSettings())) \
+        if with_tilted else None
+    return plain, tilt
 
 
 def _scene_rows(seed: int) -> tuple[np.ndarray, list[str], list[str]]:
@@ -92,16 +93,22 @@ def collect_scenes(seeds: range, jobs: int, cache: Path | None) -> tuple[np.ndar
     return out
 
 
-def collect(seeds: range, jobs: int, cache: Path | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def collect(seeds: range, jobs: int, cache: Path | None, with_tilted: bool
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The simulator's sessions (strapped flat, and tilted where asked: source "tilted") and MEx 01–15."""
     if cache is not None and cache.exists():
         d = np.load(cache, allow_pickle=False)
         return d["x"], d["y"], d["source"]
     xs, ys, src = [], [], []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for x, y, _ in pool.map(_seed_rows, seeds):
+        for (x, y, _), tilt in pool.map(_seed_rows, seeds, [with_tilted] * len(seeds)):
             xs.append(x)
             ys += y
             src += ["simulator"] * len(y)
+            if tilt is not None:
+                xs.append(tilt[0])
+                ys += tilt[1]
+                src += ["tilted"] * len(tilt[1])
     x, y, _ = training_rows(mex(MEX_TRAIN_SUBJECTS), RecognitionSettings())
     xs.append(x)
     ys += y
@@ -191,13 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     SEED_CACHE = args.seed_cache
     if SEED_CACHE is not None:
         SEED_CACHE.mkdir(parents=True, exist_ok=True)
-    x, y, source = collect(range(a, b), args.jobs, args.cache)
+    SOURCE_SHARE["tilted"] = args.tilted_share
+    x, y, source = collect(range(a, b), args.jobs, args.cache, args.tilted_share > 0)
     if not args.no_scenes:
         xs, ys, ss = collect_scenes(range(a, b), args.jobs, args.scenes_cache)
-        x, y, source = np.vstack([x, xs]), np.concatenate([y, ys]), np.concatenate([source, ss])
-    if args.tilted_share > 0:
-        SOURCE_SHARE["tilted"] = args.tilted_share
-        xs, ys, ss = collect_tilted(range(a, b), args.jobs)
         x, y, source = np.vstack([x, xs]), np.concatenate([y, ys]), np.concatenate([source, ss])
     tree = fit(x, y, source, args.depth, args.min_leaf)
     import sklearn

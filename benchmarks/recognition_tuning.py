@@ -1,0 +1,130 @@
+"""Compare recogniser trees on TUNING data only, in seconds per candidate (the features collected once).
+
+    .venv/bin/python benchmarks/train_recognition.py --cache ROWS.npz --scenes-cache SCENES.npz ...
+    .venv/bin/python benchmarks/recognition_tuning.py --rows ROWS.npz --scenes SCENES.npz \\
+        --variant "depth=6" --variant "depth=7 mex=3" --variant "tilted=0.1 mex=3"
+
+A variant is `depth=`, `min_leaf=` and source shares (`simulator=`, `mex=`, `scenes=`, `tilted=`:
+train_recognition.SOURCE_SHARE, unset ones at its defaults). Each variant is trained exactly as
+train_recognition.py trains (its weights and fit) on the cached simulator rows (tuning seeds) and
+MEx 01–15, and judged as benchmarks/recognition.py judges, on:
+- UTD-MHAD's ODD subjects, joined and single trials (the even ones are reporting data);
+- simulator tuning seeds (default 90–91: inside the tuning range 0–99, not trained on), strapped flat;
+- MEx 01–15 in two halves (01–07, 08–15), each judged by the variant trained without it.
+It prints per data set exercise-right / none-right / placement-right (%) and their sum, the rule
+docs/recognition.md chooses by. MEx 16–30, UTD-MHAD even subjects and the reporting seeds are never
+read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import train_recognition as tr
+from recognition import UTD_DEFAULT, _utd_person_kept, judge, sim_recordings, summary
+from recognition_data import MEX_TRAIN_SUBJECTS, Recording, labelled_folder, mex, training_rows
+from sensortrack.analysis.recognition import FEATURES, RecognitionModel, RecognitionSettings
+
+Rows = tuple[np.ndarray, np.ndarray, np.ndarray]  # features, labels, sources
+Judged = list[tuple[Recording, tuple[tuple[float, float], ...]]]
+
+
+def cached_rows(rows: Path, scenes: Path | None) -> Rows:
+    """train_recognition.py's --cache (simulator + tilted + MEx 01–15) and --scenes-cache, without MEx
+    (added per half below)."""
+    d = np.load(rows, allow_pickle=False)
+    keep = d["source"] != "mex"
+    x, y, src = d["x"][keep], d["y"][keep], d["source"][keep]
+    if scenes is not None:
+        e = np.load(scenes, allow_pickle=False)
+        x, y, src = np.vstack([x, e["x"]]), np.concatenate([y, e["y"]]), np.concatenate([src, e["source"]])
+    if x.shape[1] != len(FEATURES):
+        raise SystemExit(f"{rows}: {x.shape[1]} features cached, the code computes {len(FEATURES)}: collect again")
+    return x, y, src
+
+
+def mex_rows(subjects: tuple[str, ...]) -> Rows:
+    x, y, _ = training_rows(mex(subjects), RecognitionSettings())
+    return x.reshape(-1, len(FEATURES)), np.array(y), np.array(["mex"] * len(y))
+
+
+def train(base: Rows, mex_part: Rows, depth: int, min_leaf: int, shares: dict[str, float]) -> RecognitionModel:
+    tr.SOURCE_SHARE.clear()
+    tr.SOURCE_SHARE.update(shares)
+    x, y, src = (np.concatenate([a, b]) for a, b in zip(base, mex_part, strict=True))
+    used = np.array([shares[str(s)] > 0 for s in src])
+    tree = tr.fit(x[used], y[used], src[used], depth, min_leaf)
+    return RecognitionModel.from_dict(tr.export(tree, {}))
+
+
+def parse_variant(text: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"depth": 6, "min_leaf": 20, "shares": dict(DEFAULT_SHARES)}
+    for part in text.split():
+        key, _, value = part.partition("=")
+        if key in ("depth", "min_leaf"):
+            out[key] = int(value)
+        elif key in DEFAULT_SHARES:
+            out["shares"][key] = float(value)
+        else:
+            raise SystemExit(f"unknown variant key {key!r} in {text!r}")
+    return out
+
+
+DEFAULT_SHARES = dict(tr.SOURCE_SHARE)
+
+
+def line(sm: dict[str, Any]) -> str:
+    return "/".join("–" if v is None else f"{v:.0f}" for v in
+                    (sm["sets_right_pct"], sm["none_right_pct"], sm["placement_right_pct"]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=Path, required=True, help="train_recognition.py --cache file")
+    ap.add_argument("--scenes", type=Path, help="train_recognition.py --scenes-cache file")
+    ap.add_argument("--variant", action="append", default=[], help='e.g. "depth=7 mex=3 tilted=0.1"')
+    ap.add_argument("--sim-seeds", default="90:92", help="simulator tuning seeds to judge on (not trained on)")
+    ap.add_argument("--confusions", action="store_true", help="print each variant's confusion matrices")
+    args = ap.parse_args(argv)
+    a, b = (int(v) for v in args.sim_seeds.split(":"))
+    if not (24 <= a <= b <= 100):
+        print("judge on tuning seeds 24–99 only (0–23 are trained on, 1000+ are for reporting)", file=sys.stderr)
+        return 2
+    base = cached_rows(args.rows, args.scenes)
+    sim: Judged = [r for seed in range(a, b) for r in sim_recordings(seed)]
+    utd: dict[str, Judged] = {}
+    for folder in UTD_DEFAULT:
+        if folder.is_dir():
+            utd[folder.name] = [(r, ()) for r in labelled_folder(folder, folder.name) if _utd_person_kept(r.person, "odd")]
+    halves = (MEX_TRAIN_SUBJECTS[:7], MEX_TRAIN_SUBJECTS[7:])
+    mex_half_rows = [mex_rows(h) for h in halves]
+    mex_half_recs = [list(mex(h)) for h in halves]
+    mex_all = tuple(np.concatenate([p[i] for p in mex_half_rows]) for i in range(3))
+    for text in args.variant or ["depth=6"]:
+        v = parse_variant(text)
+        model = train(base, mex_all, v["depth"], v["min_leaf"], v["shares"])  # type: ignore[arg-type]
+        results = {name: summary(name, [judge(r, w, model) for r, w in recs]) for name, recs in utd.items()}
+        results["simulator"] = summary("simulator", [judge(r, w, model) for r, w in sim])
+        mex_judged = []
+        for i in (0, 1):  # each half judged by a tree trained on the other
+            other = mex_half_rows[1 - i]
+            half_model = train(base, other, v["depth"], v["min_leaf"], v["shares"])  # type: ignore[arg-type]
+            mex_judged += [judge(r, (), half_model) for r in mex_half_recs[i]]
+        results["MEx 01-15 halves"] = summary("MEx halves", mex_judged)
+        total = sum(sm[k] or 0.0 for sm in results.values()
+                    for k in ("sets_right_pct", "none_right_pct", "placement_right_pct"))
+        print(f"{text:28s} " + " | ".join(f"{name} {line(sm)}" for name, sm in results.items())
+              + f" | sum {total:.0f}", flush=True)
+        if args.confusions:
+            for name, sm in results.items():
+                print(f"    {name}: {sm['confusion']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
