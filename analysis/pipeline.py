@@ -178,6 +178,7 @@ class StreamingAnalyzer:
         self._unclaimed_n = int(s.repetition_search_s * self.rate_hz)
         self._repetition_reps = 0
         self._finder_end_s: float | None = None  # end of the last rep the calibrated finder counted
+        self._finder_run = 0  # how many reps it counted in a row, no set break between them
         self._events: list[Event] = []
         # Counted reps' whole-way-down axes (calibration basis) by start time: a reference's plane.
         self.rep_axes_cal: dict[float, FloatArray] = {}
@@ -857,7 +858,10 @@ class StreamingAnalyzer:
         gap_s = s.set_break_s
         # Most stretches lie between two reps of a set: no room there for a set of its own.
         room_from_s = float(t[0]) - shift
-        if self._finder_end_s is not None:
+        # A rep the finder counted alone (no set of its own yet) claims no room: it may be one
+        # excursion of a set the finder cannot follow (a shank sit-to-stand, standing up from a chair).
+        claims = self._finder_end_s is not None and self._finder_run >= s.min_reps_per_set
+        if claims:
             room_from_s = max(room_from_s, self._finder_end_s + gap_s)
         room_to_s = float(t[-1]) - shift if next_rep_s is None else min(float(t[-1]) - shift, next_rep_s - gap_s)
         if room_to_s - room_from_s < s.min_reps_per_set * s.min_rep_duration_s:
@@ -871,7 +875,7 @@ class StreamingAnalyzer:
         reps = [
             r
             for r in reps
-            if (self._finder_end_s is None or float(t[r.start]) - shift - self._finder_end_s > gap_s)
+            if (not claims or float(t[r.start]) - shift - self._finder_end_s > gap_s)
             and (next_rep_s is None or next_rep_s - (float(t[r.end]) - shift) > gap_s)
         ]
         if len(reps) < self.settings.min_reps_per_set:
@@ -965,6 +969,8 @@ class StreamingAnalyzer:
             self._put_trace(start, start + theta.size, theta, drift.drift_deg)
         self._search_unclaimed(start, whole=True, next_rep_s=candidate.start_s)
         self._unclaimed_from = max(self._unclaimed_from, start + theta.size)
+        apart = self._finder_end_s is None or candidate.start_s - self._finder_end_s > self.settings.set_break_s
+        self._finder_run = 1 if apart else self._finder_run + 1
         self._finder_end_s = candidate.end_s
         self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
 

@@ -124,6 +124,41 @@ def _box(n: int) -> FloatArray:
     return box
 
 
+def repeat_period_s(angle_deg: FloatArray, rate_hz: float, settings: AnalysisSettings) -> float | None:
+    """The period (s) the movement over the stretch repeats with, or None if it does not clearly repeat.
+
+    The angle (less its mean) is correlated with itself at every lag of a rep's duration (each lag's
+    sum over the samples it overlaps); the shortest lag whose correlation is a local peak within
+    `repetition_period_peak_share` of the best one, and at least `repetition_min_autocorrelation`, is
+    the period: one whole pattern, however many excursions it holds (a shank sit-to-stand tilts
+    forward to stand up and again to sit down).
+    """
+    s = settings
+    n = angle_deg.size
+    lo = max(1, int(s.min_rep_duration_s * rate_hz))
+    hi = min(int(s.max_rep_duration_s * rate_hz), n // s.min_reps_per_set)
+    if hi <= lo + 2:
+        return None
+    x = angle_deg - angle_deg.mean()
+    energy = float(x @ x) / n
+    if energy <= 0.0:
+        return None
+    size = 1 << int(np.ceil(np.log2(2 * n)))
+    spectrum = np.fft.rfft(x, size)
+    overlap = n - np.arange(hi + 2)
+    corr = np.fft.irfft(spectrum * np.conj(spectrum), size)[: hi + 2] / overlap / energy
+    lags = np.arange(lo, hi + 1)
+    # a local peak of the correlation: a lag where the pattern lines up with itself again
+    local = (corr[lags] >= corr[lags - 1]) & (corr[lags] >= corr[lags + 1])
+    if not local.any():
+        return None
+    best = float(corr[lags][local].max())
+    if best < s.repetition_min_autocorrelation:
+        return None
+    first = lags[local & (corr[lags] >= s.repetition_period_peak_share * best)][0]
+    return float(first) / rate_hz
+
+
 def find_repetitions(
     angle_deg: FloatArray, impact_g: FloatArray, rate_hz: float, settings: AnalysisSettings
 ) -> list[RepeatedRep]:
@@ -139,10 +174,13 @@ def find_repetitions(
         return []
     spread = float(np.percentile(angle_deg, 95) - np.percentile(angle_deg, 5))
     floor = max(s.repetition_min_range_deg, s.repetition_min_share_of_spread * spread)
+    # One rep per period of the whole repeated pattern, not one per excursion.
+    period_s = repeat_period_s(angle_deg, rate_hz, s)
+    gap_s = s.min_rep_duration_s if period_s is None else max(s.min_rep_duration_s, s.repetition_least_share_of_period * period_s)
     best: list[RepeatedRep] = []
     for sign in (1.0, -1.0):
         x = sign * angle_deg
-        peaks, props = find_prominent_peaks(x, floor, max(1, int(s.min_rep_duration_s * rate_hz)))
+        peaks, props = find_prominent_peaks(x, floor, max(1, int(gap_s * rate_hz)))
         if peaks.size < s.min_reps_per_set:
             continue
         found: list[RepeatedRep] = []

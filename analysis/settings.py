@@ -102,6 +102,15 @@ class AnalysisSettings:
     # ... and at least this share of the stretch's own spread (5–95 %), so noise between big reps
     # is not a rep.
     repetition_min_share_of_spread: float = 0.3
+    # A stretch repeats when its angular rate correlates with itself this well at a rep's lag
+    # (normalised autocorrelation): a set's reps are alike, fidgets and posture changes are not.
+    repetition_min_autocorrelation: float = 0.3
+    # The period is the shortest lag correlating within this share of the best: two or three periods
+    # line up about as well as one, and a lag between two unlike excursions of one rep does not.
+    repetition_period_peak_share: float = 0.8
+    # Extremes of one rep lie closer than this share of the period: people keep their tempo within
+    # a set to a few tenths of a rep, so the next rep's extreme is further.
+    repetition_least_share_of_period: float = 0.7
     # Foot strikes are impacts: |acc| changes faster than the 0.25 s a limb segment takes to turn.
     # The RMS of that quick part over a rep: walking ~0.15 g and jogging ~0.3 g at the thigh
     # (UTD-MHAD), controlled squats, lunges, sit-to-stands 0.03–0.05 g.
