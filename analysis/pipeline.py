@@ -866,11 +866,13 @@ class StreamingAnalyzer:
         room_to_s = float(t[-1]) - shift if next_rep_s is None else min(float(t[-1]) - shift, next_rep_s - gap_s)
         if room_to_s - room_from_s < s.min_reps_per_set * s.min_rep_duration_s:
             return
+        acc = self._hist.get("acc", a, b)
         reps = find_repetitions(
             principal_angle_deg(self._hist.get("u", a, b)),
-            impact_g(self._hist.get("acc", a, b), self.rate_hz, self.settings.gait_impact_window_s),
+            impact_g(acc, self.rate_hz, self.settings.gait_impact_window_s),
             self.rate_hz,
             self.settings,
+            acc if self._lowers_body else None,
         )
         reps = [
             r
