@@ -860,9 +860,9 @@ class StreamingAnalyzer:
         room_from_s = float(t[0]) - shift
         # A rep the finder counted alone (no set of its own yet) claims no room: it may be one
         # excursion of a set the finder cannot follow (a shank sit-to-stand, standing up from a chair).
-        claims = self._finder_end_s is not None and self._finder_run >= s.min_reps_per_set
-        if claims:
-            room_from_s = max(room_from_s, self._finder_end_s + gap_s)
+        claimed_s = self._finder_end_s if self._finder_run >= s.min_reps_per_set else None
+        if claimed_s is not None:
+            room_from_s = max(room_from_s, claimed_s + gap_s)
         room_to_s = float(t[-1]) - shift if next_rep_s is None else min(float(t[-1]) - shift, next_rep_s - gap_s)
         if room_to_s - room_from_s < s.min_reps_per_set * s.min_rep_duration_s:
             return
@@ -877,7 +877,7 @@ class StreamingAnalyzer:
         reps = [
             r
             for r in reps
-            if (not claims or float(t[r.start]) - shift - self._finder_end_s > gap_s)
+            if (claimed_s is None or float(t[r.start]) - shift - claimed_s > gap_s)
             and (next_rep_s is None or next_rep_s - (float(t[r.end]) - shift) > gap_s)
         ]
         if len(reps) < self.settings.min_reps_per_set:
