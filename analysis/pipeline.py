@@ -182,6 +182,7 @@ class StreamingAnalyzer:
         self._unclaimed_n = int(s.repetition_search_s * self.rate_hz)
         self._repetition_reps = 0
         self._finder_end_s: float | None = None  # end of the last rep the calibrated finder counted
+        self._finder_run = 0  # how many reps it counted in a row, no set break between them
         self._events: list[Event] = []
         # Counted reps' whole-way-down axes (calibration basis) by start time: a reference's plane.
         self.rep_axes_cal: dict[float, FloatArray] = {}
@@ -879,21 +880,26 @@ class StreamingAnalyzer:
         gap_s = s.set_break_s
         # Most stretches lie between two reps of a set: no room there for a set of its own.
         room_from_s = float(t[0]) - shift
-        if self._finder_end_s is not None:
-            room_from_s = max(room_from_s, self._finder_end_s + gap_s)
+        # A rep the finder counted alone (no set of its own yet) claims no room: it may be one
+        # excursion of a set the finder cannot follow (a shank sit-to-stand, standing up from a chair).
+        claimed_s = self._finder_end_s if self._finder_run >= s.min_reps_per_set else None
+        if claimed_s is not None:
+            room_from_s = max(room_from_s, claimed_s + gap_s)
         room_to_s = float(t[-1]) - shift if next_rep_s is None else min(float(t[-1]) - shift, next_rep_s - gap_s)
         if room_to_s - room_from_s < s.min_reps_per_set * s.min_rep_duration_s:
             return
+        acc = self._hist.get("acc", a, b)
         reps = find_repetitions(
             principal_angle_deg(self._hist.get("u", a, b)),
-            impact_g(self._hist.get("acc", a, b), self.rate_hz, self.settings.gait_impact_window_s),
+            impact_g(acc, self.rate_hz, self.settings.gait_impact_window_s),
             self.rate_hz,
             self.settings,
+            acc if self._lowers_body else None,
         )
         reps = [
             r
             for r in reps
-            if (self._finder_end_s is None or float(t[r.start]) - shift - self._finder_end_s > gap_s)
+            if (claimed_s is None or float(t[r.start]) - shift - claimed_s > gap_s)
             and (next_rep_s is None or next_rep_s - (float(t[r.end]) - shift) > gap_s)
         ]
         if len(reps) < self.settings.min_reps_per_set:
@@ -987,6 +993,8 @@ class StreamingAnalyzer:
             self._put_trace(start, start + theta.size, theta, drift.drift_deg)
         self._search_unclaimed(start, whole=True, next_rep_s=candidate.start_s)
         self._unclaimed_from = max(self._unclaimed_from, start + theta.size)
+        apart = self._finder_end_s is None or candidate.start_s - self._finder_end_s > self.settings.set_break_s
+        self._finder_run = 1 if apart else self._finder_run + 1
         self._finder_end_s = candidate.end_s
         self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
 

@@ -124,8 +124,44 @@ def _box(n: int) -> FloatArray:
     return box
 
 
+def repeat_period_s(angle_deg: FloatArray, rate_hz: float, settings: AnalysisSettings) -> float | None:
+    """The period (s) the movement over the stretch repeats with, or None if it does not clearly repeat.
+
+    The angle (less its mean) is correlated with itself at every lag of a rep's duration (each lag's
+    sum over the samples it overlaps); the shortest lag whose correlation is a local peak within
+    `repetition_period_peak_share` of the best one, and at least `repetition_min_autocorrelation`, is
+    the period: one whole pattern, however many excursions it holds (a shank sit-to-stand tilts
+    forward to stand up and again to sit down).
+    """
+    s = settings
+    n = angle_deg.size
+    lo = max(1, int(s.min_rep_duration_s * rate_hz))
+    hi = min(int(s.max_rep_duration_s * rate_hz), n // s.min_reps_per_set)
+    if hi <= lo + 2:
+        return None
+    x = angle_deg - angle_deg.mean()
+    energy = float(x @ x) / n
+    if energy <= 0.0:
+        return None
+    size = 1 << int(np.ceil(np.log2(2 * n)))
+    spectrum = np.fft.rfft(x, size)
+    overlap = n - np.arange(hi + 2)
+    corr = np.fft.irfft(spectrum * np.conj(spectrum), size)[: hi + 2] / overlap / energy
+    lags = np.arange(lo, hi + 1)
+    # a local peak of the correlation: a lag where the pattern lines up with itself again
+    local = (corr[lags] >= corr[lags - 1]) & (corr[lags] >= corr[lags + 1])
+    if not local.any():
+        return None
+    best = float(corr[lags][local].max())
+    if best < s.repetition_min_autocorrelation:
+        return None
+    first = lags[local & (corr[lags] >= s.repetition_period_peak_share * best)][0]
+    return float(first) / rate_hz
+
+
 def find_repetitions(
-    angle_deg: FloatArray, impact_g: FloatArray, rate_hz: float, settings: AnalysisSettings
+    angle_deg: FloatArray, impact_g: FloatArray, rate_hz: float, settings: AnalysisSettings,
+    lowering_acc_g: FloatArray | None = None,
 ) -> list[RepeatedRep]:
     """The reps of every clearly repeated movement in the stretch (empty if none).
 
@@ -133,26 +169,31 @@ def find_repetitions(
     (`impact_g()`: foot strikes). Reps are the extremes on the side the movement leaves rest toward: the side
     with more of them in the run (a run that starts and ends at rest has one more rep extreme than
     rest extremes between reps).
+    `lowering_acc_g`: the stretch's acceleration (g) where the segment lowers the body over a planted
+    foot (a thigh in a squat or lunge): a run loaded like gait still counts when most of its reps'
+    load is that drop, once per rep and in step with the angle (`drop_explains_load`).
     """
     s = settings
     if angle_deg.size < int(s.min_reps_per_set * s.min_rep_duration_s * rate_hz):
         return []
     spread = float(np.percentile(angle_deg, 95) - np.percentile(angle_deg, 5))
     floor = max(s.repetition_min_range_deg, s.repetition_min_share_of_spread * spread)
+    # One rep per period of the whole repeated pattern, not one per excursion.
+    period_s = repeat_period_s(angle_deg, rate_hz, s)
+    gap_s = s.min_rep_duration_s if period_s is None else max(s.min_rep_duration_s, s.repetition_least_share_of_period * period_s)
     best: list[RepeatedRep] = []
     for sign in (1.0, -1.0):
         x = sign * angle_deg
-        peaks, props = find_prominent_peaks(x, floor, max(1, int(s.min_rep_duration_s * rate_hz)))
+        peaks, props = find_prominent_peaks(x, floor, max(1, int(gap_s * rate_hz)))
         if peaks.size < s.min_reps_per_set:
             continue
         found: list[RepeatedRep] = []
         for run in _runs(peaks, props["prominences"], rate_hz, s):
             reps = [_rep_around(x, int(peaks[k]), props, k) for k in run]
             quick = np.concatenate([impact_g[r.start : r.end + 1] for r in reps])
-            # No body-drop exemption here (drop_explains_load): these reps' boundaries are the
-            # angle's peaks, not a rep's own start and end, and on the simulator's jogging in place
-            # (tuning) it counted strides; the calibrated finder counts fast squats.
-            if float(np.sqrt(np.mean(quick**2))) > s.gait_impact_g:
+            if float(np.sqrt(np.mean(quick**2))) > s.gait_impact_g and not _lowers_body(
+                reps, x, lowering_acc_g, rate_hz, s
+            ):
                 continue  # foot strikes: walking or jogging, not a set
             found += reps
         if len(found) > len(best):
@@ -164,6 +205,27 @@ def find_repetitions(
             prev = best[i - 1]
             best[i - 1] = RepeatedRep(prev.start, prev.peak, best[i].start, prev.range_deg)
     return best
+
+
+def _lowers_body(
+    reps: list[RepeatedRep], x: FloatArray, acc_g: FloatArray | None, rate_hz: float, s: AnalysisSettings
+) -> bool:
+    """Whether most reps of a run are loaded by the body being lowered and stopped, not by feet
+    landing. Only continuous reps (each moving through most of its cycle) are loaded like strides
+    by the drop: a thigh in walking or jogging in place rests while the other leg strides. Each is judged over its whole cycle, from its start to the next rep's (the last: one
+    median cycle), as `drop_explains_load` needs: in walking or jogging in place the other foot
+    lands in the half of the cycle the instrumented thigh rests, twice per cycle in all."""
+    if acc_g is None or len(reps) < 2:
+        return False
+    starts = [r.start for r in reps]
+    cycle = int(np.median(np.diff(starts)))
+    if np.median([r.end - r.start for r in reps]) < s.repetition_continuous_share_of_cycle * cycle:
+        return False  # a thigh resting half of each cycle while the other leg strides: gait
+    ends = [*starts[1:], min(starts[-1] + cycle, x.size)]
+    lowered = sum(
+        drop_explains_load(acc_g[a:b], x[a:b], rate_hz, s) for a, b in zip(starts, ends, strict=True) if b - a >= 4
+    )
+    return lowered > s.repetition_lowered_share_of_reps * len(reps)
 
 
 def drop_explains_load(

@@ -102,6 +102,23 @@ class AnalysisSettings:
     # ... and at least this share of the stretch's own spread (5–95 %), so noise between big reps
     # is not a rep.
     repetition_min_share_of_spread: float = 0.3
+    # A stretch repeats when its angular rate correlates with itself this well at a rep's lag
+    # (normalised autocorrelation): a set's reps are alike, fidgets and posture changes are not.
+    repetition_min_autocorrelation: float = 0.3
+    # The period is the shortest lag correlating within this share of the best: two or three periods
+    # line up about as well as one, and a lag between two unlike excursions of one rep does not.
+    repetition_period_peak_share: float = 0.8
+    # Extremes of one rep lie closer than this share of the period: people keep their tempo within
+    # a set to a few tenths of a rep, so the next rep's extreme is further.
+    repetition_least_share_of_period: float = 0.7
+    # A repeated run loaded like gait is still a set when more than this share of its reps is loaded
+    # by the body being lowered (a thigh's fast squats): strides are never, walking's both feet land
+    # out of step with the angle, so one rep in two passing by chance does not make a set.
+    repetition_lowered_share_of_reps: float = 0.5
+    # ... and only a run whose reps move through at least this share of their cycle (median): fast
+    # continuous squats do (0.75–0.93 traced on tuning seed 24), a thigh in walking or jogging in place
+    # rests about half of each cycle while the other leg strides (the simulator's jog: 0.5).
+    repetition_continuous_share_of_cycle: float = 0.7
     # Foot strikes are impacts: |acc| changes faster than the 0.25 s a limb segment takes to turn.
     # The RMS of that quick part over a rep: walking ~0.15 g and jogging ~0.3 g at the thigh
     # (UTD-MHAD), controlled squats, lunges, sit-to-stands 0.03–0.05 g.

@@ -18,6 +18,8 @@ from sensortrack.analysis.context import AnalysisContext
 from sensortrack.analysis.pipeline import StreamingAnalyzer, analyze
 from sensortrack.analysis.repetition import drop_explains_load
 from sensortrack.analysis.settings import AnalysisSettings
+from sensortrack.session_analysis import analyze_session
+from sensortrack.simulation.hard import hard_sessions
 from sensortrack.simulation.simulator import simulate_session
 from sensortrack.simulation.spec import Distractor, ImuSpec, SessionSpec, SetSpec
 
@@ -93,8 +95,9 @@ def test_fast_continuous_thigh_squats_are_counted(gyro: bool) -> None:
     assert len(_count(spec, 5, no_drop)[0]) < reps // 2
 
 
+@pytest.mark.parametrize("gyro", [True, False])
 @pytest.mark.parametrize("kind", ["jog", "walk"])
-def test_walking_and_jogging_around_a_set_stay_uncounted(kind: str) -> None:
+def test_walking_and_jogging_around_a_set_stay_uncounted(kind: str, gyro: bool) -> None:
     """A set of 8 squats with 20 s of jogging in place or walking about before and after it, from the
     thigh: nothing in the jogging or walking is counted. (The simulator's soft marching on the spot,
     "walk_in_place", is counted as squats with or without this rule: not solved, see the docs.)"""
@@ -103,6 +106,7 @@ def test_walking_and_jogging_around_a_set_stay_uncounted(kind: str) -> None:
         exercise="squat", placement="thigh", side="left", rate_hz=50.0, sets=(squats,),
         lead_in=(Distractor("stand", 2.0), Distractor(kind, 20.0), Distractor("stand", 3.0)),  # type: ignore[arg-type]
         lead_out=(Distractor("stand", 3.0), Distractor(kind, 20.0), Distractor("stand", 2.0)),  # type: ignore[arg-type]
+        imu=ImuSpec(gyro=gyro),
     )
     _, labels = simulate_session(spec, 11)
     counted, _ = _count(spec, 11)
@@ -110,6 +114,24 @@ def test_walking_and_jogging_around_a_set_stay_uncounted(kind: str) -> None:
     outside = [r for r in counted if r[1] < first_s - 0.5 or r[0] > last_s + 0.5]
     assert outside == []
     assert counted  # the set itself is seen
+
+
+def test_fast_squats_after_a_seated_rest_are_counted_from_their_repetition() -> None:
+    """Hard design, tuning seed 24: accelerometer-only fast thigh squats, 30 s seated between the sets.
+    Recalibrating after the seat puts rest between seated and standing, and the second set (10 reps)
+    read 0. It is a clearly repeated movement, loaded like strides but by the body being lowered once
+    per continuous rep, so it is counted from its repetition (repetition._lowers_body)."""
+    (hard,) = [h for h in hard_sessions(24, "squat_fast") if h.scenario == "squat_fast"]
+    assert hard.spec.placement == "thigh" and not hard.gyro
+    session, labels = simulate_session(hard.spec, hard.seed)
+    second_s = labels.sets[1].start_s - 1.0
+
+    def second_set(settings: AnalysisSettings) -> int:
+        result = analyze_session(session, settings)
+        return sum(r.start_s >= second_s for st in result.sets for r in st.reps)
+
+    assert 7 <= second_set(SETTINGS) <= 10
+    assert second_set(dataclasses.replace(SETTINGS, repetition_lowered_share_of_reps=1.0)) == 0
 
 
 def test_fast_thigh_squats_stream_as_they_batch() -> None:

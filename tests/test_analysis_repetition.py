@@ -7,7 +7,13 @@ import numpy as np
 
 from sensortrack.analysis.context import AnalysisContext
 from sensortrack.analysis.pipeline import StreamingAnalyzer, analyze
-from sensortrack.analysis.repetition import find_repetitions, impact_g, impact_rms_g, principal_angle_deg
+from sensortrack.analysis.repetition import (
+    find_repetitions,
+    impact_g,
+    impact_rms_g,
+    principal_angle_deg,
+    repeat_period_s,
+)
 from sensortrack.analysis.settings import AnalysisSettings
 
 RATE_HZ = 25.0
@@ -103,3 +109,33 @@ def test_impact_rms_sees_foot_strikes_not_a_smooth_rep() -> None:
     struck[::25, 2] += 1.0  # one 1 g shock a second
     assert impact_rms_g(struck, rate_hz, 0.25) > 0.1
     assert impact_rms_g(smooth[:3], rate_hz, 0.25) == 0.0  # shorter than the window: nothing to judge
+
+
+def _two_tilts_per_cycle(cycles: int, seed: int = 3) -> tuple[np.ndarray, float]:
+    """A principal angle (°, 25 Hz) that, once per cycle, tilts 20° and back, then 7° and back (a
+    shank standing up from a chair and sitting down again), with a rest of 0.2–1.2 s between cycles."""
+    rng = np.random.default_rng(seed)
+    bump = lambda deg, s: -deg * np.sin(np.linspace(0.0, np.pi, int(s * RATE_HZ))) ** 2  # noqa: E731
+    parts = [np.zeros(int(3 * RATE_HZ))]
+    for _ in range(cycles):
+        parts += [bump(20.0, 0.8), np.zeros(int(1.3 * RATE_HZ)), bump(7.0, 0.7),
+                  np.zeros(int(rng.uniform(0.2, 1.2) * RATE_HZ))]
+    parts.append(np.zeros(int(3 * RATE_HZ)))
+    angle = np.concatenate(parts)
+    return angle + rng.normal(0.0, 0.2, angle.size), 0.8 + 1.3 + 0.7 + 0.7
+
+
+def test_a_pattern_of_two_tilts_repeats_once_per_cycle() -> None:
+    """The period is the whole pattern's (stand up and sit down), not the gap between its tilts."""
+    angle, mean_cycle_s = _two_tilts_per_cycle(6)
+    period_s = repeat_period_s(angle, RATE_HZ, AnalysisSettings())
+    assert period_s is not None and abs(period_s - mean_cycle_s) < 0.6
+    reps = find_repetitions(angle, np.zeros_like(angle), RATE_HZ, AnalysisSettings())
+    assert len(reps) == 6  # one per cycle (7 without the period: some sit-downs counted)
+    assert all(r.range_deg > 15.0 for r in reps)
+
+
+def test_rest_and_noise_have_no_period() -> None:
+    rng = np.random.default_rng(5)
+    assert repeat_period_s(rng.normal(0.0, 0.3, 1500), RATE_HZ, AnalysisSettings()) is None
+    assert repeat_period_s(np.zeros(1500), RATE_HZ, AnalysisSettings()) is None
