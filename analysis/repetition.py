@@ -212,9 +212,10 @@ def _lowers_body(
 ) -> bool:
     """Whether most reps of a run are loaded by the body being lowered and stopped, not by feet
     landing. Only continuous reps (each moving through most of its cycle) are loaded like strides
-    by the drop: a thigh in walking or jogging in place rests while the other leg strides. Each is judged over its whole cycle, from its start to the next rep's (the last: one
-    median cycle), as `drop_explains_load` needs: in walking or jogging in place the other foot
-    lands in the half of the cycle the instrumented thigh rests, twice per cycle in all."""
+    by the drop: a thigh in walking or jogging in place rests while the other leg strides. Each is
+    judged over its whole cycle, from its start to the next rep's (the last: one median cycle), as
+    `drop_explains_load` needs: in walking or jogging in place the other foot lands in the half of
+    the cycle the instrumented thigh rests, twice per cycle in all."""
     if acc_g is None or len(reps) < 2:
         return False
     starts = [r.start for r in reps]

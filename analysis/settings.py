@@ -102,7 +102,7 @@ class AnalysisSettings:
     # ... and at least this share of the stretch's own spread (5–95 %), so noise between big reps
     # is not a rep.
     repetition_min_share_of_spread: float = 0.3
-    # A stretch repeats when its angular rate correlates with itself this well at a rep's lag
+    # A stretch repeats when its angle (less its mean) correlates with itself this well at a rep's lag
     # (normalised autocorrelation): a set's reps are alike, fidgets and posture changes are not.
     repetition_min_autocorrelation: float = 0.3
     # The period is the shortest lag correlating within this share of the best: two or three periods
