@@ -889,12 +889,16 @@ class StreamingAnalyzer:
         if room_to_s - room_from_s < s.min_reps_per_set * s.min_rep_duration_s:
             return
         acc = self._hist.get("acc", a, b)
+        # Strides the finder saw here (sets.SetTracker._strode_before): a run around them is gait.
+        self._tracker.forget_strides_before(float(t[0]) - shift)
+        strides = t.searchsorted(np.asarray(self._tracker.stride_ends_s) + shift)
         reps = find_repetitions(
             principal_angle_deg(self._hist.get("u", a, b)),
             impact_g(acc, self.rate_hz, self.settings.gait_impact_window_s),
             self.rate_hz,
             self.settings,
             acc if self._lowers_body else None,
+            strides[strides < t.size],
         )
         reps = [
             r

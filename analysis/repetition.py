@@ -161,7 +161,7 @@ def repeat_period_s(angle_deg: FloatArray, rate_hz: float, settings: AnalysisSet
 
 def find_repetitions(
     angle_deg: FloatArray, impact_g: FloatArray, rate_hz: float, settings: AnalysisSettings,
-    lowering_acc_g: FloatArray | None = None,
+    lowering_acc_g: FloatArray | None = None, stride_ends: NDArray[np.intp] | None = None,
 ) -> list[RepeatedRep]:
     """The reps of every clearly repeated movement in the stretch (empty if none).
 
@@ -171,7 +171,8 @@ def find_repetitions(
     rest extremes between reps).
     `lowering_acc_g`: the stretch's acceleration (g) where the segment lowers the body over a planted
     foot (a thigh in a squat or lunge): a run loaded like gait still counts when most of its reps'
-    load is that drop, once per rep and in step with the angle (`drop_explains_load`).
+    load is that drop, once per rep and in step with the angle (`drop_explains_load`), unless a
+    stride (sample indices `stride_ends`: movements quicker than any rep) ended within the run.
     """
     s = settings
     if angle_deg.size < int(s.min_reps_per_set * s.min_rep_duration_s * rate_hz):
@@ -191,8 +192,11 @@ def find_repetitions(
         for run in _runs(peaks, props["prominences"], rate_hz, s):
             reps = [_rep_around(x, int(peaks[k]), props, k) for k in run]
             quick = np.concatenate([impact_g[r.start : r.end + 1] for r in reps])
-            if float(np.sqrt(np.mean(quick**2))) > s.gait_impact_g and not _lowers_body(
-                reps, x, lowering_acc_g, rate_hz, s
+            strode = stride_ends is not None and bool(
+                ((stride_ends >= reps[0].start) & (stride_ends <= reps[-1].end)).any()
+            )
+            if float(np.sqrt(np.mean(quick**2))) > s.gait_impact_g and (
+                strode or not _lowers_body(reps, x, lowering_acc_g, rate_hz, s)
             ):
                 continue  # foot strikes: walking or jogging, not a set
             found += reps

@@ -143,6 +143,9 @@ class SetTracker:
         self._reference = reference
         self._baseline = SessionBaseline(settings)
         self.last_end_s: float | None = None
+        # When movements quicker than any rep (strides of gait) ended (`_strode_before`, and the
+        # repetition search: pipeline._count_repetitions, which forgets those it has passed).
+        self.stride_ends_s: list[float] = []
         # Movements under the exercise's floor, kept until a set they may belong to ends (`close`).
         self._below_floor: list[RepCandidate] = []
         self._min_range_deg = settings.min_range_deg(exercise, placement)  # the exercise's floor
@@ -182,6 +185,8 @@ class SetTracker:
                 and not self._slower_set(rep.start_s, duration_s)
             )
             if not quick_rep:
+                if duration_s < s.min_quick_duration_s(self.exercise) and rep.range_deg >= self._min_range_deg:
+                    self.stride_ends_s.append(rep.end_s)  # quicker than any rep, as large as one: a stride
                 return True
         floor_deg = self._min_range_deg
         current = self._current_set(rep.start_s)
@@ -197,11 +202,32 @@ class SetTracker:
         return False
 
     def _strike_free(self, rep: RepCandidate) -> bool:
-        """No foot strike loads the leg over `rep`, or its quick load is the body's drop."""
+        """No foot strike loads the leg over `rep`, or its quick load is the body's drop (and no
+        stride came between it and the last rep: `_strode_before`)."""
         if rep.quick_load is not None:  # worked out now that it is needed (pipeline._judge_rep)
             rep.impact_g, rep.body_drop = rep.quick_load(self.settings.gait_impact_g)
             rep.quick_load = None
-        return rep.impact_g <= self.settings.gait_impact_g or rep.body_drop
+        return rep.impact_g <= self.settings.gait_impact_g or (rep.body_drop and not self._strode_before(rep))
+
+    def _strode_before(self, rep: RepCandidate) -> bool:
+        """Whether a stride (a movement quicker than any rep, `min_quick_rep_duration_s`, and at
+        least the exercise's range) ended since the last rep counted and within a set break before
+        `rep`. Walking and jogging in place alternate legs: between two lifts of this thigh the other
+        leg's stride moves it too, quicker than a rep. Reps of a continuous set follow each other
+        with no such stride (none between the fast squats of the simulator's tuning seeds 0–29).
+        Needed without a gyroscope: the angle is then gravity's direction from the accelerometer,
+        which the foot strikes' linear acceleration tilts in step with |acc|, so a real jogging
+        stride (UTD-MHAD s5) passes `drop_explains_load` (range 68–81° read for 26–52° with the gyro)."""
+        if not self.stride_ends_s:
+            return False
+        since_s = rep.start_s - self.settings.set_break_s
+        if self.last_end_s is not None:
+            since_s = max(since_s, self.last_end_s)
+        return self.stride_ends_s[-1] > since_s
+
+    def forget_strides_before(self, t_s: float) -> None:
+        """Strides ending before `t_s` will not be asked about again."""
+        self.stride_ends_s = [e for e in self.stride_ends_s if e >= t_s]
 
     def _still_moving(self, rep: RepCandidate) -> None:
         """A rep's worth of movement too small to count: the open set goes on through it if it

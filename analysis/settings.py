@@ -66,7 +66,9 @@ class AnalysisSettings:
     min_rep_duration_s: float = 1.25
     min_step_duration_band_walk_s: float = 0.5
     # ... unless no foot strike loads the leg over it (`gait_impact_g`): continuous squats take
-    # 0.8–1.2 s per rep (issue 9: tempos from 0.8 s). Quicker than this is a twitch.
+    # 0.8–1.2 s per rep (issue 9: tempos from 0.8 s). Quicker than this is a twitch, or, when it
+    # moves as far as a rep, a stride of gait, after which no quick rep counts until a rep or a set
+    # break has passed (sets.SetTracker._strode_before; the other leg strides between lifts).
     min_quick_rep_duration_s: float = 0.6
     # ... and it does not turn past rest the other way by more than this share of its range: a
     # stride forward takes the thigh 10–20° behind standing at push-off against ~30° in front.
