@@ -215,7 +215,7 @@ class SensortrackApp(App[int]):
     ]
     REPLAY_ACTIONS = frozenset({"toggle_pause", "faster", "slower", "next_rep", "seek", "restart"})
     # A LoadingView's loader (`_bind`s the view after its first frame); None once it ran, and for any other view.
-    _pending: Callable[[], None] | None = None
+    _pending: Callable[[], object] | None = None
 
     def __init__(
         self,
@@ -1387,7 +1387,7 @@ class LoadingView(SensortrackApp):
     A file it cannot replay ends the app with exit 2, and `run_app` raises its one-line error once the
     terminal is restored, as when the error came before the view."""
 
-    def __init__(self, title: str, load: Callable[[LoadingView], None]) -> None:
+    def __init__(self, title: str, load: Callable[[LoadingView], object]) -> None:
         App.__init__(self)  # SensortrackApp's own state comes from `load`, after the first frame
         self._pending = functools.partial(load, self)
         self.pair = None

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from sensortrack.core.plans import Plan
     from sensortrack.session_analysis import ReferenceLookup
     from sensortrack.core.sensor_bodies import SensorBody
-    from sensortrack.tui.app import LoadingView, RecognisedStretch
+    from sensortrack.tui.app import LoadingView, RecognisedStretch, SensortrackApp
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,15 +68,14 @@ def run(args: argparse.Namespace) -> int:
         from sensortrack.personal_reference import stored_lookup
 
         reference = stored_lookup(args.library, person)
-    if not two_sensors and draws_first(args.session):
-        return run_app(LoadingView(f"replay {Path(args.session).name}",
-                                   functools.partial(load_replay, args, settings, plan, reference)))  # fmt: skip
+    if not two_sensors:
+        if draws_first(args.session):
+            return run_app(LoadingView(f"replay {Path(args.session).name}",
+                                       functools.partial(load_replay, args, settings, plan, reference)))  # fmt: skip
+        return run_app(load_replay(args, settings, plan, reference, None))
     recognised: tuple[RecognisedStretch, ...] = ()
-    if two_sensors:
-        if plan is None and args.exercise is None:
-            args.exercise, recognised = recognised_pair_stretch(args.session, bodies, pair_settings)
-    elif plan is None and (args.exercise is None or args.placement is None):
-        args.placement, recognised = recognised_stretches(args.session, args.exercise, args.placement)
+    if plan is None and args.exercise is None:
+        args.exercise, recognised = recognised_pair_stretch(args.session, bodies, pair_settings)
     app = replay_app(
         args.session,
         args.speed,
@@ -104,19 +103,19 @@ def draws_first(path: str) -> bool:
 
 def load_replay(
     args: argparse.Namespace, settings: AnalysisSettings | None, plan: Plan | None, reference: ReferenceLookup | None,
-    view: LoadingView,
-) -> None:
-    """What `run` does before the view, done after its first frame: recognise what the file does not
-    say, read it and bind the view (the same `replay_app`, into the view on screen)."""
+    view: LoadingView | None,
+) -> SensortrackApp:
+    """A one-sensor file's replay: recognise what the file does not say, read it and build the view,
+    or bind `view` (a LoadingView on screen, after its first frame) with the same `replay_app`."""
     from sensortrack.tui.app import replay_app
 
     placement = args.placement
     recognised: tuple[RecognisedStretch, ...] = ()
     if plan is None and (args.exercise is None or args.placement is None):
         placement, recognised = recognised_stretches(args.session, args.exercise, args.placement)
-    replay_app(args.session, args.speed, settings, reference=reference, sound=args.sound, count_at=args.count_at,
-               plan=plan, exercise=args.exercise, placement=placement, side=args.side, recognised=recognised,
-               into=view)  # fmt: skip
+    return replay_app(args.session, args.speed, settings, reference=reference, sound=args.sound,
+                      count_at=args.count_at, plan=plan, exercise=args.exercise, placement=placement,
+                      side=args.side, recognised=recognised, into=view)  # fmt: skip
 
 
 def recognised_pair_stretch(
