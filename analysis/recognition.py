@@ -107,6 +107,20 @@ class RecognitionSettings:
     # seen by a sensor on the side of the thigh) |normal × hinge| < sin 30° and the cross product
     # is mostly the hinge's noise: the long axis is then unknown.
     long_axis_min_sin: float = 0.5
+    # Physical posture checks on a bout's exercise (_physically_possible), read only where the bone
+    # was found in at least `posture_known_share` of the bout's windows:
+    # - squats, lunges, step-ups and band walks are done on one's feet, so the segment is near
+    #   vertical at some moment of every window: gravity's closest approach to the bone (low_long_deg)
+    #   within `upright_low_long_max_deg` (standing 0–10°, a band walk's quarter-squat stance thigh
+    #   20–30°, a sit-to-stand passes through standing; 40° leaves margin for a strap not quite flat);
+    # - a bridge lies on the back with the feet on the floor: the thigh rests 35–50° up from the floor
+    #   (gravity 40–55° from the bone) or, held at the top, about level (80–90°), never near vertical:
+    #   rest_long_deg at least `bridge_thigh_rest_long_min_deg` (30°: a standing thigh is 0–15°).
+    # Clamshells get no check: the clam turns the leg about the ankle–hip line, not across the thigh,
+    # so with a strap on the front of the thigh normal × hinge is not the bone (docs/recognition.md).
+    posture_known_share: float = 0.5
+    upright_low_long_max_deg: float = 40.0
+    bridge_thigh_rest_long_min_deg: float = 30.0
 
 
 # ---- features ---------------------------------------------------------------------------------
@@ -418,6 +432,9 @@ class Recognition:
     window_label: tuple[str, ...]
     window_exercise_p: FloatArray  # (n, len(exercises)+1): P(exercise | placement) incl. none last
     exercises: tuple[str, ...]
+    # per window: whether the bone was found (the posture features are read, not LONG_AXIS_UNKNOWN)
+    window_posture_known: np.ndarray
+    settings: RecognitionSettings
 
     def exercise_confidence(self, exercise: Label, start_s: float, end_s: float) -> float:
         """Mean probability of `exercise` over the moving windows centred in [start_s, end_s]
@@ -425,13 +442,36 @@ class Recognition:
         if exercise not in self.exercises:
             return 0.0
         k = self.exercises.index(exercise)
+        p = self.window_exercise_p[self._windows_of(exercise, start_s, end_s)]
+        if k < p.shape[1] - 1:  # an exercise: how sure, given that it is one of the exercises
+            p = _exercise_given_moving(p)
+        return float(p[:, k].mean()) if p.shape[0] else 0.0
+
+    def posture_known(self, start_s: float, end_s: float) -> bool:
+        """Whether the bone was found in at least `posture_known_share` of the windows a set in
+        [start_s, end_s] is judged on. Where it was not (a sagittal movement seen from the side of
+        the limb), standing and lying on the back cannot be told apart from the accelerometer and
+        the exercise rests on rhythm and range alone."""
+        inside = self._windows_of("", start_s, end_s)
+        return bool(inside.any()) and float(self.window_posture_known[inside].mean()) >= self.settings.posture_known_share
+
+    def unsure(self, exercise: Label, start_s: float, end_s: float) -> bool:
+        """A recognised set is shown as unsure, never as a plain label, where the tree's mean
+        probability is below `unsure_below` or the posture could not be read (posture_known:
+        on real people the tree's probability is no guide there — docs/recognition.md)."""
+        return (self.exercise_confidence(exercise, start_s, end_s) < self.settings.unsure_below
+                or not self.posture_known(start_s, end_s))
+
+    def _windows_of(self, exercise: str, start_s: float, end_s: float) -> np.ndarray:
+        """The windows a stretch is judged on (bool per window): the moving windows centred in it
+        (those moving like an exercise, unless `exercise` is NONE), else the nearest such window."""
         moving = np.array([lab != "" for lab in self.window_label], dtype=bool)
         if exercise != NONE:  # a set's exercise is judged on the windows that move like one
             moving &= np.array([lab not in ("", NONE) for lab in self.window_label], dtype=bool)
             if not moving.any():
                 moving = np.array([lab != "" for lab in self.window_label], dtype=bool)
         if not moving.any():
-            return 0.0
+            return moving
         c = self.window_centre_s
         inside = moving & (c >= start_s) & (c <= end_s)
         if not inside.any():
@@ -439,10 +479,7 @@ class Recognition:
             idx = np.flatnonzero(moving)
             inside = np.zeros_like(moving)
             inside[idx[np.argmin(np.abs(c[idx] - mid))]] = True
-        p = self.window_exercise_p[inside]
-        if k < p.shape[1] - 1:  # an exercise: how sure, given that it is one of the exercises
-            p = _exercise_given_moving(p)
-        return float(p[:, k].mean())
+        return inside
 
     def to_dict(self) -> dict[str, Any]:
         return {"placement": self.placement, "placement_confidence": round(self.placement_confidence, 2),
@@ -507,9 +544,10 @@ def recognise(t_s: FloatArray, acc_g: FloatArray, model: RecognitionModel,
     raw = ["" if not moving[i] else (NONE if p_ex[i, -1] >= p_ex[i, :-1].sum() else _MOVING)
            for i in range(p_ex.shape[0])]
     labels = _mode_filter(raw, s.smooth_windows)
-    segments = _segments(win, labels, p_ex, names, s, float(t_s[0]), float(t_s[-1]))
+    segments = _segments(win, labels, p_ex, names, s, float(t_s[0]), float(t_s[-1]), placement)
     window_label = tuple(_label_at(segments, c) if lab else "" for c, lab in zip(win.centre_s, labels, strict=True))
-    return Recognition(placement, placement_conf, segments, win.centre_s, window_label, p_ex, names)
+    return Recognition(placement, placement_conf, segments, win.centre_s, window_label, p_ex, names,
+                       win.features[:, _POSTURE[0]] >= 0, s)
 
 
 def _label_at(segments: tuple[Segment, ...], t: float) -> str:
@@ -571,8 +609,27 @@ def _split_at_posture_changes(runs: list[list[int]], rest_u: FloatArray, limit_d
     return out
 
 
+UPRIGHT_EXERCISES: Final = frozenset({"squat", "lunge", "step_up", "band_walk"})  # done on one's feet
+_POSTURE = [FEATURES.index(name) for name in ("rest_long_deg", "low_long_deg", "high_long_deg")]
+
+
+def _physically_possible(exercise: str, placement: str, posture: FloatArray, s: RecognitionSettings) -> bool:
+    """Whether the bout's measured posture allows `exercise` (RecognitionSettings says why each
+    limit): `posture` is the bout's windows' posture features (rest_long_deg, low_long_deg,
+    high_long_deg), LONG_AXIS_UNKNOWN where the bone was not found. Unknown posture allows anything."""
+    known = posture[:, 0] >= 0
+    if posture.shape[0] == 0 or known.mean() < s.posture_known_share:
+        return True
+    rest, low = np.median(posture[known, 0]), np.median(posture[known, 1])
+    if exercise in UPRIGHT_EXERCISES:
+        return bool(low <= s.upright_low_long_max_deg)
+    if exercise == "bridge" and placement == "thigh":
+        return bool(rest >= s.bridge_thigh_rest_long_min_deg)
+    return True
+
+
 def _segments(win: Windows, labels: list[str], p_ex: FloatArray, names: tuple[Label, ...],
-              s: RecognitionSettings, t_first: float, t_last: float) -> tuple[Segment, ...]:
+              s: RecognitionSettings, t_first: float, t_last: float, placement: str) -> tuple[Segment, ...]:
     # runs of one label among moving windows (quiet windows join no run)
     runs: list[list[int]] = []  # [first window, last window, 0 = exercise / 1 = none]
     for i, lab in enumerate(labels):
@@ -617,7 +674,12 @@ def _segments(win: Windows, labels: list[str], p_ex: FloatArray, names: tuple[La
             seg = Segment(float(start), float(end), NONE, float(p_ex[idx, -1].mean()))
         else:
             mean = given_moving[idx].mean(axis=0)
-            best = int(np.argmax(mean))
+            # an exercise the bout's posture rules out physically is not chosen (while another is
+            # possible); the chosen one keeps the tree's own probability, so a set it goes to for
+            # that reason is shown as unsure
+            posture = win.features[idx][:, _POSTURE]
+            possible = np.array([_physically_possible(str(n), placement, posture, s) for n in names[:-1]])
+            best = int(np.argmax(np.where(possible, mean, -1.0))) if possible.any() else int(np.argmax(mean))
             seg = Segment(float(start), float(end), names[best], float(mean[best]))
         append_joining(out, seg)
     return tuple(out)

@@ -257,8 +257,9 @@ class LiveRecogniser:
             return None
         confidence = rec.exercise_confidence(exercise, start_s, at_s)
         self._decided = True
-        return BoutExercise(exercise, confidence, confidence < self.settings.sure_from,
-                            max(start_s, self._not_before_s), at_s)
+        # sure only from a calibrated confidence AND a posture read (Recognition.posture_known)
+        unsure = confidence < self.settings.sure_from or not rec.posture_known(start_s, at_s)
+        return BoutExercise(exercise, confidence, unsure, max(start_s, self._not_before_s), at_s)
 
     def _forget(self, before_s: float) -> None:
         drop = int(np.searchsorted(self._t, before_s))

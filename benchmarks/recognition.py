@@ -62,18 +62,22 @@ def _predicted(rec: Recognition, start: float, end: float, truth: str) -> str:
 
 
 def judge(rec_in: Recording, walks: tuple[tuple[float, float], ...] = (),
-          model: RecognitionModel | None = None) -> dict[str, Any]:
+          model: RecognitionModel | None = None, settings: RecognitionSettings | None = None) -> dict[str, Any]:
     """One recording's sets against what `model` (the packaged tree unless given) recognises."""
-    settings = RecognitionSettings()
+    settings = settings or RecognitionSettings()
     rec = recognise(rec_in.t_s, rec_in.acc_g, model or packaged_model(), settings)
     sets = []
     for start, end, truth in rec_in.sets:
         pred = _predicted(rec, start, end, truth)
         conf = rec.exercise_confidence(pred, start, end) if pred != NONE else None
-        sets.append({"truth": truth, "predicted": pred, "unsure": conf is not None and conf < settings.unsure_below})
+        sets.append({"truth": truth, "predicted": pred, "confidence": conf,
+                     "posture_known": rec.posture_known(start, end), "unsure": pred != NONE and rec.unsure(pred, start, end)})
     for start, end in walks:
         # a walk between sets is judged by most overlap: 10 s windows cannot isolate a 5 s walk
-        sets.append({"truth": NONE, "predicted": _predicted(rec, start, end, "walk"), "unsure": False, "walk": True})
+        pred = _predicted(rec, start, end, "walk")
+        conf = rec.exercise_confidence(pred, start, end) if pred != NONE else None
+        sets.append({"truth": NONE, "predicted": pred, "confidence": conf, "posture_known": rec.posture_known(start, end),
+                     "unsure": pred != NONE and rec.unsure(pred, start, end), "walk": True})
     return {"name": rec_in.name, "placement": rec_in.placement, "recognised_placement": rec.placement,
             "sets": sets}
 
@@ -109,6 +113,7 @@ def summary(name: str, judged: list[dict[str, Any]]) -> dict[str, Any]:
     ex_sets = [s for j in judged for s in j["sets"] if s["truth"] != NONE]
     none_sets = [s for j in judged for s in j["sets"] if s["truth"] == NONE]
     placed = [j for j in judged if any(s["truth"] != NONE for s in j["sets"])]
+    sure = [s for j in judged for s in j["sets"] if s["predicted"] != NONE and not s["unsure"]]
 
     def pct(hits: int, total: int) -> float | None:
         return round(100.0 * hits / total, 1) if total else None
@@ -123,6 +128,9 @@ def summary(name: str, judged: list[dict[str, Any]]) -> dict[str, Any]:
         "none_right_pct": pct(sum(s["predicted"] == NONE for s in none_sets), len(none_sets)),
         "placement_right_pct": pct(sum(j["placement"] == j["recognised_placement"] for j in placed), len(placed)),
         "unsure_pct": pct(sum(s["unsure"] for s in ex_sets), len(ex_sets)),
+        # what a user is told as a fact: a set given an exercise and not marked unsure
+        "shown_sure": len(sure),
+        "wrong_and_sure": sum(s["predicted"] != s["truth"] for s in sure),
         "wrong": [f'{j["name"]}: {s["truth"]} → {s["predicted"]}' for j in judged for s in j["sets"]
                   if s["predicted"] != s["truth"]][:40],
     }
@@ -137,6 +145,8 @@ def print_summary(sm: dict[str, Any]) -> None:
     print(f"  exercise right: {sm['sets_right_pct']}% of {sm['sets']} sets · none right: "
           f"{sm['none_right_pct']}% of {sm['none']} · placement right: {sm['placement_right_pct']}% of "
           f"recordings · sets marked unsure: {sm['unsure_pct']}%")
+    print(f"  shown as sure (an exercise, not marked unsure): {sm['shown_sure']} sets, "
+          f"{sm['wrong_and_sure']} of them wrong")
 
 
 def timing(n: int = 6) -> dict[str, float]:

@@ -19,6 +19,7 @@ read here.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,24 +29,26 @@ import numpy as np
 import train_recognition as tr
 from recognition import UTD_DEFAULT, _utd_person_kept, judge, sim_recordings, summary
 from recognition_data import MEX_TRAIN_SUBJECTS, Recording, labelled_folder, mex, training_rows
-from sensortrack.analysis.recognition import FEATURES, RecognitionModel, RecognitionSettings
+from sensortrack.analysis.recognition import FEATURES, NONE, RecognitionModel, RecognitionSettings
 
 Rows = tuple[np.ndarray, np.ndarray, np.ndarray]  # features, labels, sources
 Judged = list[tuple[Recording, tuple[tuple[float, float], ...]]]
 
 
-def cached_rows(rows: Path, scenes: Path | None) -> Rows:
-    """train_recognition.py's --cache (simulator + tilted + MEx 01–15) and --scenes-cache, without MEx
-    (added per half below)."""
+def cached_rows(rows: Path, scenes: Path | None) -> tuple[Rows, Rows]:
+    """train_recognition.py's --cache (simulator + tilted, without MEx: added per half below) and
+    --scenes-cache, kept apart so that `train` stacks them in train_recognition.py's order (the
+    same rows in another order can split a tie otherwise: not the packaged tree)."""
     d = np.load(rows, allow_pickle=False)
     keep = d["source"] != "mex"
-    x, y, src = d["x"][keep], d["y"][keep], d["source"][keep]
+    main = d["x"][keep], d["y"][keep], d["source"][keep]
+    extra: Rows = (np.zeros((0, main[0].shape[1])), np.array([], dtype=main[1].dtype), np.array([], dtype=main[2].dtype))
     if scenes is not None:
         e = np.load(scenes, allow_pickle=False)
-        x, y, src = np.vstack([x, e["x"]]), np.concatenate([y, e["y"]]), np.concatenate([src, e["source"]])
-    if x.shape[1] != len(FEATURES):
-        raise SystemExit(f"{rows}: {x.shape[1]} features cached, the code computes {len(FEATURES)}: collect again")
-    return x, y, src
+        extra = e["x"], e["y"], e["source"]
+    if main[0].shape[1] != len(FEATURES):
+        raise SystemExit(f"{rows}: {main[0].shape[1]} features cached, the code computes {len(FEATURES)}: collect again")
+    return main, extra
 
 
 def mex_rows(subjects: tuple[str, ...]) -> Rows:
@@ -53,21 +56,28 @@ def mex_rows(subjects: tuple[str, ...]) -> Rows:
     return x.reshape(-1, len(FEATURES)), np.array(y), np.array(["mex"] * len(y))
 
 
-def train(base: Rows, mex_part: Rows, depth: int, min_leaf: int, shares: dict[str, float]) -> RecognitionModel:
+def train(base: tuple[Rows, Rows], mex_part: Rows, depth: int, min_leaf: int, shares: dict[str, float]
+          ) -> RecognitionModel:
+    """Trained as train_recognition.py trains: simulator and tilted rows, then MEx, then the scenes
+    (with the packaged settings and all of MEx 01–15 this is the packaged tree, node for node)."""
     tr.SOURCE_SHARE.clear()
     tr.SOURCE_SHARE.update(shares)
-    x, y, src = (np.concatenate([a, b]) for a, b in zip(base, mex_part, strict=True))
+    main, scenes = base
+    x, y, src = (np.concatenate([a, b, c]) for a, b, c in zip(main, mex_part, scenes, strict=True))
     used = np.array([shares[str(s)] > 0 for s in src])
     tree = tr.fit(x[used], y[used], src[used], depth, min_leaf)
     return RecognitionModel.from_dict(tr.export(tree, {}))
 
 
 def parse_variant(text: str) -> dict[str, Any]:
-    out: dict[str, Any] = {"depth": 6, "min_leaf": 20, "shares": dict(DEFAULT_SHARES)}
+    out: dict[str, Any] = {"depth": 6, "min_leaf": 20, "shares": dict(DEFAULT_SHARES), "settings": {}}
+    fields = {f.name for f in dataclasses.fields(RecognitionSettings)}
     for part in text.split():
         key, _, value = part.partition("=")
         if key in ("depth", "min_leaf"):
             out[key] = int(value)
+        elif key in fields:  # a RecognitionSettings limit, e.g. upright_low_long_max_deg=180 (off)
+            out["settings"][key] = float(value)
         elif key in DEFAULT_SHARES:
             out["shares"][key] = float(value)
         else:
@@ -83,6 +93,38 @@ def line(sm: dict[str, Any]) -> str:
                     (sm["sets_right_pct"], sm["none_right_pct"], sm["placement_right_pct"]))
 
 
+# The rule the unsure limit (RecognitionSettings.unsure_below) is chosen by, fixed before looking:
+# the lowest limit from which at least this share of the sets shown as sure (given an exercise and
+# not marked unsure) are right, on the real people's tuning data and on the simulator's, each.
+SURE_RIGHT_SHARE = 0.95
+LIMITS = tuple(round(0.4 + 0.05 * k, 2) for k in range(12))  # 0.40 … 0.95
+
+
+def print_calibration(judged: dict[str, list[dict[str, Any]]]) -> None:
+    """Sets shown as sure, and wrong among them, at each candidate unsure limit."""
+    ok: dict[float, bool] = {lim: True for lim in LIMITS}
+    for name, js in judged.items():
+        given = [s for j in js for s in j["sets"] if s["predicted"] != NONE and s["confidence"] is not None]
+        _calibration_line(f"{name}, confidence alone", given, {lim: True for lim in LIMITS})
+        # shown as sure only where the posture was read too (Recognition.unsure)
+        _calibration_line(f"{name}, and the posture read", [s for s in given if s["posture_known"]], ok)
+    chosen = next((lim for lim in LIMITS if ok[lim]), None)
+    print(f"    lowest limit with >= {SURE_RIGHT_SHARE:.0%} of sure sets right on each (posture read): {chosen}")
+
+
+def _calibration_line(name: str, given: list[dict[str, Any]], ok: dict[float, bool]) -> None:
+    """One line: at each limit, the sets at or above it (shown as sure) and the wrong ones among
+    them; `ok[limit]` stays true only where at least SURE_RIGHT_SHARE of them are right."""
+    shown = [(s["confidence"], s["predicted"] == s["truth"]) for s in given]
+    cells = []
+    for lim in LIMITS:
+        sure = [right for conf, right in shown if conf >= lim]
+        wrong = sum(not r for r in sure)
+        ok[lim] &= not sure or (len(sure) - wrong) >= SURE_RIGHT_SHARE * len(sure)
+        cells.append(f"{lim:.2f}: {len(sure)}/{wrong}")
+    print(f"    {name} ({len(shown)} sets) — limit: sure/wrong  " + "  ".join(cells))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=Path, required=True, help="train_recognition.py --cache file")
@@ -90,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--variant", action="append", default=[], help='e.g. "depth=7 mex=3 tilted=0.1"')
     ap.add_argument("--sim-seeds", default="90:92", help="simulator tuning seeds to judge on (not trained on)")
     ap.add_argument("--confusions", action="store_true", help="print each variant's confusion matrices")
+    ap.add_argument("--calibrate", action="store_true",
+                    help="per variant: how many sets would be shown as sure, and wrong, at each unsure limit")
     args = ap.parse_args(argv)
     a, b = (int(v) for v in args.sim_seeds.split(":"))
     if not (24 <= a <= b <= 100):
@@ -108,14 +152,20 @@ def main(argv: list[str] | None = None) -> int:
     for text in args.variant or ["depth=6"]:
         v = parse_variant(text)
         model = train(base, mex_all, v["depth"], v["min_leaf"], v["shares"])  # type: ignore[arg-type]
-        results = {name: summary(name, [judge(r, w, model) for r, w in recs]) for name, recs in utd.items()}
-        results["simulator"] = summary("simulator", [judge(r, w, model) for r, w in sim])
+        rs = RecognitionSettings(**v["settings"])
+        judged_utd = {name: [judge(r, w, model, rs) for r, w in recs] for name, recs in utd.items()}
+        results = {name: summary(name, js) for name, js in judged_utd.items()}
+        sim_judged = [judge(r, w, model, rs) for r, w in sim]
+        results["simulator"] = summary("simulator", sim_judged)
         mex_judged = []
         for i in (0, 1):  # each half judged by a tree trained on the other
             other = mex_half_rows[1 - i]
             half_model = train(base, other, v["depth"], v["min_leaf"], v["shares"])  # type: ignore[arg-type]
-            mex_judged += [judge(r, (), half_model) for r in mex_half_recs[i]]
+            mex_judged += [judge(r, (), half_model, rs) for r in mex_half_recs[i]]
         results["MEx 01-15 halves"] = summary("MEx halves", mex_judged)
+        if args.calibrate:
+            real = [j for name, recs in judged_utd.items() for j in recs] + mex_judged
+            print_calibration({"real people (UTD odd, MEx halves)": real, "simulator": sim_judged})
         total = sum(sm[k] or 0.0 for sm in results.values()
                     for k in ("sets_right_pct", "none_right_pct", "placement_right_pct"))
         print(f"{text:28s} " + " | ".join(f"{name} {line(sm)}" for name, sm in results.items())

@@ -117,7 +117,8 @@ def analyze_recognised(
                 st, index=len(sets) + 1, reps=reps,
                 exercise_source="given" if given else "recognised",
                 exercise_confidence=conf,
-                exercise_unsure=conf is not None and conf < rs.unsure_below,
+                exercise_unsure=conf is not None and recognition is not None
+                and recognition.unsure(st.exercise, st.start_s, st.end_s),
             ))
     notes = () if side_known else (SIDE_UNKNOWN_NOTE,)
     if parts:

@@ -57,19 +57,24 @@ def test_the_same_decision_in_any_chunking() -> None:
 
 def test_what_is_shown_as_sure_is_right() -> None:
     """A two-rep answer is shown as sure only from the calibrated confidence (sure_from, chosen so
-    that sure answers were right on tuning seeds); on these sets (seed 7, not a tuning seed of the
-    threshold) every answer shown as sure is the set's exercise, and the rest are marked unsure."""
+    that sure answers were right on tuning seeds) and where the posture was read; on these sets
+    (seeds 7 and 11, not tuning seeds of the threshold) every answer shown as sure is the set's
+    exercise, and the rest are marked unsure. (Not every seed is so: on seed 12 a shank's
+    clamshells read as step-ups at 0.96 — sure answers were right 95 %, not 100 %, of the time.)"""
     from sensortrack.analysis.recognition_live import LiveRecognitionSettings
 
     sure_from = LiveRecognitionSettings().sure_from
     shown = []
-    for exercise in ("squat", "lunge", "band_walk", "bridge", "clamshell", "step_up"):
-        for placement in ("thigh", "shank"):
-            decided, _ = _first_decision(_one_set(exercise, placement, 7)[0], placement, 10)
-            assert decided is not None
-            assert decided.unsure == (decided.confidence < sure_from)
-            shown.append((exercise, decided.exercise, decided.unsure))
+    for seed in (7, 11):
+        for exercise in ("squat", "lunge", "band_walk", "bridge", "clamshell", "step_up"):
+            for placement in ("thigh", "shank"):
+                decided, _ = _first_decision(_one_set(exercise, placement, seed)[0], placement, 10)
+                assert decided is not None
+                # below sure_from always unsure; above it, unsure too where the posture was not read
+                assert decided.unsure or decided.confidence >= sure_from
+                shown.append((exercise, decided.exercise, decided.unsure))
     assert all(truth == said for truth, said, unsure in shown if not unsure), shown
+    assert any(not unsure for *_, unsure in shown)  # some are shown as sure: the check is not empty
 
 
 @pytest.mark.parametrize("placement", ("thigh", "shank"))

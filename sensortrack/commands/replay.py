@@ -152,7 +152,7 @@ def recognised_stretches(
 ) -> tuple[str | None, tuple[RecognisedStretch, ...]]:
     """The placement (flag, file, else recognised) and, where neither flag nor file says the
     exercise, the recognised stretches of one exercise each, in time order (empty: it is said)."""
-    from sensortrack.analysis.recognition import NONE, RecognitionSettings
+    from sensortrack.analysis.recognition import NONE
     from sensortrack.core.errors import MissingMetadataError
     from sensortrack.core.loading import load_session
     from sensortrack.recognising import recognise_session
@@ -168,9 +168,8 @@ def recognised_stretches(
     rec = recognise_session(session, placement)
     if exercise:
         return placement or rec.placement, ()
-    unsure_below = RecognitionSettings().unsure_below
     stretches = tuple(
-        RecognisedStretch(seg.start_s, seg.end_s, seg.exercise, conf, conf < unsure_below)
+        RecognisedStretch(seg.start_s, seg.end_s, seg.exercise, conf, rec.unsure(seg.exercise, seg.start_s, seg.end_s))
         for seg in rec.segments
         if seg.exercise != NONE
         for conf in (rec.exercise_confidence(seg.exercise, seg.start_s, seg.end_s),)
