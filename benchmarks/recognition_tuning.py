@@ -4,8 +4,12 @@
     .venv/bin/python benchmarks/recognition_tuning.py --rows ROWS.npz --scenes SCENES.npz \\
         --variant "depth=6" --variant "depth=7 mex=3" --variant "tilted=0.1 mex=3"
 
-A variant is `depth=`, `min_leaf=` and source shares (`simulator=`, `mex=`, `scenes=`, `tilted=`:
-train_recognition.SOURCE_SHARE, unset ones at its defaults). Each variant is trained exactly as
+A variant is `depth=`, `min_leaf=`, source shares (`simulator=`, `mex=`, `scenes=`, `tilted=`:
+train_recognition.SOURCE_SHARE, unset ones at its defaults) and RecognitionSettings limits (e.g.
+`upright_low_long_max_deg=180 bridge_thigh_rest_long_min_deg=0` turns the physical posture checks
+off). `--calibrate` prints, per variant, how many sets would be shown as sure and how many of those
+are wrong at each unsure limit; `--gyro-bone` only measures session 8's idea of taking the bone from
+the gyroscope (gyro_bone_check). Each variant is trained exactly as
 train_recognition.py trains (its weights and fit) on the cached simulator rows (tuning seeds) and
 MEx 01–15, and judged as benchmarks/recognition.py judges, on:
 - UTD-MHAD's ODD subjects, joined and single trials (the even ones are reporting data);
@@ -125,16 +129,83 @@ def _calibration_line(name: str, given: list[dict[str, Any]], ok: dict[float, bo
     print(f"    {name} ({len(shown)} sets) — limit: sure/wrong  " + "  ".join(cells))
 
 
+def _gravity_tracked(acc_g: np.ndarray, gyro_dps: np.ndarray, rate_hz: float, tau_s: float = 1.0) -> np.ndarray:
+    """Gravity's direction per sample: turned with the gyroscope, pulled toward the accelerometer's
+    direction with time constant `tau_s` (a complementary filter: the 0.5 s mean lags in fast turns)."""
+    dt = 1.0 / rate_hz
+    turn = np.radians(gyro_dps) * dt
+    a = acc_g / np.maximum(np.linalg.norm(acc_g, axis=1, keepdims=True), 1e-9)
+    out = np.empty_like(a)
+    g = a[: max(1, int(0.5 * rate_hz))].mean(axis=0)
+    for k in range(a.shape[0]):
+        g = g - np.cross(turn[k], g)  # a fixed direction seen from a turning sensor
+        g = (1 - dt / tau_s) * g + dt / tau_s * a[k]
+        g /= np.linalg.norm(g)
+        out[k] = g
+    return out
+
+
+def gyro_bone_check() -> None:
+    """Idea (a) of session 8, measured on UTD-MHAD's odd subjects (tuning data): where a gyroscope is
+    present, take the bone from the rotation itself. The hinge h is the gyroscope's principal axis;
+    a point at r from a fixed hinge accelerates by −ω² r + α h × r (centripetal along the bone), so r
+    is a linear least-squares fit of the in-plane acceleration (minus the tracked gravity) on ω and
+    α. Per moving window it prints how much of that acceleration the fit explains (R²), the hinge's
+    share of the rotation, and the angle between the fitted bone and the resting gravity (a
+    standing squat's is ~0°)."""
+    from recognition_data import labelled_folder
+    from sensortrack.analysis.recognition import RECOGNITION_RATE_HZ, windows
+
+    rows: dict[str, list[tuple[float, float, float]]] = {}
+    for folder in UTD_DEFAULT:
+        for rec in labelled_folder(folder, folder.name) if folder.is_dir() else ():
+            if not _utd_person_kept(rec.person, "odd") or rec.gyro_dps is None:
+                continue
+            t = np.arange(rec.t_s[0], rec.t_s[-1], 1 / RECOGNITION_RATE_HZ)
+            acc = np.column_stack([np.interp(t, rec.t_s, rec.acc_g[:, k]) for k in range(3)])
+            gyro = np.column_stack([np.interp(t, rec.t_s, rec.gyro_dps[:, k]) for k in range(3)])
+            dyn_all = (acc - _gravity_tracked(acc, gyro, RECOGNITION_RATE_HZ)) * 9.81
+            win = windows(rec.t_s, rec.acc_g)
+            for i in np.flatnonzero(~win.quiet):
+                m = (t >= win.start_s[i]) & (t <= win.end_s[i])
+                om = np.radians(gyro[m])
+                vals, vecs = np.linalg.eigh(om.T @ om)
+                h = vecs[:, 2]
+                w = om @ h
+                alpha = np.gradient(w, 1 / RECOGNITION_RATE_HZ)
+                dyn = dyn_all[m] - np.outer(dyn_all[m] @ h, h)
+                r = (-(w**2)[:, None] * dyn - alpha[:, None] * np.cross(h, dyn)).sum(axis=0) / max(
+                    float(np.sum(w**4 + alpha**2)), 1e-12)
+                fit = -(w**2)[:, None] * r + alpha[:, None] * np.cross(h, r)
+                r2 = 1 - float(((dyn - fit) ** 2).sum()) / max(float((dyn**2).sum()), 1e-12)
+                rest = win.rest_u[i]
+                if np.isnan(rest).any() or np.linalg.norm(r) < 1e-9:
+                    continue
+                angle = float(np.degrees(np.arccos(min(1.0, abs(float(rest @ r)) / float(np.linalg.norm(r))))))
+                rows.setdefault(rec.sets[0][2], []).append((r2, float(vals[2] / vals.sum()), angle))
+    for kind, vals_ in rows.items():
+        a = np.array(vals_)
+        print(f"{kind:8s} {len(a):3d} windows: R² median {np.median(a[:, 0]):.2f} (max {a[:, 0].max():.2f}), "
+              f"hinge share median {np.median(a[:, 1]):.2f}, fitted bone to resting gravity "
+              f"{np.percentile(a[:, 2], 10):.0f}–{np.percentile(a[:, 2], 90):.0f}° (10–90th pct)")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=Path, required=True, help="train_recognition.py --cache file")
+    ap.add_argument("--rows", type=Path, help="train_recognition.py --cache file (needed unless --gyro-bone)")
     ap.add_argument("--scenes", type=Path, help="train_recognition.py --scenes-cache file")
     ap.add_argument("--variant", action="append", default=[], help='e.g. "depth=7 mex=3 tilted=0.1"')
     ap.add_argument("--sim-seeds", default="90:92", help="simulator tuning seeds to judge on (not trained on)")
     ap.add_argument("--confusions", action="store_true", help="print each variant's confusion matrices")
     ap.add_argument("--calibrate", action="store_true",
                     help="per variant: how many sets would be shown as sure, and wrong, at each unsure limit")
+    ap.add_argument("--gyro-bone", action="store_true", help="only measure idea (a): the bone from the gyroscope")
     args = ap.parse_args(argv)
+    if args.gyro_bone:
+        gyro_bone_check()
+        return 0
+    if args.rows is None:
+        ap.error("--rows is needed")
     a, b = (int(v) for v in args.sim_seeds.split(":"))
     if not (24 <= a <= b <= 100):
         print("judge on tuning seeds 24–99 only (0–23 are trained on, 1000+ are for reporting)", file=sys.stderr)
