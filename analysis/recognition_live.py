@@ -11,7 +11,7 @@ direction is where it was last held still outside an excursion.
 At the end of the bout's second excursion, `recognition.recognise` runs on the bout's own samples:
 from `lead_s` before the first excursion to the end of the second, padded back to one whole
 recognition window with the rest before it (never into the previous bout). An exercise is the bout's decision at once: sure when its
-confidence reaches `sure_from`, else unsure with that best guess (the view
+confidence reaches `sure_from` and its posture was read (Recognition.posture_known), else unsure with that best guess (the view
 then says "unsure", never a plain label); until then the view says it is still recognising.
 "none" (walking, fidgeting) decides nothing: the next excursion tries again, on the newest
 `retry_span_s` of the bout.
