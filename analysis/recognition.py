@@ -678,8 +678,8 @@ def _segments(win: Windows, labels: list[str], p_ex: FloatArray, names: tuple[La
         else:
             mean = given_moving[idx].mean(axis=0)
             # an exercise the bout's posture rules out physically is not chosen (while another is
-            # possible); the chosen one keeps the tree's own probability, so a set it goes to for
-            # that reason is shown as unsure
+            # possible); the chosen one keeps the tree's own probability (not renormalised), and
+            # that decides whether it is shown as sure
             posture = win.features[idx][:, _POSTURE]
             possible = np.array([_physically_possible(str(n), placement, posture, s) for n in names[:-1]])
             best = int(np.argmax(np.where(possible, mean, -1.0))) if possible.any() else int(np.argmax(mean))
