@@ -31,7 +31,7 @@ from sensortrack.simulation.scoring import drift_readings
 from sensortrack.simulation.simulator import simulate_session
 from sensortrack.simulation.spec import Distractor, ImuSpec, PersonSpec, SessionSpec, SetSpec
 
-PLANE = AnalysisSettings(drift_reference_plane=True)  # opt-in (settings: short of the goal on reporting seeds)
+PLANE = AnalysisSettings(drift_reference_plane=True)  # the default since session 8 (settings.py)
 KNEE_S = np.array([0.0, 0.0, -1.0])
 MEDIAL_E = np.array([0.0, 1.0, 0.0])
 
