@@ -185,8 +185,8 @@ class StreamingAnalyzer:
         self._finder_run = 0  # how many reps it counted in a row, no set break between them
         self._events: list[Event] = []
         # Counted reps' whole-way-down axes (calibration basis) by start time: a reference's plane.
-        # None unless asked for (`record_rep_axes`: a reference being built), as they cost ~20 % of
-        # the analysis of a thigh session with a gyroscope.
+        # None unless asked for (set to {} by personal_reference.build_reference_checked while a
+        # reference is built), as they cost ~20 % of the analysis of a thigh session with a gyroscope.
         self.rep_axes_cal: dict[float, FloatArray] | None = None
         self._withdrawals = Withdrawals()  # issue 9: a live rep its set drops is withdrawn (results.py)
         self.state = LiveState()

@@ -255,8 +255,8 @@ class AnalysisSettings:
     # 17 of 472 with none, 92.7 % / 6 of 472 with 2°.
     drift_restrap_shift_shank_deg: float = 0.0
     # A thigh's floor over its level today, measured from the calibrated plane (a reference stored
-    # without the person's plane): its correct reps wobble by up to ~1.5° plus the ~1° of the
-    # calibrated plane's tilt at depth. Tuning seeds 0–99 (benchmarks/drift_margin_sweep.py, which
+    # without the person's plane): its correct reps scatter ~1.2° within a session (out of the
+    # person's plane ~0.6°: the calibrated plane's tilt adds its own). Tuning seeds 0–99 (benchmarks/drift_margin_sweep.py, which
     # replays the rule on the reps' drift traces), thigh correct / valgus reps warned of 371 / 357:
     # 4 / 81.5 % at 3.5°, 5 / 86.3 % at 3.0°, 12 / 89.4 % at 2.5° (the old rule, 3.5° over the
     # reference's median: 20 / 86.0 %); UTD-MHAD odd subjects' correct reps 2/64 at 3.0° (old 3/64) ...
