@@ -185,7 +185,9 @@ class StreamingAnalyzer:
         self._finder_run = 0  # how many reps it counted in a row, no set break between them
         self._events: list[Event] = []
         # Counted reps' whole-way-down axes (calibration basis) by start time: a reference's plane.
-        self.rep_axes_cal: dict[float, FloatArray] = {}
+        # None unless asked for (set to {} by personal_reference.build_reference_checked while a
+        # reference is built), as they cost ~20 % of the analysis of a thigh session with a gyroscope.
+        self.rep_axes_cal: dict[float, FloatArray] | None = None
         self._withdrawals = Withdrawals()  # issue 9: a live rep its set drops is withdrawn (results.py)
         self.state = LiveState()
 
@@ -977,8 +979,8 @@ class StreamingAnalyzer:
             return
         drift = self._rep_drift(start, start + theta.size, theta)
         warning = self._maybe_warn(drift, start, t, theta)
-        if drift is not None and self.settings.drift_reference_plane and self._sweeps_thigh_plane():
-            # the rep's own plane, read by personal_reference.build_reference_checked
+        if drift is not None and self.rep_axes_cal is not None and self._sweeps_thigh_plane():
+            # the rep's own plane, asked for and read by personal_reference.build_reference_checked
             assert self._cal is not None and self._knee_s is not None
             axis = whole_rep_axis_cal(self._hist.get("quat", start, start + theta.size), self._knee_s,
                                       np.maximum.accumulate(theta) - theta[0],

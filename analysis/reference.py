@@ -13,6 +13,13 @@ by depth: the reference's reps are taken at that person's usual depth (each rep'
 range / its range), and during a rep the level is scaled by the depth reached so far over today's
 usual range. A rep 15 % deeper than usual then is not read as 15 % of extra drift, and the
 reference's spread no longer carries its reps' depth differences (benchmarks/accuracy_reference.py).
+
+Two kinds of noise sit between a reference and a session, and the limit treats each by its own
+source: the strap put on again shifts the whole session's reading (up to ~3° on a thigh, hardly at
+all on a shank), which the reference cannot know but today's reps show (their lower quartile,
+bounded by how far re-strapping can move the measure: `level_today_deg`); and the person's
+rep-to-rep scatter, which the reference's reps show (`margin_deg`: a multiple of their spread, the
+person's own noise floor, above a fixed floor for sensor noise).
 """
 
 from __future__ import annotations
@@ -91,25 +98,40 @@ class DriftReference:
     def limit_deg(
         self, settings: AnalysisSettings, session_level_deg: float | None = None, depth_share: Any = 1.0
     ) -> Any:
-        """Warn past the person's own level by the larger of a fixed margin and their spread.
+        """Warn past the person's level today by the larger of a noise floor and their own scatter.
 
-        The level is the reference's median, or `session_level_deg` (the lower quartile of today's
-        reps, `SessionBaseline.level_deg`) where that is lower: the strap put on again moves the
-        measure by a few degrees either way (the reference sessions of
-        benchmarks/accuracy_reference.py), and where today's correct reps read less than the
-        reference's, its median would hide today's faulty ones. Never higher: a session of mostly
-        faulty reps must not lift the limit it is judged by. The level is scaled by `depth_share`
-        (a float, or a NumPy array per sample: the depth reached so far over today's usual range),
-        as the person's habitual drift grows with depth (module doc); the margin is not.
+        The level is scaled by `depth_share` (a float, or a NumPy array per sample: the depth
+        reached so far over today's usual range), as the person's habitual drift grows with depth
+        (module doc); the margin is not."""
+        return self.level_today_deg(settings, session_level_deg) * depth_share + self.margin_deg(settings)
+
+    def level_today_deg(self, settings: AnalysisSettings, session_level_deg: float | None = None) -> float:
+        """Where this person's correct reps read today: the reference's median moved by the strap.
+
+        A sensor strapped on again shifts the whole session's reading by a few degrees either way
+        (the thigh's heading and femoral rotation, the plane carried to a new strapping), while the
+        person's rep-to-rep scatter is the reference's own. So the level is today's reps' lower
+        quartile (`session_level_deg`, `SessionBaseline.level_deg`: the correct level even when up
+        to three reps in four drifted) — lower than the reference's median as far as it goes, higher
+        by at most what re-strapping can move the measure (`drift_restrap_shift_*_deg`), so a
+        session of faulty reps cannot lift its own limit further. Before today's reps say
+        (`session_level_deg` None) the strap's shift is not known yet, and that ceiling applies.
         """
-        level = self.median_deg
-        if session_level_deg is not None:
-            level = min(session_level_deg, self.median_deg)
-        return level * depth_share + self.margin_deg(settings)
+        ceiling = self.median_deg + self.restrap_shift_deg(settings)
+        return ceiling if session_level_deg is None else min(session_level_deg, ceiling)
+
+    def restrap_shift_deg(self, settings: AnalysisSettings) -> float:
+        """How far strapping the sensor on again can raise correct reps' reading (settings)."""
+        if self.placement == "shank":
+            return settings.drift_restrap_shift_shank_deg
+        return settings.drift_restrap_shift_thigh_deg
 
     def margin_deg(self, settings: AnalysisSettings) -> float:
-        """How far past the person's level a rep warns: a fixed floor (by placement, settings) or
-        `drift_spread_multiple` of their spread, whichever is larger."""
+        """How far past the person's level today a rep warns: a fixed noise floor (by placement and
+        measure, settings) or `drift_spread_multiple` of the scatter a new rep of theirs has around
+        the reference's median, whichever is larger. That scatter is the reference reps' robust
+        spread widened by √(1 + 1/n): the median of n reps is itself uncertain by spread/√n (the
+        prediction interval of one new observation), which matters for a short reference."""
         if self.placement == "shank":
             floor = settings.drift_margin_over_reference_shank_deg
         elif self.plane_cal is not None:  # a thigh's drift out of the person's plane
@@ -118,7 +140,8 @@ class DriftReference:
             floor = settings.drift_margin_over_reference_own_plane_deg
         else:
             floor = settings.drift_margin_over_reference_deg
-        return max(floor, settings.drift_spread_multiple * self.spread_deg)
+        scatter_deg = self.spread_deg * math.sqrt(1.0 + 1.0 / max(self.reps, 1))
+        return max(floor, settings.drift_spread_multiple * scatter_deg)
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {

@@ -19,7 +19,7 @@ reference, with one measured from the calibrated plane, and with the person's pl
 
     .venv/bin/python benchmarks/accuracy_reference.py --report      # seeds 1000:1100
     .venv/bin/python benchmarks/accuracy_reference.py --seeds 0:20
-    .venv/bin/python benchmarks/accuracy_reference.py --report --set drift_reference_plane=true  # the person's plane
+    .venv/bin/python benchmarks/accuracy_reference.py --report --set drift_reference_plane=false  # the calibrated plane
     .venv/bin/python benchmarks/accuracy_reference.py --seeds 0:0 --utd /work/realdata/utd-mhad-joined
 """
 
@@ -35,7 +35,8 @@ from sensortrack.personal_reference import build_reference
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.config import parse_set_options
 from sensortrack.session_analysis import analyze_session, resolve_context
-from sensortrack.simulation.hard import REPORTING_SEEDS, TUNING_SEEDS, hard_sessions
+from sensortrack.analysis.reference import DriftReference
+from sensortrack.simulation.hard import REPORTING_SEEDS, TUNING_SEEDS, HardSession, hard_sessions
 from sensortrack.simulation.scoring import auc, drift_readings, score
 from sensortrack.simulation.simulator import simulate_session
 
@@ -63,6 +64,19 @@ def design_choice(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         return seeds, AnalysisSettings().with_overrides(parse_set_options(args.set))
     except ValueError as exc:
         parser.exit(2, f"{parser.prog}: {exc}\n")
+
+
+def person_reference(hard: HardSession, settings: AnalysisSettings) -> DriftReference | None:
+    """The reference `sensortrack reference set` would store for a `squat_person` session: the same
+    person's correct-only session, strapped on again (its own seed); None if it counts too few reps."""
+    correct_only = replace(hard.spec, sets=tuple(replace(s, drift=False) for s in hard.spec.sets))
+    ref_session, _ = simulate_session(correct_only, seed=hard.seed + _REFERENCE_SALT)
+    ctx = resolve_context(ref_session)
+    try:  # with the person's plane where it applies
+        return build_reference(ref_session, settings, source=f"seed {hard.seed}", exercise=ctx.exercise,
+                               placement=ctx.placement, side=ctx.side)
+    except DriftReferenceError:
+        return None
 
 
 def utd_correct_warned(folder: Path, subjects: tuple[int, ...], settings: AnalysisSettings) -> dict[str, list[int]]:
@@ -110,13 +124,8 @@ def main() -> int:
     sessions = 0
     for seed in seeds:
         for hard in hard_sessions(seed, only="squat_person"):
-            correct_only = replace(hard.spec, sets=tuple(replace(s, drift=False) for s in hard.spec.sets))
-            ref_session, _ = simulate_session(correct_only, seed=hard.seed + _REFERENCE_SALT)
-            ctx = resolve_context(ref_session)
-            try:  # as `sensortrack reference set` builds it (with the person's plane where it applies)
-                reference = build_reference(ref_session, settings, source=f"seed {seed}", exercise=ctx.exercise,
-                                            placement=ctx.placement, side=ctx.side)
-            except DriftReferenceError:
+            reference = person_reference(hard, settings)
+            if reference is None:
                 continue  # too few reps counted in the reference: no reference to judge by
             session, labels = simulate_session(hard.spec, seed=hard.seed)
             sessions += 1
@@ -137,7 +146,7 @@ def main() -> int:
                         if rep["knee_drift_deg"] is not None and rep["drift_limit_deg"] is not None:
                             rep["knee_drift_deg"] -= rep["drift_limit_deg"]
                     over_limit += drift_readings(report, labels)
-                    cell = cells.setdefault(f"{ctx.placement} {'gyro' if hard.gyro else 'acc only'}", [0, 0, 0, 0])
+                    cell = cells.setdefault(f"{reference.placement} {'gyro' if hard.gyro else 'acc only'}", [0, 0, 0, 0])
                     cell[0] += round((s.drift_false_alarm_rate or 0.0) * s.clean_reps)
                     cell[1] += s.clean_reps
                     cell[2] += round((s.drift_hit_rate or 0.0) * s.valgus_reps)

@@ -10,19 +10,25 @@ view's warning policy (`analysis/live_warnings.py`, the same one the TUI uses). 
 - warnings `analyze` gives that the live view never showed (should be 0), and how late the held
   ones were shown (a set's first reps wait until the set is established).
 
+`--with-reference`: the `squat_person` sessions only, each judged against the same person's
+reference as accuracy_reference.py builds it (a correct-only session strapped on again), so the
+personal limit (today's level, the person's noise floor) is what the live view and `analyze` share.
+
 Seeds 0–99 are for tuning, 1000–1099 for reporting (as accuracy_hard.py).
 
     .venv/bin/python benchmarks/live_warnings.py --seeds 0:40 --hold 3
     .venv/bin/python benchmarks/live_warnings.py --report
+    .venv/bin/python benchmarks/live_warnings.py --seeds 0:40 --with-reference
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 import numpy as np
 
-from accuracy_reference import add_design_arguments, design_choice
+from accuracy_reference import add_design_arguments, design_choice, person_reference
 from sensortrack.analysis.live_warnings import LiveWarnings, WarningShown, WarningTakenBack
 from sensortrack.analysis.pipeline import StreamingAnalyzer, analyze
 from sensortrack.analysis.results import DriftWarning, Event, RepWithdrawn, SetEnded
@@ -37,6 +43,8 @@ def main() -> int:
     parser.add_argument("--block-s", type=float, default=0.1, help="seconds of samples per feed (default 0.1)")
     parser.add_argument("--hold", type=int, metavar="N", help="hold a set's warnings until it has N reps "
                         "(default: live_warning_hold_reps)")
+    parser.add_argument("--with-reference", action="store_true",
+                        help="squat_person sessions judged against the person's reference (module doc)")
     args = parser.parse_args()
     seeds, settings = design_choice(parser, args)
     if args.block_s <= 0:
@@ -49,10 +57,13 @@ def main() -> int:
     held_for_s: list[float] = []  # how late a held warning analyze gives was shown after its rep counted
     for seed in seeds:
         for hard in hard_sessions(seed):
-            if not hard.scenario.startswith(("squat", "lunge")):
+            if not hard.scenario.startswith("squat_person" if args.with_reference else ("squat", "lunge")):
+                continue
+            reference = person_reference(hard, settings) if args.with_reference else None
+            if args.with_reference and reference is None:
                 continue
             session, _ = simulate_session(hard.spec, seed=hard.seed)
-            ctx = resolve_context(session)
+            ctx = replace(resolve_context(session), reference=reference)
             s = session.samples
             batch = analyze(s.t_s, s.acc_g, s.gyro_dps, ctx, settings)
             final = {r.start_s for r in batch.reps if r.drifted}
@@ -103,7 +114,8 @@ def main() -> int:
             return "-"
         return f"median {np.median(values):.1f} s, max {max(values):.1f} s"
 
-    print(f"squat and lunge sessions of the hard design: {sessions} (seeds {seeds.start}:{seeds.stop}), "
+    what = "squat_person sessions with the person's reference" if args.with_reference else "squat and lunge sessions"
+    print(f"{what} of the hard design: {sessions} (seeds {seeds.start}:{seeds.stop}), "
           f"fed in {args.block_s:g} s blocks; hold until rep {hold_reps} of a set")
     print(f"warnings analyze gives: {final_total}; shown live: {shown}")
     print(f"shown live, not on a rep of the final count: {wrong} ({on_no_rep} on no rep at all)")

@@ -59,11 +59,14 @@ def build_reference_checked(
     # What analyze_session does with exercise, placement and side given, keeping the analyzer to
     # read the reps' whole-way-down axes from.
     analyzer = StreamingAnalyzer(resolve_context(session, exercise, placement, side), settings, keep_trace=False)
+    rep_axes: dict[float, Any] = {}
+    if settings.drift_reference_plane:
+        analyzer.rep_axes_cal = rep_axes  # record each counted rep's whole-way-down axis
     analyzer.feed(session.samples.t_s, session.samples.acc_g, session.samples.gyro_dps)
     result = analyzer.finish()
     warned = sum(1 for rep in result.reps if rep.warnings)
     # The person's plane from the clean reps (a warned one may have caved), when enough have one.
-    axes = [analyzer.rep_axes_cal[rep.start_s] for rep in result.reps if not rep.warnings and rep.start_s in analyzer.rep_axes_cal]
+    axes = [rep_axes[rep.start_s] for rep in result.reps if not rep.warnings and rep.start_s in rep_axes]
     plane = person_plane_cal(axes) if settings.drift_reference_plane and len(axes) >= settings.drift_reference_min_reps else None
     plane_cal = None if plane is None else (float(plane[0]), float(plane[1]), float(plane[2]))
     if plane_cal is not None:

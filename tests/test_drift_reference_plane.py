@@ -31,7 +31,7 @@ from sensortrack.simulation.scoring import drift_readings
 from sensortrack.simulation.simulator import simulate_session
 from sensortrack.simulation.spec import Distractor, ImuSpec, PersonSpec, SessionSpec, SetSpec
 
-PLANE = AnalysisSettings(drift_reference_plane=True)  # opt-in (settings: short of the goal on reporting seeds)
+PLANE = AnalysisSettings(drift_reference_plane=True)  # the default since session 8 (settings.py)
 KNEE_S = np.array([0.0, 0.0, -1.0])
 MEDIAL_E = np.array([0.0, 1.0, 0.0])
 
@@ -104,6 +104,28 @@ def test_an_abducting_thigh_correct_reps_pass_and_valgus_reps_warn_against_its_p
     ]
     # A stored plane is used whatever the setting says at analysis time.
     assert analyze_session(session, AnalysisSettings(), reference=reference).to_dict() == judged.to_dict()
+
+
+def test_a_strap_shift_seen_in_todays_reps_is_not_taken_for_caving() -> None:
+    """The reference was strapped on elsewhere: here it reads 2.5° less than today's correct reps.
+    Today's level (their lower quartile, up to `drift_restrap_shift_thigh_deg` above the
+    reference's median) takes that shift in, so correct reps stay unwarned and every valgus rep
+    still warns; following today's reps down only (a shift of 0, the rule before session 8) warns
+    most of the correct reps."""
+    reference = _reference()
+    shifted = replace(reference, median_deg=reference.median_deg - 2.5)
+    session, labels = simulate_session(_spec(valgus_set=True), seed=12)
+
+    def warned(settings: AnalysisSettings) -> tuple[int, int]:
+        judged = analyze_session(session, settings, reference=shifted)
+        hits = [(t.valgus, any(t.start_s - 0.6 < r.start_s < t.start_s + 0.6 and r.warnings for r in judged.reps))
+                for t in labels.reps]
+        return sum(w for v, w in hits if not v), sum(w for v, w in hits if v)
+
+    assert PLANE.drift_restrap_shift_thigh_deg >= 2.5
+    assert warned(PLANE) == (0, 6)
+    correct, faulty = warned(replace(PLANE, drift_restrap_shift_thigh_deg=0.0))
+    assert correct >= 3 and faulty == 6
 
 
 def test_without_a_reference_nothing_changes() -> None:

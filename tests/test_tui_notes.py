@@ -151,9 +151,10 @@ async def test_a_plan_moving_on_loads_the_reference_of_the_next_exercise(until) 
         assert ("lunge", "thigh", "left") in asked
         await until(pilot, lambda: app.result is not None)
         lunge_sets = [s for s in app.result.sets if s.exercise == "lunge"]
-        # the lunge reps were judged against that reference: its limit, which today's reps may only
-        # lower once there are three of them (a strap put on again), never raise — beyond the level's
-        # scaling with a rep's depth against today's usual range (reference.py)
+        # the lunge reps were judged against that reference: its limit, which today's reps may move
+        # once there are three of them (a strap put on again: down freely, up only to the first reps'
+        # ceiling), never past it — beyond the level's scaling with a rep's depth against today's
+        # usual range (reference.py)
         limit = app.ctx.reference.limit_deg(app.settings)
         reps = [r for s in lunge_sets for r in s.reps if r.drift_limit_deg is not None]
         limits = [r.drift_limit_deg for r in reps]

@@ -208,9 +208,9 @@ def _show(library: Library, args: argparse.Namespace) -> int:
             f"  from       {_from(r)} ({ref.source})",
             f"  reps       {ref.reps} with a knee-drift value",
             f"  drift      median {ref.median_deg:.1f}°, robust spread {ref.spread_deg:.1f}°",
-            f"  warns past {ref.limit_deg(settings):.1f}° at the usual depth (median × depth / usual depth "
-            f"+ {ref.margin_deg(settings):.1f}°, the larger of the {ref.placement}'s floor and "
-            f"{settings.drift_spread_multiple:g} × spread)",
+            f"  warns past {ref.limit_deg(settings):.1f}° at the usual depth on a session's first reps (median "
+            f"+ {ref.restrap_shift_deg(settings):g}° the strap may move it + {ref.margin_deg(settings):.1f}°, the larger "
+            f"of the {ref.placement}'s floor and {settings.drift_spread_multiple:g} × spread), then from today's reps, never higher",
             f"  measured   by sensortrack {r.analysis_version}, set {local_time(r.set_utc)}",
         ]
         if r.analysis_version != __version__:
