@@ -60,6 +60,7 @@ from sensortrack.tui.widgets import (
     SetSummary,
     StatusLine,
     TempoLabel,
+    ViewFooter,
     counter_scale,
     counter_text,
     fmt_drift,
@@ -340,7 +341,7 @@ class SensortrackApp(App[int]):
         if self.pair is not None:
             yield SensorsPanel("", id="sensors-panel")
         yield StatusLine("", id="status")
-        yield Footer()
+        yield ViewFooter()
 
     def on_mount(self) -> None:
         self._view(NoteBar).display = False
