@@ -44,7 +44,6 @@ from sensortrack.tui.messages import (
     TurnAtBottom,
 )
 from sensortrack.tui.note import NoteBar, describe_note
-from sensortrack.tui.screens import HelpScreen, SessionSummaryScreen
 from sensortrack.tui.widgets import (
     AlertBanner,
     DriftGauge,
@@ -892,6 +891,8 @@ class SensortrackApp(App[int]):
 
     def _push_summary(self) -> None:
         assert self.result is not None
+        from sensortrack.tui.screens import SessionSummaryScreen  # not needed before the stream ends
+
         self.push_screen(SessionSummaryScreen(self.result, self.limits.notes, self.plan, self.notes))
 
     @while_shown
@@ -1211,6 +1212,8 @@ class SensortrackApp(App[int]):
         return lines
 
     def action_help(self) -> None:
+        from sensortrack.tui.screens import HelpScreen  # not needed for the first frame
+
         self.push_screen(HelpScreen(self.help_lines()))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
