@@ -251,8 +251,9 @@ class RepTable(DataTable[Text]):
     """One row per rep of the current set, drawn by the terminal's one rep-table renderer
     (`report_text.rep_columns`, as `analyze` and `sessions show` print it); drift reps in red."""
 
-    def on_mount(self) -> None:
-        self.cursor_type = "row"
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id, cursor_type="row")
+        # set up here, not on mount: a LoadingView mounts the table while the view starts
         self._reps: dict[str, Mapping[str, Any]] = {}  # row key → the rep in the result schema
         self._headers: list[str] = []
 
