@@ -221,6 +221,9 @@ def reanalyze(
     report = ReanalyzeReport()
     if not records:
         return report
+    from sensortrack.core.memory import keep_freed_memory
+
+    keep_freed_memory()  # before any helper forks: each session's temporaries reuse memory (core/memory.py)
     count = helpers if helpers is not None else helpers_for(records, jobs or available_cpus(), watch=idle_watch)
     todo: deque[Job] = deque()
     pool = _HelperPool(count, settings, todo, pair_settings, start_method or HELPER_START) if count > 0 else None
@@ -413,6 +416,9 @@ def _helper_main(conn: Connection, settings: AnalysisSettings, pair_settings: Pa
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops us
     _import_analysis()  # forked: already done
+    from sensortrack.core.memory import keep_freed_memory
+
+    keep_freed_memory()  # forked: already done
     conn.send(_READY)
     while True:
         try:
