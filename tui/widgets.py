@@ -350,7 +350,7 @@ class ViewFooter(Footer):
         self._shown = self._keys()
         yield from super().compose()
 
-    def bindings_changed(self, screen: Screen) -> None:
+    def bindings_changed(self, screen: Screen[object]) -> None:
         if self.is_attached and screen is self.screen and self._keys() == self._shown:
             return  # nothing shown would change
         super().bindings_changed(screen)

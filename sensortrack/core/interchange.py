@@ -111,7 +111,7 @@ def _read_fast(path: Path) -> Session | None:
     if not header_text.strip() or header_text.splitlines() != [header_text]:
         return None  # a blank first line, or one str.splitlines() would cut: the exact path's job
     header, used, gyro_present = _columns(name, header_text, 0)
-    groups = [header.index("t"), [header.index(c) for c in used[1:4]]]
+    groups: list[int | list[int]] = [header.index("t"), [header.index(c) for c in used[1:4]]]
     groups += [[header.index(c) for c in GYRO]] if gyro_present else []
     start = end + 1
     lines = plain_line_count(raw, start)
