@@ -203,3 +203,26 @@ def test_mangled_session_files_read_the_same_both_ways(tmp_path: Path, cut: int,
     path = tmp_path / "mangled.csv"
     path.write_bytes(source[:p] + noise + source[p:])
     _assert_same(_read(path, fast=True), _read(path, fast=False))
+
+
+def test_fast_path_parses_into_the_engines_arrays(tmp_path: Path) -> None:
+    """Time 1-D, acc and gyro (n, 3) C-ordered, each its own writeable array (parsed block by block
+    straight into them), the same as the exact path; a blank line amid many blocks steps aside."""
+    lines = _big_interchange()
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    fast = interchange._read_fast(path)
+    assert fast is not None
+    s = fast.samples
+    assert s.t_s.ndim == 1 and s.acc_g.shape == (len(lines), 3) and s.gyro_dps is not None
+    for array in (s.t_s, s.acc_g, s.gyro_dps):
+        assert array.flags.c_contiguous and array.flags.writeable and array.flags.owndata
+    _assert_same(fast, _read(path, fast=False))
+    blank = tmp_path / "blank.csv"
+    blank.write_text("\n".join([HEADER, *lines[:20_000], "", *lines[20_000:]]) + "\n", encoding="utf-8")
+    exact = _read(blank, fast=False)
+    assert not isinstance(exact, str) and len(exact.samples) == len(lines)
+    _assert_same(_read(blank, fast=True), exact)
+    declined_or_same = _fast_only(blank)
+    if declined_or_same is not None:
+        _assert_same(declined_or_same, exact)

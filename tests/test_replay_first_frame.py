@@ -148,3 +148,38 @@ def test_a_file_it_cannot_replay_is_one_line_and_exit_2_on_a_terminal(kind: str,
     assert "broken.csv" in error.split("\n")[0], error
     # the view had been drawn and was taken down: the alternate screen was left before the error
     assert "\x1b[?1049h" in out and out.rindex("\x1b[?1049l") < out.index("sensortrack: error: ")
+
+
+# The whole command on a terminal (the way a user starts it): at the first frame neither the
+# library (sqlite3, the stored reference's lookup) nor the view's later screens are imported yet,
+# and the footer's keys came in the first composition (no second one was needed for them).
+_COMMAND_FIRST_FRAME = """
+import json, sys
+from textual.widgets import Footer
+from sensortrack import cli
+from sensortrack.tui.app import LoadingView
+
+seen = {}
+
+def first_frame(self):
+    for name in ("sqlite3", "sensortrack.personal_reference", "sensortrack.library.store",
+                 "sensortrack.library.records", "sensortrack.tui.screens", "numpy"):
+        seen[name] = name in sys.modules
+    seen["keys"] = len(self.screen_stack[0].query_one(Footer).children)
+    self._pending = None
+    self.exit(0)
+
+LoadingView._load_pending = first_frame
+code = cli.main(["replay", sys.argv[1]])
+print("SEEN " + json.dumps(seen) + " CODE " + str(code))
+"""
+
+
+def test_the_command_draws_its_first_frame_before_the_library_is_imported(tmp_path: Path) -> None:
+    code, out = _on_a_terminal([sys.executable, "-P", "-c", _COMMAND_FIRST_FRAME, str(GOOD)])
+    assert code == 0, out[-2000:]
+    line = out[out.rindex("SEEN ") :].splitlines()[0]
+    seen = json.loads(line[len("SEEN ") : line.rindex(" CODE ")])
+    assert line.endswith("CODE 0")
+    assert not any(seen[name] for name in seen if name != "keys"), seen
+    assert seen["keys"] > 1

@@ -24,7 +24,7 @@ from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 from sensortrack.analysis.context import AnalysisContext
 from sensortrack.analysis.settings import AnalysisSettings
@@ -44,7 +44,6 @@ from sensortrack.tui.messages import (
     TurnAtBottom,
 )
 from sensortrack.tui.note import NoteBar, describe_note
-from sensortrack.tui.screens import HelpScreen, SessionSummaryScreen
 from sensortrack.tui.widgets import (
     AlertBanner,
     DriftGauge,
@@ -60,6 +59,7 @@ from sensortrack.tui.widgets import (
     SetSummary,
     StatusLine,
     TempoLabel,
+    ViewFooter,
     counter_scale,
     counter_text,
     fmt_drift,
@@ -186,7 +186,30 @@ SEEK_STEP_S = 10.0
 FIRST_FRAME_POLL_S = 0.01  # a LoadingView looks this often whether its first frame is whole …
 FIRST_FRAME_WAIT_S = 0.5  # … and reads its file after this at the latest
 LIVE_STATUS_S = 0.5  # the live status line also refreshes while no samples arrive (reconnecting)
+LATER_ID = "later"  # where a LoadingView puts its rep table after the first frame
 CALIBRATION_PROMPT = "Stand tall and still for a moment, then start slowly: the first reps set up the strap (they count)"
+
+
+@dataclass(frozen=True, slots=True)
+class ViewOptions:
+    """Everything a running view is built from: `make_app` (live, demo), `replay_app` (a new view or
+    a LoadingView bound after its first frame) and `_pair_replay_app` fill one in."""
+
+    source: SampleSource
+    ctx: AnalysisContext  # the (first) sensor's
+    settings: AnalysisSettings | None = None
+    sound: SoundMode = "off"
+    count_at: str = "top"
+    plan: Plan | None = None
+    speech: tuple[str, ...] | None = None  # the speech command; None: looked for when sound is "auto"
+    reference_lookup: ReferenceLookup | None = None  # the stored reference of each exercise moved to
+    exercise_changes: tuple[ExerciseChange, ...] = ()  # where a recording moved to other exercises
+    ask_notes: bool | None = None  # None: where the source records
+    second: AnalysisContext | None = None  # a pair's other sensor
+    pair_settings: PairSettings | None = None
+    recognised: tuple[RecognisedStretch, ...] = ()  # the exercise of each stretch the file did not say
+    side_known: bool = True
+    auto: LiveRecogniser | None = None  # `live --exercise auto`: each bout's exercise recognised
 
 
 class SensortrackApp(App[int]):
@@ -217,65 +240,28 @@ class SensortrackApp(App[int]):
     # A LoadingView's loader (`_bind`s the view after its first frame); None once it ran, and for any other view.
     _pending: Callable[[], object] | None = None
 
-    def __init__(
-        self,
-        source: SampleSource,
-        ctx: AnalysisContext,
-        settings: AnalysisSettings | None = None,
-        *,
-        sound: SoundMode = "off",
-        count_at: str = "top",
-        plan: Plan | None = None,
-        speech: tuple[str, ...] | None = None,
-        reference_lookup: ReferenceLookup | None = None,
-        exercise_changes: tuple[ExerciseChange, ...] = (),
-        ask_notes: bool | None = None,
-        second: AnalysisContext | None = None,
-        pair_settings: PairSettings | None = None,
-        recognised: tuple[RecognisedStretch, ...] = (),
-        side_known: bool = True,
-        auto: LiveRecogniser | None = None,
-    ) -> None:
+    def __init__(self, options: ViewOptions) -> None:
         super().__init__()
         load_engine()
-        self._bind(source, ctx, settings, sound=sound, count_at=count_at, plan=plan, speech=speech,
-                   reference_lookup=reference_lookup, exercise_changes=exercise_changes, ask_notes=ask_notes,
-                   second=second, pair_settings=pair_settings, recognised=recognised, side_known=side_known,
-                   auto=auto)  # fmt: skip
+        self._bind(options)
 
-    def _bind(
-        self,
-        source: SampleSource,
-        ctx: AnalysisContext,
-        settings: AnalysisSettings | None = None,
-        *,
-        sound: SoundMode = "off",
-        count_at: str = "top",
-        plan: Plan | None = None,
-        speech: tuple[str, ...] | None = None,
-        reference_lookup: ReferenceLookup | None = None,
-        exercise_changes: tuple[ExerciseChange, ...] = (),
-        ask_notes: bool | None = None,
-        second: AnalysisContext | None = None,
-        pair_settings: PairSettings | None = None,
-        recognised: tuple[RecognisedStretch, ...] = (),
-        side_known: bool = True,
-        auto: LiveRecogniser | None = None,
-    ) -> SensortrackApp:
+    def _bind(self, options: ViewOptions) -> SensortrackApp:
         """The view's state (__init__'s, or a LoadingView's once its file is read); the view itself."""
+        source, ctx, settings, plan = options.source, options.ctx, options.settings, options.plan
+        auto, second, reference_lookup = options.auto, options.second, options.reference_lookup
         # `live --exercise auto`: the exercise of each bout is recognised while it streams
         self.auto = auto if plan is None else None
         self.awaiting_exercise = self.auto is not None
         self._held: list[SampleBlock] = []  # a bout's samples until its exercise is decided
         self._fed_auto = False
-        self.recognised = recognised  # the exercise of each stretch, where the file did not say it
-        self.side_known = side_known
+        self.recognised = options.recognised  # the exercise of each stretch, where the file did not say it
+        self.side_known = options.side_known
         # Two sensors: `second` is the other sensor's context (sensor index 1; `ctx` is index 0's
         # until the pair says which stream the view follows), analysed by a LivePair.
         self.pair: LivePair | None = None
         self.second_ctx: AnalysisContext | None = None  # the stream the view does not follow
         if second is not None:
-            self.pair = LivePair((ctx, second), settings or AnalysisSettings(), pair_settings)
+            self.pair = LivePair((ctx, second), settings or AnalysisSettings(), options.pair_settings)
             self.second_ctx = (ctx, second)[1 - self.pair.primary_index]
             ctx = self.pair.primary_ctx
         self.knee_log: list[tuple[float, float]] = []  # (rep start_s, valgus °) as the knee gauge showed them
@@ -285,16 +271,17 @@ class SensortrackApp(App[int]):
         # the stored reference of each exercise the session moves to (None: only the given one)
         self.reference_lookup = reference_lookup
         # a recording that moved to other exercises (its `# exercise` lines): replayed the same way
-        self.exercise_changes = exercise_changes if plan is None else ()
+        self.exercise_changes = options.exercise_changes if plan is None else ()
         # the note after a set goes into the recording: asked where there is one (live, demo)
-        self.ask_notes = source.records if ask_notes is None else ask_notes
+        self.ask_notes = source.records if options.ask_notes is None else options.ask_notes
         self.notes: dict[int, SetNote] = {}  # set index → the wearer's note on it
         self._summary_waits = False  # the stream ended while a note was open: the summary comes after it
         self.source = source
         self.ctx = ctx
         self.settings = settings or AnalysisSettings()
-        self.cues = Cues(sound, self._ring, speech=speech if speech is not None else (find_speech_engine() if sound == "auto" else None))
-        self.count_at = count_at
+        speech = options.speech if options.speech is not None else (find_speech_engine() if options.sound == "auto" else None)
+        self.cues = Cues(options.sound, self._ring, speech=speech)
+        self.count_at = options.count_at
         self.plan = PlanProgress(plan) if plan is not None else None
         if plan is not None and plan.steps[0].exercise != ctx.exercise:
             # The plan says what is done now; the analysis follows it (docs/tui.md, "Plans").
@@ -348,16 +335,21 @@ class SensortrackApp(App[int]):
                     else:
                         yield SymmetryPanel("", id="symmetry")
         yield RollingPlot("", id="plot")
-        yield RepTable(id="reps")
+        if self._pending is None:
+            yield RepTable(id="reps")
+        else:  # a LoadingView: its rep table (and note bar) come after the first frame (`_mount_later`)
+            yield Static("", id=LATER_ID).set_styles("height: 1fr;")
         yield SetSummary("", id="set-summary")
-        yield NoteBar(id="note")
+        if self._pending is None:
+            yield NoteBar(id="note")
         if self.pair is not None:
             yield SensorsPanel("", id="sensors-panel")
         yield StatusLine("", id="status")
-        yield Footer()
+        yield ViewFooter()
 
     def on_mount(self) -> None:
-        self._view(NoteBar).display = False
+        if self._pending is None:
+            self._view(NoteBar).display = False
         if self._pending is not None:  # a LoadingView: its first frame goes out now, the file is read after it
             self._view(StatusLine).update(self.sub_title)
             self._when_drawn(0.0)
@@ -371,9 +363,22 @@ class SensortrackApp(App[int]):
             return
         keys = self.screen_stack[0].query_one(Footer).children
         if (keys and all(key.region for key in keys)) or waited_s >= FIRST_FRAME_WAIT_S:  # laid out: painted next
+            self._mount_later()
             self.call_after_refresh(self._load_pending)
         else:
             self.set_timer(FIRST_FRAME_POLL_S, functools.partial(self._when_drawn, waited_s + FIRST_FRAME_POLL_S))
+
+    def _mount_later(self) -> None:
+        """A LoadingView's widgets the first frame does without, put in its place after it: the rep
+        table (a DataTable: its styles and rows are the costliest of the view to set up) and the
+        note bar (hidden; three text inputs). Issue 12: ~0.03-0.05 s of CPU before the first frame."""
+        screen = self.screen_stack[0]
+        later = screen.query_one(f"#{LATER_ID}")
+        screen.mount(RepTable(id="reps"), before=later)
+        later.remove()
+        note = NoteBar(id="note")
+        note.display = False
+        screen.mount(note, before=screen.query_one(StatusLine))
 
     def _load_pending(self) -> None:
         """A LoadingView's file, read after its first frame: a file it cannot replay ends the app
@@ -905,6 +910,8 @@ class SensortrackApp(App[int]):
 
     def _push_summary(self) -> None:
         assert self.result is not None
+        from sensortrack.tui.screens import SessionSummaryScreen  # not needed before the stream ends
+
         self.push_screen(SessionSummaryScreen(self.result, self.limits.notes, self.plan, self.notes))
 
     @while_shown
@@ -1224,6 +1231,8 @@ class SensortrackApp(App[int]):
         return lines
 
     def action_help(self) -> None:
+        from sensortrack.tui.screens import HelpScreen  # not needed for the first frame
+
         self.push_screen(HelpScreen(self.help_lines()))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -1314,10 +1323,10 @@ def make_app(
     other = None
     if second is not None:
         other = AnalysisContext(exercise=known, placement=second[0], side=second[1], rate_hz=second[2], has_gyro=second[3])
-    return SensortrackApp(
+    return SensortrackApp(ViewOptions(
         source, ctx, settings, sound=sound, count_at=count_at, plan=plan, reference_lookup=reference_lookup, ask_notes=ask_notes,
         second=other, pair_settings=pair_settings, auto=auto,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def replay_app(
@@ -1370,12 +1379,12 @@ def replay_app(
         changes = tuple(
             ExerciseChange(b.start_s, b.exercise) for a, b in zip(recognised, recognised[1:]) if b.exercise != a.exercise
         )
-    view: Callable[..., SensortrackApp] = SensortrackApp if into is None else into._bind
-    return view(
+    options = ViewOptions(
         source, ctx, settings, sound=sound, count_at=count_at, plan=plan,
         reference_lookup=None if reference is None or isinstance(reference, DriftReference) or not side_known else reference,
         exercise_changes=changes, recognised=recognised, side_known=side_known,
     )  # fmt: skip
+    return SensortrackApp(options) if into is None else into._bind(options)
 
 
 class LoadingView(SensortrackApp):
@@ -1427,8 +1436,8 @@ def _pair_replay_app(
     first = resolve_context(aligned.first, aligned.exercise)
     second = resolve_context(aligned.recorded_second, aligned.exercise)
     source = ReplaySource(aligned.first, speed, description=f"replay {path.name}", companion=aligned.second)
-    return SensortrackApp(source, first, settings, sound=sound, count_at=count_at, plan=plan, second=second,
-                          pair_settings=pair_settings, recognised=recognised)  # fmt: skip
+    return SensortrackApp(ViewOptions(source, first, settings, sound=sound, count_at=count_at, plan=plan, second=second,
+                                      pair_settings=pair_settings, recognised=recognised))  # fmt: skip
 
 # Analysed with this side where none is known; nothing that depends on it is shown.
 PLACEHOLDER_SIDE: Side = "left"

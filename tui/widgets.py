@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Label, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Static
 
 from sensortrack.report_text import rep_columns
 
@@ -250,8 +251,9 @@ class RepTable(DataTable[Text]):
     """One row per rep of the current set, drawn by the terminal's one rep-table renderer
     (`report_text.rep_columns`, as `analyze` and `sessions show` print it); drift reps in red."""
 
-    def on_mount(self) -> None:
-        self.cursor_type = "row"
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id, cursor_type="row")
+        # set up here, not on mount: a LoadingView mounts the table while the view starts
         self._reps: dict[str, Mapping[str, Any]] = {}  # row key → the rep in the result schema
         self._headers: list[str] = []
 
@@ -325,3 +327,30 @@ class StatusLine(Static):
 
 class Prompt(Static):
     """What the wearer should do now (connecting, calibrating); hidden once reps can be counted."""
+
+
+class ViewFooter(Footer):
+    """Textual's footer with its keys in the first frame.
+
+    Textual's Footer composes empty, then fills its keys a refresh after the screen announces its
+    bindings: the first frame whole took a second styling and layout pass (issue 12, `replay`'s
+    first frame). This one composes the keys at once, from the bindings the screen has when the
+    footer mounts (the app's and the screen's: nothing is focused yet), and composes again only
+    when the keys shown (or whether each is enabled) change."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.set_reactive(Footer._bindings_ready, True)
+        self._shown: tuple[tuple[str, str, bool], ...] | None = None
+
+    def _keys(self) -> tuple[tuple[str, str, bool], ...]:
+        return tuple((b.key, b.action, enabled) for _, b, enabled, _ in self.screen.active_bindings.values() if b.show)
+
+    def compose(self) -> ComposeResult:
+        self._shown = self._keys()
+        yield from super().compose()
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        if self.is_attached and screen is self.screen and self._keys() == self._shown:
+            return  # nothing shown would change
+        super().bindings_changed(screen)

@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from sensortrack.core.errors import ConfigError
     from sensortrack.library.cli_options import reference_person
     from sensortrack.core.loading import load_session
+    from sensortrack.core.memory import keep_freed_memory_for
     from sensortrack.personal_reference import stored_lookup
     from sensortrack.report_text import format_report
     from sensortrack.session_analysis import analyze_session
@@ -70,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     from sensortrack.commands.record_pair import sensor_bodies
 
     bodies = sensor_bodies(args)  # checked before any file is read
+    keep_freed_memory_for(args.file)  # a long recording's temporaries reuse memory (core/memory.py)
     session = load_session(args.file)
     if args.with_file is not None or session.companions:
         return _run_pair(args, session, settings, pair_options)

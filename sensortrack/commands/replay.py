@@ -63,16 +63,12 @@ def run(args: argparse.Namespace) -> int:
     settings, pair_settings = load_view_settings(args.set, two_sensors=two_sensors)
     plan = load_view_plan(args)
     person = reference_person(args)
-    reference = None
-    if person is not None:  # the library's modules only then (~0.15 s of CPU before the first frame)
-        from sensortrack.personal_reference import stored_lookup
-
-        reference = stored_lookup(args.library, person)
-    if not two_sensors:
+    if not two_sensors:  # the stored reference is looked up by the loader: after the first frame
         if draws_first(args.session):
             return run_app(LoadingView(f"replay {Path(args.session).name}",
-                                       functools.partial(load_replay, args, settings, plan, reference)))  # fmt: skip
-        return run_app(load_replay(args, settings, plan, reference, None))
+                                       functools.partial(load_replay, args, settings, plan, person)))  # fmt: skip
+        return run_app(load_replay(args, settings, plan, person, None))
+    reference = _stored_reference(args, person)
     recognised: tuple[RecognisedStretch, ...] = ()
     if plan is None and args.exercise is None:
         args.exercise, recognised = recognised_pair_stretch(args.session, bodies, pair_settings)
@@ -101,14 +97,26 @@ def draws_first(path: str) -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty() and Path(path).is_file()
 
 
+def _stored_reference(args: argparse.Namespace, person: str | None) -> ReferenceLookup | None:
+    """The lookup of `person`'s stored knee-drift reference (None: --no-reference). Its modules (the
+    library's, sqlite3: ~0.05-0.15 s of CPU) are imported only here, after a LoadingView's first frame."""
+    if person is None:
+        return None
+    from sensortrack.personal_reference import stored_lookup
+
+    return stored_lookup(args.library, person)
+
+
 def load_replay(
-    args: argparse.Namespace, settings: AnalysisSettings | None, plan: Plan | None, reference: ReferenceLookup | None,
+    args: argparse.Namespace, settings: AnalysisSettings | None, plan: Plan | None, person: str | None,
     view: LoadingView | None,
 ) -> SensortrackApp:
     """A one-sensor file's replay: recognise what the file does not say, read it and build the view,
-    or bind `view` (a LoadingView on screen, after its first frame) with the same `replay_app`."""
+    or bind `view` (a LoadingView on screen, after its first frame) with the same `replay_app`.
+    `person`: whose stored reference judges the drift (None: --no-reference)."""
     from sensortrack.tui.app import replay_app
 
+    reference = _stored_reference(args, person)
     placement = args.placement
     recognised: tuple[RecognisedStretch, ...] = ()
     if plan is None and (args.exercise is None or args.placement is None):

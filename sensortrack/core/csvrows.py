@@ -17,7 +17,7 @@ thousand rows, and `analyze` of a short recording should not pay for it.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -96,9 +96,37 @@ def line_spans(body: bytes, *, cr_is_break: bool) -> tuple[IntArray, IntArray] |
     return starts, ends
 
 
-def parse_fast(body: bytes, n_fields: int, usecols: list[int], expected_rows: int) -> FloatArray | None:
-    """All rows of `body` (no header, no comment lines) as a (n, len(usecols)) array, or None.
+# Bytes a plain row may hold besides its \n: printable ASCII (DEL too, as in line_spans) and tab.
+_PLAIN_BYTES = bytes(range(32, 128)) + b"\t"
 
+
+def plain_line_count(raw: bytes, start: int) -> int | None:
+    """The number of lines of `raw[start:]` (a last line without a break counts) when every byte of
+    `raw` is printable ASCII, a tab or \n; else None (then `line_spans` on the body decides).
+
+    One pass that allocates only what it finds outside the plain bytes (the \n of each line), where
+    `line_spans` makes several full-size temporaries (issue 12: the first touch of fresh memory is
+    slow here). Whether lines are empty is not looked at: pyarrow skips empty lines, so a file with
+    one reads fewer rows than this count and the fast path steps aside (`parse_fast`)."""
+    rest = raw.translate(None, _PLAIN_BYTES)  # \n, and anything that is not plain
+    if rest.count(b"\n") != len(rest):
+        return None
+    breaks_before = raw.count(b"\n", 0, start)
+    lines = len(rest) - breaks_before
+    return lines + (1 if len(raw) > start and not raw.endswith(b"\n") else 0)
+
+
+Columns = int | Sequence[int]
+
+
+def parse_fast(
+    raw: bytes, n_fields: int, groups: Sequence[Columns], expected_rows: int, start: int = 0
+) -> list[FloatArray] | None:
+    """The rows of `raw[start:]` (no header, no comment lines), or None.
+
+    Each of `groups` is one array of the result: a column index gives a 1-D array, a list of them
+    a C-ordered (n, len) array (the shapes the engine uses: time, acc, gyro), each allocated once
+    and filled block by block from pyarrow's column buffers (no table nor row-major copy between).
     Every row must have exactly `n_fields` comma-separated fields; empty lines are skipped. The
     result is used only when pyarrow read exactly `expected_rows` rows (the non-empty lines the
     caller counted), so a disagreement about where lines end can never slip through.
@@ -106,11 +134,24 @@ def parse_fast(body: bytes, n_fields: int, usecols: list[int], expected_rows: in
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
+    if expected_rows <= 0:
+        return None
     names = [f"f{i}" for i in range(n_fields)]
-    wanted = [names[c] for c in usecols]
+    used = sorted({c for group in groups for c in ([group] if isinstance(group, int) else group)})
+    wanted = [names[c] for c in used]
+    out = [np.empty(expected_rows if isinstance(g, int) else (expected_rows, len(g))) for g in groups]
+    # Where each parsed column goes: a 1-D array, or a column of an (n, k) one.
+    targets = {
+        names[c]: array if isinstance(group, int) else array[:, j]
+        for group, array in zip(groups, out, strict=True)
+        for j, c in enumerate([group] if isinstance(group, int) else group)
+    }
+    row = 0
     try:
-        table = pacsv.read_csv(
-            pa.py_buffer(body),
+        # The streaming reader, a block at a time into `out`: read_csv's whole table first took
+        # 2-3x the CPU on a cold start here and as much fresh memory again as the result (issue 12).
+        reader = pacsv.open_csv(
+            pa.py_buffer(memoryview(raw)[start:]),  # the body where it lies: no copy of it
             read_options=pacsv.ReadOptions(column_names=names),
             # Python's float() knows no quotes or escapes: neither may the fast path.
             parse_options=pacsv.ParseOptions(
@@ -125,23 +166,25 @@ def parse_fast(body: bytes, n_fields: int, usecols: list[int], expected_rows: in
                 quoted_strings_can_be_null=False,
             ),
         )
+        for batch in reader:
+            count = batch.num_rows
+            if row + count > expected_rows:
+                return None
+            for name in wanted:
+                column = batch.column(name)
+                # Straight from the value buffer (no nulls: none are allowed above). Arrow's own
+                # to_numpy() first imports pandas when it is installed: 0.3 s of CPU on a cold start.
+                values = np.frombuffer(column.buffers()[1], dtype=np.float64)[column.offset : column.offset + count]
+                targets[name][row : row + count] = values
+            row += count
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    if table.num_rows != expected_rows or expected_rows == 0:
+    if row != expected_rows:
         return None
-    data = np.empty((table.num_rows, len(wanted)))
-    for j, column in enumerate(wanted):
-        row = 0
-        for chunk in table.column(column).chunks:
-            # Straight from the chunk's value buffer (no nulls: none are allowed above). Arrow's own
-            # to_numpy() first imports pandas when it is installed: 0.3 s of CPU on a cold start.
-            values = np.frombuffer(chunk.buffers()[1], dtype=np.float64)[chunk.offset : chunk.offset + len(chunk)]
-            data[row : row + len(chunk), j] = values
-            row += len(chunk)
     # pyarrow reads "nan(1)" as NaN where float() refuses it; any other NaN/inf spelling they share.
-    if b"(" in body and not np.isfinite(data).all():
+    if raw.find(b"(", start) >= 0 and not all(np.isfinite(a).all() for a in out):
         return None
-    return data
+    return out
 
 
 def parse_rows(

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sensortrack.core.csvrows import as_line_index, line_spans, parse_fast, parse_rows, read_fast_or_exact
+from sensortrack.core.csvrows import as_line_index, line_spans, parse_fast, parse_rows, plain_line_count, read_fast_or_exact
 from sensortrack.core.errors import InputFileError
 from sensortrack.core.model import EXERCISES, PLACEMENTS, SIDES, FloatArray, SampleBlock, SensorInfo, Session, SessionMeta
 from sensortrack.core.validation import check_samples, estimate_rate_hz, find_gaps, impossible_samples, merge_gaps
@@ -89,6 +89,8 @@ def _read_fast(path: Path) -> Session | None:
     """The file through pyarrow's CSV reader; None when only the exact path can vouch for it.
 
     Takes the common shape only: the header on the first line, ASCII rows (see csvrows.line_spans).
+    The body is parsed where it lies in the file's bytes, straight into the arrays the engine uses
+    (issue 12: each full-size copy costs fresh memory, slow to touch first here).
     """
     name = str(path)
     try:
@@ -109,16 +111,24 @@ def _read_fast(path: Path) -> Session | None:
     if not header_text.strip() or header_text.splitlines() != [header_text]:
         return None  # a blank first line, or one str.splitlines() would cut: the exact path's job
     header, used, gyro_present = _columns(name, header_text, 0)
-    body = raw[end + 1 :]
-    spans = line_spans(body, cr_is_break=True)
-    if spans is None:
+    groups: list[int | list[int]] = [header.index("t"), [header.index(c) for c in used[1:4]]]
+    groups += [[header.index(c) for c in GYRO]] if gyro_present else []
+    start = end + 1
+    lines = plain_line_count(raw, start)
+    if lines is not None:  # every line a row, if pyarrow reads as many (it skips empty lines)
+        line_of_row = np.arange(2, lines + 2, dtype=np.int64)  # line 1 is the header
+    else:  # \r line ends, a byte outside printable ASCII: count the non-empty lines exactly
+        raw = raw[start:]
+        start = 0
+        spans = line_spans(raw, cr_is_break=True)
+        if spans is None:
+            return None
+        starts, ends = spans
+        line_of_row = np.flatnonzero(ends > starts) + 2
+    columns = parse_fast(raw, len(header), groups, line_of_row.size, start)
+    if columns is None:
         return None
-    starts, ends = spans
-    nonempty = np.flatnonzero(ends > starts)
-    data = parse_fast(body, len(header), [header.index(c) for c in used], nonempty.size)
-    if data is None:
-        return None
-    return _session(name, path, data, gyro_present, nonempty + 2)  # line 1 is the header
+    return _session(name, path, columns[0], columns[1], columns[2] if gyro_present else None, line_of_row)
 
 
 def _read_exact(path: Path) -> Session:
@@ -143,14 +153,14 @@ def _read_exact(path: Path) -> Session:
     if not rows:
         raise InputFileError(name, "no samples (the file has a header but no data rows)")
     data = parse_rows(name, rows, row_lines, len(header), [header.index(c) for c in used])
-    return _session(name, path, data, gyro_present, as_line_index(row_lines))
-
-
-def _session(name: str, path: Path, data: FloatArray, gyro_present: bool, line_of_row: NDArray[np.int64]) -> Session:
-    """Checks and metadata shared by both paths: every sample check belongs here, so both run it."""
-    t_s = data[:, 0].copy()
-    acc = data[:, 1:4].copy()
     gyro = data[:, 4:7].copy() if gyro_present else None
+    return _session(name, path, data[:, 0].copy(), data[:, 1:4].copy(), gyro, as_line_index(row_lines))
+
+
+def _session(
+    name: str, path: Path, t_s: FloatArray, acc: FloatArray, gyro: FloatArray | None, line_of_row: NDArray[np.int64]
+) -> Session:
+    """Checks and metadata shared by both paths: every sample check belongs here, so both run it."""
     check_samples(name, t_s, acc, gyro, line_of_row)
     if t_s.size < 2:  # the rate comes from the timestamps alone
         raise InputFileError(name, "only one sample: at least two are needed to know the sample rate")

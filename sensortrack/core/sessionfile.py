@@ -406,9 +406,10 @@ def _read_fast(path: Path) -> Session | None:
         kept.append(body[cut : starts[i]])
         cut = int(ends[i])
     rows_text = body[cut:] if not kept else b"".join([*kept, body[cut:]])
-    data = parse_fast(rows_text, len(header), usecols, rows.size)
-    if data is None:
+    parsed = parse_fast(rows_text, len(header), [usecols], rows.size)
+    if parsed is None:
         return None
+    data = parsed[0]
     return _session(name, meta_json, data, has_gyro, has_quat, recorded_gaps, not ended, rows + 4, event_lines)
 
 

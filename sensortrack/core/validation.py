@@ -78,6 +78,8 @@ def impossible_samples(
     samples, taken out and marked like the gaps of dropped ones, never passed to the analysis.
 
     Raises InputFileError when no sample is left."""
+    if _within(acc_g, PHYSICAL_MAX_ACC_G) and (gyro_dps is None or _within(gyro_dps, PHYSICAL_MAX_GYRO_DPS)):
+        return np.ones(t_s.size, dtype=np.bool_), []  # the usual case, without full-size temporaries
     keep = np.asarray((np.abs(acc_g) <= PHYSICAL_MAX_ACC_G).all(axis=1), dtype=np.bool_)
     if gyro_dps is not None:
         keep &= np.asarray((np.abs(np.nan_to_num(gyro_dps)) <= PHYSICAL_MAX_GYRO_DPS).all(axis=1), dtype=np.bool_)
@@ -95,6 +97,11 @@ def impossible_samples(
         if run[0] > 0 and run[-1] + 1 < t_s.size  # at either end the recording simply starts later or ends sooner
     ]
     return keep, gaps
+
+
+def _within(values: FloatArray, limit: float) -> bool:
+    """Every value within ±limit (False with a NaN: the row-by-row test then decides)."""
+    return values.size == 0 or bool(values.max() <= limit and values.min() >= -limit)
 
 
 # Movement needs a few samples per second to be followed at all; every supported sensor streams

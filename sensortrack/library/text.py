@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from sensortrack.core.errors import ConfigError
-from sensortrack.library.records import SessionRecord
 from sensortrack.core.terminal_text import printable
+
+if TYPE_CHECKING:  # annotations only: `analyze` and the view's first frame need no library records
+    from sensortrack.library.records import SessionRecord
 
 STATUS_TEXT = {"ok": "ok", "needs_metadata": "needs metadata", "failed": "analysis failed"}
 
