@@ -42,6 +42,7 @@ from sensortrack.analysis.results import (
     DriftWarning,
     Event,
     LiveState,
+    Rep,
     RepWarning,
     Withdrawals,
 )
@@ -49,10 +50,12 @@ from sensortrack.analysis.rep_finder import rep_end, run_lengths
 from sensortrack.analysis.repetition import (
     acc_magnitude_g,
     drop_explains_load,
+    explained_by_period,
     find_repetitions,
     impact_g,
     impact_rms_g,
     principal_angle_deg,
+    repeat_period_s,
 )
 from sensortrack.analysis.sets import RepCandidate, SetTracker
 from sensortrack.analysis.stance import (
@@ -187,6 +190,12 @@ class StreamingAnalyzer:
         # Counted reps' whole-way-down axes (calibration basis) by start time: a reference's plane.
         self.rep_axes_cal: dict[float, FloatArray] = {}
         self._withdrawals = Withdrawals()  # issue 9: a live rep its set drops is withdrawn (results.py)
+        # A closing set is recounted from its whole repeated pattern (`_recount_set`) over its reps
+        # and a set break on each side (no other set's rep lies there): kept until the set closes.
+        self._recount_margin_n = int(s.set_break_s * self.rate_hz)
+        self._recount_keep_n = int((s.set_break_s + s.max_rep_duration_s) * self.rate_hz) + 1
+        if self.geometry.one_excursion_per_rep and not self._stance:
+            self._tracker.recount = self._recount_set
         self.state = LiveState()
 
     # ---------------------------------------------------------------- input
@@ -220,6 +229,12 @@ class StreamingAnalyzer:
         keep_from = min(keep_from, self._last_end_idx - self._look_back_n)
         self._search_unclaimed(self._decided_until())
         keep_from = min(keep_from, self._unclaimed_from)
+        if self._tracker.recount is not None:
+            # A set may open on a rep up to its longest before the cursor: keep a set break more.
+            keep_from = min(keep_from, self._cursor - self._recount_keep_n)
+            open_s = self._tracker.open_start_s
+            if open_s is not None:
+                keep_from = min(keep_from, self._hist_index_at(open_s + self._boundary_delay_s) - self._recount_margin_n)
         self._hist.forget_before(keep_from)
 
     def _theta(self, a: int, b: int) -> FloatArray:
@@ -919,6 +934,69 @@ class StreamingAnalyzer:
             )
             self._repetition_reps += 1
             self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
+
+    def _recount_set(self, reps: list[Rep]) -> list[Rep]:
+        """A closing set's reps, recounted from its whole repeated pattern where that explains the
+        finder's reps (repetition.explained_by_period): a period rep holding several of them is one
+        rep (their extremes' largest, its warnings all), one holding none is a rep of its own
+        ("calibration uncertain": counted from the movement), one holding one keeps it as it is.
+        Searched over the set and a set break on each side, so the rep before or after the first
+        and last the finder saw is whole; a set the pattern counted already is left as it is."""
+        s = self.settings
+        if len(reps) < 2 or not all(r.calibrated for r in reps):
+            return reps
+        shift = self._boundary_delay_s
+        t_all = self._hist.get("t", self._hist.base, self._hist.end)
+        a = self._hist.base + max(0, int(t_all.searchsorted(reps[0].start_s + shift)) - self._recount_margin_n)
+        b = min(self._hist.end, self._hist.base + int(t_all.searchsorted(reps[-1].end_s + shift)) + self._recount_margin_n)
+        if b - a < 4:
+            return reps
+        t = self._hist.get("t", a, b)
+        angle = principal_angle_deg(self._hist.get("u", a, b))
+        # The period of the set itself (from the finder's first rep to its last): the rests around
+        # it would weigh in the correlation as much as the reps.
+        inner = slice(int(t.searchsorted(reps[0].start_s + shift)), int(t.searchsorted(reps[-1].end_s + shift)))
+        # Looked for down to the quickest rep the finder counts: continuous squats at 1 s per rep
+        # repeat every rep, not every second one.
+        quickest_s = s.min_quick_duration_s(self.ctx.exercise)
+        period_s = repeat_period_s(angle[inner], self.rate_hz, s, quickest_s)
+        if period_s is None:
+            return reps  # no whole pattern to count by
+        acc = self._hist.get("acc", a, b)
+        period_reps = find_repetitions(
+            angle, impact_g(acc, self.rate_hz, s.gait_impact_window_s), self.rate_hz, s,
+            acc if self._lowers_body else None, period_s=period_s, shortest_s=quickest_s,
+        )
+        if len(period_reps) < s.min_reps_per_set:
+            return reps
+        index = lambda times: t.searchsorted(np.asarray(times) + shift)  # noqa: E731 - rep times to samples
+        groups = explained_by_period(
+            index([r.peak_s + self._delay_s - shift for r in reps]),  # a peak is moved back by the angle's delay
+            index([r.start_s for r in reps]), index([r.end_s for r in reps]), period_reps, period_s * self.rate_hz,
+        )
+        if groups is None:
+            return reps
+        out: list[Rep] = []
+        for group, found in zip(groups, period_reps, strict=True):
+            if len(group) == 1:
+                out.append(reps[group[0]])
+            elif group:
+                parts = [reps[k] for k in group]
+                top = max(parts, key=lambda r: r.range_deg)
+                drifts = [r.knee_drift_deg for r in parts if r.knee_drift_deg is not None]
+                out.append(replace(
+                    top, start_s=parts[0].start_s, end_s=parts[-1].end_s, down_s=top.peak_s - parts[0].start_s,
+                    up_s=parts[-1].end_s - top.peak_s, warnings=tuple(w for r in parts for w in r.warnings),
+                    knee_drift_deg=max(drifts) if drifts else top.knee_drift_deg,
+                ))
+            else:
+                start_s, peak_s, end_s = (float(t[i]) - shift for i in (found.start, found.peak, found.end))
+                out.append(Rep(
+                    index=0, start_s=start_s, peak_s=peak_s, end_s=end_s, range_deg=found.range_deg,
+                    down_s=peak_s - start_s, up_s=end_s - peak_s, knee_drift_deg=None, calibrated=False,
+                ))
+                self._repetition_reps += 1
+        return out
 
     def _drift_sees(self) -> str:
         if not self.geometry.drift_observable(self._gyro):

@@ -149,6 +149,9 @@ class SetTracker:
         # Movements under the exercise's floor, kept until a set they may belong to ends (`close`).
         self._below_floor: list[RepCandidate] = []
         self._min_range_deg = settings.min_range_deg(exercise, placement)  # the exercise's floor
+        # Given a closing set's reps, the reps its whole repeated pattern explains (the pipeline's
+        # `_recount_set`: one rep per period where the finder counted two excursions of one rep).
+        self.recount: Callable[[list[Rep]], list[Rep]] | None = None
 
     # --- warnings ---------------------------------------------------------------------------
     def drift_threshold_deg(self, depth_deg: Any = None) -> Any:
@@ -382,7 +385,10 @@ class SetTracker:
         # the longer open break joined come apart, a set done in long pauses (alternating) does not.
         break_s = max(self.settings.set_break_s, self._rhythm_break_s(kept)) if len(kept) > 1 else self.settings.set_break_s
         for part in _runs_between_pauses(kept, break_s, opened.moving):
-            done = self._as_set(index, opened.start_s, kept[part])
+            reps = kept[part]
+            if self.recount is not None and reps:
+                reps = self.recount(reps)
+            done = self._as_set(index, opened.start_s, reps)
             if len(done.reps) < self.settings.min_reps_per_set:
                 # Fewer reps than a set: fidgeting or re-strapping. Its index is reused.
                 events.append(SetEnded(exercise_set=done, t_s=now_s, kept=False))
@@ -474,6 +480,11 @@ class SetTracker:
     @property
     def sets(self) -> tuple[ExerciseSet, ...]:
         return tuple(self._closed)
+
+    @property
+    def open_start_s(self) -> float | None:
+        """Start of the open set's first rep (None with no set open)."""
+        return None if self._open is None else self._open.start_s
 
     @property
     def open_set_index(self) -> int | None:
