@@ -232,9 +232,10 @@ class StreamingAnalyzer:
         if self._tracker.recount is not None:
             # A set may open on a rep up to its longest before the cursor: keep a set break more.
             keep_from = min(keep_from, self._cursor - self._recount_keep_n)
-            open_s = self._tracker.open_start_s
-            if open_s is not None:
-                keep_from = min(keep_from, self._hist_index_at(open_s + self._boundary_delay_s) - self._recount_margin_n)
+            self._forget_unrecountable()
+            from_s = self._tracker.recount_from_s
+            if from_s is not None:
+                keep_from = min(keep_from, self._hist_index_at(from_s + self._boundary_delay_s) - self._recount_margin_n)
         self._hist.forget_before(keep_from)
 
     def _theta(self, a: int, b: int) -> FloatArray:
@@ -935,6 +936,22 @@ class StreamingAnalyzer:
             self._repetition_reps += 1
             self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
 
+    def _forget_unrecountable(self) -> None:
+        """Dropped reps no later closing can recount with its set (sets.SetTracker
+        `_recount_with_dropped`: a set's first rep starts no earlier than the open set's, or than a
+        rep the finder may still count, `max_rep_duration_s` and its onset look-back before what is
+        decided): forgotten, so their samples need not be kept."""
+        s = self.settings
+        frontier = self._decided_until()
+        if frontier <= self._hist.base:
+            return
+        earliest_s = float(self._hist.get("t", frontier - 1, frontier)[0]) - self._boundary_delay_s
+        earliest_s -= s.max_rep_duration_s + s.rep_onset_look_back_s
+        open_s = self._tracker.open_start_s
+        if open_s is not None:
+            earliest_s = min(earliest_s, open_s)
+        self._tracker.forget_dropped_before(earliest_s - s.repetition_search_s)
+
     def _recount_set(self, reps: list[Rep]) -> list[Rep]:
         """A closing set's reps, recounted from its whole repeated pattern where that explains the
         finder's reps (repetition.explained_by_period): a period rep holding several of them is one
@@ -996,6 +1013,15 @@ class StreamingAnalyzer:
                     down_s=peak_s - start_s, up_s=end_s - peak_s, knee_drift_deg=None, calibrated=False,
                 ))
                 self._repetition_reps += 1
+        # A rep counted from the pattern starts where the finder's before it ended, and ends where
+        # the finder's after it starts (its extremes' edges are the movement's, not the finder's).
+        for i in range(1, len(out)):
+            before, rep = out[i - 1], out[i]
+            if rep.start_s < before.end_s:
+                if not rep.calibrated:
+                    out[i] = replace(rep, start_s=min(before.end_s, rep.peak_s), down_s=rep.peak_s - min(before.end_s, rep.peak_s))
+                elif not before.calibrated:
+                    out[i - 1] = replace(before, end_s=max(rep.start_s, before.peak_s), up_s=max(rep.start_s, before.peak_s) - before.peak_s)
         return out
 
     def _drift_sees(self) -> str:

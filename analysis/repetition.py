@@ -296,8 +296,9 @@ def explained_by_period(
     those from its extreme up to the next one's (before the first: the first's). None where the
     pattern does not explain the finder's reps:
     - one of them lies more than a period before the first extreme or after the last;
-    - a period the finder saw nothing of lies outside the finder's first and last rep (the
-      movement before or after the set is not counted from the pattern);
+    - a period the finder saw nothing of lies more than a period before the finder's first rep
+      or after its last (the movement before or after the set is not counted from the pattern;
+      the set's own first or last rep, missed by the finder, is);
     - the pattern counts fewer reps, but most of its periods do not hold several of the finder's
       (a set whose rhythm broke once is no set of double movements);
     - the two counts agree.
@@ -314,7 +315,7 @@ def explained_by_period(
         groups[max(0, int(at))].append(k)
     first, last = int(finder_starts.min()), int(finder_ends.max())
     for group, rep in zip(groups, period_reps, strict=True):
-        if not group and (rep.start < first or rep.end > last):
+        if not group and (rep.peak < first - period_n or rep.peak > last + period_n):
             return None
     if len(anchors) < len(finder_peaks) and np.median([len(g) for g in groups]) < 2:
         return None

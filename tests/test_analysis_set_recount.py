@@ -41,12 +41,17 @@ def test_a_period_the_finder_missed_inside_its_reps_is_a_rep() -> None:
     assert explained_by_period(*finder, pattern, 100.0) == [[0], [1], [], [2], [3]]
 
 
+def test_the_sets_first_rep_the_finder_missed_is_a_rep() -> None:
+    pattern = _period_reps([20, 120, 220, 320, 420])
+    assert explained_by_period(*_finder([120, 220, 320, 420]), pattern, 100.0) == [[], [0], [1], [2], [3]]
+
+
 def test_the_finders_count_stands_where_the_pattern_does_not_explain_it() -> None:
     pattern = _period_reps([20, 120, 220, 320, 420])
     # the same count: nothing to change
     assert explained_by_period(*_finder([20, 120, 220, 320, 420]), pattern, 100.0) is None
-    # a period before the finder's first rep: movement before the set, not counted from the pattern
-    assert explained_by_period(*_finder([120, 220, 320, 420]), pattern, 100.0) is None
+    # periods more than a period before the finder's first rep: movement before the set
+    assert explained_by_period(*_finder([220, 320, 420]), pattern, 100.0) is None
     # a finder rep more than a period after the pattern's last
     assert explained_by_period(*_finder([20, 120, 220, 320, 420, 600]), pattern, 100.0) is None
     # fewer periods than reps, but most periods hold one rep: a rhythm break, not double movements
