@@ -49,6 +49,7 @@ from sensortrack.analysis.results import (
 from sensortrack.analysis.rep_finder import rep_end, run_lengths
 from sensortrack.analysis.repetition import (
     acc_magnitude_g,
+    autocorrelation,
     drop_explains_load,
     explained_by_period,
     find_repetitions,
@@ -936,6 +937,22 @@ class StreamingAnalyzer:
             self._repetition_reps += 1
             self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
 
+    def _finder_cycle_repeats(self, angle_deg: FloatArray, reps: list[Rep]) -> bool:
+        """Whether the set's angle correlates with itself by `repetition_min_autocorrelation` at
+        the finder's own spacing (its reps' median start-to-start time, give or take the share of it
+        `repetition_least_share_of_period` leaves): then each rep it counted is a whole period of
+        the movement, even where a longer period lines up better (a person's knee-valgus reps
+        alternating in shape). A shank's stand-up and sit-down tilts, unlike each other and unevenly
+        spaced, do not correlate at that spacing (tuning seeds: −0.1–0.23; squats 0.5)."""
+        s = self.settings
+        cycle_n = float(np.median(np.diff([r.start_s for r in reps]))) * self.rate_hz
+        slack = 1.0 - s.repetition_least_share_of_period
+        lo, hi = int(cycle_n * (1.0 - slack)), int(np.ceil(cycle_n * (1.0 + slack)))
+        corr = autocorrelation(angle_deg, min(hi + 1, angle_deg.size))
+        if corr is None or lo >= corr.size:
+            return False
+        return float(corr[max(lo, 1) :].max()) >= s.repetition_min_autocorrelation
+
     def _forget_unrecountable(self) -> None:
         """Dropped reps no later closing can recount with its set (sets.SetTracker
         `_recount_with_dropped`: a set's first rep starts no earlier than the open set's, or than a
@@ -986,6 +1003,8 @@ class StreamingAnalyzer:
         )
         if len(period_reps) < s.min_reps_per_set:
             return reps
+        if len(period_reps) < len(reps) and self._finder_cycle_repeats(angle[inner], reps):
+            return reps  # the movement repeats at the finder's own spacing: its reps are whole reps
         index = lambda times: t.searchsorted(np.asarray(times) + shift)  # noqa: E731 - rep times to samples
         groups = explained_by_period(
             index([r.peak_s + self._delay_s - shift for r in reps]),  # a peak is moved back by the angle's delay

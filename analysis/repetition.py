@@ -127,6 +127,20 @@ def _box(n: int) -> FloatArray:
     return box
 
 
+def autocorrelation(angle_deg: FloatArray, lags: int) -> FloatArray | None:
+    """The angle (less its mean) correlated with itself at lags 0 … `lags` − 1 samples, each lag's
+    sum over the samples it overlaps, normalised by the variance (None for a flat stretch)."""
+    n = angle_deg.size
+    x = angle_deg - angle_deg.mean()
+    energy = float(x @ x) / n
+    if energy <= 0.0 or lags > n:
+        return None
+    size = 1 << int(np.ceil(np.log2(2 * n)))
+    spectrum = np.fft.rfft(x, size)
+    overlap = n - np.arange(lags)
+    return cast(FloatArray, np.fft.irfft(spectrum * np.conj(spectrum), size)[:lags] / overlap / energy)
+
+
 def repeat_period_s(
     angle_deg: FloatArray, rate_hz: float, settings: AnalysisSettings, shortest_s: float | None = None
 ) -> float | None:
@@ -145,14 +159,9 @@ def repeat_period_s(
     hi = min(int(s.max_rep_duration_s * rate_hz), n // s.min_reps_per_set)
     if hi <= lo + 2:
         return None
-    x = angle_deg - angle_deg.mean()
-    energy = float(x @ x) / n
-    if energy <= 0.0:
+    corr = autocorrelation(angle_deg, hi + 2)
+    if corr is None:
         return None
-    size = 1 << int(np.ceil(np.log2(2 * n)))
-    spectrum = np.fft.rfft(x, size)
-    overlap = n - np.arange(hi + 2)
-    corr = np.fft.irfft(spectrum * np.conj(spectrum), size)[: hi + 2] / overlap / energy
     lags = np.arange(lo, hi + 1)
     # a local peak of the correlation: a lag where the pattern lines up with itself again
     local = (corr[lags] >= corr[lags - 1]) & (corr[lags] >= corr[lags + 1])
@@ -296,9 +305,9 @@ def explained_by_period(
     those from its extreme up to the next one's (before the first: the first's). None where the
     pattern does not explain the finder's reps:
     - one of them lies more than a period before the first extreme or after the last;
-    - a period the finder saw nothing of lies more than a period before the finder's first rep
-      or after its last (the movement before or after the set is not counted from the pattern;
-      the set's own first or last rep, missed by the finder, is);
+    - a period the finder saw nothing of lies outside the finder's first and last rep (the
+      movement before or after the set is not counted from the pattern: allowing one period more
+      on each side counted the standing about around squat sets, tuning seeds 0–99);
     - the pattern counts fewer reps, but most of its periods do not hold several of the finder's
       (a set whose rhythm broke once is no set of double movements);
     - the two counts agree.
@@ -315,7 +324,7 @@ def explained_by_period(
         groups[max(0, int(at))].append(k)
     first, last = int(finder_starts.min()), int(finder_ends.max())
     for group, rep in zip(groups, period_reps, strict=True):
-        if not group and (rep.peak < first - period_n or rep.peak > last + period_n):
+        if not group and (rep.start < first or rep.end > last):
             return None
     if len(anchors) < len(finder_peaks) and np.median([len(g) for g in groups]) < 2:
         return None
