@@ -193,6 +193,7 @@ class StreamingAnalyzer:
         self._withdrawals = Withdrawals()  # issue 9: a live rep its set drops is withdrawn (results.py)
         # A closing set is recounted from its whole repeated pattern (`_recount_set`) over its reps
         # and a set break on each side (no other set's rep lies there): kept until the set closes.
+        self._ended = False  # `finish` was called
         self._recount_margin_n = int(s.set_break_s * self.rate_hz)
         self._recount_keep_n = int((s.set_break_s + s.max_rep_duration_s) * self.rate_hz) + 1
         if self.geometry.one_excursion_per_rep and not self._stance:
@@ -937,6 +938,13 @@ class StreamingAnalyzer:
             self._repetition_reps += 1
             self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
 
+    def _recording_edges(self, a: int, b: int, period_n: float) -> tuple[float, float]:
+        """Sample indices into [a, b) within a period of the recording's first sample and (once
+        the stream has ended) its last, as `explained_by_period` takes them."""
+        start = period_n if a == 0 else -np.inf
+        end = b - a - 1 - period_n if self._ended and b == self._hist.end else np.inf
+        return start, end
+
     def _finder_cycle_repeats(self, angle_deg: FloatArray, reps: list[Rep]) -> bool:
         """Whether the set's angle correlates with itself by `repetition_min_autocorrelation` at
         the finder's own spacing (its reps' median start-to-start time, give or take the share of it
@@ -1009,6 +1017,7 @@ class StreamingAnalyzer:
         groups = explained_by_period(
             index([r.peak_s + self._delay_s - shift for r in reps]),  # a peak is moved back by the angle's delay
             index([r.start_s for r in reps]), index([r.end_s for r in reps]), period_reps, period_s * self.rate_hz,
+            self._recording_edges(a, b, period_s * self.rate_hz),
         )
         if groups is None:
             return reps
@@ -1220,6 +1229,7 @@ class StreamingAnalyzer:
             if theta[-1] < self.settings.return_share_of_peak * float(theta.max()):
                 self._judge_rep(start, theta, self._hist.get("t", start, end))
         self._open = None
+        self._ended = True  # the set closed now may end with the recording (`_recording_edges`)
         self._search_unclaimed(self._hist.end, whole=True)
         self._events += self.end_set()  # the stream's end ends the last set, like the key does
         self._refresh_state()

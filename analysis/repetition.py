@@ -298,7 +298,7 @@ def drop_explains_load(
 
 def explained_by_period(
     finder_peaks: NDArray[np.intp], finder_starts: NDArray[np.intp], finder_ends: NDArray[np.intp],
-    period_reps: list[RepeatedRep], period_n: float,
+    period_reps: list[RepeatedRep], period_n: float, edges: tuple[float, float] = (-np.inf, np.inf),
 ) -> list[list[int]] | None:
     """Per rep of the whole set's repeated pattern (`find_repetitions` over the set: one extreme per
     period of `period_n` samples), the indices of the calibrated finder's reps that belong to it:
@@ -307,7 +307,9 @@ def explained_by_period(
     - one of them lies more than a period before the first extreme or after the last;
     - a period the finder saw nothing of lies outside the finder's first and last rep (the
       movement before or after the set is not counted from the pattern: allowing one period more
-      on each side counted the standing about around squat sets, tuning seeds 0–99);
+      on each side counted the standing about around squat sets, tuning seeds 0–99), unless its
+      extreme lies before `edges[0]` or after `edges[1]` (the recording began or ended within a
+      period of it: a set filmed from a rep, or stopped during one, has nothing around it);
     - the pattern counts fewer reps, but most of its periods do not hold several of the finder's
       (a set whose rhythm broke once is no set of double movements);
     - the two counts agree.
@@ -324,7 +326,7 @@ def explained_by_period(
         groups[max(0, int(at))].append(k)
     first, last = int(finder_starts.min()), int(finder_ends.max())
     for group, rep in zip(groups, period_reps, strict=True):
-        if not group and (rep.start < first or rep.end > last):
+        if not group and (rep.start < first or rep.end > last) and edges[0] < rep.peak < edges[1]:
             return None
     if len(anchors) < len(finder_peaks) and np.median([len(g) for g in groups]) < 2:
         return None

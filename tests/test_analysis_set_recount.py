@@ -47,6 +47,8 @@ def test_the_finders_count_stands_where_the_pattern_does_not_explain_it() -> Non
     assert explained_by_period(*_finder([20, 120, 220, 320, 420]), pattern, 100.0) is None
     # a period before the finder's first rep: movement before the set, not counted from the pattern
     assert explained_by_period(*_finder([120, 220, 320, 420]), pattern, 100.0) is None
+    # ... unless the recording began within a period of it (a set filmed from a rep)
+    assert explained_by_period(*_finder([120, 220, 320, 420]), pattern, 100.0, (50.0, np.inf)) == [[], [0], [1], [2], [3]]
     # a finder rep more than a period after the pattern's last
     assert explained_by_period(*_finder([20, 120, 220, 320, 420, 600]), pattern, 100.0) is None
     # fewer periods than reps, but most periods hold one rep: a rhythm break, not double movements
