@@ -1004,6 +1004,16 @@ class StreamingAnalyzer:
         period_s = repeat_period_s(angle[inner], self.rate_hz, s, quickest_s)
         if period_s is None:
             return reps  # no whole pattern to count by
+        whole_reps = self._finder_cycle_repeats(angle[inner], reps)
+        edges = self._recording_edges(a, b, period_s * self.rate_hz)
+        if whole_reps and edges == (-np.inf, np.inf):
+            # Its reps are whole periods: only a period it missed between two of them could be
+            # added, and there is room for one only where two start a period and more apart (a rep
+            # is never nearer its neighbours than `repetition_least_share_of_period` of it). Most
+            # sets end here, before the search for their extremes (a third of the hour's analysis).
+            room_s = 2.0 * s.repetition_least_share_of_period * period_s
+            if float(np.diff([r.start_s for r in reps]).max()) < room_s:
+                return reps
         acc = self._hist.get("acc", a, b)
         period_reps = find_repetitions(
             angle, impact_g(acc, self.rate_hz, s.gait_impact_window_s), self.rate_hz, s,
@@ -1011,13 +1021,12 @@ class StreamingAnalyzer:
         )
         if len(period_reps) < s.min_reps_per_set:
             return reps
-        if len(period_reps) < len(reps) and self._finder_cycle_repeats(angle[inner], reps):
+        if len(period_reps) < len(reps) and whole_reps:
             return reps  # the movement repeats at the finder's own spacing: its reps are whole reps
         index = lambda times: t.searchsorted(np.asarray(times) + shift)  # noqa: E731 - rep times to samples
         groups = explained_by_period(
             index([r.peak_s + self._delay_s - shift for r in reps]),  # a peak is moved back by the angle's delay
-            index([r.start_s for r in reps]), index([r.end_s for r in reps]), period_reps, period_s * self.rate_hz,
-            self._recording_edges(a, b, period_s * self.rate_hz),
+            index([r.start_s for r in reps]), index([r.end_s for r in reps]), period_reps, period_s * self.rate_hz, edges,
         )
         if groups is None:
             return reps
