@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sensortrack.analysis.calibration import Calibration, angle_basis, angle_in_basis, calibrate
 from sensortrack.analysis.context import AnalysisContext
@@ -1023,7 +1024,10 @@ class StreamingAnalyzer:
             return reps
         if len(period_reps) < len(reps) and whole_reps:
             return reps  # the movement repeats at the finder's own spacing: its reps are whole reps
-        index = lambda times: t.searchsorted(np.asarray(times) + shift)  # noqa: E731 - rep times to samples
+        def index(times: list[float]) -> NDArray[np.intp]:
+            """Rep times to sample indices into [a, b)."""
+            return t.searchsorted(np.asarray(times) + shift)
+
         groups = explained_by_period(
             index([r.peak_s + self._delay_s - shift for r in reps]),  # a peak is moved back by the angle's delay
             index([r.start_s for r in reps]), index([r.end_s for r in reps]), period_reps, period_s * self.rate_hz, edges,

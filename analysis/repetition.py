@@ -138,7 +138,8 @@ def autocorrelation(angle_deg: FloatArray, lags: int) -> FloatArray | None:
     size = 1 << int(np.ceil(np.log2(2 * n)))
     spectrum = np.fft.rfft(x, size)
     overlap = n - np.arange(lags)
-    return cast(FloatArray, np.fft.irfft(spectrum * np.conj(spectrum), size)[:lags] / overlap / energy)
+    corr: FloatArray = np.fft.irfft(spectrum * np.conj(spectrum), size)[:lags] / overlap / energy
+    return corr
 
 
 def repeat_period_s(
