@@ -1032,8 +1032,8 @@ class StreamingAnalyzer:
             index([r.peak_s + self._delay_s - shift for r in reps]),  # a peak is moved back by the angle's delay
             index([r.start_s for r in reps]), index([r.end_s for r in reps]), period_reps, period_s * self.rate_hz, edges,
         )
-        if groups is None:
-            return reps
+        if groups is None or (whole_reps and any(len(g) > 1 for g in groups)):
+            return reps  # (where its reps are whole periods, none of them is merged with another)
         out: list[Rep] = []
         for group, found in zip(groups, period_reps, strict=True):
             if len(group) == 1:

@@ -313,6 +313,9 @@ def explained_by_period(
       period of it: a set filmed from a rep, or stopped during one, has nothing around it);
     - the pattern counts fewer reps, but most of its periods do not hold several of the finder's
       (a set whose rhythm broke once is no set of double movements);
+    - a period the finder saw nothing of, between its first and last rep, has its extreme within
+      one of the finder's reps (a held bridge's plateau: the pattern found an extreme there, not a
+      rep the finder missed; fresh standard-design seeds);
     - the two counts agree.
     A shank standing up from a chair and sitting down again tilts forward twice per rep: the finder
     counts both tilts (two reps in one period) or only some of them; the period counts the rep.
@@ -329,6 +332,10 @@ def explained_by_period(
     for group, rep in zip(groups, period_reps, strict=True):
         if not group and (rep.start < first or rep.end > last) and edges[0] < rep.peak < edges[1]:
             return None
+        if not group and first <= rep.start and rep.end <= last and bool(
+            ((finder_starts < rep.peak) & (rep.peak < finder_ends)).any()
+        ):
+            return None  # a rep the finder missed between its reps lies between them, not within one
     if len(anchors) < len(finder_peaks) and np.median([len(g) for g in groups]) < 2:
         return None
     return groups
