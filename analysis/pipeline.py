@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sensortrack.analysis.calibration import Calibration, angle_basis, angle_in_basis, calibrate
 from sensortrack.analysis.context import AnalysisContext
@@ -42,17 +43,21 @@ from sensortrack.analysis.results import (
     DriftWarning,
     Event,
     LiveState,
+    Rep,
     RepWarning,
     Withdrawals,
 )
 from sensortrack.analysis.rep_finder import rep_end, run_lengths
 from sensortrack.analysis.repetition import (
     acc_magnitude_g,
+    autocorrelation,
     drop_explains_load,
+    explained_by_period,
     find_repetitions,
     impact_g,
     impact_rms_g,
     principal_angle_deg,
+    repeat_period_s,
 )
 from sensortrack.analysis.sets import RepCandidate, SetTracker
 from sensortrack.analysis.stance import (
@@ -189,6 +194,13 @@ class StreamingAnalyzer:
         # reference is built), as they cost ~20 % of the analysis of a thigh session with a gyroscope.
         self.rep_axes_cal: dict[float, FloatArray] | None = None
         self._withdrawals = Withdrawals()  # issue 9: a live rep its set drops is withdrawn (results.py)
+        # A closing set is recounted from its whole repeated pattern (`_recount_set`) over its reps
+        # and a set break on each side (no other set's rep lies there): kept until the set closes.
+        self._ended = False  # `finish` was called
+        self._recount_margin_n = int(s.set_break_s * self.rate_hz)
+        self._recount_keep_n = int((s.set_break_s + s.max_rep_duration_s) * self.rate_hz) + 1
+        if self.geometry.one_excursion_per_rep and not self._stance:
+            self._tracker.recount = self._recount_set
         self.state = LiveState()
 
     # ---------------------------------------------------------------- input
@@ -222,6 +234,13 @@ class StreamingAnalyzer:
         keep_from = min(keep_from, self._last_end_idx - self._look_back_n)
         self._search_unclaimed(self._decided_until())
         keep_from = min(keep_from, self._unclaimed_from)
+        if self._tracker.recount is not None:
+            # A set may open on a rep up to its longest before the cursor: keep a set break more.
+            keep_from = min(keep_from, self._cursor - self._recount_keep_n)
+            self._forget_unrecountable()
+            from_s = self._tracker.recount_from_s
+            if from_s is not None:
+                keep_from = min(keep_from, self._hist_index_at(from_s + self._boundary_delay_s) - self._recount_margin_n)
         self._hist.forget_before(keep_from)
 
     def _theta(self, a: int, b: int) -> FloatArray:
@@ -922,6 +941,132 @@ class StreamingAnalyzer:
             self._repetition_reps += 1
             self._events += self._tracker.accept(candidate, now_s=float(t[-1]) - shift)
 
+    def _recording_edges(self, a: int, b: int, period_n: float) -> tuple[float, float]:
+        """Sample indices into [a, b) within a period of the recording's first sample and (once
+        the stream has ended) its last, as `explained_by_period` takes them."""
+        start = period_n if a == 0 else -np.inf
+        end = b - a - 1 - period_n if self._ended and b == self._hist.end else np.inf
+        return start, end
+
+    def _finder_cycle_repeats(self, angle_deg: FloatArray, reps: list[Rep]) -> bool:
+        """Whether the set's angle correlates with itself by `repetition_min_autocorrelation` at
+        the finder's own spacing (its reps' median start-to-start time, give or take the share of it
+        `repetition_least_share_of_period` leaves): then each rep it counted is a whole period of
+        the movement, even where a longer period lines up better (a person's knee-valgus reps
+        alternating in shape). A shank's stand-up and sit-down tilts, unlike each other and unevenly
+        spaced, do not correlate at that spacing (tuning seeds: −0.1–0.23; squats 0.5)."""
+        s = self.settings
+        cycle_n = float(np.median(np.diff([r.start_s for r in reps]))) * self.rate_hz
+        slack = 1.0 - s.repetition_least_share_of_period
+        lo, hi = int(cycle_n * (1.0 - slack)), int(np.ceil(cycle_n * (1.0 + slack)))
+        corr = autocorrelation(angle_deg, min(hi + 1, angle_deg.size))
+        if corr is None or lo >= corr.size:
+            return False
+        return float(corr[max(lo, 1) :].max()) >= s.repetition_min_autocorrelation
+
+    def _forget_unrecountable(self) -> None:
+        """Dropped reps no later closing can recount with its set (sets.SetTracker
+        `_recount_with_dropped`: a set's first rep starts no earlier than the open set's, or than a
+        rep the finder may still count, `max_rep_duration_s` and its onset look-back before what is
+        decided): forgotten, so their samples need not be kept."""
+        s = self.settings
+        frontier = self._decided_until()
+        if frontier <= self._hist.base:
+            return
+        earliest_s = float(self._hist.get("t", frontier - 1, frontier)[0]) - self._boundary_delay_s
+        earliest_s -= s.max_rep_duration_s + s.rep_onset_look_back_s
+        open_s = self._tracker.open_start_s
+        if open_s is not None:
+            earliest_s = min(earliest_s, open_s)
+        self._tracker.forget_dropped_before(earliest_s - s.repetition_search_s)
+
+    def _recount_set(self, reps: list[Rep]) -> list[Rep]:
+        """A closing set's reps, recounted from its whole repeated pattern where that explains the
+        finder's reps (repetition.explained_by_period): a period rep holding several of them is one
+        rep (their extremes' largest, its warnings all), one holding none is a rep of its own
+        ("calibration uncertain": counted from the movement), one holding one keeps it as it is.
+        Searched over the set and a set break on each side, so the rep before or after the first
+        and last the finder saw is whole; a set the pattern counted already is left as it is."""
+        s = self.settings
+        if len(reps) < 2 or not all(r.calibrated for r in reps):
+            return reps
+        shift = self._boundary_delay_s
+        t_all = self._hist.get("t", self._hist.base, self._hist.end)
+        a = self._hist.base + max(0, int(t_all.searchsorted(reps[0].start_s + shift)) - self._recount_margin_n)
+        b = min(self._hist.end, self._hist.base + int(t_all.searchsorted(reps[-1].end_s + shift)) + self._recount_margin_n)
+        if b - a < 4:
+            return reps
+        t = self._hist.get("t", a, b)
+        angle = principal_angle_deg(self._hist.get("u", a, b))
+        # The period of the set itself (from the finder's first rep to its last): the rests around
+        # it would weigh in the correlation as much as the reps.
+        inner = slice(int(t.searchsorted(reps[0].start_s + shift)), int(t.searchsorted(reps[-1].end_s + shift)))
+        # Looked for down to the quickest rep the finder counts: continuous squats at 1 s per rep
+        # repeat every rep, not every second one.
+        quickest_s = s.min_quick_duration_s(self.ctx.exercise)
+        period_s = repeat_period_s(angle[inner], self.rate_hz, s, quickest_s)
+        if period_s is None:
+            return reps  # no whole pattern to count by
+        whole_reps = self._finder_cycle_repeats(angle[inner], reps)
+        edges = self._recording_edges(a, b, period_s * self.rate_hz)
+        if whole_reps and edges == (-np.inf, np.inf):
+            # Its reps are whole periods: only a period it missed between two of them could be
+            # added, and there is room for one only where two start a period and more apart (a rep
+            # is never nearer its neighbours than `repetition_least_share_of_period` of it). Most
+            # sets end here, before the search for their extremes (a third of the hour's analysis).
+            room_s = 2.0 * s.repetition_least_share_of_period * period_s
+            if float(np.diff([r.start_s for r in reps]).max()) < room_s:
+                return reps
+        acc = self._hist.get("acc", a, b)
+        period_reps = find_repetitions(
+            angle, impact_g(acc, self.rate_hz, s.gait_impact_window_s), self.rate_hz, s,
+            acc if self._lowers_body else None, period_s=period_s, shortest_s=quickest_s,
+        )
+        if len(period_reps) < s.min_reps_per_set:
+            return reps
+        if len(period_reps) < len(reps) and whole_reps:
+            return reps  # the movement repeats at the finder's own spacing: its reps are whole reps
+        def index(times: list[float]) -> NDArray[np.intp]:
+            """Rep times to sample indices into [a, b)."""
+            return t.searchsorted(np.asarray(times) + shift)
+
+        groups = explained_by_period(
+            index([r.peak_s + self._delay_s - shift for r in reps]),  # a peak is moved back by the angle's delay
+            index([r.start_s for r in reps]), index([r.end_s for r in reps]), period_reps, period_s * self.rate_hz, edges,
+        )
+        if groups is None or (whole_reps and any(len(g) > 1 for g in groups)):
+            return reps  # (where its reps are whole periods, none of them is merged with another)
+        out: list[Rep] = []
+        for group, found in zip(groups, period_reps, strict=True):
+            if len(group) == 1:
+                out.append(reps[group[0]])
+            elif group:
+                parts = [reps[k] for k in group]
+                top = max(parts, key=lambda r: r.range_deg)
+                drifts = [r.knee_drift_deg for r in parts if r.knee_drift_deg is not None]
+                out.append(replace(
+                    top, start_s=parts[0].start_s, end_s=parts[-1].end_s, down_s=top.peak_s - parts[0].start_s,
+                    up_s=parts[-1].end_s - top.peak_s, warnings=tuple(w for r in parts for w in r.warnings),
+                    knee_drift_deg=max(drifts) if drifts else top.knee_drift_deg,
+                ))
+            else:
+                start_s, peak_s, end_s = (float(t[i]) - shift for i in (found.start, found.peak, found.end))
+                out.append(Rep(
+                    index=0, start_s=start_s, peak_s=peak_s, end_s=end_s, range_deg=found.range_deg,
+                    down_s=peak_s - start_s, up_s=end_s - peak_s, knee_drift_deg=None, calibrated=False,
+                ))
+                self._repetition_reps += 1
+        # A rep counted from the pattern starts where the finder's before it ended, and ends where
+        # the finder's after it starts (its extremes' edges are the movement's, not the finder's).
+        for i in range(1, len(out)):
+            before, rep = out[i - 1], out[i]
+            if rep.start_s < before.end_s:
+                if not rep.calibrated:
+                    out[i] = replace(rep, start_s=min(before.end_s, rep.peak_s), down_s=rep.peak_s - min(before.end_s, rep.peak_s))
+                elif not before.calibrated:
+                    out[i - 1] = replace(before, end_s=max(rep.start_s, before.peak_s), up_s=max(rep.start_s, before.peak_s) - before.peak_s)
+        return out
+
     def _drift_sees(self) -> str:
         if not self.geometry.drift_observable(self._gyro):
             if self.geometry.drift_defined:
@@ -1099,6 +1244,7 @@ class StreamingAnalyzer:
             if theta[-1] < self.settings.return_share_of_peak * float(theta.max()):
                 self._judge_rep(start, theta, self._hist.get("t", start, end))
         self._open = None
+        self._ended = True  # the set closed now may end with the recording (`_recording_edges`)
         self._search_unclaimed(self._hist.end, whole=True)
         self._events += self.end_set()  # the stream's end ends the last set, like the key does
         self._refresh_state()

@@ -59,9 +59,12 @@ def principal_angle_deg(up_s: FloatArray) -> FloatArray:
     return cast(FloatArray, np.degrees(np.arcsin(np.clip(centred @ vectors[:, -1], -1.0, 1.0))))
 
 
-def _runs(peaks: np.ndarray, prominence: FloatArray, rate_hz: float, s: AnalysisSettings) -> list[np.ndarray]:
-    """Runs of peaks (indices into `peaks`) at a steady rhythm and of a similar size."""
-    min_gap = s.min_rep_duration_s * rate_hz
+def _runs(
+    peaks: np.ndarray, prominence: FloatArray, rate_hz: float, s: AnalysisSettings, shortest_s: float
+) -> list[np.ndarray]:
+    """Runs of peaks (indices into `peaks`) at a steady rhythm and of a similar size, no two
+    closer than `shortest_s`."""
+    min_gap = shortest_s * rate_hz
     max_gap = s.max_rep_duration_s * rate_hz
     runs: list[list[int]] = []
     current: list[int] = []
@@ -124,29 +127,42 @@ def _box(n: int) -> FloatArray:
     return box
 
 
-def repeat_period_s(angle_deg: FloatArray, rate_hz: float, settings: AnalysisSettings) -> float | None:
+def autocorrelation(angle_deg: FloatArray, lags: int) -> FloatArray | None:
+    """The angle (less its mean) correlated with itself at lags 0 … `lags` − 1 samples, each lag's
+    sum over the samples it overlaps, normalised by the variance (None for a flat stretch)."""
+    n = angle_deg.size
+    x = angle_deg - angle_deg.mean()
+    energy = float(x @ x) / n
+    if energy <= 0.0 or lags > n:
+        return None
+    size = 1 << int(np.ceil(np.log2(2 * n)))
+    spectrum = np.fft.rfft(x, size)
+    overlap = n - np.arange(lags)
+    corr: FloatArray = np.fft.irfft(spectrum * np.conj(spectrum), size)[:lags] / overlap / energy
+    return corr
+
+
+def repeat_period_s(
+    angle_deg: FloatArray, rate_hz: float, settings: AnalysisSettings, shortest_s: float | None = None
+) -> float | None:
     """The period (s) the movement over the stretch repeats with, or None if it does not clearly repeat.
 
     The angle (less its mean) is correlated with itself at every lag of a rep's duration (each lag's
     sum over the samples it overlaps); the shortest lag whose correlation is a local peak within
     `repetition_period_peak_share` of the best one, and at least `repetition_min_autocorrelation`, is
     the period: one whole pattern, however many excursions it holds (a shank sit-to-stand tilts
-    forward to stand up and again to sit down).
+    forward to stand up and again to sit down). `shortest_s`: the shortest lag looked at (default
+    `min_rep_duration_s`; quick reps the finder counted need their own quicker one).
     """
     s = settings
     n = angle_deg.size
-    lo = max(1, int(s.min_rep_duration_s * rate_hz))
+    lo = max(1, int((s.min_rep_duration_s if shortest_s is None else shortest_s) * rate_hz))
     hi = min(int(s.max_rep_duration_s * rate_hz), n // s.min_reps_per_set)
     if hi <= lo + 2:
         return None
-    x = angle_deg - angle_deg.mean()
-    energy = float(x @ x) / n
-    if energy <= 0.0:
+    corr = autocorrelation(angle_deg, hi + 2)
+    if corr is None:
         return None
-    size = 1 << int(np.ceil(np.log2(2 * n)))
-    spectrum = np.fft.rfft(x, size)
-    overlap = n - np.arange(hi + 2)
-    corr = np.fft.irfft(spectrum * np.conj(spectrum), size)[: hi + 2] / overlap / energy
     lags = np.arange(lo, hi + 1)
     # a local peak of the correlation: a lag where the pattern lines up with itself again
     local = (corr[lags] >= corr[lags - 1]) & (corr[lags] >= corr[lags + 1])
@@ -162,6 +178,7 @@ def repeat_period_s(angle_deg: FloatArray, rate_hz: float, settings: AnalysisSet
 def find_repetitions(
     angle_deg: FloatArray, impact_g: FloatArray, rate_hz: float, settings: AnalysisSettings,
     lowering_acc_g: FloatArray | None = None, stride_ends: NDArray[np.intp] | None = None,
+    period_s: float | None = None, shortest_s: float | None = None,
 ) -> list[RepeatedRep]:
     """The reps of every clearly repeated movement in the stretch (empty if none).
 
@@ -173,15 +190,20 @@ def find_repetitions(
     foot (a thigh in a squat or lunge): a run loaded like gait still counts when most of its reps'
     load is that drop, once per rep and in step with the angle (`drop_explains_load`), unless a
     stride (sample indices `stride_ends`: movements quicker than any rep) ended within the run.
+    `period_s`: the pattern's period when the caller measured it on the set alone (else
+    `repeat_period_s` of the whole stretch); `shortest_s`: the shortest rep (default
+    `min_rep_duration_s`; a set of quick reps the finder counted, its quick-rep minimum).
     """
     s = settings
-    if angle_deg.size < int(s.min_reps_per_set * s.min_rep_duration_s * rate_hz):
+    shortest = s.min_rep_duration_s if shortest_s is None else shortest_s
+    if angle_deg.size < int(s.min_reps_per_set * shortest * rate_hz):
         return []
     spread = float(np.percentile(angle_deg, 95) - np.percentile(angle_deg, 5))
     floor = max(s.repetition_min_range_deg, s.repetition_min_share_of_spread * spread)
     # One rep per period of the whole repeated pattern, not one per excursion.
-    period_s = repeat_period_s(angle_deg, rate_hz, s)
-    gap_s = s.min_rep_duration_s if period_s is None else max(s.min_rep_duration_s, s.repetition_least_share_of_period * period_s)
+    if period_s is None:
+        period_s = repeat_period_s(angle_deg, rate_hz, s, shortest_s)
+    gap_s = shortest if period_s is None else max(shortest, s.repetition_least_share_of_period * period_s)
     best: list[RepeatedRep] = []
     for sign in (1.0, -1.0):
         x = sign * angle_deg
@@ -189,7 +211,7 @@ def find_repetitions(
         if peaks.size < s.min_reps_per_set:
             continue
         found: list[RepeatedRep] = []
-        for run in _runs(peaks, props["prominences"], rate_hz, s):
+        for run in _runs(peaks, props["prominences"], rate_hz, s, shortest):
             reps = [_rep_around(x, int(peaks[k]), props, k) for k in run]
             quick = np.concatenate([impact_g[r.start : r.end + 1] for r in reps])
             strode = stride_ends is not None and bool(
@@ -272,3 +294,48 @@ def drop_explains_load(
     omega = 2.0 * np.pi * rate_hz / n
     drop_g = omega**2 * s.body_drop_leg_m * (1.0 - np.cos(np.radians(range_deg))) / 2.0 / STANDARD_GRAVITY_MS2
     return bool(s.body_drop_least_share_of_drop * drop_g <= in_step_g <= drop_g)
+
+
+
+def explained_by_period(
+    finder_peaks: NDArray[np.intp], finder_starts: NDArray[np.intp], finder_ends: NDArray[np.intp],
+    period_reps: list[RepeatedRep], period_n: float, edges: tuple[float, float] = (-np.inf, np.inf),
+) -> list[list[int]] | None:
+    """Per rep of the whole set's repeated pattern (`find_repetitions` over the set: one extreme per
+    period of `period_n` samples), the indices of the calibrated finder's reps that belong to it:
+    those from its extreme up to the next one's (before the first: the first's). None where the
+    pattern does not explain the finder's reps:
+    - one of them lies more than a period before the first extreme or after the last;
+    - a period the finder saw nothing of lies outside the finder's first and last rep (the
+      movement before or after the set is not counted from the pattern: allowing one period more
+      on each side counted the standing about around squat sets, tuning seeds 0–99), unless its
+      extreme lies before `edges[0]` or after `edges[1]` (the recording began or ended within a
+      period of it: a set filmed from a rep, or stopped during one, has nothing around it);
+    - the pattern counts fewer reps, but most of its periods do not hold several of the finder's
+      (a set whose rhythm broke once is no set of double movements);
+    - a period the finder saw nothing of, between its first and last rep, has its extreme within
+      one of the finder's reps (a held bridge's plateau: the pattern found an extreme there, not a
+      rep the finder missed; fresh standard-design seeds);
+    - the two counts agree.
+    A shank standing up from a chair and sitting down again tilts forward twice per rep: the finder
+    counts both tilts (two reps in one period) or only some of them; the period counts the rep.
+    All indices are sample indices into the same stretch."""
+    anchors = np.asarray([r.peak for r in period_reps])
+    if len(anchors) == len(finder_peaks) or not anchors.size or not finder_peaks.size:
+        return None
+    if finder_peaks.min() < anchors[0] - period_n or finder_peaks.max() > anchors[-1] + period_n:
+        return None
+    groups: list[list[int]] = [[] for _ in period_reps]
+    for k, at in enumerate(np.searchsorted(anchors, finder_peaks, side="right") - 1):
+        groups[max(0, int(at))].append(k)
+    first, last = int(finder_starts.min()), int(finder_ends.max())
+    for group, rep in zip(groups, period_reps, strict=True):
+        if not group and (rep.start < first or rep.end > last) and edges[0] < rep.peak < edges[1]:
+            return None
+        if not group and first <= rep.start and rep.end <= last and bool(
+            ((finder_starts < rep.peak) & (rep.peak < finder_ends)).any()
+        ):
+            return None  # a rep the finder missed between its reps lies between them, not within one
+    if len(anchors) < len(finder_peaks) and np.median([len(g) for g in groups]) < 2:
+        return None
+    return groups

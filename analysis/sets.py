@@ -149,6 +149,13 @@ class SetTracker:
         # Movements under the exercise's floor, kept until a set they may belong to ends (`close`).
         self._below_floor: list[RepCandidate] = []
         self._min_range_deg = settings.min_range_deg(exercise, placement)  # the exercise's floor
+        # Given a closing set's reps, the reps its whole repeated pattern explains (the pipeline's
+        # `_recount_set`: one rep per period where the finder counted two excursions of one rep).
+        self.recount: Callable[[list[Rep]], list[Rep]] | None = None
+        # The finder's reps of sets too small to keep since the last kept set (`_recount_with_dropped`):
+        # a movement the finder follows only in part (a shank's sit-to-stand) leaves one or two
+        # reps at a time, each closing as no set, while the whole pattern is a set.
+        self._dropped: list[Rep] = []
 
     # --- warnings ---------------------------------------------------------------------------
     def drift_threshold_deg(self, depth_deg: Any = None) -> Any:
@@ -382,16 +389,51 @@ class SetTracker:
         # the longer open break joined come apart, a set done in long pauses (alternating) does not.
         break_s = max(self.settings.set_break_s, self._rhythm_break_s(kept)) if len(kept) > 1 else self.settings.set_break_s
         for part in _runs_between_pauses(kept, break_s, opened.moving):
-            done = self._as_set(index, opened.start_s, kept[part])
+            reps = kept[part]
+            if self.recount is not None and reps:
+                reps = self.recount(reps)
+                if len(reps) < self.settings.min_reps_per_set:
+                    reps = self._recount_with_dropped(reps)
+            done = self._as_set(index, opened.start_s, reps)
             if len(done.reps) < self.settings.min_reps_per_set:
                 # Fewer reps than a set: fidgeting or re-strapping. Its index is reused.
                 events.append(SetEnded(exercise_set=done, t_s=now_s, kept=False))
+                if self.recount is not None:
+                    self._dropped += [r for r in kept[part] if r.calibrated]
                 continue
+            self._dropped = []
             self._closed.append(done)
             events.append(SetEnded(exercise_set=done, t_s=now_s, kept=True))
             index += 1
         self._next_index = index
         return events
+
+    def _recount_with_dropped(self, reps: list[Rep]) -> list[Rep]:
+        """`reps` (too few for a set) with the finder's dropped reps before them, recounted together
+        from their repeated pattern (`recount`): the latest run of them, back to at most
+        `repetition_search_s` before `reps`, that the pattern counts as a set; else `reps`."""
+        assert self.recount is not None
+        least = self.settings.min_reps_per_set
+        earlier = [r for r in self._dropped if r.end_s >= reps[0].start_s - self.settings.repetition_search_s]
+        mine = [r for r in reps if r.calibrated]
+        for i in range(len(earlier) - 1, -1, -1):
+            chain = earlier[i:] + mine
+            joined = self.recount(chain)
+            if joined is not chain and len(joined) >= least:  # recounted, not handed back as it was
+                self._dropped = []
+                return joined
+        return reps
+
+    def forget_dropped_before(self, t_s: float) -> None:
+        """Dropped reps ending before `t_s` will not be recounted with a later set."""
+        if self._dropped and self._dropped[0].end_s < t_s:
+            self._dropped = [r for r in self._dropped if r.end_s >= t_s]
+
+    @property
+    def recount_from_s(self) -> float | None:
+        """Start of the earliest rep a closing may still recount (the open set's, a dropped one's)."""
+        starts = [r.start_s for r in self._dropped[:1]] + ([self._open.start_s] if self._open is not None else [])
+        return min(starts) if starts else None
 
     def _consistent(self, opened: _OpenSet) -> list[Rep]:
         """Drop reps unlike the rest of their set, judged once the whole set is known.
@@ -474,6 +516,11 @@ class SetTracker:
     @property
     def sets(self) -> tuple[ExerciseSet, ...]:
         return tuple(self._closed)
+
+    @property
+    def open_start_s(self) -> float | None:
+        """Start of the open set's first rep (None with no set open)."""
+        return None if self._open is None else self._open.start_s
 
     @property
     def open_set_index(self) -> int | None:

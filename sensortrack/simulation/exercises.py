@@ -243,8 +243,14 @@ def _render_sit_to_stand(scene: Scene, t0: float, plan: SetPlan) -> list[RepTrut
                                         + 0.5 * bump(t, leave + 0.3 * (end - leave), end))
         # The knees cave while the thigh is still flexed: rising from the seat and lowering onto it.
         _add_drift(scene, sl, rep.drift_deg * (bump(t, start, reach) + 0.6 * bump(t, leave, end)))
+        # The seat stops the pelvis, not the feet: the hip drops a few mm more and springs back,
+        # the thigh turning about the knee while the shank stands on the floor and hardly moves (a
+        # jolt at the ankle would shake the shank like a heel strike). Hip height over the knee is
+        # thigh_m · cos(flex), so a drop of h turns the thigh by h / (thigh_m · sin(flex)) rad.
         hit_sl, hit_t = scene.window(end - 0.05, end + 0.6)
-        m.impact_e[hit_sl, 2] += -rng.uniform(0.002, 0.004) * shock(hit_t, end - 0.05, rng.uniform(6, 10))
+        drop_m = rng.uniform(0.002, 0.004) * shock(hit_t, end - 0.05, rng.uniform(6, 10))
+        lever_m = m.body.thigh_m * max(np.sin(np.radians(seat_thigh)), 0.5)
+        m.thigh_flex_deg[hit_sl] += np.degrees(drop_m / lever_m)
         out.append(RepTruth(start, end, rep.valgus, None))
     return out
 
