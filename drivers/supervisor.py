@@ -162,9 +162,9 @@ class SensorSupervisor:
         if len(decoded) == 0:
             return
         placed = self.timeline.place(decoded, arrival_s)
-        if placed:
+        if placed or self.timeline.holding:  # held late samples are data too: the link is not silent
             self._last_samples_s = arrival_s
-            self._enqueue(placed)
+        self._enqueue(placed)
 
     def _enqueue(self, placed: list[Placed]) -> None:
         for block, gaps in placed:

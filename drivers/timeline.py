@@ -22,6 +22,11 @@ from sensortrack.core.model import FloatArray, Gap, SampleBlock, SensorInfo
 DEVICE_GAP_FACTOR = 1.5
 # The session file keeps 6 decimals: consecutive samples must stay distinct after rounding.
 MIN_STEP_S = 2e-6  # two units of the 6th decimal: distinct after rounding
+# Without a device clock, how long (real time) a late notification's delay is watched before the
+# part of it that never drained is taken as lost. A backlog drains faster than the stream: an OS
+# queue at once once the host runs again, a sensor's buffer at the link's capacity, several
+# notifications per connection event. A loss leaves the delay in place for good.
+DRAIN_WAIT_S = 1.0
 
 
 Placed = tuple[SampleBlock, list[Gap]]
@@ -68,7 +73,12 @@ class SampleTimeline:
         self._last_device_s: float | None = None
         self._last_sequence: int | None = None
         self._reconnected = False
-        self._held: tuple[Decoded, float] | None = None  # a late notification awaiting the next
+        # Late notifications held until their delay drains (a backlog) or persists (a loss), and
+        # the least delay seen since the first of them: the part that never drained.
+        self._held: list[tuple[Decoded, float]] = []
+        self._held_n = 0  # samples in them
+        self._held_lag_s = 0.0
+        self._drain_wait_s = DRAIN_WAIT_S * time_scale
         # Host-timed samples rejected since the last one kept: marked as a gap before the next kept
         # one (nothing else would show the hole: no sequence number, no device clock).
         self._pending_lost = 0
@@ -92,20 +102,19 @@ class SampleTimeline:
         return out
 
     def flush(self) -> list[Placed]:
-        """Deliver a notification held back by `place` (the stream ended or stopped after it)."""
-        if self._held is None:
-            return []
-        held, self._held = self._held, None
-        return [self._stamp(*held, lost_before=True)]
+        """Deliver the notifications held back by `place` (the stream ended or stopped after
+        them): the part of their delay that had not drained counts as lost."""
+        return self._release(self._held_lag_s)
 
     def place(self, decoded: Decoded, arrival_s: float) -> list[Placed]:
         """Time-stamp one notification's samples (`len(decoded) > 0`) and report gaps before/in it.
 
         Usually returns one (block, gaps); none when nothing in it is plausible (protocols without
         a checksum let garbage through). Without a device clock a notification that comes far
-        later than predicted is held back until the next one tells why: if that one follows right
-        behind it, the host was busy and a backlog is arriving (nothing lost); if it comes at the
-        normal pace, samples were lost before the late one. The held one is returned first.
+        later than predicted is held back, with those after it, until what follows tells why: a
+        backlog (the host was busy, or the link delivers a sensor's buffer) arrives faster than
+        the stream, so the delay drains and nothing was lost; a loss leaves the delay in place.
+        After `DRAIN_WAIT_S` the part of the delay that never drained counts as lost samples.
         """
         plausible = self._plausible(decoded, arrival_s)
         if plausible is None:
@@ -113,20 +122,37 @@ class SampleTimeline:
         decoded = plausible
         if self._clock == "device" and decoded.device_time_s is not None and len(decoded.device_time_s) == len(decoded):
             return [self._stamp(decoded, arrival_s)]
-        n = len(decoded)
         out: list[Placed] = []
-        if self._held is not None:
-            held_decoded, held_arrival_s = self._held
-            self._held = None
-            backlog = arrival_s - held_arrival_s < 0.5 * n * self._host.period_s
-            out.append(self._stamp(held_decoded, held_arrival_s, lost_before=not backlog))
-        if self._host.is_late(n, arrival_s):
-            self._held = (decoded, arrival_s)  # (in a backlog, each one waits for the next)
+        if self._held:
+            lag_s = self._host.lag_s(self._held_n + len(decoded), arrival_s)
+            self._held_lag_s = min(self._held_lag_s, lag_s)
+            if lag_s > self._host.late_gap_s and arrival_s - self._held[0][1] < self._drain_wait_s:
+                self._hold(decoded, arrival_s)
+                return []
+            # Drained: a backlog, nothing lost. Still late after the wait: the least delay was lost.
+            out = self._release(self._held_lag_s if lag_s > self._host.late_gap_s else 0.0)
+        if self._host.is_late(len(decoded), arrival_s):
+            self._held_lag_s = self._host.lag_s(len(decoded), arrival_s)
+            self._hold(decoded, arrival_s)
         else:
             out.append(self._stamp(decoded, arrival_s))
         return out
 
-    def _stamp(self, decoded: Decoded, arrival_s: float, *, lost_before: bool = True) -> Placed:
+    @property
+    def holding(self) -> bool:
+        """Late notifications are held (see `place`): data is arriving, the link is alive."""
+        return bool(self._held)
+
+    def _hold(self, decoded: Decoded, arrival_s: float) -> None:
+        self._held.append((decoded, arrival_s))
+        self._held_n += len(decoded)
+
+    def _release(self, lost_s: float) -> list[Placed]:
+        """Stamp the held notifications, with `lost_s` of samples missing before the first."""
+        held, self._held, self._held_n = self._held, [], 0
+        return [self._stamp(d, arrival_s, lost_s=lost_s if k == 0 else 0.0) for k, (d, arrival_s) in enumerate(held)]
+
+    def _stamp(self, decoded: Decoded, arrival_s: float, *, lost_s: float = 0.0) -> Placed:
         n = len(decoded)
         host_lost = 0
         device_t = decoded.device_time_s if self._clock == "device" else None
@@ -138,7 +164,7 @@ class SampleTimeline:
             t_host = self._device.map(device_t, arrival_s)
         else:
             device_t = None
-            t_host, host_lost = self._host.assign(n, arrival_s, lost_before=lost_before)
+            t_host, host_lost = self._host.assign(n, arrival_s, lost_s=lost_s)
         t_s = _strictly_after(t_host - self._origin_s, self._last_t_s)
 
         gaps = self._gaps(t_s, device_t, decoded.sequence, host_lost)

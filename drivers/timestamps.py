@@ -260,24 +260,29 @@ class HostClockSmoother:
             return 0.0
         return arrival_s - self._line.predict((self._count + n - 1) / self._nominal_rate_hz)
 
+    @property
+    def late_gap_s(self) -> float:
+        """Delay beyond which a notification counts as late (see `LATE_GAP_S`)."""
+        return self._late_gap_s
+
     def is_late(self, n: int, arrival_s: float) -> bool:
         return self.lag_s(n, arrival_s) > self._late_gap_s
 
-    def assign(self, n: int, arrival_s: float, *, lost_before: bool = True) -> tuple[FloatArray, int]:
+    def assign(self, n: int, arrival_s: float, *, lost_s: float = 0.0) -> tuple[FloatArray, int]:
         """Times for the `n` samples of a notification, and how many samples are missing just
-        before it: 0 unless it is late (`is_late`) and `lost_before` says the delay was a loss."""
+        before it: the caller judges how much of a delay was a loss (`lost_s`, see
+        `SampleTimeline`); the rest of any delay was the host or link delivering late."""
         lost = 0
         if self._restarted and self._last_arrival_s is not None:
             # Count what the outage swallowed, so the rate fit sees elapsed samples, not a jump.
             self._count += max(0, int(round((arrival_s - self._last_arrival_s) / self.period_s)) - n)
         forward_s = 0.0
         if not self._restarted and self._line.started:
-            lag = self.lag_s(n, arrival_s)
-            if lag > self._late_gap_s and lost_before:
-                lost = int(round(lag / self.period_s))
+            lost = int(round(lost_s / self.period_s)) if lost_s > 0 else 0
+            if lost:
                 self._count += lost
             else:
-                forward_s = self.FORWARD_GAIN * lag
+                forward_s = self.FORWARD_GAIN * self.lag_s(n, arrival_s)
         self._restarted = False
         x = (self._count + np.arange(n, dtype=np.float64)) / self._nominal_rate_hz
         self._count += n

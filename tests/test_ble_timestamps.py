@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sensortrack.drivers.protocols.base import Decoded
-from sensortrack.drivers.timeline import SampleTimeline
+from sensortrack.drivers.timeline import DRAIN_WAIT_S, SampleTimeline
 from sensortrack.drivers.timestamps import DeviceClockMapper, HostClockSmoother, RunningLineFit
 from sensortrack.drivers.virtual.playback import Playback, resample
 from sensortrack.core.model import SampleBlock, SensorInfo
@@ -85,7 +85,9 @@ def test_host_clock_reports_samples_missing_before_a_late_notification() -> None
     smoother = HostClockSmoother(50.0)
     for k in range(100):
         smoother.assign(1, 0.005 + k / 50.0)
-    times, lost = smoother.assign(1, 0.005 + (100 + 30) / 50.0)  # 30 notifications never came
+    arrival_s = 0.005 + (100 + 30) / 50.0  # 30 notifications never came
+    assert smoother.is_late(1, arrival_s)
+    times, lost = smoother.assign(1, arrival_s, lost_s=smoother.lag_s(1, arrival_s))
     assert lost == 30
     assert times[0] == pytest.approx(0.005 + 130 / 50.0)
 
@@ -149,11 +151,44 @@ def stream_until_late(timeline: SampleTimeline, *, late_by_s: float) -> float:
 
 
 def test_a_late_notification_followed_at_normal_pace_means_samples_were_lost() -> None:
+    """The delay persists for DRAIN_WAIT_S: what never drained was lost before the late one."""
     timeline = SampleTimeline(sensor(100.0), clock="host", has_sequence=False, origin_s=0.0)
     late = stream_until_late(timeline, late_by_s=0.6)
-    [(held, gaps), (_, more)] = timeline.place(decoded(2), late + 0.02)
+    waited = int(DRAIN_WAIT_S / 0.02)
+    for k in range(1, waited):  # held: the delay may yet drain
+        assert timeline.place(decoded(2), late + k * 0.02) == []
+    placed = timeline.place(decoded(2), late + waited * 0.02)
+    assert len(placed) == waited + 1
+    [gap] = placed[0][1]
+    assert gap.lost_samples == pytest.approx(60, abs=2) and gap.end_s == placed[0][0].t_s[0]
+    assert all(gaps == [] for _, gaps in placed[1:])
+    t = np.concatenate([block.t_s for block, _ in placed])
+    assert np.allclose(np.diff(t), 0.01, rtol=0.11)  # after the gap, one period apart
+
+
+def test_a_backlog_that_drains_slowly_after_a_pause_was_only_delayed() -> None:
+    """A host stall: two notifications come at once, the host pauses again, then the backlog
+    drains at twice the stream's pace (a link's capacity, not an OS queue). Nothing was lost,
+    although the next one after each late one came more than a period later."""
+    timeline = SampleTimeline(sensor(100.0), clock="host", has_sequence=False, origin_s=0.0)
+    late = stream_until_late(timeline, late_by_s=0.6)
+    arrivals = [late + 0.001, late + 0.15] + [late + 0.15 + k * 0.01 for k in range(1, 200)]
+    placed = [p for arrival in arrivals for p in timeline.place(decoded(2), arrival)]
+    assert len(placed) == 202 and all(gaps == [] for _, gaps in placed)
+    t = np.concatenate([block.t_s for block, _ in placed])
+    assert np.allclose(np.diff(t), 0.01, rtol=0.11)
+
+
+def test_a_loss_inside_a_backlog_counts_what_never_drained() -> None:
+    """0.3 s of samples lost, then the host stalls 0.5 s and delivers its queue at once."""
+    timeline = SampleTimeline(sensor(100.0), clock="host", has_sequence=False, origin_s=0.0)
+    late = stream_until_late(timeline, late_by_s=0.8)
+    arrivals = [late + k * 0.0001 for k in range(1, 25)] + [late + k * 0.02 for k in range(1, 80)]
+    placed = [p for arrival in arrivals for p in timeline.place(decoded(2), arrival)]
+    assert len(placed) == len(arrivals) + 1
+    gaps = [gap for _, block_gaps in placed for gap in block_gaps]
     [gap] = gaps
-    assert gap.lost_samples == pytest.approx(60, abs=2) and gap.end_s == held.t_s[0] and more == []
+    assert gap.lost_samples == pytest.approx(30, abs=2)
 
 
 def test_a_late_notification_followed_by_a_burst_was_only_delayed() -> None:

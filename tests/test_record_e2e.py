@@ -10,6 +10,11 @@ sensor's quantisation, and the analysis must find the same sets, reps and warnin
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -180,7 +185,8 @@ def test_link_drop_mid_recording_reconnects_and_records_the_gap(model: str, sour
     family = FAMILIES[model]
     rate_hz = family.nearest_rate_hz(source.meta.sensor.nominal_rate_hz)
     # At 10×: a host-timed sensor's gaps come from arrival times, and a stall of the test process
-    # is multiplied by the speed (at 20× a 50 ms stall on a busy 2-core machine read as a 1 s gap).
+    # is multiplied by the speed. A stall is a delay that drains, not a gap (tested below with a
+    # real SIGSTOP), so exactly one gap, the drop's, is required.
     recording, text = record(tmp_path, model, "--drop-at", "30", "--readvertise-after", "3", speed=10.0)
     [gap] = recording.gaps
     t = recording.samples.t_s
@@ -197,6 +203,42 @@ def test_link_drop_mid_recording_reconnects_and_records_the_gap(model: str, sour
     assert '"lost_samples"' in [line for line in text.splitlines() if line.startswith("# gap ")][0]
     result = analyze_session(recording)  # the analysis copes with the gap
     assert sum(len(s.reps) for s in result.sets) >= 10
+
+
+def stall_process_once_recording(out: Path, stall_real_s: float, after_bytes: int) -> threading.Thread:
+    """Stop this whole process (event loop, virtual sensor and recorder alike) for `stall_real_s`
+    once `out` holds `after_bytes`: a real host stall, as a busy machine or a GC pause makes one.
+    A child process resumes it (SIGSTOP cannot be caught or outlived by this process)."""
+
+    def watch() -> None:
+        deadline = time.monotonic() + 60.0
+        while time.monotonic() < deadline:
+            if out.exists() and out.stat().st_size >= after_bytes:
+                subprocess.Popen(["sh", "-c", f"sleep {stall_real_s}; kill -CONT {os.getpid()}"])
+                os.kill(os.getpid(), signal.SIGSTOP)
+                return
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_host_stall_is_a_delay_not_a_gap(source: Session, tmp_path: Path) -> None:
+    """A host-timed sensor (no device clock, no sequence): the process stops for 0.3 s mid-stream
+    (3 s of stream at 10×). The backlog arrives late but drains: no gap, nothing lost, nothing extra."""
+    model = "witmotion"
+    rate_hz = FAMILIES[model].nearest_rate_hz(source.meta.sensor.nominal_rate_hz)
+    watcher = stall_process_once_recording(tmp_path / f"{model}.csv", 0.3, after_bytes=60_000)
+    recording, _ = record(tmp_path, model, speed=10.0)
+    watcher.join(timeout=1.0)
+    assert not watcher.is_alive()  # the stall happened, while the file was being written
+    assert len(recording.gaps) == 0
+    expected = resample(source.samples, rate_hz)
+    k0, offset = aligned(recording, expected)
+    assert len(recording.samples) == len(expected) - k0  # every sample played, once
+    steps = np.diff(recording.samples.t_s) * rate_hz
+    assert steps.max() < 1.8  # no hole in time either (session files call 1.8 periods a gap)
 
 
 @pytest.mark.parametrize("model", ["witmotion", "polar_verity", "open_profile", "movella_dot"])
