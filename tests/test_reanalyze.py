@@ -188,3 +188,37 @@ def test_results_are_committed_together_at_most_every_store_interval(
         assert report.analyzed == len(FILES)
         assert opened == commits
         assert _analysis_columns(lib) == before
+
+
+def test_forked_helpers_are_decided_after_the_analysis_is_imported() -> None:
+    """Where helpers are forked the import comes first (it is then the idle window, no sleep); spawned
+    helpers import for themselves, and one process imports on its first session."""
+    assert reanalyze.import_before_deciding("fork", sessions=20, jobs=2)
+    assert not reanalyze.import_before_deciding("spawn", sessions=20, jobs=2)
+    assert not reanalyze.import_before_deciding("fork", sessions=20, jobs=1)  # --jobs 1: no helper to decide on
+    assert not reanalyze.import_before_deciding("fork", sessions=1, jobs=8)
+    assert reanalyze.import_before_deciding("fork", sessions=1, jobs=1, helpers=1)  # tests force helpers
+    assert not reanalyze.import_before_deciding("fork", sessions=20, jobs=8, helpers=0)
+
+
+@pytest.mark.parametrize(("start_method", "first"), [("fork", "import"), ("spawn", "decide")])
+def test_reanalyze_imports_then_decides_where_helpers_fork(
+    library: Path, monkeypatch: pytest.MonkeyPatch, start_method: str, first: str
+) -> None:
+    order: list[str] = []
+    imported = reanalyze._import_analysis
+
+    def import_analysis() -> None:
+        order.append("import")
+        imported()
+
+    def decide(records: object, jobs: int, idle: int | None = None, watch: object = None) -> int:
+        order.append("decide")
+        return 0
+
+    monkeypatch.setattr(reanalyze, "_import_analysis", import_analysis)
+    monkeypatch.setattr(reanalyze, "helpers_for", decide)
+    with Library.open(library) as lib:
+        report = reanalyze.reanalyze(lib, lib.list(), AnalysisSettings(), jobs=2, start_method=start_method)
+    assert report.analyzed == len(FILES)
+    assert order[0] == first and "decide" in order

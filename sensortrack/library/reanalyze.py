@@ -178,6 +178,17 @@ def helpers_for(
     return min(limit, int(estimated_work_s(records) / WORK_PER_HELPER_S))
 
 
+def import_before_deciding(start_method: str, sessions: int, jobs: int, helpers: int | None = None) -> bool:
+    """Whether to import the analysis before deciding on helpers: where they are forked and may be
+    started at all. Forked helpers need it imported first anyway, and the ~0.1-0.2 s it takes is then
+    the window the idle cores are measured over, instead of a sleep of up to IDLE_SAMPLE_S on the
+    way of every parallel run (issue 12). Spawned helpers import for themselves while this process
+    does, so they are started first; with one process only the first session imports it."""
+    if helpers is not None:
+        return start_method == "fork" and helpers > 0
+    return start_method == "fork" and min(jobs, sessions) > 1
+
+
 def analyze_record(
     record: SessionRecord,
     settings: AnalysisSettings,
@@ -224,9 +235,12 @@ def reanalyze(
     from sensortrack.core.memory import keep_freed_memory
 
     keep_freed_memory()  # before any helper forks: each session's temporaries reuse memory (core/memory.py)
+    start_method = start_method or HELPER_START
+    if import_before_deciding(start_method, len(records), jobs or available_cpus(), helpers):
+        _import_analysis()
     count = helpers if helpers is not None else helpers_for(records, jobs or available_cpus(), watch=idle_watch)
     todo: deque[Job] = deque()
-    pool = _HelperPool(count, settings, todo, pair_settings, start_method or HELPER_START) if count > 0 else None
+    pool = _HelperPool(count, settings, todo, pair_settings, start_method) if count > 0 else None
     if pool is not None:
         pool.spawn()  # first: their start-up overlaps the reference lookups (and, spawned, this one's imports)
     ordered = sorted(records, key=lambda r: r.facts.sample_count, reverse=True)
