@@ -222,3 +222,23 @@ def test_reanalyze_imports_then_decides_where_helpers_fork(
         report = reanalyze.reanalyze(lib, lib.list(), AnalysisSettings(), jobs=2, start_method=start_method)
     assert report.analyzed == len(FILES)
     assert order[0] == first and "decide" in order
+
+
+def test_the_feeder_wakes_only_for_messages_and_the_end_of_the_work(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No polling: each wake-up of the feeder thread takes the GIL from this process's own analysis."""
+    calls: list[object] = []
+    real_wait = reanalyze.wait
+
+    def counted_wait(objects: list[object], timeout: float | None = None) -> list[object]:
+        calls.append(timeout)
+        return list(real_wait(objects, timeout))  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reanalyze, "wait", counted_wait)
+    with Library.open(library) as lib:
+        report = reanalyze.reanalyze(lib, lib.list(), AnalysisSettings(), helpers=1, start_method="fork")
+    assert report.analyzed == len(FILES)
+    assert calls and all(timeout is None for timeout in calls)
+    # one wake-up per message (ready, each result) and at most one for the end of the work
+    assert len(calls) <= 1 + len(FILES) + 1

@@ -24,7 +24,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from multiprocessing import Pipe, get_context
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING
 
@@ -323,6 +323,10 @@ class _HelperPool:
         self._processes: dict[Connection, BaseProcess] = {}
         self._finished = False
         self._stop = threading.Event()  # no more work will come: let go of helpers that are idle
+        # What wakes the feeder when `_stop` is set: it waits for its helpers' messages or this, never
+        # a timeout. Each wake-up takes the GIL from the caller's analysis for a moment: waking every
+        # 50 ms to look at `_stop` cost the caller ~30 of them in a 1.5 s run (issue 12).
+        self._wake_receiver, self._wake_sender = Pipe(duplex=False)
         self._thread = threading.Thread(target=self._feed, name="reanalyze-feeder", daemon=True)
 
     def spawn(self) -> None:
@@ -361,11 +365,15 @@ class _HelperPool:
 
     def no_more_work(self) -> None:
         self._stop.set()
+        self._wake_sender.send_bytes(b"")
 
     def close(self) -> None:
-        self._stop.set()
+        if not self._stop.is_set():
+            self.no_more_work()
         if self._thread.ident is not None:  # started
             self._thread.join(timeout=5.0)
+        self._wake_receiver.close()
+        self._wake_sender.close()
         for conn, process in self._processes.items():
             if process.is_alive():
                 process.terminate()  # still importing, or interrupted: nothing of ours is lost
@@ -389,8 +397,11 @@ class _HelperPool:
                         alive.discard(conn)
                     if not alive:
                         break
-                for ready in wait(list(alive), timeout=0.05):
+                for ready in wait([*alive, self._wake_receiver]):
                     assert isinstance(ready, Connection)
+                    if ready is self._wake_receiver:  # `_stop` was set: looked at above, next round
+                        ready.recv_bytes()
+                        continue
                     conn = ready
                     try:
                         message = conn.recv()
