@@ -390,8 +390,8 @@ def hour_breakdown(hour_csv: Path) -> dict[str, tuple[float, float]]:
         "result to JSON (to_dict + dumps)": best(lambda: json.dumps(result.to_dict(), ensure_ascii=False)),
     }
     if not already:
-        # Imports (pyarrow, the export-format registry, numpy.ma behind np.median, which the analysis
-        # loads anyway) and the first touch of fresh memory.
+        # Imports (pyarrow; numpy.ma behind np.median, which the analysis loads anyway; no export
+        # reader since session 9: a plain interchange CSV skips them) and the first touch of fresh memory.
         parts["first read's extra (imports, fresh memory)"] = (first[0] - reading[0], first[1] - reading[1])
     assert payload  # the JSON timed is the one analyze prints
     return parts
