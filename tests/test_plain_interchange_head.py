@@ -3,10 +3,8 @@ them could have claimed the file: the shortcut changes which modules load, never
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -126,17 +124,9 @@ def test_every_file_reads_the_same_with_and_without_the_shortcut(
 
 
 @pytest.mark.parametrize("rows", [2000, 40_000], ids=["exact path", "pyarrow path"])
-def test_analyze_of_a_plain_csv_loads_none_of_the_export_readers(tmp_path: Path, rows: int) -> None:
+def test_analyze_of_a_plain_csv_loads_none_of_the_export_readers(
+    tmp_path: Path, rows: int, loaded_by_command: Callable[[list[str], str], str]
+) -> None:
     plain = _plain_csv(tmp_path / "plain.csv", rows=rows)
-    code = (
-        "import sys\n"
-        "from sensortrack.cli import main\n"
-        "code = main(sys.argv[1:])\n"
-        "print(code, sorted(m for m in sys.modules if m.startswith('sensortrack.core.formats')), file=sys.stderr)\n"
-    )
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
-    out = subprocess.run(
-        [sys.executable, "-c", code, "analyze", "--json", "--exercise", "squat", str(plain)],
-        capture_output=True, text=True, cwd="/", timeout=120, env=env,
-    )
-    assert out.stderr.strip().splitlines()[-1] == "0 []", out.stderr
+    argv = ["analyze", "--json", "--exercise", "squat", str(plain)]
+    assert loaded_by_command(argv, "sensortrack.core.formats") == "0 []"
