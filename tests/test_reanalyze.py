@@ -190,15 +190,22 @@ def test_results_are_committed_together_at_most_every_store_interval(
         assert _analysis_columns(lib) == before
 
 
-def test_forked_helpers_are_decided_after_the_analysis_is_imported() -> None:
-    """Where helpers are forked the import comes first (it is then the idle window, no sleep); spawned
-    helpers import for themselves, and one process imports on its first session."""
-    assert reanalyze.import_before_deciding("fork", sessions=20, jobs=2)
-    assert not reanalyze.import_before_deciding("spawn", sessions=20, jobs=2)
-    assert not reanalyze.import_before_deciding("fork", sessions=20, jobs=1)  # --jobs 1: no helper to decide on
-    assert not reanalyze.import_before_deciding("fork", sessions=1, jobs=8)
-    assert reanalyze.import_before_deciding("fork", sessions=1, jobs=1, helpers=1)  # tests force helpers
-    assert not reanalyze.import_before_deciding("fork", sessions=20, jobs=8, helpers=0)
+def test_forked_helpers_are_decided_after_the_analysis_is_imported(library: Path) -> None:
+    """Where helpers are forked and the work is worth one, the import comes first (it is then the
+    idle window, no sleep); spawned helpers import for themselves, and one process, or a few short
+    sessions, import on the first session only what it needs."""
+    with Library.open(library) as lib:
+        record = lib.list()[0]
+    tenth_hour = [_with_samples(record, 60_000)] * 20
+    short = [_with_samples(record, 1_100)] * 5
+    decide = reanalyze.import_before_deciding
+    assert decide("fork", tenth_hour, jobs=2)
+    assert not decide("spawn", tenth_hour, jobs=2)
+    assert not decide("fork", tenth_hour, jobs=1)  # --jobs 1: no helper to decide on
+    assert not decide("fork", tenth_hour[:1], jobs=8)
+    assert not decide("fork", short, jobs=8)  # no helper would pay off: small files need no pyarrow
+    assert decide("fork", short[:1], jobs=1, helpers=1)  # tests force helpers
+    assert not decide("fork", tenth_hour, jobs=8, helpers=0)
 
 
 @pytest.mark.parametrize(("start_method", "first"), [("fork", "import"), ("spawn", "decide")])
@@ -219,7 +226,8 @@ def test_reanalyze_imports_then_decides_where_helpers_fork(
     monkeypatch.setattr(reanalyze, "_import_analysis", import_analysis)
     monkeypatch.setattr(reanalyze, "helpers_for", decide)
     with Library.open(library) as lib:
-        report = reanalyze.reanalyze(lib, lib.list(), AnalysisSettings(), jobs=2, start_method=start_method)
+        weighed = [_with_samples(r, 200_000) for r in lib.list()]  # as if ~30 min each: worth a helper
+        report = reanalyze.reanalyze(lib, weighed, AnalysisSettings(), jobs=2, start_method=start_method)
     assert report.analyzed == len(FILES)
     assert order[0] == first and "decide" in order
 

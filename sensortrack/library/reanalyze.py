@@ -178,15 +178,20 @@ def helpers_for(
     return min(limit, int(estimated_work_s(records) / WORK_PER_HELPER_S))
 
 
-def import_before_deciding(start_method: str, sessions: int, jobs: int, helpers: int | None = None) -> bool:
-    """Whether to import the analysis before deciding on helpers: where they are forked and may be
-    started at all. Forked helpers need it imported first anyway, and the ~0.1-0.2 s it takes is then
-    the window the idle cores are measured over, instead of a sleep of up to IDLE_SAMPLE_S on the
-    way of every parallel run (issue 12). Spawned helpers import for themselves while this process
-    does, so they are started first; with one process only the first session imports it."""
+def import_before_deciding(
+    start_method: str, records: Sequence[SessionRecord], jobs: int, helpers: int | None = None
+) -> bool:
+    """Whether to import the analysis before deciding on helpers: where they are forked and the work
+    is worth one (before the idle cores are looked at). Forked helpers need it imported first anyway,
+    and the ~0.1-0.2 s it takes is then the window the idle cores are measured over, instead of a
+    sleep of up to IDLE_SAMPLE_S on the way of every parallel run (issue 12). Spawned helpers import
+    for themselves while this process does, so they are started first; with one process, or a few
+    short sessions, the first session imports only what it needs (small files: no pyarrow)."""
+    if start_method != "fork":
+        return False
     if helpers is not None:
-        return start_method == "fork" and helpers > 0
-    return start_method == "fork" and min(jobs, sessions) > 1
+        return helpers > 0
+    return min(jobs, len(records)) > 1 and estimated_work_s(records) >= WORK_PER_HELPER_S
 
 
 def analyze_record(
@@ -236,7 +241,7 @@ def reanalyze(
 
     keep_freed_memory()  # before any helper forks: each session's temporaries reuse memory (core/memory.py)
     start_method = start_method or HELPER_START
-    if import_before_deciding(start_method, len(records), jobs or available_cpus(), helpers):
+    if import_before_deciding(start_method, records, jobs or available_cpus(), helpers):
         _import_analysis()
     count = helpers if helpers is not None else helpers_for(records, jobs or available_cpus(), watch=idle_watch)
     todo: deque[Job] = deque()
