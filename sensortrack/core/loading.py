@@ -24,11 +24,11 @@ def load_session(path: str | Path) -> Session:
         if not p.is_file():  # a named pipe would hang the read forever; a device never ends
             raise InputFileError(str(p), "is not a regular file (a pipe or a device?)")
         # Our own files first: they start with the magic line, which no zip does, and need none of
-        # the export readers (zipfile and the registry: ~0.03-0.05 s of every `analyze`, replay and
+        # the export readers (zipfile and the registry: ~0.03 s of every `analyze`, replay and
         # reanalysis helper; issue 12). A plain interchange CSV that no export format could claim
         # needs none of them either (interchange.plain_interchange_head).
         own = is_session_file(p)
-        plain = not own and is_plain_interchange(p)  # nor does a plain interchange CSV
+        plain = not own and is_plain_interchange(p)
         if not own and not plain:
             from sensortrack.core.formats.sources import is_zip_archive
 

@@ -377,13 +377,13 @@ class _HelperPool:
             self.no_more_work()
         if self._thread.ident is not None:  # started
             self._thread.join(timeout=5.0)
-        self._wake_receiver.close()
-        self._wake_sender.close()
         for conn, process in self._processes.items():
             if process.is_alive():
                 process.terminate()  # still importing, or interrupted: nothing of ours is lost
             process.join(timeout=5.0)
             conn.close()
+        self._wake_receiver.close()
+        self._wake_sender.close()
 
     def _feed(self) -> None:
         from sensortrack.library.records import AnalysisSummary
