@@ -269,8 +269,94 @@ def run_all(runs: int, groups: set[str], st: list[str], ws: Workspace) -> None:
         for part, (part_wall, part_cpu) in hour_breakdown(ws.hour).items():
             print(f"  {part:<48} {part_wall:6.3f} s ({part_cpu:.3f} s)")
     core = analysis_core_rate(ws.hour) if "analyze" in groups else None
+    if "reanalyze" in groups:
+        print_reanalyze_critical_path(env, runs, cpu_s["sessions reanalyze --jobs 1"])
     print("\nGoals, on wall time (and on CPU time, which a busy machine disturbs less):")
     print_goals(wall_s, cpu_s, ws.hour_samples, core)
+
+
+# `sessions reanalyze` as on an idle machine (the idle share it measures reads 1.0, after the same
+# watch), timing the CPU of each part: this process before its helpers start, after, and the helpers.
+_CRITICAL_PATH = """
+import json, os, sys, time
+import sensortrack.library.reanalyze as r
+from sensortrack.cli import main
+
+def cpu():
+    t = os.times()
+    return t.user + t.system
+
+watch_share = r.IdleWatch.idle_share
+r.IdleWatch.idle_share = lambda self, window_s=r.IDLE_SAMPLE_S: (watch_share(self, window_s), 1.0)[1]
+marks = {}
+spawn = r._HelperPool.spawn
+
+def timed_spawn(self):
+    r._import_analysis()  # what a forked helper starts with (a no-op when it is imported already)
+    marks["before_helpers_cpu_s"] = cpu()
+    marks["helpers"] = self._count
+    spawn(self)
+
+r._HelperPool.spawn = timed_spawn
+ours = os.getpid()
+analyse = r.analyze_record
+counted = {"parent_sessions": 0}
+
+def counting(*args, **kwargs):
+    if os.getpid() == ours:
+        counted["parent_sessions"] += 1
+    return analyse(*args, **kwargs)
+
+r.analyze_record = counting
+def sched():  # wall, on-CPU and run-queue seconds of this thread (Linux)
+    try:
+        with open("/proc/thread-self/schedstat") as fh:
+            run_ns, queued_ns = (int(x) for x in fh.read().split()[:2])
+    except OSError:
+        return None
+    return time.perf_counter(), run_ns / 1e9, queued_ns / 1e9
+
+start = sched()
+code = main(["sessions", "reanalyze"])
+end = sched()
+t = os.times()
+marks.update(counted, parent_cpu_s=cpu(), helpers_cpu_s=t.children_user + t.children_system, code=code)
+if start and end:  # waiting for something (a helper, the GIL, the disk, a sleep): neither running nor queued
+    marks["blocked_s"] = (end[0] - start[0]) - (end[1] - start[1]) - (end[2] - start[2])
+print("CRITICAL=" + json.dumps(marks), file=sys.stderr)
+"""
+
+
+def print_reanalyze_critical_path(env: dict[str, str], runs: int, serial_cpu_s: float) -> None:
+    """`sessions reanalyze`'s speed-up on 2 idle cores estimated from CPU times, which load from
+    other work disturbs far less than wall time: the parallel run takes at least the CPU before its
+    helpers start plus the larger of this process's and a helper's CPU after that (waits and
+    imbalance at the end come on top), against --jobs 1's whole CPU in the same run. The waits are
+    shown apart: the time this process's main thread was blocked, neither running nor queued for a
+    core (/proc/thread-self/schedstat), which load from other work does not add to either."""
+    parts: list[dict[str, float]] = []
+    for _ in range(runs):
+        proc = subprocess.run([sys.executable, "-c", _CRITICAL_PATH], env=env, capture_output=True, text=True, check=True)
+        line = next(x for x in proc.stderr.splitlines() if x.startswith("CRITICAL="))
+        parts.append(json.loads(line[len("CRITICAL="):]))
+    if any("before_helpers_cpu_s" not in p for p in parts):
+        print("\n`sessions reanalyze` started no helper even with idle cores: no critical path to show")
+        return
+
+    def med(key: str) -> float:
+        return statistics.median(float(p[key]) for p in parts)
+
+    before, parent, helpers = med("before_helpers_cpu_s"), med("parent_cpu_s"), med("helpers_cpu_s")
+    count = max(1, int(med("helpers")))
+    sessions = med("parent_sessions")
+    critical = before + max(parent - before, helpers / count)
+    print(f"\n`sessions reanalyze` on idle cores, from CPU times (median of {runs}): before helpers start "
+          f"{before:.2f} s; then this process {parent - before:.2f} s ({sessions:.0f} sessions), "
+          f"{count} helper(s) {helpers:.2f} s; critical path >= {critical:.2f} s against --jobs 1's "
+          f"{serial_cpu_s:.2f} s: at most {serial_cpu_s / critical:.2f}x on {count + 1} idle cores")
+    if all("blocked_s" in p for p in parts):
+        print(f"  this process's main thread blocked (neither running nor queued for a core: helpers, GIL, "
+              f"disk, sleeps) for {med('blocked_s'):.3f} s")
 
 
 def hour_breakdown(hour_csv: Path) -> dict[str, tuple[float, float]]:
@@ -304,8 +390,8 @@ def hour_breakdown(hour_csv: Path) -> dict[str, tuple[float, float]]:
         "result to JSON (to_dict + dumps)": best(lambda: json.dumps(result.to_dict(), ensure_ascii=False)),
     }
     if not already:
-        # Imports (pyarrow, the export-format registry, numpy.ma behind np.median, which the analysis
-        # loads anyway) and the first touch of fresh memory.
+        # Imports (pyarrow; numpy.ma behind np.median, which the analysis loads anyway; no export
+        # reader since session 9: a plain interchange CSV skips them) and the first touch of fresh memory.
         parts["first read's extra (imports, fresh memory)"] = (first[0] - reading[0], first[1] - reading[1])
     assert payload  # the JSON timed is the one analyze prints
     return parts

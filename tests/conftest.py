@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -131,3 +134,23 @@ def installed_tree(tmp_path: Path) -> Path:
     for name, folder in INSTALLED_AS.items():
         (package / name).symlink_to(REPO / folder)
     return root
+
+
+@pytest.fixture
+def loaded_by_command(tmp_path: Path) -> Callable[[list[str], str], str]:
+    """Runs `sensortrack ARGV` in a fresh process with private user folders and answers its exit
+    code and the modules starting with PREFIX it left loaded, as "CODE [names]"."""
+
+    def run(argv: list[str], prefix: str) -> str:
+        code = (
+            "import sys\n"
+            "from sensortrack.cli import main\n"
+            "code = main(sys.argv[2:])\n"
+            "print(code, sorted(m for m in sys.modules if m.startswith(sys.argv[1])), file=sys.stderr)\n"
+        )
+        env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+        out = subprocess.run([sys.executable, "-c", code, prefix, *argv], capture_output=True, text=True,
+                             cwd="/", timeout=120, env=env)
+        return out.stderr.strip().splitlines()[-1]
+
+    return run

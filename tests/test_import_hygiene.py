@@ -7,6 +7,7 @@ import ast
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -233,21 +234,14 @@ def test_reanalyze_starts_its_helpers_before_this_process_imports_the_analysis()
 
 
 @pytest.mark.parametrize("command", [["analyze", "{file}", "--json"], ["report", "{file}", "-o", "{out}"]])
-def test_one_sensor_analyze_and_report_load_no_scipy(command: list[str], tmp_path: Path) -> None:
+def test_one_sensor_analyze_and_report_load_no_scipy(
+    command: list[str], tmp_path: Path, loaded_by_command: Callable[[list[str], str], str]
+) -> None:
     """The analysis needs NumPy only (analysis/dsp.py); SciPy is imported only where two sensors are
     aligned and their knee axis fitted. scipy.signal was ~1 s of every `analyze`, scipy.optimize
     ~0.5 s of every `report` (issue 12)."""
     argv = [a.format(file=SHORT, out=tmp_path / "r.html") for a in command]
-    code = (
-        "import sys\n"
-        "from sensortrack.cli import main\n"
-        "code = main(sys.argv[1:])\n"
-        "print(code, sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'), file=sys.stderr)\n"
-    )
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
-    out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd="/",
-                         check=True, timeout=120, env=env)
-    assert out.stderr.strip().splitlines()[-1] == "0 []"
+    assert loaded_by_command(argv, "scipy") == "0 []"
 
 
 def test_replay_runs_without_loading_bleak_or_the_drivers(tmp_path: Path) -> None:

@@ -188,3 +188,65 @@ def test_results_are_committed_together_at_most_every_store_interval(
         assert report.analyzed == len(FILES)
         assert opened == commits
         assert _analysis_columns(lib) == before
+
+
+def test_forked_helpers_are_decided_after_the_analysis_is_imported(library: Path) -> None:
+    """Where helpers are forked and the work is worth one, the import comes first (it is then the
+    idle window, no sleep); spawned helpers import for themselves, and one process, or a few short
+    sessions, import on the first session only what it needs."""
+    with Library.open(library) as lib:
+        record = lib.list()[0]
+    tenth_hour = [_with_samples(record, 60_000)] * 20
+    short = [_with_samples(record, 1_100)] * 5
+    decide = reanalyze.import_before_deciding
+    assert decide("fork", tenth_hour, jobs=2)
+    assert not decide("spawn", tenth_hour, jobs=2)
+    assert not decide("fork", tenth_hour, jobs=1)  # --jobs 1: no helper to decide on
+    assert not decide("fork", tenth_hour[:1], jobs=8)
+    assert not decide("fork", short, jobs=8)  # no helper would pay off: small files need no pyarrow
+    assert decide("fork", short[:1], jobs=1, helpers=1)  # tests force helpers
+    assert not decide("fork", tenth_hour, jobs=8, helpers=0)
+
+
+@pytest.mark.parametrize(("start_method", "first"), [("fork", "import"), ("spawn", "decide")])
+def test_reanalyze_imports_then_decides_where_helpers_fork(
+    library: Path, monkeypatch: pytest.MonkeyPatch, start_method: str, first: str
+) -> None:
+    order: list[str] = []
+    imported = reanalyze._import_analysis
+
+    def import_analysis() -> None:
+        order.append("import")
+        imported()
+
+    def decide(records: object, jobs: int, idle: int | None = None, watch: object = None) -> int:
+        order.append("decide")
+        return 0
+
+    monkeypatch.setattr(reanalyze, "_import_analysis", import_analysis)
+    monkeypatch.setattr(reanalyze, "helpers_for", decide)
+    with Library.open(library) as lib:
+        weighed = [_with_samples(r, 200_000) for r in lib.list()]  # as if ~30 min each: worth a helper
+        report = reanalyze.reanalyze(lib, weighed, AnalysisSettings(), jobs=2, start_method=start_method)
+    assert report.analyzed == len(FILES)
+    assert order[0] == first and "decide" in order
+
+
+def test_the_feeder_wakes_only_for_messages_and_the_end_of_the_work(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No polling: each wake-up of the feeder thread takes the GIL from this process's own analysis."""
+    calls: list[object] = []
+    real_wait = reanalyze.wait
+
+    def counted_wait(objects: list[object], timeout: float | None = None) -> list[object]:
+        calls.append(timeout)
+        return list(real_wait(objects, timeout))  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reanalyze, "wait", counted_wait)
+    with Library.open(library) as lib:
+        report = reanalyze.reanalyze(lib, lib.list(), AnalysisSettings(), helpers=1, start_method="fork")
+    assert report.analyzed == len(FILES)
+    assert calls and all(timeout is None for timeout in calls)
+    # one wake-up per message (ready, each result) and at most one for the end of the work
+    assert len(calls) <= 1 + len(FILES) + 1

@@ -58,6 +58,62 @@ def read_sidecar(csv_path: Path) -> dict[str, Any]:
     return raw
 
 
+# How much of a file `plain_interchange_head` must see: at least what the export formats' recognisers
+# look at (core/formats/registry.py HEAD_BYTES; a test keeps the two together).
+HEAD_BYTES = 16 * 1024
+# The end of a zip archive's central directory and how far from the end it may lie (22 bytes plus a
+# comment of up to 65535; PKWARE APPNOTE.TXT 4.3.16): where zipfile.is_zipfile looks for it.
+_ZIP_END_SIGNATURE = b"PK\x05\x06"
+_ZIP_END_SEARCH_BYTES = 22 + 65535
+# Every column name a plain interchange header may hold for the shortcut below (lowercase, as written).
+_PLAIN_NAMES = frozenset(REQUIRED + GYRO) | frozenset(UNIT_NAMES)
+# Bytes of the rows after such a header, for the shortcut: numbers, commas, blanks and line breaks.
+_PLAIN_ROW_BYTES = b"0123456789+-.eE, \t\r\n"
+
+
+def plain_interchange_head(head: bytes) -> bool:
+    """True when `head` (a file's first HEAD_BYTES) is a header of interchange columns only
+    (t,ax,ay,az[,gx,gy,gz] or their `_s`/`_g`/`_dps` names, lowercase, comma-separated) followed
+    by rows of nothing but numbers, commas and blanks.
+
+    None of the export formats can claim such a head: each needs a word of its own app in a header
+    (`Time (s)`, `Timestamp`, `PacketCounter`, `time,seconds_elapsed`, `Phone timestamp;`, ...),
+    which neither these names nor these rows hold. `load_session` then reads the file as interchange
+    CSV without importing the export readers (~15 ms of CPU, ~30 ms wall of every `analyze` of a plain
+    CSV here; issue 12);
+    tests/test_plain_interchange_head.py checks the claim against every recogniser.
+    """
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    end = head.find(b"\n")
+    first, rest = (head, b"") if end < 0 else (head[:end], head[end + 1 :])
+    if first.endswith(b"\r"):
+        first = first[:-1]
+    if not first.isascii() or rest.translate(None, _PLAIN_ROW_BYTES):
+        return False
+    names = [name.strip() for name in first.decode("ascii").split(",")]
+    return bool(names) and all(name in _PLAIN_NAMES for name in names)
+
+
+def is_plain_interchange(path: Path) -> bool:
+    """`path` is to be read as interchange CSV because no export format nor the zip reader could
+    claim it (see `plain_interchange_head`); False when it might be something else (then
+    `load_session` asks the export registry, as for any other file). Never raises."""
+    if path.suffix.lower() == ".zip":  # is_zip_archive judges these by their name too
+        return False
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(HEAD_BYTES)
+            if not plain_interchange_head(head):
+                return False
+            # A zip's directory sits at its end: a file that holds one is the zip reader's to judge.
+            size = fh.seek(0, 2)
+            fh.seek(max(0, size - _ZIP_END_SEARCH_BYTES))
+            return _ZIP_END_SIGNATURE not in fh.read(_ZIP_END_SEARCH_BYTES)
+    except OSError:
+        return False  # the usual path words the error
+
+
 def read_interchange_csv(path: Path, *, fast: bool | None = None) -> Session:
     """Read an interchange CSV: pyarrow's reader for big files, else (or when it declines) the exact path.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sensortrack.core.errors import InputFileError
-from sensortrack.core.interchange import read_interchange_csv
+from sensortrack.core.interchange import is_plain_interchange, read_interchange_csv
 from sensortrack.core.model import Session
 from sensortrack.core.sessionfile import is_session_file, read_session
 
@@ -25,9 +25,11 @@ def load_session(path: str | Path) -> Session:
             raise InputFileError(str(p), "is not a regular file (a pipe or a device?)")
         # Our own files first: they start with the magic line, which no zip does, and need none of
         # the export readers (zipfile and the registry: ~0.03 s of every `analyze`, replay and
-        # reanalysis helper; issue 12).
+        # reanalysis helper; issue 12). A plain interchange CSV that no export format could claim
+        # needs none of them either (interchange.plain_interchange_head).
         own = is_session_file(p)
-        if not own:
+        plain = not own and is_plain_interchange(p)
+        if not own and not plain:
             from sensortrack.core.formats.sources import is_zip_archive
 
             is_zip = is_zip_archive(p)
@@ -35,6 +37,8 @@ def load_session(path: str | Path) -> Session:
         raise InputFileError(str(p), f"cannot open: {exc.strerror or exc}") from None
     if own:
         return read_session(p)
+    if plain:
+        return read_interchange_csv(p)
     from sensortrack.core.formats.registry import load_export, read_file_head, recognise_head
 
     if is_zip:

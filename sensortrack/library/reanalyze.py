@@ -24,7 +24,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from multiprocessing import Pipe, get_context
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING
 
@@ -178,6 +178,22 @@ def helpers_for(
     return min(limit, int(estimated_work_s(records) / WORK_PER_HELPER_S))
 
 
+def import_before_deciding(
+    start_method: str, records: Sequence[SessionRecord], jobs: int, helpers: int | None = None
+) -> bool:
+    """Whether to import the analysis before deciding on helpers: where they are forked and the work
+    is worth one (before the idle cores are looked at). Forked helpers need it imported first anyway,
+    and the ~0.1-0.2 s it takes is then the window the idle cores are measured over, instead of a
+    sleep of up to IDLE_SAMPLE_S on the way of every parallel run (issue 12). Spawned helpers import
+    for themselves while this process does, so they are started first; with one process, or a few
+    short sessions, the first session imports only what it needs (small files: no pyarrow)."""
+    if start_method != "fork":
+        return False
+    if helpers is not None:
+        return helpers > 0
+    return min(jobs, len(records)) > 1 and estimated_work_s(records) >= WORK_PER_HELPER_S
+
+
 def analyze_record(
     record: SessionRecord,
     settings: AnalysisSettings,
@@ -224,9 +240,12 @@ def reanalyze(
     from sensortrack.core.memory import keep_freed_memory
 
     keep_freed_memory()  # before any helper forks: each session's temporaries reuse memory (core/memory.py)
+    start_method = start_method or HELPER_START
+    if import_before_deciding(start_method, records, jobs or available_cpus(), helpers):
+        _import_analysis()
     count = helpers if helpers is not None else helpers_for(records, jobs or available_cpus(), watch=idle_watch)
     todo: deque[Job] = deque()
-    pool = _HelperPool(count, settings, todo, pair_settings, start_method or HELPER_START) if count > 0 else None
+    pool = _HelperPool(count, settings, todo, pair_settings, start_method) if count > 0 else None
     if pool is not None:
         pool.spawn()  # first: their start-up overlaps the reference lookups (and, spawned, this one's imports)
     ordered = sorted(records, key=lambda r: r.facts.sample_count, reverse=True)
@@ -309,6 +328,10 @@ class _HelperPool:
         self._processes: dict[Connection, BaseProcess] = {}
         self._finished = False
         self._stop = threading.Event()  # no more work will come: let go of helpers that are idle
+        # What wakes the feeder when `_stop` is set: it waits for its helpers' messages or this, never
+        # a timeout. Each wake-up takes the GIL from the caller's analysis for a moment: waking every
+        # 50 ms to look at `_stop` cost the caller ~30 of them in a 1.5 s run (issue 12).
+        self._wake_receiver, self._wake_sender = Pipe(duplex=False)
         self._thread = threading.Thread(target=self._feed, name="reanalyze-feeder", daemon=True)
 
     def spawn(self) -> None:
@@ -347,9 +370,11 @@ class _HelperPool:
 
     def no_more_work(self) -> None:
         self._stop.set()
+        self._wake_sender.send_bytes(b"")
 
     def close(self) -> None:
-        self._stop.set()
+        if not self._stop.is_set():
+            self.no_more_work()
         if self._thread.ident is not None:  # started
             self._thread.join(timeout=5.0)
         for conn, process in self._processes.items():
@@ -357,6 +382,8 @@ class _HelperPool:
                 process.terminate()  # still importing, or interrupted: nothing of ours is lost
             process.join(timeout=5.0)
             conn.close()
+        self._wake_receiver.close()
+        self._wake_sender.close()
 
     def _feed(self) -> None:
         from sensortrack.library.records import AnalysisSummary
@@ -375,8 +402,11 @@ class _HelperPool:
                         alive.discard(conn)
                     if not alive:
                         break
-                for ready in wait(list(alive), timeout=0.05):
+                for ready in wait([*alive, self._wake_receiver]):
                     assert isinstance(ready, Connection)
+                    if ready is self._wake_receiver:  # `_stop` was set: looked at above, next round
+                        ready.recv_bytes()
+                        continue
                     conn = ready
                     try:
                         message = conn.recv()
