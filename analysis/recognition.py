@@ -452,6 +452,8 @@ class Recognition:
     # per window: whether the bone was found (the posture features are read, not LONG_AXIS_UNKNOWN)
     window_posture_known: np.ndarray
     settings: RecognitionSettings
+    # per window: rest_long_deg, low_long_deg, high_long_deg (LONG_AXIS_UNKNOWN where not found)
+    window_posture: FloatArray
     # the recognised placement is a guess, to be shown as such (placement_is_unsure says when)
     placement_unsure: bool = False
 
@@ -480,6 +482,12 @@ class Recognition:
         on real people the tree's probability is no guide there — docs/recognition.md)."""
         return (self.exercise_confidence(exercise, start_s, end_s) < self.settings.unsure_below
                 or not self.posture_known(start_s, end_s))
+
+    def physically_possible(self, exercise: Label, start_s: float, end_s: float) -> bool:
+        """Whether the posture measured over the set's windows allows `exercise` (the checks a bout's
+        exercise passes in recognise: _physically_possible); unknown posture allows anything."""
+        idx = self._windows_of(exercise, start_s, end_s)
+        return _physically_possible(exercise, self.placement, self.window_posture[idx], self.settings)
 
     def _windows_of(self, exercise: str, start_s: float, end_s: float) -> np.ndarray:
         """The windows a stretch is judged on (bool per window): the moving windows centred in it
@@ -569,7 +577,7 @@ def recognise(t_s: FloatArray, acc_g: FloatArray, model: RecognitionModel,
     window_label = tuple(_label_at(segments, c) if lab else "" for c, lab in zip(win.centre_s, labels, strict=True))
     placement_unsure = given_placement is None and placement_is_unsure(placement_conf, posture_read, segments, s)
     return Recognition(placement, placement_conf, segments, win.centre_s, window_label, p_ex, names,
-                       win.features[:, _POSTURE[0]] >= 0, s, placement_unsure)
+                       win.features[:, _POSTURE[0]] >= 0, s, win.features[:, _POSTURE], placement_unsure)
 
 
 # Exercises that do not tell the thigh from the shank: the clam turns the whole leg, knee bent, as one
