@@ -467,3 +467,17 @@ def test_a_set_whose_posture_cannot_be_read_is_unsure_however_sure_the_tree() ->
         assert seg.exercise == "squat" and rec.exercise_confidence("squat", seg.start_s, seg.end_s) > 0.95
         assert rec.posture_known(seg.start_s, seg.end_s) is not unsure
         assert rec.unsure("squat", seg.start_s, seg.end_s) is unsure
+
+
+def test_the_report_says_when_the_recognised_placement_is_a_guess() -> None:
+    """Session 9: a clamshell cannot tell the thigh from the shank (the whole leg turns as one), so its
+    recognised placement is shown as unsure in the JSON and the report; a thigh bridge's is not."""
+    from sensortrack.report_text import format_report
+
+    for name, unsure in (("clamshell_shank_left", True), ("bridge_thigh_left", False)):
+        session = _bare(_fixture(name))
+        result = analyze_session(session)
+        assert result.recognition is not None and result.recognition["placement_unsure"] is unsure
+        text = format_report(session, result)
+        assert ("(recognised, UNSURE: pass --placement) sensor" in text) is unsure
+        assert f"{result.context.placement} (recognised" in text
