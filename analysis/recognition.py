@@ -36,10 +36,12 @@ Method, fixed and readable:
    than `posture_change_deg` (lying down to bridge after squats); each bout's exercise is the one
    with the largest mean probability over its windows (a set is one exercise: its windows vote
    together) among those its measured posture allows (_physically_possible: upright exercises
-   pass near vertical, a thigh's bridge never rests there). The timeline is split between
-   consecutive segments half-way through the stretch between them, so each segment keeps its own
-   rest for calibration;
-6. a set is unsure (Recognition.unsure) below `unsure_below` or where its posture was not read.
+   pass near vertical, a thigh's bridge never rests there and reaches both its ends: 45–60° up at
+   the bottom, near level at the top). The timeline is split between consecutive segments half-way
+   through the stretch between them, so each segment keeps its own rest for calibration;
+6. a set is unsure (Recognition.unsure) below `unsure_below` or where its posture was not read; a
+   recognised placement is unsure (Recognition.placement_unsure) where nothing tells it
+   (placement_is_unsure).
 
 Pure: arrays in (caller's timestamps), plain data out; no files, clocks or I/O. The tree itself is
 passed in (`RecognitionModel.from_dict`); sensortrack.recognising.packaged_model loads the packaged one.
