@@ -125,7 +125,8 @@ class RecognitionSettings:
     #   knees bent, where the thigh points 45–60° up from the floor (gravity 30–45° from the bone), so
     #   gravity comes within `bridge_thigh_low_long_max_deg` (60°: +15° for a strap not quite flat) of
     #   the bone at some moment — a thigh lying level on the floor all along (a clamshell's leg
-    #   underneath: 70–80°) is not bridging; and at the top the hips rise in line with the thigh,
+    #   underneath: 70–80°) is not bridging (the simulator has thighs starting 26–28° up, 62–64°:
+    #   docs/recognition.md, session 9, says why 60° stays for now); and at the top the hips rise in line with the thigh,
     #   15–30° up from the floor (gravity 60–75° from the bone), so gravity goes at least
     #   `bridge_thigh_high_long_min_deg` (55°) from it — a thigh that stays within 45° of vertical
     #   (a rear-leg lunge's: 40–45°) is not bridging. On the shank the foot stands on the floor
