@@ -36,10 +36,12 @@ Method, fixed and readable:
    than `posture_change_deg` (lying down to bridge after squats); each bout's exercise is the one
    with the largest mean probability over its windows (a set is one exercise: its windows vote
    together) among those its measured posture allows (_physically_possible: upright exercises
-   pass near vertical, a thigh's bridge never rests there). The timeline is split between
-   consecutive segments half-way through the stretch between them, so each segment keeps its own
-   rest for calibration;
-6. a set is unsure (Recognition.unsure) below `unsure_below` or where its posture was not read.
+   pass near vertical, a thigh's bridge never rests there and reaches both its ends: 45–60° up at
+   the bottom, near level at the top). The timeline is split between consecutive segments half-way
+   through the stretch between them, so each segment keeps its own rest for calibration;
+6. a set is unsure (Recognition.unsure) below `unsure_below` or where its posture was not read; a
+   recognised placement is unsure (Recognition.placement_unsure) where nothing tells it
+   (placement_is_unsure).
 
 Pure: arrays in (caller's timestamps), plain data out; no files, clocks or I/O. The tree itself is
 passed in (`RecognitionModel.from_dict`); sensortrack.recognising.packaged_model loads the packaged one.
@@ -119,11 +121,26 @@ class RecognitionSettings:
     # - a bridge lies on the back with the feet on the floor: the thigh rests 35–50° up from the floor
     #   (gravity 40–55° from the bone) or, held at the top, about level (80–90°), never near vertical:
     #   rest_long_deg at least `bridge_thigh_rest_long_min_deg` (30°: a standing thigh is 0–15°).
+    # - and (session 9) the bridge's two ends: every rep starts from the hips on the floor with the
+    #   knees bent, where the thigh points 45–60° up from the floor (gravity 30–45° from the bone), so
+    #   gravity comes within `bridge_thigh_low_long_max_deg` (60°: +15° for a strap not quite flat) of
+    #   the bone at some moment — a thigh lying level on the floor all along (a clamshell's leg
+    #   underneath: 70–80°) is not bridging (the simulator has thighs starting 26–28° up, 62–64°:
+    #   docs/recognition.md, session 9, says why 60° stays for now); and at the top the hips rise in line with the thigh,
+    #   15–30° up from the floor (gravity 60–75° from the bone), so gravity goes at least
+    #   `bridge_thigh_high_long_min_deg` (55°) from it — a thigh that stays within 45° of vertical
+    #   (a rear-leg lunge's: 40–45°) is not bridging. On the shank the foot stands on the floor
+    #   throughout, the shank 60–90° up from it (gravity 0–30° from the bone) at the bottom: gravity
+    #   comes within `bridge_shank_low_long_max_deg` (45°: +15° for the strap) of the bone — a shank
+    #   lying level (a clamshell's, 70–90°) is not bridging.
     # Clamshells get no check: the clam turns the leg about the ankle–hip line, not across the thigh,
     # so with a strap on the front of the thigh normal × hinge is not the bone (docs/recognition.md).
     posture_known_share: float = 0.5
     upright_low_long_max_deg: float = 40.0
     bridge_thigh_rest_long_min_deg: float = 30.0
+    bridge_thigh_low_long_max_deg: float = 60.0
+    bridge_thigh_high_long_min_deg: float = 55.0
+    bridge_shank_low_long_max_deg: float = 45.0
 
 
 # ---- features ---------------------------------------------------------------------------------
@@ -438,6 +455,10 @@ class Recognition:
     # per window: whether the bone was found (the posture features are read, not LONG_AXIS_UNKNOWN)
     window_posture_known: np.ndarray
     settings: RecognitionSettings
+    # per window: rest_long_deg, low_long_deg, high_long_deg (LONG_AXIS_UNKNOWN where not found)
+    window_posture: FloatArray
+    # the recognised placement is a guess, to be shown as such (placement_is_unsure says when)
+    placement_unsure: bool = False
 
     def exercise_confidence(self, exercise: Label, start_s: float, end_s: float) -> float:
         """Mean probability of `exercise` over the moving windows centred in [start_s, end_s]
@@ -465,6 +486,12 @@ class Recognition:
         return (self.exercise_confidence(exercise, start_s, end_s) < self.settings.unsure_below
                 or not self.posture_known(start_s, end_s))
 
+    def physically_possible(self, exercise: Label, start_s: float, end_s: float) -> bool:
+        """Whether the posture measured over the set's windows allows `exercise` (the checks a bout's
+        exercise passes in recognise: _physically_possible); unknown posture allows anything."""
+        idx = self._windows_of(exercise, start_s, end_s)
+        return _physically_possible(exercise, self.placement, self.window_posture[idx], self.settings)
+
     def _windows_of(self, exercise: str, start_s: float, end_s: float) -> np.ndarray:
         """The windows a stretch is judged on (bool per window): the moving windows centred in it
         (those moving like an exercise, unless `exercise` is NONE), else the nearest such window."""
@@ -486,7 +513,7 @@ class Recognition:
 
     def to_dict(self) -> dict[str, Any]:
         return {"placement": self.placement, "placement_confidence": round(self.placement_confidence, 2),
-                "segments": [s.to_dict() for s in self.segments]}
+                "placement_unsure": self.placement_unsure, "segments": [s.to_dict() for s in self.segments]}
 
 
 def _mode_filter(labels: list[str], width: int) -> list[str]:
@@ -515,6 +542,7 @@ def recognise(t_s: FloatArray, acc_g: FloatArray, model: RecognitionModel,
 
     `placement`: the caller's (flags or file); recognised where None."""
     s = settings or RecognitionSettings()
+    given_placement = placement
     win = windows(t_s, acc_g, s)
     proba = model.predict_proba(win.features) if win.features.shape[0] else np.zeros((0, len(model.classes)))
     moving = ~win.quiet
@@ -533,8 +561,9 @@ def recognise(t_s: FloatArray, acc_g: FloatArray, model: RecognitionModel,
         total = sum(mass.values())
         placement = max(placements, key=lambda p: mass[p]) if total > 0 else placements[0]
         placement_conf = mass[placement] / total if total > 0 else 0.0
+        posture_read = bool(voting.any()) and float(np.mean(win.features[voting, _POSTURE[0]] >= 0)) >= s.posture_known_share
     else:
-        placement_conf = 1.0
+        placement_conf, posture_read = 1.0, True
     # P(exercise | placement), with "none" kept as its own column (the last)
     cols = [[i for i, (e, q) in enumerate(pairs) if e == ex and q == placement] for ex in exercises]
     none_col = [i for i, (e, _) in enumerate(pairs) if e == NONE]
@@ -549,8 +578,25 @@ def recognise(t_s: FloatArray, acc_g: FloatArray, model: RecognitionModel,
     labels = _mode_filter(raw, s.smooth_windows)
     segments = _segments(win, labels, p_ex, names, s, float(t_s[0]), float(t_s[-1]), placement)
     window_label = tuple(_label_at(segments, c) if lab else "" for c, lab in zip(win.centre_s, labels, strict=True))
+    placement_unsure = given_placement is None and placement_is_unsure(placement_conf, posture_read, segments, s)
     return Recognition(placement, placement_conf, segments, win.centre_s, window_label, p_ex, names,
-                       win.features[:, _POSTURE[0]] >= 0, s)
+                       win.features[:, _POSTURE[0]] >= 0, s, win.features[:, _POSTURE], placement_unsure)
+
+
+# Exercises that do not tell the thigh from the shank: the clam turns the whole leg, knee bent, as one
+# rigid body about the ankle–hip line, so both segments turn by the same angle about the same axis and
+# lie alike to gravity (thigh and shank each ~45° from that line) — only their lengths differ.
+PLACEMENT_BLIND: Final = frozenset({"clamshell"})
+
+
+def placement_is_unsure(confidence: float, posture_read: bool, segments: tuple[Segment, ...],
+                        s: RecognitionSettings) -> bool:
+    """A recognised placement is shown as a guess (session 9) where the tree is unsure of it
+    (below `unsure_below`), where the posture of the windows it was read from was not (thigh and
+    shank then differ by range alone, and a shank's rear-leg lunge turns like a thigh's squat), or
+    where nothing but exercises that cannot tell them apart (PLACEMENT_BLIND) was recognised."""
+    telling = [seg for seg in segments if seg.exercise != NONE and seg.exercise not in PLACEMENT_BLIND]
+    return confidence < s.unsure_below or not posture_read or not telling
 
 
 def _label_at(segments: tuple[Segment, ...], t: float) -> str:
@@ -623,11 +669,14 @@ def _physically_possible(exercise: str, placement: str, posture: FloatArray, s: 
     known = posture[:, 0] >= 0
     if posture.shape[0] == 0 or known.mean() < s.posture_known_share:
         return True
-    rest, low = np.median(posture[known, 0]), np.median(posture[known, 1])
+    rest, low, high = (float(np.median(posture[known, k])) for k in range(3))
     if exercise in UPRIGHT_EXERCISES:
-        return bool(low <= s.upright_low_long_max_deg)
+        return low <= s.upright_low_long_max_deg
     if exercise == "bridge" and placement == "thigh":
-        return bool(rest >= s.bridge_thigh_rest_long_min_deg)
+        return (rest >= s.bridge_thigh_rest_long_min_deg and low <= s.bridge_thigh_low_long_max_deg
+                and high >= s.bridge_thigh_high_long_min_deg)
+    if exercise == "bridge":
+        return low <= s.bridge_shank_low_long_max_deg
     return True
 
 

@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/recognition.py [--sim-seeds 1000:1100] [--jobs 2] [--json]
                                                (--sim-seeds 0:0 leaves the simulator out)
                                                [--utd DIR ...] [--mex-root DIR] [--no-timing]
+    .venv/bin/python benchmarks/recognition.py --tuning   (tuning data only: to choose by)
 
 Data sets (benchmarks/recognition_data.py says what each is and which part was trained on):
 - simulator, REPORTING seeds (default 1000–1099; the tree was trained on tuning seeds only);
@@ -37,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from recognition_data import MEX_DIR, MEX_HELD_OUT_SUBJECTS, Recording, labelled_folder, mex, simulate_flat
+from recognition_data import MEX_DIR, MEX_HELD_OUT_SUBJECTS, MEX_TRAIN_SUBJECTS, Recording, labelled_folder, mex, simulate_flat
 from sensortrack.analysis.recognition import NONE, Recognition, RecognitionModel, RecognitionSettings, recognise
 from sensortrack.core.model import EXERCISES
 from sensortrack.recognising import packaged_model
@@ -79,7 +80,7 @@ def judge(rec_in: Recording, walks: tuple[tuple[float, float], ...] = (),
         sets.append({"truth": NONE, "predicted": pred, "confidence": conf, "posture_known": rec.posture_known(start, end),
                      "unsure": pred != NONE and rec.unsure(pred, start, end), "walk": True})
     return {"name": rec_in.name, "placement": rec_in.placement, "recognised_placement": rec.placement,
-            "sets": sets}
+            "placement_unsure": rec.placement_unsure, "sets": sets}
 
 
 def sim_recordings(seed: int) -> list[tuple[Recording, tuple[tuple[float, float], ...]]]:
@@ -128,6 +129,10 @@ def summary(name: str, judged: list[dict[str, Any]]) -> dict[str, Any]:
         "none_right_pct": pct(sum(s["predicted"] == NONE for s in none_sets), len(none_sets)),
         "placement_right_pct": pct(sum(j["placement"] == j["recognised_placement"] for j in placed), len(placed)),
         "unsure_pct": pct(sum(s["unsure"] for s in ex_sets), len(ex_sets)),
+        # the placement told as a fact (session 9: a recognised placement may be shown as unsure)
+        "placement_shown_sure": sum(not j["placement_unsure"] for j in placed),
+        "placement_wrong_and_sure": sum(not j["placement_unsure"] and j["placement"] != j["recognised_placement"]
+                                        for j in placed),
         # what a user is told as a fact: a set given an exercise and not marked unsure
         "shown_sure": len(sure),
         "wrong_and_sure": sum(s["predicted"] != s["truth"] for s in sure),
@@ -146,7 +151,8 @@ def print_summary(sm: dict[str, Any]) -> None:
           f"{sm['none_right_pct']}% of {sm['none']} · placement right: {sm['placement_right_pct']}% of "
           f"recordings · sets marked unsure: {sm['unsure_pct']}%")
     print(f"  shown as sure (an exercise, not marked unsure): {sm['shown_sure']} sets, "
-          f"{sm['wrong_and_sure']} of them wrong")
+          f"{sm['wrong_and_sure']} of them wrong; placement shown as sure in {sm['placement_shown_sure']} "
+          f"recordings, {sm['placement_wrong_and_sure']} of them wrong")
 
 
 def timing(n: int = 6) -> dict[str, float]:
@@ -269,20 +275,32 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--utd-people", choices=("even", "odd", "all"), default="even",
                     help="UTD-MHAD subjects to report on (odd ones are tuning data: even by default)")
     ap.add_argument("--live-seeds", default="1000:1010", help="reporting seeds for the live decision (A:B; 0:0 leaves it out)")
+    ap.add_argument("--tuning", action="store_true",
+                    help="tuning data instead: MEx 01-15 (trained on: optimistic), UTD-MHAD odd subjects, simulator "
+                    "tuning seeds (--sim-seeds within 24:100, default 90:92); no live, no timing")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--no-timing", action="store_true")
     args = ap.parse_args(argv)
+    if args.tuning:
+        if args.sim_seeds == ap.get_default("sim_seeds"):
+            args.sim_seeds = "90:92"
+        args.utd_people, args.live_seeds, args.no_timing = "odd", "0:0", True
     a, b = (int(v) for v in args.sim_seeds.split(":"))
-    if a < 1000 and b > a:
+    if args.tuning and b > a and not 24 <= a <= b <= 100:
+        print("--tuning judges on tuning seeds 24-99 only (0-23 are trained on, 1000+ are for reporting)", file=sys.stderr)
+        return 2
+    if not args.tuning and a < 1000 and b > a:
         print("report on reporting seeds (1000 and up) only: the tree was trained on 0–99", file=sys.stderr)
         return 2
     out: list[dict[str, Any]] = []
     if b > a:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             judged = [j for part in pool.map(_sim_seed, range(a, b)) for j in part]
-        out.append(summary(f"simulator, reporting seeds {a}-{b - 1}", judged))
+        out.append(summary(f"simulator, {'tuning' if args.tuning else 'reporting'} seeds {a}-{b - 1}", judged))
     if (args.mex_root / "act").is_dir():
-        out.append(summary("MEx subjects 16-30 (held out)", [judge(r) for r in mex(MEX_HELD_OUT_SUBJECTS, args.mex_root)]))
+        subjects, name = ((MEX_TRAIN_SUBJECTS, "MEx subjects 01-15 (tuning, trained on)") if args.tuning
+                          else (MEX_HELD_OUT_SUBJECTS, "MEx subjects 16-30 (held out)"))
+        out.append(summary(name, [judge(r) for r in mex(subjects, args.mex_root)]))
     else:
         print(f"{args.mex_root}: no act/ folder, MEx left out", file=sys.stderr)
     for folder in args.utd:

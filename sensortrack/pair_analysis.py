@@ -259,7 +259,8 @@ def _recognised(result: PairResult | SidesResult, recognition: PairRecognition) 
         for st in part.sets:
             conf = recognition.confidence(st.exercise, st.start_s, st.end_s)
             sets.append(replace(st, exercise_source="recognised", exercise_confidence=conf,
-                                exercise_unsure=conf < unsure_below))
+                                exercise_unsure=conf < unsure_below
+                                or not recognition.posture_known(st.start_s, st.end_s)))
         return replace(part, sets=tuple(sets), exercise=recognition.top_exercise(part), recognition=recognition.to_dict())
 
     if isinstance(result, PairResult):
@@ -284,6 +285,12 @@ class PairRecognition:
         """Both sensors' mean probability of `exercise` over [start_s, end_s]."""
         return 0.5 * (self.first.exercise_confidence(exercise, start_s, end_s)
                       + self.second.exercise_confidence(exercise, start_s, end_s))
+
+    def posture_known(self, start_s: float, end_s: float) -> bool:
+        """Whether either sensor's posture was read over [start_s, end_s] (Recognition.posture_known):
+        where neither was, standing and lying on the back cannot be told apart and the exercise rests
+        on rhythm and range alone, so the set is shown as unsure, as a single sensor's is."""
+        return self.first.posture_known(start_s, end_s) or self.second.posture_known(start_s, end_s)
 
     def top_exercise(self, result: AnalysisResult) -> str:
         """The session's exercise: the one with the most reps (of the longest stretch without reps)."""
@@ -317,7 +324,10 @@ def recognise_pair(aligned: AlignedPair, settings: RecognitionSettings | None = 
         if seg.exercise != NONE:
             scores = {e: 0.5 * (first.exercise_confidence(e, seg.start_s, seg.end_s)
                                 + second.exercise_confidence(e, seg.start_s, seg.end_s)) for e in names}
-            best = max(scores, key=lambda e: scores[e])
+            # only among the exercises both sensors' measured posture allows (while one is allowed)
+            possible = [e for e in names if first.physically_possible(e, seg.start_s, seg.end_s)
+                        and second.physically_possible(e, seg.start_s, seg.end_s)] or names
+            best = max(possible, key=lambda e: scores[e])
             seg = Segment(seg.start_s, seg.end_s, best, scores[best])
         append_joining(out, seg)
     return PairRecognition(tuple(out), first, second)

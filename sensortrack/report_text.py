@@ -103,6 +103,8 @@ def _body_line(result: AnalysisResult) -> str:
         exercise = f"{exercise} (recognised)" if exercise != "none" else "no exercise recognised"
     recognised_placement = rec is not None and rec.get("placement_source") == "recognised"
     placement = ctx.placement + (" (recognised)" if recognised_placement else "") + " sensor"
+    if recognised_placement and rec is not None and rec.get("placement_unsure"):
+        placement = f"{ctx.placement} (recognised, UNSURE: pass --placement) sensor"
     if not result.placement_known:
         placement = "placement unknown"
     side = f"{ctx.side} leg" if result.side_known else "side not given"

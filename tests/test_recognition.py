@@ -396,11 +396,52 @@ def test_an_exercise_the_posture_rules_out_is_not_chosen_and_is_shown_unsure() -
     assert seg.exercise == "lunge" and rec.unsure("lunge", seg.start_s, seg.end_s)
     assert rec.posture_known(seg.start_s, seg.end_s)
     # without the check, the tree's choice stands
-    off = RecognitionSettings(bridge_thigh_rest_long_min_deg=0.0)
+    off = RecognitionSettings(bridge_thigh_rest_long_min_deg=0.0, bridge_thigh_high_long_min_deg=0.0)
     assert [s.exercise for s in recognise(t, acc, model, off, "thigh").segments if s.exercise != NONE] == ["bridge"]
     # a shank's bridge rests near vertical (the shank ~20° from it): no check there
     shank = _one_leaf_model({"bridge/shank": 0.7, "lunge/shank": 0.3})
     assert [s.exercise for s in recognise(t, acc, shank, placement="shank").segments if s.exercise != NONE] == ["bridge"]
+
+
+def test_a_bridge_needs_its_two_ends() -> None:
+    """Session 9: a thigh's bridge starts each rep 45–60° up from the floor and reaches near level at
+    the top. A thigh lying level all along (a clamshell's leg underneath: gravity 75–87° from the
+    bone) or never farther than 45° from vertical (a rear-leg lunge whose thigh rests 32° from it)
+    is not bridging; a real bridge's swing (40° → 75°) is. A shank's bridge stands on its foot."""
+    lying = _swinging("x", 75.0, 12.0)
+    model = _one_leaf_model({"bridge/thigh": 0.7, "clamshell/thigh": 0.3})
+    assert [s.exercise for s in recognise(*lying, model, placement="thigh").segments if s.exercise != NONE] \
+        == ["clamshell"]
+    off = RecognitionSettings(bridge_thigh_low_long_max_deg=90.0)
+    assert [s.exercise for s in recognise(*lying, model, off, "thigh").segments if s.exercise != NONE] == ["bridge"]
+    lunge = _swinging("x", 32.0, 12.0)
+    model = _one_leaf_model({"bridge/thigh": 0.7, "lunge/thigh": 0.3})
+    assert [s.exercise for s in recognise(*lunge, model, placement="thigh").segments if s.exercise != NONE] \
+        == ["lunge"]
+    bridge = _swinging("x", 40.0, 35.0)
+    assert [s.exercise for s in recognise(*bridge, model, placement="thigh").segments if s.exercise != NONE] \
+        == ["bridge"]
+    shank = _one_leaf_model({"bridge/shank": 0.7, "clamshell/shank": 0.3})
+    assert [s.exercise for s in recognise(*lying, shank, placement="shank").segments if s.exercise != NONE] \
+        == ["clamshell"]
+    assert [s.exercise for s in recognise(*_swinging("x", 10.0, 10.0), shank, placement="shank").segments
+            if s.exercise != NONE] == ["bridge"]
+
+
+def test_a_recognised_placement_is_unsure_where_nothing_tells_it() -> None:
+    """Session 9: the placement is shown as a guess where the posture was not read (a sagittal
+    movement seen from the side of the limb), or where only clamshells were recognised (the clam
+    turns the whole leg as one body: thigh and shank see the same); sure from the front of a squat;
+    never unsure when given."""
+    squat = _one_leaf_model({"squat/thigh": 0.9, "squat/shank": 0.1})
+    clam = _one_leaf_model({"clamshell/thigh": 0.9, "clamshell/shank": 0.1})
+    front, side = _swinging("x", 0.0, 70.0), _swinging("z", 0.0, 70.0)
+    rec = recognise(*front, squat)
+    assert rec.placement == "thigh" and rec.placement_confidence > 0.85 and not rec.placement_unsure
+    assert rec.to_dict()["placement_unsure"] is False
+    assert recognise(*side, squat).placement_unsure
+    assert recognise(*_swinging("x", 75.0, 30.0), clam).placement_unsure
+    assert not recognise(*side, squat, placement="shank").placement_unsure
 
 
 def test_an_upright_exercise_needs_the_segment_near_vertical() -> None:
@@ -426,3 +467,17 @@ def test_a_set_whose_posture_cannot_be_read_is_unsure_however_sure_the_tree() ->
         assert seg.exercise == "squat" and rec.exercise_confidence("squat", seg.start_s, seg.end_s) > 0.95
         assert rec.posture_known(seg.start_s, seg.end_s) is not unsure
         assert rec.unsure("squat", seg.start_s, seg.end_s) is unsure
+
+
+def test_the_report_says_when_the_recognised_placement_is_a_guess() -> None:
+    """Session 9: a clamshell cannot tell the thigh from the shank (the whole leg turns as one), so its
+    recognised placement is shown as unsure in the JSON and the report; a thigh bridge's is not."""
+    from sensortrack.report_text import format_report
+
+    for name, unsure in (("clamshell_shank_left", True), ("bridge_thigh_left", False)):
+        session = _bare(_fixture(name))
+        result = analyze_session(session)
+        assert result.recognition is not None and result.recognition["placement_unsure"] is unsure
+        text = format_report(session, result)
+        assert ("(recognised, UNSURE: pass --placement) sensor" in text) is unsure
+        assert f"{result.context.placement} (recognised" in text

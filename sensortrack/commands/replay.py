@@ -143,7 +143,8 @@ def recognised_pair_stretch(
     if session.meta.exercise or any(c.meta.exercise for c in session.companions) or len(session.companions) != 1:
         return None, ()  # the file says it (or is refused as it is: replay_app)
     session = with_sensor_bodies(session, bodies, path)
-    stretches = recognise_pair(align_pair(session, session.companions[0], pair_settings)).exercise_stretches()
+    recognition = recognise_pair(align_pair(session, session.companions[0], pair_settings))
+    stretches = recognition.exercise_stretches()
     if not stretches:
         raise MissingMetadataError(f"{path}: no exercise recognised in either sensor's movement: pass --exercise")
     kinds = list(dict.fromkeys(ex for _, ex in stretches))
@@ -151,7 +152,8 @@ def recognised_pair_stretch(
         raise ConfigError(f"{path}: both sensors' movement reads as several exercises ({', '.join(kinds)}); the replay "
                           "of two sensors shows one: pass --exercise (`sensortrack analyze` reports each)")
     unsure_below = RecognitionSettings().unsure_below
-    return kinds[0], tuple(RecognisedStretch(st.start_s, st.end_s, ex, st.confidence, st.confidence < unsure_below)
+    return kinds[0], tuple(RecognisedStretch(st.start_s, st.end_s, ex, st.confidence, st.confidence < unsure_below
+                                             or not recognition.posture_known(st.start_s, st.end_s))
                            for st, ex in stretches)
 
 
