@@ -94,11 +94,12 @@ def step_down_end(
     """Step-ups: the rep ends once the same leg has stepped back down off the box, or -1 to wait.
 
     The rise over the box brings the segment back near its standing angle (at `stop`); the step
-    down that completes the rep ("up, up, down, down") is a smaller movement that starts within
-    `wait_n` samples (`step_down_within_s`: the other leg joins in between). A movement as large
-    as the step up itself (`range_deg`) is the next rep, not a step down.
+    down that completes the rep ("up, up, down, down") is a smaller movement (turning at
+    `still_dps` or faster) that starts within `wait_n` samples (`step_down_within_s`: the other
+    leg joins in between). A movement as large as the step up itself (`range_deg`) is the next
+    rep, not a step down.
     """
-    after = np.abs(rate[stop + 1 : stop + 1 + wait_n]) > s.step_moving_dps
+    after = np.abs(rate[stop + 1 : stop + 1 + wait_n]) >= s.still_dps  # moving: not still
     if not after.any():
         return stop if after.size >= wait_n else -1
     go = stop + 1 + int(after.argmax())

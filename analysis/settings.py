@@ -143,7 +143,10 @@ class AnalysisSettings:
     # --- the rep finder's own cut-offs (rep_tracker.py, rep_edges.py, calibration_stage.py) ---
     # Dropouts up to this long are bridged by a straight line; longer ones stay gaps.
     max_fill_s: float = 1.0
-    # Turning slower than this is holding still: body sway and strap wobble stay under it.
+    # Turning slower than this is holding still: body sway and strap wobble stay under it. Not
+    # slower is moving: a step-up's step down has begun (session 9: one cut-off for both, where
+    # step downs had their own 10 °/s; 260 dumped results and 80 step-up sessions of tuning rounds
+    # 10–29 of accuracy_fresh.py unchanged).
     still_dps: float = 12.0
     # Held still this long re-anchors the rest posture (or reveals a new posture).
     still_s: float = 1.0
@@ -181,8 +184,6 @@ class AnalysisSettings:
     rest_shift_deg: float = 10.0
     # Slower than `onset_dps` this long mid-rise is a posture held (a lunge's split stance).
     held_s: float = 0.25
-    # A step-up's step down has begun once the segment turns faster than this.
-    step_moving_dps: float = 10.0
     # Band walks: a step ends once within this share of its peak tilt of the stance ...
     stance_return_share_of_peak: float = 0.2
     # ... and starts from the stance: no higher than this share of its range ...

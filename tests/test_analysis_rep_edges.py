@@ -149,12 +149,12 @@ def _r(start_s: float, peak_s: float, end_s: float, range_deg: float, calibrated
 
 def test_reps_within_one_period_merge_into_the_largest() -> None:
     warning = RepWarning(kind="knee_drift", t_s=1.0, value_deg=9.0, threshold_deg=6.0, message="m")
-    parts = [_r(0.0, 1.0, 2.0, 20.0, drift=3.0, warnings=(warning,)), _r(2.0, 3.0, 4.5, 50.0, drift=8.0)]
+    parts = [_r(0.0, 1.0, 2.0, 20.0, drift=9.0, warnings=(warning,)), _r(2.0, 3.0, 4.5, 50.0, drift=4.0)]
     rep = merged_rep(parts)
     assert (rep.start_s, rep.peak_s, rep.end_s, rep.range_deg) == (0.0, 3.0, 4.5, 50.0)
     assert (rep.down_s, rep.up_s) == (3.0, 1.5)
     assert rep.warnings == (warning,)
-    assert rep.knee_drift_deg == 8.0
+    assert rep.knee_drift_deg == 9.0  # the largest drift, though not the largest rep's
 
 
 def test_a_recounted_rep_meets_the_finders_neighbours() -> None:
