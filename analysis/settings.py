@@ -144,9 +144,7 @@ class AnalysisSettings:
     # Dropouts up to this long are bridged by a straight line; longer ones stay gaps.
     max_fill_s: float = 1.0
     # Turning slower than this is holding still: body sway and strap wobble stay under it. Not
-    # slower is moving: a step-up's step down has begun (session 9: one cut-off for both, where
-    # step downs had their own 10 °/s; 260 dumped results and 80 step-up sessions of tuning rounds
-    # 10–29 of accuracy_fresh.py unchanged).
+    # slower is moving (a step-up's step down has begun: docs/analysis-validation.md, session 9).
     still_dps: float = 12.0
     # Held still this long re-anchors the rest posture (or reveals a new posture).
     still_s: float = 1.0

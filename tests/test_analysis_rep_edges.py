@@ -13,6 +13,7 @@ from sensortrack.analysis.rep_edges import held_start, held_unrisen, plane_excur
 from sensortrack.analysis.results import Rep, RepWarning
 from sensortrack.analysis.set_recount import joined_edges, merged_rep
 from sensortrack.analysis.settings import AnalysisSettings
+from sensortrack.core.vocabulary import Exercise, Placement
 
 RATE_HZ = 25.0
 S = AnalysisSettings()
@@ -70,8 +71,8 @@ def _held_start(theta: np.ndarray, rate: np.ndarray) -> tuple[int, int]:
     up = int(np.flatnonzero(theta > 3.0)[0])
     peak = int(theta.argmax())
     held_n = max(2, int(round(S.held_s * RATE_HZ)))
-    kw = dict(held_n=held_n, onset_dps=S.onset_dps, lift_deg=3.0, min_range_deg=20.0)
-    return held_start(0, up, peak, theta, rate, onsets, **kw), peak  # type: ignore[arg-type]
+    start = held_start(0, up, peak, theta, rate, onsets, held_n=held_n, onset_dps=S.onset_dps, lift_deg=3.0, min_range_deg=20.0)
+    return start, peak
 
 
 def test_a_rep_after_a_held_split_stance_starts_where_the_hold_ends() -> None:
@@ -96,17 +97,20 @@ def test_leaving_the_plane_long_enough_and_coming_back_at_rest() -> None:
     theta = np.zeros(n)
     speed = np.full(n, 30.0)
     speed[60:] = 1.0  # still again from sample 60
-    kw = dict(off_plane_cos=cos, off_plane_n=int(round(S.off_plane_s * RATE_HZ)), still_dps=S.still_dps, rest_deg=10.0)
-    left_n = kw["off_plane_n"]
-    assert plane_excursion(off_plane, theta, speed, 0, n - 1, **kw) == (30 + left_n - 1, 60)  # type: ignore[arg-type]
+    left_n = int(round(S.off_plane_s * RATE_HZ))
+
+    def excursion(off: np.ndarray, angle: np.ndarray) -> tuple[int, int]:
+        return plane_excursion(off, angle, speed, 0, n - 1, off_plane_cos=cos, off_plane_n=left_n, still_dps=S.still_dps, rest_deg=10.0)
+
+    assert excursion(off_plane, theta) == (30 + left_n - 1, 60)
     # back in the plane but still far from rest: not back yet
     far = theta.copy()
     far[50:] = 25.0
-    assert plane_excursion(off_plane, far, speed, 0, n - 1, **kw) == (30 + left_n - 1, -1)  # type: ignore[arg-type]
+    assert excursion(off_plane, far) == (30 + left_n - 1, -1)
     # a quick pull out of the plane (an accelerometer's gravity during a fast squat) is no excursion
     brief = np.zeros(n)
     brief[30:33] = 0.8
-    assert plane_excursion(brief, theta, speed, 0, n - 1, **kw) == (-1, -1)  # type: ignore[arg-type]
+    assert excursion(brief, theta) == (-1, -1)
 
 
 # ---------------------------------------------------------------- step_down_end
@@ -142,9 +146,12 @@ def test_no_step_down_within_the_wait_ends_the_rep_where_it_was_or_waits() -> No
 
 
 # ---------------------------------------------------------------- set_recount
-def _r(start_s: float, peak_s: float, end_s: float, range_deg: float, calibrated: bool = True, **kw: object) -> Rep:
+def _r(
+    start_s: float, peak_s: float, end_s: float, range_deg: float, calibrated: bool = True,
+    drift: float | None = None, warnings: tuple[RepWarning, ...] = (),
+) -> Rep:
     return Rep(index=0, start_s=start_s, peak_s=peak_s, end_s=end_s, range_deg=range_deg, down_s=peak_s - start_s,
-               up_s=end_s - peak_s, knee_drift_deg=kw.pop("drift", None), calibrated=calibrated, **kw)  # type: ignore[arg-type]
+               up_s=end_s - peak_s, knee_drift_deg=drift, calibrated=calibrated, warnings=warnings)
 
 
 def test_reps_within_one_period_merge_into_the_largest() -> None:
@@ -181,9 +188,9 @@ def test_a_recounted_rep_meets_the_finders_neighbours() -> None:
     ],
 )
 def test_the_setup_follows_the_segment_and_the_sensor(
-    exercise: str, placement: str, gyro: bool, tilt: bool, swing_only: bool, from_angle: bool, lowers: bool
+    exercise: Exercise, placement: Placement, gyro: bool, tilt: bool, swing_only: bool, from_angle: bool, lowers: bool
 ) -> None:
-    ctx = AnalysisContext(exercise=exercise, placement=placement, side="left", rate_hz=100.0, has_gyro=gyro)  # type: ignore[arg-type]
+    ctx = AnalysisContext(exercise=exercise, placement=placement, side="left", rate_hz=100.0, has_gyro=gyro)
     k = EngineSetup.of(ctx, S, RATE_HZ, lowpass_delay_s=0.1)
     assert (k.tilt, k.swing_only, k.rate_from_angle, k.lowers_body) == (tilt, swing_only, from_angle, lowers)
     assert k.stance == (exercise == "band_walk")
