@@ -11,9 +11,35 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensortrack.analysis.rep_finder import rep_end, run_lengths
+from sensortrack.analysis.rep_finder import REP_END_FIRST_LOOK, rep_end, run_lengths
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.core.model import FloatArray
+
+
+def first_rise(theta: FloatArray, pos: int, thr_deg: float, floor_deg: float, tilt_floor_deg: float | None) -> int:
+    """The first index from `pos` where the angle is `thr_deg` above its floor, or theta.size.
+
+    The floor is where the last rep came back to (`floor_deg`), or lower (not below rest) where
+    the segment went on down after that rep's end was found: a slow, uneven descent can read as a
+    stop. A band walk's tilt (`tilt_floor_deg` given: the lowest tilt since the last rep, settle
+    or stance hold) is measured from the lowest tilt since then. The next rep usually rises within
+    seconds: the first `REP_END_FIRST_LOOK` samples are looked at first, then the rest; the floor is
+    a running minimum, so a prefix's values are the whole's (the same first rise either way).
+    """
+    for look_to in (pos + REP_END_FIRST_LOOK, theta.size):
+        ahead = theta[pos:look_to]
+        if tilt_floor_deg is not None:
+            floor = np.minimum(tilt_floor_deg, np.minimum.accumulate(ahead))
+        else:
+            floor = np.minimum(floor_deg, np.maximum(np.minimum.accumulate(ahead), 0.0))
+        above = ahead - floor > thr_deg
+        # argmax stops at the first True; array methods skip the np.* wrappers' overhead
+        first_above = int(above.argmax()) if above.size else 0
+        if above.size and above[first_above]:
+            return pos + first_above
+        if look_to >= theta.size:
+            break
+    return theta.size
 
 
 def rep_start(onsets: np.ndarray, up: int, lower: int, theta: FloatArray) -> int:

@@ -11,8 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 from sensortrack.analysis.engine_state import EngineState
-from sensortrack.analysis.rep_edges import held_start, held_unrisen, plane_excursion, rep_start, step_down_end
-from sensortrack.analysis.rep_finder import REP_END_FIRST_LOOK, rep_end, run_lengths
+from sensortrack.analysis.rep_edges import (
+    first_rise,
+    held_start,
+    held_unrisen,
+    plane_excursion,
+    rep_start,
+    step_down_end,
+)
+from sensortrack.analysis.rep_finder import rep_end, run_lengths
 from sensortrack.analysis.rep_judge import RepJudge
 from sensortrack.analysis.stance import stance_shifted, stance_taken
 from sensortrack.core.model import FloatArray
@@ -57,52 +64,16 @@ class RepTracker:
         prev_end = st.last_end_idx - lead  # may be negative
         pos = off
         if k.stance and not st.in_stance:
-            taken, wait = self._stance_taken(a, end, theta[off:])
-            stood = self._stood_up(settled + lead, a + taken if taken >= 0 else end)
-            if stood >= 0:  # stood up after a set before getting back into its stance
-                st.close_set_if_due(t, stood + 1 - lead)
-                st.put_trace(a, stood + 1, theta[off : stood + 1 - lead], None)
-                st.find_stance_again(stood, st.held_up(stood))
+            pos = self._enter_stance(lead, end, theta, t, run, settled)
+            if pos < 0:
                 return
-            if taken < 0:  # not in the stance yet: nothing here is a step
-                new_cursor = a + wait
-                st.close_set_if_due(t, new_cursor - lead)
-                st.put_trace(a, new_cursor, theta[off : new_cursor - lead], None)
-                if new_cursor > a:
-                    st.still_run = int(run[new_cursor - a - 1])
-                st.cursor = new_cursor
-                return
-            st.in_stance = True
-            pos = off + taken + 1
-            st.stance_from = lead + pos  # nothing before the stance was taken belongs to a step
         gate = st.stance_from - lead  # may be negative
         # Tilt: the lowest tilt since the last rep, settle or stance hold (carried between calls).
         floor_init = st.tilt_floor_deg if pos == off else np.inf
         stop_at = theta.size  # array index where this call's processing ends
         quiet_from = prev_end  # settles at or before this array index are behind us
         while True:
-            # Tilt (band walks) is measured from the stance, which the person only takes during a
-            # set: a rise is then measured from the lowest tilt since the last rep or settle.
-            # The next rep usually rises within seconds: look there first, then at the rest of the
-            # stretch. The floor is a running minimum, so a prefix's values are the whole's: the
-            # same first rise either way.
-            up = theta.size
-            for look_to in (pos + REP_END_FIRST_LOOK, theta.size):
-                ahead = theta[pos:look_to]
-                if k.tilt:
-                    floor = np.minimum(floor_init, np.minimum.accumulate(ahead))
-                else:
-                    # Where the last rep came back to, or lower (not below rest) where the segment went
-                    # on down after its end was found: a slow, uneven descent can read as a stop.
-                    floor = np.minimum(st.floor_deg, np.maximum(np.minimum.accumulate(ahead), 0.0))
-                above = ahead - floor > thr
-                # argmax stops at the first True; array methods skip the np.* wrappers' overhead
-                first_above = int(above.argmax()) if above.size else 0
-                if above.size and above[first_above]:
-                    up = pos + first_above
-                    break
-                if look_to >= theta.size:
-                    break
+            up = first_rise(theta, pos, thr, st.floor_deg, floor_init if k.tilt else None)
             risen = up < theta.size
             q = int(settled.searchsorted(max(prev_end, quiet_from), side="right"))
             if q < settled.size and settled[q] < up:
@@ -126,39 +97,13 @@ class RepTracker:
             # Look back at most `rep_onset_look_back_s`, never into the previous rep: both
             # independent of chunking.
             lower = min(max(prev_end + 1, up - k.look_back_n, 0, gate), up)
-            start = rep_start(onsets, up, lower, theta)
-            st.close_set_if_due(t, start)
-            # Tilt: the rise was measured from the lowest point before it, so is the way back.
-            ref = min(float(theta[start]), float(theta[lower : up + 1].min())) if k.tilt else float(theta[start])
+            rose_at = rep_start(onsets, up, lower, theta)
+            st.close_set_if_due(t, rose_at)
             # Where the segment came back to before this rise: the last rep's end, or lower (not
             # below rest) if it went on down after the end was found (an uneven descent's stop).
-            low_before = float(theta[lower : start + 1].min())  # also the range's base (below)
-            low_since = max(low_before, 0.0)
-            rest_floor = -np.inf if k.tilt else min(st.floor_deg, low_since)
-            stop = self._rep_end(theta[up:], rate[up:], ref, rest_floor)
-            stop = up + stop if stop >= 0 else -1
-            moved_start, rose_at = False, start
-            peak = -1  # array index of the rep's highest angle, once known for [start, stop]
-            if stop >= 0:
-                peak = start + int(theta[start : stop + 1].argmax())
-                held = held_start(
-                    start, up, peak, theta, rate, onsets, held_n=k.held_n, onset_dps=s.onset_dps,
-                    # A band-walk shank holds still between its swings wherever its angle settles (a
-                    # degree above the stance is enough to rise past the start threshold): any hold
-                    # there counts.
-                    lift_deg=-np.inf if k.swing_only else thr, min_range_deg=k.min_range_deg,
-                )
-                if held != start:  # the rep left a posture held on the way (a lunge's split stance)
-                    start, moved_start, peak = held, True, -1
-                    from_i = max(up, start)
-                    stop = self._rep_end(theta[from_i:], rate[from_i:], float(theta[start]), rest_floor)
-                    stop = from_i + stop if stop >= 0 else -1
-            # Only a rise long enough to be a rep on its own waits for its step down, so that
-            # walking strides (too short) are not stitched into "reps" by the next stride.
-            if stop >= 0 and st.geometry.steps_down and t[stop] - t[start] >= s.min_rep_duration_s:
-                peak = -1
-                range_deg = float(theta[start : stop + 1].max() - theta[start])
-                stop = step_down_end(stop, theta, rate, range_deg, self._step_down_wait_n, s)
+            low_before = float(theta[lower : rose_at + 1].min())  # also the range's base (below)
+            start, stop, peak = self._span(theta, rate, onsets, t, lower, up, rose_at, low_before)
+            moved_start = start != rose_at
             last = stop if stop >= 0 else theta.size - 1
             left, back = -1, -1
             if off_plane is not None:  # (band-walk thigh steps tilt in any direction: no plane to leave)
@@ -225,6 +170,72 @@ class RepTracker:
         if new_cursor > a:
             st.still_run = int(run[new_cursor - a - 1])
         st.cursor = new_cursor
+
+    def _enter_stance(
+        self, lead: int, end: int, theta: FloatArray, t: FloatArray, run: np.ndarray, settled: np.ndarray
+    ) -> int:
+        """Band walks out of their stance: the array index steps count from once it is taken again,
+        or -1 when this call ends here (standing up after a set, or not in the stance yet)."""
+        st = self._st
+        a = st.cursor
+        off = a - lead
+        taken, wait = self._stance_taken(a, end, theta[off:])
+        stood = self._stood_up(settled + lead, a + taken if taken >= 0 else end)
+        if stood >= 0:  # stood up after a set before getting back into its stance
+            st.close_set_if_due(t, stood + 1 - lead)
+            st.put_trace(a, stood + 1, theta[off : stood + 1 - lead], None)
+            st.find_stance_again(stood, st.held_up(stood))
+            return -1
+        if taken < 0:  # not in the stance yet: nothing here is a step
+            new_cursor = a + wait
+            st.close_set_if_due(t, new_cursor - lead)
+            st.put_trace(a, new_cursor, theta[off : new_cursor - lead], None)
+            if new_cursor > a:
+                st.still_run = int(run[new_cursor - a - 1])
+            st.cursor = new_cursor
+            return -1
+        st.in_stance = True
+        pos = off + taken + 1
+        st.stance_from = lead + pos  # nothing before the stance was taken belongs to a step
+        return pos
+
+    def _span(
+        self, theta: FloatArray, rate: FloatArray, onsets: np.ndarray, t: FloatArray,
+        lower: int, up: int, start: int, low_before: float,
+    ) -> tuple[int, int, int]:
+        """(start, stop, peak) array indices of the rep that rose past the start threshold at `up`
+        from `start` (looked back to no earlier than `lower`; `low_before` the lowest angle from
+        there to `start`). `stop` is -1 while the rep is still under way, `peak` -1 unless known. The
+        start moves to the end of a posture held on the way up (a lunge's split stance); a step-up
+        ends after its step down."""
+        st, s, k = self._st, self._s, self._k
+        # Tilt: the rise was measured from the lowest point before it, so is the way back.
+        ref = min(float(theta[start]), float(theta[lower : up + 1].min())) if k.tilt else float(theta[start])
+        rest_floor = -np.inf if k.tilt else min(st.floor_deg, max(low_before, 0.0))
+        stop = self._rep_end(theta[up:], rate[up:], ref, rest_floor)
+        stop = up + stop if stop >= 0 else -1
+        peak = -1
+        if stop >= 0:
+            peak = start + int(theta[start : stop + 1].argmax())
+            held = held_start(
+                start, up, peak, theta, rate, onsets, held_n=k.held_n, onset_dps=s.onset_dps,
+                # A band-walk shank holds still between its swings wherever its angle settles (a
+                # degree above the stance is enough to rise past the start threshold): any hold
+                # there counts.
+                lift_deg=-np.inf if k.swing_only else k.thr_deg, min_range_deg=k.min_range_deg,
+            )
+            if held != start:  # the rep left a posture held on the way (a lunge's split stance)
+                start, peak = held, -1
+                from_i = max(up, start)
+                stop = self._rep_end(theta[from_i:], rate[from_i:], float(theta[start]), rest_floor)
+                stop = from_i + stop if stop >= 0 else -1
+        # Only a rise long enough to be a rep on its own waits for its step down, so that
+        # walking strides (too short) are not stitched into "reps" by the next stride.
+        if stop >= 0 and st.geometry.steps_down and t[stop] - t[start] >= s.min_rep_duration_s:
+            peak = -1
+            range_deg = float(theta[start : stop + 1].max() - theta[start])
+            stop = step_down_end(stop, theta, rate, range_deg, self._step_down_wait_n, s)
+        return start, stop, peak
 
     def _rep_end(self, theta: FloatArray, rate: FloatArray, theta_start: float, floor_deg: float) -> int:
         """`rep_finder.rep_end` with this session's cut-offs."""

@@ -9,7 +9,15 @@ import pytest
 
 from sensortrack.analysis.context import AnalysisContext
 from sensortrack.analysis.engine_state import EngineSetup
-from sensortrack.analysis.rep_edges import held_start, held_unrisen, plane_excursion, rep_start, step_down_end
+from sensortrack.analysis.rep_edges import (
+    first_rise,
+    held_start,
+    held_unrisen,
+    plane_excursion,
+    rep_start,
+    step_down_end,
+)
+from sensortrack.analysis.rep_finder import REP_END_FIRST_LOOK
 from sensortrack.analysis.results import Rep, RepWarning
 from sensortrack.analysis.set_recount import joined_edges, merged_rep
 from sensortrack.analysis.settings import AnalysisSettings
@@ -27,6 +35,33 @@ def _smooth(a_deg: float, b_deg: float, seconds: float) -> np.ndarray:
 
 def _rate(theta: np.ndarray) -> np.ndarray:
     return np.gradient(theta) * RATE_HZ
+
+
+# ---------------------------------------------------------------- first_rise
+def test_a_rise_is_measured_from_where_the_last_rep_came_back_to() -> None:
+    theta = np.concatenate((np.full(10, 8.0), _smooth(8.0, 30.0, 1.0)))
+    # from rest (0°) the segment is already 8° up: risen at once
+    assert first_rise(theta, 0, 3.0, 0.0, None) == 0
+    # from where the last rep came back to (8°): the rise past 11°
+    assert first_rise(theta, 0, 3.0, 8.0, None) == int(np.flatnonzero(theta > 11.0)[0])
+
+
+def test_a_segment_going_on_down_lowers_the_floor_but_not_below_rest() -> None:
+    theta = np.concatenate((_smooth(8.0, 2.0, 1.0), _smooth(2.0, 6.0, 1.0), _smooth(6.0, -5.0, 1.0), _smooth(-5.0, 2.5, 1.0)))
+    up = first_rise(theta, 0, 3.0, 8.0, None)
+    assert theta[up] > 5.0 and theta[up - 1] <= 5.0  # 3° above the low of 2°, not above 8°
+    # below rest the floor stays at rest: 2.5° is not 3° above it, though 7.5° above -5°
+    assert first_rise(theta, 75, 3.0, 8.0, None) == theta.size
+
+
+def test_a_tilt_rises_from_its_lowest_point_and_a_late_rise_is_found() -> None:
+    n = REP_END_FIRST_LOOK + 40
+    theta = np.full(n, 6.0)
+    theta[REP_END_FIRST_LOOK + 20 :] = 10.0  # past the first look
+    assert first_rise(theta, 0, 3.0, 0.0, tilt_floor_deg=np.inf) == REP_END_FIRST_LOOK + 20
+    # a carried floor from before this stretch counts
+    assert first_rise(theta, 0, 3.0, 0.0, tilt_floor_deg=2.0) == 0
+    assert first_rise(theta, 0, 5.0, 0.0, tilt_floor_deg=np.inf) == theta.size
 
 
 # ---------------------------------------------------------------- rep_start
