@@ -140,10 +140,11 @@ class AnalysisSettings:
     #   in-step share (cos of the phase) at least this; squats 0.76+ in 95 %, walking < 0 (both feet
     #   land out of step), most jogging below.
     body_drop_in_step_share_of_load: float = 0.7
-    # --- the rep finder's own cut-offs (pipeline.py) ---
+    # --- the rep finder's own cut-offs (rep_tracker.py, rep_edges.py, calibration_stage.py) ---
     # Dropouts up to this long are bridged by a straight line; longer ones stay gaps.
     max_fill_s: float = 1.0
-    # Turning slower than this is holding still: body sway and strap wobble stay under it.
+    # Turning slower than this is holding still: body sway and strap wobble stay under it. Not
+    # slower is moving (a step-up's step down has begun: docs/analysis-validation.md, session 9).
     still_dps: float = 12.0
     # Held still this long re-anchors the rest posture (or reveals a new posture).
     still_s: float = 1.0
@@ -168,16 +169,19 @@ class AnalysisSettings:
     # ... when it lasts this long; shorter is the movement's own acceleration pulling an
     # accelerometer-only gravity estimate (fast squats).
     off_plane_s: float = 0.25
-    # Calibrate on at least this much movement: a rep's worth (field-notes §1: 1.5–4 s per rep).
+    # Calibrate on at least this much movement: a rep's worth (field-notes §1: 1.5–4 s per rep) ...
     calibration_min_s: float = 1.5
-    # A calibration stretch older than this restarts from its last half: no single movement plane yet.
+    # ... once gravity has turned this many of the exercise's minimum ranges in all: a rep down and
+    # back is two, so less cannot have swept a rep's arc to fit a plane to.
+    calibration_turn_min_range_share: float = 2.5
+    # A calibration stretch older than this restarts: no single movement plane yet ...
     calibration_max_s: float = 30.0
+    # ... from this newest share of it: still a few reps to fit, and past what spoiled the fit.
+    calibration_restart_share_of_max: float = 0.5
     # Resting this close to rest, in the plane, re-anchors rather than recalibrates.
     rest_shift_deg: float = 10.0
     # Slower than `onset_dps` this long mid-rise is a posture held (a lunge's split stance).
     held_s: float = 0.25
-    # A step-up's step down has begun once the segment turns faster than this.
-    step_moving_dps: float = 10.0
     # Band walks: a step ends once within this share of its peak tilt of the stance ...
     stance_return_share_of_peak: float = 0.2
     # ... and starts from the stance: no higher than this share of its range ...

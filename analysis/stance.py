@@ -1,8 +1,8 @@
 """Band walks: the held quarter squat (the stance) every side step starts from and comes back to.
 
-Pure functions over arrays; the pipeline (pipeline.py) keeps the state — where the stance was
-taken, what standing looks like — and passes the samples in. Tested on their own in
-tests/test_analysis_stance.py.
+Pure functions over arrays; the streaming engine keeps the state (engine_state.py: where the
+stance was taken, what standing looks like) and its stages (rep_tracker.py, calibration_stage.py)
+pass the samples in. Tested on their own in tests/test_analysis_stance.py.
 
 A band walk is stepped from a stance, not from standing: rest is the stance, a step counts only from
 it, walking strides swing the thigh through the stance posture but never hold still there, and

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from sensortrack.analysis import pipeline
+from sensortrack.analysis import rep_judge
 from sensortrack.analysis.reference import DriftReference
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.core.errors import DriftReferenceError
@@ -65,28 +65,28 @@ class Judged:
     reps: list[tuple[bool, Traced | None]]  # (valgus, the detected rep matched to it)
 
 
-def _record(analyzer: Any, sink: list[Traced], drift: Any, t: np.ndarray, theta: np.ndarray) -> None:
-    baseline = analyzer._tracker._baseline
+def _record(judge: Any, sink: list[Traced], drift: Any, t: np.ndarray, theta: np.ndarray) -> None:
+    baseline = judge._st.tracker._baseline
     sink.append(Traced(float(t[0]), np.array(drift.drift_deg), np.maximum.accumulate(theta) - theta[0],
-                       analyzer._min_range_deg, baseline.level_deg(), baseline.usual_range_deg()))
+                       judge._k.min_range_deg, baseline.level_deg(), baseline.usual_range_deg()))
 
 
 def traced_analysis(session: Any, settings: AnalysisSettings, reference: DriftReference, body: dict[str, str]) -> tuple[dict[str, Any], list[Traced]]:
     """`analyze_session` with every finished rep's drift trace recorded (a wrapper around the
     analyzer's warning step; the analysis itself is unchanged)."""
     sink: list[Traced] = []
-    original = pipeline.StreamingAnalyzer._maybe_warn
+    original = rep_judge.RepJudge.maybe_warn
 
     def wrapped(self: Any, drift: Any, start: int, t: np.ndarray, theta: np.ndarray, finished: bool = True) -> Any:
-        if finished and drift is not None and self.ctx.reference is not None:
+        if finished and drift is not None and self._st.ctx.reference is not None:
             _record(self, sink, drift, t, theta)
         return original(self, drift, start, t, theta, finished)
 
-    pipeline.StreamingAnalyzer._maybe_warn = wrapped  # type: ignore[method-assign]
+    rep_judge.RepJudge.maybe_warn = wrapped  # type: ignore[method-assign]
     try:
         report = analyze_session(session, settings, reference=reference, **body).to_dict()  # type: ignore[arg-type]
     finally:
-        pipeline.StreamingAnalyzer._maybe_warn = original  # type: ignore[method-assign]
+        rep_judge.RepJudge.maybe_warn = original  # type: ignore[method-assign]
     return report, sink
 
 
@@ -141,7 +141,7 @@ def collect(seeds: range, utd: Path | None, settings: AnalysisSettings) -> list[
 
 
 def warns(rep: Traced, reference: DriftReference, settings: AnalysisSettings) -> bool:
-    """analysis/reference.py's rule and pipeline._maybe_warn's crossing, replayed."""
+    """analysis/reference.py's rule and rep_judge.RepJudge.maybe_warn's crossing, replayed."""
     share: Any = 1.0
     if rep.usual_range_deg is not None and rep.usual_range_deg > 0:
         share = rep.depth_deg / rep.usual_range_deg

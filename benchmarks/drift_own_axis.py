@@ -18,8 +18,8 @@ thigh with a gyroscope), seeds 0–9.
 
     .venv/bin/python benchmarks/drift_own_axis.py [--utd DIR] [--seeds 0:10]
 
-It wraps `own_plane_drift_gyro` where the pipeline calls it to see the axis (a diagnostic, not a
-measure of the product).
+It wraps `own_plane_drift_gyro` where the rep judge (analysis/rep_judge.py) calls it to see the
+axis (a diagnostic, not a measure of the product).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-import sensortrack.analysis.pipeline as pipeline
+import sensortrack.analysis.rep_judge as rep_judge
 from sensortrack.analysis.drift import own_axis, own_plane_drift_gyro, rotate_one
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.core.loading import load_session
@@ -125,7 +125,7 @@ def main() -> int:
     lo, hi = (int(x) for x in args.seeds.split(":"))
     if hi > 100:
         parser.exit(2, "drift_own_axis: tuning seeds only (0–99)\n")
-    pipeline.own_plane_drift_gyro = _watching  # type: ignore[assignment]
+    rep_judge.own_plane_drift_gyro = _watching  # type: ignore[assignment]
     print("real: UTD-MHAD odd subjects (tuning half), correct reps")
     planes: dict[str, FloatArray | None] = {}
     for path in sorted(args.utd.glob("utd_*.csv")):

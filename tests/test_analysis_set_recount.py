@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from sensortrack.analysis.pipeline import StreamingAnalyzer
+from sensortrack.analysis.set_recount import SetRecount
 from sensortrack.analysis.repetition import RepeatedRep, explained_by_period
 from sensortrack.session_analysis import analyze_session, resolve_context
 from sensortrack.simulation.hard import hard_sessions
@@ -69,7 +70,7 @@ def test_a_simulated_shank_sit_to_stand_is_counted_one_rep_per_period(monkeypatc
     result = analyze_session(session)
     assert [len(s.reps) for s in result.sets] == [len(s.reps) for s in labels.sets] == [5, 5]
     # ... and it is the recount that counts them so
-    monkeypatch.setattr(StreamingAnalyzer, "_recount_set", lambda self, reps: reps)
+    monkeypatch.setattr(SetRecount, "recount_set", lambda self, reps: reps)
     assert [len(s.reps) for s in analyze_session(session).sets] == [8, 8]
 
 
@@ -96,5 +97,5 @@ def test_squats_that_repeat_at_the_finders_own_spacing_are_not_merged(monkeypatc
     session, labels = simulate_session(hard.spec, hard.seed)
     assert [len(s.reps) for s in labels.sets] == [10, 7]
     assert [len(s.reps) for s in analyze_session(session).sets] == [10, 7]
-    monkeypatch.setattr(StreamingAnalyzer, "_finder_cycle_repeats", lambda self, angle, reps: False)
+    monkeypatch.setattr(SetRecount, "_finder_cycle_repeats", lambda self, angle, reps: False)
     assert [len(s.reps) for s in analyze_session(session).sets] == [10, 4]
