@@ -920,7 +920,7 @@ class StreamingAnalyzer:
             self.settings,
             acc if self._lowers_body else None,
             strides[strides < t.size],
-            quickest_s=s.min_quick_duration_s(self.ctx.exercise),
+            quickest_s=None if self._gyro else s.min_quick_duration_s(self.ctx.exercise),
         )
         reps = [
             r

@@ -197,7 +197,11 @@ def find_repetitions(
     `quickest_s`: where no run of reps that long is found, one of reps down to this long (the
     finder's quick-rep minimum) is looked for: reps as quick as a stride are read only where no
     slower repetition explains the movement, as the finder counts them only with more evidence (a
-    shank's sit-to-stand tilts twice per rep: read quick, each tilt would be a rep).
+    shank's sit-to-stand tilts twice per rep: read quick, each tilt would be a rep). The pipeline
+    asks for it without a gyroscope only: there the finder refuses quick reps it could count with
+    one (gravity's direction from the accelerometer overshoots rest as the segment stops at the
+    top of a quick rep, as a stride's push-off does), and with one the quick reading counted
+    walking whose foot strikes are soft (a simulated thigh fixture: 8 "reps" at 0.077 g).
     """
     found = _find_repetitions(angle_deg, impact_g, rate_hz, settings, lowering_acc_g, stride_ends, period_s, shortest_s)
     if quickest_s is None or len(found) >= settings.min_reps_per_set:
