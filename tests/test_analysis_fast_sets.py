@@ -2,19 +2,25 @@
 accelerometer alone, which the calibrated finder refuses (the angle overshoots rest as the thigh
 stops at the top, as a stride's push-off does).
 
-- The repetition search looks for reps as quick as the finder counts (`min_quick_rep_duration_s`),
-  and calls a run gait only when strides end in it for a share of its reps
-  (`repetition_stride_share_of_reps`): the finder reads a fast squat as quick as a stride now and
-  then, walking and jogging every lift.
+- Without a gyroscope, where no slower repetition explains the movement, the repetition search
+  looks for reps as quick as the finder counts (`min_quick_rep_duration_s`), and calls a run gait
+  only when strides end in it for a share of its reps (`repetition_stride_share_of_reps`): the
+  finder reads a fast squat as quick as a stride now and then, walking and jogging every lift.
 These tests fail if either breaks.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sensortrack.analysis.settings import AnalysisSettings
+from sensortrack.core.loading import load_session
 from sensortrack.session_analysis import analyze_session
 from sensortrack.simulation.hard import hard_sessions
+from sensortrack.simulation.labels import load_labels
 from sensortrack.simulation.simulator import simulate_session
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _fast(seed: int) -> tuple[object, object]:
@@ -33,3 +39,13 @@ def test_a_fast_set_with_a_few_quick_readings_is_no_gait() -> None:
     assert counts[0] == 13 and len(counts) == 2 and counts[1] >= 6  # 10 now (0 before)
     any_stride = AnalysisSettings().with_overrides({"repetition_stride_share_of_reps": 0.01})
     assert [len(s.reps) for s in analyze_session(session, any_stride).sets] == [13]  # type: ignore[arg-type]
+
+
+def test_walking_with_soft_foot_strikes_is_no_quick_set() -> None:
+    """The simulated lunge fixture (thigh with a gyroscope) walks between its sets with foot strikes
+    of 0.077 g RMS, under `gait_impact_g`: read down to quick reps, the walk was a set of 8. With a
+    gyroscope the finder counts quick reps itself, so the repetition search does not read them."""
+    session = load_session(REPO / "fixtures" / "simulated" / "lunge_thigh_left.csv")
+    labels = load_labels(REPO / "fixtures" / "simulated" / "lunge_thigh_left.labels.json")
+    assert session.samples.gyro_dps is not None
+    assert [len(s.reps) for s in analyze_session(session).sets] == [len(s.reps) for s in labels.sets] == [6, 5]
