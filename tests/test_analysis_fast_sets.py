@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sensortrack.analysis.pipeline import StreamingAnalyzer
 from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.core.loading import load_session
-from sensortrack.session_analysis import analyze_session
+from sensortrack.session_analysis import analyze_session, resolve_context
 from sensortrack.simulation.hard import hard_sessions
 from sensortrack.simulation.labels import load_labels
 from sensortrack.simulation.simulator import simulate_session
@@ -49,3 +50,19 @@ def test_walking_with_soft_foot_strikes_is_no_quick_set() -> None:
     labels = load_labels(REPO / "fixtures" / "simulated" / "lunge_thigh_left.labels.json")
     assert session.samples.gyro_dps is not None
     assert [len(s.reps) for s in analyze_session(session).sets] == [len(s.reps) for s in labels.sets] == [6, 5]
+
+
+def test_the_quick_reading_streams_as_it_batches() -> None:
+    session, _ = _fast(70)
+    batch = analyze_session(session).to_dict()  # type: ignore[arg-type]
+    s = session.samples  # type: ignore[attr-defined]
+    analyzer = StreamingAnalyzer(resolve_context(session))  # type: ignore[arg-type]
+    sizes = (1, 7, 64, 333)
+    i = k = 0
+    while i < s.t_s.size:
+        j = min(s.t_s.size, i + sizes[k % len(sizes)])
+        analyzer.feed(s.t_s[i:j], s.acc_g[i:j], None)
+        i, k = j, k + 1
+    streamed = analyzer.finish().to_dict()
+    assert [len(x["reps"]) for x in batch["sets"]] == [13, 10]
+    assert streamed["sets"] == batch["sets"]
