@@ -178,7 +178,7 @@ def repeat_period_s(
 def find_repetitions(
     angle_deg: FloatArray, impact_g: FloatArray, rate_hz: float, settings: AnalysisSettings,
     lowering_acc_g: FloatArray | None = None, stride_ends: NDArray[np.intp] | None = None,
-    period_s: float | None = None, shortest_s: float | None = None,
+    period_s: float | None = None, shortest_s: float | None = None, quickest_s: float | None = None,
 ) -> list[RepeatedRep]:
     """The reps of every clearly repeated movement in the stretch (empty if none).
 
@@ -188,12 +188,33 @@ def find_repetitions(
     rest extremes between reps).
     `lowering_acc_g`: the stretch's acceleration (g) where the segment lowers the body over a planted
     foot (a thigh in a squat or lunge): a run loaded like gait still counts when most of its reps'
-    load is that drop, once per rep and in step with the angle (`drop_explains_load`), unless a
-    stride (sample indices `stride_ends`: movements quicker than any rep) ended within the run.
+    load is that drop, once per rep and in step with the angle (`drop_explains_load`), unless
+    strides (sample indices `stride_ends`: movements quicker than any rep, as large as one) ended
+    within the run, as many as `repetition_stride_share_of_reps` of its reps.
     `period_s`: the pattern's period when the caller measured it on the set alone (else
     `repeat_period_s` of the whole stretch); `shortest_s`: the shortest rep (default
     `min_rep_duration_s`; a set of quick reps the finder counted, its quick-rep minimum).
+    `quickest_s`: where no run of reps that long is found, one of reps down to this long (the
+    finder's quick-rep minimum) is looked for: reps as quick as a stride are read only where no
+    slower repetition explains the movement, as the finder counts them only with more evidence (a
+    shank's sit-to-stand tilts twice per rep: read quick, each tilt would be a rep). The pipeline
+    asks for it without a gyroscope only: there the finder refuses quick reps it could count with
+    one (gravity's direction from the accelerometer overshoots rest as the segment stops at the
+    top of a quick rep, as a stride's push-off does), and with one the quick reading counted
+    walking whose foot strikes are soft (a simulated thigh fixture: 8 "reps" at 0.077 g).
     """
+    found = _find_repetitions(angle_deg, impact_g, rate_hz, settings, lowering_acc_g, stride_ends, period_s, shortest_s)
+    if quickest_s is None or len(found) >= settings.min_reps_per_set:
+        return found
+    return _find_repetitions(angle_deg, impact_g, rate_hz, settings, lowering_acc_g, stride_ends, period_s, quickest_s)
+
+
+def _find_repetitions(
+    angle_deg: FloatArray, impact_g: FloatArray, rate_hz: float, settings: AnalysisSettings,
+    lowering_acc_g: FloatArray | None, stride_ends: NDArray[np.intp] | None, period_s: float | None,
+    shortest_s: float | None,
+) -> list[RepeatedRep]:
+    """`find_repetitions` at one shortest rep."""
     s = settings
     shortest = s.min_rep_duration_s if shortest_s is None else shortest_s
     if angle_deg.size < int(s.min_reps_per_set * shortest * rate_hz):
@@ -214,9 +235,9 @@ def find_repetitions(
         for run in _runs(peaks, props["prominences"], rate_hz, s, shortest):
             reps = [_rep_around(x, int(peaks[k]), props, k) for k in run]
             quick = np.concatenate([impact_g[r.start : r.end + 1] for r in reps])
-            strode = stride_ends is not None and bool(
-                ((stride_ends >= reps[0].start) & (stride_ends <= reps[-1].end)).any()
-            )
+            strode = stride_ends is not None and int(
+                np.count_nonzero((stride_ends >= reps[0].start) & (stride_ends <= reps[-1].end))
+            ) >= s.repetition_stride_share_of_reps * len(reps)
             if float(np.sqrt(np.mean(quick**2))) > s.gait_impact_g and (
                 strode or not _lowers_body(reps, x, lowering_acc_g, rate_hz, s)
             ):
@@ -294,7 +315,6 @@ def drop_explains_load(
     omega = 2.0 * np.pi * rate_hz / n
     drop_g = omega**2 * s.body_drop_leg_m * (1.0 - np.cos(np.radians(range_deg))) / 2.0 / STANDARD_GRAVITY_MS2
     return bool(s.body_drop_least_share_of_drop * drop_g <= in_step_g <= drop_g)
-
 
 
 def explained_by_period(

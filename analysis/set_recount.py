@@ -106,6 +106,7 @@ class SetRecount:
             s,
             acc if k.lowers_body else None,
             strides[strides < t.size],
+            quickest_s=None if k.gyro else s.min_quick_duration_s(st.ctx.exercise),
         )
         reps = [
             r

@@ -411,17 +411,22 @@ class SetTracker:
     def _recount_with_dropped(self, reps: list[Rep]) -> list[Rep]:
         """`reps` (too few for a set) with the finder's dropped reps before them, recounted together
         from their repeated pattern (`recount`): the latest run of them, back to at most
-        `repetition_search_s` before `reps`, that the pattern counts as a set; else `reps`."""
+        `repetition_search_s` before `reps`, that the pattern counts as a set; else `reps`.
+        The runs tried hold the latest 1, 2, 4, … dropped reps and then all of them: each recount
+        searches its run's samples, so the work is linear in the dropped reps (trying every run,
+        one more rep at a time, was quadratic)."""
         assert self.recount is not None
         least = self.settings.min_reps_per_set
         earlier = [r for r in self._dropped if r.end_s >= reps[0].start_s - self.settings.repetition_search_s]
         mine = [r for r in reps if r.calibrated]
-        for i in range(len(earlier) - 1, -1, -1):
-            chain = earlier[i:] + mine
+        size = 1
+        while earlier and size <= len(earlier):
+            chain = earlier[-size:] + mine
             joined = self.recount(chain)
             if joined is not chain and len(joined) >= least:  # recounted, not handed back as it was
                 self._dropped = []
                 return joined
+            size = len(earlier) if size < len(earlier) < 2 * size else 2 * size
         return reps
 
     def forget_dropped_before(self, t_s: float) -> None:
@@ -432,7 +437,8 @@ class SetTracker:
     @property
     def recount_from_s(self) -> float | None:
         """Start of the earliest rep a closing may still recount (the open set's, a dropped one's)."""
-        starts = [r.start_s for r in self._dropped[:1]] + ([self._open.start_s] if self._open is not None else [])
+        open_s = self.open_start_s
+        starts = [r.start_s for r in self._dropped[:1]] + ([] if open_s is None else [open_s])
         return min(starts) if starts else None
 
     def _consistent(self, opened: _OpenSet) -> list[Rep]:

@@ -121,6 +121,11 @@ class AnalysisSettings:
     # continuous squats do (0.75–0.93 traced on tuning seed 24), a thigh in walking or jogging in place
     # rests about half of each cycle while the other leg strides (the simulator's jog: 0.5).
     repetition_continuous_share_of_cycle: float = 0.7
+    # ... and a run loaded like gait is gait when strides (movements quicker than any rep, as large
+    # as one) end within it, as many as this share of its reps: in walking or jogging every lift of
+    # the thigh is one; the finder reads a fast squat that quick only now and then (a continuous
+    # rep's onset and return are found late and early: tuning seed 88, 4 of 22 reps).
+    repetition_stride_share_of_reps: float = 0.25
     # Foot strikes are impacts: |acc| changes faster than the 0.25 s a limb segment takes to turn.
     # The RMS of that quick part over a rep: walking ~0.15 g and jogging ~0.3 g at the thigh
     # (UTD-MHAD), controlled squats, lunges, sit-to-stands 0.03–0.05 g.

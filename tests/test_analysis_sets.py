@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sensortrack.analysis.results import SetEnded
+from sensortrack.analysis.results import Rep, SetEnded
 from sensortrack.analysis.sets import RepCandidate, SetTracker
 from sensortrack.analysis.settings import AnalysisSettings
 
@@ -140,3 +140,33 @@ def test_the_open_set_s_kept_medians_are_those_of_its_reps_also_when_an_end_is_m
     assert opened.moving_s == sorted(r.end_s - r.start_s - h for r, h in zip(reps, holds, strict=True))
     assert opened.pauses_s == sorted(b.start_s - a.end_s for a, b in zip(reps, reps[1:], strict=False))
     assert opened.best_range_deg == max(r.range_deg for r in reps)
+
+
+def _rep_at(start_s: float) -> Rep:
+    return Rep(index=1, start_s=start_s, peak_s=start_s + 1.0, end_s=start_s + 2.0, range_deg=40.0,
+               down_s=1.0, up_s=1.0, knee_drift_deg=None)
+
+
+def test_dropped_reps_are_recounted_in_runs_that_double() -> None:
+    """A set too small to keep is recounted with the finder's dropped reps before it: the runs tried
+    hold the latest 1, 2, 4, … of them and then all, so the work (each recount searches its run's
+    samples) is linear in the dropped reps, not quadratic (one more rep per try)."""
+    tracker = SetTracker("squat", "shank", AnalysisSettings())
+    tried: list[int] = []
+
+    def recount(chain: list[Rep]) -> list[Rep]:
+        tried.append(len(chain))
+        return chain  # never a set: every run is tried
+    tracker.recount = recount
+    tracker._dropped = [_rep_at(3.0 * k) for k in range(19)]
+    mine = [_rep_at(60.0)]
+    assert tracker._recount_with_dropped(mine) == mine
+    assert tried == [2, 3, 5, 9, 17, 20]  # 1, 2, 4, 8, 16, all 19 dropped reps, each with this one
+    assert sum(tried) < 3 * (19 + 1)
+
+    # The shortest run the pattern counts as a set is taken, and the dropped reps are spent.
+    tried.clear()
+    joined = [_rep_at(54.0), _rep_at(57.0), _rep_at(60.0)]
+    tracker.recount = lambda chain: joined if len(chain) >= 3 else chain
+    assert tracker._recount_with_dropped(mine) is joined
+    assert tracker._dropped == []
