@@ -1,6 +1,6 @@
 """Reps found from the movement's own repetition, where the calibrated rep finder counted none.
 
-The rep finder (pipeline.py) measures the segment angle about a calibrated flexion axis from a rest
+The rep finder (rep_tracker.py) measures the segment angle about a calibrated flexion axis from a rest
 posture, and asks each rep for the exercise's minimum range. When that calibration fails or the
 movement is smaller than the floor (a 2–10° clamshell or bridge seen by an accelerometer alone, a
 trailing thigh in a lunge) a set of clear reps used to come out as 0. A set is several similar

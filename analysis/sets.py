@@ -144,13 +144,13 @@ class SetTracker:
         self._baseline = SessionBaseline(settings)
         self.last_end_s: float | None = None
         # When movements quicker than any rep (strides of gait) ended (`_strode_before`, and the
-        # repetition search: pipeline._count_repetitions, which forgets those it has passed).
+        # repetition search: set_recount.SetRecount._count_repetitions, which forgets those it has passed).
         self.stride_ends_s: list[float] = []
         # Movements under the exercise's floor, kept until a set they may belong to ends (`close`).
         self._below_floor: list[RepCandidate] = []
         self._min_range_deg = settings.min_range_deg(exercise, placement)  # the exercise's floor
-        # Given a closing set's reps, the reps its whole repeated pattern explains (the pipeline's
-        # `_recount_set`: one rep per period where the finder counted two excursions of one rep).
+        # Given a closing set's reps, the reps its whole repeated pattern explains (set_recount.py's
+        # `SetRecount.recount_set`: one rep per period where the finder counted two excursions of one rep).
         self.recount: Callable[[list[Rep]], list[Rep]] | None = None
         # The finder's reps of sets too small to keep since the last kept set (`_recount_with_dropped`):
         # a movement the finder follows only in part (a shank's sit-to-stand) leaves one or two
@@ -211,7 +211,7 @@ class SetTracker:
     def _strike_free(self, rep: RepCandidate) -> bool:
         """No foot strike loads the leg over `rep`, or its quick load is the body's drop (and no
         stride came between it and the last rep: `_strode_before`)."""
-        if rep.quick_load is not None:  # worked out now that it is needed (pipeline._judge_rep)
+        if rep.quick_load is not None:  # worked out now that it is needed (rep_judge.RepJudge.judge_rep)
             rep.impact_g, rep.body_drop = rep.quick_load(self.settings.gait_impact_g)
             rep.quick_load = None
         return rep.impact_g <= self.settings.gait_impact_g or (rep.body_drop and not self._strode_before(rep))
