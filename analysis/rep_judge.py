@@ -67,10 +67,13 @@ class RepJudge:
         from_stance_deg = max(k.min_range_deg, s.stance_start_share_of_range * range_deg)
         if k.stance and abs(float(theta[0])) > from_stance_deg:
             return  # did not start from the stance: walking or standing up between sets, not a step
+        # Boundaries come from the rate, the extreme from the angle, each moved back by its own
+        # filter delay: a rep cut at its extreme (a lunge's other leg) must still hold its extreme.
+        peak_s = float(t[peak]) - k.delay_s
         candidate = RepCandidate(
-            start_s=float(t[0]) - shift,
-            peak_s=float(t[peak]) - k.delay_s,
-            end_s=float(t[-1]) - shift,
+            start_s=min(float(t[0]) - shift, peak_s),
+            peak_s=peak_s,
+            end_s=max(float(t[-1]) - shift, peak_s),
             range_deg=range_deg,
             knee_drift_deg=None,
             cut=start == 0,

@@ -245,13 +245,24 @@ def _find_repetitions(
             found += reps
         if len(found) > len(best):
             best = found
-    best.sort(key=lambda r: r.start)
-    # Neighbouring reps share a boundary at most: a rep starts where the one before ended.
-    for i in range(1, len(best)):
-        if best[i].start < best[i - 1].end:
-            prev = best[i - 1]
-            best[i - 1] = RepeatedRep(prev.start, prev.peak, best[i].start, prev.range_deg)
-    return best
+    return one_rep_per_excursion(best)
+
+
+def one_rep_per_excursion(reps: list[RepeatedRep]) -> list[RepeatedRep]:
+    """`reps` in time order, meeting at most at a boundary: a rep starts where the one before ended.
+    One that starts before the other's extreme (runs of different periods overlap) claims the same
+    excursion: the larger is the movement's, so it is kept (else a rep would end before its peak)."""
+    kept: list[RepeatedRep] = []
+    for rep in sorted(reps, key=lambda r: r.start):
+        if kept and rep.start < kept[-1].peak:
+            if rep.range_deg > kept[-1].range_deg:
+                kept[-1] = rep
+            continue
+        if kept and rep.start < kept[-1].end:
+            prev = kept[-1]
+            kept[-1] = RepeatedRep(prev.start, prev.peak, rep.start, prev.range_deg)
+        kept.append(rep)
+    return kept
 
 
 def _lowers_body(

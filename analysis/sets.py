@@ -335,9 +335,13 @@ class SetTracker:
             self._next_index += 1
             events.append(SetStarted(set_index=self._open.index, t_s=rep.start_s))
         if self._open.reps and self._open.reps[-1].end_s > rep.start_s:
-            # An estimated end (a band-walk shank step's loaded half) ran into this rep: it ended here.
+            # An estimated end (a band-walk shank step's loaded half) ran into this rep: it ended here,
+            # but not before its own extreme (then this rep starts there instead, not before it).
             last = self._open.reps[-1]
-            self._open.replace_last(replace(last, end_s=rep.start_s, up_s=rep.start_s - last.peak_s))
+            meet_s = max(rep.start_s, last.peak_s)
+            self._open.replace_last(replace(last, end_s=meet_s, up_s=meet_s - last.peak_s))
+            if meet_s > rep.start_s:
+                rep = replace(rep, start_s=min(meet_s, rep.peak_s))
         best = max(self._open.best_range_deg, rep.range_deg)
         final = Rep(
             index=len(self._open.reps) + 1,

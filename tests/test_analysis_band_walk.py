@@ -63,6 +63,20 @@ def test_a_rep_whose_estimated_end_runs_into_the_next_ends_where_the_next_starts
     assert second.end_s == 14.0 and third.end_s == 16.3  # no overlap: left as they were
 
 
+def test_an_estimated_end_never_cuts_a_rep_before_its_extreme() -> None:
+    """The next rep starts before the previous one's extreme: the previous ends at its extreme and
+    the next starts there (no rep ends before its peak, none overlaps the one before)."""
+    tracker = SetTracker("band_walk", "shank", AnalysisSettings())
+    common = dict(range_deg=20.0, knee_drift_deg=0.5, step="lead")
+    tracker.accept(RepCandidate(start_s=10.0, peak_s=10.9, end_s=12.2, **common), now_s=10.8)  # type: ignore[arg-type]
+    tracker.accept(RepCandidate(start_s=10.8, peak_s=11.6, end_s=13.0, **common), now_s=12.8)  # type: ignore[arg-type]
+    tracker.accept(RepCandidate(start_s=13.5, peak_s=13.9, end_s=15.3, **common), now_s=15.3)  # type: ignore[arg-type]
+    (done,) = [e.exercise_set for e in tracker.close(now_s=20.0)]
+    first, second, _ = done.reps
+    assert first.end_s == 10.9 and first.up_s == 0.0
+    assert second.start_s == 10.9 and second.down_s == pytest.approx(0.7)
+
+
 
 def _three_set_walk(placement: str, seed: int) -> tuple[tuple[tuple[int, int], ...], int]:
     """(true, found) steps per set of three band-walk sets, each stepped from its own quarter squat

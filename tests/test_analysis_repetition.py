@@ -8,6 +8,8 @@ import numpy as np
 from sensortrack.analysis.context import AnalysisContext
 from sensortrack.analysis.pipeline import StreamingAnalyzer, analyze
 from sensortrack.analysis.repetition import (
+    RepeatedRep,
+    one_rep_per_excursion,
     find_repetitions,
     impact_g,
     impact_rms_g,
@@ -139,3 +141,41 @@ def test_rest_and_noise_have_no_period() -> None:
     rng = np.random.default_rng(5)
     assert repeat_period_s(rng.normal(0.0, 0.3, 1500), RATE_HZ, AnalysisSettings()) is None
     assert repeat_period_s(np.zeros(1500), RATE_HZ, AnalysisSettings()) is None
+
+
+def test_reps_of_overlapping_runs_claim_each_excursion_once() -> None:
+    """Runs of two periods found in one stretch: a rep starting before another's extreme is the
+    same excursion (the larger kept); one starting after it cuts the other's end there."""
+    big = RepeatedRep(start=21, peak=121, end=125, range_deg=41.8)
+    nested = RepeatedRep(start=79, peak=81, end=98, range_deg=8.4)  # inside big's way down
+    first = RepeatedRep(start=2, peak=15, end=30, range_deg=15.3)  # runs into big after its peak
+    later = RepeatedRep(start=122, peak=150, end=170, range_deg=50.0)  # starts past big's peak
+    kept = one_rep_per_excursion([later, nested, big, first])
+    assert kept == [
+        RepeatedRep(start=2, peak=15, end=21, range_deg=15.3),
+        RepeatedRep(start=21, peak=121, end=122, range_deg=41.8),
+        later,
+    ]
+    assert all(r.start <= r.peak <= r.end for r in kept)
+    # The larger of two claims on one excursion wins whichever comes first.
+    assert one_rep_per_excursion([nested, RepeatedRep(80, 90, 100, 20.0)]) == [RepeatedRep(80, 90, 100, 20.0)]
+
+
+def test_every_rep_holds_its_extreme_between_its_start_and_end() -> None:
+    """Hard-design tuning sessions where a rep ended before its own extreme (sessions 1-8): a
+    lunge cut at its extreme by the other leg's (boundaries moved back by the rate's filter
+    delay, the extreme by the angle's), and overlapping repetition runs in fast squats."""
+    from sensortrack.session_analysis import analyze_session
+    from sensortrack.simulation.hard import hard_sessions
+    from sensortrack.simulation.simulator import simulate_session
+
+    checked = 0
+    for seed, scenario in [(5, "lunge_alternating"), (13, "squat_fast"), (15, "lunge_alternating")]:
+        [hard] = [h for h in hard_sessions(seed) if h.scenario == scenario]
+        session, _ = simulate_session(hard.spec, hard.seed)
+        for rep_set in analyze_session(session).sets:
+            for rep in rep_set.reps:
+                assert rep.start_s <= rep.peak_s <= rep.end_s, (seed, scenario, rep)
+                assert rep.down_s >= 0 and rep.up_s >= 0
+                checked += 1
+    assert checked > 30
