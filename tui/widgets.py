@@ -17,6 +17,7 @@ from sensortrack.report_text import rep_columns
 
 if TYPE_CHECKING:  # the view's first frame is drawn before NumPy and the engine are imported
     from sensortrack.analysis.results import ExerciseSet, Rep
+    from sensortrack.analysis.settings import AnalysisSettings
 
 
 def bar(value: float, full: float, width: int) -> str:
@@ -209,10 +210,23 @@ class DriftLimit:
     deg: float
     personal: bool = False
     reference: bool = False
+    # Before the session's first `drift_baseline_reps` reps the limit is the fixed
+    # `drift_no_baseline_deg` (18°): it is above the floor, but not from the person's reps yet.
+    provisional: bool = False
+
+    @classmethod
+    def judged(cls, deg: float, settings: AnalysisSettings, *, reference: bool) -> DriftLimit:
+        """The limit a rep was judged against, named by where it came from (a reference, the
+        person's own reps once they raised it above the floor, or the fixed no-baseline limit)."""
+        provisional = not reference and math.isclose(deg, settings.drift_no_baseline_deg, abs_tol=1e-6)
+        personal = not provisional and deg > settings.drift_threshold_deg + 1e-6
+        return cls(deg, personal=personal, reference=reference, provisional=provisional)
 
     def describe(self) -> str:
         if self.reference:
             return f"limit {fmt_limit(self.deg)}, from your reference"
+        if self.provisional:
+            return f"limit {fmt_limit(self.deg)} until your first reps set it"
         return f"limit {fmt_limit(self.deg)}" + (", from your own reps" if self.personal else "")
 
 
