@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -309,6 +309,12 @@ class SetSummary(Static):
         self.update(set_summary_line(done))
 
 
+def drift_measured(reps: Sequence[Rep]) -> bool:
+    """Whether any rep has a knee-drift value: without one (no side given, a thigh without a
+    gyroscope, clamshells) "no knee drift" would claim what was not measured."""
+    return any(r.knee_drift_deg is not None for r in reps)
+
+
 def set_summary_line(done: ExerciseSet) -> str:
     reps = done.reps
     if not reps:
@@ -316,7 +322,10 @@ def set_summary_line(done: ExerciseSet) -> str:
     mean_range = sum(r.range_deg for r in reps) / len(reps)
     tempo = sum(r.end_s - r.start_s for r in reps) / len(reps)
     drifted = [r for r in reps if r.drifted]
-    drift = f"knee drift on rep {', '.join(f'{r.index} ({fmt_drift(r.knee_drift_deg)})' for r in drifted)}" if drifted else "no knee drift"
+    if drifted:
+        drift = f"knee drift on rep {', '.join(f'{r.index} ({fmt_drift(r.knee_drift_deg)})' for r in drifted)}"
+    else:
+        drift = "no knee drift" if drift_measured(reps) else "knee drift not measured"
     return (
         f"set {done.index} done: {len(reps)} reps · range {mean_range:.0f}° avg, {done.best_range_deg:.0f}° best · "
         f"{tempo:.1f} s per rep · {drift}"
