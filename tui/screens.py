@@ -12,8 +12,9 @@ from textual.widgets import DataTable, Label, Static
 
 from sensortrack.core.plans import PlanProgress
 from sensortrack.core.session_events import SetNote
+from sensortrack.report_text import drift_measured
 from sensortrack.tui.note import describe_note
-from sensortrack.tui.widgets import drift_measured, fmt_drift, set_summary_line
+from sensortrack.tui.widgets import fmt_drift, set_summary_line
 
 if TYPE_CHECKING:  # the view's first frame is drawn before NumPy and the engine are imported
     from sensortrack.analysis.results import AnalysisResult
@@ -68,10 +69,10 @@ class SessionSummaryScreen(ModalScreen[None]):
         result = self.result
         reps = result.reps
         drift = sum(s.drift_reps for s in result.sets)
-        said = f"{drift} with knee drift" if drift or drift_measured(reps) else "knee drift not measured"
+        drift_said = f"{drift} with knee drift" if drift or drift_measured(reps) else "knee drift not measured"
         with Vertical(id="summary-box"):
             yield Label(
-                f"Session: {len(result.sets)} sets · {len(reps)} reps · {said}",
+                f"Session: {len(result.sets)} sets · {len(reps)} reps · {drift_said}",
                 id="summary-title",
             )
             if self.limits:

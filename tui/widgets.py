@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from sensortrack.report_text import rep_columns
+from sensortrack.report_text import drift_measured, rep_columns
 
 if TYPE_CHECKING:  # the view's first frame is drawn before NumPy and the engine are imported
     from sensortrack.analysis.results import ExerciseSet, Rep
@@ -307,12 +307,6 @@ class AlertBanner(Static):
 class SetSummary(Static):
     def show(self, done: ExerciseSet) -> None:
         self.update(set_summary_line(done))
-
-
-def drift_measured(reps: Sequence[Rep]) -> bool:
-    """Whether any rep has a knee-drift value: without one (no side given, a thigh without a
-    gyroscope, clamshells) "no knee drift" would claim what was not measured."""
-    return any(r.knee_drift_deg is not None for r in reps)
 
 
 def set_summary_line(done: ExerciseSet) -> str:
