@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sensortrack.library.text import fmt_number, format_table
 
 if TYPE_CHECKING:  # `sessions show` draws rep tables without importing the analysis
-    from sensortrack.analysis.results import AnalysisResult, ExerciseSet
+    from sensortrack.analysis.results import AnalysisResult, ExerciseSet, Rep
     from sensortrack.core.model import Session
 
 
@@ -142,7 +142,8 @@ def format_report(session: Session, result: AnalysisResult) -> str:
         lines.append(
             f"Set {st.index}{_other_exercise(st.exercise, ctx.exercise)}: {len(st.reps)} reps, "
             f"{_clock(st.start_s)}–{_clock(st.end_s)}, best range "
-            f"{st.best_range_deg:.0f}°, knee drifting inward on {st.drift_reps} rep(s)"
+            f"{st.best_range_deg:.0f}°, "
+            + (f"knee drifting inward on {st.drift_reps} rep(s)" if st.drift_reps or drift_measured(st.reps) else "knee drift not measured")
         )
         if st.exercise_source == "recognised":
             lines.append(f"  {_recognised_text(st)}")
@@ -155,8 +156,15 @@ def format_report(session: Session, result: AnalysisResult) -> str:
     total = sum(len(s.reps) for s in result.sets)
     drifted = sum(s.drift_reps for s in result.sets)
     lines.append("")
-    lines.append(f"{len(result.sets)} set(s), {total} reps, knee drifting inward on {drifted}.")
+    said = f"knee drifting inward on {drifted}" if drifted or drift_measured(result.reps) else "knee drift not measured"
+    lines.append(f"{len(result.sets)} set(s), {total} reps, {said}.")
     return "\n".join(lines) + "\n"
+
+
+def drift_measured(reps: Sequence[Rep]) -> bool:
+    """Whether any rep has a knee-drift value: without one (no side given, a thigh without a
+    gyroscope, clamshells) "no knee drift" or "on 0 reps" would claim what was not measured."""
+    return any(r.knee_drift_deg is not None for r in reps)
 
 
 def _other_exercise(exercise: str, first: str) -> str:

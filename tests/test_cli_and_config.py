@@ -54,6 +54,19 @@ def test_analyze_text_report(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Set 1:" in out and "KNEE DRIFTING INWARD" in out
 
 
+def test_analyze_text_says_drift_not_measured_rather_than_on_0_reps(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without the side no rep has a drift value: the set lines and the total must not say
+    "knee drifting inward on 0 rep(s)" (a claim about what was not measured); with it they do."""
+    assert main(["analyze", str(DEMO), "--library", "/nonexistent/lib.sqlite3", "--no-reference"]) == 0
+    measured = capsys.readouterr().out
+    assert "knee drifting inward on 0 rep(s)" in measured and "knee drifting inward on 5." in measured
+    dot = REPO / "fixtures" / "vendor" / "movella-dot" / "DOT1_20260101_100000.csv"  # says no side
+    assert main(["analyze", str(dot), "--exercise", "squat", "--placement", "thigh"]) == 0
+    out = capsys.readouterr().out
+    assert "knee drifting inward on" not in out, out
+    assert out.count("knee drift not measured") == out.count("\nSet ") + 1, out  # each set and the total
+
+
 def test_flags_override_metadata_and_missing_metadata_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     csv = tmp_path / "plain.csv"
     csv.write_text("t,ax,ay,az\n" + "".join(f"{i / 100:.2f},0,0,1\n" for i in range(300)), encoding="utf-8")

@@ -11,17 +11,19 @@ import html
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from rich.cells import cell_len
 
+from sensortrack.analysis.settings import AnalysisSettings
 from sensortrack.core.loading import load_session
 from sensortrack.session_analysis import analyze_session
 from sensortrack.tui.app import SensortrackApp, make_app, replay_app
 from sensortrack.tui.screens import HelpScreen, SessionSummaryScreen
 from sensortrack.tui.sources import ReplaySource
-from sensortrack.tui.widgets import AlertBanner, RepCounter, RepTable, RollingPlot
+from sensortrack.tui.widgets import AlertBanner, DriftGauge, DriftLimit, RepCounter, RepTable, RollingPlot
 
 ROOT = Path(__file__).parent.parent
 SQUATS = ROOT / "fixtures" / "simulated" / "squat_thigh_left.csv"  # set 1 clean, sets 2-3 knee drift
@@ -318,3 +320,35 @@ async def test_note_after_the_last_set_at_80x24_and_200x60(size: tuple[int, int]
         await pilot.press("escape")  # skipped: now the summary
         await until(pilot, lambda: isinstance(app.screen, SessionSummaryScreen))
         assert app.notes == {}
+
+
+async def test_the_no_baseline_limit_is_not_called_the_persons_own(until, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Before the session's first `drift_baseline_reps` reps a rep is judged against the fixed
+    `drift_no_baseline_deg` (18°): the gauge must not say that limit came "from your own reps"
+    (the demo's first two reps did); once the reps set it, the 6° floor is plain."""
+    shown: list[str] = []
+    original = DriftGauge.show
+
+    def spy(self: DriftGauge, index: int | None, number: float | None, limit: DriftLimit, *args: Any, **kwargs: Any) -> None:
+        if index is not None:
+            shown.append(limit.describe())
+        original(self, index, number, limit, *args, **kwargs)
+
+    monkeypatch.setattr(DriftGauge, "show", spy)
+    app = replay_app(SQUATS, speed=1000.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.result is not None)
+    assert app.result is not None
+    first_limits = [r.drift_limit_deg for r in app.result.sets[0].reps[:2]]
+    assert first_limits == [18.0, 18.0], first_limits  # the fixture's first reps: no baseline yet
+    assert shown[:2] == ["limit 18° until your first reps set it"] * 2, shown
+    assert not any("18°, from your own reps" in s for s in shown), shown
+    assert "limit 6°" in shown, shown
+
+
+def test_a_drift_limit_names_where_it_came_from() -> None:
+    settings = AnalysisSettings()
+    assert DriftLimit.judged(18.0, settings, reference=False).describe() == "limit 18° until your first reps set it"
+    assert DriftLimit.judged(6.0, settings, reference=False).describe() == "limit 6°"
+    assert DriftLimit.judged(9.4, settings, reference=False).describe() == "limit 9.4°, from your own reps"
+    assert DriftLimit.judged(18.0, settings, reference=True).describe() == "limit 18°, from your reference"

@@ -156,3 +156,23 @@ async def test_setup_with_a_given_sensor_and_quit() -> None:
         await pilot.press("t")
         await pilot.press("q")
     assert app.return_value is None
+
+
+async def test_setup_choices_are_whole_at_80_by_24() -> None:
+    """At 80×24 (the smallest terminal the view is built for) every choice on the set-up screen
+    reads whole: the second sensor's choices were cut to "other segm…" and "same segme…"."""
+    import html
+
+    from textual.widgets import Label, RadioButton
+
+    app = SetupApp(None, Remembered())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        # the screen as drawn (Textual's SVG screenshot: one text run per styled stretch of a line)
+        drawn = html.unescape(app.export_screenshot()).replace("\xa0", " ")
+        words = [str(b.label) for b in app.query(RadioButton)] + [str(t.content) for t in app.query(Label).filter(".setup-step")]
+        assert len(words) > 10
+        for word in words:
+            assert f">{word}" in drawn or f" {word}" in drawn, word
+            assert f"{word[:-1]}…" not in drawn, word
+        await pilot.press("q")

@@ -188,7 +188,7 @@ async def test_setup_screen_chooses_two_sensors(tmp_path: Path, until) -> None: 
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: app.scans >= 1 and len(app.sensors) == 2)
             app.query_one("#sensors", DataTable).focus()
-            await pilot.press("down", "2")  # marking picks "other segment, same leg"; then the other leg instead
+            await pilot.press("down", "2")  # marking picks "same leg" (thigh + shank); then the other leg instead
             assert app.query_one("#pairing-same_leg").value
             await pilot.click("#pairing-other_leg")
             await pilot.pause()

@@ -88,3 +88,23 @@ async def test_an_unsure_stretch_is_shown_as_unsure_in_the_counter(tmp_path: Pat
     assert any("unsure: bridge? (0.40)" in s for s in seen)
     assert not any("recognised: bridge" in s for s in seen)
     assert any("bridge? (unsure)" in t for t in titles) and not any(t.endswith("· bridge") for t in titles)
+
+
+async def test_without_the_side_the_summaries_say_drift_was_not_measured(tmp_path: Path, until) -> None:  # type: ignore[no-untyped-def]
+    """No side, no drift: the set and session summaries must not say "no knee drift" or "0 with
+    knee drift" (a claim about what was never measured); they say it was not measured."""
+    from sensortrack.tui.screens import SessionSummaryScreen
+
+    path = _bridges_then_squats(tmp_path)
+    placement, stretches = recognised_stretches(str(path), None, None)
+    app = replay_app(path, speed=1000.0, placement=placement, recognised=stretches)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await until(pilot, lambda: app.result is not None and isinstance(app.screen, SessionSummaryScreen))
+        await pilot.pause()
+        screen = app.screen
+        title = str(screen.query_one("#summary-title", Label).content)
+        lines = str(screen.query_one("#summary-lines").content)
+    assert app.result is not None and app.result.sets
+    assert all(r.knee_drift_deg is None for r in app.result.reps)
+    assert "knee drift not measured" in title and "with knee drift" not in title, title
+    assert "no knee drift" not in lines and lines.count("knee drift not measured") == len(app.result.sets), lines

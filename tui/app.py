@@ -662,9 +662,7 @@ class SensortrackApp(App[int]):
         else the one in force)."""
         warned = [w.threshold_deg for w in rep.warnings if w.kind == "knee_drift"]
         deg = rep.drift_limit_deg if rep.drift_limit_deg is not None else (warned[0] if warned else limit_deg)
-        return DriftLimit(
-            deg, personal=deg > self.settings.drift_threshold_deg + 1e-6, reference=self.ctx.reference is not None
-        )
+        return DriftLimit.judged(deg, self.settings, reference=self.ctx.reference is not None)
 
     def _rep_counted(self, set_index: int, rep: Rep, limit_deg: float, decisions: list[WarningDecision]) -> None:
         if self.source.seekable:

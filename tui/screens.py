@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Label, Static
 
 from sensortrack.core.plans import PlanProgress
 from sensortrack.core.session_events import SetNote
+from sensortrack.report_text import drift_measured
 from sensortrack.tui.note import describe_note
 from sensortrack.tui.widgets import fmt_drift, set_summary_line
 
@@ -68,9 +69,10 @@ class SessionSummaryScreen(ModalScreen[None]):
         result = self.result
         reps = result.reps
         drift = sum(s.drift_reps for s in result.sets)
+        drift_said = f"{drift} with knee drift" if drift or drift_measured(reps) else "knee drift not measured"
         with Vertical(id="summary-box"):
             yield Label(
-                f"Session: {len(result.sets)} sets · {len(reps)} reps · {drift} with knee drift",
+                f"Session: {len(result.sets)} sets · {len(reps)} reps · {drift_said}",
                 id="summary-title",
             )
             if self.limits:
@@ -85,7 +87,8 @@ class SessionSummaryScreen(ModalScreen[None]):
             table.add_columns("set", "exercise", "reps", "best range", *felt, "knee drift on rep (°)")
             for s in result.sets:
                 best = f"{s.best_range_deg:.0f}°"
-                drifted = ", ".join(f"{r.index} ({fmt_drift(r.knee_drift_deg)})" for r in s.reps if r.drifted) or "none"
+                none = "none" if drift_measured(s.reps) else "not measured"
+                drifted = ", ".join(f"{r.index} ({fmt_drift(r.knee_drift_deg)})" for r in s.reps if r.drifted) or none
                 note = self.notes.get(s.index)
                 said = [describe_note(note) if note else "–"] if self.notes else []
                 table.add_row(str(s.index), s.exercise, str(len(s.reps)), best, *said, drifted)

@@ -137,7 +137,7 @@ class SetupApp(App[LiveChoice | None]):
                 yield self._radio("2 · Exercise", "exercise", LIVE_EXERCISES, self.defaults.exercise)
                 yield self._radio("3 · Sensor on the", "placement", PLACEMENTS, self.defaults.placement)
                 yield self._radio("4 · Leg", "side", SIDES, self.defaults.side)
-                yield self._radio("5 · Second sensor (2 marks it)", "pairing", PAIRINGS, self._pairing, PAIRING_LABELS)
+                yield self._radio("5 · Second sensor", "pairing", PAIRINGS, self._pairing, PAIRING_LABELS)
             yield Button("Start (s)", id="start", variant="success")
         yield Footer()
 
@@ -251,7 +251,10 @@ class SetupApp(App[LiveChoice | None]):
         self.theme = "textual-light" if self.theme != "textual-light" else "textual-dark"
 
 
-PAIRING_LABELS = {"none": "none", "same_leg": "other segment, same leg", "other_leg": "same segment, other leg"}
+# Short enough for the column at 80×24 (10 cells): "other segment, same leg" and "same segment,
+# other leg" were cut to "other segm…" and "same segme…", which a person cannot tell apart. The
+# same leg's second sensor is its other segment (thigh + shank), the other leg's the same segment.
+PAIRING_LABELS = {"none": "none", "same_leg": "same leg", "other_leg": "other leg"}
 
 
 def second_body(placement: Placement, side: Side, pairing: str) -> tuple[Placement, Side]:

@@ -13,10 +13,11 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from sensortrack.report_text import rep_columns
+from sensortrack.report_text import drift_measured, rep_columns
 
 if TYPE_CHECKING:  # the view's first frame is drawn before NumPy and the engine are imported
     from sensortrack.analysis.results import ExerciseSet, Rep
+    from sensortrack.analysis.settings import AnalysisSettings
 
 
 def bar(value: float, full: float, width: int) -> str:
@@ -209,10 +210,23 @@ class DriftLimit:
     deg: float
     personal: bool = False
     reference: bool = False
+    # Before the session's first `drift_baseline_reps` reps the limit is the fixed
+    # `drift_no_baseline_deg` (18°): it is above the floor, but not from the person's reps yet.
+    provisional: bool = False
+
+    @classmethod
+    def judged(cls, deg: float, settings: AnalysisSettings, *, reference: bool) -> DriftLimit:
+        """The limit a rep was judged against, named by where it came from (a reference, the
+        person's own reps once they raised it above the floor, or the fixed no-baseline limit)."""
+        provisional = not reference and math.isclose(deg, settings.drift_no_baseline_deg, abs_tol=1e-6)
+        personal = not provisional and deg > settings.drift_threshold_deg + 1e-6
+        return cls(deg, personal=personal, reference=reference, provisional=provisional)
 
     def describe(self) -> str:
         if self.reference:
             return f"limit {fmt_limit(self.deg)}, from your reference"
+        if self.provisional:
+            return f"limit {fmt_limit(self.deg)} until your first reps set it"
         return f"limit {fmt_limit(self.deg)}" + (", from your own reps" if self.personal else "")
 
 
@@ -302,7 +316,10 @@ def set_summary_line(done: ExerciseSet) -> str:
     mean_range = sum(r.range_deg for r in reps) / len(reps)
     tempo = sum(r.end_s - r.start_s for r in reps) / len(reps)
     drifted = [r for r in reps if r.drifted]
-    drift = f"knee drift on rep {', '.join(f'{r.index} ({fmt_drift(r.knee_drift_deg)})' for r in drifted)}" if drifted else "no knee drift"
+    if drifted:
+        drift = f"knee drift on rep {', '.join(f'{r.index} ({fmt_drift(r.knee_drift_deg)})' for r in drifted)}"
+    else:
+        drift = "no knee drift" if drift_measured(reps) else "knee drift not measured"
     return (
         f"set {done.index} done: {len(reps)} reps · range {mean_range:.0f}° avg, {done.best_range_deg:.0f}° best · "
         f"{tempo:.1f} s per rep · {drift}"
