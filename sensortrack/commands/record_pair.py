@@ -68,7 +68,7 @@ def is_pair_file(path: str) -> bool:
     try:
         if not Path(path).is_file():
             return False
-        with open(path, encoding="utf-8", errors="replace") as fh:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
             return fh.readline().startswith(PAIR_MAGIC)
     except OSError:
         return False

@@ -10,6 +10,19 @@ from sensortrack.core.interchange import is_plain_interchange, read_interchange_
 from sensortrack.core.model import Session
 from sensortrack.core.sessionfile import is_session_file, read_session
 
+# Compressed files are read by none of the readers: said as such, not as "invalid UTF-8"
+# (first bytes from each format's specification: RFC 1952, bzip2, xz, 7z, zstd).
+COMPRESSED_MAGIC: dict[bytes, str] = {
+    b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", b"7z\xbc\xaf\x27\x1c": "7z", b"\x28\xb5\x2f\xfd": "zstd",
+}
+
+
+def compression_of(path: Path) -> str | None:
+    """The name of the compression `path` starts with, if any (a zip is read, not refused)."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    return next((name for magic, name in COMPRESSED_MAGIC.items() if head.startswith(magic)), None)
+
 
 def load_session(path: str | Path) -> Session:
     """Read `path` as whichever supported format it is; errors are InputFileError with the line."""
@@ -33,6 +46,9 @@ def load_session(path: str | Path) -> Session:
             from sensortrack.core.formats.sources import is_zip_archive
 
             is_zip = is_zip_archive(p)
+            compressed = None if is_zip else compression_of(p)
+            if compressed is not None:
+                raise InputFileError(str(p), f"is {compressed}-compressed: decompress it first, then read the file inside")
     except OSError as exc:  # a name too long for the file system
         raise InputFileError(str(p), f"cannot open: {exc.strerror or exc}") from None
     if own:
