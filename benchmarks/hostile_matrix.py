@@ -4,8 +4,8 @@ Unlike benchmarks/robustness.py (in-process, fast), this starts `python -m senso
 case with a timeout, so hangs, crashes of the interpreter and anything printed outside main() show.
 Per case it reports the exit code, the number of stderr lines, whether a "Traceback" appeared and
 whether stdout JSON holds NaN/Infinity. A case fails when the exit code is not 0 or 2, the command
-times out, a traceback or "internal error" is printed, an exit 2 says more than one line, or JSON
-output is not strict JSON.
+times out (replay/live/demo: without drawing their view), a traceback, "internal error" or a Python
+warning is printed, an exit 2 says more than one line, or JSON output is not strict JSON.
 
     .venv/bin/python benchmarks/hostile_matrix.py [--jobs 2] [--only WORD] [--all]
 """
@@ -55,6 +55,7 @@ class Outcome:
     traceback: bool
     bad_json: str
     first_error: str
+    warning: bool = False  # "RuntimeWarning: overflow ..." and the like: noise a user cannot act on
 
     @property
     def failed(self) -> str:
@@ -66,6 +67,8 @@ class Outcome:
             return "traceback / internal error"
         if self.code == 2 and self.stderr_lines != 1:
             return f"{self.stderr_lines} lines of error"
+        if self.warning:
+            return "a Python warning on stderr"
         if self.bad_json:
             return f"JSON: {self.bad_json}"
         return ""
@@ -101,6 +104,7 @@ def run(case: Case, env: dict[str, str]) -> Outcome:
     return Outcome(
         case, proc.returncode, False, len(err.splitlines()), "Traceback" in err or "internal error" in err,
         _strict_json(proc.stdout) if wants_json else "", err.strip().splitlines()[0][:160] if err.strip() else "",
+        "Warning:" in err,
     )
 
 
