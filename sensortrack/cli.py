@@ -12,6 +12,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 # The analysis multiplies only small matrices (filter blocks, rotations), where BLAS worker threads
 # cost more than they save, and `sessions reanalyze` already runs one process per idle core, which
@@ -45,9 +46,17 @@ COMMANDS: list[tuple[str, str, str]] = [
 ]
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a wrong option is one line like every other error (exit 2): argparse's own
+    answer starts with the whole usage block, which buried the one line that says what is wrong."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {printable(message)} (`{self.prog} --help` lists the options)\n")
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, or with `only` just that subcommand (so the others' modules stay unimported)."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="sensortrack",
         description="Reps and knee drift from a thigh or shank IMU: live, replayed, or from a file.",
     )

@@ -337,3 +337,70 @@ def test_fuzz_session_ids(session_id: int, library: Path, capsys: pytest.Capture
         assert json.loads(out)["session"]["id"] == session_id
     else:
         _assert_clean_failure(code, out, err)
+
+
+# Session 9 (benchmarks/hostile_matrix.py): numbers on the command line. `--speed inf` passed the
+# "must be positive" checks and ended as an internal error inside the virtual clock; NaN compared
+# false with every limit; a negative fault time or an absurd clock drift went through silently.
+BAD_FLAGS: list[tuple[list[str], str]] = [
+    (["replay", str(GOOD), "--speed", "inf"], "'inf' is not a number"),
+    (["replay", str(GOOD), "--speed", "nan"], "not a number"),
+    (["replay", str(GOOD), "--speed", "1_0"], "not a number"),
+    (["demo", "--speed", "1e999"], "not a finite number"),
+    (["live", "--virtual", "open_profile", "--from", str(GOOD), "--no-setup", "--rate", "inf"], "'inf' is not a number"),
+    (["scan", "--timeout", "nan"], "not a number"),
+    (["record", "--virtual", "open_profile", "--from", str(GOOD), "-o", "{out}", "--speed", "inf"], "'inf' is not a number"),
+    (["record", "--virtual", "open_profile", "--from", str(GOOD), "-o", "{out}", "--duration", "1e999"], "'1e999' is not a finite number"),
+    (["record", "--virtual", "open_profile", "--from", str(GOOD), "-o", "{out}", "--drop-at", "-1"], "--drop-at must not be negative"),
+    (["record", "--virtual", "open_profile", "--from", str(GOOD), "-o", "{out}", "--stall-at", "-0.5"], "--stall-at must not be negative"),
+    (["record", "--virtual", "open_profile", "--from", str(GOOD), "-o", "{out}", "--clock-drift-ppm", "1e308"], "--clock-drift-ppm must be within"),
+    (["record", "--virtual", "open_profile:thigh:left", "--from", str(GOOD), "--virtual", "open_profile:shank:left", "--from", str(GOOD),
+      "-o", "{out}", "--clock-drift-ppm", "1", "--clock-drift-ppm=-1e9"], "--clock-drift-ppm must be within"),
+    (["analyze", str(GOOD), "--exercise", "jumping"], "invalid choice: 'jumping'"),
+    (["sessions", "show", "abc"], "invalid int value: 'abc'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD_FLAGS, ids=lambda v: " ".join(v[:1] + v[-2:]) if isinstance(v, list) else None)
+def test_bad_flag_value_is_one_line_and_exit_2(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [a.format(out=tmp_path / "r.csv") for a in argv]
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse refusing a value: now one line too, no usage block
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    assert err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_session_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """Notepad and some spreadsheets save UTF-8 with a BOM; the session file was then 'missing columns'."""
+    from sensortrack.core.sessionfile import _read_exact, _read_fast
+
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.read_bytes())
+    clean = _read_exact(GOOD)
+    for read in (_read_fast, _read_exact):
+        session = read(path)
+        assert session is not None and len(session.samples) == len(clean.samples)
+        assert session.meta.exercise == clean.meta.exercise
+    assert main(["analyze", str(path), "--json"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("magic", "name"),
+    [(b"\x1f\x8b\x08\x00", "is gzip-compressed"), (b"BZh91AY", "is bzip2-compressed"), (b"\xfd7zXZ\x00\x00", "is xz-compressed"),
+     (b"SQLite format 3\x00", "is a SQLite database")],
+)  # fmt: skip
+def test_compressed_file_or_a_library_is_named_as_such(
+    magic: bytes, name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "session.csv.gz"
+    path.write_bytes(magic + bytes(range(256)))
+    _assert_clean_failure(*_run(capsys, ["analyze", str(path)]))
+    path.write_bytes(magic + bytes(range(256)))
+    assert main(["import", str(path), "--library", str(tmp_path / "l.sqlite3")]) == 2
+    assert name in capsys.readouterr().err

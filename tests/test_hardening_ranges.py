@@ -7,6 +7,7 @@ A Thingy:52 with garbage notifications used to record 53 g / 1019 °/s samples (
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -135,3 +136,19 @@ def test_every_virtual_model_writes_its_gaps(model: str, tmp_path: Path, capsys:
     for start, lost in holes:
         assert round(start, 6) in by_start, f"no '# gap' line for the hole at {start:.2f} s"
         assert by_start[round(start, 6)] == pytest.approx(lost, rel=0.1, abs=2)
+
+
+@pytest.mark.parametrize("value", [1e308, -1e308])
+def test_absurd_value_is_a_lost_sample_without_a_numpy_warning(
+    tmp_path: Path, value: float, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Session 9: 1e308 squared overflowed in the unit check, printing a RuntimeWarning on stderr."""
+    rows = [f"{i / 50:.2f},{value if i == 100 else 0},0,{value if i == 100 else 1},0,0,0\n" for i in range(300)]
+    path = tmp_path / "plain.csv"
+    path.write_text("t,ax,ay,az,gx,gy,gz\n" + "".join(rows), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        session = load_session(path)
+        assert len(session.samples) == 299 and [g.lost_samples for g in session.gaps] == [1]
+        assert main(["analyze", str(path), "--json", "--exercise", "squat", "--placement", "thigh", "--side", "left"]) == 0
+    assert capsys.readouterr().err == ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from sensortrack.core.settings_validation import finite_float
 from sensortrack.commands.live import add_recording_options
 
 
@@ -16,7 +17,7 @@ DEMO_MODEL = "open_profile"  # our own open profile: device clock and gyro, like
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--speed", type=float, default=1.0, metavar="X", help="play X times faster than real time (default 1)")
+    parser.add_argument("--speed", type=finite_float, default=1.0, metavar="X", help="play X times faster than real time (default 1)")
     add_recording_options(parser)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from sensortrack.core.settings_validation import finite_float
 from sensortrack.core.vocabulary import EXERCISES, PLACEMENTS, SIDES
 from sensortrack.library.cli_options import (
     add_library_option,
@@ -59,9 +60,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--from", dest="source", metavar="SESSION", action="append",
         help="session the virtual sensor plays back (a two-sensor session plays as a virtual pair)",
     )  # fmt: skip
-    parser.add_argument("--speed", type=float, default=1.0, metavar="X", help="with --virtual: play X times faster than real time")
+    parser.add_argument("--speed", type=finite_float, default=1.0, metavar="X", help="with --virtual: play X times faster than real time")
     parser.add_argument("--model", metavar="MODEL", help="with --device: the sensor's model if its name does not say")
-    parser.add_argument("--rate", type=float, metavar="HZ", help="sampling rate to ask for (default 100, nearest the sensor offers)")
+    parser.add_argument("--rate", type=finite_float, metavar="HZ", help="sampling rate to ask for (default 100, nearest the sensor offers)")
     parser.add_argument("--no-setup", action="store_true", help="skip the set-up screen: use the options and the remembered choices")
     add_recording_options(parser)
     parser.add_argument(
@@ -122,7 +123,7 @@ def add_recording_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-library", action="store_true", help="do not add the recording to the session library")
     add_library_option(parser)
     add_view_options(parser)
-    parser.add_argument("--timeout", type=float, default=15.0, metavar="S", help="give up if the sensor is not found within S seconds (default 15)")
+    parser.add_argument("--timeout", type=finite_float, default=15.0, metavar="S", help="give up if the sensor is not found within S seconds (default 15)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,8 +12,14 @@ import argparse
 import shutil
 from typing import TYPE_CHECKING, TextIO
 
+from sensortrack.core.settings_validation import finite_float
 from sensortrack.library.cli_options import add_library_option
 from sensortrack.core.model import EXERCISES, PLACEMENTS, SIDES
+
+# A sensor's quartz clock is off by tens of ppm (BLE requires a sleep clock within ±500 ppm, Core
+# spec Vol 6 Part B 4.2.2); 10 000 ppm (36 s an hour) leaves room for stress tests and keeps the
+# simulated clock's tick arithmetic finite (1e308 ppm overflowed it).
+MAX_CLOCK_DRIFT_PPM = 10_000.0
 
 if TYPE_CHECKING:
     import asyncio
@@ -42,31 +48,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--placement", choices=PLACEMENTS, help="where the sensor sits (required with --device)")
     parser.add_argument("--side", choices=SIDES, help="which leg (required with --device)")
     parser.add_argument("--exercise", choices=EXERCISES, help="what you are about to do (stored in the file)")
-    parser.add_argument("--duration", type=float, metavar="S", help="stop after S seconds of streaming (default: Ctrl-C)")
-    parser.add_argument("--rate", type=float, metavar="HZ", help="sampling rate to ask for (nearest the sensor supports)")
+    parser.add_argument("--duration", type=finite_float, metavar="S", help="stop after S seconds of streaming (default: Ctrl-C)")
+    parser.add_argument("--rate", type=finite_float, metavar="HZ", help="sampling rate to ask for (nearest the sensor supports)")
     parser.add_argument(
-        "--range-g", type=float, metavar="G",
+        "--range-g", type=finite_float, metavar="G",
         help="accelerometer range ±G where the sensor can be set (default ±8 g; `scan` lists the choices)",
     )  # fmt: skip
     parser.add_argument(
-        "--range-dps", type=float, metavar="DPS",
+        "--range-dps", type=finite_float, metavar="DPS",
         help="gyroscope range ±DPS °/s where the sensor can be set (default ±2000 °/s)",
     )  # fmt: skip
     parser.add_argument("--model", metavar="MODEL", help="with --device: the sensor's model if its name does not say")
-    parser.add_argument("--timeout", type=float, default=15.0, metavar="S", help="give up if the sensor is not found within S seconds (default 15)")
+    parser.add_argument("--timeout", type=finite_float, default=15.0, metavar="S", help="give up if the sensor is not found within S seconds (default 15)")
     parser.add_argument("--no-library", action="store_true", help="do not add the recording to the session library")
     add_library_option(parser)
     faults = parser.add_argument_group("virtual sensor options (with --virtual)")
-    faults.add_argument("--speed", type=float, default=1.0, metavar="X", help="play X times faster than real time")
-    faults.add_argument("--drop-at", type=float, action="append", default=[], metavar="S", help="drop the link at S seconds into the session (repeatable)")
-    faults.add_argument("--readvertise-after", type=float, default=1.0, metavar="S", help="after a drop, advertise again after S seconds (default 1)")
-    faults.add_argument("--stall-at", type=float, action="append", default=[], metavar="S", help="stop sending at S seconds (repeatable)")
-    faults.add_argument("--stall-for", type=float, default=2.0, metavar="S", help="length of each stall (default 2)")
-    faults.add_argument("--loss", type=float, default=0.0, metavar="P", help="drop each notification with probability P")
-    faults.add_argument("--garbage", type=float, default=0.0, metavar="P", help="inject random-byte notifications with probability P")
+    faults.add_argument("--speed", type=finite_float, default=1.0, metavar="X", help="play X times faster than real time")
+    faults.add_argument("--drop-at", type=finite_float, action="append", default=[], metavar="S", help="drop the link at S seconds into the session (repeatable)")
+    faults.add_argument("--readvertise-after", type=finite_float, default=1.0, metavar="S", help="after a drop, advertise again after S seconds (default 1)")
+    faults.add_argument("--stall-at", type=finite_float, action="append", default=[], metavar="S", help="stop sending at S seconds (repeatable)")
+    faults.add_argument("--stall-for", type=finite_float, default=2.0, metavar="S", help="length of each stall (default 2)")
+    faults.add_argument("--loss", type=finite_float, default=0.0, metavar="P", help="drop each notification with probability P")
+    faults.add_argument("--garbage", type=finite_float, default=0.0, metavar="P", help="inject random-byte notifications with probability P")
     faults.add_argument("--seed", type=int, default=0, help="seed for --loss and --garbage")
     faults.add_argument(
-        "--clock-drift-ppm", type=float, action="append", metavar="PPM",
+        "--clock-drift-ppm", type=finite_float, action="append", metavar="PPM",
         help="the sensor's own clock runs PPM parts per million fast (negative: slow); with two sensors "
         "once for each, or once for both",
     )  # fmt: skip
@@ -296,9 +302,21 @@ def _check_options(args: argparse.Namespace) -> None:
         value = getattr(args, name)
         if not 0.0 <= value <= 1.0:
             raise ConfigError(f"--{name} is a probability between 0 and 1, got {value:g}")
-    for flag, value in (("--readvertise-after", args.readvertise_after), ("--stall-for", args.stall_for)):
+    times = [("--readvertise-after", args.readvertise_after), ("--stall-for", args.stall_for)]
+    times += [("--drop-at", v) for v in args.drop_at] + [("--stall-at", v) for v in args.stall_at]
+    for flag, value in times:
         if value < 0:
             raise ConfigError(f"{flag} must not be negative, got {value:g}")
+    check_clock_drifts([args.clock_drift_ppm])
+
+
+def check_clock_drifts(drifts: list[float]) -> None:
+    """Every --clock-drift-ppm within what a sensor's clock can be off by (ConfigError if not)."""
+    from sensortrack.core.errors import ConfigError
+
+    for ppm in drifts:
+        if abs(ppm) > MAX_CLOCK_DRIFT_PPM:
+            raise ConfigError(f"--clock-drift-ppm must be within ±{MAX_CLOCK_DRIFT_PPM:g}, got {ppm:g}")
 
 
 class StatusPrinter:

@@ -68,7 +68,7 @@ def is_pair_file(path: str) -> bool:
     try:
         if not Path(path).is_file():
             return False
-        with open(path, encoding="utf-8", errors="replace") as fh:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
             return fh.readline().startswith(PAIR_MAGIC)
     except OSError:
         return False
@@ -129,7 +129,7 @@ def check_bodies(bodies: list[tuple[str | None, str | None]]) -> list[tuple[Plac
 
 
 async def record_pair(args: argparse.Namespace) -> int:
-    from sensortrack.commands.record import _check_options, _full_scale, range_note, record_until_stopped
+    from sensortrack.commands.record import _check_options, _full_scale, check_clock_drifts, range_note, record_until_stopped
     from sensortrack.config import load_settings
     from sensortrack.drivers.backend import SYSTEM_BACKEND
     from sensortrack.drivers.clock import MonotonicClock
@@ -147,6 +147,7 @@ async def record_pair(args: argparse.Namespace) -> int:
     output = Path(args.output)
     never_overwrite(output)
     drifts = args.clock_drift_ppm
+    check_clock_drifts(drifts or [])
     args.clock_drift_ppm = 0.0 if not drifts else drifts[0]  # _check_options reads one value
     _check_options(args)
     settings = load_settings()

@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sensortrack.core.settings_validation import finite_float
+
 from sensortrack.commands.live import add_view_options
 from sensortrack.library.cli_options import add_body_options, add_library_option, add_reference_options, add_set_option
 
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("session", metavar="SESSION", help="session file or interchange CSV")
-    parser.add_argument("--speed", type=float, default=1.0, metavar="X", help="play X times faster than real time (default 1)")
+    parser.add_argument("--speed", type=finite_float, default=1.0, metavar="X", help="play X times faster than real time (default 1)")
     add_view_options(parser)
     add_body_options(parser, "when the file does not say")
     from sensortrack.commands.record_pair import add_sensor_option

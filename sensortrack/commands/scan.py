@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 
+from sensortrack.core.settings_validation import finite_float
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--timeout", type=float, default=5.0, metavar="S", help="listen for S seconds (default 5)")
+    parser.add_argument("--timeout", type=finite_float, default=5.0, metavar="S", help="listen for S seconds (default 5)")
     parser.add_argument("--all", action="store_true", help="also list Bluetooth devices that are not supported sensors")
     parser.add_argument(
         "--virtual",

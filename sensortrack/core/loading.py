@@ -10,6 +10,24 @@ from sensortrack.core.interchange import is_plain_interchange, read_interchange_
 from sensortrack.core.model import Session
 from sensortrack.core.sessionfile import is_session_file, read_session
 
+# Files that no reader takes, said as what they are rather than as "invalid UTF-8" (first bytes from
+# each format's specification: RFC 1952, bzip2, xz, 7z, zstd, SQLite's file header).
+NOT_A_RECORDING: dict[bytes, str] = {
+    b"\x1f\x8b": "is gzip-compressed: decompress it first, then read the file inside",
+    b"BZh": "is bzip2-compressed: decompress it first, then read the file inside",
+    b"\xfd7zXZ\x00": "is xz-compressed: decompress it first, then read the file inside",
+    b"7z\xbc\xaf\x27\x1c": "is a 7z archive: unpack it first, then read the file inside",
+    b"\x28\xb5\x2f\xfd": "is zstd-compressed: decompress it first, then read the file inside",
+    b"SQLite format 3\x00": "is a SQLite database (a sensortrack library?), not a recording: use --library for a library",
+}
+
+
+def not_a_recording(path: Path) -> str | None:
+    """What `path` is when its first bytes say it is no recording (a zip is read, not refused)."""
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    return next((what for magic, what in NOT_A_RECORDING.items() if head.startswith(magic)), None)
+
 
 def load_session(path: str | Path) -> Session:
     """Read `path` as whichever supported format it is; errors are InputFileError with the line."""
@@ -33,6 +51,9 @@ def load_session(path: str | Path) -> Session:
             from sensortrack.core.formats.sources import is_zip_archive
 
             is_zip = is_zip_archive(p)
+            what = None if is_zip else not_a_recording(p)
+            if what is not None:
+                raise InputFileError(str(p), what)
     except OSError as exc:  # a name too long for the file system
         raise InputFileError(str(p), f"cannot open: {exc.strerror or exc}") from None
     if own:

@@ -80,7 +80,8 @@ UNITS = {
 def is_session_file(path: Path) -> bool:
     """True when the file starts with the session magic line (cheap: reads one line)."""
     try:
-        with path.open("r", encoding="utf-8", errors="replace") as fh:
+        # utf-8-sig: an editor that saves with a byte-order mark (Notepad) must not hide the file
+        with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
             return fh.readline().startswith(f"# {FORMAT_NAME}")
     except OSError:
         return False
@@ -369,7 +370,7 @@ def _read_fast(path: Path) -> Session | None:
     if raw.find(b"\r", 0, head_end) >= 0:
         return None  # read_text() would break the head's lines at this \r too: leave it to the exact path
     try:
-        head = raw[:head_end].decode("utf-8")
+        head = raw[:head_end].decode("utf-8-sig")  # (a byte-order mark is not part of the magic line)
     except UnicodeDecodeError:
         return None
     meta_json, header = _parse_head(name, head.split("\n"))
@@ -416,7 +417,7 @@ def _read_fast(path: Path) -> Session | None:
 def _read_exact(path: Path) -> Session:
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise InputFileError(name, "not a text file (invalid UTF-8)") from None
     except OSError as exc:

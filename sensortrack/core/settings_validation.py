@@ -42,6 +42,22 @@ _TRUE = ("true", "yes", "on", "1")
 _FALSE = ("false", "no", "off", "0")
 
 
+def finite_float(text: str) -> float:
+    """An argparse `type` for a number on the command line: ASCII digits, finite.
+
+    float() alone takes `nan`, `inf`, `1e999` and `1_0`; a speed or a duration of infinity ran
+    into the clocks as an internal error (session 9), a NaN compared false with every limit.
+    """
+    import argparse
+
+    if not _FLOAT_TEXT.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number")
+    number = float(text.strip())
+    if not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return number
+
+
 def parse_value(key: str, value: Any, default: Any) -> Any:
     """`value` (from TOML or the text of `--set`) as the type of `default`; ValueError naming `key`.
 

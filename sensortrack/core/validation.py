@@ -20,6 +20,18 @@ _MS2_MEDIAN_NORM_MIN = 4.0
 GAP_FACTOR = 1.8
 
 
+# Components are clipped to this before squaring: 1e308 (a corrupted cell) squared overflowed to
+# inf with a RuntimeWarning on stderr. Any real reading, in any unit, is far below it.
+_NORM_CLIP = 1e100
+
+
+def median_magnitude(xyz: FloatArray) -> float:
+    """Median vector length of the rows of `xyz` (1.0 for none), without overflow for absurd values."""
+    if xyz.size == 0:
+        return 1.0
+    return float(np.median(np.linalg.norm(np.clip(xyz, -_NORM_CLIP, _NORM_CLIP), axis=1)))
+
+
 def check_samples(
     path: str,
     t_s: FloatArray,
@@ -52,7 +64,7 @@ def check_samples(
     rate_problem = sample_rate_problem(estimate_rate_hz(t_s)) if t_s.size >= 2 else None
     if rate_problem is not None:
         raise InputFileError(path, rate_problem)
-    median_norm = float(np.median(np.linalg.norm(acc_g, axis=1)))
+    median_norm = median_magnitude(acc_g)
     if median_norm > _MS2_MEDIAN_NORM_MIN:
         unit_hint = (
             "looks like m/s² — divide by 9.80665 to get g"

@@ -26,6 +26,7 @@ from sensortrack.core.validation import (
     estimate_rate_hz,
     find_gaps,
     impossible_samples,
+    median_magnitude,
     merge_gaps,
 )
 
@@ -91,7 +92,7 @@ MIN_MEDIAN_NORM_G = 0.3
 
 
 def check_gravity_scale(rec: Recording) -> None:
-    norm = float(np.median(np.linalg.norm(rec.acc.xyz, axis=1))) if rec.acc.xyz.size else 1.0
+    norm = median_magnitude(rec.acc.xyz)
     if norm < MIN_MEDIAN_NORM_G:
         hint = " — were the values written in g?" if 0.07 < norm < 0.14 else ""
         raise AmbiguousUnitsError(

@@ -47,7 +47,7 @@ from sensortrack.core.formats.common import (
 )
 from sensortrack.core.formats.sources import Source
 from sensortrack.core.formats.table import Table, first_line, read_table
-from sensortrack.core.validation import STANDARD_GRAVITY_MS2
+from sensortrack.core.validation import STANDARD_GRAVITY_MS2, median_magnitude
 
 NAME = "sensor-logger"
 TITLE = "Sensor Logger export"
@@ -161,7 +161,7 @@ GRAVITY_INCLUDED_MEDIAN_G = 0.6
 
 
 def _includes_gravity(acc_ms2: np.ndarray) -> bool:
-    median_g = float(np.median(np.linalg.norm(acc_ms2, axis=1))) / STANDARD_GRAVITY_MS2
+    median_g = median_magnitude(acc_ms2) / STANDARD_GRAVITY_MS2
     return median_g > GRAVITY_INCLUDED_MEDIAN_G
 
 
