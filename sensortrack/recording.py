@@ -38,7 +38,7 @@ from sensortrack.drivers.pair_supervisor import PairSupervisor
 from sensortrack.drivers.supervisor import DISCONNECT_TIMEOUT_S, SensorSupervisor, SupervisorSettings, shared_connect_lock
 from sensortrack.core.errors import SensortrackError
 from sensortrack.core.model import Gap, SampleBlock, SensorInfo, Session, SessionMeta
-from sensortrack.core.sessionfile import SessionWriter
+from sensortrack.core.sessionfile import SessionWriter, as_stored
 from sensortrack.core.vocabulary import Exercise
 
 if TYPE_CHECKING:
@@ -138,6 +138,7 @@ async def record_session(
     def consume(item: DriverItem) -> None:
         nonlocal streaming_since_s
         if isinstance(item, SampleBlock):
+            item = as_stored(item)  # the live view (on_item) analyses what the file will read back
             writer.append(item)
             status.written_samples = writer.samples_written
         elif isinstance(item, Gap):

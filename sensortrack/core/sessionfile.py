@@ -30,7 +30,7 @@ import time
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -107,6 +107,29 @@ def _meta_to_json(meta: SessionMeta, columns: list[str], companions: tuple[Senso
     }
 
 
+_Block = TypeVar("_Block", bound=SampleBlock)
+# Decimals a session file keeps: times and g to 1 µs / 1 µg, °/s to 1e-4 (far below any sensor's
+# noise), orientation quaternions to 1e-6.
+DECIMALS_S = 6
+DECIMALS_G = 6
+DECIMALS_DPS = 4
+DECIMALS_QUAT = 6
+
+
+def as_stored(block: _Block) -> _Block:
+    """`block` rounded as its session file keeps it, so that what a live view analyses is exactly
+    what `analyze` of the file reads (rounding 27.1025 s one way live and the other way from the
+    file moved a reported time by 1 ms). Rounding to `n` decimals and printing `%.nf` then parsing
+    give the same double, so the file reads back these very numbers."""
+    return replace(
+        block,
+        t_s=np.round(block.t_s, DECIMALS_S),
+        acc_g=np.round(block.acc_g, DECIMALS_G),
+        gyro_dps=None if block.gyro_dps is None else np.round(block.gyro_dps, DECIMALS_DPS),
+        quat_wxyz=None if block.quat_wxyz is None else np.round(block.quat_wxyz, DECIMALS_QUAT),
+    )
+
+
 class SessionWriter:
     """Appends sample blocks and gaps to a session file, flushing to disk every `flush_interval_s`."""
 
@@ -154,15 +177,15 @@ class SessionWriter:
         if not 0 <= sensor < self._sensors:
             raise ValueError(f"sensor {sensor} is not one of this file's {self._sensors}")
         parts = [block.t_s[:, None], block.acc_g]
-        fmt = ["%.6f"] * 4
+        fmt = [f"%.{DECIMALS_S}f"] + [f"%.{DECIMALS_G}f"] * 3
         if self._gyro:
             gyro = block.gyro_dps if block.gyro_dps is not None else np.full((len(block), 3), np.nan)
             parts.append(gyro)
-            fmt += ["%.4f"] * 3
+            fmt += [f"%.{DECIMALS_DPS}f"] * 3
         if self._quat:
             quat = block.quat_wxyz if block.quat_wxyz is not None else np.full((len(block), 4), np.nan)
             parts.append(quat)
-            fmt += ["%.6f"] * 4
+            fmt += [f"%.{DECIMALS_QUAT}f"] * 4
         if self._sensors > 1:
             parts.append(np.full((len(block), 1), float(sensor)))
             fmt.append("%d")
