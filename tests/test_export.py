@@ -155,3 +155,14 @@ def test_bad_targets_are_one_line_errors(library: Path, tmp_path: Path, capsys: 
         capsys, "export", "1", "--exercise", "squat", "-o", str(tmp_path / "o.csv"), "--library", str(library)
     )
     assert code == 2 and "apply to files" in err
+
+
+def test_standard_output_is_refused_not_written_as_a_file(
+    library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    code, out, err = run(capsys, "export", "1", "-o", "-", "--library", str(library))
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "not standard output" in err and list(work.iterdir()) == []  # no "-.csv", no "--reps.csv"

@@ -42,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
     from sensortrack.library.ingest import summarize
     from sensortrack.library.targets import load_target
 
+    if args.output == "-":  # (a file named "-.csv" beside "--reps.csv" is no one's intent)
+        raise InputFileError("-", "export writes files (the samples and OUT-reps.<ext>): give a file or folder, not standard output")
     out = Path(args.output)
     if args.output.endswith(("/", os.sep)) and not out.is_dir():
         raise InputFileError(args.output, "the output folder does not exist")
