@@ -197,8 +197,8 @@ def find_repetitions(
     `quickest_s`: where no run of reps that long is found, one of reps down to this long (the
     finder's quick-rep minimum) is looked for: reps as quick as a stride are read only where no
     slower repetition explains the movement, as the finder counts them only with more evidence (a
-    shank's sit-to-stand tilts twice per rep: read quick, each tilt would be a rep). The pipeline
-    asks for it without a gyroscope only: there the finder refuses quick reps it could count with
+    shank's sit-to-stand tilts twice per rep: read quick, each tilt would be a rep). The set
+    recount (set_recount.py) asks for it without a gyroscope only: there the finder refuses quick reps it could count with
     one (gravity's direction from the accelerometer overshoots rest as the segment stops at the
     top of a quick rep, as a stride's push-off does), and with one the quick reading counted
     walking whose foot strikes are soft (a simulated thigh fixture: 8 "reps" at 0.077 g).

@@ -131,8 +131,9 @@ class SampleTimeline:
                 return []
             # Drained: a backlog, nothing lost. Still late after the wait: the least delay was lost.
             out = self._release(self._held_lag_s if lag_s > self._host.late_gap_s else 0.0)
-        if self._host.is_late(len(decoded), arrival_s):
-            self._held_lag_s = self._host.lag_s(len(decoded), arrival_s)
+        lag_s = self._host.lag_s(len(decoded), arrival_s)
+        if lag_s > self._host.late_gap_s:
+            self._held_lag_s = lag_s
             self._hold(decoded, arrival_s)
         else:
             out.append(self._stamp(decoded, arrival_s))

@@ -265,9 +265,6 @@ class HostClockSmoother:
         """Delay beyond which a notification counts as late (see `LATE_GAP_S`)."""
         return self._late_gap_s
 
-    def is_late(self, n: int, arrival_s: float) -> bool:
-        return self.lag_s(n, arrival_s) > self._late_gap_s
-
     def assign(self, n: int, arrival_s: float, *, lost_s: float = 0.0) -> tuple[FloatArray, int]:
         """Times for the `n` samples of a notification, and how many samples are missing just
         before it: the caller judges how much of a delay was a loss (`lost_s`, see

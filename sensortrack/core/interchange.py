@@ -58,8 +58,8 @@ def read_sidecar(csv_path: Path) -> dict[str, Any]:
     return raw
 
 
-# How much of a file `plain_interchange_head` must see: at least what the export formats' recognisers
-# look at (core/formats/registry.py HEAD_BYTES; a test keeps the two together).
+# How much of a file `plain_interchange_head` sees; the export formats' recognisers look at the same
+# (core/formats/registry.py takes its HEAD_BYTES from here), so no header they read lies beyond it.
 HEAD_BYTES = 16 * 1024
 # The end of a zip archive's central directory and how far from the end it may lie (22 bytes plus a
 # comment of up to 65535; PKWARE APPNOTE.TXT 4.3.16): where zipfile.is_zipfile looks for it.

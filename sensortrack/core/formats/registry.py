@@ -15,11 +15,12 @@ from sensortrack.core.errors import InputFileError
 from sensortrack.core.formats import movella_dot, movesense, phyphox, polar_logger, sensorlogger, witmotion
 from sensortrack.core.formats.common import Recording, to_session
 from sensortrack.core.formats.sources import Source, open_source
+from sensortrack.core.interchange import HEAD_BYTES as INTERCHANGE_HEAD_BYTES
 from sensortrack.core.model import Session
 
 # How much of each member the recognisers look at: headers sit in the first lines (the Movella DOT
-# app writes a few metadata lines first).
-HEAD_BYTES = 16 * 1024
+# app writes a few metadata lines first). One size with the plain-CSV check that runs before them.
+HEAD_BYTES = INTERCHANGE_HEAD_BYTES
 
 
 @dataclass(frozen=True, slots=True)
