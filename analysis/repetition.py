@@ -154,15 +154,31 @@ def repeat_period_s(
     forward to stand up and again to sit down). `shortest_s`: the shortest lag looked at (default
     `min_rep_duration_s`; quick reps the finder counted need their own quicker one).
     """
-    s = settings
-    n = angle_deg.size
+    span = _period_lags(angle_deg.size, rate_hz, settings, shortest_s)
+    if span is None:
+        return None
+    corr = autocorrelation(angle_deg, span[1] + 2)
+    return period_from_correlation(corr, angle_deg.size, rate_hz, settings, shortest_s)
+
+
+def _period_lags(n: int, rate_hz: float, s: AnalysisSettings, shortest_s: float | None) -> tuple[int, int] | None:
+    """The lags (samples) a period of a stretch of `n` samples may have, None if too few."""
     lo = max(1, int((s.min_rep_duration_s if shortest_s is None else shortest_s) * rate_hz))
     hi = min(int(s.max_rep_duration_s * rate_hz), n // s.min_reps_per_set)
-    if hi <= lo + 2:
+    return None if hi <= lo + 2 else (lo, hi)
+
+
+def period_from_correlation(
+    corr: FloatArray | None, n: int, rate_hz: float, settings: AnalysisSettings, shortest_s: float | None = None
+) -> float | None:
+    """`repeat_period_s` of a stretch of `n` samples from its `autocorrelation` (None: a flat
+    stretch) at lags up to the period's longest + 1 at least, for a caller that reads the same
+    correlation at other lags too."""
+    s = settings
+    span = _period_lags(n, rate_hz, s, shortest_s)
+    if span is None or corr is None:
         return None
-    corr = autocorrelation(angle_deg, hi + 2)
-    if corr is None:
-        return None
+    lo, hi = span
     lags = np.arange(lo, hi + 1)
     # a local peak of the correlation: a lag where the pattern lines up with itself again
     local = (corr[lags] >= corr[lags - 1]) & (corr[lags] >= corr[lags + 1])

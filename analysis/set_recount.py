@@ -22,8 +22,8 @@ from sensortrack.analysis.repetition import (
     explained_by_period,
     find_repetitions,
     impact_g,
+    period_from_correlation,
     principal_angle_deg,
-    repeat_period_s,
 )
 from sensortrack.analysis.results import Rep
 from sensortrack.analysis.sets import RepCandidate
@@ -170,10 +170,12 @@ class SetRecount:
         # Looked for down to the quickest rep the finder counts: continuous squats at 1 s per rep
         # repeat every rep, not every second one.
         quickest_s = s.min_quick_duration_s(st.ctx.exercise)
-        period_s = repeat_period_s(angle[inner], st.rate_hz, s, quickest_s)
-        if period_s is None:
+        set_angle = angle[inner]
+        corr = autocorrelation(set_angle, set_angle.size)  # read at the period's lags and the finder's
+        period_s = period_from_correlation(corr, set_angle.size, st.rate_hz, s, quickest_s)
+        if period_s is None or corr is None:
             return reps  # no whole pattern to count by
-        whole_reps = self._finder_cycle_repeats(angle[inner], reps)
+        whole_reps = self._finder_cycle_repeats(corr, reps)
         edges = self._recording_edges(a, b, period_s * st.rate_hz)
         if whole_reps and edges == (-np.inf, np.inf):
             # Its reps are whole periods: only a period it missed between two of them could be
@@ -225,10 +227,11 @@ class SetRecount:
         end = b - a - 1 - period_n if self._st.ended and b == self._st.hist.end else np.inf
         return start, end
 
-    def _finder_cycle_repeats(self, angle_deg: FloatArray, reps: list[Rep]) -> bool:
-        """Whether the set's angle correlates with itself by `repetition_min_autocorrelation` at
-        the finder's own spacing (its reps' median start-to-start time, give or take the share of it
-        `repetition_least_share_of_period` leaves): then each rep it counted is a whole period of
+    def _finder_cycle_repeats(self, corr: FloatArray, reps: list[Rep]) -> bool:
+        """Whether the set's angle (`corr`: its autocorrelation at every lag) correlates with itself
+        by `repetition_min_autocorrelation` at the finder's own spacing (its reps' median
+        start-to-start time, give or take the share of it `repetition_least_share_of_period`
+        leaves): then each rep it counted is a whole period of
         the movement, even where a longer period lines up better (a person's knee-valgus reps
         alternating in shape). A shank's stand-up and sit-down tilts, unlike each other and unevenly
         spaced, do not correlate at that spacing (tuning seeds: −0.1–0.23; squats 0.5)."""
@@ -236,10 +239,10 @@ class SetRecount:
         cycle_n = float(np.median(np.diff([r.start_s for r in reps]))) * self._st.rate_hz
         slack = 1.0 - s.repetition_least_share_of_period
         lo, hi = int(cycle_n * (1.0 - slack)), int(np.ceil(cycle_n * (1.0 + slack)))
-        corr = autocorrelation(angle_deg, min(hi + 1, angle_deg.size))
-        if corr is None or lo >= corr.size:
+        top = min(hi + 1, corr.size)
+        if lo >= top:
             return False
-        return float(corr[max(lo, 1) :].max()) >= s.repetition_min_autocorrelation
+        return float(corr[max(lo, 1) : top].max()) >= s.repetition_min_autocorrelation
 
 
 def merged_rep(parts: list[Rep]) -> Rep:
