@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sensortrack.drivers.protocols.base import Decoded
+from sensortrack.drivers.protocols.base import MAX_LINK_SILENCE_S, Decoded
 from sensortrack.drivers.protocols.registry import FAMILIES, MODEL_IDS
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -159,3 +159,30 @@ def test_byte_streams_decode_the_same_however_they_are_split(model: str, cuts: l
     )
     assert decoder.stats.skipped_bytes == 0
     assert decoder.pending_bytes == 0
+
+
+@pytest.mark.parametrize("model", MODEL_IDS)
+def test_corrupt_stamps_never_claim_more_lost_samples_than_a_link_can_miss(model: str) -> None:
+    # Polar frames carry no checksum: random bytes in a frame's time or sequence field once added
+    # 2.5e11 to lost_samples (hardening sweep, session 9). A decoder lives for one connection, which
+    # cannot stay silent past the BLE supervision timeout, so no single step may claim more than that.
+    family = FAMILIES[model]
+    rate = family.default_rate_hz
+    payloads = _valid_stream(model, n=3000, seed=3)
+    rng = np.random.default_rng(7)
+    mangled = []
+    for payload in payloads:
+        data = bytearray(payload)
+        if data and rng.random() < 0.5:  # in the header, where the time or sequence field is
+            data[int(rng.integers(min(len(data), 12)))] = int(rng.integers(256))
+        mangled.append(bytes(data))
+    decoder = family.new_decoder(rate)
+    _feed_all(decoder, mangled)
+    steps = decoder.stats.frames + decoder.stats.bad_frames
+    assert decoder.stats.lost_samples <= steps * MAX_LINK_SILENCE_S * rate
+    # and the count is not simply switched off: a real hole of 1 s is still counted
+    whole = family.new_decoder(rate)
+    kept = [p for i, p in enumerate(payloads) if i not in range(len(payloads) // 2, len(payloads) // 2 + 3)]
+    _feed_all(whole, kept)
+    if model in ("polar_verity", "polar_h10", "movesense", "movella_dot", "open_profile"):
+        assert whole.stats.lost_samples > 0 and whole.stats.clock_leaps == 0

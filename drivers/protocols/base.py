@@ -30,6 +30,12 @@ import numpy as np
 from sensortrack.core.model import FloatArray
 
 
+# A connection whose peer stays silent longer than its supervision timeout is dropped; the timeout
+# is at most 32 s (Bluetooth Core 5.3, Vol 6, Part B, §4.5.2). A decoder lives for one connection,
+# so its stream cannot have skipped more than this much time.
+MAX_LINK_SILENCE_S = 32.0
+
+
 @dataclass(slots=True)
 class DecodeStats:
     notifications: int = 0
@@ -42,6 +48,7 @@ class DecodeStats:
     frames: int = 0  # frames/packets that decoded
     lost_samples: int = 0  # samples the device sent that never arrived (sequence or clock gap)
     out_of_order: int = 0  # frames whose sequence or device time went backwards
+    clock_leaps: int = 0  # frames whose device time or sequence leapt further ahead than a live link can fall silent
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -90,6 +97,17 @@ class DecoderBase:
     def _used(self, n_bytes: int) -> None:
         self.stats.used_bytes += n_bytes
         self.stats.frames += 1
+
+    def _lost(self, missing_samples: int, rate_hz: float) -> None:
+        """Count samples a forward step of the device's time or sequence skipped, unless the step is
+        longer than a connected link can stay silent: that is a corrupt stamp (frames without a
+        checksum, e.g. Polar's) or a reset clock, never billions of lost samples."""
+        if missing_samples <= 0:
+            return
+        if missing_samples > MAX_LINK_SILENCE_S * rate_hz:
+            self.stats.clock_leaps += 1
+        else:
+            self.stats.lost_samples += missing_samples
 
 
 class Decoder(Protocol):

@@ -121,7 +121,7 @@ class MovellaDotDecoder(DecoderBase):
             self.stats.out_of_order += 1
         period_us = 1e6 / self.rate_hz
         if self._clock_us.started and step_us > 1.5 * period_us:
-            self.stats.lost_samples += round(step_us / period_us) - 1
+            self._lost(round(step_us / period_us) - 1, self.rate_hz)
         us = self._clock_us.update(raw_us)
         self.stats.samples += 1
         return Decoded(

@@ -164,7 +164,7 @@ class MovesenseDecoder(DecoderBase):
         ms = self._clock_ms.update(raw_ms)
         period_ms = 1000.0 / self.rate_hz
         if self._next_ms is not None and ms - self._next_ms > 1.5 * period_ms:
-            self.stats.lost_samples += round((ms - self._next_ms) / period_ms)
+            self._lost(round((ms - self._next_ms) / period_ms), self.rate_hz)
         self._next_ms = ms + n * period_ms
         self.stats.samples += n
         return Decoded(

@@ -216,7 +216,7 @@ class OpenProfileDecoder(DecoderBase):
             self.stats.out_of_order += 1
         sequence = self._sequence.update(raw_sequence)
         if self._next_sequence is not None and sequence > self._next_sequence:
-            self.stats.lost_samples += sequence - self._next_sequence
+            self._lost(sequence - self._next_sequence, float(rate_hz))
         self._next_sequence = sequence + n
         t0_us = self._clock_us.update(raw_t0_us)
         self.rate_hz, self.has_gyro = float(rate_hz), gyro

@@ -427,7 +427,7 @@ class PolarDecoder(DecoderBase):
                 self.stats.out_of_order += 1
             self._drop_pending()  # pairing across a jump back would match wrong samples
         elif span is not None and measurement == MEAS_ACC and span > (n + 0.5) * period_ns:
-            self.stats.lost_samples += round(span / period_ns) - n
+            self._lost(round(span / period_ns) - n, self.rate_hz)
         steps_back = np.arange(1, n + 1, dtype=np.float64) - n  # -(n-1) .. 0: the last sample is at ns
         step_ns = span / n if span is not None and 0 < span <= (n + 0.5) * period_ns else period_ns
         times_s: FloatArray = (ns + steps_back * step_ns) / 1e9
