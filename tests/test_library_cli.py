@@ -118,8 +118,11 @@ def test_delete_asks_and_respects_no(
     assert code == 1 and "[y/N]" in err and "Nothing deleted" in err
     assert copy.exists() and len(listed(capsys, library)) == 3
 
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # EOF (no terminal) is a no as well
-    assert run(capsys, "sessions", "delete", "1", "--library", str(library))[0] == 1
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # EOF (no terminal): no answer can come
+    code, out, err = run(capsys, "sessions", "delete", "1", "--library", str(library))
+    error_lines = [line for line in err.splitlines() if "error" in line]
+    assert code == 2 and error_lines == [err.splitlines()[-1]] and "--yes" in error_lines[0]
+    assert copy.exists() and len(listed(capsys, library)) == 3
 
     monkeypatch.setattr(sys, "stdin", io.StringIO("y\n"))
     code, out, _ = run(capsys, "sessions", "delete", "1", "--library", str(library))

@@ -258,6 +258,7 @@ def _show(library: Library, args: argparse.Namespace) -> int:
 def _delete(library: Library, args: argparse.Namespace) -> int:
     import sys
 
+    from sensortrack.core.errors import ConfigError
     from sensortrack.library.text import one_line
     from sensortrack.core.terminal_text import printable
 
@@ -265,8 +266,11 @@ def _delete(library: Library, args: argparse.Namespace) -> int:
     what = "and the library's copy of its file" if record.owned else f"(the recording {record.file_path} stays on disk)"
     if not args.yes:
         print(f"Delete {one_line(record)} {printable(what)}? [y/N] ", end="", file=sys.stderr, flush=True)
-        answer = sys.stdin.readline().strip().lower()
-        if answer not in ("y", "yes"):
+        line = sys.stdin.readline()
+        if not line:  # no answer can come (no terminal, input closed): a usage error, not a "no"
+            print(file=sys.stderr)
+            raise ConfigError(f"nothing deleted: no answer to the question; pass --yes to delete session #{record.id} without asking")
+        if line.strip().lower() not in ("y", "yes"):
             print("Nothing deleted.", file=sys.stderr)
             return 1
     library.delete(record.id)
