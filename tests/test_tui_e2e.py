@@ -100,7 +100,7 @@ def test_replay_in_a_real_terminal_counts_like_analyze_and_names_the_drift_rep(t
     assert n_drift and last_drift, "the fixture must end with knee-drift reps"
 
     terminal.keys(f"{SENSORTRACK} replay {SQUATS} --speed 200; echo EXIT=$?", "Enter")
-    found = terminal.wait_for(r"Session: (\d+) sets · (\d+) reps · (\d+) with knee drift")
+    found = terminal.wait_for(r"Session: (\d+) sets? · (\d+) reps? · (\d+) with knee drift")
     assert (int(found[1]), int(found[2]), int(found[3])) == (len(sets), n_reps, n_drift)
 
     terminal.keys("Escape")  # back from the session summary to the live view
@@ -148,7 +148,7 @@ def test_replay_and_live_judge_knee_drift_by_the_stored_reference(
 
     for flags, n_drift in (("", n_reps), (" --no-reference", alone["knee_drift_reps"])):
         terminal.keys(f"clear; {SENSORTRACK} replay {valgus} --speed 200{flags}; echo EXIT=$?", "Enter")
-        terminal.wait_for(rf"Session: 1 sets · {n_reps} reps · {n_drift} with knee drift")
+        terminal.wait_for(rf"Session: 1 set · {n_reps} reps · {n_drift} with knee drift")
         terminal.keys("q")
         terminal.wait_for(r"EXIT=0")
 
@@ -160,7 +160,7 @@ def test_replay_and_live_judge_knee_drift_by_the_stored_reference(
         )
         terminal.wait_for(r"Set 1 \(squat\): effort RPE 1–10")  # live asks the note first: skipped
         terminal.keys("Escape")
-        terminal.wait_for(rf"Session: 1 sets · {n_reps} reps · {n_drift} with knee drift")
+        terminal.wait_for(rf"Session: 1 set · {n_reps} reps · {n_drift} with knee drift")
         terminal.keys("q")
         terminal.wait_for(r"EXIT=0")
         recorded = next(s for s in json.loads(cli("sessions", "--json")) if s["file_path"] == str(out))
@@ -255,7 +255,7 @@ def test_live_on_a_recorded_pair_shows_both_sensors_and_the_knee(terminal: Termi
     assert "KNEE CAVING INWARD" in screen, screen  # the simulated valgus reps, judged by the knee angle
     terminal.wait_for(r"right thigh +○ ended", 30.0)
     terminal.keys("Escape")
-    terminal.wait_for(r"Session: 1 sets · \d+ reps", 30.0)
+    terminal.wait_for(r"Session: 1 set · \d+ reps", 30.0)
     terminal.keys("q")
     terminal.wait_for(r"recording saved: ", 30.0)
     terminal.wait_for(r"EXIT=0", 30.0)
@@ -289,7 +289,7 @@ def test_replay_of_a_pair_in_a_real_terminal(terminal: Terminal, tmp_path: Path)
     terminal.wait_for(r"right shank +● streaming", 30.0)
     terminal.wait_for(r"knee +.*rep \d+ valgus [+-]\d+\.\d° \(limit 4°\)", 60.0)
     terminal.keys("plus", "plus", "plus")
-    screen = terminal.wait_for(r"Session: 1 sets · \d+ reps", 60.0).string
+    screen = terminal.wait_for(r"Session: 1 set · \d+ reps", 60.0).string
     terminal.keys("Escape")
     screen = terminal.wait_for(r"KNEE CAVING INWARD", 30.0, gone="Session:").string
     assert re.search(r"right thigh +○ ended", screen) and re.search(r"right shank +○ ended", screen), screen

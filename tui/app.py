@@ -1215,7 +1215,8 @@ class SensortrackApp(App[int]):
         if self.result is not None:
             self._push_summary()
         else:
-            self.notify(f"{len(self.kept_sets)} sets so far; the session summary shows when the stream ends")
+            kept = len(self.kept_sets)
+            self.notify(f"{kept} set{'s' if kept != 1 else ''} so far; the session summary shows when the stream ends")
 
     def help_lines(self) -> list[tuple[str, str]]:
         """(readable key, what it does) for the keys that work on this source."""

@@ -72,7 +72,8 @@ class SessionSummaryScreen(ModalScreen[None]):
         drift_said = f"{drift} with knee drift" if drift or drift_measured(reps) else "knee drift not measured"
         with Vertical(id="summary-box"):
             yield Label(
-                f"Session: {len(result.sets)} sets · {len(reps)} reps · {drift_said}",
+                f"Session: {len(result.sets)} set{'s' if len(result.sets) != 1 else ''} · "
+                f"{len(reps)} rep{'s' if len(reps) != 1 else ''} · {drift_said}",
                 id="summary-title",
             )
             if self.limits:
