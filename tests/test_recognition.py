@@ -428,6 +428,20 @@ def test_a_bridge_needs_its_two_ends() -> None:
             if s.exercise != NONE] == ["bridge"]
 
 
+def test_a_bridge_from_feet_placed_far_is_still_a_bridge() -> None:
+    """Session 10: with the feet placed far from the hips the thigh starts only ~25° up from the
+    floor (gravity ~64° from the bone at the bottom, as the simulator's flattest thigh bridges on
+    tuning seeds 92–97), and still rises to near level: a bridge. A thigh lying level all along (a
+    clamshell's leg underneath on MEx 01–15: gravity 69° or more from the bone) is still not one."""
+    model = _one_leaf_model({"bridge/thigh": 0.7, "clamshell/thigh": 0.3})
+    far_feet = _swinging("x", 63.0, 24.0)
+    assert [s.exercise for s in recognise(*far_feet, model, placement="thigh").segments if s.exercise != NONE] \
+        == ["bridge"]
+    underneath = _swinging("x", 71.0, 12.0)
+    assert [s.exercise for s in recognise(*underneath, model, placement="thigh").segments if s.exercise != NONE] \
+        == ["clamshell"]
+
+
 def test_a_recognised_placement_is_unsure_where_nothing_tells_it() -> None:
     """Session 9: the placement is shown as a guess where the posture was not read (a sagittal
     movement seen from the side of the limb), or where only clamshells were recognised (the clam
