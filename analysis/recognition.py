@@ -122,11 +122,12 @@ class RecognitionSettings:
     #   (gravity 40–55° from the bone) or, held at the top, about level (80–90°), never near vertical:
     #   rest_long_deg at least `bridge_thigh_rest_long_min_deg` (30°: a standing thigh is 0–15°).
     # - and (session 9) the bridge's two ends: every rep starts from the hips on the floor with the
-    #   knees bent, where the thigh points 45–60° up from the floor (gravity 30–45° from the bone), so
-    #   gravity comes within `bridge_thigh_low_long_max_deg` (60°: +15° for a strap not quite flat) of
-    #   the bone at some moment — a thigh lying level on the floor all along (a clamshell's leg
-    #   underneath: 70–80°) is not bridging (the simulator has thighs starting 26–28° up, 62–64°:
-    #   docs/recognition.md, session 9, says why 60° stays for now); and at the top the hips rise in line with the thigh,
+    #   knees bent, where the thigh points 25–60° up from the floor (gravity 30–65° from the bone: 25°
+    #   with the feet placed far from the hips, as the simulator's flattest bridges start, 62–64°), so
+    #   gravity comes within `bridge_thigh_low_long_max_deg` (66°, session 10: half-way between those
+    #   flattest bridges and the flattest clamshell leg underneath on MEx 01–15, 69°; 60° until session 9
+    #   lost them — docs/recognition.md, session 10) of the bone at some moment — a thigh lying level on
+    #   the floor all along (a clamshell's leg underneath: 69–80°) is not bridging; and at the top the hips rise in line with the thigh,
     #   15–30° up from the floor (gravity 60–75° from the bone), so gravity goes at least
     #   `bridge_thigh_high_long_min_deg` (55°) from it — a thigh that stays within 45° of vertical
     #   (a rear-leg lunge's: 40–45°) is not bridging. On the shank the foot stands on the floor
@@ -138,7 +139,7 @@ class RecognitionSettings:
     posture_known_share: float = 0.5
     upright_low_long_max_deg: float = 40.0
     bridge_thigh_rest_long_min_deg: float = 30.0
-    bridge_thigh_low_long_max_deg: float = 60.0
+    bridge_thigh_low_long_max_deg: float = 66.0
     bridge_thigh_high_long_min_deg: float = 55.0
     bridge_shank_low_long_max_deg: float = 45.0
 
@@ -300,7 +301,8 @@ def _posture_features(rest_sum: FloatArray, scatter: FloatArray, u: FloatArray, 
     long = long / np.maximum(sin, 1e-12)[:, None]
     rest = np.degrees(np.arccos(np.clip(np.abs(np.einsum("nk,nk->n", g, long)), 0.0, 1.0)))
     path = np.degrees(np.arccos(np.clip(np.abs(np.einsum("nwk,nk->nw", u, long)), 0.0, 1.0)))
-    out = np.column_stack([rest, np.percentile(path, 2, axis=1), np.percentile(path, 98, axis=1)])
+    low, high = np.percentile(path, [2, 98], axis=1)  # one partial sort for both
+    out = np.column_stack([rest, low, high])
     out[sin < min_sin] = LONG_AXIS_UNKNOWN
     return out
 
@@ -416,13 +418,16 @@ class RecognitionModel:
         )
 
     def predict_proba(self, x: FloatArray) -> FloatArray:
-        out = np.empty((x.shape[0], len(self.classes)))
-        for i, row in enumerate(x):
-            node = 0
-            while self.feature[node] >= 0:
-                node = self.left[node] if row[self.feature[node]] <= self.threshold[node] else self.right[node]
-            out[i] = self.value[node]
-        return out
+        """Each row walked down the tree; all rows one level at a time (a row at a leaf stays there)."""
+        node = np.zeros(x.shape[0], dtype=int)
+        rows = np.arange(x.shape[0])
+        inner = self.feature[node] >= 0
+        while inner.any():
+            at = node[inner]
+            go_left = x[rows[inner], self.feature[at]] <= self.threshold[at]
+            node[inner] = np.where(go_left, self.left[at], self.right[at])
+            inner = self.feature[node] >= 0
+        return self.value[node].copy()
 
 
 # ---- from windows to segments -------------------------------------------------------------------
@@ -666,10 +671,25 @@ def _physically_possible(exercise: str, placement: str, posture: FloatArray, s: 
     """Whether the bout's measured posture allows `exercise` (RecognitionSettings says why each
     limit): `posture` is the bout's windows' posture features (rest_long_deg, low_long_deg,
     high_long_deg), LONG_AXIS_UNKNOWN where the bone was not found. Unknown posture allows anything."""
+    return _possible_at(exercise, placement, _posture_medians(posture, s), s)
+
+
+def _posture_medians(posture: FloatArray, s: RecognitionSettings) -> tuple[float, float, float] | None:
+    """The bout's median rest_long_deg, low_long_deg, high_long_deg over the windows whose bone was
+    found; None where it was found in fewer than `posture_known_share` of them (posture unknown)."""
     known = posture[:, 0] >= 0
     if posture.shape[0] == 0 or known.mean() < s.posture_known_share:
+        return None
+    rest, low, high = np.median(posture[known], axis=0)
+    return float(rest), float(low), float(high)
+
+
+def _possible_at(exercise: str, placement: str, medians: tuple[float, float, float] | None,
+                 s: RecognitionSettings) -> bool:
+    """_physically_possible from the bout's posture medians (computed once per bout, not per exercise)."""
+    if medians is None:
         return True
-    rest, low, high = (float(np.median(posture[known, k])) for k in range(3))
+    rest, low, high = medians
     if exercise in UPRIGHT_EXERCISES:
         return low <= s.upright_low_long_max_deg
     if exercise == "bridge" and placement == "thigh":
@@ -729,8 +749,8 @@ def _segments(win: Windows, labels: list[str], p_ex: FloatArray, names: tuple[La
             # an exercise the bout's posture rules out physically is not chosen (while another is
             # possible); the chosen one keeps the tree's own probability (not renormalised), and
             # that decides whether it is shown as sure
-            posture = win.features[idx][:, _POSTURE]
-            possible = np.array([_physically_possible(str(n), placement, posture, s) for n in names[:-1]])
+            medians = _posture_medians(win.features[idx][:, _POSTURE], s)
+            possible = np.array([_possible_at(str(n), placement, medians, s) for n in names[:-1]])
             best = int(np.argmax(np.where(possible, mean, -1.0))) if possible.any() else int(np.argmax(mean))
             seg = Segment(float(start), float(end), names[best], float(mean[best]))
         append_joining(out, seg)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sensortrack.analysis.recognition import FEATURES, NONE, RecognitionModel, RecognitionSettings, recognise
+from sensortrack.analysis.recognition import FEATURES, LONG_AXIS_UNKNOWN, NONE, RecognitionModel, RecognitionSettings, recognise
 from sensortrack.core.loading import load_session
 from sensortrack.core.model import EXERCISES, PLACEMENTS, SampleBlock, SensorInfo, Session, SessionMeta
 from sensortrack.recognising import SIDE_UNKNOWN_NOTE, packaged_model, recognise_session
@@ -426,6 +426,36 @@ def test_a_bridge_needs_its_two_ends() -> None:
         == ["clamshell"]
     assert [s.exercise for s in recognise(*_swinging("x", 10.0, 10.0), shank, placement="shank").segments
             if s.exercise != NONE] == ["bridge"]
+
+
+def test_the_tree_walked_for_all_windows_at_once_equals_a_walk_per_window() -> None:
+    """Session 10 walks every window down the tree together (one level at a time); each window's
+    probabilities must be those of its own leaf, as a plain walk per window finds."""
+    model = packaged_model()
+    x = np.random.Generator(np.random.PCG64(5)).uniform(-5.0, 100.0, (400, len(FEATURES)))
+    x[::7, FEATURES.index("rest_long_deg")] = LONG_AXIS_UNKNOWN
+    expected = np.empty((x.shape[0], len(model.classes)))
+    for i, row in enumerate(x):
+        node = 0
+        while model.feature[node] >= 0:
+            node = model.left[node] if row[model.feature[node]] <= model.threshold[node] else model.right[node]
+        expected[i] = model.value[node]
+    assert np.array_equal(model.predict_proba(x), expected)
+    assert model.predict_proba(x[:0]).shape == (0, len(model.classes))
+
+
+def test_a_bridge_from_feet_placed_far_is_still_a_bridge() -> None:
+    """Session 10: with the feet placed far from the hips the thigh starts only ~25° up from the
+    floor (gravity ~64° from the bone at the bottom, as the simulator's flattest thigh bridges on
+    tuning seeds 92–97), and still rises to near level: a bridge. A thigh lying level all along (a
+    clamshell's leg underneath on MEx 01–15: gravity 69° or more from the bone) is still not one."""
+    model = _one_leaf_model({"bridge/thigh": 0.7, "clamshell/thigh": 0.3})
+    far_feet = _swinging("x", 63.0, 24.0)
+    assert [s.exercise for s in recognise(*far_feet, model, placement="thigh").segments if s.exercise != NONE] \
+        == ["bridge"]
+    underneath = _swinging("x", 71.0, 12.0)
+    assert [s.exercise for s in recognise(*underneath, model, placement="thigh").segments if s.exercise != NONE] \
+        == ["clamshell"]
 
 
 def test_a_recognised_placement_is_unsure_where_nothing_tells_it() -> None:
