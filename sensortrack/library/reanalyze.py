@@ -9,9 +9,9 @@ import at once. Each gets a session only once it is ready, the biggest first, so
 helper that is still starting and the last sessions finish close together.
 
 Helpers only read session files and compute; this process alone writes to the database, one
-transaction for the results in at most every half second (not one per session: each commit waits
-for the disk), so an interrupted run leaves every session either fully old or fully new, and
-readers never wait long.
+transaction for the results in at most every half second (not one per session), so an interrupted
+run leaves every session either fully old or fully new, and readers never wait long. The commits do
+not wait for the disk (Library.recomputable_writes): every result can be computed again.
 """
 
 from __future__ import annotations
@@ -61,9 +61,10 @@ WORK_PER_HELPER_S = 0.6
 # (10 ms each), short against a helper's ~1 s start-up.
 IDLE_SAMPLE_S = 0.05
 _READY = "ready"
-# Results are written together at most this often: each commit waits for the disk (fsync, ~10 ms
-# here), which for 20 sessions of 10 min was ~7 % of the whole run; an interrupted run loses at
-# most this much work, and each session is still either wholly old or wholly new.
+# Results are written together at most this often: each commit costs a transaction's set-up and, but
+# for Library.recomputable_writes, a wait for the disk (fsync, ~10 ms here, which for 20 sessions of
+# 10 min was ~7 % of the whole run); an interrupted run loses at most this much work, and each
+# session is still either wholly old or wholly new.
 STORE_EVERY_S = 0.5
 # Helpers are forked where that is safe and cheap (see _HelperPool), spawned elsewhere.
 HELPER_START = "fork" if sys.platform == "linux" else "spawn"
