@@ -7,12 +7,24 @@ front end. Goal (issues 2, 9, 12): ≥ 2 million samples/s on the 2-core machine
 change with speed work: benchmarks/dump_results.py dumps them to compare before and after.
 
     .venv/bin/python benchmarks/bench_pipeline.py
+    .venv/bin/python benchmarks/bench_pipeline.py --instructions   # under valgrind, 1-2 min
+
+`--instructions` counts the CPU instructions of one analysis of the hour instead (valgrind's
+callgrind, two runs: with no analysis and with two, the difference halved). Unlike times, the
+count does not move with other work on a shared machine, so a change of 1 % shows (session 10:
+timings at load 8 scattered by ±4 %).
 """
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 import tracemalloc
+from pathlib import Path
 from importlib.resources import files
 
 import numpy as np
@@ -91,5 +103,41 @@ def main() -> None:
     print(f"peak traced memory  : {peak / 1e6:6.1f} MB")
 
 
+def analyses_only(count: int) -> None:
+    """Set up the hour, warm up, then analyse it `count` times (what --instructions counts)."""
+    t, acc, gyro, ctx = one_hour_at_100_hz()
+    analyze(t[:5000], acc[:5000], gyro[:5000], ctx)
+    for _ in range(count):
+        analyze(t, acc, gyro, ctx)
+
+
+def instructions_per_analysis() -> float:
+    """CPU instructions of one analysis of the hour: callgrind's totals with two analyses and with
+    none, the difference halved (set-up, imports and the warm-up cancel out)."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
+    totals = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for count in (0, 2):
+            out = Path(tmp) / f"callgrind.{count}"
+            proc = subprocess.run(
+                ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, __file__,
+                 "--analyses-only", str(count)],
+                capture_output=True, text=True, check=True,
+            )
+            found = re.search(r"refs:\s+([\d,]+)", proc.stderr)
+            if found is None:
+                raise SystemExit(f"valgrind gave no instruction count:\n{proc.stderr[-2000:]}")
+            totals.append(int(found.group(1).replace(",", "")))
+    return (totals[1] - totals[0]) / 2
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--analyses-only":
+        analyses_only(int(sys.argv[2]))
+    elif sys.argv[1:] == ["--instructions"]:
+        per = instructions_per_analysis()
+        samples = one_hour_at_100_hz()[0].shape[0]
+        print(f"{per / 1e9:.4f} G instructions per analysis of the hour ({per / samples:,.0f} per input sample)")
+    else:
+        main()

@@ -190,6 +190,34 @@ def test_results_are_committed_together_at_most_every_store_interval(
         assert _analysis_columns(lib) == before
 
 
+@pytest.mark.parametrize("helpers", [0, 1])
+def test_reanalysis_commits_without_waiting_for_the_disk_and_then_restores_it(
+    library: Path, monkeypatch: pytest.MonkeyPatch, helpers: int
+) -> None:
+    """Reanalysed results can be computed again, so their commits skip the fsync (synchronous=NORMAL
+    in WAL mode: consistent, the last commits may roll back after a power loss); every other write of
+    the library keeps waiting for the disk, before and after."""
+    seen: list[int] = []
+    store = reanalyze._store
+
+    def watched(lib: Library, results: object, report: reanalyze.ReanalyzeReport) -> None:
+        seen.append(int(lib.query("PRAGMA synchronous")[0][0]))
+        store(lib, results, report)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reanalyze, "_store", watched)
+    with Library.open(library) as lib:
+        before = int(lib.query("PRAGMA synchronous")[0][0])
+        assert before > 1  # FULL: the library's own default
+        report = reanalyze.reanalyze(lib, lib.list(), AnalysisSettings(), helpers=helpers)
+        assert report.analyzed == len(FILES)
+        assert seen and set(seen) == {1}
+        assert int(lib.query("PRAGMA synchronous")[0][0]) == before
+        with pytest.raises(KeyboardInterrupt):  # restored however the run ends
+            with lib.recomputable_writes():
+                raise KeyboardInterrupt
+        assert int(lib.query("PRAGMA synchronous")[0][0]) == before
+
+
 def test_forked_helpers_are_decided_after_the_analysis_is_imported(library: Path) -> None:
     """Where helpers are forked and the work is worth one, the import comes first (it is then the
     idle window, no sleep); spawned helpers import for themselves, and one process, or a few short

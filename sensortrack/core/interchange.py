@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 from numpy.typing import NDArray
@@ -99,19 +99,24 @@ def is_plain_interchange(path: Path) -> bool:
     """`path` is to be read as interchange CSV because no export format nor the zip reader could
     claim it (see `plain_interchange_head`); False when it might be something else (then
     `load_session` asks the export registry, as for any other file). Never raises."""
-    if path.suffix.lower() == ".zip":  # is_zip_archive judges these by their name too
-        return False
     try:
         with path.open("rb") as fh:
-            head = fh.read(HEAD_BYTES)
-            if not plain_interchange_head(head):
-                return False
-            # A zip's directory sits at its end: a file that holds one is the zip reader's to judge.
-            size = fh.seek(0, 2)
-            fh.seek(max(0, size - _ZIP_END_SEARCH_BYTES))
-            return _ZIP_END_SIGNATURE not in fh.read(_ZIP_END_SEARCH_BYTES)
+            return is_plain_interchange_open(path, fh, fh.read(HEAD_BYTES))
     except OSError:
         return False  # the usual path words the error
+
+
+def is_plain_interchange_open(path: Path, fh: BinaryIO, head: bytes) -> bool:
+    """`is_plain_interchange` for `path` open as `fh`, whose first HEAD_BYTES are `head` (read once
+    by `load_session` for every check of its kind); moves `fh`'s position. OSError is the caller's."""
+    if path.suffix.lower() == ".zip":  # is_zip_archive judges these by their name too
+        return False
+    if not plain_interchange_head(head):
+        return False
+    # A zip's directory sits at its end: a file that holds one is the zip reader's to judge.
+    size = fh.seek(0, 2)
+    fh.seek(max(0, size - _ZIP_END_SEARCH_BYTES))
+    return _ZIP_END_SIGNATURE not in fh.read(_ZIP_END_SEARCH_BYTES)
 
 
 def read_interchange_csv(path: Path, *, fast: bool | None = None) -> Session:

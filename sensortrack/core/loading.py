@@ -4,11 +4,12 @@ an export of a phone or vendor app (a file, a folder, or a zip: sensortrack.core
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from sensortrack.core.errors import InputFileError
-from sensortrack.core.interchange import is_plain_interchange, read_interchange_csv
+from sensortrack.core.interchange import HEAD_BYTES, is_plain_interchange_open, read_interchange_csv
 from sensortrack.core.model import Session
-from sensortrack.core.sessionfile import is_session_file, read_session
+from sensortrack.core.sessionfile import is_session_head, read_session
 
 # Files that no reader takes, said as what they are rather than as "invalid UTF-8" (first bytes from
 # each format's specification: RFC 1952, bzip2, xz, 7z, zstd, SQLite's file header).
@@ -22,10 +23,9 @@ NOT_A_RECORDING: dict[bytes, str] = {
 }
 
 
-def not_a_recording(path: Path) -> str | None:
-    """What `path` is when its first bytes say it is no recording (a zip is read, not refused)."""
-    with path.open("rb") as fh:
-        head = fh.read(16)
+def not_a_recording(head: bytes) -> str | None:
+    """What a file whose first bytes are `head` is when they say it is no recording (a zip is read,
+    not refused)."""
     return next((what for magic, what in NOT_A_RECORDING.items() if head.startswith(magic)), None)
 
 
@@ -41,30 +41,55 @@ def load_session(path: str | Path) -> Session:
             return load_export(p)
         if not p.is_file():  # a named pipe would hang the read forever; a device never ends
             raise InputFileError(str(p), "is not a regular file (a pipe or a device?)")
+        kind, head = _kind_of_file(p)
+    except OSError as exc:  # a name too long for the file system
+        raise InputFileError(str(p), f"cannot open: {exc.strerror or exc}") from None
+    if kind == "session":
+        return read_session(p)
+    if kind == "plain":
+        return read_interchange_csv(p)
+    from sensortrack.core.formats.registry import load_export, recognise_head
+
+    if kind == "zip":
+        return load_export(p)
+    fmt = recognise_head({p.name: head})
+    if fmt is not None:
+        return load_export(p, fmt)
+    return read_interchange_csv(p)
+
+
+FileKind = Literal["session", "plain", "zip", "other"]
+
+
+def _kind_of_file(p: Path) -> tuple[FileKind, bytes]:
+    """What `p` holds and its first HEAD_BYTES, from one opening of the file: its head read once for
+    every check (session magic, plain interchange CSV, zip, compressed or database magic, the export
+    formats' headers), the end looked at only for a zip's directory. Refused files raise."""
+    try:
+        fh = p.open("rb")
+    except OSError as exc:
+        raise InputFileError(str(p), f"cannot read: {exc.strerror or exc}") from None
+    with fh:
+        try:
+            head = fh.read(HEAD_BYTES)
+        except OSError as exc:
+            raise InputFileError(str(p), f"cannot read: {exc.strerror or exc}") from None
         # Our own files first: they start with the magic line, which no zip does, and need none of
         # the export readers (zipfile and the registry: ~0.03 s of every `analyze`, replay and
         # reanalysis helper; issue 12). A plain interchange CSV that no export format could claim
         # needs none of them either (interchange.plain_interchange_head).
-        own = is_session_file(p)
-        plain = not own and is_plain_interchange(p)
-        if not own and not plain:
-            from sensortrack.core.formats.sources import is_zip_archive
+        if is_session_head(head):
+            return "session", head
+        try:
+            if is_plain_interchange_open(p, fh, head):
+                return "plain", head
+        except OSError:
+            pass  # as is_plain_interchange: the checks below word the error
+        from sensortrack.core.formats.sources import is_zip_archive
 
-            is_zip = is_zip_archive(p)
-            what = None if is_zip else not_a_recording(p)
-            if what is not None:
-                raise InputFileError(str(p), what)
-    except OSError as exc:  # a name too long for the file system
-        raise InputFileError(str(p), f"cannot open: {exc.strerror or exc}") from None
-    if own:
-        return read_session(p)
-    if plain:
-        return read_interchange_csv(p)
-    from sensortrack.core.formats.registry import load_export, read_file_head, recognise_head
-
-    if is_zip:
-        return load_export(p)
-    fmt = recognise_head({p.name: read_file_head(p)})
-    if fmt is not None:
-        return load_export(p, fmt)
-    return read_interchange_csv(p)
+        if is_zip_archive(p, (fh, head)):
+            return "zip", head
+    what = not_a_recording(head)
+    if what is not None:
+        raise InputFileError(str(p), what)
+    return "other", head

@@ -78,13 +78,23 @@ UNITS = {
 
 
 def is_session_file(path: Path) -> bool:
-    """True when the file starts with the session magic line (cheap: reads one line)."""
+    """True when the file starts with the session magic line (cheap: reads its first bytes)."""
     try:
-        # utf-8-sig: an editor that saves with a byte-order mark (Notepad) must not hide the file
-        with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
-            return fh.readline().startswith(f"# {FORMAT_NAME}")
+        with path.open("rb") as fh:
+            return is_session_head(fh.read(len(_UTF8_BOM) + len(_SESSION_MAGIC)))
     except OSError:
         return False
+
+
+# The magic line's start, in bytes (ASCII): a first line that begins with it, after a byte-order mark
+# that an editor saving as UTF-8 with one (Notepad) may add, makes a session file.
+_SESSION_MAGIC = f"# {FORMAT_NAME}".encode("ascii")
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def is_session_head(head: bytes) -> bool:
+    """`is_session_file` for a file's first bytes (at least the magic's length and a BOM's)."""
+    return head.removeprefix(_UTF8_BOM).startswith(_SESSION_MAGIC)
 
 
 def _meta_to_json(meta: SessionMeta, columns: list[str], companions: tuple[SensorInfo, ...] = ()) -> dict[str, Any]:

@@ -9,9 +9,9 @@ import at once. Each gets a session only once it is ready, the biggest first, so
 helper that is still starting and the last sessions finish close together.
 
 Helpers only read session files and compute; this process alone writes to the database, one
-transaction for the results in at most every half second (not one per session: each commit waits
-for the disk), so an interrupted run leaves every session either fully old or fully new, and
-readers never wait long.
+transaction for the results in at most every half second (not one per session), so an interrupted
+run leaves every session either fully old or fully new, and readers never wait long. The commits do
+not wait for the disk (Library.recomputable_writes): every result can be computed again.
 """
 
 from __future__ import annotations
@@ -61,9 +61,10 @@ WORK_PER_HELPER_S = 0.6
 # (10 ms each), short against a helper's ~1 s start-up.
 IDLE_SAMPLE_S = 0.05
 _READY = "ready"
-# Results are written together at most this often: each commit waits for the disk (fsync, ~10 ms
-# here), which for 20 sessions of 10 min was ~7 % of the whole run; an interrupted run loses at
-# most this much work, and each session is still either wholly old or wholly new.
+# Results are written together at most this often: each commit costs a transaction's set-up and, but
+# for Library.recomputable_writes, a wait for the disk (fsync, ~10 ms here, which for 20 sessions of
+# 10 min was ~7 % of the whole run); an interrupted run loses at most this much work, and each
+# session is still either wholly old or wholly new.
 STORE_EVERY_S = 0.5
 # Helpers are forked where that is safe and cheap (see _HelperPool), spawned elsewhere.
 HELPER_START = "fork" if sys.platform == "linux" else "spawn"
@@ -237,66 +238,68 @@ def reanalyze(
     report = ReanalyzeReport()
     if not records:
         return report
-    from sensortrack.core.memory import keep_freed_memory
+    # Commits need not wait for the disk: every result can be computed again (Library.recomputable_writes).
+    with library.recomputable_writes():
+        from sensortrack.core.memory import keep_freed_memory
 
-    keep_freed_memory()  # before any helper forks: each session's temporaries reuse memory (core/memory.py)
-    start_method = start_method or HELPER_START
-    if import_before_deciding(start_method, records, jobs or available_cpus(), helpers):
-        _import_analysis()
-    count = helpers if helpers is not None else helpers_for(records, jobs or available_cpus(), watch=idle_watch)
-    todo: deque[Job] = deque()
-    pool = _HelperPool(count, settings, todo, pair_settings, start_method) if count > 0 else None
-    if pool is not None:
-        pool.spawn()  # first: their start-up overlaps the reference lookups (and, spawned, this one's imports)
-    ordered = sorted(records, key=lambda r: r.facts.sample_count, reverse=True)
-    by_body: dict[tuple[str | None, str | None], References] = {}  # looked up once per placement and side
-    try:
-        for r in ordered:
-            body = (r.facts.placement, r.facts.side)
-            if body not in by_body:
-                by_body[body] = _references_for(r, references)
-        todo.extend((r, by_body[(r.facts.placement, r.facts.side)]) for r in ordered)
-    except BaseException:
+        keep_freed_memory()  # before any helper forks: each session's temporaries reuse memory (core/memory.py)
+        start_method = start_method or HELPER_START
+        if import_before_deciding(start_method, records, jobs or available_cpus(), helpers):
+            _import_analysis()
+        count = helpers if helpers is not None else helpers_for(records, jobs or available_cpus(), watch=idle_watch)
+        todo: deque[Job] = deque()
+        pool = _HelperPool(count, settings, todo, pair_settings, start_method) if count > 0 else None
         if pool is not None:
-            pool.close()
-        raise
-    done = 0
-    unstored: list[tuple[SessionRecord, AnalysisSummary]] = []
-    stored_at = time.monotonic()
+            pool.spawn()  # first: their start-up overlaps the reference lookups (and, spawned, this one's imports)
+        ordered = sorted(records, key=lambda r: r.facts.sample_count, reverse=True)
+        by_body: dict[tuple[str | None, str | None], References] = {}  # looked up once per placement and side
+        try:
+            for r in ordered:
+                body = (r.facts.placement, r.facts.side)
+                if body not in by_body:
+                    by_body[body] = _references_for(r, references)
+            todo.extend((r, by_body[(r.facts.placement, r.facts.side)]) for r in ordered)
+        except BaseException:
+            if pool is not None:
+                pool.close()
+            raise
+        done = 0
+        unstored: list[tuple[SessionRecord, AnalysisSummary]] = []
+        stored_at = time.monotonic()
 
-    def finish(record: SessionRecord, summary: AnalysisSummary, *, last: bool = False) -> None:
-        nonlocal done, stored_at
-        unstored.append((record, summary))
-        if last or time.monotonic() - stored_at >= STORE_EVERY_S:
-            _store(library, unstored, report)
-            unstored.clear()
-            stored_at = time.monotonic()
-        done += 1
-        if on_progress is not None:
-            on_progress(done)
+        def finish(record: SessionRecord, summary: AnalysisSummary, *, last: bool = False) -> None:
+            nonlocal done, stored_at
+            unstored.append((record, summary))
+            if last or time.monotonic() - stored_at >= STORE_EVERY_S:
+                _store(library, unstored, report)
+                unstored.clear()
+                stored_at = time.monotonic()
+            done += 1
+            if on_progress is not None:
+                on_progress(done)
 
-    if pool is None:
-        while todo:
-            record, refs = todo.popleft()
-            finish(record, analyze_record(record, settings, refs, pair_settings), last=not todo)
-        return report
-    try:
-        pool.feed()
-        while True:
-            for record, summary in pool.results():
-                finish(record, summary)
-            try:
+        if pool is None:
+            while todo:
                 record, refs = todo.popleft()
-            except IndexError:
-                break
-            finish(record, analyze_record(record, settings, refs, pair_settings))
-        pool.no_more_work()
-        for record, summary in pool.results(until_done=True):
-            finish(record, summary)
-        if unstored:
-            _store(library, unstored, report)
-    finally:
-        pool.close()
+                finish(record, analyze_record(record, settings, refs, pair_settings), last=not todo)
+            return report
+        try:
+            pool.feed()
+            while True:
+                for record, summary in pool.results():
+                    finish(record, summary)
+                try:
+                    record, refs = todo.popleft()
+                except IndexError:
+                    break
+                finish(record, analyze_record(record, settings, refs, pair_settings))
+            pool.no_more_work()
+            for record, summary in pool.results(until_done=True):
+                finish(record, summary)
+            if unstored:
+                _store(library, unstored, report)
+        finally:
+            pool.close()
     return report
 
 

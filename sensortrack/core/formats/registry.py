@@ -54,14 +54,6 @@ def recognise_head(head_bytes: dict[str, bytes]) -> Format | None:
     return next((f for f in FORMATS if f.claims(member_heads)), None)
 
 
-def read_file_head(path: Path) -> bytes:
-    try:
-        with path.open("rb") as fh:
-            return fh.read(HEAD_BYTES)
-    except OSError as exc:
-        raise InputFileError(str(path), f"cannot read: {exc.strerror or exc}") from None
-
-
 def load_export(path: Path, fmt: Format | None = None) -> Session:
     """Read `path` (file, folder or zip) as the export format its headers show."""
     source = open_source(path)

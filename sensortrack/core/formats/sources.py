@@ -11,6 +11,7 @@ import hashlib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from sensortrack.core.errors import InputFileError
 
@@ -65,16 +66,28 @@ class Source:
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 
 
-def is_zip_archive(path: Path) -> bool:
+def is_zip_archive(path: Path, opened: tuple[BinaryIO, bytes] | None = None) -> bool:
     """`path` is a readable zip archive; a file that starts like one or is named .zip but whose
-    archive is damaged (truncated, no central directory) is an InputFileError, not a CSV to try."""
+    archive is damaged (truncated, no central directory) is an InputFileError, not a CSV to try.
+    `opened`: the file already open and its first bytes (at least _ZIP_HEAD_BYTES of them, or all)
+    when the caller read them for other checks too (`load_session`); moves the file's position."""
     try:
-        if zipfile.is_zipfile(path):
-            return True
+        if opened is not None:
+            return _judge_zip(path, *opened)
         with path.open("rb") as fh:
-            head = fh.read(512)
+            return _judge_zip(path, fh, fh.read(_ZIP_HEAD_BYTES))
     except OSError as exc:
         raise InputFileError(str(path), f"cannot read: {exc.strerror or exc}") from None
+
+
+# How much of a file's start tells a damaged zip from a text file named .zip.
+_ZIP_HEAD_BYTES = 512
+
+
+def _judge_zip(path: Path, fh: BinaryIO, head: bytes) -> bool:
+    if zipfile.is_zipfile(fh):  # looks for the directory at the end (moves the position)
+        return True
+    head = head[:_ZIP_HEAD_BYTES]
     if head[:4] in _ZIP_MAGIC or (path.suffix.lower() == ".zip" and not _is_text(head)):
         raise InputFileError(str(path), "is a damaged zip archive (truncated or corrupt: its directory cannot be read)")
     return False
