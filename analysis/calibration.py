@@ -29,7 +29,34 @@ class Calibration:
     swept_deg: float  # arc covered while calibrating
 
 
-def flexion_axis(u: FloatArray, turn_dps: FloatArray, tuning: AnalysisSettings) -> FloatArray | None:
+def rate_noise_dps(speed_dps: FloatArray, window_n: int, still_dps: float) -> float:
+    """The noise of the angular-rate estimate in use, measured on the stretch itself: the lowest
+    mean rate over `window_n` samples (its stillest moment: a segment held still, or turning back
+    at the end of its arc, reads little but the estimate's noise).
+
+    A gyroscope reads ~1 °/s there; gravity's direction from an accelerometer alone, differentiated,
+    jitters by a few °/s on the simulator and more on a coarse real sensor (MEx). A stretch that is
+    never that slow (jogging: its turning points are brief) shows no still moment to measure it on:
+    0, and the still test is `still_dps` alone.
+    """
+    n = int(speed_dps.size)
+    if window_n < 1 or n < window_n:
+        return 0.0
+    csum = np.concatenate(([0.0], np.cumsum(speed_dps)))
+    stillest = float(np.min(csum[window_n:] - csum[:-window_n])) / window_n
+    return stillest if stillest < still_dps else 0.0
+
+
+def still_cut_dps(speed_dps: FloatArray, rate_hz: float, tuning: AnalysisSettings) -> float:
+    """One "still" cut-off for any rate estimate: the body turning slower than `still_dps`, plus
+    the measured noise of the estimate in use over its stillest `held_s` (`rate_noise_dps`)."""
+    window_n = max(2, int(round(tuning.held_s * rate_hz)))
+    return tuning.still_dps + rate_noise_dps(speed_dps, window_n, tuning.still_dps)
+
+
+def flexion_axis(
+    u: FloatArray, turn_dps: FloatArray, tuning: AnalysisSettings, still_cut: float | None = None
+) -> FloatArray | None:
     """The axis gravity's direction turns about in the sensor frame (unsigned), or None.
 
     First from the turning rate u × du/dt (blind to turns about the vertical, so the knee drift we
@@ -40,7 +67,8 @@ def flexion_axis(u: FloatArray, turn_dps: FloatArray, tuning: AnalysisSettings) 
     eigenvector of Σ u uᵀ.
     """
     speed = np.linalg.norm(turn_dps, axis=1)
-    moving = turn_dps[speed > tuning.calibration_moving_dps]
+    cut = tuning.still_dps if still_cut is None else still_cut
+    moving = turn_dps[speed >= cut]
     if moving.shape[0] >= 10:
         eigval, eigvec = np.linalg.eigh(moving.T @ moving)  # ascending
         if eigval[2] >= tuning.axis_dominance_share * max(eigval[1], 1e-9):
@@ -72,14 +100,16 @@ def angle_about(u: FloatArray, axis: FloatArray, ref: FloatArray) -> FloatArray:
     return angle_in_basis(u, angle_basis(axis, ref))
 
 
-def dwell_posture(u: FloatArray, turn_dps: FloatArray, tuning: AnalysisSettings) -> FloatArray | None:
+def dwell_posture(
+    u: FloatArray, turn_dps: FloatArray, tuning: AnalysisSettings, still_cut: float | None = None
+) -> FloatArray | None:
     """Gravity 'up' at the posture the segment comes back to most often, or None if never still.
 
     For movements made from a held stance (a band walk's quarter squat) rather than from standing:
     every step starts and ends at the stance, so it is a posture of many separate still moments
     (visits), however long the person stood before the set (one long visit).
     """
-    is_still = np.linalg.norm(turn_dps, axis=1) < tuning.calibration_still_dps
+    is_still = np.linalg.norm(turn_dps, axis=1) < (tuning.still_dps if still_cut is None else still_cut)
     still = u[is_still]
     if still.shape[0] < 3:
         return None
@@ -118,7 +148,9 @@ def calibrate(
     `rest_is_stance`: rest is the posture held most often while still (`dwell_posture`).
     """
     tuning = tuning or AnalysisSettings()
-    axis = flexion_axis(u, rate_dps, tuning)
+    # One still cut-off for whichever rate this is (a gyro's, or gravity's differentiated).
+    cut = still_cut_dps(np.linalg.norm(rate_dps, axis=1), sample_rate_hz, tuning)
+    axis = flexion_axis(u, rate_dps, tuning, cut)
     if axis is None:
         return None
     base = u.mean(axis=0)
@@ -131,7 +163,7 @@ def calibrate(
         return None
     near_lo = phi <= lo + tuning.arc_end_share_of_arc * swept
     near_hi = phi >= hi - tuning.arc_end_share_of_arc * swept
-    still = np.abs(rate_dps @ axis) < tuning.calibration_still_dps
+    still = np.abs(rate_dps @ axis) < cut
     dwell_lo = float(np.count_nonzero(near_lo & still))
     dwell_hi = float(np.count_nonzero(near_hi & still))
     started_lo, started_hi = bool(near_lo[0]), bool(near_hi[0])
@@ -157,7 +189,7 @@ def calibrate(
     rest_up = u[at_rest].mean(axis=0)
     rest_up /= np.linalg.norm(rest_up)
     if rest_is_stance:
-        stance = dwell_posture(u, rate_dps, tuning)
+        stance = dwell_posture(u, rate_dps, tuning, cut)
         if stance is None:
             return None
         rest_up = stance

@@ -122,5 +122,6 @@ class CalibrationStage:
         assert st.cal is not None and st.standing_up_s is not None
         return stance_posture(
             st.hist.get("speed", a, b), st.hist.get("u", a, b), st.hist.get("gw", a, b),
-            st.standing_up_s, st.cal.rest_up_s, self._k.min_range_deg, self._k.stance_hold_n, self._s,
+            st.standing_up_s, st.cal.rest_up_s, self._k.min_range_deg, self._k.stance_hold_n, st.rate_hz,
+            self._s,
         )
