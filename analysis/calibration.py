@@ -128,18 +128,33 @@ def dwell_posture(
     return np.asarray(rest / np.linalg.norm(rest))
 
 
+def same_strap_axis(a: Calibration, b: Calibration, tuning: AnalysisSettings) -> bool:
+    """Two calibrations turn about the same axis (either sign): the strap did not move."""
+    return abs(float(a.flexion_axis_s @ b.flexion_axis_s)) >= float(np.cos(np.radians(tuning.same_axis_deg)))
+
+
 def stays_in_plane(u: FloatArray, axis: FloatArray, tuning: AnalysisSettings) -> bool:
     """Gravity (all but its 2 % farthest samples, as the arc's ends) within `off_plane_deg` of the
     plane `axis` turns it in."""
     return float(np.percentile(np.abs(u @ axis), 98.0)) <= float(np.sin(np.radians(tuning.off_plane_deg)))
 
 
-def arc_crossings(near_lo: np.ndarray, near_hi: np.ndarray) -> int:
-    """How many times the movement went from one end of its arc to the other (ends as masks per
-    sample; time spent between the ends does not count)."""
-    end = np.where(near_lo, -1, np.where(near_hi, 1, 0))
-    end = end[end != 0]
-    return int(np.count_nonzero(end[1:] != end[:-1]))
+def swings(phi_deg: FloatArray, least_deg: float) -> int:
+    """How many one-way movements of at least `least_deg` the angle makes (a zigzag count: a
+    movement ends where the angle has come back `least_deg` from its extreme). Standing up from a
+    seat is one, a rep down and back two."""
+    count, state = 0, 0
+    lo = hi = float(phi_deg[0]) if phi_deg.size else 0.0
+    for x in phi_deg.tolist():
+        if state >= 0 and x > hi:
+            hi = x
+        if state <= 0 and x < lo:
+            lo = x
+        if state >= 0 and hi - x >= least_deg:
+            state, lo, count = -1, x, count + 1
+        elif state <= 0 and x - lo >= least_deg:
+            state, hi, count = 1, x, count + 1
+    return count
 
 
 def calibrate(
@@ -151,6 +166,7 @@ def calibrate(
     min_swept_deg: float,
     rest_hint_s: Calibration | None = None,
     rest_is_stance: bool = False,
+    rest_confirmed: bool = False,
     tuning: AnalysisSettings | None = None,
 ) -> Calibration | None:
     """Find f, the rest posture and the sign of f from a stretch of movement.
@@ -161,16 +177,20 @@ def calibrate(
     `rest_hint_s`: the previous calibration; when the new axis is the same one (the strap did not
     move: the person sat down, walked or fidgeted), rest stays at the end nearest the rest it knew,
     because dwell alone can point the wrong way (a step-up dwells with the foot on the box).
-    With a previous calibration, a stretch is calibrated on only once the movement has gone out to
-    one end of its arc and back (`arc_crossings`), and where the stretch shows no axis of its own
-    the previous axis is kept while gravity stays in its plane (`stays_in_plane`).
+    `rest_confirmed`: the previous calibration has shown its rest (reps were counted under it). Then
+    a stretch is calibrated on only once the movement has gone out to one rep's least range and back
+    (`swings`: standing up after a seated rest is one movement, no rest to come back to), and
+    where the stretch shows no axis of its own the previous axis is kept while gravity stays in its
+    plane (`stays_in_plane`). An unconfirmed first calibration (a sit-to-stand recording starting
+    seated can take standing as rest) is still corrected by calibrating again as before.
     `rest_is_stance`: rest is the posture held most often while still (`dwell_posture`).
     """
     tuning = tuning or AnalysisSettings()
     # One still cut-off for whichever rate this is (a gyro's, or gravity's differentiated).
     cut = still_cut_dps(np.linalg.norm(rate_dps, axis=1), sample_rate_hz, tuning)
     axis = flexion_axis(u, rate_dps, tuning, cut)
-    if axis is None and rest_hint_s is not None and stays_in_plane(u, rest_hint_s.flexion_axis_s, tuning):
+    confirmed = rest_confirmed and rest_hint_s is not None
+    if axis is None and confirmed and rest_hint_s is not None and stays_in_plane(u, rest_hint_s.flexion_axis_s, tuning):
         # No axis of its own (quick reps seen by an accelerometer alone: their acceleration spreads
         # the turning gravity shows), but gravity never left the plane the known axis turns it in:
         # the strap did not move (the person sat down and stood up again), the axis is the same.
@@ -187,7 +207,7 @@ def calibrate(
         return None
     near_lo = phi <= lo + tuning.arc_end_share_of_arc * swept
     near_hi = phi >= hi - tuning.arc_end_share_of_arc * swept
-    if rest_hint_s is not None and arc_crossings(near_lo, near_hi) < 2:
+    if confirmed and swings(phi, min_swept_deg) < 2:
         # Calibrating again (the posture changed): not out to one end and back yet, a single
         # movement from one posture to another (standing up after a seated rest, sitting down)
         # shows no rest to come back to. Wait for more.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensortrack.analysis.calibration import calibrate
+from sensortrack.analysis.calibration import calibrate, same_strap_axis
 from sensortrack.analysis.engine_state import EngineState, Mode
 from sensortrack.analysis.rep_finder import run_lengths
 from sensortrack.analysis.stance import stance_posture
@@ -45,6 +45,7 @@ class CalibrationStage:
         st.ready_seen = st.ready_seen or bool(ready.any())
         st.cum_rot_deg = float(cum[-1])
         st.cursor = b
+        confirmed = st.rest_confirmed() if tries.size else False
         for j in tries:
             i = a + int(j)
             if float(t[j]) - t0 > s.calibration_max_s:  # no single movement plane yet: look at newer data
@@ -58,9 +59,12 @@ class CalibrationStage:
                 min_swept_deg=k.min_range_deg,
                 rest_hint_s=st.cal,
                 rest_is_stance=k.stance,
+                rest_confirmed=confirmed,
                 tuning=s,
             )
             if cal is not None:
+                st.cal_confirmed = confirmed and st.cal is not None and same_strap_axis(st.cal, cal, s)
+                st.cal_reps_from = st.counted_reps()
                 st.cal = cal
                 st.calibrations += 1
                 st.set_knee()

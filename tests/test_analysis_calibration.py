@@ -3,7 +3,8 @@
 - One "still" cut-off (`still_dps`, on the body's true turning rate) plus the noise of the rate
   estimate in use, measured on the stretch itself (`calibration.rate_noise_dps`): it replaced
   calibration's own `calibration_still_dps` (15) and `calibration_moving_dps` (10).
-- Calibrating again after a seated rest: a stretch holding only the stand-up (one movement from
+- Calibrating again after a seated rest, once reps were counted under the calibration (its rest
+  is confirmed): a stretch holding only the stand-up (one movement from
   one posture to another) is no rep to calibrate on, and where quick reps from an accelerometer
   alone show no axis of their own the known axis holds while gravity stays in its plane. Before,
   the rest posture walked from standing to the seat one stretch at a time and the set after the
@@ -20,10 +21,10 @@ import pytest
 
 from sensortrack.analysis.calibration import (
     Calibration,
-    arc_crossings,
     calibrate,
     rate_noise_dps,
     stays_in_plane,
+    swings,
     still_cut_dps,
 )
 from sensortrack.analysis.pipeline import StreamingAnalyzer
@@ -70,12 +71,15 @@ def test_the_two_calibration_cut_offs_are_gone() -> None:
     assert "still_dps" in names
 
 
-def test_arc_crossings_count_end_to_end_movements() -> None:
-    phi = np.array([0, 1, 5, 9, 10, 9, 5, 1, 0, 5, 10], dtype=float)
-    lo, hi = phi <= 2, phi >= 8
-    assert arc_crossings(lo, hi) == 3
-    assert arc_crossings(lo[:5], hi[:5]) == 1  # one way only: a stand-up
-    assert arc_crossings(np.zeros(4, bool), np.zeros(4, bool)) == 0
+def test_swings_count_one_way_movements_of_a_reps_range() -> None:
+    stand_up = np.linspace(90, 0, 30)
+    assert swings(stand_up, 30.0) == 1  # one movement: no rest shown to come back to
+    squat = np.concatenate([np.zeros(5), np.linspace(0, 60, 15), np.linspace(60, 0, 15)])
+    assert swings(np.concatenate([np.full(50, 90.0), stand_up, squat]), 30.0) == 3
+    # Reps shallower than the seat: out and back all the same (the arc's ends would be seat and standing).
+    assert swings(np.concatenate([stand_up, squat]) + np.random.default_rng(1).normal(0, 1.0, 65), 30.0) == 3
+    assert swings(np.zeros(10), 30.0) == 0
+    assert swings(np.array([0.0, 20.0, 0.0, 20.0]), 30.0) == 0  # under a rep's range: no swing
 
 
 def test_gravity_in_the_known_plane() -> None:
@@ -95,11 +99,13 @@ def test_a_stand_up_alone_does_not_recalibrate() -> None:
     up = _up(theta)
     known = Calibration(flexion_axis_s=AXIS, rest_up_s=np.array([0.0, 0.0, 1.0]), swept_deg=90.0)
     args = dict(rest_is_start=False, min_swept_deg=30.0, tuning=S)
-    assert calibrate(up, _turn(up), RATE_HZ, rest_hint_s=known, **args) is None  # type: ignore[arg-type]
+    assert calibrate(up, _turn(up), RATE_HZ, rest_hint_s=known, rest_confirmed=True, **args) is None  # type: ignore[arg-type]
+    # Unconfirmed (no rep counted under it yet): calibrated as before, to be corrected by the reps.
+    assert calibrate(up, _turn(up), RATE_HZ, rest_hint_s=known, **args) is not None  # type: ignore[arg-type]
     # Standing up, then a squat down and back: out and back, calibrated, rest where it was known.
     rep = np.concatenate([theta, np.linspace(0, 80, 25), np.linspace(80, 0, 25), np.zeros(25)])
     up2 = _up(rep)
-    cal = calibrate(up2, _turn(up2), RATE_HZ, rest_hint_s=known, **args)  # type: ignore[arg-type]
+    cal = calibrate(up2, _turn(up2), RATE_HZ, rest_hint_s=known, rest_confirmed=True, **args)  # type: ignore[arg-type]
     assert cal is not None
     assert float(cal.rest_up_s @ np.array([0.0, 0.0, 1.0])) > np.cos(np.radians(5.0))
 
@@ -116,7 +122,8 @@ def test_no_axis_of_its_own_keeps_the_known_axis_in_its_plane() -> None:
     known = Calibration(flexion_axis_s=AXIS, rest_up_s=np.array([0.0, 0.0, 1.0]), swept_deg=60.0)
     args = dict(rest_is_start=False, min_swept_deg=30.0, tuning=S)
     assert calibrate(up, turn, RATE_HZ, **args) is None  # type: ignore[arg-type]
-    cal = calibrate(up, turn, RATE_HZ, rest_hint_s=known, **args)  # type: ignore[arg-type]
+    assert calibrate(up, turn, RATE_HZ, rest_hint_s=known, **args) is None  # type: ignore[arg-type]
+    cal = calibrate(up, turn, RATE_HZ, rest_hint_s=known, rest_confirmed=True, **args)  # type: ignore[arg-type]
     assert cal is not None and abs(float(cal.flexion_axis_s @ AXIS)) > 0.999
 
 
