@@ -217,6 +217,10 @@ def calibrate(
     dwell_hi = float(np.count_nonzero(near_hi & still))
     started_lo, started_hi = bool(near_lo[0]), bool(near_hi[0])
     same_axis = rest_hint_s is not None and abs(float(rest_hint_s.flexion_axis_s @ axis)) >= np.cos(np.radians(tuning.same_axis_deg))
+    if confirmed and not same_axis and rest_hint_s is not None and stays_in_plane(u, rest_hint_s.flexion_axis_s, tuning):
+        # A confirmed calibration's plane still holds gravity: the strap did not move, the axis
+        # fitted afresh only differs (a first fit on a few quick reps); rest is where it was.
+        same_axis = True
     # Where the stretch started, as a share of the arc from its low end. A median over the first
     # moments, and "nearer", not "within `arc_end_share_of_arc`": a shank bridge sweeps only 5–10°, so a degree
     # of sway at rest can put one sample outside the end share.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensortrack.analysis.calibration import calibrate, same_strap_axis
+from sensortrack.analysis.calibration import calibrate, same_strap_axis, stays_in_plane
 from sensortrack.analysis.engine_state import EngineState, Mode
 from sensortrack.analysis.rep_finder import run_lengths
 from sensortrack.analysis.stance import stance_posture
@@ -51,8 +51,9 @@ class CalibrationStage:
             if float(t[j]) - t0 > s.calibration_max_s:  # no single movement plane yet: look at newer data
                 st.restart_calibration(st.hist_index_at(float(t[j]) - s.calibration_max_s * s.calibration_restart_share_of_max))
                 return
+            u = hist.get("u", st.cal_start, i + 1)
             cal = calibrate(
-                hist.get("u", st.cal_start, i + 1),
+                u,
                 hist.get("gw", st.cal_start, i + 1),
                 st.rate_hz,
                 rest_is_start=st.geometry.rest_is_start,
@@ -63,7 +64,10 @@ class CalibrationStage:
                 tuning=s,
             )
             if cal is not None:
-                st.cal_confirmed = confirmed and st.cal is not None and same_strap_axis(st.cal, cal, s)
+                # Still confirmed while the strap has not moved: the same axis, or gravity in its plane.
+                st.cal_confirmed = confirmed and st.cal is not None and (
+                    same_strap_axis(st.cal, cal, s) or stays_in_plane(u, st.cal.flexion_axis_s, s)
+                )
                 st.cal_reps_from = st.counted_reps()
                 st.cal = cal
                 st.calibrations += 1
