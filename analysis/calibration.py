@@ -8,6 +8,8 @@ nothing here waits for a still period:
   of squats and stand between sets), or for bridges the end the set started from (bridges are held
   at the TOP, so dwell would point the wrong way);
 - f is then signed so that leaving rest is a positive rotation.
+"Still" (dwelling at an end, a held posture) and "moving" (turning worth fitting an axis to) are
+one cut-off: `still_dps` on the true rate plus the measured noise of the rate estimate in use.
 Sagasser et al. (Sensors 2024) show why: abd/add error fell from 20.4° to 0.9° RMSE after aligning
 the sensor to the segment frame, so the frame must come from the data, not the strap.
 """
@@ -29,7 +31,34 @@ class Calibration:
     swept_deg: float  # arc covered while calibrating
 
 
-def flexion_axis(u: FloatArray, turn_dps: FloatArray, tuning: AnalysisSettings) -> FloatArray | None:
+def rate_noise_dps(speed_dps: FloatArray, window_n: int, still_dps: float) -> float:
+    """The noise of the angular-rate estimate in use, measured on the stretch itself: the lowest
+    mean rate over `window_n` samples (its stillest moment: a segment held still, or turning back
+    at the end of its arc, reads little but the estimate's noise).
+
+    A gyroscope reads ~1 °/s there; gravity's direction from an accelerometer alone, differentiated,
+    jitters by a few °/s on the simulator and more on a coarse real sensor (MEx). A stretch that is
+    never that slow (jogging: its turning points are brief) shows no still moment to measure it on:
+    0, and the still test is `still_dps` alone.
+    """
+    n = int(speed_dps.size)
+    if window_n < 1 or n < window_n:
+        return 0.0
+    csum = np.concatenate(([0.0], np.cumsum(speed_dps)))
+    stillest = float(np.min(csum[window_n:] - csum[:-window_n])) / window_n
+    return stillest if stillest < still_dps else 0.0
+
+
+def still_cut_dps(speed_dps: FloatArray, rate_hz: float, tuning: AnalysisSettings) -> float:
+    """One "still" cut-off for any rate estimate: the body turning slower than `still_dps`, plus
+    the measured noise of the estimate in use over its stillest `held_s` (`rate_noise_dps`)."""
+    window_n = max(2, int(round(tuning.held_s * rate_hz)))
+    return tuning.still_dps + rate_noise_dps(speed_dps, window_n, tuning.still_dps)
+
+
+def flexion_axis(
+    u: FloatArray, turn_dps: FloatArray, tuning: AnalysisSettings, still_cut: float | None = None
+) -> FloatArray | None:
     """The axis gravity's direction turns about in the sensor frame (unsigned), or None.
 
     First from the turning rate u × du/dt (blind to turns about the vertical, so the knee drift we
@@ -40,7 +69,8 @@ def flexion_axis(u: FloatArray, turn_dps: FloatArray, tuning: AnalysisSettings) 
     eigenvector of Σ u uᵀ.
     """
     speed = np.linalg.norm(turn_dps, axis=1)
-    moving = turn_dps[speed > tuning.calibration_moving_dps]
+    cut = tuning.still_dps if still_cut is None else still_cut
+    moving = turn_dps[speed >= cut]
     if moving.shape[0] >= 10:
         eigval, eigvec = np.linalg.eigh(moving.T @ moving)  # ascending
         if eigval[2] >= tuning.axis_dominance_share * max(eigval[1], 1e-9):
@@ -72,14 +102,16 @@ def angle_about(u: FloatArray, axis: FloatArray, ref: FloatArray) -> FloatArray:
     return angle_in_basis(u, angle_basis(axis, ref))
 
 
-def dwell_posture(u: FloatArray, turn_dps: FloatArray, tuning: AnalysisSettings) -> FloatArray | None:
+def dwell_posture(
+    u: FloatArray, turn_dps: FloatArray, tuning: AnalysisSettings, still_cut: float | None = None
+) -> FloatArray | None:
     """Gravity 'up' at the posture the segment comes back to most often, or None if never still.
 
     For movements made from a held stance (a band walk's quarter squat) rather than from standing:
     every step starts and ends at the stance, so it is a posture of many separate still moments
     (visits), however long the person stood before the set (one long visit).
     """
-    is_still = np.linalg.norm(turn_dps, axis=1) < tuning.calibration_still_dps
+    is_still = np.linalg.norm(turn_dps, axis=1) < (tuning.still_dps if still_cut is None else still_cut)
     still = u[is_still]
     if still.shape[0] < 3:
         return None
@@ -96,6 +128,35 @@ def dwell_posture(u: FloatArray, turn_dps: FloatArray, tuning: AnalysisSettings)
     return np.asarray(rest / np.linalg.norm(rest))
 
 
+def same_strap_axis(a: Calibration, b: Calibration, tuning: AnalysisSettings) -> bool:
+    """Two calibrations turn about the same axis (either sign): the strap did not move."""
+    return abs(float(a.flexion_axis_s @ b.flexion_axis_s)) >= float(np.cos(np.radians(tuning.same_axis_deg)))
+
+
+def stays_in_plane(u: FloatArray, axis: FloatArray, tuning: AnalysisSettings) -> bool:
+    """Gravity (all but its 2 % farthest samples, as the arc's ends) within `off_plane_deg` of the
+    plane `axis` turns it in."""
+    return float(np.percentile(np.abs(u @ axis), 98.0)) <= float(np.sin(np.radians(tuning.off_plane_deg)))
+
+
+def swings(phi_deg: FloatArray, least_deg: float) -> int:
+    """How many one-way movements of at least `least_deg` the angle makes (a zigzag count: a
+    movement ends where the angle has come back `least_deg` from its extreme). Standing up from a
+    seat is one, a rep down and back two."""
+    count, state = 0, 0
+    lo = hi = float(phi_deg[0]) if phi_deg.size else 0.0
+    for x in phi_deg.tolist():
+        if state >= 0 and x > hi:
+            hi = x
+        if state <= 0 and x < lo:
+            lo = x
+        if state >= 0 and hi - x >= least_deg:
+            state, lo, count = -1, x, count + 1
+        elif state <= 0 and x - lo >= least_deg:
+            state, hi, count = 1, x, count + 1
+    return count
+
+
 def calibrate(
     u: FloatArray,
     rate_dps: FloatArray,
@@ -105,6 +166,7 @@ def calibrate(
     min_swept_deg: float,
     rest_hint_s: Calibration | None = None,
     rest_is_stance: bool = False,
+    rest_confirmed: bool = False,
     tuning: AnalysisSettings | None = None,
 ) -> Calibration | None:
     """Find f, the rest posture and the sign of f from a stretch of movement.
@@ -115,10 +177,24 @@ def calibrate(
     `rest_hint_s`: the previous calibration; when the new axis is the same one (the strap did not
     move: the person sat down, walked or fidgeted), rest stays at the end nearest the rest it knew,
     because dwell alone can point the wrong way (a step-up dwells with the foot on the box).
+    `rest_confirmed`: the previous calibration has shown its rest (reps were counted under it). Then
+    a stretch is calibrated on only once the movement has gone out to one rep's least range and back
+    (`swings`: standing up after a seated rest is one movement, no rest to come back to), and
+    where the stretch shows no axis of its own the previous axis is kept while gravity stays in its
+    plane (`stays_in_plane`). An unconfirmed first calibration (a sit-to-stand recording starting
+    seated can take standing as rest) is still corrected by calibrating again as before.
     `rest_is_stance`: rest is the posture held most often while still (`dwell_posture`).
     """
     tuning = tuning or AnalysisSettings()
-    axis = flexion_axis(u, rate_dps, tuning)
+    # One still cut-off for whichever rate this is (a gyro's, or gravity's differentiated).
+    cut = still_cut_dps(np.linalg.norm(rate_dps, axis=1), sample_rate_hz, tuning)
+    axis = flexion_axis(u, rate_dps, tuning, cut)
+    confirmed = rest_confirmed and rest_hint_s is not None
+    if axis is None and confirmed and rest_hint_s is not None and stays_in_plane(u, rest_hint_s.flexion_axis_s, tuning):
+        # No axis of its own (quick reps seen by an accelerometer alone: their acceleration spreads
+        # the turning gravity shows), but gravity never left the plane the known axis turns it in:
+        # the strap did not move (the person sat down and stood up again), the axis is the same.
+        axis = rest_hint_s.flexion_axis_s
     if axis is None:
         return None
     base = u.mean(axis=0)
@@ -131,11 +207,20 @@ def calibrate(
         return None
     near_lo = phi <= lo + tuning.arc_end_share_of_arc * swept
     near_hi = phi >= hi - tuning.arc_end_share_of_arc * swept
-    still = np.abs(rate_dps @ axis) < tuning.calibration_still_dps
+    if confirmed and swings(phi, min_swept_deg) < 2:
+        # Calibrating again (the posture changed): not out to one end and back yet, a single
+        # movement from one posture to another (standing up after a seated rest, sitting down)
+        # shows no rest to come back to. Wait for more.
+        return None
+    still = np.abs(rate_dps @ axis) < cut
     dwell_lo = float(np.count_nonzero(near_lo & still))
     dwell_hi = float(np.count_nonzero(near_hi & still))
     started_lo, started_hi = bool(near_lo[0]), bool(near_hi[0])
     same_axis = rest_hint_s is not None and abs(float(rest_hint_s.flexion_axis_s @ axis)) >= np.cos(np.radians(tuning.same_axis_deg))
+    if confirmed and not same_axis and rest_hint_s is not None and stays_in_plane(u, rest_hint_s.flexion_axis_s, tuning):
+        # A confirmed calibration's plane still holds gravity: the strap did not move, the axis
+        # fitted afresh only differs (a first fit on a few quick reps); rest is where it was.
+        same_axis = True
     # Where the stretch started, as a share of the arc from its low end. A median over the first
     # moments, and "nearer", not "within `arc_end_share_of_arc`": a shank bridge sweeps only 5–10°, so a degree
     # of sway at rest can put one sample outside the end share.
@@ -157,7 +242,7 @@ def calibrate(
     rest_up = u[at_rest].mean(axis=0)
     rest_up /= np.linalg.norm(rest_up)
     if rest_is_stance:
-        stance = dwell_posture(u, rate_dps, tuning)
+        stance = dwell_posture(u, rate_dps, tuning, cut)
         if stance is None:
             return None
         rest_up = stance

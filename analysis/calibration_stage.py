@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensortrack.analysis.calibration import calibrate
+from sensortrack.analysis.calibration import calibrate, same_strap_axis, stays_in_plane
 from sensortrack.analysis.engine_state import EngineState, Mode
 from sensortrack.analysis.rep_finder import run_lengths
 from sensortrack.analysis.stance import stance_posture
@@ -45,22 +45,30 @@ class CalibrationStage:
         st.ready_seen = st.ready_seen or bool(ready.any())
         st.cum_rot_deg = float(cum[-1])
         st.cursor = b
+        confirmed = st.rest_confirmed() if tries.size else False
         for j in tries:
             i = a + int(j)
             if float(t[j]) - t0 > s.calibration_max_s:  # no single movement plane yet: look at newer data
                 st.restart_calibration(st.hist_index_at(float(t[j]) - s.calibration_max_s * s.calibration_restart_share_of_max))
                 return
+            u = hist.get("u", st.cal_start, i + 1)
             cal = calibrate(
-                hist.get("u", st.cal_start, i + 1),
+                u,
                 hist.get("gw", st.cal_start, i + 1),
                 st.rate_hz,
                 rest_is_start=st.geometry.rest_is_start,
                 min_swept_deg=k.min_range_deg,
                 rest_hint_s=st.cal,
                 rest_is_stance=k.stance,
+                rest_confirmed=confirmed,
                 tuning=s,
             )
             if cal is not None:
+                # Still confirmed while the strap has not moved: the same axis, or gravity in its plane.
+                st.cal_confirmed = confirmed and st.cal is not None and (
+                    same_strap_axis(st.cal, cal, s) or stays_in_plane(u, st.cal.flexion_axis_s, s)
+                )
+                st.cal_reps_from = st.counted_reps()
                 st.cal = cal
                 st.calibrations += 1
                 st.set_knee()
@@ -122,5 +130,6 @@ class CalibrationStage:
         assert st.cal is not None and st.standing_up_s is not None
         return stance_posture(
             st.hist.get("speed", a, b), st.hist.get("u", a, b), st.hist.get("gw", a, b),
-            st.standing_up_s, st.cal.rest_up_s, self._k.min_range_deg, self._k.stance_hold_n, self._s,
+            st.standing_up_s, st.cal.rest_up_s, self._k.min_range_deg, self._k.stance_hold_n, st.rate_hz,
+            self._s,
         )

@@ -162,6 +162,10 @@ class EngineState:
         self.basis: tuple[FloatArray, FloatArray] | None = None
         self.still_run = 0  # samples held still up to the cursor
         self.calibrations = 0
+        # The calibration's rest is confirmed once reps were counted under it (or it was carried
+        # over from a confirmed one: the same axis, the strap did not move); reps counted by then.
+        self.cal_confirmed = False
+        self.cal_reps_from = 0
         # Calibrating: where the stretch calibrated on starts, how far gravity has turned over it.
         self.cal_start = 0
         self.cum_rot_deg = 0.0
@@ -237,6 +241,15 @@ class EngineState:
         assert self.cal is not None
         self.cal = Calibration(self.cal.flexion_axis_s, rest_up_s / unit_norm(rest_up_s), self.cal.swept_deg)
         self.set_knee()
+
+    def counted_reps(self) -> int:
+        """Reps the set tracker holds so far (closed sets and the open one)."""
+        return sum(len(s.reps) for s in self.tracker.sets) + self.tracker.open_rep_count
+
+    def rest_confirmed(self) -> bool:
+        """The calibration in use has shown its rest: reps were counted under it, or it was
+        carried over from one that had."""
+        return self.cal is not None and (self.cal_confirmed or self.counted_reps() > self.cal_reps_from)
 
     def restart_calibration(self, index: int) -> None:
         """Calibrate afresh from `index` (the posture changed, or no single plane was found)."""

@@ -150,6 +150,9 @@ class AnalysisSettings:
     max_fill_s: float = 1.0
     # Turning slower than this is holding still: body sway and strap wobble stay under it. Not
     # slower is moving (a step-up's step down has begun: docs/analysis-validation.md, session 9).
+    # The one still cut-off, on the body's true turning rate: calibration adds the measured noise
+    # of the rate estimate in use (calibration.still_cut_dps: a gyro reads ~1 °/s at rest, gravity
+    # from an accelerometer alone differentiated a few °/s, more on a coarse sensor).
     still_dps: float = 12.0
     # Held still this long re-anchors the rest posture (or reveals a new posture).
     still_s: float = 1.0
@@ -206,8 +209,8 @@ class AnalysisSettings:
     # fixtures and 16 other simulated gyro sessions; 1.0–1.4 all keep boundaries within 7 %.
     loaded_per_swing_share: float = 1.2
     # --- calibration from the movement (calibration.py) ---
-    # Turning below this rate is posture noise, not movement worth fitting an axis to.
-    calibration_moving_dps: float = 10.0
+    # (Turning is movement worth fitting an axis to, and dwelling at an arc's end or a held posture
+    # is still, by the one cut-off `still_dps` plus the rate estimate's measured noise.)
     # Once enough has moved, calibration (and a band walk's stance search) is tried every this many
     # analysis samples (1 s at 25 Hz), at fixed absolute indices so that chunking does not change the
     # outcome: an axis settles over a rep or two, so trying more often finds the same plane only a
@@ -216,10 +219,6 @@ class AnalysisSettings:
     # Samples looked at per NumPy pass while calibrating or searching a stance (~10 s at 25 Hz): bounds
     # the work done per chunk fed (a live feed stays responsive); the answers do not depend on it.
     calibration_search_window_samples: int = 256
-    # Dwelling at an end of the arc (where rest is) and held postures (a band walk's stance): looser
-    # than `still_dps`, as gravity from an accelerometer alone jitters at rest; 12 °/s put rest at
-    # the wrong end of two small MEx clamshell sets.
-    calibration_still_dps: float = 15.0
     # The best axis must explain this many times more turning than the next one ...
     axis_dominance_share: float = 2.5
     # ... or gravity's spread along the swept arc must exceed its spread out of the fitted plane

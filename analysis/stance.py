@@ -16,7 +16,7 @@ from typing import Literal
 
 import numpy as np
 
-from sensortrack.analysis.calibration import dwell_posture
+from sensortrack.analysis.calibration import dwell_posture, still_cut_dps
 from sensortrack.analysis.orientation import STANDARD_GRAVITY_MS2, rotate_to_earth
 from sensortrack.analysis.rep_finder import run_lengths
 from sensortrack.analysis.settings import AnalysisSettings
@@ -60,6 +60,7 @@ def stance_posture(
     last_stance_up_s: FloatArray,
     min_range_deg: float,
     hold_n: int,
+    rate_hz: float,
     settings: AnalysisSettings,
 ) -> FloatArray | None:
     """The stance the movements over the stretch keep coming back to, or None (not found yet, or it
@@ -74,7 +75,8 @@ def stance_posture(
     still = speed_dps < settings.still_dps
     if np.count_nonzero(run_lengths(still, 0) == hold_n) < settings.stance_holds:
         return None
-    stance = dwell_posture(up_s, turn_dps, settings)
+    cut = still_cut_dps(np.linalg.norm(turn_dps, axis=1), rate_hz, settings)
+    stance = dwell_posture(up_s, turn_dps, settings, cut)
     if stance is None:
         return None
     if float(stance @ standing_up_s) >= float(stance @ last_stance_up_s):

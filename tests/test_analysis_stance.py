@@ -66,14 +66,14 @@ def _band_walk_stretch(stance_deg: float, steps: int, rate_hz: float = 25.0) -> 
 def test_the_stance_is_the_posture_the_steps_come_back_to_and_held() -> None:
     hold_n = int(round(S.stance_hold_s * 25.0))
     speed, up, turn = _band_walk_stretch(30.0, 4)
-    found = stance_posture(speed, up, turn, _tilted(0.0), _tilted(28.0), 5.0, hold_n, S)
+    found = stance_posture(speed, up, turn, _tilted(0.0), _tilted(28.0), 5.0, hold_n, 25.0, S)
     assert found is not None
     assert np.degrees(np.arccos(np.clip(found @ _tilted(30.0), -1, 1))) < 1.0
     # Only two holds: not enough to know it is the stance.
     speed2, up2, turn2 = _band_walk_stretch(30.0, 1)
-    assert stance_posture(speed2, up2, turn2, _tilted(0.0), _tilted(28.0), 5.0, hold_n, S) is None
+    assert stance_posture(speed2, up2, turn2, _tilted(0.0), _tilted(28.0), 5.0, hold_n, 25.0, S) is None
     # The posture come back to is nearer standing than the last stance: standing about, not a set.
-    assert stance_posture(speed, up, turn, _tilted(32.0), _tilted(0.0), 5.0, hold_n, S) is None
+    assert stance_posture(speed, up, turn, _tilted(32.0), _tilted(0.0), 5.0, hold_n, 25.0, S) is None
 
 
 def test_lead_steps_accelerate_outward_first_and_trail_steps_inward() -> None:
