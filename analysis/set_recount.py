@@ -233,10 +233,12 @@ class SetRecount:
         lunge tips the planted rear shank 55-75 deg, more than its own lunge moves it: the finder
         counts those. When the pauses between its reps hold a foot strike `other_leg_strike_ratio`
         times the reps' own (and at least `own_strike_least_g`), the reps are the other leg's, and
-        this leg's are the pauses that hold such a strike (before the first and after the last
-        too, a typical pause long): each from where the shank starts moving in it to where it
-        stops, its extreme where gravity's direction is furthest from the pause's start. Counted
-        from the movement: no drift measured ("calibration uncertain")."""
+        this leg's are the pauses: each from where the shank starts moving in it to where it stops,
+        its extreme where gravity's direction is furthest from the pause's start, and a pause
+        before the first or after the last (a typical pause long) where it holds such a strike.
+        A pause between two reps with no one rep's movement in it (none, or longer than a rep)
+        leaves the set as the finder counted it. Counted from the movement: no drift measured
+        ("calibration uncertain")."""
         st, s, k = self._st, self._s, self._k
         exercise = st.ctx.exercise
         if exercise not in EXERCISE_RULES or not EXERCISE_RULES[exercise].steps_out:
@@ -272,6 +274,10 @@ class SetRecount:
             return None  # most pauses between the reps hold no step of this leg: its reps are its own
         speed = hist.get("speed", a, b)
         angle = principal_angle_deg(hist.get("u", a, b))
+        # One leg's step takes about as long as the other's: at most `own_step_most_share_of_other`
+        # times the other leg's typical step (a longer "step" holds more than one movement).
+        longest_s = min(s.max_duration_s(exercise), s.own_step_most_share_of_other * float(
+            np.median([r.end_s - r.start_s for r in reps])))
         shortest_s = s.min_quick_duration_s(exercise)
         steps: list[Rep | None] = []
         for n_span, ((i, j), g) in enumerate(zip(cut, strikes_g, strict=True)):
@@ -281,7 +287,9 @@ class SetRecount:
             # sampled at 25 Hz may fall between samples); before the first or after the last only
             # where its strike shows it.
             edge = n_span in (0, len(cut) - 1)
-            if (edge and g < least_g) or float(t[hi] - t[lo]) < shortest_s:
+            if (edge and g < least_g) or not shortest_s <= float(t[hi] - t[lo]) <= longest_s:
+                if not edge:
+                    return None  # no one step of this leg between two of the other's: not alternating
                 steps.append(None)
                 continue
             away = np.abs(angle[lo : hi + 1] - angle[lo])

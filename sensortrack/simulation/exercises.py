@@ -272,8 +272,12 @@ def _render_alternating_lunge(scene: Scene, t0: float, plan: SetPlan) -> list[Re
     rear_thigh, rear_shank = rng.uniform(5, 15), rng.uniform(55, 75)
     swing_knee = rng.uniform(15, 25)
     # A lunge's step lands at least as hard as a walking heel strike (render_walk: 1.5–3 mm at
-    # 10–16 Hz); the other foot's strike arrives at this leg damped to 15–30 % of that.
-    strike_m, strike_hz, felt_share = rng.uniform(0.002, 0.004), rng.uniform(10, 16), rng.uniform(0.15, 0.3)
+    # 10–16 Hz); the other foot's strike arrives at this leg damped to 15–30 % of that. Drawn from
+    # a jumped copy of the scene's generator, which stays where it was: every other draw of the
+    # session is as before session 10, so only the strikes differ.
+    strikes = np.random.Generator(rng.bit_generator.jumped())
+    strike_m, strike_hz = strikes.uniform(0.002, 0.004), strikes.uniform(10, 16)
+    felt_share = strikes.uniform(0.15, 0.3)
     out = []
     for rep in plan.reps:
         start, reach, leave, end = (t0 + rep.start_s, t0 + rep.reach_s, t0 + rep.leave_s, t0 + rep.end_s)
