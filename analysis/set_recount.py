@@ -274,9 +274,9 @@ class SetRecount:
             return None  # most pauses between the reps hold no step of this leg: its reps are its own
         speed = hist.get("speed", a, b)
         angle = principal_angle_deg(hist.get("u", a, b))
-        # One leg's step takes about as long as the other's: at most `own_step_most_share_of_other`
+        # One leg's step takes about as long as the other's: at most `own_step_longest_share`
         # times the other leg's typical step (a longer "step" holds more than one movement).
-        longest_s = min(s.max_duration_s(exercise), s.own_step_most_share_of_other * float(
+        longest_s = min(s.max_duration_s(exercise), s.own_step_longest_share * float(
             np.median([r.end_s - r.start_s for r in reps])))
         shortest_s = s.min_quick_duration_s(exercise)
         steps: list[Rep | None] = []

@@ -143,7 +143,7 @@ class AnalysisSettings:
     # One leg's lunge takes about as long as the other's (one tempo for the set): a pause between
     # the other leg's steps moving for longer than this many times their typical step holds more
     # than one step of this leg, or something else (the simulator's steps: 0.8-1.2 of the set's).
-    own_step_most_share_of_other: float = 2.0
+    own_step_longest_share: float = 2.0
     # ... unless, at the thigh, that quick load is the body being lowered and stopped once per rep
     # (repetition.drop_explains_load): fast continuous squats load the thigh as hard as a stride
     # (0.2–0.4 g), but once per cycle, in step with the angle. Measured on the tuning data (simulator
