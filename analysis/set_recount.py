@@ -236,8 +236,9 @@ class SetRecount:
         this leg's are the pauses: each from where the shank starts moving in it to where it stops,
         its extreme where gravity's direction is furthest from the pause's start, and a pause
         before the first or after the last (a typical pause long) where it holds such a strike.
-        A pause between two reps with no one rep's movement in it (none, or longer than a rep)
-        leaves the set as the finder counted it. Counted from the movement: no drift measured
+        A pause between two reps with no one step's movement in it (none, or longer than
+        `own_step_longest_share` times the other leg's typical step) leaves the set as the finder
+        counted it. Counted from the movement: no drift measured
         ("calibration uncertain")."""
         st, s, k = self._st, self._s, self._k
         exercise = st.ctx.exercise
