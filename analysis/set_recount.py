@@ -356,11 +356,12 @@ def merged_rep(parts: list[Rep]) -> Rep:
 
 def joined_edges(reps: list[Rep]) -> list[Rep]:
     """Recounted reps whose spans overlap made to meet at one boundary between their extremes
-    (start <= extreme <= end, the next start no earlier than this end): the finder's edge where it
-    lies between the two extremes (a rep counted from the pattern starts where the finder's before
-    it ended, and ends where the finder's after it starts), else the other rep's own edge (a
-    finder's rep whose estimated end ran past the next rep's extreme, joined squats: it ends where
-    the next rise begins), else the middle of the overlap, moved to the nearer extreme. Two reps
+    (start <= extreme <= end, the next start no earlier than this end): a finder's rep keeps its
+    start where that lies between the two extremes (the rep before ends there; a live rep is known
+    by its start), and a rep counted from the pattern starts where the finder's before it ended;
+    else the other rep's own edge (a finder's rep whose estimated end ran past the next rep's
+    extreme, joined squats: it ends where the next rise begins), else the middle of the overlap,
+    moved to the nearer extreme. Two reps
     whose extremes lie in the wrong order claim one excursion: they become one rep (merged_rep)."""
     out: list[Rep] = []
     for rep in reps:
@@ -371,7 +372,9 @@ def joined_edges(reps: list[Rep]) -> list[Rep]:
         if rep.peak_s < before.peak_s:
             out[-1] = merged_rep([before, rep])
             continue
-        edges = (before.end_s, rep.start_s) if before.calibrated or not rep.calibrated else (rep.start_s, before.end_s)
+        # A counted rep is known by its start (results.Withdrawals: the live view's rep is the
+        # final one with the same start): a finder's rep keeps its start, the one before it ends there.
+        edges = (rep.start_s, before.end_s) if rep.calibrated else (before.end_s, rep.start_s)
         inside = [e for e in edges if before.peak_s <= e <= rep.peak_s]
         at_s = inside[0] if inside else min(max(0.5 * (before.end_s + rep.start_s), before.peak_s), rep.peak_s)
         if at_s != before.end_s:

@@ -207,8 +207,10 @@ def test_a_recounted_rep_meets_the_finders_neighbours() -> None:
     assert out[1].start_s == 3.0 and out[1].down_s == 1.0  # starts where the finder's rep ended
     assert out[1].end_s == 5.0 and out[1].up_s == 1.0  # ends where the next finder's rep starts
     assert out[0] == finder and out[2] == after
-    # two of the finder's own reps overlapping meet where the first ended (was: left overlapping)
-    assert joined_edges([finder, _r(2.5, 3.5, 4.0, 40.0)])[1].start_s == 3.0
+    # two of the finder's own reps overlapping meet where the second starts (was: left
+    # overlapping); a counted rep keeps its start, by which the live view knows it
+    out = joined_edges([finder, _r(2.5, 3.5, 4.0, 40.0)])
+    assert out[1].start_s == out[0].end_s == 2.5 and out[0].up_s == 1.5
 
 
 def test_a_finders_end_past_the_next_extreme_stops_where_the_next_rise_begins() -> None:
