@@ -32,11 +32,15 @@ class ExerciseRules:
     keeps_set_tempo: bool = True
     # Why a thigh + shank pair gives no knee angle for this exercise; None: it does.
     no_knee_angle_reason: str | None = None
+    # Whether each rep steps out and lands that leg's foot (a lunge): a set whose reps carry no
+    # strike of their own while the pauses between them do counts the other leg's steps
+    # (set_recount.SetRecount.own_leg_reps).
+    steps_out: bool = False
 
 
 EXERCISE_RULES: Mapping[Exercise, ExerciseRules] = MappingProxyType({
     "squat": ExerciseRules("min_range_squat_deg"),
-    "lunge": ExerciseRules("min_range_lunge_deg"),
+    "lunge": ExerciseRules("min_range_lunge_deg", steps_out=True),
     "step_up": ExerciseRules("min_range_step_up_deg", min_quick_duration_field="min_rep_duration_s"),
     "bridge": ExerciseRules("min_range_bridge_deg"),
     "clamshell": ExerciseRules(

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sensortrack.analysis.engine_state import EngineState
+from sensortrack.analysis.exercise_rules import EXERCISE_RULES
 from sensortrack.analysis.repetition import (
     autocorrelation,
     explained_by_period,
@@ -155,6 +156,9 @@ class SetRecount:
         st, s, k = self._st, self._s, self._k
         if len(reps) < 2 or not all(r.calibrated for r in reps):
             return reps
+        own = self.own_leg_reps(reps)
+        if own is not None:
+            return joined_edges(own)
         hist = st.hist
         shift = k.boundary_delay_s
         t_all = hist.get("t", hist.base, hist.end)
@@ -220,6 +224,99 @@ class SetRecount:
                 self.repetition_reps += 1
         return joined_edges(out)
 
+    def own_leg_reps(self, reps: list[Rep]) -> list[Rep] | None:
+        """The instrumented leg's own steps of a set of alternating steps (a lunge, exercise_rules
+        `steps_out`), where the finder counted the other leg's; None where it counted this leg's.
+
+        Each step ends with the stepping foot's strike, which reaches its own leg directly and the
+        other leg only damped, through the pelvis and both knees. From a shank, the other leg's
+        lunge tips the planted rear shank 55-75 deg, more than its own lunge moves it: the finder
+        counts those. When the pauses between its reps hold a foot strike `other_leg_strike_ratio`
+        times the reps' own (and at least `own_strike_least_g`), the reps are the other leg's, and
+        this leg's are the pauses: each from where the shank starts moving in it to where it stops,
+        its extreme where gravity's direction is furthest from the pause's start, and a pause
+        before the first or after the last (a typical pause long) where it holds such a strike.
+        A pause between two reps with no one step's movement in it (none, or longer than
+        `own_step_longest_share` times the other leg's typical step) leaves the set as the finder
+        counted it. Counted from the movement: no drift measured
+        ("calibration uncertain")."""
+        st, s, k = self._st, self._s, self._k
+        exercise = st.ctx.exercise
+        if exercise not in EXERCISE_RULES or not EXERCISE_RULES[exercise].steps_out:
+            return None
+        pauses_s = [b.start_s - a.end_s for a, b in zip(reps, reps[1:])]
+        pause_s = float(np.median(pauses_s))
+        if pause_s <= 0.0:
+            return None
+        hist = st.hist
+        shift = k.boundary_delay_s
+        t_all = hist.get("t", hist.base, hist.end)
+        spans = [(reps[0].start_s - pause_s, reps[0].start_s)]
+        spans += [(a.end_s, b.start_s) for a, b in zip(reps, reps[1:])]
+        spans += [(reps[-1].end_s, reps[-1].end_s + pause_s)]
+        a = hist.base + int(t_all.searchsorted(spans[0][0] + shift))
+        b = hist.base + int(t_all.searchsorted(spans[-1][1] + shift))
+        if b - a < 4:
+            return None
+        t = hist.get("t", a, b)
+        strike = np.abs(impact_g(hist.get("acc", a, b), st.rate_hz, s.gait_impact_window_s))
+
+        def index(t_s: float) -> int:
+            return int(t.searchsorted(t_s + shift))
+
+        def peak_g(i: int, j: int) -> float:
+            return float(strike[i:j].max()) if j > i else 0.0
+
+        rep_g = float(np.median([peak_g(index(r.start_s), index(r.end_s)) for r in reps]))
+        least_g = max(s.own_strike_least_g, s.other_leg_strike_ratio * rep_g)
+        cut = [(index(lo), index(hi)) for lo, hi in spans]
+        strikes_g = [peak_g(i, j) for i, j in cut]
+        if np.median(strikes_g[1:-1]) < least_g:
+            return None  # most pauses between the reps hold no step of this leg: its reps are its own
+        speed = hist.get("speed", a, b)
+        angle = principal_angle_deg(hist.get("u", a, b))
+        # One leg's step takes about as long as the other's: at most `own_step_longest_share`
+        # times the other leg's typical step (a longer "step" holds more than one movement).
+        longest_s = min(s.max_duration_s(exercise), s.own_step_longest_share * float(
+            np.median([r.end_s - r.start_s for r in reps])))
+        shortest_s = s.min_quick_duration_s(exercise)
+        steps: list[Rep | None] = []
+        for n_span, ((i, j), g) in enumerate(zip(cut, strikes_g, strict=True)):
+            moving = np.flatnonzero(speed[i:j] >= s.still_dps)
+            lo, hi = (i + int(moving[0]), i + int(moving[-1])) if moving.size else (i, i)
+            # Between two of the other leg's steps this leg stepped (the legs alternate; a strike
+            # sampled at 25 Hz may fall between samples); before the first or after the last only
+            # where its strike shows it.
+            edge = n_span in (0, len(cut) - 1)
+            if (edge and g < least_g) or not shortest_s <= float(t[hi] - t[lo]) <= longest_s:
+                if not edge:
+                    return None  # no one step of this leg between two of the other's: not alternating
+                steps.append(None)
+                continue
+            away = np.abs(angle[lo : hi + 1] - angle[lo])
+            top = lo + int(away.argmax())
+            start_s, peak_s, end_s = (float(t[n]) - shift for n in (lo, top, hi))
+            steps.append(Rep(
+                index=0, start_s=start_s, peak_s=peak_s, end_s=end_s, range_deg=float(away.max()),
+                down_s=peak_s - start_s, up_s=end_s - peak_s, knee_drift_deg=None, calibrated=False,
+            ))
+        first, last = steps[0], steps[-1]
+        if first is not None and last is not None:
+            # This leg stepped before the other's first step or after its last, not both: the one
+            # that keeps the set's rhythm (as near the other leg's step as its steps between them
+            # are; the other is walking off or about).
+            between = [(r, a, b) for r, a, b in zip(steps[1:-1], reps[:-1], reps[1:], strict=True) if r is not None]
+            to_next_s = float(np.median([b.start_s - r.end_s for r, _, b in between])) if between else 0.0
+            from_last_s = float(np.median([r.start_s - a.end_s for r, a, _ in between])) if between else 0.0
+            early = abs(reps[0].start_s - first.end_s - to_next_s)
+            late = abs(last.start_s - reps[-1].end_s - from_last_s)
+            steps[-1 if early <= late else 0] = None
+        out = [r for r in steps if r is not None]
+        if len(out) < s.min_reps_per_set:
+            return None
+        self.repetition_reps += len(out)
+        return out
+
     def _recording_edges(self, a: int, b: int, period_n: float) -> tuple[float, float]:
         """Sample indices into [a, b) within a period of the recording's first sample and (once
         the stream has ended) its last, as `explained_by_period` takes them."""
@@ -247,27 +344,40 @@ class SetRecount:
 
 def merged_rep(parts: list[Rep]) -> Rep:
     """Several of the finder's reps within one period of the movement, as one rep: the largest's
-    extreme and range, the first's start, the last's end, every warning, the largest drift."""
+    extreme and range, the earliest start, the latest end, every warning, the largest drift."""
     top = max(parts, key=lambda r: r.range_deg)
     drifts = [r.knee_drift_deg for r in parts if r.knee_drift_deg is not None]
+    start_s, end_s = min(r.start_s for r in parts), max(r.end_s for r in parts)
     return replace(
-        top, start_s=parts[0].start_s, end_s=parts[-1].end_s, down_s=top.peak_s - parts[0].start_s,
-        up_s=parts[-1].end_s - top.peak_s, warnings=tuple(w for r in parts for w in r.warnings),
+        top, start_s=start_s, end_s=end_s, down_s=top.peak_s - start_s, up_s=end_s - top.peak_s, warnings=tuple(w for r in parts for w in r.warnings),
         knee_drift_deg=max(drifts) if drifts else top.knee_drift_deg,
     )
 
 
 def joined_edges(reps: list[Rep]) -> list[Rep]:
-    """Recounted reps whose spans overlap made to meet: a rep counted from the pattern starts where
-    the finder's before it ended, and ends where the finder's after it starts (its extremes' edges
-    are the movement's, not the finder's). Modifies and returns `reps`."""
-    for i in range(1, len(reps)):
-        before, rep = reps[i - 1], reps[i]
-        if rep.start_s < before.end_s:
-            if not rep.calibrated:
-                start_s = min(before.end_s, rep.peak_s)
-                reps[i] = replace(rep, start_s=start_s, down_s=rep.peak_s - start_s)
-            elif not before.calibrated:
-                end_s = max(rep.start_s, before.peak_s)
-                reps[i - 1] = replace(before, end_s=end_s, up_s=end_s - before.peak_s)
-    return reps
+    """Recounted reps whose spans overlap made to meet at one boundary between their extremes
+    (start <= extreme <= end, the next start no earlier than this end): a finder's rep keeps its
+    start where that lies between the two extremes (the rep before ends there; a live rep is known
+    by its start), and a rep counted from the pattern starts where the finder's before it ended;
+    else the other rep's own edge (a finder's rep whose estimated end ran past the next rep's
+    extreme, joined squats: it ends where the next rise begins), else the middle of the overlap,
+    moved to the nearer extreme. Two reps
+    whose extremes lie in the wrong order claim one excursion: they become one rep (merged_rep)."""
+    out: list[Rep] = []
+    for rep in reps:
+        before = out[-1] if out else None
+        if before is None or rep.start_s >= before.end_s:
+            out.append(rep)
+            continue
+        if rep.peak_s < before.peak_s:
+            out[-1] = merged_rep([before, rep])
+            continue
+        # A counted rep is known by its start (results.Withdrawals: the live view's rep is the
+        # final one with the same start): a finder's rep keeps its start, the one before it ends there.
+        edges = (rep.start_s, before.end_s) if rep.calibrated else (before.end_s, rep.start_s)
+        inside = [e for e in edges if before.peak_s <= e <= rep.peak_s]
+        at_s = inside[0] if inside else min(max(0.5 * (before.end_s + rep.start_s), before.peak_s), rep.peak_s)
+        if at_s != before.end_s:
+            out[-1] = replace(before, end_s=at_s, up_s=at_s - before.peak_s)
+        out.append(rep if at_s == rep.start_s else replace(rep, start_s=at_s, down_s=rep.peak_s - at_s))
+    return out

@@ -131,6 +131,19 @@ class AnalysisSettings:
     # (UTD-MHAD), controlled squats, lunges, sit-to-stands 0.03–0.05 g.
     gait_impact_g: float = 0.08
     gait_impact_window_s: float = 0.25
+    # Alternating lunges (set_recount.SetRecount.own_leg_reps): a stepping foot's strike reaches
+    # its own leg directly, the other foot's only through the pelvis and both knees, damped to a
+    # fraction. The finder's reps are the other leg's steps when the pauses between them hold a
+    # strike at least this many times the reps' own (the simulator's transmitted share: 15-30 %) ...
+    other_leg_strike_ratio: float = 2.0
+    # ... of at least this much: a foot landing from a step, not the hum of standing (at the
+    # analysis rate the quick part of |acc| peaks at 0.25-1.1 g on the tuning seeds' shank steps,
+    # the other foot's strike at 0.09-0.14 g, standing a few hundredths).
+    own_strike_least_g: float = 0.15
+    # One leg's lunge takes about as long as the other's (one tempo for the set): a pause between
+    # the other leg's steps moving for longer than this many times their typical step holds more
+    # than one step of this leg, or something else (the simulator's steps: 0.8-1.2 of the set's).
+    own_step_longest_share: float = 2.0
     # ... unless, at the thigh, that quick load is the body being lowered and stopped once per rep
     # (repetition.drop_explains_load): fast continuous squats load the thigh as hard as a stride
     # (0.2–0.4 g), but once per cycle, in step with the angle. Measured on the tuning data (simulator

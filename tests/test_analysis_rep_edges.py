@@ -207,8 +207,27 @@ def test_a_recounted_rep_meets_the_finders_neighbours() -> None:
     assert out[1].start_s == 3.0 and out[1].down_s == 1.0  # starts where the finder's rep ended
     assert out[1].end_s == 5.0 and out[1].up_s == 1.0  # ends where the next finder's rep starts
     assert out[0] == finder and out[2] == after
-    # two of the finder's own reps overlapping are left alone
-    assert joined_edges([finder, _r(2.5, 3.5, 4.0, 40.0)])[1].start_s == 2.5
+    # two of the finder's own reps overlapping meet where the second starts (was: left
+    # overlapping); a counted rep keeps its start, by which the live view knows it
+    out = joined_edges([finder, _r(2.5, 3.5, 4.0, 40.0)])
+    assert out[1].start_s == out[0].end_s == 2.5 and out[0].up_s == 1.5
+
+
+def test_a_finders_end_past_the_next_extreme_stops_where_the_next_rise_begins() -> None:
+    """Joined squats (hard tuning seeds 4 and 10, lunges seed 6): the finder's estimated end ran
+    0.04-0.08 s past the extreme of the pattern's rep after it; that rep then started at its own
+    extreme and the two overlapped. They meet where the pattern's rise begins."""
+    finder = _r(10.0, 11.8, 13.08, 40.0)
+    pattern = _r(12.4, 13.04, 14.1, 35.0, calibrated=False)
+    out = joined_edges([finder, pattern])
+    assert out[0].end_s == out[1].start_s == 12.4
+    assert out[0].up_s == pytest.approx(0.6) and out[1].down_s == pytest.approx(0.64)
+    # neither edge between the extremes: the middle of the overlap, moved to the nearer extreme
+    out = joined_edges([_r(0.0, 1.0, 3.0, 40.0), _r(0.5, 2.0, 3.0, 30.0, calibrated=False)])
+    assert out[0].end_s == out[1].start_s == 1.75
+    # extremes in the wrong order: one excursion, one rep (the larger's extreme)
+    out = joined_edges([_r(0.0, 2.0, 3.0, 40.0), _r(1.0, 1.5, 2.5, 30.0, calibrated=False)])
+    assert len(out) == 1 and (out[0].start_s, out[0].peak_s, out[0].end_s) == (0.0, 2.0, 3.0)
 
 
 # ---------------------------------------------------------------- EngineSetup

@@ -43,7 +43,8 @@ def _stream(session, seed: int) -> list[Event]:  # type: ignore[no-untyped-def]
 
 
 # Hard-design sessions (tuning seeds) where the counter drops reps it had counted live; in the
-# first, one of them (rep 2 of a lunge set since session 10's calibration; rep 7 before) was warned.
+# first, some of them (a lunge set's; which reps depends on the simulator's and the engine's details,
+# so the tests below pin the properties, not the indices) were warned.
 DROPPING = [(2, "lunge_alternating"), (9, "squat_sit_to_stand"), (8, "squat_fast")]
 
 
@@ -87,7 +88,8 @@ def test_live_warnings_end_as_analyzes(hold_reps: int) -> None:
     assert on_screen == warned  # what stays shown is analyze's warnings
     assert warned <= ever  # and each was shown live
     taken = [d for d in decisions if isinstance(d, WarningTakenBack)]
-    assert hold_reps > 1 or [d.rep.index for d in taken] == [2]  # rep 2 of its set, at once: taken back
+    assert {d.rep.start_s for d in taken} == ever - warned  # shown, then dropped: each taken back
+    assert hold_reps > 1 or len(taken) >= 1  # shown at once, so this lunge set's dropped warned reps were
 
 
 def _rep(start_s: float, warned: bool, index: int = 1) -> Rep:
@@ -141,8 +143,7 @@ def test_no_hold_shows_at_once_and_a_clean_set_shows_nothing() -> None:
 
 
 async def test_the_live_view_takes_a_withdrawn_warning_back(tmp_path, until) -> None:  # type: ignore[no-untyped-def]
-    """Replayed, the warning on a lunge the set later drops (rep 2, counted live; rep 7, the other
-    leg's, before session 10's calibration) is raised, then taken
+    """Replayed, the warnings on reps the set's close drops (counted live) are raised, then taken
     back with a line saying so when its set is judged whole; every other warning raised is analyze's."""
     from sensortrack.core.sessionfile import write_session
     from sensortrack.tui.app import replay_app
@@ -159,14 +160,15 @@ async def test_the_live_view_takes_a_withdrawn_warning_back(tmp_path, until) -> 
         await until(pilot, lambda: app.result is not None)
         banner = str(app.screen_stack[0].query_one(AlertBanner).content)
     taken = [(k, s_, r) for k, s_, r in app.alert_log if k == "taken back"]
-    assert [r for _, _, r in taken] == [2]
+    assert taken, "a warning the set's close drops is taken back"
     raised = [(s_, r) for k, s_, r in app.alert_log if k == "raised"]
-    assert (taken[0][1], 2) in raised
-    # as many as analyze's (the reps after the withdrawn one are renumbered there; which reps, by
+    back = {(s_, r) for _, s_, r in taken}
+    assert back <= set(raised)
+    # as many others as analyze's (the reps after a withdrawn one are renumbered there; which reps, by
     # start time, test_live_warnings_end_as_analyzes checks)
-    assert len({x for x in raised if x != (taken[0][1], 2)}) == len(warned)
+    assert len({x for x in raised if x not in back}) == len(warned)
     # the set judged whole at the stream's end: the line saying so is what the banner shows last
-    assert "rep 2 taken back" in banner, banner
+    assert f"rep {taken[-1][2]} taken back" in banner, banner
 
 
 def test_a_set_ended_by_hand_hands_out_its_withdrawals_with_it() -> None:

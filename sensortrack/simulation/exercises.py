@@ -262,17 +262,31 @@ def _render_alternating_lunge(scene: Scene, t0: float, plan: SetPlan) -> list[Re
     flexes to 55–90° with the shank 10–20° forward, then it pushes back and the foot swings home.
     The other leg's lunge: this foot stays planted behind, the thigh extends a little and the rear
     knee drops toward the floor: the shank tips 55–75° — more than the front shank ever does,
-    which is why a shank sensor sees the other leg's lunges as big movements."""
+    which is why a shank sensor sees the other leg's lunges as big movements.
+    Each lunge ends its swing with a foot strike: the stepping foot lands and stops the body's
+    forward travel. This leg's own strike reaches its shank directly (a heel strike, as in walking);
+    the other foot's reaches the planted rear leg only through the pelvis and both knees, a small
+    share of it."""
     rng, m = scene.rng, scene.motion
     front_thigh, front_shank = rng.uniform(*(plan.spec.range_deg or (62, 78))), rng.uniform(10, 20)
     rear_thigh, rear_shank = rng.uniform(5, 15), rng.uniform(55, 75)
     swing_knee = rng.uniform(15, 25)
+    # A lunge's step lands at least as hard as a walking heel strike (render_walk: 1.5–3 mm at
+    # 10–16 Hz); the other foot's strike arrives at this leg damped to 15–30 % of that. Drawn from
+    # a jumped copy of the scene's generator, which stays where it was: every other draw of the
+    # session is as before session 10, so only the strikes differ.
+    strikes = np.random.Generator(rng.bit_generator.jumped())
+    strike_m, strike_hz = strikes.uniform(0.002, 0.004), strikes.uniform(10, 16)
+    felt_share = strikes.uniform(0.15, 0.3)
     out = []
     for rep in plan.reps:
         start, reach, leave, end = (t0 + rep.start_s, t0 + rep.reach_s, t0 + rep.leave_s, t0 + rep.end_s)
         land, lift_off = start + 0.35 * (reach - start), leave + 0.65 * (end - leave)
         sl, t = scene.window(start, end)
         f = _rep_profile(t, rep, t0)
+        hit_sl, hit_t = scene.window(land, land + 0.5)
+        felt = felt_share if rep.other_leg else 1.0
+        m.impact_e[hit_sl, 2] += -strike_m * felt * rep.amplitude * shock(hit_t, land, strike_hz)
         if rep.other_leg:
             m.thigh_flex_deg[sl] -= rear_thigh * rep.amplitude * f
             m.shank_tilt_deg[sl] += rear_shank * rep.amplitude * f
