@@ -301,7 +301,7 @@ def test_the_hard_benchmark_table_counts_zero_sets_and_pools_warnings() -> None:
 
 def test_alternating_lunges_land_each_foot_and_the_leads_strike_is_its_own() -> None:
     """A lunge's step ends in a foot strike: the instrumented leg's own reaches its shank directly,
-    the other foot's only damped (15-30 %) through the pelvis and knees (tuning seed 4, shank)."""
+    the other foot's only damped (15-30 %, then by the knee) through the pelvis (tuning seed 4, shank)."""
     [hard] = hard_sessions(4, "lunge_alternating")
     session, labels = simulate_session(hard.spec, hard.seed)
     t, acc = session.samples.t_s, session.samples.acc_g
@@ -316,3 +316,34 @@ def test_alternating_lunges_land_each_foot_and_the_leads_strike_is_its_own() -> 
     assert len(other) == len(own) > 6
     assert np.median(own) > 3.0 * np.median(other) and np.median(own) > 0.5
     assert np.median(other) > 0.1  # felt (before session 10 the other leg's lunge landed unfelt: 0.03 g)
+
+
+def test_a_lunge_strike_reaches_the_thigh_through_the_knee_damped() -> None:
+    """A foot strike shakes the shank more than the thigh above the flexed knee, and the other
+    foot's strike (through the pelvis) the thigh more than the shank (session 10; the whole leg
+    shook alike before, so a thigh felt this foot's every strike in full)."""
+    from sensortrack.simulation.simulator import true_motion
+
+    [hard] = hard_sessions(4, "lunge_alternating")
+    truth = true_motion(hard.spec, hard.seed)
+    m = truth.motion
+    thigh_shake = m.impact_e[:, 2]  # what moves the hip and the thigh with it
+    shank_shake = m.impact_e[:, 2] + m.shank_impact_e[:, 2]  # what moves the ankle and the shank
+    own = [slice(*np.searchsorted(truth.t_s, [r.start_s + truth.t_first_s, r.end_s + truth.t_first_s]))
+           for r in truth.labels.reps]
+    other = [slice(*np.searchsorted(truth.t_s, [d.start_s + truth.t_first_s, d.end_s + truth.t_first_s]))
+             for d in truth.labels.distractors if d.kind == "other_leg"]
+    assert len(own) > 6 and len(other) > 6
+
+    def peak(x: np.ndarray, spans: list[slice]) -> float:
+        return float(np.median([np.abs(x[sl]).max() for sl in spans]))
+
+    assert peak(thigh_shake, own) < 0.55 * peak(shank_shake, own)  # this foot lands: the knee absorbs
+    assert peak(shank_shake, other) < 0.55 * peak(thigh_shake, other)  # the other lands: the pelvis first
+    # and the joints move with them: the ankle by the whole shock, the hip without the knee's share
+    ankle, hip = m.ankle_e(), m.hip_e()
+    below_knee = m.shank_impact_e.copy()
+    m.shank_impact_e[:] = 0.0
+    np.testing.assert_allclose(ankle - m.ankle_e(), below_knee, atol=1e-12)
+    np.testing.assert_allclose(hip, m.hip_e(), atol=1e-12)
+    assert np.abs(below_knee).max() > 1e-4

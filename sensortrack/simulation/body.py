@@ -95,6 +95,10 @@ class Motion:
     base_e: FloatArray = field(init=False)  # (n, 3) origin of the heading frame
     ankle_h: FloatArray = field(init=False)  # (n, 3) ankle joint in the heading frame
     impact_e: FloatArray = field(init=False)  # (n, 3) heel-strike shock displacement of the joints
+    # (n, 3) the part of a shock felt below the knee only: a flexed knee absorbs much of a foot
+    # strike on its way up (and of one arriving from the pelvis on its way down), so the shank
+    # and the thigh do not shake alike (session 10: lunge strikes; walking still moves both alike)
+    shank_impact_e: FloatArray = field(init=False)
     # Ankle→hip direction in the body frame at rest: the clamshell hinge (feet stay together).
     open_axis_b: FloatArray = field(default_factory=lambda: np.array([0.0, 0.0, 1.0]))
     # The thigh flexes in a plane turned this far about the vertical, medial positive (PersonSpec).
@@ -112,6 +116,7 @@ class Motion:
         self.ankle_h = np.zeros((n, 3))
         self.ankle_h[:, 2] = self.body.ankle_height_m
         self.impact_e = np.zeros((n, 3))
+        self.shank_impact_e = np.zeros((n, 3))
 
     @property
     def dt_s(self) -> float:
@@ -174,10 +179,14 @@ class Motion:
         return self.body.shank_m * shank.apply(z) + self.body.thigh_m * thigh.apply(z)
 
     def ankle_e(self) -> FloatArray:
-        return self.base_e + _rot("z", self.heading_deg).apply(self.ankle_h) + self.impact_e
+        return self._leg_base_e() + self.shank_impact_e
 
     def hip_e(self) -> FloatArray:
-        return self.ankle_e() + _rot("z", self.heading_deg).apply(self.chain_h())
+        return self._leg_base_e() + _rot("z", self.heading_deg).apply(self.chain_h())
+
+    def _leg_base_e(self) -> FloatArray:
+        """The ankle as the thigh moves with it: every shock but the part absorbed at the knee."""
+        return self.base_e + _rot("z", self.heading_deg).apply(self.ankle_h) + self.impact_e
 
     def hip_h(self, i: int) -> FloatArray:
         sl = slice(i, i + 1)
