@@ -28,11 +28,14 @@ def first_rise(theta: FloatArray, pos: int, thr_deg: float, floor_deg: float, ti
     """
     for look_to in (pos + REP_END_FIRST_LOOK, theta.size):
         ahead = theta[pos:look_to]
+        # One scratch array for the floor and the rise above it (no temporaries: this runs once per
+        # rep candidate); only the comparison is kept, so how ±0 came out does not matter.
+        floor = np.minimum.accumulate(ahead)
         if tilt_floor_deg is not None:
-            floor = np.minimum(tilt_floor_deg, np.minimum.accumulate(ahead))
+            np.minimum(floor, tilt_floor_deg, out=floor)
         else:
-            floor = np.minimum(floor_deg, np.maximum(np.minimum.accumulate(ahead), 0.0))
-        above = ahead - floor > thr_deg
+            np.minimum(np.maximum(floor, 0.0, out=floor), floor_deg, out=floor)
+        above = np.subtract(ahead, floor, out=floor) > thr_deg
         # argmax stops at the first True; array methods skip the np.* wrappers' overhead
         first_above = int(above.argmax()) if above.size else 0
         if above.size and above[first_above]:

@@ -34,16 +34,24 @@ def rep_end(
     return speed and than `onset_dps`, or turning back up.
     """
     for n in (REP_END_FIRST_LOOK, theta.size):
-        peak = np.maximum.accumulate(theta[:n]) - theta_start
-        back = theta[:n] - theta_start < return_share * peak
+        ahead, rate_ahead = theta[:n], rate[:n]
+        rise = ahead - theta_start
+        # The running peak of the rise is the rise of the running peak, bit for bit: subtracting
+        # one number keeps the order of any two (rounding is monotone), so one subtraction does.
+        peak = np.maximum.accumulate(rise)
+        risen = peak > thr_deg
+        back = rise < np.multiply(peak, return_share, out=peak)  # (peak is not needed after this)
         if floor_deg > -np.inf:
             # Back at rest counts as returned even when the rep seemed to start lower (the tail of
             # a stride or a fidget below rest).
-            back |= theta[:n] < floor_deg + thr_deg
-        returning = (peak > thr_deg) & back
-        fastest_back = np.minimum.accumulate(np.where(returning, rate[:n], 0.0))
-        # rate >= -max(onset_dps, stop_share·|fastest_back|), one array operation fewer
-        stopped = returning & (rate[:n] >= np.minimum(-stop_share * np.abs(fastest_back), -onset_dps))
+            back |= ahead < floor_deg + thr_deg
+        returning = np.logical_and(back, risen, out=back)
+        limit = np.minimum.accumulate(np.where(returning, rate_ahead, 0.0))
+        # rate >= -max(onset_dps, stop_share·|fastest_back|), one array operation fewer; in place
+        # (no temporaries: this runs once or twice per rep candidate)
+        np.multiply(np.abs(limit, out=limit), -stop_share, out=limit)
+        stopped = rate_ahead >= np.minimum(limit, -onset_dps, out=limit)
+        stopped &= returning
         hit = int(stopped.argmax()) if stopped.size else 0
         if stopped.size and stopped[hit]:
             return hit
