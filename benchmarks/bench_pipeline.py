@@ -11,8 +11,9 @@ change with speed work: benchmarks/dump_results.py dumps them to compare before 
 
 `--instructions` counts the CPU instructions of one analysis of the hour instead (valgrind's
 callgrind, two runs: with no analysis and with two, the difference halved). Unlike times, the
-count does not move with other work on a shared machine, so a change of 1 % shows (session 10:
-timings at load 8 scattered by ±4 %).
+count does not move with other work on a shared machine (session 10: timings at load 8 scattered
+by ±4 %), but it does move between runs of the same code by up to 0.5 % (hash seeds, addresses):
+run each side several times before believing a change of about 1 %.
 """
 
 from __future__ import annotations
