@@ -128,15 +128,22 @@ def dwell_posture(
     return np.asarray(rest / np.linalg.norm(rest))
 
 
-def same_strap_axis(a: Calibration, b: Calibration, tuning: AnalysisSettings) -> bool:
-    """Two calibrations turn about the same axis (either sign): the strap did not move."""
-    return abs(float(a.flexion_axis_s @ b.flexion_axis_s)) >= float(np.cos(np.radians(tuning.same_axis_deg)))
+def same_axis(a_s: FloatArray, b_s: FloatArray, tuning: AnalysisSettings) -> bool:
+    """Two flexion axes are the same one (either sign): within `same_axis_deg`."""
+    return abs(float(a_s @ b_s)) >= float(np.cos(np.radians(tuning.same_axis_deg)))
 
 
 def stays_in_plane(u: FloatArray, axis: FloatArray, tuning: AnalysisSettings) -> bool:
     """Gravity (all but its 2 % farthest samples, as the arc's ends) within `off_plane_deg` of the
     plane `axis` turns it in."""
     return float(np.percentile(np.abs(u @ axis), 98.0)) <= float(np.sin(np.radians(tuning.off_plane_deg)))
+
+
+def strap_unmoved(u: FloatArray, known_axis_s: FloatArray, axis_s: FloatArray, tuning: AnalysisSettings) -> bool:
+    """The strap did not move since a confirmed calibration about `known_axis_s`: the axis fitted
+    afresh is the same one, or gravity over the stretch `u` still turns in the known axis's plane
+    (a first fit on a few quick reps differs a little)."""
+    return same_axis(known_axis_s, axis_s, tuning) or stays_in_plane(u, known_axis_s, tuning)
 
 
 def swings(phi_deg: FloatArray, least_deg: float) -> int:
@@ -216,16 +223,17 @@ def calibrate(
     dwell_lo = float(np.count_nonzero(near_lo & still))
     dwell_hi = float(np.count_nonzero(near_hi & still))
     started_lo, started_hi = bool(near_lo[0]), bool(near_hi[0])
-    same_axis = rest_hint_s is not None and abs(float(rest_hint_s.flexion_axis_s @ axis)) >= np.cos(np.radians(tuning.same_axis_deg))
-    if confirmed and not same_axis and rest_hint_s is not None and stays_in_plane(u, rest_hint_s.flexion_axis_s, tuning):
-        # A confirmed calibration's plane still holds gravity: the strap did not move, the axis
-        # fitted afresh only differs (a first fit on a few quick reps); rest is where it was.
-        same_axis = True
+    # The same joint as the previous calibration's; for a confirmed one, also while its plane still
+    # holds gravity (the axis fitted afresh only differs a little): rest is where it was.
+    same_joint = rest_hint_s is not None and (
+        strap_unmoved(u, rest_hint_s.flexion_axis_s, axis, tuning) if confirmed
+        else same_axis(rest_hint_s.flexion_axis_s, axis, tuning)
+    )
     # Where the stretch started, as a share of the arc from its low end. A median over the first
     # moments, and "nearer", not "within `arc_end_share_of_arc`": a shank bridge sweeps only 5–10°, so a degree
     # of sway at rest can put one sample outside the end share.
     started_at = (float(np.median(phi[: max(1, int(tuning.start_posture_s * sample_rate_hz))])) - lo) / swept
-    if same_axis:
+    if same_joint:
         assert rest_hint_s is not None
         hint = float(angle_about(rest_hint_s.rest_up_s[None, :], axis, base)[0])
         rest_low = abs(hint - lo) <= abs(hint - hi)
@@ -248,7 +256,7 @@ def calibrate(
         rest_up = stance
     # Sign f so that the far end is a positive rotation from rest.
     far = ~at_rest & (near_hi if rest_low else near_lo)
-    if same_axis:
+    if same_joint:
         assert rest_hint_s is not None
         if float(rest_hint_s.flexion_axis_s @ axis) < 0:  # the same joint: the same way is 'leaving rest'
             axis = -axis

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensortrack.analysis.calibration import calibrate, same_strap_axis, stays_in_plane
+from sensortrack.analysis.calibration import calibrate, strap_unmoved
 from sensortrack.analysis.engine_state import EngineState, Mode
 from sensortrack.analysis.rep_finder import run_lengths
 from sensortrack.analysis.stance import stance_posture
@@ -65,8 +65,8 @@ class CalibrationStage:
             )
             if cal is not None:
                 # Still confirmed while the strap has not moved: the same axis, or gravity in its plane.
-                st.cal_confirmed = confirmed and st.cal is not None and (
-                    same_strap_axis(st.cal, cal, s) or stays_in_plane(u, st.cal.flexion_axis_s, s)
+                st.cal_confirmed = confirmed and st.cal is not None and strap_unmoved(
+                    u, st.cal.flexion_axis_s, cal.flexion_axis_s, s
                 )
                 st.cal_reps_from = st.counted_reps()
                 st.cal = cal
