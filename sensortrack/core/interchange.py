@@ -8,6 +8,7 @@ phone loggers, the MEx data). An optional sidecar NAME.json beside NAME.csv may 
 
 from __future__ import annotations
 
+import codecs
 import json
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -83,8 +84,7 @@ def plain_interchange_head(head: bytes) -> bool:
     CSV here; issue 12);
     tests/test_plain_interchange_head.py checks the claim against every recogniser.
     """
-    if head.startswith(b"\xef\xbb\xbf"):
-        head = head[3:]
+    head = head.removeprefix(codecs.BOM_UTF8)
     end = head.find(b"\n")
     first, rest = (head, b"") if end < 0 else (head[:end], head[end + 1 :])
     if first.endswith(b"\r"):
@@ -158,8 +158,7 @@ def _read_fast(path: Path) -> Session | None:
         raw = path.read_bytes()
     except OSError:
         return None
-    if raw.startswith(b"\xef\xbb\xbf"):  # spreadsheets like to add a BOM
-        raw = raw[3:]
+    raw = raw.removeprefix(codecs.BOM_UTF8)  # spreadsheets like to add a BOM
     end = raw.find(b"\n")
     if end <= 0:
         return None

@@ -22,6 +22,7 @@ A single sensor is still written as version 1, and version 1 files read as befor
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import math
@@ -81,7 +82,7 @@ def is_session_file(path: Path) -> bool:
     """True when the file starts with the session magic line (cheap: reads its first bytes)."""
     try:
         with path.open("rb") as fh:
-            return is_session_head(fh.read(len(_UTF8_BOM) + len(_SESSION_MAGIC)))
+            return is_session_head(fh.read(len(codecs.BOM_UTF8) + len(_SESSION_MAGIC)))
     except OSError:
         return False
 
@@ -89,12 +90,11 @@ def is_session_file(path: Path) -> bool:
 # The magic line's start, in bytes (ASCII): a first line that begins with it, after a byte-order mark
 # that an editor saving as UTF-8 with one (Notepad) may add, makes a session file.
 _SESSION_MAGIC = f"# {FORMAT_NAME}".encode("ascii")
-_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def is_session_head(head: bytes) -> bool:
     """`is_session_file` for a file's first bytes (at least the magic's length and a BOM's)."""
-    return head.removeprefix(_UTF8_BOM).startswith(_SESSION_MAGIC)
+    return head.removeprefix(codecs.BOM_UTF8).startswith(_SESSION_MAGIC)
 
 
 def _meta_to_json(meta: SessionMeta, columns: list[str], companions: tuple[SensorInfo, ...] = ()) -> dict[str, Any]:
