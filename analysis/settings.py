@@ -134,11 +134,12 @@ class AnalysisSettings:
     # Alternating lunges (set_recount.SetRecount.own_leg_reps): a stepping foot's strike reaches
     # its own leg directly, the other foot's only through the pelvis and both knees, damped to a
     # fraction. The finder's reps are the other leg's steps when the pauses between them hold a
-    # strike at least this many times the reps' own (the simulator's transmitted share: 15-30 %) ...
+    # strike at least this many times the reps' own (the simulator's transmitted share at the
+    # shank: 15-30 % when chosen; 4.5-15 % since the lead damped strikes at the knee, session 10) ...
     other_leg_strike_ratio: float = 2.0
     # ... of at least this much: a foot landing from a step, not the hum of standing (at the
     # analysis rate the quick part of |acc| peaks at 0.25-1.1 g on the tuning seeds' shank steps,
-    # the other foot's strike at 0.09-0.14 g, standing a few hundredths).
+    # the other foot's strike at 0.09-0.14 g before the knee damping, standing a few hundredths).
     own_strike_least_g: float = 0.15
     # One leg's lunge takes about as long as the other's (one tempo for the set): a pause between
     # the other leg's steps moving for longer than this many times their typical step holds more
