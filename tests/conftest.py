@@ -66,6 +66,28 @@ def until() -> Until:
     return wait
 
 
+class Choose(Protocol):
+    def __call__(self, pilot: Pilot[Any], button_id: str, timeout_s: float = ...) -> Awaitable[None]: ...
+
+
+@pytest.fixture
+def choose(until: Until) -> Choose:
+    """`await choose(pilot, "#placement-thigh")`: click a radio button and wait until its RadioSet
+    holds it pressed. A click reaches the set as a chain of messages (click, button changed, set
+    updated); on a loaded machine `pilot.pause()` could return before the last one, and a key pressed
+    then read the old choice (CI, session 10: `s` started with no pair chosen)."""
+    from textual.widgets import RadioButton, RadioSet
+
+    async def click(pilot: Pilot[Any], button_id: str, timeout_s: float = 60.0) -> None:
+        button = pilot.app.query_one(button_id, RadioButton)
+        radio = button.parent
+        assert isinstance(radio, RadioSet)
+        await pilot.click(button_id)
+        await until(pilot, lambda: radio.pressed_button is button, timeout_s)
+
+    return click
+
+
 @pytest.fixture
 def live_app() -> Callable[..., Any]:
     """The live view around a LiveSource (one sensor or a pair), built as `live` builds it."""

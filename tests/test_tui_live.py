@@ -119,7 +119,7 @@ def test_choices_round_trip_and_bad_files_fall_back(tmp_path: Path) -> None:
     assert Remembered().with_options(None, "shank", None) == Remembered(placement="shank")
 
 
-async def test_setup_scans_the_virtual_link_and_returns_the_choice(tmp_path: Path, until) -> None:  # type: ignore[no-untyped-def]
+async def test_setup_scans_the_virtual_link_and_returns_the_choice(tmp_path: Path, until, choose) -> None:  # type: ignore[no-untyped-def]
     session = load_session(DEMO)
     rig = await start_rig([(FAMILIES["open_profile"], session), (FAMILIES["witmotion"], session)])
     try:
@@ -132,9 +132,9 @@ async def test_setup_scans_the_virtual_link_and_returns_the_choice(tmp_path: Pat
             assert table.row_count == 2
             # the remembered sensor is preselected
             assert app.sensors[table.cursor_row].name == rig.sensors[1].name
-            await pilot.click("#placement-shank")
-            await pilot.click("#side-right")
-            await pilot.click("#exercise-bridge")
+            await choose(pilot, "#placement-shank")
+            await choose(pilot, "#side-right")
+            await choose(pilot, "#exercise-bridge")
             await pilot.press("r")  # scanning again keeps the choices
             await until(pilot, lambda: app.scans >= 2)
             await pilot.press("s")

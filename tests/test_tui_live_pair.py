@@ -149,7 +149,7 @@ async def test_sides_pair_live_shows_symmetry(tmp_path: Path, until, live_app) -
     assert f"median {sym.median['range']:.0f} %, limit 15 %" in text
 
 
-async def test_setup_screen_chooses_two_sensors(tmp_path: Path, until) -> None:  # type: ignore[no-untyped-def]
+async def test_setup_screen_chooses_two_sensors(tmp_path: Path, until, choose) -> None:  # type: ignore[no-untyped-def]
     """Two sensors found by a real scan of the virtual link: `2` marks the second, "5 · Second
     sensor" says where it sits; its placement and side follow from the first one's."""
     from textual.widgets import DataTable
@@ -168,16 +168,14 @@ async def test_setup_screen_chooses_two_sensors(tmp_path: Path, until) -> None: 
             await until(pilot, lambda: app.scans >= 1 and len(app.sensors) == 2)
             table = app.query_one("#sensors", DataTable)
             assert app.sensors[table.cursor_row].name == rig.sensors[0].name  # the remembered one first
-            await pilot.click("#pairing-same_leg")
-            await pilot.pause()
+            await choose(pilot, "#pairing-same_leg")
             await pilot.press("s")  # a pair chosen, but no second sensor marked: a note, not an exit
             assert app.is_running
             table.focus()
             await pilot.press("down", "2")  # the other sensor is the second
             assert table.get_row_at(1)[-1] == "2nd" and table.get_row_at(0)[-1] == ""
             await pilot.press("up")
-            await pilot.click("#placement-thigh")
-            await pilot.pause()
+            await choose(pilot, "#placement-thigh")
             await pilot.press("s")
         choice = app.return_value
         assert choice is not None and choice.second is not None
@@ -190,8 +188,7 @@ async def test_setup_screen_chooses_two_sensors(tmp_path: Path, until) -> None: 
             app.query_one("#sensors", DataTable).focus()
             await pilot.press("down", "2")  # marking picks "same leg" (thigh + shank); then the other leg instead
             assert app.query_one("#pairing-same_leg").value
-            await pilot.click("#pairing-other_leg")
-            await pilot.pause()
+            await choose(pilot, "#pairing-other_leg")
             await pilot.press("s")  # the cursor is on the second: the first is the other sensor
         choice = app.return_value
         assert choice is not None and choice.second is not None
