@@ -474,6 +474,18 @@ def test_a_recognised_placement_is_unsure_where_nothing_tells_it() -> None:
     assert not recognise(*side, squat, placement="shank").placement_unsure
 
 
+def test_a_recognised_placement_is_unsure_where_the_movement_is_too_small_to_tell() -> None:
+    """Session 11: a segment that turns only ~8° per window (a real thigh's shallow bridge on MEx
+    01–15, or a shank's full one) cannot tell a thigh from a shank, however sure the tree: the
+    placement is shown as a guess; the same strap turning 25° is sure."""
+    model = _one_leaf_model({"squat/thigh": 0.9, "squat/shank": 0.1})
+    small = recognise(*_swinging("x", 0.0, 8.0), model)
+    assert small.placement == "thigh" and small.placement_confidence > 0.85
+    assert small.placement_unsure and small.to_dict()["placement_unsure"] is True
+    assert not recognise(*_swinging("x", 0.0, 25.0), model).placement_unsure
+    assert not recognise(*_swinging("x", 0.0, 8.0), model, placement="thigh").placement_unsure
+
+
 def test_an_upright_exercise_needs_the_segment_near_vertical() -> None:
     """Gravity never within 70° of the bone (lying on the side, a strap on the side of the thigh):
     squats, lunges, step-ups and band walks are done on one's feet, so the clamshell is chosen."""
