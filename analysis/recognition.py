@@ -41,7 +41,8 @@ Method, fixed and readable:
    through the stretch between them, so each segment keeps its own rest for calibration;
 6. a set is unsure (Recognition.unsure) below `unsure_below` or where its posture was not read; a
    recognised placement is unsure (Recognition.placement_unsure) where nothing tells it
-   (placement_is_unsure).
+   (placement_is_unsure: the tree unsure, the posture not read, only clamshells, or a movement
+   too small to tell a thigh from a shank).
 
 Pure: arrays in (caller's timestamps), plain data out; no files, clocks or I/O. The tree itself is
 passed in (`RecognitionModel.from_dict`); sensortrack.recognising.packaged_model loads the packaged one.
@@ -142,6 +143,14 @@ class RecognitionSettings:
     bridge_thigh_low_long_max_deg: float = 66.0
     bridge_thigh_high_long_min_deg: float = 55.0
     bridge_shank_low_long_max_deg: float = 45.0
+    # (session 11) The placement is read from how far and in which posture the segment turns; a
+    # median range (range_deg over the windows it is voted from) below this cannot tell a thigh from
+    # a shank: a shank's full bridge turns gravity 6.5–17° per window (the simulator's, tuning seeds
+    # 40–45 and 90–95) and a real thigh's shallow bridge as little as 7.6° (MEx 01–15), so the range
+    # says nothing there; and the hinge the bone is read from is the normal of the path's plane,
+    # which 1–3° of sway tilts by up to atan(3° / 6°) ≈ 27° over a 12° arc — as much as the bone's
+    # angle to gravity differs between a thigh and a shank in a bridge (rest 40–55° against 0–30°).
+    placement_min_range_deg: float = 12.0
 
 
 # ---- features ---------------------------------------------------------------------------------
@@ -567,8 +576,9 @@ def recognise(t_s: FloatArray, acc_g: FloatArray, model: RecognitionModel,
         placement = max(placements, key=lambda p: mass[p]) if total > 0 else placements[0]
         placement_conf = mass[placement] / total if total > 0 else 0.0
         posture_read = bool(voting.any()) and float(np.mean(win.features[voting, _POSTURE[0]] >= 0)) >= s.posture_known_share
+        moved_deg = float(np.median(win.features[voting, _RANGE])) if voting.any() else 0.0
     else:
-        placement_conf, posture_read = 1.0, True
+        placement_conf, posture_read, moved_deg = 1.0, True, np.inf
     # P(exercise | placement), with "none" kept as its own column (the last)
     cols = [[i for i, (e, q) in enumerate(pairs) if e == ex and q == placement] for ex in exercises]
     none_col = [i for i, (e, _) in enumerate(pairs) if e == NONE]
@@ -583,7 +593,8 @@ def recognise(t_s: FloatArray, acc_g: FloatArray, model: RecognitionModel,
     labels = _mode_filter(raw, s.smooth_windows)
     segments = _segments(win, labels, p_ex, names, s, float(t_s[0]), float(t_s[-1]), placement)
     window_label = tuple(_label_at(segments, c) if lab else "" for c, lab in zip(win.centre_s, labels, strict=True))
-    placement_unsure = given_placement is None and placement_is_unsure(placement_conf, posture_read, segments, s)
+    placement_unsure = given_placement is None and placement_is_unsure(placement_conf, posture_read, segments, s,
+                                                                       moved_deg)
     return Recognition(placement, placement_conf, segments, win.centre_s, window_label, p_ex, names,
                        win.features[:, _POSTURE[0]] >= 0, s, win.features[:, _POSTURE], placement_unsure)
 
@@ -595,13 +606,16 @@ PLACEMENT_BLIND: Final = frozenset({"clamshell"})
 
 
 def placement_is_unsure(confidence: float, posture_read: bool, segments: tuple[Segment, ...],
-                        s: RecognitionSettings) -> bool:
+                        s: RecognitionSettings, moved_deg: float = np.inf) -> bool:
     """A recognised placement is shown as a guess (session 9) where the tree is unsure of it
     (below `unsure_below`), where the posture of the windows it was read from was not (thigh and
-    shank then differ by range alone, and a shank's rear-leg lunge turns like a thigh's squat), or
-    where nothing but exercises that cannot tell them apart (PLACEMENT_BLIND) was recognised."""
+    shank then differ by range alone, and a shank's rear-leg lunge turns like a thigh's squat), where
+    nothing but exercises that cannot tell them apart (PLACEMENT_BLIND) was recognised, or (session 11)
+    where those windows' median range `moved_deg` is below `placement_min_range_deg`: too small a
+    movement to tell them apart (RecognitionSettings says why)."""
     telling = [seg for seg in segments if seg.exercise != NONE and seg.exercise not in PLACEMENT_BLIND]
-    return confidence < s.unsure_below or not posture_read or not telling
+    return (confidence < s.unsure_below or not posture_read or not telling
+            or moved_deg < s.placement_min_range_deg)
 
 
 def _label_at(segments: tuple[Segment, ...], t: float) -> str:
@@ -665,6 +679,7 @@ def _split_at_posture_changes(runs: list[list[int]], rest_u: FloatArray, limit_d
 
 UPRIGHT_EXERCISES: Final = frozenset({"squat", "lunge", "step_up", "band_walk"})  # done on one's feet
 _POSTURE = [FEATURES.index(name) for name in ("rest_long_deg", "low_long_deg", "high_long_deg")]
+_RANGE = FEATURES.index("range_deg")
 
 
 def _physically_possible(exercise: str, placement: str, posture: FloatArray, s: RecognitionSettings) -> bool:

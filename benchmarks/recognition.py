@@ -19,7 +19,9 @@ simulator's sets is a "none" row too (each walk of 5 s or more, judged by most o
 none right %, placement right % (per recording), and the share of sets marked unsure.
 Live (`--live-seeds`, default reporting seeds 1000–1009): `live --exercise auto`'s decision per
 exercise × placement, against the end of the set's second rep, and how often it is right (sure or
-shown unsure) or wrong and sure.
+shown unsure) or wrong and sure. With `--tuning`, `--live-seeds` takes tuning seeds (24–99, default
+none; session 7 calibrated on 40–49) and every set whose label is wrong or later than 0.5 s after
+the second rep is listed, to look into (session 11).
 Timing (unless --no-timing), both measured in the same run: recognition time against
 analyze_session time with the exercise given, on simulated sessions; and the whole
 `sensortrack analyze --json` command on the demo recording as a plain CSV, with and without flags.
@@ -46,6 +48,7 @@ from sensortrack.recognising import packaged_model
 UTD_DEFAULT = (Path("/work/realdata/utd-mhad-single"), Path("/work/realdata/utd-mhad-joined"))
 LABELS = (*EXERCISES, NONE)
 MIN_WALK_S = 5.0
+LATE_S = 0.5  # a live label shown later than this after the set's second rep ends is late
 
 
 def _predicted(rec: Recognition, start: float, end: float, truth: str) -> str:
@@ -231,15 +234,23 @@ def live_summary(judged: list[dict[str, Any]]) -> dict[str, Any]:
         lag = sorted(j["after_rep2_s"] for j in mine)
         rows[exercise] = {"n": len(mine), "median_after_rep2_s": lag[len(lag) // 2] if lag else None,
                           "max_after_rep2_s": lag[-1] if lag else None,
-                          "by_0_5_s": sum(v <= 0.5 for v in lag),
+                          "by_0_5_s": sum(v <= LATE_S for v in lag),
                           "right": sum(j["decided"] == exercise for j in mine),
                           "right_sure": sum(j["decided"] == exercise and not j["unsure"] for j in mine),
                           "wrong_sure": sum(j["decided"] not in (exercise, None) and not j["unsure"] for j in mine)}
     return rows
 
 
+def wrong_or_late(seeds: range, parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The live sets to look into (tuning seeds only): labelled with another exercise (or none), or
+    later than LATE_S after the second rep; each with its seed."""
+    return [j | {"seed": seed} for seed, part in zip(seeds, parts, strict=True) for j in part
+            if j["decided"] != j["exercise"] or j["after_rep2_s"] > LATE_S]
+
+
 def print_live(seeds: range, rows: dict[str, Any]) -> None:
-    print(f"\n== live --exercise auto, simulator reporting seeds {seeds.start}-{seeds.stop - 1} (thigh and shank, "
+    kind = "reporting" if seeds.start >= 1000 else "tuning"
+    print(f"\n== live --exercise auto, simulator {kind} seeds {seeds.start}-{seeds.stop - 1} (thigh and shank, "
           "strapped flat, 0.1 s chunks): label shown against the end of the set's second rep")
     for exercise, r in rows.items():
         print(f"  {exercise:<10} median {r['median_after_rep2_s']:+5.2f} s, max {r['max_after_rep2_s']:+5.2f} s; "
@@ -277,14 +288,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--live-seeds", default="1000:1010", help="reporting seeds for the live decision (A:B; 0:0 leaves it out)")
     ap.add_argument("--tuning", action="store_true",
                     help="tuning data instead: MEx 01-15 (trained on: optimistic), UTD-MHAD odd subjects, simulator "
-                    "tuning seeds (--sim-seeds within 24:100, default 90:92); no live, no timing")
+                    "tuning seeds (--sim-seeds within 24:100, default 90:92); live only on tuning seeds given by "
+                    "--live-seeds (then each wrong or late set is listed); no timing")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--no-timing", action="store_true")
     args = ap.parse_args(argv)
     if args.tuning:
         if args.sim_seeds == ap.get_default("sim_seeds"):
             args.sim_seeds = "90:92"
-        args.utd_people, args.live_seeds, args.no_timing = "odd", "0:0", True
+        if args.live_seeds == ap.get_default("live_seeds"):
+            args.live_seeds = "0:0"
+        args.utd_people, args.no_timing = "odd", True
     a, b = (int(v) for v in args.sim_seeds.split(":"))
     if args.tuning and b > a and not 24 <= a <= b <= 100:
         print("--tuning judges on tuning seeds 24-99 only (0-23 are trained on, 1000+ are for reporting)", file=sys.stderr)
@@ -312,12 +326,21 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{folder}: not here, left out", file=sys.stderr)
     result: dict[str, Any] = {"model": packaged_model().about, "data_sets": out}
     la, lb = (int(v) for v in args.live_seeds.split(":"))
+    late: list[dict[str, Any]] = []
     if lb > la:
-        if la < 1000:
+        if args.tuning and not 24 <= la <= lb <= 100:
+            print("--tuning --live-seeds takes tuning seeds 24-99 only", file=sys.stderr)
+            return 2
+        if not args.tuning and la < 1000:
             print("report on reporting seeds (1000 and up) only", file=sys.stderr)
             return 2
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            result["live"] = live_summary([j for part in pool.map(_live_seed, range(la, lb)) for j in part])
+            parts = list(pool.map(_live_seed, range(la, lb)))
+        live = [j for part in parts for j in part]
+        result["live"] = live_summary(live)
+        if args.tuning:
+            late = wrong_or_late(range(la, lb), parts)
+            result["live_wrong_or_late"] = late
     if not args.no_timing:
         import tempfile
 
@@ -333,6 +356,9 @@ def main(argv: list[str] | None = None) -> int:
         print_summary(sm)
     if "live" in result:
         print_live(range(la, lb), result["live"])
+        for j in late:
+            print(f"    seed {j['seed']} {j['exercise']}/{j['placement']}: {j['decided']} "
+                  f"({'unsure' if j['unsure'] else 'sure'}), {j['after_rep2_s']:+.2f} s after rep 2")
     if "timing" in result:
         t = result["timing"]
         print(f"\nrecognising takes {100 * t['ratio']:.1f}% of the analysis' own time "

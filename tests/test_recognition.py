@@ -474,6 +474,18 @@ def test_a_recognised_placement_is_unsure_where_nothing_tells_it() -> None:
     assert not recognise(*side, squat, placement="shank").placement_unsure
 
 
+def test_a_recognised_placement_is_unsure_where_the_movement_is_too_small_to_tell() -> None:
+    """Session 11: a segment that turns only ~8° per window (a real thigh's shallow bridge on MEx
+    01–15, or a shank's full one) cannot tell a thigh from a shank, however sure the tree: the
+    placement is shown as a guess; the same strap turning 25° is sure."""
+    model = _one_leaf_model({"squat/thigh": 0.9, "squat/shank": 0.1})
+    small = recognise(*_swinging("x", 0.0, 8.0), model)
+    assert small.placement == "thigh" and small.placement_confidence > 0.85
+    assert small.placement_unsure and small.to_dict()["placement_unsure"] is True
+    assert not recognise(*_swinging("x", 0.0, 25.0), model).placement_unsure
+    assert not recognise(*_swinging("x", 0.0, 8.0), model, placement="thigh").placement_unsure
+
+
 def test_an_upright_exercise_needs_the_segment_near_vertical() -> None:
     """Gravity never within 70° of the bone (lying on the side, a strap on the side of the thigh):
     squats, lunges, step-ups and band walks are done on one's feet, so the clamshell is chosen."""
@@ -511,3 +523,38 @@ def test_the_report_says_when_the_recognised_placement_is_a_guess() -> None:
         text = format_report(session, result)
         assert ("(recognised, UNSURE: pass --placement) sensor" in text) is unsure
         assert f"{result.context.placement} (recognised" in text
+
+
+def _benchmark(args: list[str]) -> subprocess.CompletedProcess[str]:
+    repo = Path(__file__).resolve().parent.parent
+    return subprocess.run([sys.executable, str(repo / "benchmarks" / "recognition.py"), *args],
+                          capture_output=True, text=True, cwd=repo, timeout=120)
+
+
+def test_the_live_benchmark_looks_into_tuning_seeds_only() -> None:
+    """Session 11: `benchmarks/recognition.py --tuning --live-seeds A:B` runs the live decision on
+    tuning seeds, to look into the sets it labels wrong or late; reporting seeds (and the seeds the
+    tree was trained on) are refused there, and tuning seeds without --tuning as before."""
+    quiet = ["--sim-seeds", "0:0", "--mex-root", "/nonexistent", "--utd", "--no-timing", "--json"]
+    for args in (["--tuning", "--live-seeds", "1000:1001"], ["--tuning", "--live-seeds", "10:11"],
+                 ["--live-seeds", "40:41"]):
+        done = _benchmark(args + quiet)
+        assert done.returncode == 2 and "seeds" in done.stderr, args
+
+
+def test_the_live_sets_to_look_into_are_the_wrong_and_the_late() -> None:
+    """`wrong_or_late` keeps a set labelled with another exercise or none, or shown later than 0.5 s
+    after its second rep, with its seed; a right label in time is left out."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    try:
+        from recognition import wrong_or_late
+    finally:
+        sys.path.pop(0)
+
+    def row(decided: str | None, after: float) -> dict[str, object]:
+        return {"exercise": "bridge", "placement": "thigh", "decided": decided, "unsure": True, "after_rep2_s": after}
+
+    parts = [[row("bridge", -0.3), row("clamshell", -0.3)], [row("bridge", 0.6), row(None, 2.0), row("bridge", 0.5)]]
+    got = wrong_or_late(range(40, 42), parts)
+    assert [(j["seed"], j["decided"], j["after_rep2_s"]) for j in got] == [(40, "clamshell", -0.3), (41, "bridge", 0.6),
+                                                                        (41, None, 2.0)]
