@@ -9,7 +9,6 @@ import functools
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -199,15 +198,16 @@ def test_model_file_is_small_readable_and_matches_the_features() -> None:
         RecognitionModel.from_dict(bad)
 
 
-def test_recognition_is_pure_and_cheap() -> None:
+def test_recognition_is_pure() -> None:
+    """The same answer from copies, and the caller's arrays untouched (its cost is measured by
+    benchmarks/recognition.py, not asserted here: a timed assertion fails on a busy machine)."""
     session = _fixture("clamshell_thigh_left")
     s = session.samples
-    t0 = time.perf_counter()
+    t, acc = s.t_s.copy(), s.acc_g.copy()
     a = recognise(s.t_s, s.acc_g, packaged_model())
-    elapsed = time.perf_counter() - t0
-    b = recognise(s.t_s.copy(), s.acc_g.copy(), packaged_model())
+    b = recognise(t, acc, packaged_model())
     assert a.segments == b.segments and a.placement == b.placement
-    assert elapsed < 5.0  # a sanity bound only; benchmarks/recognition.py prints the real ratio
+    assert np.array_equal(t, s.t_s) and np.array_equal(acc, s.acc_g)
 
 
 def test_batched_window_features_equal_the_per_window_definition() -> None:
