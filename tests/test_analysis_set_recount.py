@@ -99,3 +99,14 @@ def test_squats_that_repeat_at_the_finders_own_spacing_are_not_merged(monkeypatc
     assert [len(s.reps) for s in analyze_session(session).sets] == [10, 7]
     monkeypatch.setattr(SetRecount, "_finder_cycle_repeats", lambda self, angle, reps: False)
     assert [len(s.reps) for s in analyze_session(session).sets] == [10, 4]
+
+
+def test_half_the_periods_holding_two_excursions_is_a_pattern_of_double_movements() -> None:
+    """Session 11: a trailing thigh's lunge extends the hip on the step out and less on the step
+    back; the finder reads the smaller excursion above its floor in only some reps (UTD-MHAD
+    subject 5: 6 for 4). Half the periods holding two of the finder's reps is enough."""
+    pattern = _period_reps([20, 120, 220, 320])
+    groups = explained_by_period(*_finder([20, 70, 120, 220, 270, 320]), pattern, 100.0)
+    assert groups == [[0, 1], [2], [3, 4], [5]]
+    # one period in four holding two is still a rhythm break, not double movements
+    assert explained_by_period(*_finder([20, 70, 120, 220, 320]), pattern, 100.0) is None
