@@ -84,7 +84,8 @@ def flexion_axis(
 def moves_about(u: FloatArray, axis: FloatArray, tuning: AnalysisSettings) -> bool:
     """Whether gravity's positions over the stretch (`u`) moved about `axis`: turning about an axis
     leaves gravity's component along it unchanged, so at least `axis_plane_share_of_spread` of
-    gravity's spread (variance about its mean) must lie across the axis, not along it. The rate
+    gravity's spread (variance about its mean) must lie across the axis, not nearly all along it
+    (some may: a band walk's stretch holds its sink into the stance, about another axis). The rate
     u × du/dt of a slow, small movement seen by a coarse accelerometer (a 14° bridge, MEx: 1/64 g
     steps) is mostly noise, whose dominant direction can lie anywhere, even along the arc itself."""
     centred = u - u.mean(axis=0)

@@ -357,7 +357,8 @@ def explained_by_period(
       movement before or after the set is not counted from the pattern: allowing one period more
       on each side counted the standing about around squat sets, tuning seeds 0–99), unless its
       extreme lies before `edges[0]` or after `edges[1]` (the recording began or ended within a
-      period of it: a set filmed from a rep, or stopped during one, has nothing around it);
+      period of it: a set filmed from a rep, or stopped during one, has nothing around it;
+      `edges` (inf, −inf): every period may, for reps fewer than a set, set_recount.py);
     - the pattern counts fewer reps, but fewer than half of its periods hold several of the
       finder's (a set whose rhythm broke once is no set of double movements; a rep of two unlike
       excursions, a trailing thigh's lunge extending the hip on the step out and less on the step
