@@ -62,23 +62,36 @@ def flexion_axis(
     """The axis gravity's direction turns about in the sensor frame (unsigned), or None.
 
     First from the turning rate u × du/dt (blind to turns about the vertical, so the knee drift we
-    measure cannot tilt the axis): its dominant direction, when one direction clearly dominates.
-    Slow, small movements seen by an accelerometer alone (a 12° bridge) drown that rate in noise;
-    then the positions decide: every exercise here turns the segment about a roughly horizontal
-    axis, so gravity moves on a great circle whose plane's normal is the axis, the least
-    eigenvector of Σ u uᵀ.
+    measure cannot tilt the axis): its dominant direction, when one direction clearly dominates
+    and gravity's positions agree (`moves_about`). Slow, small movements seen by an accelerometer
+    alone (a 12° bridge) drown that rate in noise; then the positions decide: every exercise here
+    turns the segment about a roughly horizontal axis, so gravity moves on a great circle whose
+    plane's normal is the axis, the least eigenvector of Σ u uᵀ.
     """
     speed = np.linalg.norm(turn_dps, axis=1)
     cut = tuning.still_dps if still_cut is None else still_cut
     moving = turn_dps[speed >= cut]
     if moving.shape[0] >= 10:
         eigval, eigvec = np.linalg.eigh(moving.T @ moving)  # ascending
-        if eigval[2] >= tuning.axis_dominance_share * max(eigval[1], 1e-9):
+        if eigval[2] >= tuning.axis_dominance_share * max(eigval[1], 1e-9) and moves_about(u, eigvec[:, 2], tuning):
             return np.asarray(eigvec[:, 2])
     eigval, eigvec = np.linalg.eigh(u.T @ u)
     if eigval[1] < tuning.arc_planarity_share * max(eigval[0], 1e-12):
         return None
     return np.asarray(eigvec[:, 0])
+
+
+def moves_about(u: FloatArray, axis: FloatArray, tuning: AnalysisSettings) -> bool:
+    """Whether gravity's positions over the stretch (`u`) moved about `axis`: turning about an axis
+    leaves gravity's component along it unchanged, so at least `axis_plane_share_of_spread` of
+    gravity's spread (variance about its mean) must lie across the axis, not nearly all along it
+    (some may: a band walk's stretch holds its sink into the stance, about another axis). The rate
+    u × du/dt of a slow, small movement seen by a coarse accelerometer (a 14° bridge, MEx: 1/64 g
+    steps) is mostly noise, whose dominant direction can lie anywhere, even along the arc itself."""
+    centred = u - u.mean(axis=0)
+    total = float(np.einsum("ij,ij->", centred, centred))
+    along = centred @ axis
+    return total <= 0.0 or total - float(along @ along) >= tuning.axis_plane_share_of_spread * total
 
 
 def angle_basis(axis: FloatArray, ref: FloatArray) -> tuple[FloatArray, FloatArray]:

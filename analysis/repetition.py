@@ -357,9 +357,12 @@ def explained_by_period(
       movement before or after the set is not counted from the pattern: allowing one period more
       on each side counted the standing about around squat sets, tuning seeds 0–99), unless its
       extreme lies before `edges[0]` or after `edges[1]` (the recording began or ended within a
-      period of it: a set filmed from a rep, or stopped during one, has nothing around it);
-    - the pattern counts fewer reps, but most of its periods do not hold several of the finder's
-      (a set whose rhythm broke once is no set of double movements);
+      period of it: a set filmed from a rep, or stopped during one, has nothing around it;
+      `edges` (inf, −inf): every period may, for reps fewer than a set, set_recount.py);
+    - the pattern counts fewer reps, but fewer than half of its periods hold several of the
+      finder's (a set whose rhythm broke once is no set of double movements; a rep of two unlike
+      excursions, a trailing thigh's lunge extending the hip on the step out and less on the step
+      back, shows its smaller one above the finder's floor in only some reps: UTD-MHAD);
     - a period the finder saw nothing of, between its first and last rep, has its extreme within
       one of the finder's reps (a held bridge's plateau: the pattern found an extreme there, not a
       rep the finder missed; fresh standard-design seeds);
@@ -383,6 +386,6 @@ def explained_by_period(
             ((finder_starts < rep.peak) & (rep.peak < finder_ends)).any()
         ):
             return None  # a rep the finder missed between its reps lies between them, not within one
-    if len(anchors) < len(finder_peaks) and np.median([len(g) for g in groups]) < 2:
+    if len(anchors) < len(finder_peaks) and 2 * sum(len(g) > 1 for g in groups) < len(groups):
         return None
     return groups

@@ -152,7 +152,8 @@ class SetRecount:
         rep (their extremes' largest, its warnings all), one holding none is a rep of its own
         ("calibration uncertain": counted from the movement), one holding one keeps it as it is.
         Searched over the set and a set break on each side, so the rep before or after the first
-        and last the finder saw is whole; a set the pattern counted already is left as it is."""
+        and last the finder saw is whole; a set the pattern counted already is left as it is.
+        Reps fewer than a set are recounted over the whole pattern around them (no edges)."""
         st, s, k = self._st, self._s, self._k
         if len(reps) < 2 or not all(r.calibrated for r in reps):
             return reps
@@ -181,6 +182,14 @@ class SetRecount:
             return reps  # no whole pattern to count by
         whole_reps = self._finder_cycle_repeats(corr, reps)
         edges = self._recording_edges(a, b, period_s * st.rate_hz)
+        if len(reps) < s.min_reps_per_set:
+            # Fewer reps than a set (lone reps the set tracker dropped, recounted together with
+            # the next: sets.SetTracker._recount_with_dropped): the finder did not follow the
+            # movement, so its first and last rep do not mark where the set began and ended. A
+            # shank's sit-to-stand tilts quickly forward twice per rep, and the finder counted one
+            # tilt in a set or two (tuning seeds: 7 sets of 5 read 0); the pattern may count the
+            # periods around them too (`explained_by_period` with no edge: every period may).
+            edges = (np.inf, -np.inf)
         if whole_reps and edges == (-np.inf, np.inf):
             # Its reps are whole periods: only a period it missed between two of them could be
             # added, and there is room for one only where two start a period and more apart (a rep

@@ -238,6 +238,13 @@ class AnalysisSettings:
     # ... or gravity's spread along the swept arc must exceed its spread out of the fitted plane
     # this many times (a slow, small movement seen by an accelerometer alone).
     arc_planarity_share: float = 8.0
+    # A turning-rate axis is the segment's only if at least this share of gravity's spread over the
+    # stretch lies across it (turning about an axis leaves gravity's part along it fixed; a
+    # stretch may also hold a movement about another axis, as a band walk's sink into its stance:
+    # 39 % across, the least of any axis calibrated on the fixtures and real tuning halves; then a
+    # MEx clamshell 72 %, UTD-MHAD trailing-thigh lunges 77 %). MEx subject 10's noise-led bridge
+    # axes: 7–14 %.
+    axis_plane_share_of_spread: float = 0.25
     # "Near an end" of the swept arc, as a share of the arc.
     arc_end_share_of_arc: float = 0.2
     # Bridges: the posture over this long at the start of the stretch is where the set started ...

@@ -9,7 +9,8 @@
   alone show no axis of their own the known axis holds while gravity stays in its plane. Before,
   the rest posture walked from standing to the seat one stretch at a time and the set after the
   rest read 0 (hard design, tuning seeds 33 and 99).
-These tests fail if either breaks.
+- A turning-rate axis along which gravity moved more than across it is no axis (session 11).
+These tests fail if any of these breaks.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import pytest
 from sensortrack.analysis.calibration import (
     Calibration,
     calibrate,
+    flexion_axis,
+    moves_about,
     rate_noise_dps,
     stays_in_plane,
     swings,
@@ -152,3 +155,26 @@ def test_the_set_after_a_seated_rest_counts(seed: int, placement: str, least: in
         analyzer.feed(s.t_s[i:j], s.acc_g[i:j], None)
         i, k = j, k + 1
     assert analyzer.finish().to_dict()["sets"] == result.to_dict()["sets"]
+
+
+def test_a_noise_led_turning_axis_along_the_arc_is_not_the_segments() -> None:
+    """Session 11: a slow 14° bridge seen by a coarse accelerometer alone (MEx subject 10) turns
+    gravity about AXIS, but the differentiated rate u × du/dt is mostly noise, whose dominant
+    direction here lies along the arc itself. Gravity moved across that direction, not about it
+    (`moves_about`), so the positions decide: gravity sweeps a great circle about AXIS."""
+    t = np.arange(0.0, 12.0, 1.0 / RATE_HZ)
+    up = _up(7.0 * np.sin(2.0 * np.pi * t / 4.0))
+    rng = np.random.default_rng(5)
+    noise = np.zeros((t.size, 3))
+    noise[:, 1] = rng.normal(0.0, 40.0, t.size)  # jitter along the arc (the sensor's y)
+    noise[:, 0] = rng.normal(0.0, 8.0, t.size)
+    noise[:, 2] = rng.normal(0.0, 8.0, t.size)
+    turn = _turn(up) + noise
+    axis = flexion_axis(up, turn, S)
+    assert axis is not None and abs(float(axis @ AXIS)) > 0.999
+    assert not moves_about(up, np.array([0.0, 1.0, 0.0]), S)
+    assert moves_about(up, AXIS, S)
+    # Before, the rate's dominant direction was taken as it was: the arc's own direction.
+    loose = dataclasses.replace(S, axis_plane_share_of_spread=1e-9)
+    wrong = flexion_axis(up, turn, loose)
+    assert wrong is not None and abs(float(wrong @ AXIS)) < 0.5

@@ -99,3 +99,29 @@ def test_squats_that_repeat_at_the_finders_own_spacing_are_not_merged(monkeypatc
     assert [len(s.reps) for s in analyze_session(session).sets] == [10, 7]
     monkeypatch.setattr(SetRecount, "_finder_cycle_repeats", lambda self, angle, reps: False)
     assert [len(s.reps) for s in analyze_session(session).sets] == [10, 4]
+
+
+def test_half_the_periods_holding_two_excursions_is_a_pattern_of_double_movements() -> None:
+    """Session 11: a trailing thigh's lunge extends the hip on the step out and less on the step
+    back; the finder reads the smaller excursion above its floor in only some reps (UTD-MHAD
+    subject 5: 6 for 4). Half the periods holding two of the finder's reps is enough."""
+    pattern = _period_reps([20, 120, 220, 320])
+    groups = explained_by_period(*_finder([20, 70, 120, 220, 270, 320]), pattern, 100.0)
+    assert groups == [[0, 1], [2], [3, 4], [5]]
+    # one period in four holding two is still a rhythm break, not double movements
+    assert explained_by_period(*_finder([20, 70, 120, 220, 320]), pattern, 100.0) is None
+
+
+def test_lone_reps_of_a_shank_sit_to_stand_are_recounted_over_the_whole_pattern() -> None:
+    """Session 11: hard design, tuning seed 73, shank without a gyroscope, two sets of 5
+    sit-to-stands. The finder counted one quick forward tilt in each half of each set (lone
+    reps, dropped as fewer than a set); recounted together, the set's pattern has periods before
+    the first and after the last of them, which used to stop the recount (0 + 0). Reps fewer than
+    a set do not mark where the set began and ended: 5 + 5."""
+    (hard,) = hard_sessions(73, "squat_sit")
+    assert hard.spec.placement == "shank" and not hard.gyro
+    session, labels = simulate_session(hard.spec, hard.seed)
+    result = analyze_session(session)
+    assert [len(s.reps) for s in result.sets] == [len(s.reps) for s in labels.sets] == [5, 5]
+    # each set holds two of the finder's reps, the rest counted from the movement
+    assert [sum(r.calibrated for r in s.reps) for s in result.sets] == [2, 2]
