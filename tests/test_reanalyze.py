@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -88,6 +89,63 @@ def test_helpers_give_the_same_results_as_one_process(library: Path, helpers: in
     assert parallel_rows == serial_rows
     assert seen == list(range(1, len(FILES) + 1))
 
+
+
+def test_results_that_are_in_are_written_while_waiting_for_the_helpers(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once this process has no session left, it writes what is in before waiting for the helpers'
+    last results, and each wave as it arrives: the commit after the last result holds that wave
+    alone, however long since the previous commit (it is the run's tail, issue 12)."""
+    monkeypatch.setattr(reanalyze, "STORE_EVERY_S", 3600.0)  # never by the clock here
+    settings = AnalysisSettings()
+
+    class Pool:  # a helper that takes the two biggest sessions and answers in two waves, at the end
+        def __init__(self, count: int, settings: AnalysisSettings, todo: deque[reanalyze.Job], *_: object) -> None:
+            self.todo, self.waves, self.stopped = todo, [[], []], False
+
+        def spawn(self) -> None:
+            pass
+
+        def feed(self) -> None:
+            for wave in self.waves:
+                record, refs = self.todo.popleft()
+                wave.append((record, reanalyze.analyze_record(record, settings, refs)))
+
+        def results(self, *, wait: bool = False) -> list[tuple[SessionRecord, object]]:
+            if not wait:
+                return []  # nothing comes while this process still has sessions of its own
+            assert self.stopped
+            return self.waves.pop(0) if self.waves else []
+
+        def no_more_work(self) -> None:
+            self.stopped = True
+
+        def close(self) -> None:
+            pass
+
+    stores: list[list[int]] = []
+    store = reanalyze._store
+
+    def watched(lib: Library, results: list[tuple[SessionRecord, object]], report: reanalyze.ReanalyzeReport) -> None:
+        stores.append([record.id for record, _ in results])
+        store(lib, results, report)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reanalyze, "_HelperPool", Pool)
+    monkeypatch.setattr(reanalyze, "_store", watched)
+    with Library.open(library) as lib:
+        serial = reanalyze.reanalyze(lib, lib.list(), settings, helpers=0)
+        serial_rows = _analysis_columns(lib)
+        stores.clear()
+        records = sorted(lib.list(), key=lambda r: r.facts.sample_count, reverse=True)
+        seen: list[int] = []
+        report = reanalyze.reanalyze(lib, records, settings, helpers=1, on_progress=seen.append)
+        assert _analysis_columns(lib) == serial_rows
+    assert report.analyzed == serial.analyzed == len(FILES)
+    assert seen == list(range(1, len(FILES) + 1))
+    ids = [r.id for r in records]
+    # this process's own two, written before the wait; then each of the helper's waves alone
+    assert stores == [ids[2:], ids[:1], ids[1:2]]
 
 
 def test_helper_reports_a_missing_file_and_the_rest_go_on(library: Path) -> None:

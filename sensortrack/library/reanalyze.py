@@ -267,13 +267,17 @@ def reanalyze(
         unstored: list[tuple[SessionRecord, AnalysisSummary]] = []
         stored_at = time.monotonic()
 
-        def finish(record: SessionRecord, summary: AnalysisSummary, *, last: bool = False) -> None:
-            nonlocal done, stored_at
+        def store() -> None:
+            nonlocal stored_at
+            _store(library, unstored, report)
+            unstored.clear()
+            stored_at = time.monotonic()
+
+        def finish(record: SessionRecord, summary: AnalysisSummary, *, last: bool = False, hold: bool = False) -> None:
+            nonlocal done
             unstored.append((record, summary))
-            if last or time.monotonic() - stored_at >= STORE_EVERY_S:
-                _store(library, unstored, report)
-                unstored.clear()
-                stored_at = time.monotonic()
+            if not hold and (last or time.monotonic() - stored_at >= STORE_EVERY_S):
+                store()
             done += 1
             if on_progress is not None:
                 on_progress(done)
@@ -294,10 +298,17 @@ def reanalyze(
                     break
                 finish(record, analyze_record(record, settings, refs, pair_settings))
             pool.no_more_work()
-            for record, summary in pool.results(until_done=True):
-                finish(record, summary)
-            if unstored:
-                _store(library, unstored, report)
+            # Nothing left for this process but waiting for the helpers' last sessions: what is in
+            # is written meanwhile, so that the commit after the last result holds that result
+            # alone, not up to STORE_EVERY_S of them (issue 12: that commit is the run's tail).
+            while True:
+                if unstored:
+                    store()
+                arrived = pool.results(wait=True)
+                if not arrived:
+                    break
+                for record, summary in arrived:
+                    finish(record, summary, hold=True)
         finally:
             pool.close()
     return report
@@ -357,12 +368,13 @@ class _HelperPool:
         """Hand out `todo` (filled by now) to the helpers as each is ready."""
         self._thread.start()
 
-    def results(self, *, until_done: bool = False) -> list[tuple[SessionRecord, AnalysisSummary]]:
-        """Results that are in (or, with `until_done`, every remaining one, waiting as needed)."""
-        out = []
+    def results(self, *, wait: bool = False) -> list[tuple[SessionRecord, AnalysisSummary]]:
+        """Results that are in; with `wait`, at least one unless none will come any more (waiting
+        as needed), and whatever else is in by then."""
+        out: list[tuple[SessionRecord, AnalysisSummary]] = []
         while not self._finished:
             try:
-                item = self._results.get(block=until_done)
+                item = self._results.get(block=wait and not out)
             except queue.Empty:
                 break
             if item is None:  # the feeder has finished: nothing more will come
