@@ -307,7 +307,7 @@ def counting(*args, **kwargs):
     if os.getpid() == ours:
         counted["parent_sessions"] += 1
     out = analyse(*args, **kwargs)
-    os.write(ends_w, f"{time.perf_counter():.6f}\n".encode())
+    os.write(ends_w, f"{time.perf_counter():.6f}\\n".encode())
     return out
 
 r.analyze_record = counting
@@ -350,7 +350,9 @@ def print_reanalyze_critical_path(env: dict[str, str], runs: int, serial_cpu_s: 
     core (/proc/thread-self/schedstat), which load from other work does not add to either."""
     parts: list[dict[str, float]] = []
     for _ in range(runs):
-        proc = subprocess.run([sys.executable, "-c", _CRITICAL_PATH], env=env, capture_output=True, text=True, check=True)
+        proc = subprocess.run([sys.executable, "-c", _CRITICAL_PATH], env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"the critical-path run exited {proc.returncode}: {proc.stderr[-1500:]}")
         line = next(x for x in proc.stderr.splitlines() if x.startswith("CRITICAL="))
         parts.append(json.loads(line[len("CRITICAL="):]))
     if any("before_helpers_cpu_s" not in p for p in parts):
