@@ -278,13 +278,13 @@ def run_all(runs: int, groups: set[str], st: list[str], ws: Workspace) -> None:
 # `sessions reanalyze` as on an idle machine (the idle share it measures reads 1.0, after the same
 # watch), timing the CPU of each part: this process before its helpers start, after, and the helpers.
 _CRITICAL_PATH = """
-import json, os, sys, time
+import json, os, resource, sys, time
 import sensortrack.library.reanalyze as r
 from sensortrack.cli import main
 
-def cpu():
-    t = os.times()
-    return t.user + t.system
+def cpu(who=resource.RUSAGE_SELF):  # getrusage: microseconds, where os.times() counts 10 ms ticks
+    t = resource.getrusage(who)
+    return t.ru_utime + t.ru_stime
 
 watch_share = r.IdleWatch.idle_share
 r.IdleWatch.idle_share = lambda self, window_s=r.IDLE_SAMPLE_S: (watch_share(self, window_s), 1.0)[1]
@@ -301,13 +301,24 @@ r._HelperPool.spawn = timed_spawn
 ours = os.getpid()
 analyse = r.analyze_record
 counted = {"parent_sessions": 0}
+ends_r, ends_w = os.pipe()  # each session's end, from whichever process (perf_counter is system-wide)
 
 def counting(*args, **kwargs):
     if os.getpid() == ours:
         counted["parent_sessions"] += 1
-    return analyse(*args, **kwargs)
+    out = analyse(*args, **kwargs)
+    os.write(ends_w, f"{time.perf_counter():.6f}\\n".encode())
+    return out
 
 r.analyze_record = counting
+run = r.reanalyze
+
+def timed_run(*args, **kwargs):
+    out = run(*args, **kwargs)
+    marks["returned"] = time.perf_counter()
+    return out
+
+r.reanalyze = timed_run
 def sched():  # wall, on-CPU and run-queue seconds of this thread (Linux)
     try:
         with open("/proc/thread-self/schedstat") as fh:
@@ -319,8 +330,11 @@ def sched():  # wall, on-CPU and run-queue seconds of this thread (Linux)
 start = sched()
 code = main(["sessions", "reanalyze"])
 end = sched()
-t = os.times()
-marks.update(counted, parent_cpu_s=cpu(), helpers_cpu_s=t.children_user + t.children_system, code=code)
+marks.update(counted, parent_cpu_s=cpu(), helpers_cpu_s=cpu(resource.RUSAGE_CHILDREN), code=code)
+os.close(ends_w)
+ends = [float(x) for x in os.read(ends_r, 1 << 20).decode().split()]
+if ends:  # after the last session's analysis: the last results written (and the helpers gone)
+    marks["tail_s"] = marks.pop("returned") - max(ends)
 if start and end:  # waiting for something (a helper, the GIL, the disk, a sleep): neither running nor queued
     marks["blocked_s"] = (end[0] - start[0]) - (end[1] - start[1]) - (end[2] - start[2])
 print("CRITICAL=" + json.dumps(marks), file=sys.stderr)
@@ -336,7 +350,9 @@ def print_reanalyze_critical_path(env: dict[str, str], runs: int, serial_cpu_s: 
     core (/proc/thread-self/schedstat), which load from other work does not add to either."""
     parts: list[dict[str, float]] = []
     for _ in range(runs):
-        proc = subprocess.run([sys.executable, "-c", _CRITICAL_PATH], env=env, capture_output=True, text=True, check=True)
+        proc = subprocess.run([sys.executable, "-c", _CRITICAL_PATH], env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"the critical-path run exited {proc.returncode}: {proc.stderr[-1500:]}")
         line = next(x for x in proc.stderr.splitlines() if x.startswith("CRITICAL="))
         parts.append(json.loads(line[len("CRITICAL="):]))
     if any("before_helpers_cpu_s" not in p for p in parts):
@@ -357,6 +373,9 @@ def print_reanalyze_critical_path(env: dict[str, str], runs: int, serial_cpu_s: 
     if all("blocked_s" in p for p in parts):
         print(f"  this process's main thread blocked (neither running nor queued for a core: helpers, GIL, "
               f"disk, sleeps) for {med('blocked_s'):.3f} s")
+    if all("tail_s" in p for p in parts):
+        tails = ", ".join(f"{p['tail_s'] * 1000:.1f}" for p in parts)
+        print(f"  from the last session's analysis to the results all written: {med('tail_s') * 1000:.1f} ms ({tails})")
 
 
 def hour_breakdown(hour_csv: Path) -> dict[str, tuple[float, float]]:

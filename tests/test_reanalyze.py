@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
+import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -88,6 +91,62 @@ def test_helpers_give_the_same_results_as_one_process(library: Path, helpers: in
     assert parallel_rows == serial_rows
     assert seen == list(range(1, len(FILES) + 1))
 
+
+
+def test_results_that_are_in_are_written_while_waiting_for_the_helpers(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once this process has no session left, it writes what is in before waiting for the helpers'
+    last results, and each wave as it arrives: the commit after the last result holds that wave
+    alone, however long since the previous commit (it is the run's tail, issue 12)."""
+    monkeypatch.setattr(reanalyze, "STORE_EVERY_S", 3600.0)  # never by the clock here
+    settings = AnalysisSettings()
+
+    class Pool:  # a helper that takes the two biggest sessions and answers in two waves, at the end
+        def __init__(self, count: int, settings: AnalysisSettings, work: list[reanalyze.Job], *_: object) -> None:
+            self.work, self.waves, self.stopped, self.next = work, [[0], [1]], False, 2
+
+        def spawn(self) -> None:
+            pass
+
+        def claim(self) -> int | None:
+            k, self.next = self.next, self.next + 1
+            self.stopped = k >= len(self.work)
+            return None if self.stopped else k
+
+        def results(self, *, wait: bool = False) -> list[tuple[int, object]]:
+            if not wait:
+                return []  # nothing comes while this process still has sessions of its own
+            assert self.stopped
+            if not self.waves:
+                return []
+            return [(k, reanalyze.analyze_record(self.work[k][0], settings, self.work[k][1])) for k in self.waves.pop(0)]
+
+        def close(self) -> None:
+            pass
+
+    stores: list[list[int]] = []
+    store = reanalyze._store
+
+    def watched(lib: Library, results: list[tuple[SessionRecord, object]], report: reanalyze.ReanalyzeReport) -> None:
+        stores.append([record.id for record, _ in results])
+        store(lib, results, report)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reanalyze, "_HelperPool", Pool)
+    monkeypatch.setattr(reanalyze, "_store", watched)
+    with Library.open(library) as lib:
+        serial = reanalyze.reanalyze(lib, lib.list(), settings, helpers=0)
+        serial_rows = _analysis_columns(lib)
+        stores.clear()
+        records = sorted(lib.list(), key=lambda r: r.facts.sample_count, reverse=True)
+        seen: list[int] = []
+        report = reanalyze.reanalyze(lib, records, settings, helpers=1, on_progress=seen.append)
+        assert _analysis_columns(lib) == serial_rows
+    assert report.analyzed == serial.analyzed == len(FILES)
+    assert seen == list(range(1, len(FILES) + 1))
+    ids = [r.id for r in records]
+    # this process's own two, written before the wait; then each of the helper's waves alone
+    assert stores == [ids[2:], ids[:1], ids[1:2]]
 
 
 def test_helper_reports_a_missing_file_and_the_rest_go_on(library: Path) -> None:
@@ -260,21 +319,85 @@ def test_reanalyze_imports_then_decides_where_helpers_fork(
     assert order[0] == first and "decide" in order
 
 
-def test_the_feeder_wakes_only_for_messages_and_the_end_of_the_work(
-    library: Path, monkeypatch: pytest.MonkeyPatch
+def test_sessions_are_claimed_in_order_once_each_and_never_past_the_end() -> None:
+    class Index:
+        def __init__(self) -> None:
+            self.value = 0
+            self.locked = 0
+
+        def get_lock(self) -> contextlib.AbstractContextManager[object]:
+            index = self
+
+            class Lock:
+                def __enter__(self) -> None:
+                    index.locked += 1
+
+                def __exit__(self, *_: object) -> None:
+                    index.locked -= 1
+
+            return Lock()
+
+    index = Index()
+    claims = [reanalyze.claim_next(index, 3) for _ in range(5)]
+    assert claims == [0, 1, 2, None, None]
+    assert index.value == 3 and index.locked == 0
+
+
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_helpers_take_sessions_themselves_and_this_process_runs_no_thread(
+    library: Path, monkeypatch: pytest.MonkeyPatch, start_method: str
 ) -> None:
-    """No polling: each wake-up of the feeder thread takes the GIL from this process's own analysis."""
-    calls: list[object] = []
-    real_wait = reanalyze.wait
+    """Every session is analysed exactly once, by whichever process was free first; this process
+    starts no thread (a feeder thread took the GIL from its analysis at every result, issue 12)."""
+    ours = os.getpid()
+    log_r, log_w = os.pipe()
+    analyse = reanalyze.analyze_record
 
-    def counted_wait(objects: list[object], timeout: float | None = None) -> list[object]:
-        calls.append(timeout)
-        return list(real_wait(objects, timeout))  # type: ignore[arg-type]
+    def logged(record: SessionRecord, *args: object, **kwargs: object) -> object:
+        os.write(log_w, f"{os.getpid()} {record.id}\n".encode())
+        return analyse(record, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(reanalyze, "wait", counted_wait)
+    threads: list[int] = []
+    store = reanalyze._store
+
+    def watched(*args: object) -> None:
+        threads.append(threading.active_count())
+        store(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reanalyze, "analyze_record", logged)
+    monkeypatch.setattr(reanalyze, "_store", watched)
+    with Library.open(library) as lib:
+        before = threading.active_count()
+        report = reanalyze.reanalyze(lib, lib.list(), AnalysisSettings(), helpers=1, start_method=start_method)
+        ids = sorted(r.id for r in lib.list())
+    os.close(log_w)
+    with os.fdopen(log_r) as fh:
+        lines = [line.split() for line in fh]
+    assert report.analyzed == len(FILES)
+    assert threads and set(threads) == {before}
+    if start_method == "fork":  # a spawned helper does not run this test's patch: only this process's sessions show
+        assert sorted(int(i) for _, i in lines) == ids
+    assert all(int(pid) == ours for pid, _ in lines) or start_method == "fork"
+
+
+def test_a_helper_that_dies_fails_its_session_only(library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session a helper had taken when it died fails with the reason; this process does the rest."""
+    ours = os.getpid()
+    died_r, died_w = os.pipe()
+    analyse = reanalyze.analyze_record
+
+    def dying(record: SessionRecord, *args: object, **kwargs: object) -> object:
+        if os.getpid() != ours:  # the helper: say which session it took, then die on it
+            os.write(died_w, f"{record.id}\n".encode())
+            os._exit(1)
+        if not seen:  # this process waits on its first session until the helper has taken one
+            seen.append(int(os.read(died_r, 64).split()[0]))
+        return analyse(record, *args, **kwargs)  # type: ignore[arg-type]
+
+    seen: list[int] = []
+    monkeypatch.setattr(reanalyze, "analyze_record", dying)
     with Library.open(library) as lib:
         report = reanalyze.reanalyze(lib, lib.list(), AnalysisSettings(), helpers=1, start_method="fork")
-    assert report.analyzed == len(FILES)
-    assert calls and all(timeout is None for timeout in calls)
-    # one wake-up per message (ready, each result) and at most one for the end of the work
-    assert len(calls) <= 1 + len(FILES) + 1
+    assert report.analyzed == len(FILES) - 1
+    assert [i for i, _ in report.failed] == seen
+    assert "helper process stopped unexpectedly" in report.failed[0][1]

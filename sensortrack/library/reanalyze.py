@@ -5,28 +5,29 @@ start-up and only on cores that are idle, so a few short sessions, or a busy mac
 a pool (the caller's `jobs` is a cap, not a demand). On Linux a helper is forked once this process
 has imported the analysis, so it starts with everything loaded; elsewhere it is spawned (a fresh
 interpreter importing numpy and the analysis, ~0.35 s of CPU) before this process imports, so both
-import at once. Each gets a session only once it is ready, the biggest first, so nobody waits for a
-helper that is still starting and the last sessions finish close together.
+import at once. Every process, this one included, takes the next session of one shared list (the
+biggest first) only when it is free to start it, so nobody waits for a helper that is still
+starting, nobody is handed work while busy, and the last sessions finish close together.
 
 Helpers only read session files and compute; this process alone writes to the database, one
 transaction for the results in at most every half second (not one per session), so an interrupted
-run leaves every session either fully old or fully new, and readers never wait long. The commits do
-not wait for the disk (Library.recomputable_writes): every result can be computed again.
+run leaves every session either fully old or fully new, and readers never wait long; once its own
+sessions are done it writes what is in while the helpers finish theirs. The commits do not wait for
+the disk (Library.recomputable_writes): every result can be computed again.
 """
 
 from __future__ import annotations
 
 import os
-import queue
 import sys
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from multiprocessing import Pipe, get_context
-from multiprocessing.connection import Connection, wait
-from typing import TYPE_CHECKING
+from multiprocessing import get_context
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as _wait_for
+from typing import TYPE_CHECKING, Protocol
 
 from sensortrack.core.errors import SensortrackError
 
@@ -60,7 +61,9 @@ WORK_PER_HELPER_S = 0.6
 # How long to watch the machine before deciding how many cores are idle: a few scheduler ticks
 # (10 ms each), short against a helper's ~1 s start-up.
 IDLE_SAMPLE_S = 0.05
-_READY = "ready"
+# A helper's pipe holds this much (Linux, F_SETPIPE_SZ; the default is 64 KiB): ~40 results of a
+# 10-minute session (24 KB pickled each), so a helper never waits for this process to read them.
+PIPE_BYTES = 1 << 20
 # Results are written together at most this often: each commit costs a transaction's set-up and, but
 # for Library.recomputable_writes, a wait for the disk (fsync, ~10 ms here, which for 20 sessions of
 # 10 min was ~7 % of the whole run); an interrupted run loses at most this much work, and each
@@ -247,204 +250,236 @@ def reanalyze(
         if import_before_deciding(start_method, records, jobs or available_cpus(), helpers):
             _import_analysis()
         count = helpers if helpers is not None else helpers_for(records, jobs or available_cpus(), watch=idle_watch)
-        todo: deque[Job] = deque()
-        pool = _HelperPool(count, settings, todo, pair_settings, start_method) if count > 0 else None
-        if pool is not None:
-            pool.spawn()  # first: their start-up overlaps the reference lookups (and, spawned, this one's imports)
-        ordered = sorted(records, key=lambda r: r.facts.sample_count, reverse=True)
-        by_body: dict[tuple[str | None, str | None], References] = {}  # looked up once per placement and side
-        try:
-            for r in ordered:
-                body = (r.facts.placement, r.facts.side)
-                if body not in by_body:
-                    by_body[body] = _references_for(r, references)
-            todo.extend((r, by_body[(r.facts.placement, r.facts.side)]) for r in ordered)
-        except BaseException:
-            if pool is not None:
-                pool.close()
-            raise
+        work = _work_list(records, references)
         done = 0
         unstored: list[tuple[SessionRecord, AnalysisSummary]] = []
         stored_at = time.monotonic()
 
-        def finish(record: SessionRecord, summary: AnalysisSummary, *, last: bool = False) -> None:
-            nonlocal done, stored_at
+        def store() -> None:
+            nonlocal stored_at
+            _store(library, unstored, report)
+            unstored.clear()
+            stored_at = time.monotonic()
+
+        def finish(record: SessionRecord, summary: AnalysisSummary, *, last: bool = False, hold: bool = False) -> None:
+            nonlocal done
             unstored.append((record, summary))
-            if last or time.monotonic() - stored_at >= STORE_EVERY_S:
-                _store(library, unstored, report)
-                unstored.clear()
-                stored_at = time.monotonic()
+            if not hold and (last or time.monotonic() - stored_at >= STORE_EVERY_S):
+                store()
             done += 1
             if on_progress is not None:
                 on_progress(done)
 
-        if pool is None:
-            while todo:
-                record, refs = todo.popleft()
-                finish(record, analyze_record(record, settings, refs, pair_settings), last=not todo)
+        if count <= 0:
+            for k, (record, refs) in enumerate(work):
+                finish(record, analyze_record(record, settings, refs, pair_settings), last=k == len(work) - 1)
             return report
+        pool = _HelperPool(count, settings, work, pair_settings, start_method)
         try:
-            pool.feed()
+            pool.spawn()
             while True:
-                for record, summary in pool.results():
-                    finish(record, summary)
-                try:
-                    record, refs = todo.popleft()
-                except IndexError:
+                for k, summary in pool.results():
+                    finish(work[k][0], summary)
+                mine = pool.claim()
+                if mine is None:
                     break
+                record, refs = work[mine]
                 finish(record, analyze_record(record, settings, refs, pair_settings))
-            pool.no_more_work()
-            for record, summary in pool.results(until_done=True):
-                finish(record, summary)
-            if unstored:
-                _store(library, unstored, report)
+            # Nothing left for this process but waiting for the helpers' last sessions: what is in
+            # is written meanwhile, so that the commit after the last result holds that result
+            # alone, not up to STORE_EVERY_S of them (issue 12: that commit is the run's tail).
+            while True:
+                if unstored:
+                    store()
+                arrived = pool.results(wait=True)
+                if not arrived:
+                    break
+                for k, summary in arrived:
+                    finish(work[k][0], summary, hold=True)
         finally:
             pool.close()
     return report
 
 
+def _work_list(records: Sequence[SessionRecord], references: ReferenceLookup | None) -> list[Job]:
+    """The sessions in the order they are handed out, the biggest first (so that the last ones, when
+    a process may be left idle, are the shortest), each with its references."""
+    ordered = sorted(records, key=lambda r: r.facts.sample_count, reverse=True)
+    by_body: dict[tuple[str | None, str | None], References] = {}  # looked up once per placement and side
+    for r in ordered:
+        body = (r.facts.placement, r.facts.side)
+        if body not in by_body:
+            by_body[body] = _references_for(r, references)
+    return [(r, by_body[(r.facts.placement, r.facts.side)]) for r in ordered]
+
+
+class SharedIndex(Protocol):
+    """The next unclaimed place in the work list, shared by every process of a run."""
+
+    value: int
+
+    def get_lock(self) -> AbstractContextManager[object]: ...
+
+
+def claim_next(shared: SharedIndex, total: int) -> int | None:
+    """Take the next session of the work list for the calling process (None: all are taken). Each
+    process claims its next session only when it is free to start it, so none is ever promised to a
+    process that is still busy (issue 12: a session queued to a helper kept the other process idle
+    at the end) and nobody waits for another to be handed work."""
+    with shared.get_lock():
+        k = shared.value
+        if k >= total:
+            return None
+        shared.value = k + 1
+    return k
+
+
+class _ForkedIndex:
+    """A SharedIndex for forked helpers: 8 bytes of anonymous shared memory and a semaphore, which
+    both cross the fork (multiprocessing.Value would import sharedctypes first, ~10 ms here)."""
+
+    def __init__(self, context: ForkContext) -> None:
+        import mmap
+
+        self._memory = mmap.mmap(-1, 8)  # MAP_SHARED | MAP_ANONYMOUS: one page seen by every fork
+        self._lock = context.Lock()
+
+    def get_lock(self) -> AbstractContextManager[object]:
+        return self._lock
+
+    @property
+    def value(self) -> int:
+        return int.from_bytes(self._memory[:8], "little")
+
+    @value.setter
+    def value(self, k: int) -> None:
+        self._memory[:8] = k.to_bytes(8, "little")
+
+
 class _HelperPool:
-    """Helper processes fed from `todo` by a thread once each is ready (a session at a time, and
-    one queued behind it while much is left). The thread only moves records and results; the
-    database is written by the caller's thread alone.
+    """Helper processes that take sessions from the work list themselves, one at a time as each is
+    free (`claim_next` over an index every process shares), and send each result through a pipe.
+    No thread runs in this process: it claims its own sessions the same way and reads what the
+    helpers sent between them (a feeder thread handing out sessions took the GIL from this
+    process's analysis at every result and its sessions queued ahead to a helper left this process
+    idle at the end; issue 12). The database is written by this process alone.
 
     Forked on Linux, once this process has imported the analysis: a helper is then ready at once and
     costs no interpreter start-up nor imports (~0.35 s of CPU each, which on a shared machine is
-    taken from the work). The open SQLite connection this process holds crosses the fork, but the
-    helper never uses it (sqlite.org/howtocorrupt.html §2.6 forbids using it in the child): it only
-    reads session files, answers through its pipe and leaves by os._exit (multiprocessing's own
-    end of a forked process), so nothing of the connection is even closed there. No thread runs at
-    the fork: the feeder starts after. Spawned elsewhere (macOS and Windows do not fork safely):
-    then the helpers import while this process does.
+    taken from the work), and gets the work list with the fork. The open SQLite connection this
+    process holds crosses the fork, but the helper never uses it (sqlite.org/howtocorrupt.html §2.6
+    forbids using it in the child): it only reads session files, answers through its pipe and leaves
+    by os._exit (multiprocessing's own end of a forked process), so nothing of the connection is even
+    closed there. Spawned elsewhere (macOS and Windows do not fork safely), with the work list pickled.
     """
 
     def __init__(
-        self, count: int, settings: AnalysisSettings, todo: deque[Job], pair_settings: PairSettings | None = None,
+        self, count: int, settings: AnalysisSettings, work: Sequence[Job], pair_settings: PairSettings | None = None,
         start_method: str = "spawn",
     ) -> None:  # fmt: skip
         self._count = count
         self._start_method = start_method
         self._settings = settings
         self._pair_settings = pair_settings
-        self._todo = todo
-        self._results: queue.Queue[tuple[SessionRecord, AnalysisSummary] | None] = queue.Queue()
+        self._work = work
         self._processes: dict[Connection, BaseProcess] = {}
-        self._finished = False
-        self._stop = threading.Event()  # no more work will come: let go of helpers that are idle
-        # What wakes the feeder when `_stop` is set: it waits for its helpers' messages or this, never
-        # a timeout. Each wake-up takes the GIL from the caller's analysis for a moment: waking every
-        # 50 ms to look at `_stop` cost the caller ~30 of them in a 1.5 s run (issue 12).
-        self._wake_receiver, self._wake_sender = Pipe(duplex=False)
-        self._thread = threading.Thread(target=self._feed, name="reanalyze-feeder", daemon=True)
+        self._live: set[Connection] = set()
+        self._accounted: set[int] = set()  # places of the work list done here or answered by a helper
+        self._index: SharedIndex | None = None
 
     def spawn(self) -> None:
-        """Start the helpers (forked: with the analysis imported first; spawned: they import while
-        the caller fills `todo`)."""
-        if self._start_method == "fork":
-            _import_analysis()
+        """Start the helpers (forked: with the analysis imported first)."""
         forked = self._start_method == "fork"
-        context: ForkContext | SpawnContext = get_context("fork") if forked else get_context("spawn")
+        if forked:
+            _import_analysis()
+            fork = get_context("fork")
+            context: ForkContext | SpawnContext = fork
+            self._index = _ForkedIndex(fork)
+        else:
+            spawn = get_context("spawn")
+            context = spawn
+            self._index = spawn.Value("q", 0)
         for _ in range(self._count):
-            ours, theirs = context.Pipe()
+            ours, theirs = context.Pipe(duplex=False)
+            _widen(theirs)
             process = context.Process(
-                target=_helper_main, args=(theirs, self._settings, self._pair_settings), daemon=True
+                target=_helper_main, args=(theirs, self._index, self._work, self._settings, self._pair_settings),
+                daemon=True,
             )
             process.start()
             theirs.close()
             self._processes[ours] = process
+            self._live.add(ours)
 
-    def feed(self) -> None:
-        """Hand out `todo` (filled by now) to the helpers as each is ready."""
-        self._thread.start()
+    def claim(self) -> int | None:
+        """The next session for this process, or None when all are taken."""
+        assert self._index is not None
+        k = claim_next(self._index, len(self._work))
+        if k is not None:
+            self._accounted.add(k)
+        return k
 
-    def results(self, *, until_done: bool = False) -> list[tuple[SessionRecord, AnalysisSummary]]:
-        """Results that are in (or, with `until_done`, every remaining one, waiting as needed)."""
-        out = []
-        while not self._finished:
-            try:
-                item = self._results.get(block=until_done)
-            except queue.Empty:
+    def results(self, *, wait: bool = False) -> list[tuple[int, AnalysisSummary]]:
+        """Results the helpers have sent (place in the work list, summary). With `wait`: at least
+        one while any session a helper took is unanswered, waiting as needed; what a helper that
+        died had taken comes back failed once no live helper is left to answer."""
+        out: list[tuple[int, AnalysisSummary]] = []
+        while self._live:
+            block = wait and not out and bool(self._unanswered())
+            ready = _wait_for(list(self._live), None if block else 0)
+            if not ready:
                 break
-            if item is None:  # the feeder has finished: nothing more will come
-                self._finished = True
-            else:
-                out.append(item)
+            for conn in ready:
+                assert isinstance(conn, Connection)
+                try:
+                    k, summary = conn.recv()
+                except (EOFError, OSError):  # the helper ended: done, killed or out of memory
+                    self._live.discard(conn)
+                    continue
+                self._accounted.add(k)
+                out.append((k, summary))
+        if wait and not out and not self._live:
+            from sensortrack.library.records import AnalysisSummary
+
+            lost = AnalysisSummary.not_analyzed(
+                "failed", "internal error: the helper process stopped unexpectedly", self._settings, internal=True
+            )
+            for k in sorted(self._unanswered()):
+                self._accounted.add(k)
+                out.append((k, lost))
         return out
 
-    def no_more_work(self) -> None:
-        self._stop.set()
-        self._wake_sender.send_bytes(b"")
+    def _unanswered(self) -> set[int]:
+        assert self._index is not None
+        with self._index.get_lock():
+            taken = min(self._index.value, len(self._work))
+        return set(range(taken)) - self._accounted
 
     def close(self) -> None:
-        if not self._stop.is_set():
-            self.no_more_work()
-        if self._thread.ident is not None:  # started
-            self._thread.join(timeout=5.0)
         for conn, process in self._processes.items():
             if process.is_alive():
-                process.terminate()  # still importing, or interrupted: nothing of ours is lost
+                process.terminate()  # still starting, or interrupted: nothing of ours is lost
             process.join(timeout=5.0)
             conn.close()
-        self._wake_receiver.close()
-        self._wake_sender.close()
 
-    def _feed(self) -> None:
-        from sensortrack.library.records import AnalysisSummary
 
-        # Sessions sent to each helper, oldest first: the one it works on and, while plenty of work
-        # is left, the next one, so that it starts on that at once instead of waiting for this
-        # thread to get the GIL back from the caller's analysis, read its result and send another
-        # (~5-10 ms a session, 7 % of a helper's time on 2 cores; issue 12).
-        sent: dict[Connection, deque[SessionRecord]] = {conn: deque() for conn in self._processes}
-        alive = set(self._processes)
-        try:
-            while alive:
-                if self._stop.is_set():
-                    for conn in {c for c in alive if not sent[c]}:  # idle or still starting: not needed any more
-                        self._processes[conn].terminate()
-                        alive.discard(conn)
-                    if not alive:
-                        break
-                for ready in wait([*alive, self._wake_receiver]):
-                    assert isinstance(ready, Connection)
-                    if ready is self._wake_receiver:  # `_stop` was set: looked at above, next round
-                        ready.recv_bytes()
-                        continue
-                    conn = ready
-                    try:
-                        message = conn.recv()
-                    except (EOFError, OSError):  # the helper died (killed, out of memory): what it had fails
-                        alive.discard(conn)
-                        summary = AnalysisSummary.not_analyzed(
-                            "failed", "internal error: the helper process stopped unexpectedly", self._settings,
-                            internal=True,
-                        )
-                        while sent[conn]:
-                            self._results.put((sent[conn].popleft(), summary))
-                        continue
-                    if message != _READY:
-                        self._results.put((sent[conn].popleft(), message))
-                    self._top_up(conn, sent[conn])
-                    if not sent[conn]:
-                        conn.send(None)  # nothing left: the helper ends
-                        alive.discard(conn)
-        finally:
-            self._results.put(None)
+def _widen(conn: Connection) -> None:
+    """Let a helper's pipe hold several results (Linux: up to 1 MiB, /proc/sys/fs/pipe-max-size) so
+    that a helper does not wait for this process to finish its own session and read them; where the
+    pipe cannot grow, the helper waits that long at worst."""
+    try:
+        import fcntl
 
-    def _top_up(self, conn: Connection, sent: deque[SessionRecord]) -> None:
-        """A ready helper gets one session to work on and, while more is left than every process
-        (helpers and the caller) can take at once, one more queued behind it."""
-        depth = 2 if len(self._todo) > self._count + 1 else 1
-        while len(sent) < depth:
-            try:
-                job = self._todo.popleft()
-            except IndexError:
-                return
-            sent.append(job[0])
-            conn.send(job)
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass
 
-def _helper_main(conn: Connection, settings: AnalysisSettings, pair_settings: PairSettings | None) -> None:
-    """A helper process: import the analysis, say so, then analyse whatever session comes."""
+
+def _helper_main(
+    conn: Connection, index: SharedIndex, work: Sequence[Job], settings: AnalysisSettings,
+    pair_settings: PairSettings | None,
+) -> None:  # fmt: skip
+    """A helper process: import the analysis, then analyse the next unclaimed session until none is left."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops us
@@ -452,15 +487,10 @@ def _helper_main(conn: Connection, settings: AnalysisSettings, pair_settings: Pa
     from sensortrack.core.memory import keep_freed_memory
 
     keep_freed_memory()  # forked: already done
-    conn.send(_READY)
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, KeyboardInterrupt):
-            return
-        if job is None:
-            return
-        conn.send(analyze_record(job[0], settings, job[1], pair_settings))
+    while (k := claim_next(index, len(work))) is not None:
+        record, refs = work[k]
+        conn.send((k, analyze_record(record, settings, refs, pair_settings)))
+    conn.close()
 
 
 def _import_analysis() -> None:
