@@ -32,6 +32,28 @@ from sensortrack.analysis.stance import Step, outward_of_knee, step_side, whole_
 from sensortrack.core.model import FloatArray
 
 
+# Up to this many still samples in a movement, its longest hold is counted over their indices in
+# plain Python (a rep holds still at its turn for a few samples); more (a held bridge), in arrays.
+# A cost bound, not a threshold: the answer is the same either way.
+_FEW_STILL = 64
+
+
+def longest_run(flags: np.ndarray) -> int:
+    """The longest run of True in `flags` (0 for none): `run_lengths(flags, 0).max()` without its
+    four array passes per rep candidate when only a few flags are set."""
+    hits = np.flatnonzero(flags)
+    if hits.size > _FEW_STILL:
+        return int(run_lengths(flags, 0).max())
+    best = run = 0
+    prev = -2
+    for i in hits.tolist():
+        run = run + 1 if i == prev + 1 else 1
+        if run > best:
+            best = run
+        prev = i
+    return best
+
+
 class RepJudge:
     def __init__(self, state: EngineState, recount: SetRecount) -> None:
         self._st = state
@@ -80,7 +102,7 @@ class RepJudge:
         )
         hist = st.hist
         still = hist.get("speed", start, start + theta.size) < s.still_dps
-        candidate.hold_s = float(run_lengths(still, 0).max()) / st.rate_hz  # judged at the set's end
+        candidate.hold_s = float(longest_run(still)) / st.rate_hz  # judged at the set's end
         candidate.past_rest_deg = max(0.0, -float(theta.min()))  # angles are measured from rest
         acc = hist.get("acc", start, start + theta.size)  # the rep's own samples: chunking-proof
         candidate.quick_load = lambda gait_impact_g: self._quick_load(acc, theta, gait_impact_g)
