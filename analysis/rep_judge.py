@@ -16,7 +16,7 @@ from sensortrack.analysis.drift import (
     knee_medial_form,
     medial_angle_gyro,
     medial_angle_tilt,
-    medial_axis_earth,
+    medial_axis_at,
     own_plane_drift_gyro,
     plane_drift_gyro,
     rotate_one,
@@ -41,7 +41,7 @@ _FEW_STILL = 64
 def longest_run(flags: np.ndarray) -> int:
     """The longest run of True in `flags` (0 for none): `run_lengths(flags, 0).max()` without its
     four array passes per rep candidate when only a few flags are set."""
-    hits = np.flatnonzero(flags)
+    hits = flags.nonzero()[0]  # (np.flatnonzero's wrapper costs more than the search)
     if hits.size > _FEW_STILL:
         return int(run_lengths(flags, 0).max())
     best = run = 0
@@ -141,8 +141,7 @@ class RepJudge:
         assert st.cal is not None and st.knee_s is not None
         if k.gyro:
             quat = st.hist.get("quat", a, b)
-            axis_e = rotate_one(quat[0], st.cal.flexion_axis_s)
-            medial_e = medial_axis_earth(st.geometry, st.ctx.side, axis_e)
+            medial_e = medial_axis_at(st.geometry, st.ctx.side, quat[0], st.cal.flexion_axis_s)
             own = None
             plane = st.ctx.reference.plane_cal if st.ctx.reference is not None else None
             if plane is not None and self._sweeps_thigh_plane():  # the reference decides (settings)

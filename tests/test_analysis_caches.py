@@ -3,13 +3,21 @@ answer worked out afresh after every change, or a stale one would change counts 
 
 from __future__ import annotations
 
-import numpy as np
+from importlib.resources import files
 
+import numpy as np
+import pytest
+
+from sensortrack.analysis.calibration import angle_basis, angle_in_basis
+from sensortrack.analysis.engine_state import EngineState
+from sensortrack.analysis.pipeline import analyze
 from sensortrack.analysis.reference import SessionBaseline
 from sensortrack.analysis.rep_finder import run_lengths
 from sensortrack.analysis.rep_judge import longest_run
 from sensortrack.analysis.sets import RepCandidate, SetTracker
 from sensortrack.analysis.settings import AnalysisSettings
+from sensortrack.core.loading import load_session
+from sensortrack.session_analysis import resolve_context
 
 S = AnalysisSettings()
 
@@ -74,3 +82,47 @@ def test_longest_run_is_the_longest_run_of_run_lengths() -> None:
         n = int(rng.integers(1, 300))
         flags = rng.random(n) < rng.choice([0.0, 0.02, 0.1, 0.5, 0.9, 1.0])
         assert longest_run(flags) == int(run_lengths(flags, 0).max())
+
+
+def test_a_row_s_angle_does_not_depend_on_the_rows_worked_out_with_it() -> None:
+    """What `EngineState.theta_from` relies on: `angle_in_basis` over a later part of a stretch (two
+    rows or more) gives exactly that part's rows of the whole."""
+    rng = np.random.default_rng(12)
+    u = rng.standard_normal((3000, 3))
+    u /= np.sqrt((u * u).sum(axis=1))[:, None]
+    for _ in range(300):
+        axis = rng.standard_normal(3)
+        axis /= np.sqrt(axis @ axis)
+        basis = angle_basis(axis, rng.standard_normal(3))
+        a = int(rng.integers(0, 2000))
+        b = a + int(rng.integers(2, 900))
+        first = int(rng.integers(a, b - 1))
+        whole = angle_in_basis(u[a:b], basis)
+        assert np.array_equal(angle_in_basis(u[first:b], basis), whole[first - a :])
+
+
+def test_settles_measure_only_the_angles_still_read_and_the_result_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a settle the rep search measures angles from the next rise's onset look-back on (NaN
+    before): were any earlier row read, the result would differ from measuring them all."""
+    session = load_session(str(files("sensortrack") / "data" / "demo_squats.csv"))
+    s = session.samples
+    ctx = resolve_context(session)
+    span_s = float(s.t_s[-1] - s.t_s[0]) + 0.01  # the demo recording five times over, as the bench does
+    t = np.concatenate([s.t_s + k * span_s for k in range(5)])
+    acc, gyro = np.tile(s.acc_g, (5, 1)), np.tile(s.gyro_dps, (5, 1))
+    partial_calls: list[int] = []
+    theta_from = EngineState.theta_from
+
+    def counting(self: EngineState, a: int, b: int, first: int) -> np.ndarray:
+        out = theta_from(self, a, b, first)
+        partial_calls.append(int(np.isnan(out).sum()))
+        return out
+
+    monkeypatch.setattr(EngineState, "theta_from", counting)
+    partial = analyze(t, acc, gyro, ctx)
+    assert sum(1 for n in partial_calls if n > 0) >= 5  # settles that skipped rows
+    monkeypatch.setattr(EngineState, "theta_from", lambda self, a, b, first: self.theta(a, b))
+    whole = analyze(t, acc, gyro, ctx)
+    assert partial.sets == whole.sets and sum(len(x.reps) for x in whole.sets) > 0
+    for name in ("t_s", "angle_deg", "drift_deg"):
+        assert np.array_equal(getattr(partial.trace, name), getattr(whole.trace, name), equal_nan=True)
