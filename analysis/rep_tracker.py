@@ -88,9 +88,10 @@ class RepTracker:
                     rate = st.theta_rate(lead, end, theta)
                     onsets = np.flatnonzero(rate <= s.onset_dps)
                 else:
-                    # Nothing before a rep's onset look-back from the next rise is read again
-                    # (`lower` below): ~490 settles an hour measure only the angles still needed.
-                    theta = st.theta_from(lead, end, lead + quiet_at + 1 - k.look_back_n)
+                    # Nothing before the next rise's onset look-back, nor before the last rep's
+                    # end, is read again (`lower` below): ~490 settles an hour measure only the
+                    # angles still needed.
+                    theta = st.theta_from(lead, end, lead + max(prev_end + 1, quiet_at + 1 - k.look_back_n))
                 off = pos = quiet_at + 1
                 quiet_from = quiet_at
                 floor_init = np.inf
