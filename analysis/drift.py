@@ -98,12 +98,18 @@ def medial_angle_tilt(
     return _asin_deg(medial_s @ knee_s)
 
 
-def medial_axis_earth(geometry: ExerciseGeometry, side: str, flexion_axis_e: FloatArray) -> FloatArray:
-    """m for one rep in the earth frame (z up), from the flexion axis at the rep's start.
+def medial_axis_at(geometry: ExerciseGeometry, side: str, quat_wxyz: FloatArray, flexion_axis_s: FloatArray) -> FloatArray:
+    """m for one rep in the earth frame (z up), from the flexion axis carried into the earth frame
+    by the orientation at the rep's start (`rotate_one`).
 
     Plain float arithmetic: called once per rep, where numpy's per-call overhead would dominate.
     """
-    x, y = float(flexion_axis_e[0]), float(flexion_axis_e[1])
+    x, y, _ = _rotated(quat_wxyz.tolist(), flexion_axis_s.tolist())
+    return _medial_of(geometry, side, x, y)
+
+
+def _medial_of(geometry: ExerciseGeometry, side: str, x: float, y: float) -> FloatArray:
+    """m from the earth-frame flexion axis' horizontal components (x, y)."""
     norm = max((x * x + y * y) ** 0.5, 1e-9)
     x, y = x / norm, y / norm
     if geometry.plane == "frontal":
@@ -118,15 +124,18 @@ def rotate_one(quat_wxyz: FloatArray, v: FloatArray) -> FloatArray:
     v + 2w(r × v) + 2r × (r × v) in plain floats: once per rep, where numpy's per-call overhead
     would cost more than the arithmetic.
     """
-    w, x, y, z = quat_wxyz.tolist()
-    vx, vy, vz = v.tolist()
+    return np.array(_rotated(quat_wxyz.tolist(), v.tolist()))
+
+
+def _rotated(quat_wxyz: list[float], v: list[float]) -> tuple[float, float, float]:
+    """`rotate_one` on plain floats."""
+    w, x, y, z = quat_wxyz
+    vx, vy, vz = v
     cx, cy, cz = y * vz - z * vy, z * vx - x * vz, x * vy - y * vx  # r × v
-    return np.array(
-        [
-            vx + 2.0 * (w * cx + y * cz - z * cy),
-            vy + 2.0 * (w * cy + z * cx - x * cz),
-            vz + 2.0 * (w * cz + x * cy - y * cx),
-        ]
+    return (
+        vx + 2.0 * (w * cx + y * cz - z * cy),
+        vy + 2.0 * (w * cy + z * cx - x * cz),
+        vz + 2.0 * (w * cz + x * cy - y * cx),
     )
 
 

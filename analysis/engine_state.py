@@ -198,6 +198,18 @@ class EngineState:
             return np.degrees(np.arccos(np.clip(self.hist.get("u", a, b) @ self.cal.rest_up_s, -1.0, 1.0)))
         return angle_in_basis(self.hist.get("u", a, b), self.basis)
 
+    def theta_from(self, a: int, b: int, first: int) -> FloatArray:
+        """`theta(a, b)` for a caller that reads only its rows from `first` on: those are worked out,
+        the rows before are NaN. They are the very rows `theta(a, b)` gives, as `angle_in_basis`
+        works row by row (tests/test_analysis_caches.py), for two rows or more: one row takes another
+        path in NumPy's matrix product (a dot product), so then the whole is worked out, as with a tilt."""
+        if self.setup.tilt or first <= a or b - first < 2:
+            return self.theta(a, b)
+        out = np.empty(b - a)
+        out[: first - a] = np.nan
+        out[first - a :] = self.theta(first, b)
+        return out
+
     def theta_rate(self, a: int, b: int, theta: FloatArray) -> FloatArray:
         """Angular rate about the flexion axis (°/s): the gyro's when there is one."""
         assert self.cal is not None

@@ -204,12 +204,13 @@ class SessionBaseline:
         # candidate and open rep, and worked out afresh they would sort every rep of the session.
         self._usual_range: tuple[float | None] | None = None
         self._level: tuple[float | None] | None = None
+        self._limit: float | None = None
 
     def add(self, drift_deg: float, range_deg: float | None = None) -> None:
         bisect.insort(self._drifts, drift_deg)
         if range_deg is not None and math.isfinite(range_deg):
             self._reps.append((drift_deg, range_deg))
-        self._usual_range = self._level = None
+        self._usual_range = self._level = self._limit = None
 
     def usual_range_deg(self) -> float | None:
         """The median range of the session's reps so far (None before `drift_baseline_reps`)."""
@@ -241,6 +242,12 @@ class SessionBaseline:
         return depth_deg / usual
 
     def limit_deg(self) -> float:
+        """The warning limit without a reference (worked out once per `add`, like the answers above)."""
+        if self._limit is None:
+            self._limit = self._work_out_limit()
+        return self._limit
+
+    def _work_out_limit(self) -> float:
         s = self._settings
         if len(self._drifts) < s.drift_baseline_reps:
             # Not yet seen how this person moves: only drift past what correct reps reach in

@@ -16,7 +16,7 @@ from sensortrack.analysis.drift import (
     knee_medial_form,
     medial_angle_gyro,
     medial_angle_tilt,
-    medial_axis_earth,
+    medial_axis_at,
     own_plane_drift_gyro,
     plane_drift_gyro,
     rotate_one,
@@ -30,6 +30,28 @@ from sensortrack.analysis.set_recount import SetRecount
 from sensortrack.analysis.sets import RepCandidate
 from sensortrack.analysis.stance import Step, outward_of_knee, step_side, whole_step_span
 from sensortrack.core.model import FloatArray
+
+
+# Up to this many still samples in a movement, its longest hold is counted over their indices in
+# plain Python (a rep holds still at its turn for a few samples); more (a held bridge), in arrays.
+# A cost bound, not a threshold: the answer is the same either way.
+_FEW_STILL = 64
+
+
+def longest_run(flags: np.ndarray) -> int:
+    """The longest run of True in `flags` (0 for none): `run_lengths(flags, 0).max()` without its
+    four array passes per rep candidate when only a few flags are set."""
+    hits = flags.nonzero()[0]  # (np.flatnonzero's wrapper costs more than the search)
+    if hits.size > _FEW_STILL:
+        return int(run_lengths(flags, 0).max())
+    best = run = 0
+    prev = -2
+    for i in hits.tolist():
+        run = run + 1 if i == prev + 1 else 1
+        if run > best:
+            best = run
+        prev = i
+    return best
 
 
 class RepJudge:
@@ -80,7 +102,7 @@ class RepJudge:
         )
         hist = st.hist
         still = hist.get("speed", start, start + theta.size) < s.still_dps
-        candidate.hold_s = float(run_lengths(still, 0).max()) / st.rate_hz  # judged at the set's end
+        candidate.hold_s = float(longest_run(still)) / st.rate_hz  # judged at the set's end
         candidate.past_rest_deg = max(0.0, -float(theta.min()))  # angles are measured from rest
         acc = hist.get("acc", start, start + theta.size)  # the rep's own samples: chunking-proof
         candidate.quick_load = lambda gait_impact_g: self._quick_load(acc, theta, gait_impact_g)
@@ -119,8 +141,7 @@ class RepJudge:
         assert st.cal is not None and st.knee_s is not None
         if k.gyro:
             quat = st.hist.get("quat", a, b)
-            axis_e = rotate_one(quat[0], st.cal.flexion_axis_s)
-            medial_e = medial_axis_earth(st.geometry, st.ctx.side, axis_e)
+            medial_e = medial_axis_at(st.geometry, st.ctx.side, quat[0], st.cal.flexion_axis_s)
             own = None
             plane = st.ctx.reference.plane_cal if st.ctx.reference is not None else None
             if plane is not None and self._sweeps_thigh_plane():  # the reference decides (settings)

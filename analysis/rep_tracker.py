@@ -83,10 +83,15 @@ class RepTracker:
                     return
                 # Re-anchored: carry on in this call with every angle measured in the new basis,
                 # exactly as a call starting after the settle would (it saves that call's set-up).
-                theta = st.theta(lead, end)
-                if k.rate_from_angle:
+                if k.rate_from_angle:  # (the rate is the angle's difference: every angle is needed)
+                    theta = st.theta(lead, end)
                     rate = st.theta_rate(lead, end, theta)
                     onsets = np.flatnonzero(rate <= s.onset_dps)
+                else:
+                    # Nothing before the next rise's onset look-back, nor before the last rep's
+                    # end, is read again (`lower` below): ~490 settles an hour measure only the
+                    # angles still needed.
+                    theta = st.theta_from(lead, end, lead + max(prev_end + 1, quiet_at + 1 - k.look_back_n))
                 off = pos = quiet_at + 1
                 quiet_from = quiet_at
                 floor_init = np.inf

@@ -76,8 +76,12 @@ class _OpenSet:
     moving_s: list[float] = field(default_factory=list)
     pauses_s: list[float] = field(default_factory=list)
     best_range_deg: float = -float("inf")
+    # `SetTracker._break_s` of this set while open: asked before every rep candidate (whether the
+    # set is due to close, whether a rep joins it), it changes only when a rep is added or replaced.
+    break_s: float | None = None
 
     def add(self, rep: Rep, hold_s: float) -> None:
+        self.break_s = None
         if self.reps:
             bisect.insort(self.pauses_s, rep.start_s - self.reps[-1].end_s)
         self.reps.append(rep)
@@ -89,6 +93,7 @@ class _OpenSet:
 
     def replace_last(self, rep: Rep) -> None:
         """The last rep with another end (its pause to the one before is unchanged)."""
+        self.break_s = None
         last, hold_s = self.reps[-1], self.holds_s[-1]
         self.durations_s.remove(last.end_s - last.start_s)
         self.moving_s.remove(last.end_s - last.start_s - hold_s)
@@ -149,6 +154,11 @@ class SetTracker:
         # Movements under the exercise's floor, kept until a set they may belong to ends (`close`).
         self._below_floor: list[RepCandidate] = []
         self._min_range_deg = settings.min_range_deg(exercise, placement)  # the exercise's floor
+        # The exercise's duration limits (settings are frozen): asked for every rep candidate.
+        self._max_duration_s = settings.max_duration_s(exercise)
+        self._min_duration_s = settings.min_duration_s(exercise)
+        self._min_quick_duration_s = settings.min_quick_duration_s(exercise)
+        self._min_duration_share = settings.min_duration_share(exercise)
         # Given a closing set's reps, the reps its whole repeated pattern explains (set_recount.py's
         # `SetRecount.recount_set`: one rep per period where the finder counted two excursions of one rep).
         self.recount: Callable[[list[Rep]], list[Rep]] | None = None
@@ -181,18 +191,18 @@ class SetTracker:
         # every stride: UTD-MHAD thigh 0.13–0.4 g at 25 Hz) and it stays on its side of rest (a
         # stride forward swings the thigh behind standing at push-off; no exercise turns past rest).
         # A thigh's quick load that is the body lowered once per rep in step with it is no strike.
-        if duration_s > s.max_duration_s(self.exercise):
+        if duration_s > self._max_duration_s:
             return True
         # (Only a rep quicker than a stride needs these tests, so only then are they worked out.)
-        if duration_s < s.min_duration_s(self.exercise) and not rep.cut:  # a cut rep: only part was recorded
+        if duration_s < self._min_duration_s and not rep.cut:  # a cut rep: only part was recorded
             quick_rep = (
-                duration_s >= s.min_quick_duration_s(self.exercise)
+                duration_s >= self._min_quick_duration_s
                 and rep.past_rest_deg <= s.quick_rep_past_rest_share_of_range * rep.range_deg
                 and self._strike_free(rep)
                 and not self._slower_set(rep.start_s, duration_s)
             )
             if not quick_rep:
-                if duration_s < s.min_quick_duration_s(self.exercise) and rep.range_deg >= self._min_range_deg:
+                if duration_s < self._min_quick_duration_s and rep.range_deg >= self._min_range_deg:
                     self.stride_ends_s.append(rep.end_s)  # quicker than any rep, as large as one: a stride
                 return True
         floor_deg = self._min_range_deg
@@ -254,7 +264,7 @@ class SetTracker:
         current = self._current_set(start_s)
         if current is None or len(current.reps) < 2:
             return False
-        return duration_s < self.settings.min_duration_share(self.exercise) * _upper_median(current.durations_s)
+        return duration_s < self._min_duration_share * _upper_median(current.durations_s)
 
     def _keep_below_floor(self, rep: RepCandidate) -> None:
         """Keep a movement under the floor while a set it could join may still come or go on: within
@@ -312,10 +322,19 @@ class SetTracker:
             room_s = min(room_s, self._rhythm_break_from(_upper_median(opened.pauses_s)))
         return max(s.set_break_s, room_s)
 
+    def _open_break_s(self) -> float:
+        """`_break_s` of the open set, worked out once per change of its reps (`_OpenSet.break_s`)."""
+        opened = self._open
+        if opened is None:
+            return self._break_s(None)
+        if opened.break_s is None:
+            opened.break_s = self._break_s(opened)
+        return opened.break_s
+
     def _current_set(self, start_s: float) -> _OpenSet | None:
         """The open set if a rep starting at `start_s` would join it."""
         until_s = self._active_until_s()
-        if until_s is None or start_s - until_s > self._break_s(self._open):
+        if until_s is None or start_s - until_s > self._open_break_s():
             return None
         return self._open
 
@@ -370,7 +389,7 @@ class SetTracker:
     def break_due_s(self) -> float | None:
         """Stream time at which the open set ends if no rep starts before then."""
         until_s = self._active_until_s()
-        return None if until_s is None else until_s + self._break_s(self._open)
+        return None if until_s is None else until_s + self._open_break_s()
 
     def close(self, now_s: float) -> list[Event]:
         """End the open set: outliers dropped, shallow reps re-judged against the set's best.
@@ -480,7 +499,7 @@ class SetTracker:
         foot slid while lying)."""
         s = self.settings
         mid_range = _middle(r.range_deg for r in norm)
-        min_duration_s = s.min_duration_share(self.exercise) * _middle(r.end_s - r.start_s for r in norm)
+        min_duration_s = self._min_duration_share * _middle(r.end_s - r.start_s for r in norm)
         hold_limit_s = s.hold_over_set_s + 2.0 * _middle(norm_holds_s)
         return [
             r.range_deg >= s.min_range_share_of_set * mid_range
