@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from sensortrack.analysis.engine_state import EngineState
 from sensortrack.analysis.exercise_rules import EXERCISE_RULES
+from sensortrack.analysis.reference import median  # bit for bit np.median of a short list, without its ~15 µs of wrappers
 from sensortrack.analysis.repetition import (
     autocorrelation,
     explained_by_period,
@@ -343,22 +344,13 @@ class SetRecount:
         alternating in shape). A shank's stand-up and sit-down tilts, unlike each other and unevenly
         spaced, do not correlate at that spacing (tuning seeds: −0.1–0.23; squats 0.5)."""
         s = self._s
-        cycle_n = median_float([b.start_s - a.start_s for a, b in zip(reps, reps[1:])]) * self._st.rate_hz
+        cycle_n = median([b.start_s - a.start_s for a, b in zip(reps, reps[1:])]) * self._st.rate_hz
         slack = 1.0 - s.repetition_least_share_of_period
         lo, hi = int(cycle_n * (1.0 - slack)), int(np.ceil(cycle_n * (1.0 + slack)))
         top = min(hi + 1, corr.size)
         if lo >= top:
             return False
         return float(corr[max(lo, 1) : top].max()) >= s.repetition_min_autocorrelation
-
-
-def median_float(values: list[float]) -> float:
-    """np.median of a short non-empty list of finite floats, bit for bit (the middle value, or the
-    two middle values' sum halved, as np.mean of two takes it), without np.median's ~15 µs of array
-    making and wrappers (asked once per closing set)."""
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2.0
 
 
 def merged_rep(parts: list[Rep]) -> Rep:

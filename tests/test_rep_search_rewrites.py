@@ -99,7 +99,7 @@ def test_set_recount_rewrites_answer_as_their_numpy_formulas() -> None:
         period_from_correlation,
         principal_angle_deg,
     )
-    from sensortrack.analysis.set_recount import median_float
+    from sensortrack.analysis.reference import median
     from sensortrack.analysis.settings import AnalysisSettings
 
     rng = np.random.default_rng(11)
@@ -107,7 +107,7 @@ def test_set_recount_rewrites_answer_as_their_numpy_formulas() -> None:
     for _ in range(3000):
         starts = np.sort(rng.uniform(0.0, 3600.0, int(rng.integers(2, 30)))).tolist()
         spacing = [b - a for a, b in zip(starts, starts[1:])]
-        assert median_float(spacing) == float(np.median(np.diff(starts)))
+        assert median(spacing) == float(np.median(np.diff(starts)))
     periods = 0
     for _ in range(300):
         n = int(rng.integers(40, 900))
