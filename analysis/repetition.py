@@ -56,7 +56,10 @@ def principal_angle_deg(up_s: FloatArray) -> FloatArray:
     """Gravity's direction as an angle (°) along the axis it varies most about over the stretch."""
     centred = up_s - up_s.mean(axis=0)
     _, vectors = np.linalg.eigh(centred.T @ centred)
-    return cast(FloatArray, np.degrees(np.arcsin(np.clip(centred @ vectors[:, -1], -1.0, 1.0))))
+    along = centred @ vectors[:, -1]
+    # np.clip(along, -1, 1) in place, without its wrapper (the same values, NaN kept)
+    np.minimum(np.maximum(along, -1.0, out=along), 1.0, out=along)
+    return cast(FloatArray, np.degrees(np.arcsin(along, out=along), out=along))
 
 
 def _runs(
@@ -179,15 +182,17 @@ def period_from_correlation(
     if span is None or corr is None:
         return None
     lo, hi = span
-    lags = np.arange(lo, hi + 1)
+    # the correlation at lags lo … hi, and one lag before and after each: slices (views), not
+    # fancy-indexed copies
+    at, before, after = corr[lo : hi + 1], corr[lo - 1 : hi], corr[lo + 1 : hi + 2]
     # a local peak of the correlation: a lag where the pattern lines up with itself again
-    local = (corr[lags] >= corr[lags - 1]) & (corr[lags] >= corr[lags + 1])
+    local = (at >= before) & (at >= after)
     if not local.any():
         return None
-    best = float(corr[lags][local].max())
+    best = float(at[local].max())
     if best < s.repetition_min_autocorrelation:
         return None
-    first = lags[local & (corr[lags] >= s.repetition_period_peak_share * best)][0]
+    first = lo + int((local & (at >= s.repetition_period_peak_share * best)).argmax())
     return float(first) / rate_hz
 
 

@@ -69,3 +69,61 @@ def test_first_rise_answers_as_its_plain_formula() -> None:
         assert got == _first_rise_plain(theta, *args)
         rises += got < theta.size
     assert 500 < rises < 2900
+
+
+def _principal_angle_plain(up_s: np.ndarray) -> np.ndarray:
+    """principal_angle_deg as written before session 11's second pass (np.clip)."""
+    centred = up_s - up_s.mean(axis=0)
+    _, vectors = np.linalg.eigh(centred.T @ centred)
+    return np.degrees(np.arcsin(np.clip(centred @ vectors[:, -1], -1.0, 1.0)))
+
+
+def _period_plain(corr: np.ndarray, lo: int, hi: int, share: float, least: float, rate_hz: float) -> float | None:
+    """period_from_correlation's search as written before (fancy-indexed lags)."""
+    lags = np.arange(lo, hi + 1)
+    local = (corr[lags] >= corr[lags - 1]) & (corr[lags] >= corr[lags + 1])
+    if not local.any():
+        return None
+    best = float(corr[lags][local].max())
+    if best < least:
+        return None
+    return float(lags[local & (corr[lags] >= share * best)][0]) / rate_hz
+
+
+def test_set_recount_rewrites_answer_as_their_numpy_formulas() -> None:
+    """Session 11 (core, second pass): the closing set's median spacing, largest spacing, principal
+    angle and period, in plain floats / ufuncs / slices, bit for bit against the NumPy formulas."""
+    from sensortrack.analysis.repetition import (
+        _period_lags,
+        autocorrelation,
+        period_from_correlation,
+        principal_angle_deg,
+    )
+    from sensortrack.analysis.reference import median
+    from sensortrack.analysis.settings import AnalysisSettings
+
+    rng = np.random.default_rng(11)
+    s = AnalysisSettings()
+    for _ in range(3000):
+        starts = np.sort(rng.uniform(0.0, 3600.0, int(rng.integers(2, 30)))).tolist()
+        spacing = [b - a for a, b in zip(starts, starts[1:])]
+        assert median(spacing) == float(np.median(np.diff(starts)))
+    periods = 0
+    for _ in range(300):
+        n = int(rng.integers(40, 900))
+        theta, _ = _trace(rng, n)
+        up = np.column_stack((np.sin(np.radians(theta)), np.cos(np.radians(theta)), rng.normal(0.0, 0.05, n)))
+        up *= rng.uniform(0.9, 1.1)  # some rows past ±1 along the axis: the clip matters
+        angle = principal_angle_deg(up)
+        plain = _principal_angle_plain(up)
+        assert np.array_equal(angle, plain, equal_nan=True)
+        assert np.array_equal(np.signbit(angle), np.signbit(plain))
+        corr = autocorrelation(angle, angle.size)
+        span = _period_lags(angle.size, 25.0, s, None)
+        if corr is None or span is None:
+            continue
+        got = period_from_correlation(corr, angle.size, 25.0, s)
+        want = _period_plain(corr, *span, s.repetition_period_peak_share, s.repetition_min_autocorrelation, 25.0)
+        assert got == want
+        periods += got is not None
+    assert periods > 20
