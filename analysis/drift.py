@@ -105,11 +105,6 @@ def medial_axis_at(geometry: ExerciseGeometry, side: str, quat_wxyz: FloatArray,
     Plain float arithmetic: called once per rep, where numpy's per-call overhead would dominate.
     """
     x, y, _ = _rotated(quat_wxyz.tolist(), flexion_axis_s.tolist())
-    return _medial_of(geometry, side, x, y)
-
-
-def _medial_of(geometry: ExerciseGeometry, side: str, x: float, y: float) -> FloatArray:
-    """m from the earth-frame flexion axis' horizontal components (x, y)."""
     norm = max((x * x + y * y) ** 0.5, 1e-9)
     x, y = x / norm, y / norm
     if geometry.plane == "frontal":

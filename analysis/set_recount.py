@@ -360,7 +360,8 @@ def merged_rep(parts: list[Rep]) -> Rep:
     drifts = [r.knee_drift_deg for r in parts if r.knee_drift_deg is not None]
     start_s, end_s = min(r.start_s for r in parts), max(r.end_s for r in parts)
     return replace(
-        top, start_s=start_s, end_s=end_s, down_s=top.peak_s - start_s, up_s=end_s - top.peak_s, warnings=tuple(w for r in parts for w in r.warnings),
+        top, start_s=start_s, end_s=end_s, down_s=top.peak_s - start_s, up_s=end_s - top.peak_s,
+        warnings=tuple(w for r in parts for w in r.warnings),
         knee_drift_deg=max(drifts) if drifts else top.knee_drift_deg,
     )
 
